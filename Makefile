@@ -1,0 +1,125 @@
+# pvshim: one entry point for building, running and testing.
+#
+#   make            build build/pvshim (Multiboot1 + PVH) and build/pvshim-pvh (PVH only)
+#   make run        boot the default PV guest through pvshim under QEMU
+#   make test       every test: unit (Check) and integration (QEMU)
+#   make deps       install the Debian packages the project needs (as root)
+
+BUILD      ?= build
+CC         ?= gcc
+HOSTCC     ?= gcc
+NASM       ?= nasm
+LD         ?= ld
+XEN_INCLUDE ?= /usr/include/xen
+
+# V=1 shows full commands.
+Q          := $(if $(V),,@)
+SYSINC     := $(BUILD)/sysinc
+GEN        := $(BUILD)/gen
+
+# ---------------------------------------------------------------- kernel
+KERNEL_DIRS := shim pvops-compat xen/local xen/l0
+KERNEL_C    := $(sort $(shell find $(KERNEL_DIRS) -name '*.c' 2>/dev/null))
+KERNEL_ASM  := $(sort $(filter-out %/multiboot_header.asm, \
+                 $(shell find shim -name '*.asm' 2>/dev/null)))
+MB_ASM      := shim/arch/x86/boot/multiboot_header.asm
+
+# Portable sources: everything but the hardware layer and the kernel's libc.
+# They are also built for the host, into the unit tests and fuzzers.
+PORTABLE_C  := $(filter-out shim/arch/% shim/main.c shim/lib/libc.c, $(KERNEL_C))
+
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+COMMON_DEFS := -D__XEN_INTERFACE_VERSION__=0x00040e00
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+           -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+           -Iinclude -I$(SYSINC) $(COMMON_DEFS) \
+           -mno-red-zone -mgeneral-regs-only -mcmodel=small \
+           -fpie -fvisibility=hidden -fno-plt -fno-stack-protector \
+           -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+           -fno-tree-loop-distribute-patterns -fno-strict-aliasing -MMD -MP
+NASMFLAGS := -f elf64 -g -I$(GEN)/ -Ishim/arch/x86/
+LDFLAGS_K := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+             --no-warn-rwx-segments -T shim/arch/x86/pvshim.ld
+
+KOBJ_C   := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C))
+KOBJ_ASM := $(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
+KOBJS    := $(KOBJ_C) $(KOBJ_ASM)
+MB_OBJ   := $(BUILD)/k/$(MB_ASM:.asm=.o)
+
+.PHONY: all run test unit integration deps clean guests
+all: $(BUILD)/pvshim $(BUILD)/pvshim-pvh guests
+
+# The first thing every entry point does: make sure the tools are installed.
+# (The stamp keeps this to one dpkg query per build directory.)
+$(BUILD)/.deps-ok: scripts/install-deps.sh
+	$(Q)scripts/install-deps.sh
+	@mkdir -p $(BUILD)
+	@touch $@
+
+$(SYSINC)/xen: | $(BUILD)/.deps-ok
+	@mkdir -p $(SYSINC)
+	@test -d $(XEN_INCLUDE) || { echo "missing $(XEN_INCLUDE): run 'make deps' (libxen-dev)"; exit 1; }
+	ln -sfn $(XEN_INCLUDE) $@
+
+$(GEN)/layout.inc: include/pvshim/layout.h | $(BUILD)/.deps-ok
+	@mkdir -p $(@D)
+	sed -n 's/^#define \([A-Z0-9_]*\)[ \t]*\([0-9a-fx]*\).*/%define \1 \2/p' $< > $@
+
+$(BUILD)/k/%.o: %.c | $(SYSINC)/xen
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.o: %.asm $(GEN)/layout.inc
+	@mkdir -p $(@D)
+	@echo "  NASM    $<"
+	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+$(BUILD)/pvshim: $(KOBJS) $(MB_OBJ) shim/arch/x86/pvshim.ld scripts/check-image-layout.sh
+	@echo "  LD      $@"
+	$(Q)$(LD) $(LDFLAGS_K) -o $@ $(MB_OBJ) $(KOBJS)
+	$(Q)scripts/check-image-layout.sh $@
+
+$(BUILD)/pvshim-pvh: $(KOBJS) shim/arch/x86/pvshim.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) $(LDFLAGS_K) -o $@ $(KOBJS)
+
+# ---------------------------------------------------------------- host tests
+HOST_DEFS   := -DPVSHIM_HOSTED $(COMMON_DEFS)
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+               -Iinclude -I$(SYSINC) -Itests/unit $(HOST_DEFS) \
+               -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
+CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+UNIT_C      := $(sort $(wildcard tests/unit/*.c))
+HOBJS       := $(patsubst %.c,$(BUILD)/h/%.o,$(PORTABLE_C) $(UNIT_C))
+
+$(BUILD)/h/%.o: %.c | $(SYSINC)/xen
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit-tests: $(HOBJS)
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(HOBJS) $(CHECK_LIBS)
+
+# ---------------------------------------------------------------- test guests
+include tests/guests/guests.mk
+
+# ---------------------------------------------------------------- entry points
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+test: all $(BUILD)/unit-tests
+	tests/run-tests.sh $(T)
+
+run: all
+	scripts/run.sh
+
+deps:
+	scripts/install-deps.sh
+	@mkdir -p $(BUILD) && touch $(BUILD)/.deps-ok
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,32 @@
+/* The little of ACPI pvshim needs: power-off (S5) and the PM timer. */
+#ifndef PVSHIM_ACPI_H
+#define PVSHIM_ACPI_H
+
+#include <pvshim/types.h>
+
+struct acpi_info {
+    paddr_t rsdp;
+    bool have_fadt;
+    uint16_t pm1a_cnt, pm1b_cnt;    /* I/O ports, 0 if absent */
+    uint16_t pm_tmr;                /* I/O port, 0 if absent */
+    bool pm_tmr_32bit;
+    bool have_s5;
+    uint8_t slp_typa, slp_typb;     /* \_S5 sleep type values */
+    uint8_t reset_space;            /* FADT reset register (if flags say so) */
+    uint64_t reset_addr;
+    uint8_t reset_value;
+    bool have_reset;
+};
+
+extern struct acpi_info acpi;
+
+/*
+ * Find the RSDP (at hint if non-zero, else by scanning the EBDA and the BIOS
+ * area), then the FADT and \_S5. Every table is checksummed and bounded.
+ */
+void acpi_parse(paddr_t rsdp_hint, struct acpi_info *out);
+
+/* The SLP_TYP values of the \_S5 package in an AML blob; false if absent. */
+bool acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *typa, uint8_t *typb);
+
+#endif

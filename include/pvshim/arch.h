@@ -1,0 +1,24 @@
+/*
+ * What the portable boot sequence (shim/main.c) asks of the architecture
+ * layer, in the order it asks.
+ */
+#ifndef PVSHIM_ARCH_H
+#define PVSHIM_ARCH_H
+
+#include <pvshim/types.h>
+#include <pvshim/memmap.h>
+
+/* Consoles usable before anything else (serial, debugcon). */
+void arch_early_console_init(void);
+/* CPU features and the platform underneath. */
+void arch_cpu_detect(void);
+/* The memory map from CMOS when the loader gave none. */
+void arch_fallback_memmap(struct memmap *m);
+/* Page tables, descriptor tables, protections, timers. */
+void arch_init(const struct memmap *m, paddr_t rsdp);
+/* Log the CPU features pvshim relies on. */
+void arch_report(void);
+/* Run a named self-test of the arch layer (selftest= option). */
+void arch_selftest(const char *name);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * Console sinks: where pvshim's log and the guest's console output go.
+ * The arch layer registers the devices it finds (16550 serial, QEMU
+ * debugcon, Xen's console); `console=` on pvshim's command line picks which
+ * ones stay active.
+ */
+#ifndef PVSHIM_CONSOLE_H
+#define PVSHIM_CONSOLE_H
+
+#include <pvshim/types.h>
+
+enum console_kind {
+    CONSOLE_COM1     = 1u << 0,
+    CONSOLE_DEBUGCON = 1u << 1,
+    CONSOLE_XEN      = 1u << 2,
+};
+
+struct console_sink {
+    enum console_kind kind;
+    const char *name;
+    void (*write)(const char *s, size_t len);
+    /* Next input byte, or -1 when none is waiting; NULL for output-only. */
+    int (*read)(void);
+};
+
+void console_register(const struct console_sink *sink);
+/* Keep only the sinks whose kind is in mask (0 silences everything). */
+void console_select(unsigned mask);
+/* Which kinds are registered (present), whatever the selection. */
+unsigned console_present(void);
+/* Next byte typed on any active input, or -1. */
+int console_read(void);
+
+#endif

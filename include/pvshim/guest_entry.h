@@ -1,0 +1,20 @@
+/*
+ * The seam between the arch layer and the PV ABI layer. The arch entry
+ * code calls these with the saved frame of a guest that entered pvshim;
+ * when they return, the frame (possibly rewritten) is resumed.
+ */
+#ifndef PVSHIM_GUEST_ENTRY_H
+#define PVSHIM_GUEST_ENTRY_H
+
+#include <pvshim/cpu_regs.h>
+
+/* An exception (vector < 32) raised while the guest ran. */
+void guest_exception(struct cpu_regs *r);
+
+/* A SYSCALL from the guest (hypercall from its kernel, system call from its user). */
+void guest_syscall(struct cpu_regs *r);
+
+/* Last step before any return to the guest: deliver pending events. */
+void guest_resume(struct cpu_regs *r);
+
+#endif

@@ -1,0 +1,15 @@
+/* Hardware interrupts pvshim handles itself (timer, console input). */
+#ifndef PVSHIM_IRQ_H
+#define PVSHIM_IRQ_H
+
+#include <pvshim/cpu_regs.h>
+
+#define VECTOR_LAPIC_TIMER  0xf0
+#define VECTOR_SERIAL       0xf1
+#define VECTOR_SPURIOUS     0xff
+
+typedef void (*irq_handler_t)(struct cpu_regs *r);
+
+void irq_register(unsigned vector, irq_handler_t h);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * pvshim's virtual memory layout. It lives in the hypervisor part of the
+ * 64-bit PV address space, L4 slots 256-271 (0xffff800000000000 -
+ * 0xffff87ffffffffff), which is installed in every L4 the guest pins.
+ * Shared by C and NASM (only #define lines of plain numbers here).
+ */
+#ifndef PVSHIM_LAYOUT_H
+#define PVSHIM_LAYOUT_H
+
+/* L4 slots reserved for the hypervisor in every 64-bit PV address space. */
+#define HYPERVISOR_FIRST_L4_SLOT   256
+#define HYPERVISOR_LAST_L4_SLOT    271
+
+/* Slot 256: read-only machine-to-phys table, readable by the guest (ABI). */
+#define RO_M2P_VIRT_START          0xffff800000000000
+#define RO_M2P_VIRT_END            0xffff804000000000
+
+/* Slot 257: per-vCPU descriptor tables (GDT and LDT windows). */
+#define PERVCPU_VIRT_START         0xffff808000000000
+
+/* Slot 258: pvshim's image, linked at its load address plus this offset. */
+#define IMAGE_VIRT_OFFSET          0xffff810000000000
+
+/* Slot 259: device MMIO windows (local APIC, ...). */
+#define MMIO_VIRT_START            0xffff818000000000
+
+/* Slots 262-263: direct map of all machine memory, supervisor-only, NX. */
+#define DIRECTMAP_VIRT_START       0xffff830000000000
+#define DIRECTMAP_VIRT_END         0xffff840000000000
+
+/* Where the multiboot/PVH loaders place pvshim's first byte. */
+#define IMAGE_LOAD_PADDR           0x100000
+
+#endif

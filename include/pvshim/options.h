@@ -1,0 +1,35 @@
+/*
+ * pvshim's own command line. Options come first; a lone "--" ends them and
+ * everything after it is appended to the guest's command line (the split
+ * Xen's shim uses). An option pvshim does not know is an error, never
+ * silently ignored.
+ *
+ *   console=LIST   com1, debugcon, xen, none (comma-separated; default: all present)
+ *   loglevel=N     0 (silent) .. 4 (debug), or err|warn|info|debug; default 3
+ *   mem=SIZE       use no RAM at or above SIZE (suffix K, M, G, T)
+ *   trace=LIST     abi: print the guest's hypercall usage at shutdown
+ *   selftest=NAME  test hooks for pvshim's own test suite (see options.c)
+ */
+#ifndef PVSHIM_OPTIONS_H
+#define PVSHIM_OPTIONS_H
+
+#include <pvshim/types.h>
+#include <pvshim/bootinfo.h>
+
+struct pvshim_options {
+    bool console_given;
+    unsigned console_mask;      /* enum console_kind bits */
+    int loglevel;
+    uint64_t mem_limit;         /* 0: no limit */
+    bool trace_abi;
+    char selftest[32];          /* "" unless a self-test was asked for */
+    char guest_args[BOOT_CMDLINE_MAX];  /* after "--", "" if none */
+};
+
+/* 0 on success; on error -1 with a one-line explanation in err. */
+int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size_t errlen);
+
+/* Parse "512M"-style sizes (K/M/G/T suffix, any case). */
+bool parse_size(const char *s, size_t len, uint64_t *out);
+
+#endif

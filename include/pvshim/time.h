@@ -1,0 +1,30 @@
+/*
+ * Time as pvshim keeps it: nanoseconds since boot from the TSC, and one
+ * one-shot timer (the local APIC) that calls back when a deadline passes.
+ */
+#ifndef PVSHIM_TIME_H
+#define PVSHIM_TIME_H
+
+#include <pvshim/types.h>
+
+extern uint64_t tsc_khz;        /* TSC frequency */
+extern uint64_t tsc_at_boot;    /* TSC value that is time 0 */
+
+uint64_t read_tsc(void);
+uint64_t now_ns(void);
+uint64_t tsc_to_ns(uint64_t tsc_delta);
+
+/*
+ * Arm the one-shot timer for an absolute now_ns() deadline; 0 disarms it.
+ * The callback runs in interrupt context with interrupts off.
+ */
+void timer_set_deadline(uint64_t deadline_ns);
+void timer_set_callback(void (*fn)(uint64_t now));
+
+/* Wait for the next interrupt with interrupts enabled (idle). */
+void cpu_idle_wait(void);
+
+/* Busy-wait; for short device delays only. */
+void udelay(uint64_t us);
+
+#endif

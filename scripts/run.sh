@@ -1,0 +1,39 @@
+#!/bin/sh
+# Boot a PV guest through pvshim under QEMU with the console on this
+# terminal (Ctrl-A X quits QEMU).
+#   KERNEL=path   the PV kernel (default: the project's default guest)
+#   INITRD=path   its initrd (optional)
+#   CMDLINE=...   the guest's command line
+#   SHIM_ARGS=... pvshim's own options (see README)
+#   MEM=MiB       VM memory (default 1024)
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+MEM=${MEM:-1024}
+KERNEL=${KERNEL:-}
+INITRD=${INITRD:-}
+CMDLINE=${CMDLINE:-}
+SHIM_ARGS=${SHIM_ARGS:-}
+
+if [ -z "$KERNEL" ]; then
+    if [ -x scripts/default-guest.sh ]; then
+        eval "$(scripts/default-guest.sh)"
+    fi
+fi
+
+# QEMU's -initrd takes "file args,file,...": commas in args are doubled.
+modules=
+if [ -n "$KERNEL" ]; then
+    modules="$KERNEL $(printf '%s' "$CMDLINE" | sed 's/,/,,/g')"
+    [ -n "$INITRD" ] && modules="$modules,$INITRD"
+fi
+
+set -- -accel tcg -cpu max -m "$MEM" -nographic -no-reboot \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+    -kernel "$BUILD/pvshim" -append "$SHIM_ARGS"
+[ -n "$modules" ] && set -- "$@" -initrd "$modules"
+echo "run: qemu-system-x86_64 $*" >&2
+status=0
+qemu-system-x86_64 "$@" || status=$?
+echo "run: QEMU exited with status $status" >&2
+exit $status

@@ -1,0 +1,37 @@
+/* Declarations shared inside shim/arch/x86 only. */
+#ifndef PVSHIM_ARCH_ARCH_H
+#define PVSHIM_ARCH_ARCH_H
+
+#include <pvshim/types.h>
+#include <pvshim/cpu_regs.h>
+
+/* CPU features pvshim found and uses. */
+struct cpu_features {
+    char vendor[13];
+    char brand[49];
+    unsigned family, model, stepping;
+    bool nx, smep, smap, pge, pdpe1gb, fsgsbase, xsave, x2apic, tsc_deadline;
+    bool invariant_tsc, hypervisor;
+    unsigned phys_addr_bits, virt_addr_bits;
+};
+extern struct cpu_features cpu;
+
+void uart16550_init(void);
+void debugcon_init(void);
+void cpu_detect(void);
+void cpu_enable_protections(void);
+void descriptors_init(void);
+void arch_map_devices(void);
+void lapic_init(void);
+void tsc_calibrate(void);
+void acpi_init(paddr_t rsdp_hint);
+
+/* The IST stacks: 1 NMI, 2 double fault, 3 machine check. */
+#define IST_NMI 1
+#define IST_DF  2
+#define IST_MC  3
+
+/* Fatal: report an unexpected exception in pvshim and exit. */
+NORETURN void fatal_exception(const struct cpu_regs *r);
+
+#endif

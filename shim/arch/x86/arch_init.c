@@ -1,0 +1,100 @@
+/* The arch layer's part of the boot sequence. */
+#include <pvshim/arch.h>
+#include <pvshim/acpi.h>
+#include <pvshim/paging.h>
+#include <pvshim/platform.h>
+#include <pvshim/time.h>
+#include <pvshim/log.h>
+#include <pvshim/status.h>
+#include <pvshim/string.h>
+#include "x86.h"
+#include "arch.h"
+
+void arch_early_console_init(void)
+{
+    debugcon_init();
+    uart16550_init();
+}
+
+void arch_cpu_detect(void)
+{
+    cpu_detect();
+    platform_detect();
+}
+
+/* CMOS registers QEMU and most firmware fill: RAM below 16M, above 16M, above 4G. */
+static uint8_t cmos_read(uint8_t reg)
+{
+    outb(0x70, reg);
+    return inb(0x71);
+}
+
+void arch_fallback_memmap(struct memmap *m)
+{
+    uint64_t ext_kib = cmos_read(0x30) | ((uint64_t)cmos_read(0x31) << 8);
+    uint64_t above16m = (cmos_read(0x34) | ((uint64_t)cmos_read(0x35) << 8)) << 16;
+    uint64_t above4g = ((uint64_t)cmos_read(0x5b) | ((uint64_t)cmos_read(0x5c) << 8) |
+                        ((uint64_t)cmos_read(0x5d) << 16)) << 16;
+    memmap_add(m, 0, KiB(640), MEM_RAM);
+    if (above16m)
+        memmap_add(m, MiB(1), MiB(15) + above16m, MEM_RAM);
+    else
+        memmap_add(m, MiB(1), KiB(ext_kib), MEM_RAM);
+    if (above4g)
+        memmap_add(m, GiB(4), above4g, MEM_RAM);
+}
+
+void arch_init(const struct memmap *m, paddr_t rsdp)
+{
+    acpi_parse(rsdp, &acpi);        /* before the boot window closes */
+    paging_init(m);
+    descriptors_init();
+    cpu_enable_protections();
+    tsc_calibrate();
+    lapic_init();
+}
+
+void arch_report(void)
+{
+    if (acpi.have_fadt)
+        log_info("acpi: rsdp %#llx, pm1a_cnt %#x, pm timer %#x, S5 %s",
+                 (unsigned long long)acpi.rsdp, acpi.pm1a_cnt, acpi.pm_tmr,
+                 acpi.have_s5 ? "found" : "missing");
+    else
+        log_info("acpi: no usable tables; power-off needs isa-debug-exit");
+}
+
+static volatile unsigned selftest_ticks;
+
+static void selftest_tick(uint64_t now)
+{
+    selftest_ticks++;
+    timer_set_deadline(now + 1000000);
+}
+
+void arch_selftest(const char *name)
+{
+    if (!strcmp(name, "ud")) {
+        __asm__ volatile("ud2");
+    } else if (!strcmp(name, "pf")) {
+        *(volatile uint64_t *)0xffff8700deadb000ull = 1;
+    } else if (!strcmp(name, "gp")) {
+        __asm__ volatile("movl $0xfff8, %%eax; movl %%eax, %%ds" ::: "rax");
+    } else if (!strcmp(name, "panic")) {
+        panic("self-test panic");
+    } else if (!strcmp(name, "poweroff")) {
+        machine_exit(EXIT_POWEROFF);
+    } else if (!strcmp(name, "reboot")) {
+        machine_exit(EXIT_REBOOT);
+    } else if (!strcmp(name, "timer")) {
+        timer_set_callback(selftest_tick);
+        uint64_t start = now_ns();
+        timer_set_deadline(start + 1000000);
+        while (selftest_ticks < 100)
+            cpu_idle_wait();
+        timer_set_deadline(0);
+        uint64_t took = now_ns() - start;
+        log_info("selftest timer: 100 ticks of 1 ms in %llu us",
+                 (unsigned long long)(took / 1000));
+    }
+}

@@ -1,0 +1,145 @@
+/*
+ * GDT, TSS and IDT. The GDT lives in the per-vCPU window (PERVCPU_VIRT_START)
+ * so that the guest's own GDT frames can be slotted into its first 14 pages
+ * later; pages 14 and 15 hold pvshim's reserved descriptors.
+ */
+#include <pvshim/layout.h>
+#include <pvshim/paging.h>
+#include <pvshim/frame_alloc.h>
+#include <pvshim/phys.h>
+#include <pvshim/status.h>
+#include <pvshim/string.h>
+#include "x86.h"
+#include "arch.h"
+#include "selectors.h"
+
+#define GDT_VIRT        PERVCPU_VIRT_START
+#define GDT_PAGES       16
+#define IST_STACK_SIZE  8192
+
+struct tss64 {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} PACKED;
+
+struct idt_gate {
+    uint16_t offset_lo;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_hi;
+    uint32_t reserved;
+} PACKED;
+
+static struct tss64 tss ALIGNED(64);
+static struct idt_gate idt[256] ALIGNED(16);
+static uint8_t ist_stacks[3][IST_STACK_SIZE] ALIGNED(16);
+/* The stack every entry from the guest lands on. */
+static uint8_t entry_stack[16384] ALIGNED(16);
+/* One zero page backs the guest part of the GDT until the guest sets its own. */
+static uint8_t zero_page[PAGE_SIZE] ALIGNED(4096);
+static uint64_t *reserved_gdt;  /* pages 14 and 15 of the window */
+
+extern const uint64_t trap_stub_table[256];
+
+static uint64_t seg_desc(uint32_t base, uint32_t limit, unsigned access, unsigned flags)
+{
+    return (uint64_t)(limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) |
+           ((uint64_t)access << 40) | ((uint64_t)((limit >> 16) & 0xf) << 48) |
+           ((uint64_t)flags << 52) | ((uint64_t)(base >> 24) << 56);
+}
+
+static void set_system_desc(unsigned index, uint64_t base, uint32_t limit, unsigned type)
+{
+    reserved_gdt[index - GDT_FIRST_RESERVED] =
+        seg_desc((uint32_t)base, limit, 0x80 | type, 0);
+    reserved_gdt[index - GDT_FIRST_RESERVED + 1] = base >> 32;
+}
+
+static void set_gate(unsigned vec, uint64_t handler, unsigned dpl, unsigned ist)
+{
+    idt[vec] = (struct idt_gate){
+        .offset_lo = (uint16_t)handler,
+        .selector = SEL_HYP_CS,
+        .ist = (uint8_t)ist,
+        .type_attr = (uint8_t)(0x80 | (dpl << 5) | 0xe),   /* interrupt gate */
+        .offset_mid = (uint16_t)(handler >> 16),
+        .offset_hi = (uint32_t)(handler >> 32),
+    };
+}
+
+uint64_t arch_entry_stack_top(void)
+{
+    return (uint64_t)(entry_stack + sizeof(entry_stack));
+}
+
+static void load_gdt_and_segments(void)
+{
+    struct { uint16_t limit; uint64_t base; } PACKED gdtr = {
+        GDT_ENTRIES * 8 - 1, GDT_VIRT
+    };
+    __asm__ volatile(
+        "lgdt %0\n\t"
+        "pushq %1\n\t"
+        "leaq 1f(%%rip), %%rax\n\t"
+        "pushq %%rax\n\t"
+        "lretq\n"
+        "1:\n\t"
+        "movl %2, %%eax\n\t"
+        "movl %%eax, %%ss\n\t"
+        "xorl %%eax, %%eax\n\t"
+        "movl %%eax, %%ds\n\t"
+        "movl %%eax, %%es\n\t"
+        "movl %%eax, %%fs\n\t"
+        "movl %%eax, %%gs\n\t"
+        : : "m"(gdtr), "i"(SEL_HYP_CS), "i"(SEL_HYP_DS) : "rax", "memory");
+    __asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
+}
+
+void descriptors_init(void)
+{
+    /* Two frames for the reserved pages, mapped at the top of the window. */
+    mfn_t mfn = frame_pool_alloc(&machine_frames, 2, 1, ~(mfn_t)0);
+    if (mfn == INVALID_MFN)
+        panic("out of memory for the GDT");
+    for (unsigned i = 0; i < GDT_PAGES; i++) {
+        paddr_t pa = i < 14 ? phys_of(zero_page) : mfn_to_paddr(mfn + i - 14);
+        paging_set_page(GDT_VIRT + i * PAGE_SIZE, pa, PTE_RW | PTE_NX);
+    }
+    reserved_gdt = (uint64_t *)(GDT_VIRT + 14 * PAGE_SIZE);
+    memset(reserved_gdt, 0, 2 * PAGE_SIZE);
+
+    /* access: P | DPL | S | type; flags: G | L (or D/B) */
+    reserved_gdt[(SEL_HYP_CS >> 3) - GDT_FIRST_RESERVED] = seg_desc(0, 0xfffff, 0x9b, 0xa);
+    reserved_gdt[(SEL_HYP_DS >> 3) - GDT_FIRST_RESERVED] = seg_desc(0, 0xfffff, 0x93, 0xc);
+    reserved_gdt[(SEL_RING3_CS32 >> 3) - GDT_FIRST_RESERVED] = seg_desc(0, 0xfffff, 0xfb, 0xc);
+    reserved_gdt[(SEL_RING3_DS >> 3) - GDT_FIRST_RESERVED] = seg_desc(0, 0xfffff, 0xf3, 0xc);
+    reserved_gdt[(SEL_RING3_CS64 >> 3) - GDT_FIRST_RESERVED] = seg_desc(0, 0xfffff, 0xfb, 0xa);
+
+    tss.rsp[0] = arch_entry_stack_top();
+    tss.ist[IST_NMI - 1] = (uint64_t)(ist_stacks[0] + IST_STACK_SIZE);
+    tss.ist[IST_DF - 1] = (uint64_t)(ist_stacks[1] + IST_STACK_SIZE);
+    tss.ist[IST_MC - 1] = (uint64_t)(ist_stacks[2] + IST_STACK_SIZE);
+    tss.iomap_base = sizeof(tss);   /* no I/O bitmap: ring 3 port I/O faults */
+    set_system_desc(SEL_TSS >> 3, (uint64_t)&tss, sizeof(tss) - 1, 0x9);
+
+    load_gdt_and_segments();
+
+    for (unsigned v = 0; v < 256; v++)
+        set_gate(v, trap_stub_table[v], 0, 0);
+    set_gate(2, trap_stub_table[2], 0, IST_NMI);
+    set_gate(8, trap_stub_table[8], 0, IST_DF);
+    set_gate(18, trap_stub_table[18], 0, IST_MC);
+    /* int3 and into may be used by the guest directly, as on Xen. */
+    set_gate(3, trap_stub_table[3], 3, 0);
+    set_gate(4, trap_stub_table[4], 3, 0);
+
+    struct { uint16_t limit; uint64_t base; } PACKED idtr = { sizeof(idt) - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+}

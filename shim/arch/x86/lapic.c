@@ -1,0 +1,136 @@
+/*
+ * The local APIC: pvshim's one-shot timer. Its count rate is measured
+ * against the TSC once; deadlines further than one count can reach are
+ * chained.
+ */
+#include <pvshim/time.h>
+#include <pvshim/time_scale.h>
+#include <pvshim/irq.h>
+#include <pvshim/layout.h>
+#include <pvshim/paging.h>
+#include <pvshim/log.h>
+#include "x86.h"
+#include "arch.h"
+
+#define LAPIC_VIRT          MMIO_VIRT_START
+#define LAPIC_ID            0x020
+#define LAPIC_TPR           0x080
+#define LAPIC_EOI           0x0b0
+#define LAPIC_SVR           0x0f0
+#define LAPIC_LVT_TIMER     0x320
+#define LAPIC_LVT_LINT0     0x350
+#define LAPIC_LVT_LINT1     0x360
+#define LAPIC_LVT_ERROR     0x370
+#define LAPIC_TIMER_INIT    0x380
+#define LAPIC_TIMER_CUR     0x390
+#define LAPIC_TIMER_DIV     0x3e0
+#define LVT_MASKED          (1u << 16)
+#define SVR_ENABLE          (1u << 8)
+#define DIV_BY_16           0x3
+
+static struct time_scale ns_to_ticks;
+static uint64_t lapic_hz;
+static uint64_t deadline;
+static void (*timer_callback)(uint64_t now);
+
+static inline uint32_t lapic_read(uint32_t reg)
+{
+    return *(volatile uint32_t *)(LAPIC_VIRT + reg);
+}
+
+static inline void lapic_write(uint32_t reg, uint32_t v)
+{
+    *(volatile uint32_t *)(LAPIC_VIRT + reg) = v;
+}
+
+void arch_map_devices(void)
+{
+    paddr_t base = rdmsr(MSR_APIC_BASE) & 0xffffff000ull;
+    paging_map(LAPIC_VIRT, base, PAGE_SIZE, PTE_RW | PTE_PCD | PTE_PWT | PTE_NX);
+}
+
+static void arm(uint64_t now)
+{
+    uint64_t delta = deadline > now ? deadline - now : 0;
+    uint64_t ticks = time_scale_apply(&ns_to_ticks, delta);
+    if (ticks == 0)
+        ticks = 1;
+    if (ticks > 0xffffffffu)
+        ticks = 0xffffffffu;
+    lapic_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
+}
+
+static void timer_interrupt(struct cpu_regs *r)
+{
+    (void)r;
+    lapic_write(LAPIC_EOI, 0);
+    if (!deadline)
+        return;
+    uint64_t now = now_ns();
+    if (now < deadline) {
+        arm(now);       /* a chained long deadline */
+        return;
+    }
+    deadline = 0;
+    if (timer_callback)
+        timer_callback(now);
+}
+
+static void spurious_interrupt(struct cpu_regs *r)
+{
+    (void)r;    /* no EOI for spurious interrupts */
+}
+
+void timer_set_callback(void (*fn)(uint64_t now))
+{
+    timer_callback = fn;
+}
+
+void timer_set_deadline(uint64_t deadline_ns)
+{
+    deadline = deadline_ns;
+    if (!deadline_ns) {
+        lapic_write(LAPIC_TIMER_INIT, 0);
+        return;
+    }
+    arm(now_ns());
+}
+
+void cpu_idle_wait(void)
+{
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+void lapic_init(void)
+{
+    /* The legacy PICs stay silent; everything comes through the local APIC. */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+
+    lapic_write(LAPIC_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
+    lapic_write(LAPIC_TPR, 0);
+    lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+    lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
+    lapic_write(LAPIC_LVT_ERROR, LVT_MASKED | VECTOR_SPURIOUS);
+    lapic_write(LAPIC_TIMER_DIV, DIV_BY_16);
+    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VECTOR_LAPIC_TIMER);
+
+    /* Measure the count rate against the TSC over 10 ms. */
+    lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+    uint64_t t0 = rdtsc();
+    udelay(10000);
+    uint32_t left = lapic_read(LAPIC_TIMER_CUR);
+    uint64_t t1 = rdtsc();
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    uint64_t counted = 0xffffffffu - left;
+    lapic_hz = counted * tsc_khz * 1000 / (t1 - t0);
+    if (!lapic_hz)
+        lapic_hz = 1000000;     /* a broken APIC timer still gets a sane scale */
+    time_scale_init(&ns_to_ticks, 1000000000, lapic_hz);
+
+    irq_register(VECTOR_LAPIC_TIMER, timer_interrupt);
+    irq_register(VECTOR_SPURIOUS, spurious_interrupt);
+    lapic_write(LAPIC_LVT_TIMER, VECTOR_LAPIC_TIMER);   /* one-shot, unmasked */
+    log_info("lapic: id %u, timer %llu kHz", lapic_read(LAPIC_ID) >> 24,
+             (unsigned long long)(lapic_hz / 1000));
+}

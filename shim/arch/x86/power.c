@@ -1,0 +1,68 @@
+/*
+ * Ending the VM. QEMU's isa-debug-exit turns a byte written to port 0xf4
+ * into exit status (byte << 1) | 1; ACPI S5 gives status 0. Without those
+ * devices a reboot falls back to the reset register or the keyboard
+ * controller, anything else to power-off, and as a last resort pvshim
+ * halts with interrupts off.
+ */
+#include <pvshim/status.h>
+#include <pvshim/acpi.h>
+#include <pvshim/log.h>
+#include <pvshim/string.h>
+#include <pvshim/time.h>
+#include "x86.h"
+#include "arch.h"
+
+#define DEBUG_EXIT_PORT 0xf4
+#define SLP_EN          (1u << 13)
+
+static NORETURN void halt_forever(void)
+{
+    for (;;) {
+        irq_disable();
+        __asm__ volatile("hlt");
+    }
+}
+
+static void acpi_poweroff(void)
+{
+    if (!acpi.have_s5 || !acpi.pm1a_cnt)
+        return;
+    outw(acpi.pm1a_cnt, (uint16_t)((acpi.slp_typa << 10) | SLP_EN));
+    if (acpi.pm1b_cnt)
+        outw(acpi.pm1b_cnt, (uint16_t)((acpi.slp_typb << 10) | SLP_EN));
+    udelay(100000);
+}
+
+static void hardware_reset(void)
+{
+    if (acpi.have_reset && acpi.reset_space == 1)   /* system I/O space */
+        outb((uint16_t)acpi.reset_addr, acpi.reset_value);
+    udelay(10000);
+    outb(0xcf9, 0x06);                              /* PCI reset control */
+    udelay(10000);
+    for (int i = 0; i < 1000 && (inb(0x64) & 2); i++)
+        udelay(10);
+    outb(0x64, 0xfe);                               /* keyboard controller pulse */
+    udelay(10000);
+}
+
+void machine_exit(enum pvshim_exit reason)
+{
+    irq_disable();
+    log_info("exit: %s (QEMU status %d)", exit_reason_name(reason),
+             exit_qemu_status(reason));
+    if (reason == EXIT_POWEROFF) {
+        acpi_poweroff();
+        log_err("ACPI power-off did not take effect; halting");
+        halt_forever();
+    }
+    outb(DEBUG_EXIT_PORT, (uint8_t)reason);
+    /* Still here: no isa-debug-exit device. */
+    if (reason == EXIT_REBOOT)
+        hardware_reset();
+    log_warn("no isa-debug-exit device; powering off instead");
+    acpi_poweroff();
+    log_err("power-off did not take effect; halting");
+    halt_forever();
+}

@@ -1,0 +1,144 @@
+/*
+ * The TSC is pvshim's clock. Its rate comes from CPUID when the CPU or the
+ * hypervisor states it, otherwise from measuring it against the ACPI PM
+ * timer (3.579545 MHz) or, lacking that, the PIT (1.193182 MHz).
+ */
+#include <pvshim/time.h>
+#include <pvshim/time_scale.h>
+#include <pvshim/acpi.h>
+#include <pvshim/platform.h>
+#include <pvshim/log.h>
+#include "x86.h"
+#include "arch.h"
+
+#define PM_TIMER_HZ     3579545ull
+#define PIT_HZ          1193182ull
+#define CALIBRATE_MS    10
+#define CALIBRATE_RUNS  3   /* median of these rejects a preempted run */
+
+uint64_t tsc_khz;
+uint64_t tsc_at_boot;
+static struct time_scale tsc_to_ns_scale;
+
+uint64_t read_tsc(void)
+{
+    return rdtsc();
+}
+
+uint64_t tsc_to_ns(uint64_t delta)
+{
+    return time_scale_apply(&tsc_to_ns_scale, delta);
+}
+
+uint64_t now_ns(void)
+{
+    return tsc_to_ns(rdtsc() - tsc_at_boot);
+}
+
+void udelay(uint64_t us)
+{
+    uint64_t khz = tsc_khz ? tsc_khz : 4000000;    /* before calibration: assume fast */
+    uint64_t end = rdtsc() + us * khz / 1000;
+    while (rdtsc() < end)
+        cpu_relax();
+}
+
+static uint64_t from_cpuid(const char **how)
+{
+    if (platform.kind == PLATFORM_XEN) {
+        uint32_t khz = cpuid(platform.xen_cpuid_base + 3, 0).ecx;
+        if (khz) {
+            *how = "Xen CPUID leaf";
+            return (uint64_t)khz * 1000;
+        }
+    }
+    if (cpuid(0, 0).eax >= 0x15) {
+        struct cpuid_result r = cpuid(0x15, 0);
+        if (r.eax && r.ebx && r.ecx) {
+            *how = "CPUID leaf 0x15";
+            return (uint64_t)r.ecx * r.ebx / r.eax;
+        }
+    }
+    return 0;
+}
+
+static uint64_t from_pm_timer(void)
+{
+    uint32_t mask = acpi.pm_tmr_32bit ? 0xffffffffu : 0xffffffu;
+    uint32_t target = (uint32_t)(PM_TIMER_HZ * CALIBRATE_MS / 1000);
+    uint32_t p0 = inl(acpi.pm_tmr) & mask, p;
+    unsigned long spins = 0;
+
+    /* Start on a tick edge so the read latency cancels out. */
+    while (((p = inl(acpi.pm_tmr) & mask)) == p0)
+        if (++spins > 10000000)
+            return 0;
+    uint64_t t0 = rdtsc();
+    p0 = p;
+    uint32_t elapsed;
+    spins = 0;
+    do {
+        elapsed = ((inl(acpi.pm_tmr) & mask) - p0) & mask;
+        if (++spins > 100000000)
+            return 0;
+    } while (elapsed < target);
+    uint64_t t1 = rdtsc();
+    return (t1 - t0) * PM_TIMER_HZ / elapsed;
+}
+
+static uint64_t from_pit(void)
+{
+    uint32_t count = (uint32_t)(PIT_HZ * CALIBRATE_MS / 1000);
+    /* Channel 2, gate on, speaker off; mode 0 (interrupt on terminal count). */
+    outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+    outb(0x43, 0xb0);
+    outb(0x42, count & 0xff);
+    outb(0x42, count >> 8);
+    uint64_t t0 = rdtsc();
+    unsigned long spins = 0;
+    while (!(inb(0x61) & 0x20))
+        if (++spins > 100000000)
+            return 0;
+    uint64_t t1 = rdtsc();
+    return (t1 - t0) * PIT_HZ / count;
+}
+
+static uint64_t median_of_runs(uint64_t (*measure)(void))
+{
+    uint64_t v[CALIBRATE_RUNS];
+    for (int i = 0; i < CALIBRATE_RUNS; i++) {
+        v[i] = measure();
+        if (!v[i])
+            return 0;
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    }
+    return v[CALIBRATE_RUNS / 2];
+}
+
+void tsc_calibrate(void)
+{
+    const char *how = NULL;
+    uint64_t hz = from_cpuid(&how);
+    if (!hz && acpi.pm_tmr) {
+        hz = median_of_runs(from_pm_timer);
+        how = "ACPI PM timer";
+    }
+    if (!hz) {
+        hz = median_of_runs(from_pit);
+        how = "PIT";
+    }
+    if (!hz) {
+        hz = 1000000000;
+        how = "nothing (assumed 1 GHz)";
+    }
+    tsc_khz = hz / 1000;
+    time_scale_init(&tsc_to_ns_scale, hz, 1000000000);
+    tsc_at_boot = rdtsc();
+    log_info("tsc: %llu.%03llu MHz, from %s%s", (unsigned long long)(tsc_khz / 1000),
+             (unsigned long long)(tsc_khz % 1000), how,
+             cpu.invariant_tsc ? "" : " (not invariant)");
+}

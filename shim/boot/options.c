@@ -1,0 +1,170 @@
+#include <pvshim/options.h>
+#include <pvshim/console.h>
+#include <pvshim/log.h>
+#include <pvshim/string.h>
+
+/* The self-tests pvshim's integration suite may ask for. */
+static const char *const selftests[] = {
+    "ud",       /* execute ud2 in pvshim: exception report and exit */
+    "pf",       /* touch an unmapped address: page-fault report and exit */
+    "gp",       /* load a bad segment selector */
+    "timer",    /* take LAPIC timer interrupts and report their rate */
+    "panic",    /* call panic() */
+    "poweroff", /* end with a clean power-off (ACPI S5) */
+    "reboot",   /* end with the reboot status */
+};
+
+bool parse_size(const char *s, size_t len, uint64_t *out)
+{
+    unsigned shift = 0;
+    if (len > 0) {
+        switch (s[len - 1]) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        case 't': case 'T': shift = 40; break;
+        }
+        if (shift)
+            len--;
+    }
+    uint64_t v;
+    if (len == 0 || !parse_u64(s, len, &v))
+        return false;
+    if (shift && v > (UINT64_MAX >> shift))
+        return false;
+    *out = v << shift;
+    return true;
+}
+
+static bool word_is(const char *w, size_t n, const char *lit)
+{
+    return strlen(lit) == n && memcmp(w, lit, n) == 0;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int parse_console(const char *v, size_t n, struct pvshim_options *o,
+                         char *err, size_t errlen)
+{
+    unsigned mask = 0;
+    size_t i = 0;
+    while (i <= n) {
+        size_t j = i;
+        while (j < n && v[j] != ',')
+            j++;
+        const char *w = v + i;
+        size_t wl = j - i;
+        if (word_is(w, wl, "com1") || word_is(w, wl, "serial"))
+            mask |= CONSOLE_COM1;
+        else if (word_is(w, wl, "debugcon"))
+            mask |= CONSOLE_DEBUGCON;
+        else if (word_is(w, wl, "xen"))
+            mask |= CONSOLE_XEN;
+        else if (word_is(w, wl, "none"))
+            ;
+        else
+            return fail(err, errlen,
+                        "console=: unknown console '%.*s' (com1, debugcon, xen, none)",
+                        (int)wl, w);
+        i = j + 1;
+    }
+    o->console_given = true;
+    o->console_mask = mask;
+    return 0;
+}
+
+static int parse_loglevel(const char *v, size_t n, struct pvshim_options *o,
+                          char *err, size_t errlen)
+{
+    static const char *const names[] = { "none", "err", "warn", "info", "debug" };
+    for (int i = 0; i < (int)ARRAY_SIZE(names); i++)
+        if (word_is(v, n, names[i])) {
+            o->loglevel = i;
+            return 0;
+        }
+    uint64_t lvl;
+    if (!parse_u64(v, n, &lvl) || lvl > LOG_DEBUG)
+        return fail(err, errlen, "loglevel=: '%.*s' is not 0-4 or err|warn|info|debug",
+                    (int)n, v);
+    o->loglevel = (int)lvl;
+    return 0;
+}
+
+static int parse_trace(const char *v, size_t n, struct pvshim_options *o,
+                       char *err, size_t errlen)
+{
+    if (!word_is(v, n, "abi"))
+        return fail(err, errlen, "trace=: unknown trace '%.*s' (abi)", (int)n, v);
+    o->trace_abi = true;
+    return 0;
+}
+
+static int parse_selftest(const char *v, size_t n, struct pvshim_options *o,
+                          char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(selftests); i++)
+        if (word_is(v, n, selftests[i])) {
+            strlcpy_s(o->selftest, selftests[i], sizeof(o->selftest));
+            return 0;
+        }
+    return fail(err, errlen, "selftest=: unknown self-test '%.*s'", (int)n, v);
+}
+
+int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof(*o));
+    o->loglevel = LOG_INFO;
+
+    const char *p = cmdline;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        if (!*p)
+            return 0;
+        const char *w = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+            p++;
+        size_t wl = (size_t)(p - w);
+
+        if (word_is(w, wl, "--")) {
+            while (*p == ' ' || *p == '\t')
+                p++;
+            if (strlcpy_s(o->guest_args, p, sizeof(o->guest_args)) >= sizeof(o->guest_args))
+                return fail(err, errlen, "guest arguments after -- are too long");
+            return 0;
+        }
+
+        const char *eq = memchr(w, '=', wl);
+        if (!eq)
+            return fail(err, errlen, "unknown option '%.*s'", (int)wl, w);
+        size_t kl = (size_t)(eq - w);
+        const char *v = eq + 1;
+        size_t vl = wl - kl - 1;
+        int rc;
+        if (word_is(w, kl, "console"))
+            rc = parse_console(v, vl, o, err, errlen);
+        else if (word_is(w, kl, "loglevel"))
+            rc = parse_loglevel(v, vl, o, err, errlen);
+        else if (word_is(w, kl, "mem")) {
+            rc = parse_size(v, vl, &o->mem_limit) ? 0
+                 : fail(err, errlen, "mem=: '%.*s' is not a size", (int)vl, v);
+            if (!rc && o->mem_limit < MiB(16))
+                rc = fail(err, errlen, "mem=: %.*s is less than the 16M pvshim needs",
+                          (int)vl, v);
+        } else if (word_is(w, kl, "trace"))
+            rc = parse_trace(v, vl, o, err, errlen);
+        else if (word_is(w, kl, "selftest"))
+            rc = parse_selftest(v, vl, o, err, errlen);
+        else
+            rc = fail(err, errlen, "unknown option '%.*s'", (int)wl, w);
+        if (rc)
+            return rc;
+    }
+}
