@@ -32,7 +32,7 @@ GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 COMMON_DEFS := -D__XEN_INTERFACE_VERSION__=0x00040e00
 KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
            -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
-           -Iinclude -I$(SYSINC) $(COMMON_DEFS) \
+           -Iinclude -Ipvops-compat -I$(SYSINC) $(COMMON_DEFS) \
            -mno-red-zone -mgeneral-regs-only -mcmodel=small \
            -fpie -fvisibility=hidden -fno-plt -fno-stack-protector \
            -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
@@ -87,7 +87,7 @@ $(BUILD)/pvshim-pvh: $(KOBJS) shim/arch/x86/pvshim.ld
 # ---------------------------------------------------------------- host tests
 HOST_DEFS   := -DPVSHIM_HOSTED $(COMMON_DEFS)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-               -Iinclude -I$(SYSINC) -Itests/unit $(HOST_DEFS) \
+               -Iinclude -Ipvops-compat -I$(SYSINC) -Itests/unit $(HOST_DEFS) \
                -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 UNIT_C      := $(sort $(wildcard tests/unit/*.c))
@@ -102,8 +102,10 @@ $(BUILD)/unit-tests: $(HOBJS)
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(HOBJS) $(CHECK_LIBS)
 
-# ---------------------------------------------------------------- test guests
+# ---------------------------------------------------------------- fragments
+# Each area may add its own rules in mk/*.mk (fixtures, test guests, ...).
 include tests/guests/guests.mk
+-include $(sort $(wildcard mk/*.mk))
 
 # ---------------------------------------------------------------- entry points
 unit: $(BUILD)/unit-tests

@@ -22,3 +22,29 @@ extern int fake_log_echo;
 #define FAKE_EXIT_BASE 100
 
 #endif
+
+/* ---- simulated guest virtual memory (copy_from_guest / copy_to_guest) */
+void fake_guest_reset(void);
+/* Make [va, va + len) guest-accessible, backed by host memory at host. */
+void fake_guest_map(vaddr_t va, void *host, size_t len);
+/*
+ * Optional override: translate one guest byte address to host memory, or
+ * NULL if unmapped (tests with simulated page tables install a walker).
+ */
+extern void *(*fake_guest_translate)(vaddr_t va, bool write);
+
+/* ---- recorded hardware operations (include/pvshim/hw.h) */
+struct fake_hw {
+    paddr_t cr3;
+    unsigned cr3_loads, tlb_flushes, invlpgs, cache_flushes;
+    vaddr_t last_invlpg;
+    mfn_t gdt_frames[16];
+    unsigned gdt_nr;
+    vaddr_t ldt_base;
+    unsigned ldt_ents;
+    uint64_t fs_base, gs_base;
+    bool ts;
+    vaddr_t cr2;
+};
+extern struct fake_hw fake_hw;
+void fake_hw_reset(void);

@@ -1,0 +1,15 @@
+/*
+ * pvshim's small-object heap, for services whose data grows at run time
+ * (xenstore nodes, watch lists). Bounded: allocation fails rather than
+ * eat guest memory, and callers must handle NULL. Host builds use malloc.
+ */
+#ifndef PVSHIM_HEAP_H
+#define PVSHIM_HEAP_H
+
+#include <pvshim/types.h>
+
+void *heap_alloc(size_t size);          /* zeroed, 16-byte aligned, or NULL */
+void heap_free(void *p);                /* NULL is fine */
+size_t heap_bytes_in_use(void);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * The one PV domain pvshim hosts and its one vCPU: everything the PV ABI
+ * layer remembers about the guest between entries. Single vCPU, single
+ * domain, uniprocessor pvshim: `current` is simply &dom.vcpu.
+ */
+#ifndef PVSHIM_PV_DOMAIN_H
+#define PVSHIM_PV_DOMAIN_H
+
+#include <pvshim/xen_abi.h>
+#include <pvshim/cpu_regs.h>
+
+#define PV_GDT_GUEST_FRAMES 14      /* pages 0-13 of the GDT are the guest's */
+#define PV_GDT_GUEST_ENTRIES (PV_GDT_GUEST_FRAMES * 512)
+#define PV_LDT_MAX_ENTRIES  8192
+
+struct pv_vcpu {
+    /* --- mode and address spaces (64-bit PV: kernel and user have own L4s) */
+    bool kernel_mode;               /* guest kernel (true) or guest user */
+    mfn_t guest_table;              /* kernel L4; INVALID_MFN before the first */
+    mfn_t guest_table_user;         /* user L4; INVALID_MFN if none */
+
+    /* --- entries from guest user mode land on this stack (stack_switch) */
+    uint64_t kernel_ss, kernel_sp;
+
+    /* --- traps and callbacks (set_trap_table, set_callbacks, callback_op) */
+    struct trap_info trap_ctxt[256];
+    uint64_t event_callback;
+    uint64_t failsafe_callback;
+    uint64_t syscall_callback;
+    uint64_t syscall32_callback;
+    uint64_t sysenter_callback;
+    uint64_t nmi_callback;
+    bool failsafe_disables_events;
+    bool syscall_disables_events;
+    bool syscall32_disables_events;
+    bool sysenter_disables_events;
+
+    /* --- descriptor tables and segment state */
+    mfn_t gdt_frames[PV_GDT_GUEST_FRAMES];
+    unsigned gdt_ents;              /* 0: no guest GDT */
+    vaddr_t ldt_base;
+    unsigned ldt_ents;
+    uint64_t fs_base;
+    uint64_t gs_base_kernel;        /* GS base while in guest kernel mode */
+    uint64_t gs_base_user;          /* GS base while in guest user mode */
+
+    /* --- shared state with the guest */
+    struct vcpu_info *vcpu_info;    /* pvshim's pointer: in shared_info or registered */
+    mfn_t vcpu_info_mfn;            /* INVALID_MFN while in shared_info */
+
+    /* --- time */
+    uint64_t singleshot_deadline;   /* system time (ns); 0: none */
+    uint64_t periodic_period;       /* ns; 0: none */
+    uint64_t periodic_next;
+    vaddr_t runstate_area;          /* guest VA of vcpu_runstate_info; 0: none */
+    struct vcpu_runstate_info runstate;
+    vaddr_t time_area;              /* guest VA of a vcpu_time_info copy; 0: none */
+
+    /* --- I/O privilege */
+    unsigned iopl;                  /* virtual IOPL (PHYSDEVOP_set_iopl) */
+    vaddr_t iobmp;                  /* PHYSDEVOP_set_iobitmap */
+    unsigned iobmp_limit;
+
+    /* --- debug registers as the guest set them */
+    uint64_t debugreg[8];
+
+    /* --- FPU: the guest's view of CR0.TS */
+    bool fpu_ts;
+
+    /* --- NMI */
+    bool nmi_pending;
+    bool nmi_masked;
+};
+
+struct pv_domain {
+    domid_t domid;
+    bool started;                   /* the guest has been entered */
+    uint64_t tot_pages;             /* frames the guest owns */
+    uint64_t max_pages;             /* its reservation limit */
+    unsigned long vm_assist;        /* VMASST_TYPE_* bits */
+
+    struct shared_info *shared_info;
+    mfn_t shared_info_mfn;
+    mfn_t start_info_mfn;
+    mfn_t console_mfn, xenstore_mfn;
+    evtchn_port_t console_port, xenstore_port;
+
+    struct pv_vcpu vcpu;
+};
+
+extern struct pv_domain dom;
+#define current (&dom.vcpu)
+
+/* The frame of the guest entry being handled now (set by the entry path). */
+extern struct cpu_regs *guest_regs;
+
+#endif
