@@ -24,15 +24,16 @@ KERNEL_ASM  := $(sort $(filter-out %/multiboot_header.asm, \
                  $(shell find shim -name '*.asm' 2>/dev/null)))
 MB_ASM      := shim/arch/x86/boot/multiboot_header.asm
 
-# Portable sources: everything but the hardware layer and the kernel's libc.
+# Portable sources: everything but the hardware layer (shim/arch), the
+# kernel-only glue (shim/kernel, main.c) and the kernel's libc.
 # They are also built for the host, into the unit tests and fuzzers.
-PORTABLE_C  := $(filter-out shim/arch/% shim/main.c shim/lib/libc.c, $(KERNEL_C))
+PORTABLE_C  := $(filter-out shim/arch/% shim/kernel/% shim/main.c shim/lib/libc.c, $(KERNEL_C))
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 COMMON_DEFS := -D__XEN_INTERFACE_VERSION__=0x00040e00
 KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
            -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
-           -Iinclude -Ipvops-compat -I$(SYSINC) $(COMMON_DEFS) \
+           -Iinclude -Ipvops-compat -Ixen/local -I$(SYSINC) $(COMMON_DEFS) \
            -mno-red-zone -mgeneral-regs-only -mcmodel=small \
            -fpie -fvisibility=hidden -fno-plt -fno-stack-protector \
            -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
@@ -87,7 +88,7 @@ $(BUILD)/pvshim-pvh: $(KOBJS) shim/arch/x86/pvshim.ld
 # ---------------------------------------------------------------- host tests
 HOST_DEFS   := -DPVSHIM_HOSTED $(COMMON_DEFS)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-               -Iinclude -Ipvops-compat -I$(SYSINC) -Itests/unit $(HOST_DEFS) \
+               -Iinclude -Ipvops-compat -Ixen/local -I$(SYSINC) -Itests/unit $(HOST_DEFS) \
                -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 UNIT_C      := $(sort $(wildcard tests/unit/*.c))

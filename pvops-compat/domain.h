@@ -81,6 +81,12 @@ struct pv_domain {
 
     struct shared_info *shared_info;
     mfn_t shared_info_mfn;
+
+    /* The machine-to-phys table: pvshim's writable view, contiguous frames. */
+    uint64_t *m2p;
+    mfn_t m2p_first_mfn;
+    uint64_t m2p_bytes;             /* a multiple of 2 MiB */
+    mfn_t max_mfn;                  /* one past the highest machine frame */
     mfn_t start_info_mfn;
     mfn_t console_mfn, xenstore_mfn;
     evtchn_port_t console_port, xenstore_port;

@@ -13,8 +13,13 @@
 #include <pvshim/string.h>
 #include <pvshim/version.h>
 #include <pvshim/layout.h>
+#include <pvshim/soft_timer.h>
 
 extern char __image_start[], __image_end[];
+
+void heap_init(void);
+void guest_boot(const struct boot_info *bi, const struct memmap *m,
+                const struct pvshim_options *o);
 
 static struct boot_info boot_info;
 struct pvshim_options options;
@@ -119,5 +124,9 @@ void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
 
     if (bi->nr_modules == 0)
         fail_bad_input("no modules: module 0 must be the guest's PV kernel");
-    fail_bad_input("module 0 is not a PV kernel pvshim can load yet");
+    if (bi->nr_modules > 2)
+        log_warn("modules 2 and up are not used (module 0: kernel, module 1: initrd)");
+    heap_init();
+    soft_timer_init();
+    guest_boot(bi, m, &options);
 }

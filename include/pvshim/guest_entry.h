@@ -17,4 +17,11 @@ void guest_syscall(struct cpu_regs *r);
 /* Last step before any return to the guest: deliver pending events. */
 void guest_resume(struct cpu_regs *r);
 
+/*
+ * Returning to the guest with the frame r faulted (bad selector or RIP in
+ * what the guest asked to return to): deliver the failsafe callback, or
+ * crash the guest.
+ */
+void guest_return_failed(struct cpu_regs *r);
+
 #endif

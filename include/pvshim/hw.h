@@ -23,9 +23,23 @@ void hw_set_guest_gdt(const mfn_t *frames, unsigned n);
 /* Load an LDT of ents descriptors at guest virtual base (0 ents: none). */
 void hw_load_ldt(vaddr_t base, unsigned ents);
 
-/* FS and GS state the guest sets through set_segment_base or WRMSR. */
+/*
+ * FS and GS bases. The hardware holds the guest's values: FS base, the
+ * active GS base (MSR_GS_BASE) and the inactive one (MSR_KERNEL_GS_BASE)
+ * that a guest kernel/user mode switch swaps in.
+ */
 void hw_set_fs_base(uint64_t base);
-void hw_set_gs_base(uint64_t base);
+uint64_t hw_get_fs_base(void);
+void hw_set_gs_base(uint64_t base);             /* the active one */
+uint64_t hw_get_gs_base(void);
+void hw_set_inactive_gs_base(uint64_t base);
+uint64_t hw_get_inactive_gs_base(void);
+void hw_swap_gs(void);
+/* Load a GS selector into the inactive (user) GS: SEGBASE_GS_USER_SEL. 0 or -1 on a bad selector. */
+int hw_load_user_gs_selector(uint16_t sel);
+
+/* The DS, ES, FS and GS selectors now loaded. */
+void hw_read_data_selectors(uint16_t sel[4]);
 
 /* CR0.TS, for fpu_taskswitch. */
 void hw_set_ts(bool set);

@@ -7,8 +7,15 @@
 
 #include <pvshim/types.h>
 
+#include <pvshim/time_scale.h>
+
 extern uint64_t tsc_khz;        /* TSC frequency */
 extern uint64_t tsc_at_boot;    /* TSC value that is time 0 */
+/* Wall-clock time (ns since the Unix epoch) at time 0, from the RTC. */
+extern uint64_t wallclock_at_boot_ns;
+
+/* The TSC-to-nanoseconds scale (what vcpu_time_info publishes). */
+void time_get_tsc_scale(struct time_scale *s);
 
 uint64_t read_tsc(void);
 uint64_t now_ns(void);

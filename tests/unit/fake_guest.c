@@ -115,3 +115,21 @@ size_t heap_bytes_in_use(void)
 {
     return heap_in_use;
 }
+
+uint64_t hw_get_fs_base(void) { return fake_hw.fs_base; }
+uint64_t hw_get_gs_base(void) { return fake_hw.gs_base; }
+void hw_set_inactive_gs_base(uint64_t b) { fake_hw.gs_inactive = b; }
+uint64_t hw_get_inactive_gs_base(void) { return fake_hw.gs_inactive; }
+void hw_swap_gs(void)
+{
+    uint64_t t = fake_hw.gs_base;
+    fake_hw.gs_base = fake_hw.gs_inactive;
+    fake_hw.gs_inactive = t;
+}
+int hw_load_user_gs_selector(uint16_t sel)
+{
+    fake_hw.user_gs_sel = sel;
+    fake_hw.gs_inactive = 0;
+    return 0;
+}
+void hw_read_data_selectors(uint16_t sel[4]) { memset(sel, 0, 4 * sizeof(sel[0])); }

@@ -99,3 +99,9 @@ void machine_exit(enum pvshim_exit reason)
     fflush(stderr);
     exit(FAKE_EXIT_BASE + (int)reason);
 }
+
+void abort_idle_forever(void)
+{
+    fprintf(stderr, "fake: idle wait with no timer armed would hang forever\n");
+    abort();
+}

@@ -42,9 +42,23 @@ struct fake_hw {
     unsigned gdt_nr;
     vaddr_t ldt_base;
     unsigned ldt_ents;
-    uint64_t fs_base, gs_base;
+    uint64_t fs_base, gs_base, gs_inactive;
+    uint16_t user_gs_sel;
     bool ts;
     vaddr_t cr2;
 };
 extern struct fake_hw fake_hw;
 void fake_hw_reset(void);
+
+/* ---- simulated time (fake_time.c) */
+struct fake_clock {
+    uint64_t now;               /* TSC == ns */
+    uint64_t deadline;          /* armed one-shot, 0 if none */
+    void (*callback)(uint64_t now);
+    unsigned idle_waits;
+};
+extern struct fake_clock fake_clock;
+/* Move time forward, firing the timer if its deadline passes. */
+void fake_clock_advance(uint64_t ns);
+/* An idle wait with nothing to wake it: a test bug or a pvshim hang. */
+void abort_idle_forever(void) __attribute__((noreturn));

@@ -31,6 +31,12 @@ void acpi_init(paddr_t rsdp_hint);
 #define IST_DF  2
 #define IST_MC  3
 
+paddr_t arch_zero_page(void);
+void arch_set_ldt_descriptor(uint64_t base, uint32_t limit);
+/* Translate a guest virtual address through the live page tables. */
+bool arch_guest_walk(vaddr_t va, paddr_t *pa);
+extern bool smap_active;
+
 /* Fatal: report an unexpected exception in pvshim and exit. */
 NORETURN void fatal_exception(const struct cpu_regs *r);
 

@@ -85,6 +85,7 @@ void cpu_enable_protections(void)
     if (cpu.smap)
         cr4 |= CR4_SMAP;
     write_cr4(cr4);
+    smap_active = cpu.smap;
 
     const char *s = cpu.brand[0] ? cpu.brand : cpu.vendor;
     while (*s == ' ')

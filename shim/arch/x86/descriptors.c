@@ -74,9 +74,32 @@ static void set_gate(unsigned vec, uint64_t handler, unsigned dpl, unsigned ist)
     };
 }
 
-uint64_t arch_entry_stack_top(void)
+/* Read by the SYSCALL entry stubs (entry.asm). */
+uint64_t entry_stack_top;
+
+paddr_t arch_zero_page(void)
 {
-    return (uint64_t)(entry_stack + sizeof(entry_stack));
+    return phys_of(zero_page);
+}
+
+void arch_set_ldt_descriptor(uint64_t base, uint32_t limit)
+{
+    set_system_desc(SEL_LDT >> 3, base, limit, 0x2);
+}
+
+extern char syscall_entry[], syscall32_entry[];
+
+/* SYSCALL lands in pvshim with CS 0xe008/SS 0xe010; SYSRET would use the
+ * guest's flat ring-3 selectors 0xe023 (+8 data, +16 64-bit code). */
+static void syscall_init(void)
+{
+    wrmsr(MSR_STAR, ((uint64_t)SEL_RING3_CS32 << 48) | ((uint64_t)SEL_HYP_CS << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_CSTAR, (uint64_t)syscall32_entry);
+    /* IF, TF, DF, NT, AC and IOPL cleared on entry. */
+    wrmsr(MSR_FMASK, 0x47700);
+    wrmsr(MSR_SYSENTER_CS, 0);      /* SYSENTER from the guest faults (#GP) */
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
 static void load_gdt_and_segments(void)
@@ -122,7 +145,8 @@ void descriptors_init(void)
     reserved_gdt[(SEL_RING3_DS >> 3) - GDT_FIRST_RESERVED] = seg_desc(0, 0xfffff, 0xf3, 0xc);
     reserved_gdt[(SEL_RING3_CS64 >> 3) - GDT_FIRST_RESERVED] = seg_desc(0, 0xfffff, 0xfb, 0xa);
 
-    tss.rsp[0] = arch_entry_stack_top();
+    entry_stack_top = (uint64_t)(entry_stack + sizeof(entry_stack));
+    tss.rsp[0] = entry_stack_top;
     tss.ist[IST_NMI - 1] = (uint64_t)(ist_stacks[0] + IST_STACK_SIZE);
     tss.ist[IST_DF - 1] = (uint64_t)(ist_stacks[1] + IST_STACK_SIZE);
     tss.ist[IST_MC - 1] = (uint64_t)(ist_stacks[2] + IST_STACK_SIZE);
@@ -142,4 +166,5 @@ void descriptors_init(void)
 
     struct { uint16_t limit; uint64_t base; } PACKED idtr = { sizeof(idt) - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" : : "m"(idtr));
+    syscall_init();
 }

@@ -1,12 +1,21 @@
 ; Every way into pvshim once it runs in long mode: exception and interrupt
-; stubs for all 256 vectors. Each builds a struct cpu_regs
-; (include/pvshim/cpu_regs.h) and calls trap_entry(regs); returning from it
-; resumes whatever the frame now describes.
+; stubs for all 256 vectors, and SYSCALL from the guest (64-bit and compat
+; mode). Each builds a struct cpu_regs (include/pvshim/cpu_regs.h) and calls
+; C; returning from it resumes whatever the frame now describes, through
+; one iretq (return_via_frame).
 
 BITS 64
 section .text
 
 extern trap_entry
+extern guest_syscall_entry
+extern entry_stack_top
+
+%define ENTRY_SYSCALL       0x100
+%define ENTRY_SYSCALL32     0x101
+%define SEL_RING3_CS32      0xe023
+%define SEL_RING3_DS        0xe02b
+%define SEL_RING3_CS64      0xe033
 
 ; Vectors for which the CPU pushes an error code.
 %define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -23,8 +32,7 @@ trap_stub_ %+ v:
 %assign v v + 1
 %endrep
 
-global trap_common
-trap_common:
+%macro PUSH_GPRS 0
     push rdi
     push rsi
     push rdx
@@ -40,11 +48,56 @@ trap_common:
     push r13
     push r14
     push r15
+%endmacro
+
+; SYSCALL arrives with the guest's stack still loaded and interrupts off
+; (FMASK). pvshim is uniprocessor, so one scratch slot holds the guest RSP
+; while we move to the entry stack.
+%macro SYSCALL_ENTRY 3          ; name, vector, code selector
+global %1
+%1:
+    mov [rel syscall_guest_rsp], rsp
+    mov rsp, [rel entry_stack_top]
+    push SEL_RING3_DS           ; ss
+    push qword [rel syscall_guest_rsp]
+    push r11                    ; rflags
+    push %3                     ; cs
+    push rcx                    ; rip
+    push 0                      ; error code
+    push %2                     ; vector
+    PUSH_GPRS
+    push 2
+    popfq
+    mov rdi, rsp
+    call guest_syscall_entry
+    jmp return_via_frame
+%endmacro
+
+SYSCALL_ENTRY syscall_entry, ENTRY_SYSCALL, SEL_RING3_CS64
+SYSCALL_ENTRY syscall32_entry, ENTRY_SYSCALL32, SEL_RING3_CS32
+
+; void arch_enter_guest(const struct cpu_regs *r): never returns.
+; The first entry into the guest: the frame goes to the top of the entry
+; stack and leaves through the common exit.
+global arch_enter_guest
+arch_enter_guest:
+    mov rsi, rdi
+    mov rsp, [rel entry_stack_top]
+    sub rsp, 22 * 8
+    mov rdi, rsp
+    mov ecx, 22
+    rep movsq
+    jmp return_via_frame
+
+global trap_common
+trap_common:
+    PUSH_GPRS
     ; A clean RFLAGS for pvshim: interrupts off, DF and AC clear (SMAP on).
     push 2
     popfq
     mov rdi, rsp
     call trap_entry
+    ; fall through to the common exit
 
 global return_via_frame
 return_via_frame:
@@ -64,7 +117,12 @@ return_via_frame:
     pop rsi
     pop rdi
     add rsp, 16             ; vector, error code
+global return_iretq
+return_iretq:
     iretq
+
+section .bss
+syscall_guest_rsp:  resq 1
 
 section .rodata
 align 8

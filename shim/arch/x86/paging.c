@@ -161,3 +161,23 @@ void paging_init(const struct memmap *m)
     /* master_l4 was reached through the boot window; use the direct map now. */
     master_l4 = maddr_to_virt(master_l4_pa);
 }
+
+bool arch_guest_walk(vaddr_t va, paddr_t *pa)
+{
+    pte_t e = read_cr3() & PTE_ADDR_MASK;
+    for (int shift = L4_SHIFT; shift >= L1_SHIFT; shift -= 9) {
+        const pte_t *t = phys_access(e & PTE_ADDR_MASK, PAGE_SIZE);
+        if (!t)
+            return false;
+        e = t[pt_index(va, shift)];
+        if (!(e & PTE_P))
+            return false;
+        if (shift != L1_SHIFT && shift != L4_SHIFT && (e & PTE_PS)) {
+            uint64_t mask = (1ull << shift) - 1;
+            *pa = ((e & PTE_ADDR_MASK) & ~mask) | (va & mask & PAGE_MASK);
+            return true;
+        }
+    }
+    *pa = e & PTE_ADDR_MASK;
+    return true;
+}

@@ -107,23 +107,60 @@ void fatal_exception(const struct cpu_regs *r)
     machine_exit(EXIT_INTERNAL_ERROR);
 }
 
+extern char return_iretq[];
+
+/*
+ * The iretq back to the guest faulted (a bad CS/SS or RIP the guest put in
+ * its iret frame). The frame it tried to load lies at r->rsp; the general
+ * registers are the guest's already. Rebuild a guest frame from the pieces
+ * and let the PV layer deliver the failsafe callback.
+ */
+static void iret_to_guest_failed(struct cpu_regs *r)
+{
+    const uint64_t *hw = (const uint64_t *)r->rsp;
+    struct cpu_regs g = *r;
+    g.rip = hw[0];
+    g.cs = hw[1];
+    g.rflags = hw[2];
+    g.rsp = hw[3];
+    g.ss = hw[4];
+    g.vector = r->vector;
+    g.error_code = r->error_code;
+    guest_return_failed(&g);
+    guest_resume(&g);
+    *r = g;
+}
+
 void trap_entry(struct cpu_regs *r);
 void trap_entry(struct cpu_regs *r)
 {
+    bool from_guest = (r->cs & 3) != 0;
+
     if (r->vector >= 32) {
         irq_handler_t h = irq_handlers[r->vector];
         if (h)
             h(r);
         else if (r->vector != VECTOR_SPURIOUS)
             log_warn("unexpected interrupt vector %llu", (unsigned long long)r->vector);
-        if ((r->cs & 3) != 0)
-            guest_resume(r);
-        return;
-    }
-    if ((r->cs & 3) == 0) {
+    } else if (!from_guest) {
+        if (r->rip == (uint64_t)return_iretq && (r->vector == 13 || r->vector == 11 ||
+                                                 r->vector == 12)) {
+            iret_to_guest_failed(r);
+            return;
+        }
         if (extable_fixup(r))
             return;
         fatal_exception(r);
+    } else {
+        guest_exception(r);
     }
-    guest_exception(r);
+    if (from_guest)
+        guest_resume(r);
+}
+
+void guest_syscall_entry(struct cpu_regs *r);
+void guest_syscall_entry(struct cpu_regs *r)
+{
+    guest_syscall(r);
+    guest_resume(r);
 }

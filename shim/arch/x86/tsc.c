@@ -18,7 +18,13 @@
 
 uint64_t tsc_khz;
 uint64_t tsc_at_boot;
+uint64_t wallclock_at_boot_ns;
 static struct time_scale tsc_to_ns_scale;
+
+void time_get_tsc_scale(struct time_scale *s)
+{
+    *s = tsc_to_ns_scale;
+}
 
 uint64_t read_tsc(void)
 {
@@ -103,6 +109,41 @@ static uint64_t from_pit(void)
     return (t1 - t0) * PIT_HZ / count;
 }
 
+/* The CMOS real-time clock, read when it is not mid-update, as seconds since 1970. */
+static uint8_t cmos(uint8_t reg)
+{
+    outb(0x70, reg);
+    return inb(0x71);
+}
+
+static uint64_t rtc_read_epoch_seconds(void)
+{
+    for (int spins = 0; spins < 100000 && (cmos(0x0a) & 0x80); spins++)
+        cpu_relax();
+    uint8_t sec = cmos(0x00), min = cmos(0x02), hour = cmos(0x04);
+    uint8_t day = cmos(0x07), mon = cmos(0x08), year = cmos(0x09), century = cmos(0x32);
+    uint8_t regb = cmos(0x0b);
+    if (!(regb & 0x04)) {       /* BCD */
+#define BCD(x) ((uint8_t)(((x) & 0x0f) + ((x) >> 4) * 10))
+        sec = BCD(sec); min = BCD(min); day = BCD(day); mon = BCD(mon);
+        year = BCD(year); century = BCD(century);
+        hour = (uint8_t)(BCD(hour & 0x7f) | (hour & 0x80));
+#undef BCD
+    }
+    if (!(regb & 0x02) && (hour & 0x80))        /* 12-hour clock, PM */
+        hour = (uint8_t)(((hour & 0x7f) % 12) + 12);
+    unsigned y = (century >= 19 && century <= 30 ? century : 20) * 100u + year;
+    if (mon < 1 || mon > 12 || day < 1 || day > 31)
+        return 0;
+    /* Days since 1970-01-01 by the civil-from-days inverse. */
+    unsigned yy = mon <= 2 ? y - 1 : y;
+    unsigned era = yy / 400, yoe = yy - era * 400;
+    unsigned doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    uint64_t days = (uint64_t)era * 146097 + doe - 719468;
+    return days * 86400 + hour * 3600u + min * 60u + sec;
+}
+
 static uint64_t median_of_runs(uint64_t (*measure)(void))
 {
     uint64_t v[CALIBRATE_RUNS];
@@ -138,6 +179,7 @@ void tsc_calibrate(void)
     tsc_khz = hz / 1000;
     time_scale_init(&tsc_to_ns_scale, hz, 1000000000);
     tsc_at_boot = rdtsc();
+    wallclock_at_boot_ns = rtc_read_epoch_seconds() * 1000000000ull;
     log_info("tsc: %llu.%03llu MHz, from %s%s", (unsigned long long)(tsc_khz / 1000),
              (unsigned long long)(tsc_khz % 1000), how,
              cpu.invariant_tsc ? "" : " (not invariant)");

@@ -1,0 +1,48 @@
+/*
+ * The 64-bit PV domain builder: turns a parsed kernel, an initrd and a
+ * command line into guest memory laid out per pv_layout.h, the way Xen's
+ * toolstack builds a domU. Runs in two steps so that memory still holding
+ * the kernel image and modules can be given to the guest after they are
+ * copied: pv_build_boot() fills every frame the layout names, then the
+ * caller frees the sources, then pv_build_finish() hands out the rest.
+ */
+#ifndef PVSHIM_PV_BUILD_H
+#define PVSHIM_PV_BUILD_H
+
+#include <pvshim/pv_layout.h>
+#include <pvshim/cpu_regs.h>
+#include <pvshim/frame_alloc.h>
+
+struct pv_build_params {
+    const struct guest_image *img;
+    const uint8_t *initrd;
+    uint64_t initrd_len;
+    const char *cmdline;            /* at most 1023 bytes are kept */
+    uint64_t nr_pages;
+    struct frame_pool *pool;        /* where guest frames come from */
+    uint64_t *m2p;                  /* pvshim's writable M2P, max_mfn entries */
+    mfn_t max_mfn;
+    const uint64_t *hypervisor_l4_slots;    /* 16 entries for slots 256-271 */
+    paddr_t shared_info_maddr;
+    uint32_t console_evtchn, xenstore_evtchn;
+};
+
+struct pv_build_state {
+    struct pv_layout layout;
+    mfn_t *p2m;                     /* pvshim's view of the guest's p2m list */
+    pfn_t next_pfn;                 /* first pfn without a frame yet */
+    mfn_t l4_mfn;
+    mfn_t start_info_mfn, xenstore_mfn, console_mfn;
+    vaddr_t start_info_va;
+    struct cpu_regs entry;          /* the guest's first register state */
+};
+
+int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
+                  char *err, size_t errlen);
+int pv_build_finish(const struct pv_build_params *p, struct pv_build_state *s,
+                    char *err, size_t errlen);
+
+/* Write the 64-bit hypercall page (128 stubs of 32 bytes) into page. */
+void pv_write_hypercall_page(uint8_t *page);
+
+#endif

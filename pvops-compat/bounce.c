@@ -1,0 +1,126 @@
+/*
+ * Bounce frames: how pvshim hands an exception, interrupt or event to the
+ * guest kernel. The frame, from low to high addresses: RCX, R11, [error
+ * code], RIP, CS (saved upcall mask in bits 32-39), RFLAGS, RSP, SS.
+ */
+#include "pv.h"
+#include <pvshim/guest_access.h>
+#include <pvshim/hw.h>
+#include <pvshim/layout.h>
+#include <pvshim/string.h>
+
+/* Hardware RFLAGS bits cleared when entering a guest handler (as a CPU does on a trap). */
+#define HANDLER_CLEARS (X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | \
+                        X86_EFLAGS_NT | X86_EFLAGS_TF)
+
+bool trap_has_error_code(unsigned vector)
+{
+    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 ||
+           vector == 21 || vector == 29 || vector == 30;
+}
+
+void pv_load_guest_cr3(void)
+{
+    struct pv_vcpu *v = current;
+    mfn_t table = v->kernel_mode ? v->guest_table : v->guest_table_user;
+    hw_load_cr3(mfn_to_paddr(table));
+}
+
+void pv_toggle_guest_mode(void)
+{
+    struct pv_vcpu *v = current;
+    v->kernel_mode = !v->kernel_mode;
+    hw_swap_gs();
+    pv_load_guest_cr3();
+}
+
+/*
+ * The common part of every bounce. sels (failsafe only) are the data
+ * selectors DS, ES, FS, GS, placed between R11 and RIP.
+ */
+static void bounce(struct cpu_regs *r, uint64_t handler, bool has_error, uint64_t error_code,
+                   bool mask_events, const uint16_t *sels, const char *what)
+{
+    struct pv_vcpu *v = current;
+    struct vcpu_info *vi = v->vcpu_info;
+
+    if (!handler)
+        pv_crash("no guest handler for %s", what);
+
+    uint64_t cs = r->cs, sp;
+    if (!v->kernel_mode) {
+        pv_toggle_guest_mode();
+        sp = v->kernel_sp;
+    } else {
+        sp = r->rsp;
+        cs &= ~3ull;    /* tells the guest it interrupted its own kernel */
+    }
+    sp &= ~15ull;
+
+    uint8_t saved_mask = vi->evtchn_upcall_mask;
+    uint64_t rflags = r->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL);
+    if (!saved_mask)
+        rflags |= X86_EFLAGS_IF;
+    if (dom.vm_assist & (1ul << VMASST_TYPE_architectural_iopl))
+        rflags |= (uint64_t)(v->iopl & 3) << 12;
+
+    uint64_t frame[12];
+    unsigned n = 0;
+    frame[n++] = r->rcx;
+    frame[n++] = r->r11;
+    for (unsigned i = 0; sels && i < 4; i++)
+        frame[n++] = sels[i];
+    if (has_error)
+        frame[n++] = error_code;
+    frame[n++] = r->rip;
+    frame[n++] = (cs & 0xffff) | ((uint64_t)saved_mask << 32);
+    frame[n++] = rflags;
+    frame[n++] = r->rsp;
+    frame[n++] = r->ss;
+
+    sp -= n * 8;
+    if (copy_to_guest(sp, frame, n * 8))
+        pv_crash("cannot write the bounce frame for %s at %#llx",
+                 what, (unsigned long long)sp);
+
+    if (mask_events)
+        vi->evtchn_upcall_mask = 1;
+    r->rip = handler;
+    r->cs = PV_KERNEL_CS;
+    r->ss = PV_KERNEL_SS;
+    r->rsp = sp;
+    r->rflags = (r->rflags & ~HANDLER_CLEARS & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IF;
+}
+
+void pv_bounce(struct cpu_regs *r, uint64_t handler, bool has_error, uint64_t error_code,
+               bool mask_events, const char *what)
+{
+    bounce(r, handler, has_error, error_code, mask_events, NULL, what);
+}
+
+void pv_bounce_failsafe(struct cpu_regs *r, const uint16_t sels[4])
+{
+    bounce(r, current->failsafe_callback, false, 0, current->failsafe_disables_events,
+           sels, "failsafe callback");
+}
+
+static const char *const trap_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#09",
+    "#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
+    "#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC",
+    "#SX", "#31",
+};
+
+void pv_inject_exception(struct cpu_regs *r, unsigned vector, bool has_error,
+                         uint64_t error_code)
+{
+    const struct trap_info *ti = &current->trap_ctxt[vector & 0xff];
+    char what[40];
+    if (vector < 32)
+        snprintf(what, sizeof(what), "exception %s at %#llx", trap_names[vector],
+                 (unsigned long long)r->rip);
+    else
+        snprintf(what, sizeof(what), "software interrupt %u", vector);
+    /* Trap-table flag bit 2: an interrupt gate, events masked on entry. */
+    pv_bounce(r, ti->address, has_error, error_code, (ti->flags & 4) != 0, what);
+}

@@ -1,0 +1,135 @@
+/*
+ * Everything the guest does that enters pvshim arrives here from the arch
+ * layer: SYSCALL (a hypercall from the guest kernel, a system call from
+ * guest user space), exceptions, and the last step before every return.
+ */
+#include "pv.h"
+#include "hypercall.h"
+#include "abi_trace.h"
+#include "emulate.h"
+#include <pvshim/guest_entry.h>
+#include <pvshim/guest_access.h>
+#include <pvshim/hw.h>
+#include <pvshim/log.h>
+
+#define PFEC_user   (1u << 2)
+
+void guest_syscall(struct cpu_regs *r)
+{
+    struct pv_vcpu *v = current;
+    guest_regs = r;
+
+    if (v->kernel_mode) {
+        hypercall_dispatch(r);
+        return;
+    }
+    /* A system call from guest user space goes to the guest kernel. */
+    bool compat = r->vector == ENTRY_SYSCALL + 1;
+    uint64_t cb = compat ? v->syscall32_callback : v->syscall_callback;
+    bool mask = compat ? v->syscall32_disables_events : v->syscall_disables_events;
+    if (!cb) {
+        /* No callback: the instruction behaves as if SYSCALL were disabled. */
+        r->rip -= 2;
+        pv_inject_exception(r, TRAP_invalid_op, false, 0);
+        return;
+    }
+    pv_bounce(r, cb, false, 0, mask, compat ? "compat syscall" : "syscall");
+}
+
+/* A #GP from `int n` (the IDT gate's DPL is 0): deliver trap n if the guest allows it. */
+static bool software_interrupt(struct cpu_regs *r)
+{
+    if ((r->error_code & 3) != 2)
+        return false;
+    unsigned vector = (unsigned)(r->error_code >> 3) & 0xff;
+    const struct trap_info *ti = &current->trap_ctxt[vector];
+    /* A 64-bit PV kernel runs at RPL 3 too: both modes need DPL 3. */
+    if ((ti->flags & 3) != 3 || !ti->address)
+        return false;
+    r->rip += 2;
+    pv_inject_exception(r, vector, false, 0);
+    return true;
+}
+
+static void page_fault(struct cpu_regs *r, vaddr_t cr2)
+{
+    struct pv_vcpu *v = current;
+    if (v->kernel_mode && (r->error_code & 3) == 3 &&
+        (dom.vm_assist & (1ul << VMASST_TYPE_writable_pagetables)) &&
+        pv_ptwr_fault(r, cr2, r->error_code)) {
+        abi_trace_event("writable page-table write emulated");
+        return;
+    }
+    /* The hardware saw ring 3 either way; tell the guest which mode it was. */
+    uint64_t ec = (r->error_code & ~(uint64_t)PFEC_user) | (v->kernel_mode ? 0 : PFEC_user);
+    v->vcpu_info->arch.cr2 = cr2;
+    pv_inject_exception(r, TRAP_page_fault, true, ec);
+}
+
+void guest_exception(struct cpu_regs *r)
+{
+    struct pv_vcpu *v = current;
+    /* Read CR2 before anything else can fault and overwrite it. */
+    vaddr_t cr2 = r->vector == TRAP_page_fault ? hw_read_cr2() : 0;
+    guest_regs = r;
+
+    switch (r->vector) {
+    case TRAP_page_fault:
+        page_fault(r, cr2);
+        return;
+    case TRAP_gp_fault:
+        if (software_interrupt(r))
+            return;
+        if (r->error_code == 0 && pv_emulate_privileged_op(r))
+            return;
+        pv_inject_exception(r, TRAP_gp_fault, true, r->error_code);
+        return;
+    case TRAP_invalid_op:
+        if (pv_emulate_invalid_op(r))
+            return;
+        pv_inject_exception(r, TRAP_invalid_op, false, 0);
+        return;
+    case TRAP_no_device:
+        /* pvshim never uses the FPU, so TS is set only when the guest asked. */
+        hw_set_ts(false);
+        if (v->fpu_ts) {
+            v->fpu_ts = false;
+            pv_inject_exception(r, TRAP_no_device, false, 0);
+        }
+        return;
+    case TRAP_nmi:
+        log_warn("NMI while the guest ran; ignored");
+        return;
+    case TRAP_machine_check:
+        pv_crash("machine check while the guest ran");
+    default:
+        pv_inject_exception(r, (unsigned)r->vector, trap_has_error_code((unsigned)r->vector),
+                            r->error_code);
+        return;
+    }
+}
+
+void guest_return_failed(struct cpu_regs *r)
+{
+    struct pv_vcpu *v = current;
+    guest_regs = r;
+    if (!v->failsafe_callback || r->rip == v->failsafe_callback)
+        pv_crash("cannot return to the guest at %04llx:%#llx (stack %04llx:%#llx)",
+                 (unsigned long long)r->cs, (unsigned long long)r->rip,
+                 (unsigned long long)r->ss, (unsigned long long)r->rsp);
+    /*
+     * The failsafe frame adds the live data selectors: a Linux guest sees
+     * they match its segment registers and so treats this as a bad iret.
+     */
+    uint16_t sel[4];
+    hw_read_data_selectors(sel);
+    r->cs |= 3;
+    r->ss |= 3;
+    pv_bounce_failsafe(r, sel);
+}
+
+void guest_resume(struct cpu_regs *r)
+{
+    if (current->event_callback && pv_events_deliverable())
+        pv_bounce(r, current->event_callback, false, 0, true, "event upcall");
+}

@@ -1,0 +1,342 @@
+/*
+ * event_channel_op and event_channel_op_compat, with Xen's semantics for
+ * a domU (common/event_channel.c, event_2l.c): port 0 is reserved, ports
+ * are allocated lowest first, a VIRQ or IPI binds to vCPU 0 only.
+ */
+#include "event_channel.h"
+#include "domain.h"
+#include "hypercalls.h"
+#include <pvshim/guest_access.h>
+#include <pvshim/string.h>
+
+enum chan_state {
+    ECS_FREE = 0,
+    ECS_RESERVED,
+    ECS_UNBOUND,
+    ECS_INTERDOMAIN,
+    ECS_VIRQ,
+    ECS_IPI,
+};
+
+struct channel {
+    uint8_t state;
+    uint8_t virq;
+    domid_t remote_dom;             /* ECS_UNBOUND: who may bind */
+    evtchn_backend_fn backend;      /* ECS_INTERDOMAIN: the pvshim backend */
+};
+
+static struct channel chans[EVTCHN_PORTS];
+static evtchn_port_t virq_port[NR_VIRQS];
+
+#define BITS_PER_WORD 64
+
+static bool test_bit(const xen_ulong_t *words, unsigned bit)
+{
+    return (__atomic_load_n(&words[bit / BITS_PER_WORD], __ATOMIC_ACQUIRE) >>
+            (bit % BITS_PER_WORD)) & 1;
+}
+
+/* The guest updates these words concurrently from its side: atomics only. */
+static bool test_and_set_bit(xen_ulong_t *words, unsigned bit)
+{
+    xen_ulong_t m = (xen_ulong_t)1 << (bit % BITS_PER_WORD);
+    return __atomic_fetch_or(&words[bit / BITS_PER_WORD], m, __ATOMIC_SEQ_CST) & m;
+}
+
+static bool test_and_clear_bit(xen_ulong_t *words, unsigned bit)
+{
+    xen_ulong_t m = (xen_ulong_t)1 << (bit % BITS_PER_WORD);
+    return __atomic_fetch_and(&words[bit / BITS_PER_WORD], ~m, __ATOMIC_SEQ_CST) & m;
+}
+
+static void clear_bit(xen_ulong_t *words, unsigned bit)
+{
+    test_and_clear_bit(words, bit);
+}
+
+void evtchn_init(void)
+{
+    memset(chans, 0, sizeof(chans));
+    memset(virq_port, 0, sizeof(virq_port));
+    chans[0].state = ECS_RESERVED;
+}
+
+bool evtchn_port_valid(evtchn_port_t port)
+{
+    return port < EVTCHN_PORTS;
+}
+
+static evtchn_port_t alloc_port(void)
+{
+    for (evtchn_port_t p = 1; p < EVTCHN_PORTS; p++)
+        if (chans[p].state == ECS_FREE)
+            return p;
+    return 0;
+}
+
+/* 2-level delivery: pending bit, then selector bit, then the upcall flag. */
+void evtchn_set_pending(evtchn_port_t port)
+{
+    struct shared_info *s = dom.shared_info;
+    struct vcpu_info *vi = current->vcpu_info;
+    if (!evtchn_port_valid(port) || test_and_set_bit(s->evtchn_pending, port))
+        return;
+    if (test_bit(s->evtchn_mask, port))
+        return;
+    if (!test_and_set_bit(&vi->evtchn_pending_sel, port / BITS_PER_WORD))
+        __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+}
+
+void evtchn_send_virq(unsigned virq)
+{
+    if (virq < NR_VIRQS && virq_port[virq])
+        evtchn_set_pending(virq_port[virq]);
+}
+
+bool evtchn_any_pending(const evtchn_port_t *ports, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (evtchn_port_valid(ports[i]) && test_bit(dom.shared_info->evtchn_pending, ports[i]))
+            return true;
+    return false;
+}
+
+evtchn_port_t evtchn_bind_backend(evtchn_backend_fn fn)
+{
+    evtchn_port_t p = alloc_port();
+    if (p) {
+        chans[p].state = ECS_INTERDOMAIN;
+        chans[p].remote_dom = BACKEND_DOMID;
+        chans[p].backend = fn;
+    }
+    return p;
+}
+
+static bool domid_is_self(domid_t d)
+{
+    return d == DOMID_SELF || d == dom.domid;
+}
+
+static long op_alloc_unbound(struct evtchn_alloc_unbound *a)
+{
+    if (!domid_is_self(a->dom))
+        return -XEN_EPERM;
+    evtchn_port_t p = alloc_port();
+    if (!p)
+        return -XEN_ENOSPC;
+    chans[p].state = ECS_UNBOUND;
+    chans[p].remote_dom = a->remote_dom == DOMID_SELF ? dom.domid : a->remote_dom;
+    a->port = p;
+    return 0;
+}
+
+static long op_bind_virq(struct evtchn_bind_virq *b)
+{
+    if (b->virq >= NR_VIRQS)
+        return -XEN_EINVAL;
+    if (b->vcpu != 0)
+        return -XEN_ENOENT;
+    if (virq_port[b->virq])
+        return -XEN_EEXIST;
+    evtchn_port_t p = alloc_port();
+    if (!p)
+        return -XEN_ENOSPC;
+    chans[p].state = ECS_VIRQ;
+    chans[p].virq = (uint8_t)b->virq;
+    virq_port[b->virq] = p;
+    b->port = p;
+    return 0;
+}
+
+static long op_bind_ipi(struct evtchn_bind_ipi *b)
+{
+    if (b->vcpu != 0)
+        return -XEN_ENOENT;
+    evtchn_port_t p = alloc_port();
+    if (!p)
+        return -XEN_ENOSPC;
+    chans[p].state = ECS_IPI;
+    b->port = p;
+    return 0;
+}
+
+static long op_bind_interdomain(struct evtchn_bind_interdomain *b)
+{
+    /* Only pvshim's backends are there to bind to, and they bind, not us. */
+    if (domid_is_self(b->remote_dom)) {
+        evtchn_port_t rp = b->remote_port;
+        if (!evtchn_port_valid(rp) || chans[rp].state != ECS_UNBOUND ||
+            chans[rp].remote_dom != dom.domid)
+            return -XEN_EINVAL;
+        evtchn_port_t p = alloc_port();
+        if (!p)
+            return -XEN_ENOSPC;
+        /* A loopback pair: each end is the other's notification. */
+        chans[p].state = ECS_IPI;
+        chans[rp].state = ECS_IPI;
+        b->local_port = p;
+        return 0;
+    }
+    return -XEN_ESRCH;
+}
+
+static long close_port(evtchn_port_t p)
+{
+    if (!evtchn_port_valid(p) || chans[p].state == ECS_FREE)
+        return -XEN_EINVAL;
+    if (chans[p].state == ECS_RESERVED)
+        return -XEN_EINVAL;
+    if (chans[p].state == ECS_VIRQ)
+        virq_port[chans[p].virq] = 0;
+    memset(&chans[p], 0, sizeof(chans[p]));
+    clear_bit(dom.shared_info->evtchn_pending, p);
+    return 0;
+}
+
+static long op_send(evtchn_port_t p)
+{
+    if (!evtchn_port_valid(p))
+        return -XEN_EINVAL;
+    switch (chans[p].state) {
+    case ECS_INTERDOMAIN:
+        if (chans[p].backend)
+            chans[p].backend(p);
+        return 0;
+    case ECS_IPI:
+        evtchn_set_pending(p);
+        return 0;
+    case ECS_UNBOUND:
+        return 0;   /* nobody listens yet: dropped, as on Xen */
+    default:
+        return -XEN_EINVAL;
+    }
+}
+
+static long op_status(struct evtchn_status *st)
+{
+    if (!domid_is_self(st->dom))
+        return -XEN_ESRCH;
+    if (!evtchn_port_valid(st->port))
+        return -XEN_EINVAL;
+    const struct channel *c = &chans[st->port];
+    st->vcpu = 0;
+    switch (c->state) {
+    case ECS_FREE:
+    case ECS_RESERVED:
+        st->status = EVTCHNSTAT_closed;
+        break;
+    case ECS_UNBOUND:
+        st->status = EVTCHNSTAT_unbound;
+        st->u.unbound.dom = c->remote_dom;
+        break;
+    case ECS_INTERDOMAIN:
+        st->status = EVTCHNSTAT_interdomain;
+        st->u.interdomain.dom = c->remote_dom;
+        st->u.interdomain.port = 0;
+        break;
+    case ECS_VIRQ:
+        st->status = EVTCHNSTAT_virq;
+        st->u.virq = c->virq;
+        break;
+    case ECS_IPI:
+        st->status = EVTCHNSTAT_ipi;
+        break;
+    }
+    return 0;
+}
+
+static long op_unmask(evtchn_port_t p)
+{
+    struct shared_info *s = dom.shared_info;
+    struct vcpu_info *vi = current->vcpu_info;
+    if (!evtchn_port_valid(p))
+        return -XEN_EINVAL;
+    /* A port that became pending while masked now raises the upcall. */
+    if (test_and_clear_bit(s->evtchn_mask, p) && test_bit(s->evtchn_pending, p) &&
+        !test_and_set_bit(&vi->evtchn_pending_sel, p / BITS_PER_WORD))
+        __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+static long op_bind_vcpu(struct evtchn_bind_vcpu *b)
+{
+    if (!evtchn_port_valid(b->port) || chans[b->port].state == ECS_FREE)
+        return -XEN_EINVAL;
+    if (b->vcpu != 0)
+        return -XEN_ENOENT;
+    return 0;
+}
+
+static long op_reset(struct evtchn_reset *r)
+{
+    if (!domid_is_self(r->dom))
+        return -XEN_EPERM;
+    for (evtchn_port_t p = 1; p < EVTCHN_PORTS; p++)
+        if (chans[p].state != ECS_INTERDOMAIN && chans[p].state != ECS_FREE)
+            close_port(p);
+    return 0;
+}
+
+/* Copy the argument in, run op, copy it back when the op has results. */
+#define WITH_ARG(type, fn, writeback) do {                          \
+        type a_;                                                    \
+        if (copy_from_guest(&a_, arg, sizeof(a_)))                  \
+            return -XEN_EFAULT;                                     \
+        long rc_ = fn(&a_);                                         \
+        if (rc_ == 0 && (writeback) && copy_to_guest(arg, &a_, sizeof(a_))) \
+            return -XEN_EFAULT;                                     \
+        return rc_;                                                 \
+    } while (0)
+
+long do_event_channel_op(int cmd, vaddr_t arg)
+{
+    switch (cmd) {
+    case EVTCHNOP_alloc_unbound:
+        WITH_ARG(struct evtchn_alloc_unbound, op_alloc_unbound, true);
+    case EVTCHNOP_bind_virq:
+        WITH_ARG(struct evtchn_bind_virq, op_bind_virq, true);
+    case EVTCHNOP_bind_ipi:
+        WITH_ARG(struct evtchn_bind_ipi, op_bind_ipi, true);
+    case EVTCHNOP_bind_interdomain:
+        WITH_ARG(struct evtchn_bind_interdomain, op_bind_interdomain, true);
+    case EVTCHNOP_status:
+        WITH_ARG(struct evtchn_status, op_status, true);
+    case EVTCHNOP_bind_vcpu:
+        WITH_ARG(struct evtchn_bind_vcpu, op_bind_vcpu, false);
+    case EVTCHNOP_reset:
+        WITH_ARG(struct evtchn_reset, op_reset, false);
+    case EVTCHNOP_close: {
+        struct evtchn_close c;
+        if (copy_from_guest(&c, arg, sizeof(c)))
+            return -XEN_EFAULT;
+        return close_port(c.port);
+    }
+    case EVTCHNOP_send: {
+        struct evtchn_send s;
+        if (copy_from_guest(&s, arg, sizeof(s)))
+            return -XEN_EFAULT;
+        return op_send(s.port);
+    }
+    case EVTCHNOP_unmask: {
+        struct evtchn_unmask u;
+        if (copy_from_guest(&u, arg, sizeof(u)))
+            return -XEN_EFAULT;
+        return op_unmask(u.port);
+    }
+    case EVTCHNOP_bind_pirq:
+        return -XEN_EPERM;      /* a domU has no physical IRQs */
+    default:
+        /* FIFO ABI (init_control, expand_array, set_priority) and the rest. */
+        return -XEN_ENOSYS;
+    }
+}
+
+/* The old single-argument form: struct evtchn_op { cmd; union u; }. */
+long do_event_channel_op_compat(vaddr_t uop)
+{
+    struct evtchn_op op;
+    if (copy_from_guest(&op, uop, sizeof(op)))
+        return -XEN_EFAULT;
+    vaddr_t arg = uop + offsetof(struct evtchn_op, u);
+    return do_event_channel_op((int)op.cmd, arg);
+}

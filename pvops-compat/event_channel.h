@@ -1,0 +1,40 @@
+/*
+ * The guest's event channels, 2-level ABI: pending and mask bitmaps in
+ * shared_info, a selector word and the upcall flags in vcpu_info. Ports
+ * connect to VIRQs, IPIs to the guest itself, or to backends inside
+ * pvshim (console, xenstore) that play the remote domain's part.
+ */
+#ifndef PVSHIM_EVENT_CHANNEL_H
+#define PVSHIM_EVENT_CHANNEL_H
+
+#include <pvshim/xen_abi.h>
+
+#define EVTCHN_PORTS        1024    /* as many as Xen gives a domU by default */
+#define BACKEND_DOMID       0       /* pvshim's backends appear as domain 0 */
+
+/* A backend's handler for the guest's notifications on its port. */
+typedef void (*evtchn_backend_fn)(evtchn_port_t port);
+
+/* Reset all ports (domain creation). */
+void evtchn_init(void);
+
+/*
+ * Set up an interdomain channel to a pvshim backend, as the toolstack does
+ * for the console and xenstore before the guest starts. Returns the
+ * guest's port, or 0 when none is free.
+ */
+evtchn_port_t evtchn_bind_backend(evtchn_backend_fn fn);
+
+/* Mark a port pending and raise the upcall if it is not masked. */
+void evtchn_set_pending(evtchn_port_t port);
+
+/* Raise a VIRQ if the guest bound it. */
+void evtchn_send_virq(unsigned virq);
+
+/* Any of these ports pending? (SCHEDOP_poll) */
+bool evtchn_any_pending(const evtchn_port_t *ports, unsigned n);
+
+/* Is a port number one the guest may name? */
+bool evtchn_port_valid(evtchn_port_t port);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * memory_op for a 64-bit PV domU (public/memory.h): its memory map and
+ * reservation, ballooning (frames given back to pvshim and taken again),
+ * and where the read-only machine-to-phys table lives. A PV guest names
+ * machine frames directly, so extents are MFNs (decrease) and pvshim
+ * reports the MFNs it hands out (populate, increase).
+ */
+#include "domain.h"
+#include "hypercalls.h"
+#include "mm_glue.h"
+#include <pvshim/guest_access.h>
+#include <pvshim/frame_alloc.h>
+#include <pvshim/phys.h>
+#include <pvshim/layout.h>
+#include <pvshim/string.h>
+
+#define MAX_EXTENT_ORDER 9          /* 2 MiB, as Xen allows a domU */
+#define M2P_INVALID      (~0ull)    /* INVALID_M2P_ENTRY */
+#define M2P_CHUNK_FRAMES 512        /* machphys_mfn_list reports 2 MiB chunks */
+/* cmd bits above the op number carry the extent to start at (continuations). */
+#define MEMOP_EXTENT_SHIFT 6
+#define MEMOP_CMD_MASK   ((1u << MEMOP_EXTENT_SHIFT) - 1)
+
+static bool domid_is_self(domid_t d)
+{
+    return d == DOMID_SELF || d == dom.domid;
+}
+
+static void m2p_set(mfn_t mfn, uint64_t pfn)
+{
+    if (mfn < dom.max_mfn)
+        dom.m2p[mfn] = pfn;
+}
+
+static long decrease_reservation(struct xen_memory_reservation *r, unsigned long start)
+{
+    unsigned long done;
+    for (done = start; done < r->nr_extents; done++) {
+        xen_pfn_t mfn;
+        if (copy_from_guest(&mfn, (vaddr_t)(uintptr_t)r->extent_start.p + done * sizeof(mfn),
+                            sizeof(mfn)))
+            break;
+        uint64_t n = 1ull << r->extent_order;
+        if (mfn & (n - 1))
+            break;
+        unsigned long j;
+        for (j = 0; j < n; j++)
+            if (pv_mm_release_frame(mfn + j))
+                break;
+        for (unsigned long k = 0; k < j; k++) {
+            m2p_set(mfn + k, M2P_INVALID);
+            frame_pool_free(&machine_frames, mfn + k, 1);
+        }
+        dom.tot_pages -= j;
+        if (j != n)
+            break;
+    }
+    return (long)done;
+}
+
+/* populate_physmap (gpfns in, MFNs out) and increase_reservation (MFNs out). */
+static long populate(struct xen_memory_reservation *r, bool set_m2p, unsigned long start)
+{
+    unsigned long done;
+    uint64_t n = 1ull << r->extent_order;
+    for (done = start; done < r->nr_extents; done++) {
+        vaddr_t slot = (vaddr_t)(uintptr_t)r->extent_start.p + done * sizeof(xen_pfn_t);
+        xen_pfn_t gpfn = 0;
+        if (set_m2p && copy_from_guest(&gpfn, slot, sizeof(gpfn)))
+            break;
+        if (dom.tot_pages + n > dom.max_pages)
+            break;
+        mfn_t mfn = frame_pool_alloc(&machine_frames, n, n, ~(mfn_t)0);
+        if (mfn == INVALID_MFN)
+            break;
+        for (uint64_t j = 0; j < n; j++) {
+            void *page = phys_access_frame(mfn + j);
+            memset(page, 0, PAGE_SIZE);
+            pv_mm_assign_frame(mfn + j);
+            m2p_set(mfn + j, set_m2p ? gpfn + j : M2P_INVALID);
+        }
+        dom.tot_pages += n;
+        xen_pfn_t out = mfn;
+        if (copy_to_guest(slot, &out, sizeof(out)))
+            break;
+    }
+    return (long)done;
+}
+
+static long reservation_op(unsigned op, unsigned long start, vaddr_t arg)
+{
+    struct xen_memory_reservation r;
+    if (copy_from_guest(&r, arg, sizeof(r)))
+        return -XEN_EFAULT;
+    if (!domid_is_self(r.domid))
+        return -XEN_ESRCH;
+    if (start >= r.nr_extents)
+        return (long)start;
+    if (r.extent_order > MAX_EXTENT_ORDER)
+        return (long)start;     /* Xen does no work for a too-large order */
+    if (r.mem_flags & ~0xffu)
+        return -XEN_EINVAL;
+    switch (op) {
+    case XENMEM_decrease_reservation:
+        return decrease_reservation(&r, start);
+    case XENMEM_populate_physmap:
+        return populate(&r, true, start);
+    default:
+        return populate(&r, false, start);
+    }
+}
+
+static long domid_query(vaddr_t arg, domid_t *d)
+{
+    return copy_from_guest(d, arg, sizeof(*d)) ? -XEN_EFAULT : 0;
+}
+
+long do_memory_op(unsigned long cmd, vaddr_t arg)
+{
+    unsigned op = cmd & MEMOP_CMD_MASK;
+    domid_t d;
+    long rc;
+
+    switch (op) {
+    case XENMEM_increase_reservation:
+    case XENMEM_decrease_reservation:
+    case XENMEM_populate_physmap:
+        return reservation_op(op, cmd >> MEMOP_EXTENT_SHIFT, arg);
+    case XENMEM_maximum_ram_page:
+        return (long)dom.max_mfn;
+    case XENMEM_current_reservation:
+    case XENMEM_maximum_reservation:
+    case XENMEM_maximum_gpfn:
+        if ((rc = domid_query(arg, &d)))
+            return rc;
+        if (!domid_is_self(d))
+            return -XEN_ESRCH;
+        if (op == XENMEM_current_reservation)
+            return (long)dom.tot_pages;
+        if (op == XENMEM_maximum_reservation)
+            return (long)dom.max_pages;
+        return (long)dom.shared_info->arch.max_pfn - 1;
+    case XENMEM_machphys_mapping: {
+        struct xen_machphys_mapping m = {
+            .v_start = RO_M2P_VIRT_START,
+            .v_end = RO_M2P_VIRT_START + dom.m2p_bytes,
+            .max_mfn = dom.m2p_bytes / sizeof(uint64_t) - 1,
+        };
+        return copy_to_guest(arg, &m, sizeof(m)) ? -XEN_EFAULT : 0;
+    }
+    case XENMEM_machphys_mfn_list: {
+        struct xen_machphys_mfn_list l;
+        if (copy_from_guest(&l, arg, sizeof(l)))
+            return -XEN_EFAULT;
+        unsigned chunks = (unsigned)(dom.m2p_bytes / (M2P_CHUNK_FRAMES * PAGE_SIZE));
+        unsigned n = MIN(l.max_extents, chunks);
+        for (unsigned i = 0; i < n; i++) {
+            xen_pfn_t mfn = dom.m2p_first_mfn + (xen_pfn_t)i * M2P_CHUNK_FRAMES;
+            if (copy_to_guest((vaddr_t)(uintptr_t)l.extent_start.p + i * sizeof(mfn), &mfn,
+                              sizeof(mfn)))
+                return -XEN_EFAULT;
+        }
+        l.nr_extents = n;
+        return copy_to_guest(arg, &l, sizeof(l)) ? -XEN_EFAULT : 0;
+    }
+    case XENMEM_memory_map: {
+        struct xen_memory_map map;
+        if (copy_from_guest(&map, arg, sizeof(map)))
+            return -XEN_EFAULT;
+        /* One RAM region up to the reservation limit, as libxl sets for PV. */
+        struct { uint64_t addr, size; uint32_t type; } __attribute__((packed)) e = {
+            0, dom.max_pages << PAGE_SHIFT, 1
+        };
+        if (map.nr_entries < 1)
+            return -XEN_EINVAL;
+        if (copy_to_guest((vaddr_t)(uintptr_t)map.buffer.p, &e, sizeof(e)))
+            return -XEN_EFAULT;
+        map.nr_entries = 1;
+        return copy_to_guest(arg, &map, sizeof(map)) ? -XEN_EFAULT : 0;
+    }
+    default:
+        /* exchange, add_to_physmap and the rest: not for a PV domU here. */
+        return -XEN_ENOSYS;
+    }
+}

@@ -1,0 +1,31 @@
+/*
+ * What the rest of the PV layer needs from the PV MMU (mm/): reference
+ * counting of guest frames used by pvshim itself (vcpu_info placement),
+ * and ballooning. Implemented by the MMU.
+ */
+#ifndef PVSHIM_MM_GLUE_H
+#define PVSHIM_MM_GLUE_H
+
+#include <pvshim/types.h>
+
+/* Bytes of frame table the MMU needs for machine frames [0, max_mfn). */
+size_t pv_mm_frame_table_bytes(mfn_t max_mfn);
+/*
+ * Start the MMU: its frame table (zeroed memory of the size above), the
+ * M2P (pvshim's writable view) and the 16 hypervisor L4 slot entries to
+ * put in every L4 the guest uses.
+ */
+void pv_mm_init(void *frame_table, mfn_t max_mfn, uint64_t *m2p, const uint64_t *hyp_slots);
+/* Pin the builder's initial L4 and make it the guest kernel's page-table base. */
+int pv_mm_start_guest(mfn_t l4_mfn);
+
+/* Take a writable-type reference on a guest frame pvshim will write; 0 or -errno. */
+int pv_mm_get_writable_frame(mfn_t mfn);
+void pv_mm_put_writable_frame(mfn_t mfn);
+
+/* Release a frame from the guest (decrease_reservation): 0 or -errno. */
+int pv_mm_release_frame(mfn_t mfn);
+/* Give a frame to the guest (populate_physmap, domain build). */
+void pv_mm_assign_frame(mfn_t mfn);
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * sched_op for a domain that has the CPU to itself: yield is a no-op,
+ * block idles the CPU until an event is pending, poll until one of some
+ * ports is, shutdown ends the VM with the matching status.
+ */
+#include "pv.h"
+#include "hypercalls.h"
+#include "event_channel.h"
+#include "time.h"
+#include "abi_trace.h"
+#include <pvshim/guest_access.h>
+#include <pvshim/log.h>
+#include <pvshim/status.h>
+#include <pvshim/time.h>
+#include <pvshim/soft_timer.h>
+#include <pvshim/string.h>
+#include "watchdog.h"
+#include "services.h"
+
+#define POLL_MAX_PORTS 128
+
+static uint32_t shutdown_code;
+static struct soft_timer poll_timeout_timer;
+static volatile bool poll_timed_out;
+
+bool pv_events_deliverable(void)
+{
+    const struct vcpu_info *vi = current->vcpu_info;
+    return __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE) &&
+           !vi->evtchn_upcall_mask;
+}
+
+/* Idle until wake() holds; interrupts (timers, input) run in between. */
+static void idle_until(bool (*wake)(const void *), const void *arg)
+{
+    pv_runstate_set(RUNSTATE_blocked);
+    while (!wake(arg))
+        cpu_idle_wait();
+    pv_runstate_set(RUNSTATE_running);
+}
+
+static bool upcall_pending(const void *arg)
+{
+    (void)arg;
+    return __atomic_load_n(&current->vcpu_info->evtchn_upcall_pending, __ATOMIC_ACQUIRE);
+}
+
+struct poll_args {
+    const evtchn_port_t *ports;
+    unsigned n;
+};
+
+static bool poll_done(const void *arg)
+{
+    const struct poll_args *p = arg;
+    return poll_timed_out || evtchn_any_pending(p->ports, p->n);
+}
+
+static void poll_timeout_fired(struct soft_timer *t, uint64_t now)
+{
+    (void)t;
+    (void)now;
+    poll_timed_out = true;
+}
+
+static long sched_poll(vaddr_t arg)
+{
+    struct sched_poll sp;
+    evtchn_port_t ports[POLL_MAX_PORTS];
+    if (copy_from_guest(&sp, arg, sizeof(sp)))
+        return -XEN_EFAULT;
+    if (sp.nr_ports > POLL_MAX_PORTS)
+        return -XEN_EINVAL;
+    if (sp.nr_ports && copy_from_guest(ports, (vaddr_t)(uintptr_t)sp.ports.p,
+                                       sp.nr_ports * sizeof(ports[0])))
+        return -XEN_EFAULT;
+    for (unsigned i = 0; i < sp.nr_ports; i++)
+        if (!evtchn_port_valid(ports[i]))
+            return -XEN_EINVAL;
+
+    struct poll_args pa = { ports, sp.nr_ports };
+    poll_timed_out = false;
+    if (sp.timeout) {
+        poll_timeout_timer.fire = poll_timeout_fired;
+        soft_timer_arm(&poll_timeout_timer, sp.timeout);
+    }
+    idle_until(poll_done, &pa);
+    soft_timer_cancel(&poll_timeout_timer);
+    return 0;
+}
+
+long do_sched_op(int cmd, vaddr_t arg)
+{
+    switch (cmd) {
+    case SCHEDOP_yield:
+        return 0;
+    case SCHEDOP_block:
+        /* Blocking re-enables event delivery, then waits for one. */
+        current->vcpu_info->evtchn_upcall_mask = 0;
+        idle_until(upcall_pending, NULL);
+        return 0;
+    case SCHEDOP_shutdown: {
+        struct sched_shutdown sd;
+        if (copy_from_guest(&sd, arg, sizeof(sd)))
+            return -XEN_EFAULT;
+        if (sd.reason == SHUTDOWN_suspend)
+            return -XEN_EOPNOTSUPP;     /* no save/restore without a toolstack */
+        pv_shutdown(sd.reason);
+    }
+    case SCHEDOP_poll:
+        return sched_poll(arg);
+    case SCHEDOP_shutdown_code: {
+        struct sched_shutdown sd;
+        if (copy_from_guest(&sd, arg, sizeof(sd)))
+            return -XEN_EFAULT;
+        shutdown_code = sd.reason;
+        return 0;
+    }
+    case SCHEDOP_remote_shutdown:
+    case SCHEDOP_pin_override:
+        return -XEN_EPERM;
+    case SCHEDOP_watchdog:
+        return pv_watchdog_op(arg);
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
+long do_sched_op_compat(int cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case SCHEDOP_yield:
+    case SCHEDOP_block:
+        return do_sched_op(cmd, 0);
+    case SCHEDOP_shutdown:
+        if (arg == SHUTDOWN_suspend)
+            return -XEN_EOPNOTSUPP;
+        pv_shutdown((unsigned)arg);
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
+static enum pvshim_exit exit_for(unsigned reason)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff: return EXIT_POWEROFF;
+    case SHUTDOWN_reboot:   return EXIT_REBOOT;
+    case SHUTDOWN_watchdog: return EXIT_WATCHDOG;
+    case SHUTDOWN_crash:
+    default:                return EXIT_GUEST_CRASH;
+    }
+}
+
+static const char *reason_name(unsigned reason)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff:   return "poweroff";
+    case SHUTDOWN_reboot:     return "reboot";
+    case SHUTDOWN_suspend:    return "suspend";
+    case SHUTDOWN_crash:      return "crash";
+    case SHUTDOWN_watchdog:   return "watchdog";
+    case SHUTDOWN_soft_reset: return "soft_reset";
+    default:                  return "unknown";
+    }
+}
+
+void pv_shutdown(unsigned int reason)
+{
+    pv_services_flush();
+    log_info("guest shut down: %s (reason %u, code %u)", reason_name(reason), reason,
+             shutdown_code);
+    abi_trace_report();
+    machine_exit(exit_for(reason));
+}
+
+void pv_crash(const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    pv_services_flush();
+    log_err("guest crashed: %s", msg);
+    abi_trace_report();
+    machine_exit(EXIT_GUEST_CRASH);
+}

@@ -1,0 +1,167 @@
+/*
+ * Time for the guest (public/xen.h vcpu_time_info, shared_info wallclock;
+ * public/vcpu.h timers and runstate). System time is pvshim's now_ns():
+ * the guest extrapolates it from the TSC with the same scale pvshim uses,
+ * so both always agree.
+ */
+#include "time.h"
+#include "domain.h"
+#include "event_channel.h"
+#include "hypercalls.h"
+#include <pvshim/time.h>
+#include <pvshim/soft_timer.h>
+#include <pvshim/guest_access.h>
+#include <pvshim/string.h>
+
+static struct soft_timer singleshot_timer;
+static struct soft_timer periodic_timer;
+
+uint64_t pv_system_time(void)
+{
+    return now_ns();
+}
+
+/* Writers bump the version to odd, write, then to even (readers retry on odd). */
+static void write_time_info(volatile struct vcpu_time_info *t, const struct vcpu_time_info *src)
+{
+    t->version = src->version | 1;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    t->tsc_timestamp = src->tsc_timestamp;
+    t->system_time = src->system_time;
+    t->tsc_to_system_mul = src->tsc_to_system_mul;
+    t->tsc_shift = src->tsc_shift;
+    t->flags = src->flags;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    t->version = src->version + 2 - (src->version & 1);
+}
+
+void pv_time_update(void)
+{
+    struct pv_vcpu *v = current;
+    struct time_scale sc;
+    time_get_tsc_scale(&sc);
+
+    struct vcpu_time_info ti = v->vcpu_info->time;
+    uint64_t tsc = read_tsc();
+    ti.tsc_timestamp = tsc;
+    ti.system_time = tsc_to_ns(tsc - tsc_at_boot);
+    ti.tsc_to_system_mul = sc.mul;
+    ti.tsc_shift = sc.shift;
+    ti.flags = 0;
+    write_time_info(&v->vcpu_info->time, &ti);
+    ti.version = v->vcpu_info->time.version;
+    if (v->time_area)
+        copy_to_guest(v->time_area, &ti, sizeof(ti));
+}
+
+static void publish_wallclock(void)
+{
+    struct shared_info *s = dom.shared_info;
+    uint64_t wc = wallclock_at_boot_ns;
+    s->wc_version++;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    s->wc_sec = (uint32_t)(wc / 1000000000ull);
+    s->wc_nsec = (uint32_t)(wc % 1000000000ull);
+    s->wc_sec_hi = (uint32_t)((wc / 1000000000ull) >> 32);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    s->wc_version++;
+}
+
+static void singleshot_fired(struct soft_timer *t, uint64_t now)
+{
+    (void)t;
+    (void)now;
+    current->singleshot_deadline = 0;
+    pv_time_update();
+    evtchn_send_virq(VIRQ_TIMER);
+}
+
+static void periodic_fired(struct soft_timer *t, uint64_t now)
+{
+    struct pv_vcpu *v = current;
+    if (!v->periodic_period)
+        return;
+    /* Skip the ticks that were missed rather than deliver a burst. */
+    uint64_t next = v->periodic_next + v->periodic_period;
+    if (next <= now)
+        next = now + v->periodic_period;
+    v->periodic_next = next;
+    soft_timer_arm(t, next);
+    pv_time_update();
+    evtchn_send_virq(VIRQ_TIMER);
+}
+
+void pv_set_singleshot(uint64_t deadline)
+{
+    current->singleshot_deadline = deadline;
+    /* A deadline already past fires at once (soft_timer_arm with now+0 would not). */
+    soft_timer_arm(&singleshot_timer, deadline ? MAX(deadline, 1) : 0);
+}
+
+void pv_set_periodic(uint64_t period)
+{
+    struct pv_vcpu *v = current;
+    v->periodic_period = period;
+    v->periodic_next = period ? now_ns() + period : 0;
+    soft_timer_arm(&periodic_timer, v->periodic_next);
+}
+
+void pv_time_init(void)
+{
+    singleshot_timer.fire = singleshot_fired;
+    periodic_timer.fire = periodic_fired;
+    publish_wallclock();
+    pv_time_update();
+    current->runstate.state = RUNSTATE_running;
+    current->runstate.state_entry_time = now_ns();
+    pv_set_periodic(PV_DEFAULT_PERIOD_NS);
+}
+
+void pv_runstate_publish(void)
+{
+    struct pv_vcpu *v = current;
+    if (!v->runstate_area)
+        return;
+    bool flag = dom.vm_assist & (1ul << VMASST_TYPE_runstate_update_flag);
+    struct vcpu_runstate_info rs = v->runstate;
+    if (flag) {
+        /* Readers see the update flag while the copy is in flux. */
+        uint64_t t = rs.state_entry_time | XEN_RUNSTATE_UPDATE;
+        copy_to_guest(v->runstate_area + offsetof(struct vcpu_runstate_info, state_entry_time),
+                      &t, sizeof(t));
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        rs.state_entry_time |= XEN_RUNSTATE_UPDATE;
+        copy_to_guest(v->runstate_area, &rs, sizeof(rs));
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        rs.state_entry_time &= ~XEN_RUNSTATE_UPDATE;
+        copy_to_guest(v->runstate_area + offsetof(struct vcpu_runstate_info, state_entry_time),
+                      &rs.state_entry_time, sizeof(rs.state_entry_time));
+    } else {
+        copy_to_guest(v->runstate_area, &rs, sizeof(rs));
+    }
+}
+
+void pv_runstate_set(int state)
+{
+    struct vcpu_runstate_info *rs = &current->runstate;
+    uint64_t now = now_ns();
+    if (rs->state == state)
+        return;
+    if ((unsigned)rs->state < 4)
+        rs->time[rs->state] += now - rs->state_entry_time;
+    rs->state = state;
+    rs->state_entry_time = now;
+    pv_runstate_publish();
+}
+
+long do_set_timer_op(uint64_t timeout)
+{
+    /*
+     * Like Xen: a negative or absurdly distant timeout (beyond 2^50 ns,
+     * ~13 days; old Linux wraps jiffies into these) becomes 100 ms from now.
+     */
+    if (timeout && (timeout >> 50) != 0)
+        timeout = now_ns() + 100000000ull;
+    pv_set_singleshot(timeout);
+    return 0;
+}

@@ -1,0 +1,25 @@
+/* The guest's view of time: vcpu_time_info, wallclock, timers, runstate. */
+#ifndef PVSHIM_PV_TIME_H
+#define PVSHIM_PV_TIME_H
+
+#include <pvshim/types.h>
+
+#define PV_DEFAULT_PERIOD_NS    10000000ull     /* Xen starts each vCPU with a 10 ms tick */
+
+/* Publish the wallclock and time info and start the default periodic timer. */
+void pv_time_init(void);
+/* Refresh vcpu_time_info (and the registered user copy). */
+void pv_time_update(void);
+/* System time as the guest computes it. */
+uint64_t pv_system_time(void);
+
+/* Timers, in system time (ns). 0 cancels. */
+void pv_set_singleshot(uint64_t deadline);
+void pv_set_periodic(uint64_t period);
+
+/* Runstate changes (RUNSTATE_running / RUNSTATE_blocked). */
+void pv_runstate_set(int state);
+/* Write the runstate to the guest's registered area, if any. */
+void pv_runstate_publish(void);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * vcpu_op for the guest's single vCPU 0 (public/vcpu.h): timers,
+ * vcpu_info placement, runstate and time areas. Other vCPU ids do not
+ * exist (-ENOENT), as for a one-vCPU domain on Xen.
+ */
+#include "domain.h"
+#include "hypercalls.h"
+#include "time.h"
+#include "mm_glue.h"
+#include <pvshim/guest_access.h>
+#include <pvshim/phys.h>
+#include <pvshim/string.h>
+#include <pvshim/time.h>
+
+#define MILLISECS(ms) ((uint64_t)(ms) * 1000000ull)
+
+static long register_vcpu_info(vaddr_t arg)
+{
+    struct pv_vcpu *v = current;
+    struct vcpu_register_vcpu_info info;
+    if (copy_from_guest(&info, arg, sizeof(info)))
+        return -XEN_EFAULT;
+    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || info.rsvd)
+        return -XEN_EINVAL;
+    if (v->vcpu_info_mfn != INVALID_MFN)
+        return -XEN_EINVAL;     /* once only, as on Xen */
+    if (pv_mm_get_writable_frame(info.mfn))
+        return -XEN_EINVAL;
+    struct vcpu_info *nvi = phys_access(mfn_to_paddr(info.mfn) + info.offset, sizeof(*nvi));
+    if (!nvi) {
+        pv_mm_put_writable_frame(info.mfn);
+        return -XEN_EINVAL;
+    }
+    memcpy(nvi, v->vcpu_info, sizeof(*nvi));
+    /* Mark everything pending so nothing raised meanwhile is lost. */
+    nvi->evtchn_upcall_pending = 1;
+    nvi->evtchn_pending_sel = ~(xen_ulong_t)0;
+    v->vcpu_info = nvi;
+    v->vcpu_info_mfn = info.mfn;
+    pv_time_update();
+    return 0;
+}
+
+long do_vcpu_op(int cmd, unsigned int vcpuid, vaddr_t arg)
+{
+    struct pv_vcpu *v = current;
+    if (vcpuid != 0)
+        return -XEN_ENOENT;
+
+    switch (cmd) {
+    case VCPUOP_is_up:
+        return 1;
+    case VCPUOP_up:
+        return 0;               /* already up */
+    case VCPUOP_initialise:
+        return -XEN_EEXIST;     /* vCPU 0 is running */
+    case VCPUOP_down:
+        return -XEN_EINVAL;     /* the last vCPU cannot go down */
+    case VCPUOP_get_runstate_info: {
+        struct vcpu_runstate_info rs = v->runstate;
+        uint64_t now = pv_system_time();
+        if ((unsigned)rs.state < 4)
+            rs.time[rs.state] += now - rs.state_entry_time;
+        return copy_to_guest(arg, &rs, sizeof(rs)) ? -XEN_EFAULT : 0;
+    }
+    case VCPUOP_register_runstate_memory_area: {
+        struct vcpu_register_runstate_memory_area area;
+        if (copy_from_guest(&area, arg, sizeof(area)))
+            return -XEN_EFAULT;
+        v->runstate_area = area.addr.v ? (vaddr_t)(uintptr_t)area.addr.v : 0;
+        pv_runstate_publish();
+        return 0;
+    }
+    case VCPUOP_register_vcpu_time_memory_area: {
+        struct vcpu_register_time_memory_area area;
+        if (copy_from_guest(&area, arg, sizeof(area)))
+            return -XEN_EFAULT;
+        v->time_area = (vaddr_t)(uintptr_t)area.addr.v;
+        pv_time_update();
+        return 0;
+    }
+    case VCPUOP_set_periodic_timer: {
+        struct vcpu_set_periodic_timer set;
+        if (copy_from_guest(&set, arg, sizeof(set)))
+            return -XEN_EFAULT;
+        if (set.period_ns < MILLISECS(1))
+            return -XEN_EINVAL;
+        pv_set_periodic(set.period_ns);
+        return 0;
+    }
+    case VCPUOP_stop_periodic_timer:
+        pv_set_periodic(0);
+        return 0;
+    case VCPUOP_set_singleshot_timer: {
+        struct vcpu_set_singleshot_timer set;
+        if (copy_from_guest(&set, arg, sizeof(set)))
+            return -XEN_EFAULT;
+        if ((set.flags & VCPU_SSHOTTMR_future) && set.timeout_abs_ns < pv_system_time())
+            return -XEN_ETIME;
+        pv_set_singleshot(set.timeout_abs_ns);
+        return 0;
+    }
+    case VCPUOP_stop_singleshot_timer:
+        pv_set_singleshot(0);
+        return 0;
+    case VCPUOP_register_vcpu_info:
+        return register_vcpu_info(arg);
+    case VCPUOP_send_nmi:
+        if (!v->nmi_pending)
+            v->nmi_pending = true;
+        return 0;
+    case VCPUOP_get_physid:
+        return -XEN_EINVAL;     /* only the hardware domain may ask */
+    default:
+        return -XEN_ENOSYS;
+    }
+}

@@ -1,0 +1,138 @@
+/* The hardware operations of include/pvshim/hw.h. */
+#include <pvshim/hw.h>
+#include <pvshim/layout.h>
+#include <pvshim/paging.h>
+#include <pvshim/log.h>
+#include <pvshim/string.h>
+#include "x86.h"
+#include "arch.h"
+#include "selectors.h"
+
+#define GDT_VIRT        PERVCPU_VIRT_START
+#define LDT_VIRT        (PERVCPU_VIRT_START + 16 * PAGE_SIZE)
+#define LDT_PAGES       16
+
+bool smap_active;
+
+void hw_load_cr3(paddr_t l4_maddr)
+{
+    write_cr3(l4_maddr);
+}
+
+paddr_t hw_current_cr3(void)
+{
+    return read_cr3() & PTE_ADDR_MASK;
+}
+
+void hw_flush_tlb(void)
+{
+    write_cr3(read_cr3());
+}
+
+void hw_invlpg(vaddr_t va)
+{
+    invlpg(va);
+}
+
+void hw_flush_cache(void)
+{
+    wbinvd();
+}
+
+void hw_set_guest_gdt(const mfn_t *frames, unsigned n)
+{
+    for (unsigned i = 0; i < 14; i++) {
+        paddr_t pa = i < n ? mfn_to_paddr(frames[i]) : arch_zero_page();
+        paging_set_page(GDT_VIRT + i * PAGE_SIZE, pa, PTE_RW | PTE_NX);
+    }
+}
+
+/*
+ * The CPU reads LDT descriptors with supervisor rights (and SMAP forbids
+ * that on user pages), so the guest's LDT frames are mapped into pvshim's
+ * LDT window and LDTR points there.
+ */
+void hw_load_ldt(vaddr_t base, unsigned ents)
+{
+    unsigned pages = (unsigned)DIV_ROUND_UP((uint64_t)ents * 8 + (base & 0xfff), PAGE_SIZE);
+    if (ents == 0 || pages > LDT_PAGES) {
+        __asm__ volatile("lldt %w0" : : "r"(0));
+        return;
+    }
+    for (unsigned i = 0; i < pages; i++) {
+        paddr_t pa;
+        if (!arch_guest_walk(ALIGN_DOWN(base, PAGE_SIZE) + i * PAGE_SIZE, &pa)) {
+            log_warn("LDT page %u at %#llx is not mapped; LDT not loaded", i,
+                     (unsigned long long)base);
+            __asm__ volatile("lldt %w0" : : "r"(0));
+            return;
+        }
+        paging_set_page(LDT_VIRT + i * PAGE_SIZE, pa, PTE_RW | PTE_NX);
+    }
+    arch_set_ldt_descriptor(LDT_VIRT + (base & 0xfff), ents * 8 - 1);
+    __asm__ volatile("lldt %w0" : : "r"(SEL_LDT));
+}
+
+void hw_set_fs_base(uint64_t base)
+{
+    wrmsr(MSR_FS_BASE, base);
+}
+
+uint64_t hw_get_fs_base(void)
+{
+    return rdmsr(MSR_FS_BASE);
+}
+
+void hw_set_gs_base(uint64_t base)
+{
+    wrmsr(MSR_GS_BASE, base);
+}
+
+uint64_t hw_get_gs_base(void)
+{
+    return rdmsr(MSR_GS_BASE);
+}
+
+void hw_set_inactive_gs_base(uint64_t base)
+{
+    wrmsr(MSR_KERNEL_GS_BASE, base);
+}
+
+uint64_t hw_get_inactive_gs_base(void)
+{
+    return rdmsr(MSR_KERNEL_GS_BASE);
+}
+
+void hw_swap_gs(void)
+{
+    __asm__ volatile("swapgs" ::: "memory");
+}
+
+int hw_load_gs_selector_checked(uint16_t sel);
+
+int hw_load_user_gs_selector(uint16_t sel)
+{
+    /* The selector load sets the active GS base: swap so it lands in the user one. */
+    hw_swap_gs();
+    int rc = hw_load_gs_selector_checked(sel);
+    hw_swap_gs();
+    return rc;
+}
+
+void hw_set_ts(bool set)
+{
+    uint64_t cr0 = read_cr0();
+    if (set != !!(cr0 & CR0_TS))
+        write_cr0(set ? cr0 | CR0_TS : cr0 & ~CR0_TS);
+}
+
+vaddr_t hw_read_cr2(void)
+{
+    return read_cr2();
+}
+
+void hw_read_data_selectors(uint16_t sel[4])
+{
+    __asm__ volatile("movw %%ds, %0; movw %%es, %1; movw %%fs, %2; movw %%gs, %3"
+                     : "=m"(sel[0]), "=m"(sel[1]), "=m"(sel[2]), "=m"(sel[3]));
+}

@@ -1,0 +1,262 @@
+/*
+ * From modules to a running guest: understand the kernel in module 0,
+ * give pvshim its per-frame tables, build the PV domain with everything
+ * else, and enter it. What pvshim keeps for itself is printed, since
+ * keeping it small is the point.
+ */
+#include <pvshim/bootinfo.h>
+#include <pvshim/options.h>
+#include <pvshim/guest_image.h>
+#include <pvshim/pv_build.h>
+#include <pvshim/frame_alloc.h>
+#include <pvshim/paging.h>
+#include <pvshim/phys.h>
+#include <pvshim/layout.h>
+#include <pvshim/log.h>
+#include <pvshim/status.h>
+#include <pvshim/string.h>
+#include <pvshim/hw.h>
+#include <pvshim/soft_timer.h>
+#include "domain.h"
+#include "mm_glue.h"
+#include "event_channel.h"
+#include "time.h"
+#include "services.h"
+#include "watchdog.h"
+#include "abi_trace.h"
+#include "console_backend.h"
+
+#define RESERVE_FRAMES      64      /* grant-table frames and run-time slack */
+#define SCRATCH_MAX_FRAMES  (MiB(512) >> PAGE_SHIFT)
+#define M2P_ALIGN_FRAMES    512     /* 2 MiB: the M2P is mapped with superpages */
+
+extern const struct xen_services local_services;
+extern char __image_start[], __image_end[];
+void arch_enter_guest(const struct cpu_regs *r) __attribute__((noreturn));
+uint32_t pv_features_submap0(void);
+
+static uint64_t footprint_frames;   /* what pvshim took for the guest's sake */
+
+static mfn_t take(uint64_t n, uint64_t align, const char *what)
+{
+    mfn_t m = frame_pool_alloc(&machine_frames, n, align, ~(mfn_t)0);
+    if (m == INVALID_MFN)
+        fail_bad_input("too little memory: no room for %s (%llu KiB)", what,
+                       (unsigned long long)(n * 4));
+    memset(maddr_to_virt(mfn_to_paddr(m)), 0, n * PAGE_SIZE);
+    footprint_frames += n;
+    return m;
+}
+
+/* The largest free run of frames (up to max), for decompression scratch. */
+static mfn_t take_largest(uint64_t max, uint64_t *n)
+{
+    uint64_t best = 0;
+    for (unsigned i = 0; i < machine_frames.nr; i++)
+        best = MAX(best, machine_frames.r[i].end - machine_frames.r[i].start);
+    best = MIN(best, max);
+    *n = best;
+    return best ? frame_pool_alloc(&machine_frames, best, 1, ~(mfn_t)0) : INVALID_MFN;
+}
+
+static mfn_t highest_ram_frame(const struct memmap *m)
+{
+    mfn_t top = 0;
+    for (unsigned i = 0; i < m->nr; i++)
+        if (m->e[i].type == MEM_RAM)
+            top = MAX(top, paddr_to_mfn(m->e[i].start + m->e[i].size));
+    return top;
+}
+
+static void load_image(const struct boot_module *kmod, struct guest_image *img,
+                       mfn_t *scratch, uint64_t *scratch_n)
+{
+    char err[200];
+    const uint8_t *bytes = phys_access(kmod->start, kmod->size);
+    if (!bytes || kmod->size == 0)
+        fail_bad_input("guest kernel (module 0) is empty or out of reach");
+
+    size_t work_len = 0;
+    for (int f = DECOMP_GZIP; f <= DECOMP_ZSTD; f++)
+        work_len = MAX(work_len, decomp_workspace_size((enum decomp_format)f));
+    uint64_t work_frames = DIV_ROUND_UP(work_len, PAGE_SIZE);
+    mfn_t work = work_frames ? take(work_frames, 1, "decompressor workspace") : INVALID_MFN;
+
+    *scratch = take_largest(SCRATCH_MAX_FRAMES, scratch_n);
+    if (*scratch == INVALID_MFN)
+        fail_bad_input("too little memory to unpack the guest kernel");
+
+    uint32_t features[GUEST_FEATURE_WORDS] = { pv_features_submap0() };
+    int rc = guest_image_parse(bytes, kmod->size, maddr_to_virt(mfn_to_paddr(*scratch)),
+                               *scratch_n * PAGE_SIZE,
+                               work_frames ? maddr_to_virt(mfn_to_paddr(work)) : NULL,
+                               work_frames * PAGE_SIZE, features, img, err, sizeof(err));
+    if (work_frames) {
+        frame_pool_free(&machine_frames, work, work_frames);
+        footprint_frames -= work_frames;
+    }
+    if (rc)
+        fail_bad_input("guest kernel: %s", err);
+
+    /* Keep only the scratch frames the unpacked ELF occupies. */
+    uint64_t used = 0;
+    const uint8_t *s = maddr_to_virt(mfn_to_paddr(*scratch));
+    if (img->elf >= s && img->elf < s + *scratch_n * PAGE_SIZE)
+        used = DIV_ROUND_UP((uint64_t)(img->elf - s) + img->elf_size, PAGE_SIZE);
+    frame_pool_free(&machine_frames, *scratch + used, *scratch_n - used);
+    *scratch_n = used;
+
+    log_info("guest kernel: %s, %u-bit, entry %#llx, %s %s, virtual %#llx-%#llx",
+             img->container, img->elf_class, (unsigned long long)img->entry,
+             img->xen.guest_os[0] ? img->xen.guest_os : "?",
+             img->xen.guest_version[0] ? img->xen.guest_version : "",
+             (unsigned long long)img->virt_kstart, (unsigned long long)img->virt_kend);
+    if (img->elf_class != 64)
+        fail_bad_input("guest kernel is 32-bit; pvshim runs 64-bit PV guests only so far");
+}
+
+/* The read-only M2P at its ABI address, superpage-mapped, readable by the guest. */
+static void setup_m2p(mfn_t max_mfn)
+{
+    uint64_t bytes = ALIGN_UP(max_mfn * sizeof(uint64_t), MiB(2));
+    if (bytes > RO_M2P_VIRT_END - RO_M2P_VIRT_START)
+        fail_bad_input("too much memory for the M2P window");
+    mfn_t m = take(bytes >> PAGE_SHIFT, M2P_ALIGN_FRAMES, "the M2P table");
+    paging_map(RO_M2P_VIRT_START, mfn_to_paddr(m), bytes, PTE_US | PTE_NX);
+    dom.m2p = maddr_to_virt(mfn_to_paddr(m));
+    dom.m2p_first_mfn = m;
+    dom.m2p_bytes = bytes;
+    dom.max_mfn = max_mfn;
+}
+
+static void report_footprint(const struct memmap *m, uint64_t nr_pages)
+{
+    uint64_t ram = memmap_ram_bytes(m);
+    uint64_t image = (uint64_t)(__image_end - __image_start);
+    uint64_t guest = nr_pages * PAGE_SIZE;
+    uint64_t cost = ram - guest;
+    log_info("memory: %llu KiB RAM, guest %llu KiB, pvshim %llu KiB (%llu.%02llu%%): "
+             "image %llu KiB, tables and rings %llu KiB, free %llu KiB",
+             (unsigned long long)(ram >> 10), (unsigned long long)(guest >> 10),
+             (unsigned long long)(cost >> 10),
+             (unsigned long long)(cost * 100 / ram),
+             (unsigned long long)(cost * 10000 / ram % 100),
+             (unsigned long long)(image >> 10),
+             (unsigned long long)(footprint_frames * 4),
+             (unsigned long long)(machine_frames.free_frames * 4));
+}
+
+void guest_boot(const struct boot_info *bi, const struct memmap *m,
+                const struct pvshim_options *o)
+{
+    char err[200];
+    struct guest_image img;
+    mfn_t scratch;
+    uint64_t scratch_n;
+
+    load_image(&bi->modules[0], &img, &scratch, &scratch_n);
+
+    mfn_t max_mfn = highest_ram_frame(m);
+    setup_m2p(max_mfn);
+    size_t ft_bytes = pv_mm_frame_table_bytes(max_mfn);
+    void *ft = ft_bytes ? maddr_to_virt(mfn_to_paddr(
+        take(DIV_ROUND_UP(ft_bytes, PAGE_SIZE), 1, "the frame table"))) : NULL;
+    const uint64_t *hyp_slots = paging_master_l4() + 256;
+    pv_mm_init(ft, max_mfn, dom.m2p, hyp_slots);
+
+    mfn_t shinfo = take(1, 1, "shared_info");
+    dom.shared_info = maddr_to_virt(mfn_to_paddr(shinfo));
+    dom.shared_info_mfn = shinfo;
+    dom.domid = 1;
+    dom.vcpu.vcpu_info = &dom.shared_info->vcpu_info[0];
+    dom.vcpu.vcpu_info_mfn = INVALID_MFN;
+    dom.vcpu.vcpu_info->evtchn_upcall_mask = 1;
+    dom.vcpu.kernel_mode = true;
+    dom.vcpu.guest_table_user = INVALID_MFN;
+    services = &local_services;
+    evtchn_init();
+    evtchn_port_t console_port = console_backend_bind();
+    evtchn_port_t xenstore_port = evtchn_bind_backend(NULL);
+
+    /* Everything left, with the scratch and the modules, goes to the guest. */
+    uint64_t module_frames = 0;
+    for (unsigned i = 0; i < bi->nr_modules; i++)
+        module_frames += DIV_ROUND_UP(bi->modules[i].size + (bi->modules[i].start & 0xfff),
+                                      PAGE_SIZE);
+    uint64_t available = machine_frames.free_frames + scratch_n + module_frames;
+    if (available <= RESERVE_FRAMES)
+        fail_bad_input("too little memory for any guest");
+    uint64_t nr_pages = available - RESERVE_FRAMES;
+
+    char cmdline[MODULE_CMDLINE_MAX];
+    snprintf(cmdline, sizeof(cmdline), "%s%s%s", bi->modules[0].cmdline,
+             bi->modules[0].cmdline[0] && o->guest_args[0] ? " " : "", o->guest_args);
+
+    const struct boot_module *initrd = bi->nr_modules > 1 ? &bi->modules[1] : NULL;
+    struct pv_build_params bp = {
+        .img = &img,
+        .initrd = initrd ? phys_access(initrd->start, initrd->size) : NULL,
+        .initrd_len = initrd ? initrd->size : 0,
+        .cmdline = cmdline,
+        .nr_pages = nr_pages,
+        .pool = &machine_frames,
+        .m2p = dom.m2p,
+        .max_mfn = max_mfn,
+        .hypervisor_l4_slots = hyp_slots,
+        .shared_info_maddr = mfn_to_paddr(shinfo),
+        .console_evtchn = console_port,
+        .xenstore_evtchn = xenstore_port,
+    };
+    if (initrd && initrd->size && !bp.initrd)
+        fail_bad_input("initrd (module 1) is out of reach");
+    static struct pv_build_state bs;
+    if (pv_build_boot(&bp, &bs, err, sizeof(err)))
+        fail_bad_input("building the guest: %s", err);
+
+    /* The sources are copied: their frames become the guest's too. */
+    frame_pool_free(&machine_frames, scratch, scratch_n);
+    for (unsigned i = 0; i < bi->nr_modules; i++) {
+        const struct boot_module *mod = &bi->modules[i];
+        mfn_t first = paddr_to_mfn(mod->start);
+        mfn_t last = paddr_to_mfn(ALIGN_UP(mod->start + mod->size, PAGE_SIZE));
+        for (mfn_t f = first; f < last; f++)
+            if (!frame_pool_is_free(&machine_frames, f))
+                frame_pool_free(&machine_frames, f, 1);
+    }
+    if (pv_build_finish(&bp, &bs, err, sizeof(err)))
+        fail_bad_input("building the guest: %s", err);
+
+    for (pfn_t pfn = 0; pfn < nr_pages; pfn++)
+        pv_mm_assign_frame(bs.p2m[pfn]);
+    pv_mm_assign_frame(shinfo);
+    dom.tot_pages = dom.max_pages = nr_pages;
+    dom.shared_info->arch.max_pfn = nr_pages;
+    dom.start_info_mfn = bs.start_info_mfn;
+    dom.console_mfn = bs.console_mfn;
+    dom.xenstore_mfn = bs.xenstore_mfn;
+    dom.console_port = console_port;
+    dom.xenstore_port = xenstore_port;
+    dom.vcpu.guest_table = bs.l4_mfn;
+
+    if (pv_mm_start_guest(bs.l4_mfn))
+        panic("the initial page tables did not validate");
+    console_backend_attach(bs.console_mfn);
+    abi_trace_enabled = o->trace_abi;
+
+    const struct pv_layout *l = &bs.layout;
+    log_info("guest: %llu MiB, start_info %#llx, page tables %#llx (%llu frames), "
+             "p2m %#llx, initrd %s %#llx",
+             (unsigned long long)(nr_pages >> 8),
+             (unsigned long long)bs.start_info_va,
+             (unsigned long long)pv_layout_va(l, l->pt_pfn), (unsigned long long)l->pt_pages,
+             (unsigned long long)l->p2m_va, l->initrd_mapped ? "at" : "at pfn",
+             (unsigned long long)(l->initrd_mapped ? pv_layout_va(l, l->initrd_pfn)
+                                                   : l->initrd_pfn));
+    report_footprint(m, nr_pages);
+
+    pv_time_init();
+    hw_load_cr3(mfn_to_paddr(bs.l4_mfn));
+    dom.started = true;
+    log_info("entering the guest at %#llx", (unsigned long long)bs.entry.rip);
+    arch_enter_guest(&bs.entry);
+}

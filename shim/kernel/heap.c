@@ -1,0 +1,33 @@
+/* pvshim's heap: one arena over frames taken at boot. */
+#include <pvshim/heap.h>
+#include <pvshim/arena.h>
+#include <pvshim/frame_alloc.h>
+#include <pvshim/paging.h>
+#include <pvshim/status.h>
+
+#define HEAP_FRAMES 128     /* 512 KiB: xenstore and other run-time data */
+
+static struct arena heap;
+
+void heap_init(void)
+{
+    mfn_t mfn = frame_pool_alloc(&machine_frames, HEAP_FRAMES, 1, ~(mfn_t)0);
+    if (mfn == INVALID_MFN)
+        panic("no memory for pvshim's heap");
+    arena_init(&heap, maddr_to_virt(mfn_to_paddr(mfn)), HEAP_FRAMES * PAGE_SIZE);
+}
+
+void *heap_alloc(size_t size)
+{
+    return arena_alloc(&heap, size);
+}
+
+void heap_free(void *p)
+{
+    arena_free(&heap, p);
+}
+
+size_t heap_bytes_in_use(void)
+{
+    return heap.in_use;
+}

@@ -1,0 +1,255 @@
+#include <pvshim/pv_build.h>
+#include <pvshim/phys.h>
+#include <pvshim/paging.h>
+#include <pvshim/string.h>
+#include <pvshim/compiler.h>
+#include <pvshim/xen_abi.h>
+
+#define M2P_INVALID     (~0ull)
+/* Mappings of the boot region: the guest kernel runs in ring 3, so user too. */
+#define L1_FLAGS        (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
+#define TABLE_FLAGS     (PTE_P | PTE_RW | PTE_US | PTE_A)
+#define HYP_FIRST_SLOT  256
+#define HYP_SLOTS       16
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static void *frame(mfn_t mfn)
+{
+    return phys_access_frame(mfn);
+}
+
+/*
+ * Give every pfn in [from, upto) that has none yet a frame from the pool,
+ * recording it in the p2m list and the M2P.
+ */
+static bool assign_frames(const struct pv_build_params *p, struct pv_build_state *s,
+                          pfn_t from, pfn_t upto)
+{
+    for (pfn_t pfn = from; pfn < upto; pfn++) {
+        if (s->p2m[pfn] != INVALID_MFN)
+            continue;
+        mfn_t m = frame_pool_alloc(p->pool, 1, 1, p->max_mfn);
+        if (m == INVALID_MFN)
+            return false;
+        s->p2m[pfn] = m;
+        p->m2p[m] = pfn;
+    }
+    return true;
+}
+
+static void zero_pfns(const struct pv_build_state *s, pfn_t first, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        memset(frame(s->p2m[first + i]), 0, PAGE_SIZE);
+}
+
+void pv_write_hypercall_page(uint8_t *page)
+{
+    memset(page, 0xcc, PAGE_SIZE);      /* int3 between stubs */
+    for (unsigned i = 0; i < PAGE_SIZE / 32; i++) {
+        uint8_t *p = page + i * 32;
+        if (i == __HYPERVISOR_iret) {
+            /* push %rcx; push %r11; push %rax; mov $23,%eax; syscall */
+            const uint8_t stub[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, i, 0, 0, 0, 0x0f, 0x05 };
+            memcpy(p, stub, sizeof(stub));
+        } else {
+            /* push %rcx; push %r11; mov $i,%eax; syscall; pop %r11; pop %rcx; ret */
+            const uint8_t stub[] = { 0x51, 0x41, 0x53, 0xb8, i, 0, 0, 0, 0x0f, 0x05,
+                                     0x41, 0x5b, 0x59, 0xc3 };
+            memcpy(p, stub, sizeof(stub));
+        }
+    }
+}
+
+/* Copy the bytes for guest pfns starting at first from src (n bytes), zero-filling the tail. */
+static void copy_to_pfns(const struct pv_build_state *s, pfn_t first, const uint8_t *src,
+                         uint64_t n, uint64_t pages)
+{
+    for (uint64_t i = 0; i < pages; i++) {
+        uint8_t *dst = frame(s->p2m[first + i]);
+        uint64_t off = i * PAGE_SIZE;
+        uint64_t len = off < n ? MIN(PAGE_SIZE, n - off) : 0;
+        if (len)
+            memcpy(dst, src + off, len);
+        memset(dst + len, 0, PAGE_SIZE - len);
+    }
+}
+
+static int load_kernel(const struct pv_build_params *p, const struct pv_build_state *s,
+                       char *err, size_t errlen)
+{
+    const struct guest_image *img = p->img;
+    const struct pv_layout *l = &s->layout;
+    for (uint64_t i = 0; i < l->kernel_pages; i++)
+        memset(frame(s->p2m[l->kernel_pfn + i]), 0, PAGE_SIZE);
+    for (unsigned i = 0; i < img->nr_segments; i++) {
+        const struct guest_segment *g = &img->segments[i];
+        for (uint64_t off = 0; off < g->filesz; ) {
+            uint64_t va = g->vaddr + off;
+            pfn_t pfn = (va - l->virt_base) >> PAGE_SHIFT;
+            if (pfn < l->kernel_pfn || pfn >= l->kernel_pfn + l->kernel_pages)
+                return fail(err, errlen, "segment %u byte %#llx falls outside the kernel", i,
+                            (unsigned long long)off);
+            uint64_t in_page = va & (PAGE_SIZE - 1);
+            uint64_t n = MIN(PAGE_SIZE - in_page, g->filesz - off);
+            memcpy((uint8_t *)frame(s->p2m[pfn]) + in_page, img->elf + g->offset + off, n);
+            off += n;
+        }
+    }
+    if (img->xen.has_hypercall_page) {
+        uint64_t va = img->xen.virt_hypercall;
+        pfn_t pfn = (va - l->virt_base) >> PAGE_SHIFT;
+        if ((va & (PAGE_SIZE - 1)) || va < img->virt_kstart || va >= img->virt_kend)
+            return fail(err, errlen, "hypercall page %#llx is not a page inside the kernel",
+                        (unsigned long long)va);
+        pv_write_hypercall_page(frame(s->p2m[pfn]));
+    }
+    return 0;
+}
+
+static bool is_page_table_pfn(const struct pv_layout *l, pfn_t pfn)
+{
+    return pfn >= l->pt_pfn && pfn < l->pt_pfn + l->pt_pages;
+}
+
+static void build_page_tables(const struct pv_build_params *p, struct pv_build_state *s)
+{
+    const struct pv_layout *l = &s->layout;
+    pfn_t next_l3 = l->pt_pfn + 1;
+    pfn_t next_l2 = next_l3 + l->nr_l3;
+    pfn_t next_l1 = next_l2 + l->nr_l2;
+
+    for (uint64_t i = 0; i < l->pt_pages; i++)
+        memset(frame(s->p2m[l->pt_pfn + i]), 0, PAGE_SIZE);
+    pte_t *l4 = frame(s->p2m[l->pt_pfn]);
+    s->l4_mfn = s->p2m[l->pt_pfn];
+    for (unsigned i = 0; i < HYP_SLOTS; i++)
+        l4[HYP_FIRST_SLOT + i] = p->hypervisor_l4_slots[i];
+
+    for (unsigned r = 0; r < l->nr_ranges; r++) {
+        const struct pv_va_range *range = &l->ranges[r];
+        for (uint64_t va = range->start; va < range->end; va += PAGE_SIZE) {
+            pte_t *e = &l4[pt_index(va, L4_SHIFT)];
+            if (!(*e & PTE_P))
+                *e = mfn_to_paddr(s->p2m[next_l3++]) | TABLE_FLAGS;
+            pte_t *l3 = frame(paddr_to_mfn(*e & PTE_ADDR_MASK));
+            e = &l3[pt_index(va, L3_SHIFT)];
+            if (!(*e & PTE_P))
+                *e = mfn_to_paddr(s->p2m[next_l2++]) | TABLE_FLAGS;
+            pte_t *l2 = frame(paddr_to_mfn(*e & PTE_ADDR_MASK));
+            e = &l2[pt_index(va, L2_SHIFT)];
+            if (!(*e & PTE_P))
+                *e = mfn_to_paddr(s->p2m[next_l1++]) | TABLE_FLAGS;
+            pte_t *l1 = frame(paddr_to_mfn(*e & PTE_ADDR_MASK));
+            pfn_t pfn = range->first_pfn + ((va - range->start) >> PAGE_SHIFT);
+            uint64_t flags = is_page_table_pfn(l, pfn) ? L1_FLAGS & ~PTE_RW : L1_FLAGS;
+            l1[pt_index(va, L1_SHIFT)] = mfn_to_paddr(s->p2m[pfn]) | flags;
+        }
+    }
+}
+
+static void write_start_info(const struct pv_build_params *p, struct pv_build_state *s)
+{
+    const struct pv_layout *l = &s->layout;
+    struct start_info *si = frame(s->start_info_mfn);
+    memset(si, 0, PAGE_SIZE);
+    strlcpy_s(si->magic, "xen-3.0-x86_64", sizeof(si->magic));
+    si->nr_pages = l->nr_pages;
+    si->shared_info = p->shared_info_maddr;
+    si->flags = 0;
+    si->store_mfn = s->xenstore_mfn;
+    si->store_evtchn = p->xenstore_evtchn;
+    si->console.domU.mfn = s->console_mfn;
+    si->console.domU.evtchn = p->console_evtchn;
+    si->pt_base = pv_layout_va(l, l->pt_pfn);
+    si->nr_pt_frames = l->pt_pages;
+    si->mfn_list = l->p2m_va;
+    if (l->initrd_pages) {
+        if (l->initrd_mapped) {
+            si->mod_start = pv_layout_va(l, l->initrd_pfn);
+        } else {
+            si->mod_start = l->initrd_pfn;
+            si->flags |= SIF_MOD_START_PFN;
+        }
+        si->mod_len = p->initrd_len;
+    }
+    if (p->cmdline)
+        strlcpy_s((char *)si->cmd_line, p->cmdline, sizeof(si->cmd_line));
+    if (l->p2m_relocated) {
+        si->first_p2m_pfn = l->p2m_pfn;
+        si->nr_p2m_frames = l->p2m_pages;
+    }
+    s->start_info_va = pv_layout_va(l, l->start_info_pfn);
+}
+
+int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
+                  char *err, size_t errlen)
+{
+    struct pv_layout *l = &s->layout;
+    memset(s, 0, sizeof(*s));
+    if (pv_layout_compute(p->img, p->nr_pages, p->initrd_len, l, err, errlen))
+        return -1;
+    for (mfn_t m = 0; m < p->max_mfn; m++)
+        p->m2p[m] = M2P_INVALID;
+
+    /*
+     * The p2m list is one contiguous run of frames, so pvshim can use it
+     * as the pfn-to-mfn array while it builds; its own pfns come first.
+     */
+    mfn_t p2m0 = frame_pool_alloc(p->pool, l->p2m_pages, 1, p->max_mfn);
+    if (p2m0 == INVALID_MFN)
+        return fail(err, errlen, "no contiguous %llu KiB for the p2m list",
+                    (unsigned long long)(l->p2m_pages * 4));
+    s->p2m = phys_access(mfn_to_paddr(p2m0), l->p2m_pages * PAGE_SIZE);
+    if (!s->p2m)
+        return fail(err, errlen, "p2m list frames are not reachable");
+    for (uint64_t i = 0; i < l->p2m_pages * (PAGE_SIZE / sizeof(mfn_t)); i++)
+        s->p2m[i] = INVALID_MFN;
+    for (uint64_t i = 0; i < l->p2m_pages; i++) {
+        s->p2m[l->p2m_pfn + i] = p2m0 + i;
+        p->m2p[p2m0 + i] = l->p2m_pfn + i;
+    }
+    if (!assign_frames(p, s, 0, l->pfns_used))
+        return fail(err, errlen, "out of memory while building the boot region");
+
+    s->start_info_mfn = s->p2m[l->start_info_pfn];
+    s->xenstore_mfn = s->p2m[l->xenstore_pfn];
+    s->console_mfn = s->p2m[l->console_pfn];
+    zero_pfns(s, l->xenstore_pfn, 1);
+    zero_pfns(s, l->console_pfn, 1);
+    zero_pfns(s, l->stack_pfn, 1);
+
+    if (load_kernel(p, s, err, errlen))
+        return -1;
+    if (l->initrd_pages)
+        copy_to_pfns(s, l->initrd_pfn, p->initrd, p->initrd_len, l->initrd_pages);
+    build_page_tables(p, s);
+    write_start_info(p, s);
+
+    struct cpu_regs *r = &s->entry;
+    memset(r, 0, sizeof(*r));
+    r->rip = p->img->entry;
+    r->rsp = pv_layout_va(l, l->stack_pfn + 1);
+    r->rsi = s->start_info_va;
+    r->cs = FLAT_KERNEL_CS64;
+    r->ss = FLAT_KERNEL_SS64;
+    r->rflags = 0x202;      /* IF and the always-one bit */
+    return 0;
+}
+
+int pv_build_finish(const struct pv_build_params *p, struct pv_build_state *s,
+                    char *err, size_t errlen)
+{
+    if (!assign_frames(p, s, s->layout.pfns_used, s->layout.nr_pages))
+        return fail(err, errlen, "out of memory giving the guest its %llu frames",
+                    (unsigned long long)s->layout.nr_pages);
+    return 0;
+}
