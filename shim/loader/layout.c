@@ -164,9 +164,7 @@ int guest_layout(struct guest_image *img, struct xen_parse *xp,
         kstart = MIN(kstart, g->vaddr);
         kend = MAX(kend, g->vaddr + g->memsz);
     }
-    if (p->virt_base > kstart)
-        return loader_fail(e, "VIRT_BASE 0x%llx is above the kernel's lowest address 0x%llx",
-                           (ull)p->virt_base, (ull)kstart);
+    /* libelf's "VIRT_BASE <= kstart" holds: place_segments refused paddr < PADDR_OFFSET. */
 
     img->entry = p->virt_entry;
     if (!entry_in_segments(img, img->entry))
