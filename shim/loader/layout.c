@@ -5,7 +5,8 @@
  * p_vaddr 0, and 2.6.18-era kernels put virtual addresses in p_paddr
  * with PADDR_OFFSET = VIRT_BASE). Then the checks Xen's libelf, libxc
  * and PV domain builder make, and a few stricter ones (no overlapping
- * segments, entry inside a segment).
+ * segments, entry inside a segment, page-aligned VIRT_BASE, hypercall
+ * page aligned and inside the kernel image).
  */
 #include <pvshim/string.h>
 #include "loader.h"
@@ -149,6 +150,9 @@ int guest_layout(struct guest_image *img, struct xen_parse *xp,
                            p->from_notes ? "PADDR_OFFSET" : "ELF_PADDR_OFFSET");
     if (!xp->virt_base_set)
         p->virt_base = 0;
+    /* Pseudo-physical frame 0 is the page at VIRT_BASE. */
+    if (!IS_ALIGNED(p->virt_base, PAGE_SIZE))
+        return loader_fail(e, "VIRT_BASE 0x%llx is not page aligned", (ull)p->virt_base);
     /* Legacy kernels put virtual addresses in p_paddr: the offset defaults to VIRT_BASE. */
     if (!xp->paddr_offset_set)
         p->paddr_offset = p->from_notes ? 0 : p->virt_base;

@@ -108,6 +108,10 @@ START_TEST(address_notes)
     ck_assert_uint_eq(r->img.segments[1].vaddr, 0xffffffff80202000);
     ck_assert_uint_eq(r->img.xen.virt_hypercall, 0xffffffff80204000);
 
+    minimal64();
+    ib_note_u64(&im, XEN_ELFNOTE_VIRT_BASE, 0xffffffff80000800);
+    IB_EXPECT_FAIL(ib_parse_image(&im), "VIRT_BASE 0xffffffff80000800 is not page aligned");
+
     /* PADDR_OFFSET without VIRT_BASE is a contradiction. */
     minimal64();
     ib_note_u64(&im, XEN_ELFNOTE_PADDR_OFFSET, 0x1000);
