@@ -60,9 +60,8 @@ long do_xen_version(int cmd, vaddr_t arg)
         if (copy_from_guest(&fi, arg, sizeof(fi)))
             return -XEN_EFAULT;
         if (fi.submap_idx != 0)
-            fi.submap = 0;
-        else
-            fi.submap = PV_FEATURES;
+            return -XEN_EINVAL;
+        fi.submap = PV_FEATURES;
         return copy_to_guest(arg, &fi, sizeof(fi)) ? -XEN_EFAULT : 0;
     }
     case XENVER_pagesize:

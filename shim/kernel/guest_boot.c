@@ -25,6 +25,7 @@
 #include "watchdog.h"
 #include "abi_trace.h"
 #include "console_backend.h"
+#include <xen/features.h>
 
 #define RESERVE_FRAMES      64      /* grant-table frames and run-time slack */
 #define SCRATCH_MAX_FRAMES  (MiB(512) >> PAGE_SHIFT)
@@ -86,7 +87,17 @@ static void load_image(const struct boot_module *kmod, struct guest_image *img,
     if (*scratch == INVALID_MFN)
         fail_bad_input("too little memory to unpack the guest kernel");
 
-    uint32_t features[GUEST_FEATURE_WORDS] = { pv_features_submap0() };
+    /*
+     * What a kernel may require in its FEATURES note: the run-time features,
+     * plus writable_page_tables (honoured by emulating trapped page-table
+     * writes; Linux requires it) and pae_pgdir_above_4gb. Not dom0,
+     * auto_translated_physmap, supervisor_mode_kernel or writable
+     * descriptor tables.
+     */
+    uint32_t features[GUEST_FEATURE_WORDS] = {
+        pv_features_submap0() | (1u << XENFEAT_writable_page_tables) |
+        (1u << XENFEAT_pae_pgdir_above_4gb)
+    };
     int rc = guest_image_parse(bytes, kmod->size, maddr_to_virt(mfn_to_paddr(*scratch)),
                                *scratch_n * PAGE_SIZE,
                                work_frames ? maddr_to_virt(mfn_to_paddr(work)) : NULL,
