@@ -1,0 +1,11 @@
+#include "pvtest.h"
+void pagetable_checks(void) {}
+void p2m_checks(void) {}
+void segment_checks(void) {}
+void mmu_checks(void) {}
+void multicall_checks(void) {}
+void event_checks(void) {}
+void time_checks(void) {}
+void memory_checks(void) {}
+void emul_checks(void) {}
+void user_checks(void) {}
