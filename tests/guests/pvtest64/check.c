@@ -4,8 +4,8 @@
 #include "traps.h"
 
 static struct jump_ctx check_ctx;
-static bool in_check, check_failed;
-static char fail_detail[256];
+static bool in_check, check_failed, check_skipped;
+static char fail_detail[256], skip_reason[200];
 static unsigned n_passed, n_failed, n_skipped;
 
 bool expect_fmt(bool ok, const char *fmt, ...)
@@ -30,15 +30,25 @@ void check_abort(void)
     print_summary_and_exit();
 }
 
+void check_skip_current(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
+    va_end(ap);
+    check_skipped = true;
+    check_longjmp(&check_ctx);
+}
+
 void run_check(const char *name, check_fn fn)
 {
     uint8_t mask = shinfo ? vcpu0()->evtchn_upcall_mask : 1;
 
-    check_failed = false;
+    check_failed = check_skipped = false;
     fail_detail[0] = '\0';
     trap_resume_rip = 0;
     in_check = true;
-    if (check_call(fn, &check_ctx))
+    if (check_call(fn, &check_ctx) && !check_skipped)
         expect(false, "aborted");
     in_check = false;
     trap_resume_rip = 0;
@@ -49,7 +59,11 @@ void run_check(const char *name, check_fn fn)
     if (shinfo)
         vcpu0()->evtchn_upcall_mask = mask;
 
-    if (check_failed) {
+    scratch_reset();
+    if (check_skipped && !check_failed) {
+        n_skipped++;
+        printf("SKIP %s: %s\n", name, skip_reason);
+    } else if (check_failed) {
         n_failed++;
         printf("FAIL %s: %s\n", name, fail_detail);
     } else {

@@ -63,6 +63,7 @@ STUB_NOERR trap_mf, 16
 STUB_ERR   trap_ac, 17
 STUB_NOERR trap_mc, 18
 STUB_NOERR trap_xm, 19
+STUB_NOERR trap_soft80, 0x80        ; int $0x80, DPL 3
 STUB_NOERR trap_soft81, 0x81        ; software interrupt, DPL 3
 STUB_NOERR trap_soft83, 0x83        ; software interrupt, DPL 0
 STUB_NOERR event_entry, 0x100       ; event upcall

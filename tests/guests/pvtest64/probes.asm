@@ -122,7 +122,17 @@ probe_read_gs:
     mov rax, [gs:rdi]
     ret
 
-; probe_int81(), probe_int83(): software interrupts through the trap table
+; probe_int80(), probe_int81(), probe_int83(): software interrupts
+; through the trap table
+global probe_int80
+PROBE_LABELS probe_int80
+probe_int80:
+    xor eax, eax
+probe_int80_insn:
+    int 0x80
+probe_int80_after:
+    ret
+
 global probe_int81
 PROBE_LABELS probe_int81
 probe_int81:

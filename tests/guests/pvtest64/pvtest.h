@@ -28,7 +28,8 @@
 
 /* ---- state shared by the check files (main.c) */
 extern start_info_t *si;
-extern shared_info_t *shinfo;          /* mapped by boot.c */
+extern shared_info_t *shinfo;          /* mapped by boot.c ... */
+extern char shared_info_page[4096];    /* ... over this page */
 extern bool is_dom0;                   /* SIF_INITDOMAIN */
 extern unsigned long *p2m;             /* si->mfn_list */
 extern unsigned long region_start;     /* the initial mapping: */
@@ -68,6 +69,9 @@ void run_check(const char *name, check_fn fn);
 /* A check that does not apply here: prints "SKIP name: reason". */
 void skip_check(const char *name, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Inside a check: it does not apply here after all (SKIP, with reason). */
+void check_skip_current(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 bool expect_fmt(bool ok, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void print_summary_and_exit(void) __attribute__((noreturn));

@@ -1,6 +1,6 @@
 #include "pvtest.h"
-void pagetable_checks(void) {}
-void p2m_checks(void) {}
+
+
 void segment_checks(void) {}
 void mmu_checks(void) {}
 void multicall_checks(void) {}
