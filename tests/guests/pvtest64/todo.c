@@ -2,7 +2,6 @@
 
 
 void segment_checks(void) {}
-void mmu_checks(void) {}
 void multicall_checks(void) {}
 void event_checks(void) {}
 void time_checks(void) {}
