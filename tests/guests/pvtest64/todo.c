@@ -1,8 +1,6 @@
 #include "pvtest.h"
 
 
-void segment_checks(void) {}
-void multicall_checks(void) {}
 void event_checks(void) {}
 void time_checks(void) {}
 void memory_checks(void) {}
