@@ -1,6 +1,4 @@
 #include "pvtest.h"
 
 
-void memory_checks(void) {}
-void emul_checks(void) {}
 void user_checks(void) {}
