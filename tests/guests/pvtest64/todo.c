@@ -1,4 +1,0 @@
-#include "pvtest.h"
-
-
-void user_checks(void) {}
