@@ -1,1 +1,43 @@
-guests:
+# Our own PV test guests (see tests/guests/pvtest64/pvtest.h).
+#
+#   make guests     build/guests/pvtest64 (ELF64 PV kernel) and
+#                   build/guests/pvtest64.mod (the module it expects)
+
+PVTEST64_DIR  := tests/guests/pvtest64
+PVTEST64      := $(BUILD)/guests/pvtest64
+PVTEST64_C    := $(sort $(wildcard $(PVTEST64_DIR)/*.c))
+PVTEST64_ASM  := $(sort $(wildcard $(PVTEST64_DIR)/*.asm))
+PVTEST64_OBJS := $(patsubst %.c,$(BUILD)/g/%.o,$(PVTEST64_C)) \
+                 $(patsubst %.asm,$(BUILD)/g/%.o,$(PVTEST64_ASM))
+
+# Like the kernel's flags, but linked at -2 GiB (mcmodel=kernel), not PIE.
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+                -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+                -Iinclude -I$(SYSINC) $(COMMON_DEFS) \
+                -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pie \
+                -fno-stack-protector -fno-omit-frame-pointer \
+                -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+                -fno-tree-loop-distribute-patterns -MMD -MP
+
+guests: $(PVTEST64) $(PVTEST64).mod
+
+$(BUILD)/g/%.o: %.c | $(SYSINC)/xen
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/g/%.o: %.asm | $(BUILD)/.deps-ok
+	@mkdir -p $(@D)
+	@echo "  NASM    $<"
+	$(Q)$(NASM) -f elf64 -g -MD $(@:.o=.d) -MP $< -o $@
+
+$(PVTEST64): $(PVTEST64_OBJS) $(PVTEST64_DIR)/pvtest64.ld
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(LD) -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+	    --no-warn-rwx-segments -T $(PVTEST64_DIR)/pvtest64.ld -o $@ \
+	    $(PVTEST64_OBJS)
+
+$(PVTEST64).mod: $(PVTEST64_DIR)/make-module.sh
+	@mkdir -p $(@D)
+	$(Q)$(PVTEST64_DIR)/make-module.sh > $@

@@ -1,0 +1,40 @@
+/* pvtest64: the order in which the areas run. */
+#include "pvtest.h"
+#include "hypercall.h"
+
+start_info_t *si;
+shared_info_t *shinfo;
+bool is_dom0;
+unsigned long *p2m;
+unsigned long region_start = VIRT_BASE;
+unsigned long region_end;
+
+void pvtest_main(start_info_t *start) __attribute__((noreturn));
+
+void pvtest_main(start_info_t *start)
+{
+    /* Before anything changes: shared_info, the upcall mask, the layout. */
+    boot_record_initial_state(start);
+    /* From here on an exception is reported instead of killing us. */
+    trap_setup();
+
+    printf("pvtest64: starting\n");
+    printf("INFO role: %s (start_info flags %#x)\n",
+           is_dom0 ? "dom0" : "domU", si->flags);
+    printf("INFO cmd_line: \"%s\"\n", (const char *)si->cmd_line);
+
+    boot_checks();
+    pagetable_checks();
+    p2m_checks();
+    trap_checks();
+    segment_checks();
+    mmu_checks();
+    multicall_checks();
+    event_checks();
+    time_checks();
+    memory_checks();
+    emul_checks();
+    user_checks();
+
+    print_summary_and_exit();
+}

@@ -1,0 +1,84 @@
+/* memory_op: reservations, the memory map, giving a frame back and
+ * getting one again. */
+#include "pvtest.h"
+#include "hypercall.h"
+
+static void check_reservation(void)
+{
+    domid_t self = DOMID_SELF;
+    long cur = hc_memory_op(XENMEM_current_reservation, &self);
+    long max = hc_memory_op(XENMEM_maximum_reservation, &self);
+    printf("INFO memory: current %ld max %ld nr_pages %lu\n", cur, max, si->nr_pages);
+    expect(cur > 0 && (unsigned long)cur >= si->nr_pages - 1024 &&
+           (unsigned long)cur <= si->nr_pages + 16,
+           "current_reservation %ld, nr_pages %lu", cur, si->nr_pages);
+    expect(max >= cur, "maximum_reservation %ld < current %ld", max, cur);
+    expect_rc(hc_memory_op(99, NULL), -XEN_ENOSYS);
+}
+
+static void check_memory_map(void)
+{
+    static struct e820entry { uint64_t addr, size; uint32_t type; } __attribute__((packed)) map[64];
+    struct xen_memory_map mm = { .nr_entries = 64 };
+    set_xen_guest_handle(mm.buffer, (void *)map);
+    long rc = hc_memory_op(XENMEM_memory_map, &mm);
+    /* Xen keeps no pseudo-physical map for a PV dom0 (it reads the
+     * machine map); for a domU the toolstack may set one or not, and
+     * Linux takes -ENOSYS as one RAM range of nr_pages. */
+    if (rc == -XEN_ENOSYS) {
+        printf("INFO memory_map: -ENOSYS (%s)\n",
+               is_dom0 ? "as Xen 4.17 answers a PV dom0" : "no map set for this domU");
+        return;
+    }
+    if (!expect_rc(rc, 0))
+        return;
+    uint64_t ram = 0;
+    for (unsigned i = 0; i < mm.nr_entries && i < 64; i++)
+        if (map[i].type == 1)
+            ram += map[i].size;
+    printf("INFO memory_map: %u entries, %lu MiB RAM\n", mm.nr_entries,
+           (unsigned long)(ram >> 20));
+    expect(mm.nr_entries > 0, "no entries");
+    expect(ram >= si->nr_pages * PG_SIZE, "RAM %lu < nr_pages", (unsigned long)ram);
+}
+
+/* decrease_reservation gives a frame back (PV: by MFN); populate_physmap
+ * gets one for the same pfn and sets its M2P entry. */
+static void check_balloon(void)
+{
+    const volatile unsigned long *m2p = (const unsigned long *)MACH2PHYS_VIRT_START;
+    domid_t self = DOMID_SELF;
+    long cur = hc_memory_op(XENMEM_current_reservation, &self);
+    unsigned long pfn = alloc_pfn();
+    xen_pfn_t frame = p2m[pfn];
+    struct xen_memory_reservation r = {
+        .nr_extents = 1, .extent_order = 0, .domid = DOMID_SELF,
+    };
+    set_xen_guest_handle(r.extent_start, &frame);
+    if (!expect_rc(hc_memory_op(XENMEM_decrease_reservation, &r), 1))
+        return;
+    expect_eq(hc_memory_op(XENMEM_current_reservation, &self), cur - 1);
+    /* the same frame again: no longer ours, nothing done */
+    expect_rc(hc_memory_op(XENMEM_decrease_reservation, &r), 0);
+    frame = pfn;
+    if (!expect_rc(hc_memory_op(XENMEM_populate_physmap, &r), 1))
+        return;
+    expect_eq(m2p[frame], pfn);
+    p2m[pfn] = frame;
+    expect_eq(hc_memory_op(XENMEM_current_reservation, &self), cur);
+    /* and it is usable */
+    volatile uint64_t *p = map_pfn(pfn, true);
+    p[0] = 0x5a5a;
+    expect_eq(p[0], 0x5a5a);
+    unmap_va((void *)p);
+    /* a bad list */
+    set_xen_guest_handle(r.extent_start, (xen_pfn_t *)0x1000);
+    expect_rc(hc_memory_op(XENMEM_decrease_reservation, &r), 0);
+}
+
+void memory_checks(void)
+{
+    run_check("memory.reservation", check_reservation);
+    run_check("memory.memory_map", check_memory_map);
+    run_check("memory.decrease_populate", check_balloon);
+}

@@ -1,0 +1,145 @@
+/*
+ * User mode: a user L4 of its own (NEW_USER_BASEPTR), the iret hypercall
+ * to ring 3 user mode, SYSCALL reaching the syscall callback on the
+ * kernel stack (stack_switch), the return with VGCF_in_syscall, the user
+ * GS base, and a user-mode #PF.
+ */
+#include "pvtest.h"
+#include "hypercall.h"
+#include "traps.h"
+
+#define USER_CODE_VA 0x400000UL
+#define USER_DATA_VA 0x401000UL
+#define USER_MAGIC   0x0badc0ffee0ddf00UL
+
+extern char user_code_start[], user_after_syscall1[], user_after_syscall2[],
+    user_kernel_touch[], _user_text_start[], kernel_stack_top[];
+void enter_user(unsigned long rip, unsigned long rsp) __attribute__((noreturn));
+
+#define USER_VA(sym) (USER_CODE_VA + ((unsigned long)(sym) - (unsigned long)user_code_start))
+#define RW (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
+
+static struct jump_ctx user_ctx;
+static struct trap_frame sc_frame[2];
+static uint64_t sc_frame_top[2];
+static unsigned n_syscalls;
+static uint64_t reported_rdi, reported_rsi;
+static struct trap_frame pf_frame;
+static uint64_t pf_cr2, pf_frame_top;
+
+static void user_syscall(struct trap_frame *f)
+{
+    if (n_syscalls < 2) {
+        sc_frame[n_syscalls] = *f;
+        sc_frame_top[n_syscalls] = (uint64_t)(&f->ss + 1);
+    }
+    n_syscalls++;
+    if (f->rax == 1)
+        f->rax = f->rdi + 1;
+    else if (f->rax == 2) {
+        reported_rdi = f->rdi;
+        reported_rsi = f->rsi;
+        f->rax = 0;
+    }
+    f->error_code = VGCF_in_syscall;    /* back like SYSRET */
+}
+
+static bool user_fault(struct trap_frame *f)
+{
+    if ((f->cs & 3) != 3)
+        return false;
+    pf_frame = *f;
+    pf_cr2 = last_trap.cr2;
+    pf_frame_top = (uint64_t)(&f->ss + 1);
+    check_longjmp(&user_ctx);
+}
+
+static void go_user(void)
+{
+    enter_user(USER_VA(user_code_start), USER_DATA_VA + PG_SIZE - 64);
+}
+
+static unsigned long table_with(unsigned idx, uint64_t entry)
+{
+    unsigned long pfn = alloc_pfn();
+    uint64_t *t = map_pfn(pfn, true);
+    memset(t, 0, PG_SIZE);
+    t[idx] = entry;
+    unmap_va(t);
+    return pfn;
+}
+
+static void check_user_mode(void)
+{
+    unsigned long data = alloc_pfn();
+    uint64_t *d = map_pfn(data, true);
+    memset(d, 0, PG_SIZE);
+    d[0] = USER_MAGIC;
+    unmap_va(d);
+
+    unsigned long l1 = alloc_pfn();
+    uint64_t *t = map_pfn(l1, true);
+    memset(t, 0, PG_SIZE);
+    t[(USER_CODE_VA >> 12) & 511] = (virt_to_mfn(_user_text_start) << 12) | PTE_P | PTE_US | PTE_A;
+    t[(USER_DATA_VA >> 12) & 511] = (p2m[data] << 12) | RW;
+    unmap_va(t);
+    unsigned long l2 = table_with((USER_CODE_VA >> 21) & 511, (p2m[l1] << 12) | RW);
+    unsigned long l3 = table_with(0, (p2m[l2] << 12) | RW);
+    unsigned long l4 = table_with(0, (p2m[l3] << 12) | RW);
+
+    struct mmuext_op op = { .cmd = MMUEXT_PIN_L4_TABLE, .arg1.mfn = p2m[l4] };
+    if (!expect_rc(hc_mmuext_op(&op, 1, NULL, DOMID_SELF), 0))
+        return;
+    op.cmd = MMUEXT_NEW_USER_BASEPTR;
+    if (!expect_rc(hc_mmuext_op(&op, 1, NULL, DOMID_SELF), 0))
+        return;
+    expect_rc(hc_stack_switch(FLAT_KERNEL_SS, (unsigned long)kernel_stack_top), 0);
+    expect_rc(hc_set_segment_base(SEGBASE_GS_USER, USER_DATA_VA), 0);
+
+    n_syscalls = 0;
+    syscall_hook = user_syscall;
+    trap_hook = user_fault;
+    unsigned before = last_trap.count;
+    int back = check_call(go_user, &user_ctx);
+    syscall_hook = NULL;
+    trap_hook = NULL;
+
+    expect_eq(back, 1);
+    expect_eq(n_syscalls, 2);
+    /* the syscall frame: on the kernel stack, user RIP/RSP, RCX = RIP
+     * and R11 = RFLAGS as SYSCALL left them */
+    struct trap_frame *f = &sc_frame[0];
+    expect_eq(f->rip, USER_VA(user_after_syscall1));
+    expect_eq(f->rcx, f->rip);
+    expect_eq(f->r11 & 0x200, 0x200);
+    expect_eq(f->cs & 0xffff, FLAT_USER_CS64);
+    expect_eq(f->ss & 0xffff, FLAT_USER_SS64);
+    expect_eq(f->rsp, USER_DATA_VA + PG_SIZE - 64);
+    expect_eq(sc_frame_top[0], (uint64_t)kernel_stack_top);
+    expect_eq(sc_frame[1].rip, USER_VA(user_after_syscall2));
+    /* the SYSRET-style return gave user mode our RAX; GS was the user's */
+    expect_eq(reported_rdi, 0x1235);
+    expect_eq(reported_rsi, USER_MAGIC);
+    /* the kernel is not mapped in the user L4: #PF, user bit set */
+    expect_eq(last_trap.count, before + 1);
+    expect_eq(trap_vector(&pf_frame), 14);
+    expect_eq(pf_frame.rip, USER_VA(user_kernel_touch));
+    expect_eq(pf_frame.error_code, 4);              /* not present, read, user */
+    expect_eq(pf_cr2, VIRT_BASE);
+    expect_eq(pf_frame.cs & 0xffff, FLAT_USER_CS64);
+    expect_eq(pf_frame_top, (uint64_t)kernel_stack_top);
+
+    /* back in kernel mode with the kernel L4 */
+    expect_eq(probe_read_cr3() >> 12, virt_to_mfn((void *)si->pt_base));
+    op.cmd = MMUEXT_NEW_USER_BASEPTR;
+    op.arg1.mfn = 0;
+    expect_rc(hc_mmuext_op(&op, 1, NULL, DOMID_SELF), 0);
+    op.cmd = MMUEXT_UNPIN_TABLE;
+    op.arg1.mfn = p2m[l4];
+    expect_rc(hc_mmuext_op(&op, 1, NULL, DOMID_SELF), 0);
+}
+
+void user_checks(void)
+{
+    run_check("user.iret_syscall_sysret_pf", check_user_mode);
+}

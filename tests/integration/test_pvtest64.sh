@@ -1,0 +1,22 @@
+# pvtest64 (tests/guests/pvtest64), our own PV test kernel, booted as dom0
+# of Debian's Xen 4.17 under QEMU: the reference its expectations are
+# validated against. Needs Xen from Debian's archive (scripts/fetch-xen.sh);
+# if it cannot be fetched the test fails, it is never skipped.
+
+test_pvtest64_under_xen() {
+    local results
+    results=$(scratch results.txt)
+    if ! scripts/fetch-xen.sh > "$(scratch fetch.log)" 2>&1; then
+        fail "cannot fetch Debian's Xen 4.17 with scripts/fetch-xen.sh: $(tail -n 1 "$(scratch fetch.log)")"
+        return 1
+    fi
+    [ -f "$BUILD/guests/pvtest64" ] || { fail "no $BUILD/guests/pvtest64 (make guests)"; return 1; }
+    tests/guests/run-under-xen.sh --log "$LOG" --timeout 240 > "$results" 2>&1
+    local rc=$?
+    grep '^FAIL ' "$results" | while read -r line; do fail "$line"; done
+    grep -qE '^pvtest64: [0-9]+ passed, 0 failed$' "$results" ||
+        fail "no final line \"pvtest64: N passed, 0 failed\" (run-under-xen status $rc)"
+    [ "$rc" = 0 ] || fail "run-under-xen exited with $rc"
+    # Every skip carries its reason; list them in the output for the reader.
+    grep '^SKIP ' "$results" || true
+}
