@@ -20,3 +20,16 @@ test_pvtest64_under_xen() {
     # Every skip carries its reason; list them in the output for the reader.
     grep '^SKIP ' "$results" || true
 }
+
+# The same guest as a domU of pvshim: every check must pass and the guest
+# powers off cleanly (QEMU status 0).
+test_pvtest64_under_pvshim() {
+    [ -f "$BUILD/guests/pvtest64" ] || { fail "no $BUILD/guests/pvtest64 (make guests)"; return 1; }
+    boot --mem 256 --append "trace=abi" \
+        --initrd "$BUILD/guests/pvtest64 pvtest64-cmdline-token,$BUILD/guests/pvtest64.mod"
+    grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
+    expect_log "INFO role: domU"
+    expect_log_re "^pvtest64: [0-9]+ passed, 0 failed"
+    expect_log "guest shut down: poweroff"
+    expect_status 0
+}
