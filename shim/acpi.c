@@ -148,6 +148,27 @@ bool acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *typa, uint8_t *typb)
     return false;
 }
 
+void acpi_parse_madt(const uint8_t *madt, size_t len, struct acpi_info *out)
+{
+    for (unsigned i = 0; i < 16; i++)
+        out->isa_irq[i].gsi = i;    /* identity unless overridden */
+    /* Header, local APIC address and flags, then variable-length entries. */
+    size_t off = SDT_HEADER_LEN + 8;
+    while (off + 2 <= len) {
+        uint8_t type = madt[off], elen = madt[off + 1];
+        if (elen < 2 || off + elen > len)
+            break;
+        if (type == 1 && elen >= 12 && !out->ioapic_addr) {
+            out->ioapic_addr = rd32(madt + off + 4);
+            out->ioapic_gsi_base = rd32(madt + off + 8);
+        } else if (type == 2 && elen >= 10 && madt[off + 2] == 0 && madt[off + 3] < 16) {
+            out->isa_irq[madt[off + 3]].gsi = rd32(madt + off + 4);
+            out->isa_irq[madt[off + 3]].flags = (uint16_t)(madt[off + 8] | (madt[off + 9] << 8));
+        }
+        off += elen;
+    }
+}
+
 void acpi_parse(paddr_t rsdp_hint, struct acpi_info *out)
 {
     memset(out, 0, sizeof(*out));
@@ -175,9 +196,11 @@ void acpi_parse(paddr_t rsdp_hint, struct acpi_info *out)
     uint32_t root_len = rd32(root + 4);
     for (uint32_t off = SDT_HEADER_LEN; off + entry_size <= root_len; off += entry_size) {
         paddr_t pa = entry_size == 8 ? rd64(root + off) : rd32(root + off);
-        fadt = table_at(pa, "FACP");
-        if (fadt)
-            break;
+        const uint8_t *madt = table_at(pa, "APIC");
+        if (madt && !out->ioapic_addr)
+            acpi_parse_madt(madt, rd32(madt + 4), out);
+        if (!fadt)
+            fadt = table_at(pa, "FACP");
     }
     if (!fadt)
         return;

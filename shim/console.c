@@ -49,6 +49,19 @@ int console_read(void)
     return -1;
 }
 
+static void (*input_listener)(void);
+
+void console_set_input_listener(void (*fn)(void))
+{
+    input_listener = fn;
+}
+
+void console_input_arrived(void)
+{
+    if (input_listener)
+        input_listener();
+}
+
 void log_vprintf(int level, const char *fmt, va_list ap)
 {
     static const char prefix[] = "(pvshim) ";

@@ -16,6 +16,13 @@ struct acpi_info {
     uint64_t reset_addr;
     uint8_t reset_value;
     bool have_reset;
+    /* From the MADT: the first I/O APIC and the ISA IRQ overrides. */
+    uint32_t ioapic_addr;           /* 0 if none */
+    uint32_t ioapic_gsi_base;
+    struct {
+        uint32_t gsi;
+        uint16_t flags;             /* MPS INTI flags: polarity bits 0-1, trigger 2-3 */
+    } isa_irq[16];
 };
 
 extern struct acpi_info acpi;
@@ -25,6 +32,9 @@ extern struct acpi_info acpi;
  * area), then the FADT and \_S5. Every table is checksummed and bounded.
  */
 void acpi_parse(paddr_t rsdp_hint, struct acpi_info *out);
+
+/* Fill the I/O APIC fields from a MADT (table with header). */
+void acpi_parse_madt(const uint8_t *madt, size_t len, struct acpi_info *out);
 
 /* The SLP_TYP values of the \_S5 package in an AML blob; false if absent. */
 bool acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *typa, uint8_t *typb);

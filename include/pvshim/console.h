@@ -31,4 +31,9 @@ unsigned console_present(void);
 /* Next byte typed on any active input, or -1. */
 int console_read(void);
 
+/* Who to tell when input arrives (interrupt context); one listener. */
+void console_set_input_listener(void (*fn)(void));
+/* Called by input devices when bytes are waiting. */
+void console_input_arrived(void);
+
 #endif

@@ -12,7 +12,8 @@
 #include <pvshim/time.h>
 #include "event_channel.h"
 
-#define POLL_NS 20000000ull     /* input polling and lost-notification catch-up */
+/* Catch-up for input without an interrupt and for guests that forget to notify. */
+#define POLL_NS 100000000ull
 
 static volatile struct xencons_interface *ring;
 static evtchn_port_t port;
@@ -85,6 +86,7 @@ evtchn_port_t console_backend_bind(void)
 void console_backend_attach(mfn_t ring_mfn)
 {
     ring = phys_access_frame(ring_mfn);
+    console_set_input_listener(console_backend_service);
     poll_timer.fire = poll_fired;
     soft_timer_arm(&poll_timer, now_ns() + POLL_NS);
 }

@@ -25,6 +25,10 @@ void arch_map_devices(void);
 void lapic_init(void);
 void tsc_calibrate(void);
 void acpi_init(paddr_t rsdp_hint);
+void ioapic_init(void);
+void lapic_eoi(void);
+bool ioapic_route_isa_irq(unsigned irq, uint8_t vector);
+void uart16550_enable_input_irq(void);
 
 /* The IST stacks: 1 NMI, 2 double fault, 3 machine check. */
 #define IST_NMI 1

@@ -52,6 +52,8 @@ void arch_init(const struct memmap *m, paddr_t rsdp)
     cpu_enable_protections();
     tsc_calibrate();
     lapic_init();
+    ioapic_init();
+    uart16550_enable_input_irq();
 }
 
 void arch_report(void)

@@ -60,6 +60,11 @@ static void arm(uint64_t now)
     lapic_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
 }
 
+void lapic_eoi(void)
+{
+    lapic_write(LAPIC_EOI, 0);
+}
+
 static void timer_interrupt(struct cpu_regs *r)
 {
     (void)r;

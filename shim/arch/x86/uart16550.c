@@ -1,6 +1,9 @@
 /* The PC's first 16550 UART (COM1): pvshim's serial console. */
 #include <pvshim/console.h>
+#include <pvshim/irq.h>
+#include <pvshim/log.h>
 #include "x86.h"
+#include "arch.h"
 
 #define COM1            0x3f8
 #define UART_DATA       0
@@ -14,6 +17,9 @@
 #define LSR_THR_EMPTY   0x20
 #define LCR_DLAB        0x80
 #define LCR_8N1         0x03
+#define IER_RX_DATA     0x01
+#define MCR_OUT2        0x08    /* gates the UART's interrupt line on PCs */
+#define COM1_IRQ        4
 
 static void uart_putc(char c)
 {
@@ -23,6 +29,8 @@ static void uart_putc(char c)
             break;
     outb(COM1 + UART_DATA, (uint8_t)c);
 }
+
+static bool uart_present;
 
 static void uart_write(const char *s, size_t len)
 {
@@ -61,4 +69,23 @@ void uart16550_init(void)
     outb(COM1 + UART_FCR, 0x07);        /* enable and clear FIFOs */
     outb(COM1 + UART_MCR, 0x03);        /* DTR, RTS */
     console_register(&uart_sink);
+    uart_present = true;
+}
+
+static void uart_irq(struct cpu_regs *r)
+{
+    (void)r;
+    /* Reading happens in console_read(); here we only acknowledge and wake. */
+    lapic_eoi();
+    console_input_arrived();
+}
+
+/* Interrupt on received data, so an idle pvshim wakes for keystrokes. */
+void uart16550_enable_input_irq(void)
+{
+    if (!uart_present || !ioapic_route_isa_irq(COM1_IRQ, VECTOR_SERIAL))
+        return;
+    irq_register(VECTOR_SERIAL, uart_irq);
+    outb(COM1 + UART_MCR, 0x03 | MCR_OUT2);
+    outb(COM1 + UART_IER, IER_RX_DATA);
 }
