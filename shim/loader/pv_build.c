@@ -217,8 +217,14 @@ int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
         s->p2m[l->p2m_pfn + i] = p2m0 + i;
         p->m2p[p2m0 + i] = l->p2m_pfn + i;
     }
+    /* The boot region is filled while the kernel and initrd still occupy memory. */
+    if (l->pfns_used - l->p2m_pages > p->pool->free_frames)
+        return fail(err, errlen, "too little memory: the guest's first %llu MiB must be "
+                    "built while its kernel and initrd still take memory; %llu MiB are free",
+                    (unsigned long long)((l->pfns_used * PAGE_SIZE) >> 20),
+                    (unsigned long long)((p->pool->free_frames * PAGE_SIZE) >> 20));
     if (!assign_frames(p, s, 0, l->pfns_used))
-        return fail(err, errlen, "out of memory while building the boot region");
+        return fail(err, errlen, "too little memory while building the boot region");
 
     s->start_info_mfn = s->p2m[l->start_info_pfn];
     s->xenstore_mfn = s->p2m[l->xenstore_pfn];
