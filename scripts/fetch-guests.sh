@@ -116,11 +116,34 @@ download() {
     # apt drops privileges to _apt while downloading when it can.
     chmod 755 "$TMP" && chmod 777 "$TMP/dl"
     say "downloading $1${2:+ from $2}"
-    (cd "$TMP/dl" && apt-get download -q ${2:+-t "$2"} "$1" >&2) ||
-        die "apt-get download $1 failed: is deb.debian.org reachable?"
+    (cd "$TMP/dl" && apt-get download -q ${2:+-t "$2"} "$1" >&2) || return 1
     deb=$(ls "$TMP"/dl/*.deb 2>/dev/null | head -n 1)
-    [ -n "$deb" ] || die "apt-get download $1 produced no .deb"
+    [ -n "$deb" ] || return 1
     echo "$deb"
+}
+
+updated=0
+# fetch_deb PACKAGE-COMMAND...: the .deb's path on stdout. The command
+# prints the package name; if the download fails, apt's lists may be stale
+# (the archive drops superseded kernels): update once (per package) and
+# resolve again.
+fetch_deb() { # RELEASE RESOLVER [ARGS]
+    rel=$1
+    shift
+    pkg=$("$@")
+    [ -n "$pkg" ] || die "cannot resolve: $*"
+    if deb=$(download "$pkg" "$rel"); then
+        echo "$deb"
+        return 0
+    fi
+    if [ $updated = 0 ]; then
+        updated=1
+        apt_update
+        pkg=$("$@")
+        [ -n "$pkg" ] || die "cannot resolve: $*"
+        deb=$(download "$pkg" "$rel") && { echo "$deb"; return 0; }
+    fi
+    die "apt-get download $pkg failed: is deb.debian.org reachable?"
 }
 
 record() { # NAME PACKAGE VERSION
@@ -135,9 +158,8 @@ fetch_kernel() {
     if [ $refresh = 0 ] && have "vmlinuz-$name"; then
         return 0
     fi
-    pkg=$(resolve_kernel "$meta" "$rel")
-    [ -n "$pkg" ] || die "cannot resolve $meta${rel:+ in $rel} to a kernel package"
-    deb=$(download "$pkg" "$rel")
+    deb=$(fetch_deb "$rel" resolve_kernel "$meta" "$rel")
+    pkg=$(dpkg-deb -f "$deb" Package)
     ver=$(dpkg-deb -f "$deb" Version)
     rm -rf "$TMP/x" && mkdir "$TMP/x"
     # Only /boot is needed; the modules stay in the package.
@@ -170,7 +192,7 @@ if [ $refresh = 1 ] || ! have_bpo; then
 fi
 
 if [ $refresh = 1 ] || ! have busybox; then
-    deb=$(download busybox-static)
+    deb=$(fetch_deb "" echo busybox-static)
     ver=$(dpkg-deb -f "$deb" Version)
     rm -rf "$TMP/x" && mkdir "$TMP/x"
     dpkg-deb -x "$deb" "$TMP/x"
