@@ -16,9 +16,9 @@ CMDLINE=${CMDLINE:-}
 SHIM_ARGS=${SHIM_ARGS:-}
 
 if [ -z "$KERNEL" ]; then
-    if [ -x scripts/default-guest.sh ]; then
-        eval "$(scripts/default-guest.sh)"
-    fi
+    # The default guest is fetched and built on demand; a failure stops here.
+    out=$(scripts/default-guest.sh) || { echo "run: cannot prepare the default guest" >&2; exit 1; }
+    eval "$out"
 fi
 
 # QEMU's -initrd takes "file args,file,...": commas in args are doubled.
