@@ -1,0 +1,92 @@
+/*
+ * Heap allocations on some domain's behalf. Each block remembers its size
+ * and whom it is charged to, so freeing or moving it (a transaction's node
+ * becoming the table's) keeps the guest's memory count exact. Only the
+ * guest has a memory quota; pvshim's own data is counted for statistics.
+ */
+#include <pvshim/heap.h>
+#include "xs.h"
+
+/* Kept 16 bytes so the payload keeps heap_alloc's 16-byte alignment. */
+struct xs_blk {
+    uint32_t size;
+    domid_t charge;
+    uint16_t magic;
+    uint64_t pad;
+};
+STATIC_ASSERT(sizeof(struct xs_blk) == 16, "block header keeps alignment");
+
+#define XS_BLK_MAGIC 0x5853
+
+/*
+ * The kernel gains its heap (include/pvshim/heap.h) in another part of
+ * pvshim. Until that links in, these weak stand-ins let the image link and
+ * make the store report ENOMEM at xenstore_init(); the real heap's strong
+ * definitions replace them, and host builds use the test fakes.
+ */
+__attribute__((weak)) void *heap_alloc(size_t size)
+{
+    return NULL;
+}
+
+__attribute__((weak)) void heap_free(void *p)
+{
+}
+
+static size_t *counter_for(domid_t charge)
+{
+    return charge == xs.guest_domid ? &xs.guest_mem : &xs.other_mem;
+}
+
+void *xs_alloc(domid_t charge, size_t size, bool check_quota, size_t credit)
+{
+    if (size > UINT32_MAX - sizeof(struct xs_blk))
+        return NULL;
+    size_t total = size + sizeof(struct xs_blk);
+    if (check_quota && charge == xs.guest_domid) {
+        size_t used = xs.guest_mem > credit ? xs.guest_mem - credit : 0;
+        if (used + total > xs.quota.memory)
+            return NULL;
+    }
+    struct xs_blk *b = heap_alloc(total);
+    if (!b)
+        return NULL;
+    b->size = (uint32_t)total;
+    b->charge = charge;
+    b->magic = XS_BLK_MAGIC;
+    *counter_for(charge) += total;
+    return b + 1;
+}
+
+static struct xs_blk *blk_of(const void *p)
+{
+    return (struct xs_blk *)p - 1;
+}
+
+void xs_free(void *p)
+{
+    if (!p)
+        return;
+    struct xs_blk *b = blk_of(p);
+    *counter_for(b->charge) -= b->size;
+    b->magic = 0;
+    heap_free(b);
+}
+
+void xs_recharge(void *p, domid_t charge)
+{
+    struct xs_blk *b = blk_of(p);
+    *counter_for(b->charge) -= b->size;
+    b->charge = charge;
+    *counter_for(charge) += b->size;
+}
+
+domid_t xs_charge_of(const void *p)
+{
+    return blk_of(p)->charge;
+}
+
+size_t node_block_size(const struct xs_node *n)
+{
+    return blk_of(n)->size;
+}
