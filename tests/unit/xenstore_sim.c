@@ -149,6 +149,8 @@ static void keep_event(const struct sim_msg *m)
     ck_assert_uint_eq(m->hdr.tx_id, 0);
     size_t plen = strlen(m->body) + 1;
     ck_assert_uint_lt(plen, m->hdr.len);
+    ck_assert_uint_le(plen, sizeof(e->path));
+    ck_assert_uint_le(m->hdr.len - plen, sizeof(e->token));
     memcpy(e->path, m->body, plen);
     memcpy(e->token, m->body + plen, m->hdr.len - plen);
     ck_assert_uint_eq(plen + strlen(e->token) + 1, m->hdr.len);

@@ -14,7 +14,7 @@
 #define SIM_DOMID   5
 #define SIM_HOME    "/local/domain/5"
 #define SIM_UUID    "00112233-4455-6677-8899-aabbccddeeff"
-#define SIM_MAX_EVENTS 512
+#define SIM_MAX_EVENTS 4096
 
 struct sim_msg {
     struct xsd_sockmsg hdr;
@@ -22,8 +22,8 @@ struct sim_msg {
 };
 
 struct sim_event {
-    char path[XENSTORE_PAYLOAD_MAX];
-    char token[XENSTORE_PAYLOAD_MAX];
+    char path[512];
+    char token[256];
 };
 
 struct xs_sim {
