@@ -36,8 +36,9 @@ struct xenstore_guest_params {
 
 /*
  * Limits on what the guest may make pvshim hold. Zero fields take the
- * default (xenstored's defaults, except memory which xenstored sets to
- * 2.5 MiB). Nothing pvshim itself does is limited by these.
+ * default (xenstored's defaults, except memory: xenstored allows 2.5 MiB,
+ * pvshim's whole heap is 512 KiB). Nothing pvshim itself does is limited
+ * by these.
  */
 struct xenstore_quota {
     uint32_t nodes;         /* nodes the guest owns (default 1000) -> ENOSPC */
@@ -46,7 +47,7 @@ struct xenstore_quota {
     uint32_t transactions;  /* open transactions (10) -> ENOSPC */
     uint32_t perms;         /* entries in one SET_PERMS (5) -> ENOSPC */
     uint32_t tx_nodes;      /* nodes one transaction may touch (1024) -> ENOSPC */
-    uint32_t memory;        /* heap bytes charged to the guest (512 KiB) -> ENOMEM */
+    uint32_t memory;        /* heap bytes charged to the guest (128 KiB) -> ENOMEM */
 };
 
 /* Tells the guest that its rings moved (pvshim: send on the store event channel). */

@@ -5,6 +5,7 @@
  * guest has a memory quota; pvshim's own data is counted for statistics.
  */
 #include <pvshim/heap.h>
+#include <pvshim/log.h>
 #include "xs.h"
 
 /* Kept 16 bytes so the payload keeps heap_alloc's 16-byte alignment. */
@@ -17,21 +18,6 @@ struct xs_blk {
 STATIC_ASSERT(sizeof(struct xs_blk) == 16, "block header keeps alignment");
 
 #define XS_BLK_MAGIC 0x5853
-
-/*
- * The kernel gains its heap (include/pvshim/heap.h) in another part of
- * pvshim. Until that links in, these weak stand-ins let the image link and
- * make the store report ENOMEM at xenstore_init(); the real heap's strong
- * definitions replace them, and host builds use the test fakes.
- */
-__attribute__((weak)) void *heap_alloc(size_t size)
-{
-    return NULL;
-}
-
-__attribute__((weak)) void heap_free(void *p)
-{
-}
 
 static size_t *counter_for(domid_t charge)
 {
@@ -68,6 +54,11 @@ void xs_free(void *p)
     if (!p)
         return;
     struct xs_blk *b = blk_of(p);
+    if (b->magic != XS_BLK_MAGIC) {
+        /* Freed twice, or not ours: leaking beats corrupting the heap. */
+        log_err("xenstore: bad free of %p\n", p);
+        return;
+    }
     *counter_for(b->charge) -= b->size;
     b->magic = 0;
     heap_free(b);
