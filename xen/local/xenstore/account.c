@@ -21,7 +21,7 @@ STATIC_ASSERT(sizeof(struct xs_blk) == 16, "block header keeps alignment");
 
 static size_t *counter_for(domid_t charge)
 {
-    return charge == xs.guest_domid ? &xs.guest_mem : &xs.other_mem;
+    return charge == xstore.guest_domid ? &xstore.guest_mem : &xstore.other_mem;
 }
 
 void *xs_alloc(domid_t charge, size_t size, bool check_quota, size_t credit)
@@ -29,9 +29,9 @@ void *xs_alloc(domid_t charge, size_t size, bool check_quota, size_t credit)
     if (size > UINT32_MAX - sizeof(struct xs_blk))
         return NULL;
     size_t total = size + sizeof(struct xs_blk);
-    if (check_quota && charge == xs.guest_domid) {
-        size_t used = xs.guest_mem > credit ? xs.guest_mem - credit : 0;
-        if (used + total > xs.quota.memory)
+    if (check_quota && charge == xstore.guest_domid) {
+        size_t used = xstore.guest_mem > credit ? xstore.guest_mem - credit : 0;
+        if (used + total > xstore.quota.memory)
             return NULL;
     }
     struct xs_blk *b = heap_alloc(total);

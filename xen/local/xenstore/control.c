@@ -19,14 +19,14 @@ int xs_check_store(void)
     if (!store_lookup("/", 1))
         return fail("no root", "/");
     for (unsigned b = 0; b < XS_HASH_BUCKETS; b++) {
-        for (const struct xs_node *n = xs.bucket[b]; n; n = n->hash_next) {
-            if (++seen > xs.nr_nodes)
+        for (const struct xs_node *n = xstore.bucket[b]; n; n = n->hash_next) {
+            if (++seen > xstore.nr_nodes)
                 return fail("more nodes than counted", n->name);
             if (strlen(n->name) != n->namelen || n->nperms == 0)
                 return fail("bad header", n->name);
-            if (n->generation > xs.generation)
+            if (n->generation > xstore.generation)
                 return fail("generation from the future", n->name);
-            guest += node_owner(n) == xs.guest_domid;
+            guest += node_owner(n) == xstore.guest_domid;
             if (n->childlen && n->children[n->childlen - 1] != '\0')
                 return fail("unterminated children", n->name);
             if (n->name[0] == '/' && n->namelen > 1) {
@@ -43,23 +43,23 @@ int xs_check_store(void)
                 size_t len = n->namelen == 1 ? 0 : n->namelen;
                 if (clen == 0 || len + 1 + clen >= XS_PATH_BUF)
                     return fail("bad child name", n->name);
-                memcpy(xs.walk, n->name, len);
-                xs.walk[len] = '/';
-                memcpy(xs.walk + len + 1, child, clen + 1);
-                if (!store_lookup(xs.walk, len + 1 + clen))
-                    return fail("missing child", xs.walk);
+                memcpy(xstore.walk, n->name, len);
+                xstore.walk[len] = '/';
+                memcpy(xstore.walk + len + 1, child, clen + 1);
+                if (!store_lookup(xstore.walk, len + 1 + clen))
+                    return fail("missing child", xstore.walk);
                 /* Each name once: a later duplicate would show up as the same child again. */
                 uint32_t again = off;
                 const char *other;
                 while ((other = node_next_child(n, &again)) != NULL)
                     if (strcmp(other, child) == 0)
-                        return fail("duplicate child", xs.walk);
+                        return fail("duplicate child", xstore.walk);
             }
         }
     }
-    if (seen != xs.nr_nodes)
+    if (seen != xstore.nr_nodes)
         return fail("fewer nodes than counted", "/");
-    if (guest != xs.guest_nodes)
+    if (guest != xstore.guest_nodes)
         return fail("guest node count differs", "/");
     return XS_OK;
 }
@@ -101,10 +101,10 @@ int control_command(struct xs_conn *c, const char *body, size_t len, char *reply
                          "guest %u: nodes %u/%u, memory %zu/%u, watches %u/%u, "
                          "transactions %u/%u, node-size %u, permissions %u, "
                          "transaction-nodes %u\n",
-                         (unsigned)xs.guest_domid, xs.guest_nodes, xs.quota.nodes,
-                         xs.guest_mem, xs.quota.memory, xs.guest.nwatches,
-                         xs.quota.watches, xs.guest.ntxs, xs.quota.transactions,
-                         xs.quota.node_size, xs.quota.perms, xs.quota.tx_nodes);
+                         (unsigned)xstore.guest_domid, xstore.guest_nodes, xstore.quota.nodes,
+                         xstore.guest_mem, xstore.quota.memory, xstore.guest.nwatches,
+                         xstore.quota.watches, xstore.guest.ntxs, xstore.quota.transactions,
+                         xstore.quota.node_size, xstore.quota.perms, xstore.quota.tx_nodes);
         if (n < 0 || (size_t)n + 1 > size)
             return -XEN_E2BIG;
         *rlen = (size_t)n + 1;

@@ -7,7 +7,7 @@
 #include <pvshim/log.h>
 #include "xs.h"
 
-struct xs_state xs;
+struct xs_state xstore;
 
 static void conn_init(struct xs_conn *c, domid_t domid, bool privileged)
 {
@@ -51,24 +51,24 @@ int xenstore_init(const struct xenstore_guest_params *params,
                   struct xenstore_domain_interface *ring,
                   xenstore_notify_fn notify, void *notify_arg)
 {
-    if (xs.up)
+    if (xstore.up)
         return -XEN_EBUSY;
     if (!params_valid(params) || !ring)
         return -XEN_EINVAL;
 
-    memset(&xs, 0, sizeof(xs));
-    xs.guest_domid = params->domid;
+    memset(&xstore, 0, sizeof(xstore));
+    xstore.guest_domid = params->domid;
     struct xenstore_quota q = quota ? *quota : (struct xenstore_quota){ 0 };
-    xs.quota.nodes = or_default(q.nodes, XS_DEFAULT_NODES);
-    xs.quota.node_size = or_default(q.node_size, XS_DEFAULT_NODE_SIZE);
-    xs.quota.watches = or_default(q.watches, XS_DEFAULT_WATCHES);
-    xs.quota.transactions = or_default(q.transactions, XS_DEFAULT_TRANSACTIONS);
-    xs.quota.perms = or_default(q.perms, XS_DEFAULT_PERMS);
-    xs.quota.tx_nodes = or_default(q.tx_nodes, XS_DEFAULT_TX_NODES);
-    xs.quota.memory = or_default(q.memory, XS_DEFAULT_MEMORY);
+    xstore.quota.nodes = or_default(q.nodes, XS_DEFAULT_NODES);
+    xstore.quota.node_size = or_default(q.node_size, XS_DEFAULT_NODE_SIZE);
+    xstore.quota.watches = or_default(q.watches, XS_DEFAULT_WATCHES);
+    xstore.quota.transactions = or_default(q.transactions, XS_DEFAULT_TRANSACTIONS);
+    xstore.quota.perms = or_default(q.perms, XS_DEFAULT_PERMS);
+    xstore.quota.tx_nodes = or_default(q.tx_nodes, XS_DEFAULT_TX_NODES);
+    xstore.quota.memory = or_default(q.memory, XS_DEFAULT_MEMORY);
 
-    conn_init(&xs.guest, params->domid, false);
-    conn_init(&xs.dom0, 0, true);
+    conn_init(&xstore.guest, params->domid, false);
+    conn_init(&xstore.dom0, 0, true);
 
     int err = create_base_nodes();
     if (!err)
@@ -76,50 +76,50 @@ int xenstore_init(const struct xenstore_guest_params *params,
     if (err) {
         log_err("xenstore: cannot build the initial tree (error %d)\n", err);
         store_reset();
-        memset(&xs, 0, sizeof(xs));
+        memset(&xstore, 0, sizeof(xstore));
         return err;
     }
     ring_init(ring, notify, notify_arg);
-    xs.up = true;
+    xstore.up = true;
     log_info("xenstore: serving domain %u (%u nodes)\n", (unsigned)params->domid,
-             xs.nr_nodes);
+             xstore.nr_nodes);
     return XS_OK;
 }
 
 void xenstore_teardown(void)
 {
-    if (!xs.up)
+    if (!xstore.up)
         return;
-    tx_destroy_all(&xs.guest);
-    tx_destroy_all(&xs.dom0);
-    watch_remove_all(&xs.guest);
-    watch_remove_all(&xs.dom0);
+    tx_destroy_all(&xstore.guest);
+    tx_destroy_all(&xstore.dom0);
+    watch_remove_all(&xstore.guest);
+    watch_remove_all(&xstore.dom0);
     store_reset();
-    memset(&xs, 0, sizeof(xs));
+    memset(&xstore, 0, sizeof(xstore));
 }
 
 /* The guest's events go to its ring, pvshim's to its handler. */
 bool conn_deliver(struct xs_conn *c, const char *path, const char *token, bool special)
 {
-    return c == &xs.guest ? ring_deliver_event(c, path, token, special)
+    return c == &xstore.guest ? ring_deliver_event(c, path, token, special)
                           : dom0_deliver_event(c, path, token, special);
 }
 
 void xs_finish(void)
 {
-    if (!xs.ev.draining)
+    if (!xstore.ev.draining)
         dom0_drain_events();
     ring_flush();
-    if (xs.ring.moved) {
-        xs.ring.moved = false;
-        if (xs.ring.notify)
-            xs.ring.notify(xs.ring.notify_arg);
+    if (xstore.ring.moved) {
+        xstore.ring.moved = false;
+        if (xstore.ring.notify)
+            xstore.ring.notify(xstore.ring.notify_arg);
     }
 }
 
 bool xenstore_guest_notified(void)
 {
-    if (!xs.up)
+    if (!xstore.up)
         return false;
     bool more = ring_process();
     xs_finish();
@@ -128,5 +128,5 @@ bool xenstore_guest_notified(void)
 
 bool xenstore_guest_connection_broken(void)
 {
-    return xs.up && xs.ring.broken;
+    return xstore.up && xstore.ring.broken;
 }

@@ -13,15 +13,18 @@
 
 bool dom0_deliver_event(struct xs_conn *c, const char *path, const char *token, bool special)
 {
-    struct xs_dom0_events *ev = &xs.ev;
+    struct xs_dom0_events *ev = &xstore.ev;
     if (!ev->handler)
         return false;
     uint32_t plen = (uint32_t)strlen(path) + 1, tlen = (uint32_t)strlen(token) + 1;
     uint32_t size = REC_HDR + plen + tlen;
     if (plen + tlen > XENSTORE_PAYLOAD_MAX || XS_DOM0_EVENT_FIFO - (ev->end - ev->start) < size)
         return false;
-    uint8_t hdr[REC_HDR] = { (uint8_t)plen, (uint8_t)(plen >> 8), (uint8_t)tlen, (uint8_t)(tlen >> 8) };
-    const struct { const void *p; uint32_t n; } parts[3] = { { hdr, REC_HDR }, { path, plen }, { token, tlen } };
+    uint8_t hdr[REC_HDR] = { (uint8_t)plen, (uint8_t)(plen >> 8),
+                             (uint8_t)tlen, (uint8_t)(tlen >> 8) };
+    const struct { const void *p; uint32_t n; } parts[3] = {
+        { hdr, REC_HDR }, { path, plen }, { token, tlen },
+    };
     for (unsigned i = 0; i < 3; i++) {
         for (uint32_t k = 0; k < parts[i].n; k++)
             ev->buf[(ev->end + k) % XS_DOM0_EVENT_FIFO] = ((const uint8_t *)parts[i].p)[k];
@@ -32,7 +35,7 @@ bool dom0_deliver_event(struct xs_conn *c, const char *path, const char *token, 
 
 static void pop(uint32_t len, uint8_t *dst)
 {
-    struct xs_dom0_events *ev = &xs.ev;
+    struct xs_dom0_events *ev = &xstore.ev;
     for (uint32_t k = 0; k < len; k++)
         dst[k] = ev->buf[(ev->start + k) % XS_DOM0_EVENT_FIFO];
     ev->start += len;
@@ -40,7 +43,7 @@ static void pop(uint32_t len, uint8_t *dst)
 
 void dom0_drain_events(void)
 {
-    struct xs_dom0_events *ev = &xs.ev;
+    struct xs_dom0_events *ev = &xstore.ev;
     ev->draining = true;
     for (unsigned n = 0; n < XS_DOM0_EVENTS_PER_DRAIN && ev->start != ev->end; n++) {
         uint8_t hdr[REC_HDR];
@@ -56,8 +59,8 @@ void dom0_drain_events(void)
 
 void xenstore_set_dom0_event_handler(xenstore_event_fn handler, void *arg)
 {
-    xs.ev.handler = handler;
-    xs.ev.arg = arg;
+    xstore.ev.handler = handler;
+    xstore.ev.arg = arg;
 }
 
 int xenstore_dom0_request(uint32_t type, uint32_t tx_id,
@@ -65,16 +68,16 @@ int xenstore_dom0_request(uint32_t type, uint32_t tx_id,
                           uint32_t *reply_type, void *reply,
                           size_t reply_size, size_t *reply_len)
 {
-    if (!xs.up)
+    if (!xstore.up)
         return -XEN_ENOSYS;
     if (len > XENSTORE_PAYLOAD_MAX)
         return -XEN_E2BIG;
     if (len)
-        memcpy(xs.dom0_in, payload, len);
-    xs.dom0_in[len] = '\0';
+        memcpy(xstore.dom0_in, payload, len);
+    xstore.dom0_in[len] = '\0';
     struct xsd_sockmsg hdr = { .type = type, .req_id = 0, .tx_id = tx_id, .len = (uint32_t)len };
     struct xs_reply r;
-    int err = xs_handle(&xs.dom0, &hdr, xs.dom0_in, &r);
+    int err = xs_handle(&xstore.dom0, &hdr, xstore.dom0_in, &r);
     if (reply_type)
         *reply_type = r.type;
     if (reply_len)
@@ -82,7 +85,7 @@ int xenstore_dom0_request(uint32_t type, uint32_t tx_id,
     if (reply && reply_size)
         memcpy(reply, r.data, MIN((size_t)r.len, reply_size));
     if (r.new_watch)
-        watch_fire_initial(&xs.dom0, r.new_watch);
+        watch_fire_initial(&xstore.dom0, r.new_watch);
     xs_finish();
     return err;
 }
@@ -93,10 +96,10 @@ static int build(const char *path, const void *more, size_t morelen, size_t *len
     size_t plen = strnlen(path, XENSTORE_PAYLOAD_MAX);
     if (plen + 1 + morelen > XENSTORE_PAYLOAD_MAX)
         return -XEN_E2BIG;
-    memcpy(xs.dom0_build, path, plen);
-    xs.dom0_build[plen] = '\0';
+    memcpy(xstore.dom0_build, path, plen);
+    xstore.dom0_build[plen] = '\0';
     if (morelen)
-        memcpy(xs.dom0_build + plen + 1, more, morelen);
+        memcpy(xstore.dom0_build + plen + 1, more, morelen);
     *len = plen + 1 + morelen;
     return XS_OK;
 }
@@ -105,7 +108,7 @@ static int simple(uint32_t type, const char *path, const void *more, size_t more
 {
     size_t len;
     int err = build(path, more, morelen, &len);
-    return err ? err : xenstore_dom0_request(type, 0, xs.dom0_build, len, NULL, NULL, 0, NULL);
+    return err ? err : xenstore_dom0_request(type, 0, xstore.dom0_build, len, NULL, NULL, 0, NULL);
 }
 
 int xenstore_dom0_read(const char *path, char *buf, size_t size, size_t *len)
@@ -115,7 +118,7 @@ int xenstore_dom0_read(const char *path, char *buf, size_t size, size_t *len)
     if (err)
         return err;
     size_t got;
-    err = xenstore_dom0_request(XS_READ, 0, xs.dom0_build, plen, NULL, buf, size, &got);
+    err = xenstore_dom0_request(XS_READ, 0, xstore.dom0_build, plen, NULL, buf, size, &got);
     if (err)
         return err;
     if (got < size)
@@ -158,13 +161,13 @@ int xenstore_dom0_set_perms(const char *path, const struct xenstore_perm *perms,
         char a = perms[i].access;
         if (a != 'n' && a != 'r' && a != 'w' && a != 'b')
             return -XEN_EINVAL;
-        size_t room = sizeof(xs.dom0_build) - len;
-        int n = snprintf(xs.dom0_build + len, room, "%c%u", a, (unsigned)perms[i].domid);
+        size_t room = sizeof(xstore.dom0_build) - len;
+        int n = snprintf(xstore.dom0_build + len, room, "%c%u", a, (unsigned)perms[i].domid);
         if (n < 0 || (size_t)n + 1 > room)
             return -XEN_E2BIG;
         len += (size_t)n + 1;
     }
-    return xenstore_dom0_request(XS_SET_PERMS, 0, xs.dom0_build, len, NULL, NULL, 0, NULL);
+    return xenstore_dom0_request(XS_SET_PERMS, 0, xstore.dom0_build, len, NULL, NULL, 0, NULL);
 }
 
 int xenstore_dom0_watch(const char *path, const char *token)
@@ -180,14 +183,14 @@ int xenstore_dom0_unwatch(const char *path, const char *token)
 static int write_guest_control(const char *node, const char *value)
 {
     char path[64];
-    snprintf(path, sizeof(path), "%s/control/%s", xs.guest.home, node);
+    snprintf(path, sizeof(path), "%s/control/%s", xstore.guest.home, node);
     return xenstore_dom0_write_str(path, value);
 }
 
 int xenstore_request_shutdown(const char *command)
 {
     static const char *const known[] = { "poweroff", "reboot", "halt", "suspend" };
-    if (!xs.up)
+    if (!xstore.up)
         return -XEN_ENOSYS;
     for (unsigned i = 0; command && i < ARRAY_SIZE(known); i++)
         if (strcmp(command, known[i]) == 0)
@@ -197,7 +200,7 @@ int xenstore_request_shutdown(const char *command)
 
 int xenstore_send_sysrq(char key)
 {
-    if (!xs.up)
+    if (!xstore.up)
         return -XEN_ENOSYS;
     if (key <= ' ' || key > '~')
         return -XEN_EINVAL;

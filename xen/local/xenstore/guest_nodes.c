@@ -16,7 +16,7 @@
 
 #define PATH_LEN 128
 
-static struct xs_ctx dom0_ctx = { .conn = &xs.dom0, .tx = NULL };
+static struct xs_ctx dom0_ctx = { .conn = &xstore.dom0, .tx = NULL };
 
 static int put(const char *path, const char *value)
 {

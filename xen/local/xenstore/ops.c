@@ -87,7 +87,7 @@ static size_t replace_credit(const struct xs_ctx *c, const struct xs_node *old, 
 static bool too_big(const struct xs_ctx *c, unsigned nperms, size_t datalen, size_t childlen)
 {
     return unprivileged(c) &&
-           node_quota_size(nperms, datalen, childlen) >= xs.quota.node_size;
+           node_quota_size(nperms, datalen, childlen) >= xstore.quota.node_size;
 }
 
 /* A copy of n with other data, permissions or children. */
@@ -138,7 +138,7 @@ static int create_node(struct xs_ctx *c, const char *path, const void *data, siz
         missing++;
     }
 
-    if (unprivileged(c) && view_guest_nodes(c) + missing > xs.quota.nodes)
+    if (unprivileged(c) && view_guest_nodes(c) + missing > xstore.quota.nodes)
         return -XEN_ENOSPC;
 
     /* The first missing level's name within path, and where each level ends. */
@@ -293,8 +293,8 @@ static bool walk_down(size_t *len, const char *name)
     size_t nlen = strlen(name);
     if (*len + 1 + nlen >= XS_PATH_BUF)
         return false;
-    xs.walk[*len] = '/';
-    memcpy(xs.walk + *len + 1, name, nlen + 1);
+    xstore.walk[*len] = '/';
+    memcpy(xstore.walk + *len + 1, name, nlen + 1);
     *len += 1 + nlen;
     return true;
 }
@@ -304,7 +304,7 @@ static int descend(struct xs_ctx *c, size_t *len)
 {
     for (;;) {
         const struct xs_node *n;
-        int err = view_get(c, xs.walk, *len, &n);
+        int err = view_get(c, xstore.walk, *len, &n);
         if (err)
             return err;
         uint32_t off = 0;
@@ -325,38 +325,38 @@ static int descend(struct xs_ctx *c, size_t *len)
 static int remove_subtree(struct xs_ctx *c, const char *root)
 {
     size_t rootlen = strlen(root);
-    memcpy(xs.walk, root, rootlen + 1);
+    memcpy(xstore.walk, root, rootlen + 1);
     size_t len = rootlen;
     /* Each node is reached once; a corrupt list could loop, so bound the walk. */
-    uint64_t budget = 2 * ((uint64_t)xs.nr_nodes + (c->tx ? c->tx->nentries : 0)) + 16;
+    uint64_t budget = 2 * ((uint64_t)xstore.nr_nodes + (c->tx ? c->tx->nentries : 0)) + 16;
 
     int err = descend(c, &len);
     while (!err) {
         if (budget-- == 0)
             return -XEN_EIO;
         const struct xs_node *n;
-        err = view_get(c, xs.walk, len, &n);
+        err = view_get(c, xstore.walk, len, &n);
         if (err)
             break;
         if (n) {
-            watch_fire(c, xs.walk, len == rootlen ? MATCH_SUBTREE : MATCH_EXACT,
+            watch_fire(c, xstore.walk, len == rootlen ? MATCH_SUBTREE : MATCH_EXACT,
                        n->perms, n->nperms, NULL, 0);
-            err = view_del(c, xs.walk, len);
+            err = view_del(c, xstore.walk, len);
             if (err)
                 break;
         }
         if (len == rootlen)
             return XS_OK;
 
-        size_t plen = path_parent_len(xs.walk, len);
+        size_t plen = path_parent_len(xstore.walk, len);
         const struct xs_node *p;
-        err = view_get(c, xs.walk, plen, &p);
+        err = view_get(c, xstore.walk, plen, &p);
         if (err)
             break;
         /* len > rootlen, so the parent is inside the subtree and never "/". */
-        const char *sib = p ? next_sibling(p, xs.walk + plen + 1) : NULL;
+        const char *sib = p ? next_sibling(p, xstore.walk + plen + 1) : NULL;
         len = plen;
-        xs.walk[len] = '\0';
+        xstore.walk[len] = '\0';
         if (sib) {
             if (!walk_down(&len, sib)) {
                 err = -XEN_EIO;

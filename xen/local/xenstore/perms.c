@@ -10,7 +10,7 @@
 
 bool domain_exists(unsigned domid)
 {
-    return domid == 0 || domid == xs.guest_domid;
+    return domid == 0 || domid == xstore.guest_domid;
 }
 
 unsigned perm_for(const struct xs_conn *c, const struct xs_perm *p, unsigned n)

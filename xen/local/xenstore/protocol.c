@@ -45,10 +45,10 @@ static int reply(struct xs_req *q, const void *data, size_t len)
 {
     if (len > XENSTORE_PAYLOAD_MAX)
         return -XEN_E2BIG;
-    if (len && data != xs.reply)
-        memcpy(xs.reply, data, len);
+    if (len && data != xstore.reply)
+        memcpy(xstore.reply, data, len);
     q->r->type = q->hdr->type;
-    q->r->data = xs.reply;
+    q->r->data = xstore.reply;
     q->r->len = (uint32_t)len;
     return XS_OK;
 }
@@ -94,7 +94,7 @@ static unsigned get_strings(const struct xs_req *q, const char **vec, unsigned m
 static int canonical(const struct xs_req *q, const char *path, bool allow_special,
                      bool *relative)
 {
-    return path_canonical(q->conn, path, allow_special, xs.canon, relative);
+    return path_canonical(q->conn, path, allow_special, xstore.canon, relative);
 }
 
 /* ------------------------------------------------------------ node requests */
@@ -106,7 +106,7 @@ static int do_read(struct xs_req *q)
         return err;
     struct xs_ctx c = ctx_of(q);
     const struct xs_node *n;
-    err = op_get(&c, xs.canon, XS_PERM_READ, &n);
+    err = op_get(&c, xstore.canon, XS_PERM_READ, &n);
     return err ? err : reply(q, n->data, n->datalen);
 }
 
@@ -117,7 +117,7 @@ static int do_directory(struct xs_req *q)
         return err;
     struct xs_ctx c = ctx_of(q);
     const struct xs_node *n;
-    err = op_get(&c, xs.canon, XS_PERM_READ, &n);
+    err = op_get(&c, xstore.canon, XS_PERM_READ, &n);
     return err ? err : reply(q, n->children, n->childlen);
 }
 
@@ -144,17 +144,17 @@ static int do_directory_part(struct xs_req *q)
         return err;
     struct xs_ctx c = ctx_of(q);
     const struct xs_node *n;
-    err = op_get(&c, xs.canon, XS_PERM_READ, &n);
+    err = op_get(&c, xstore.canon, XS_PERM_READ, &n);
     if (err)
         return err;
     uint32_t off = parse_offset(q->body + strlen(q->body) + 1);
 
     /* "<generation>\0" then whole child names from off; a final empty name marks the end. */
-    int g = snprintf(xs.reply, sizeof(xs.reply), "%llu", (unsigned long long)n->generation);
+    int g = snprintf(xstore.reply, sizeof(xstore.reply), "%llu", (unsigned long long)n->generation);
     size_t genlen = (size_t)g + 1;
     if (off >= n->childlen) {
-        xs.reply[genlen] = '\0';
-        return reply(q, xs.reply, genlen + 1);
+        xstore.reply[genlen] = '\0';
+        return reply(q, xstore.reply, genlen + 1);
     }
     size_t room = XENSTORE_PAYLOAD_MAX - genlen - 1;
     size_t len = 0;
@@ -167,11 +167,11 @@ static int do_directory_part(struct xs_req *q)
         len += l + 1;
         child += l + 1;
     }
-    memcpy(xs.reply + genlen, n->children + off, len);
+    memcpy(xstore.reply + genlen, n->children + off, len);
     size_t total = genlen + len;
     if (off + len == n->childlen)
-        xs.reply[total++] = '\0';
-    return reply(q, xs.reply, total);
+        xstore.reply[total++] = '\0';
+    return reply(q, xstore.reply, total);
 }
 
 static int do_get_perms(struct xs_req *q)
@@ -181,11 +181,11 @@ static int do_get_perms(struct xs_req *q)
         return err;
     struct xs_ctx c = ctx_of(q);
     const struct xs_node *n;
-    err = op_get(&c, xs.canon, XS_PERM_READ, &n);
+    err = op_get(&c, xstore.canon, XS_PERM_READ, &n);
     if (err)
         return err;
-    size_t len = perms_format(n->perms, n->nperms, xs.reply, sizeof(xs.reply));
-    return len ? reply(q, xs.reply, len) : -XEN_E2BIG;
+    size_t len = perms_format(n->perms, n->nperms, xstore.reply, sizeof(xstore.reply));
+    return len ? reply(q, xstore.reply, len) : -XEN_E2BIG;
 }
 
 static int do_write(struct xs_req *q)
@@ -198,7 +198,7 @@ static int do_write(struct xs_req *q)
     if (err)
         return err;
     struct xs_ctx c = ctx_of(q);
-    err = op_write(&c, xs.canon, q->body + off, q->len - off);
+    err = op_write(&c, xstore.canon, q->body + off, q->len - off);
     return err ? err : reply_ok(q);
 }
 
@@ -208,7 +208,7 @@ static int do_mkdir(struct xs_req *q)
     if (err)
         return err;
     struct xs_ctx c = ctx_of(q);
-    err = op_mkdir(&c, xs.canon);
+    err = op_mkdir(&c, xstore.canon);
     return err ? err : reply_ok(q);
 }
 
@@ -218,7 +218,7 @@ static int do_rm(struct xs_req *q)
     if (err)
         return err;
     struct xs_ctx c = ctx_of(q);
-    err = op_rm(&c, xs.canon);
+    err = op_rm(&c, xstore.canon);
     return err ? err : reply_ok(q);
 }
 
@@ -228,7 +228,7 @@ static int do_set_perms(struct xs_req *q)
     if (n < 2)
         return -XEN_EINVAL;
     n--;
-    if (!q->conn->privileged && n > xs.quota.perms)
+    if (!q->conn->privileged && n > xstore.quota.perms)
         return -XEN_ENOSPC;
     struct xs_perm *perms = xs_alloc(q->conn->domid, n * sizeof(*perms),
                                      !q->conn->privileged, 0);
@@ -242,7 +242,7 @@ static int do_set_perms(struct xs_req *q)
         err = canonical(q, q->body, true, NULL);
     if (!err) {
         struct xs_ctx c = ctx_of(q);
-        err = op_set_perms(&c, xs.canon, perms, n);
+        err = op_set_perms(&c, xstore.canon, perms, n);
     }
     xs_free(perms);
     return err ? err : reply_ok(q);
@@ -261,7 +261,7 @@ static int do_watch(struct xs_req *q)
     if (err)
         return err;
     const struct xs_watch *w;
-    err = watch_add(q->conn, xs.canon, vec[1], relative, &w);
+    err = watch_add(q->conn, xstore.canon, vec[1], relative, &w);
     if (err)
         return err;
     q->r->new_watch = w;
@@ -276,7 +276,7 @@ static int do_unwatch(struct xs_req *q)
     int err = canonical(q, vec[0], true, NULL);
     if (err)
         return err;
-    err = watch_remove(q->conn, xs.canon, vec[1]);
+    err = watch_remove(q->conn, xstore.canon, vec[1]);
     return err ? err : reply_ok(q);
 }
 
@@ -295,8 +295,8 @@ static int do_transaction_start(struct xs_req *q)
     int err = tx_start(q->conn, &id);
     if (err)
         return err;
-    int n = snprintf(xs.reply, sizeof(xs.reply), "%u", (unsigned)id);
-    return reply(q, xs.reply, (size_t)n + 1);
+    int n = snprintf(xstore.reply, sizeof(xstore.reply), "%u", (unsigned)id);
+    return reply(q, xstore.reply, (size_t)n + 1);
 }
 
 static int do_transaction_end(struct xs_req *q)
@@ -319,8 +319,8 @@ static int do_get_domain_path(struct xs_req *q)
     unsigned domid;
     if (!arg || path_parse_domid(arg, &domid))
         return -XEN_EINVAL;
-    int n = snprintf(xs.reply, sizeof(xs.reply), "/local/domain/%u", domid);
-    return reply(q, xs.reply, (size_t)n + 1);
+    int n = snprintf(xstore.reply, sizeof(xstore.reply), "/local/domain/%u", domid);
+    return reply(q, xstore.reply, (size_t)n + 1);
 }
 
 static int do_is_domain_introduced(struct xs_req *q)
@@ -335,9 +335,9 @@ static int do_is_domain_introduced(struct xs_req *q)
 
 static int do_control(struct xs_req *q)
 {
-    size_t len = sizeof(xs.reply);
-    int err = control_command(q->conn, q->body, q->len, xs.reply, &len);
-    return err ? err : reply(q, xs.reply, len);
+    size_t len = sizeof(xstore.reply);
+    int err = control_command(q->conn, q->body, q->len, xstore.reply, &len);
+    return err ? err : reply(q, xstore.reply, len);
 }
 
 /* pvshim serves exactly the guest xenstore_init() introduced. */
@@ -396,9 +396,9 @@ int xs_handle(struct xs_conn *c, const struct xsd_sockmsg *hdr, const char *body
     if (err) {
         const char *name = xs_error_name(err);
         size_t n = strlen(name) + 1;
-        memcpy(xs.reply, name, n);
+        memcpy(xstore.reply, name, n);
         r->type = XS_ERROR;
-        r->data = xs.reply;
+        r->data = xstore.reply;
         r->len = (uint32_t)n;
         r->new_watch = NULL;
     }

@@ -44,9 +44,9 @@ static void store_release(uint32_t *p, uint32_t v)
 
 static void drop_guest_state(void)
 {
-    struct xs_ring *r = &xs.ring;
-    watch_remove_all(&xs.guest);
-    tx_destroy_all(&xs.guest);
+    struct xs_ring *r = &xstore.ring;
+    watch_remove_all(&xstore.guest);
+    tx_destroy_all(&xstore.guest);
     r->in_have = 0;
     r->out_start = r->out_end = r->out_msg = 0;
     r->out_reserve = 0;
@@ -54,11 +54,11 @@ static void drop_guest_state(void)
 
 static void mark_broken(uint32_t why)
 {
-    struct xs_ring *r = &xs.ring;
+    struct xs_ring *r = &xstore.ring;
     if (r->broken)
         return;
     log_warn("xenstore: guest %u broke the ring protocol (error %u), connection closed\n",
-             (unsigned)xs.guest_domid, (unsigned)why);
+             (unsigned)xstore.guest_domid, (unsigned)why);
     r->broken = true;
     store(&r->intf->error, why);
     drop_guest_state();
@@ -68,13 +68,13 @@ static void mark_broken(uint32_t why)
 void ring_reset_state(void)
 {
     drop_guest_state();
-    xs.ring.broken = false;
-    xs.ring.moved = false;
+    xstore.ring.broken = false;
+    xstore.ring.moved = false;
 }
 
 void ring_init(struct xenstore_domain_interface *intf, xenstore_notify_fn fn, void *arg)
 {
-    struct xs_ring *r = &xs.ring;
+    struct xs_ring *r = &xstore.ring;
     r->intf = intf;
     r->notify = fn;
     r->notify_arg = arg;
@@ -88,7 +88,7 @@ void ring_init(struct xenstore_domain_interface *intf, xenstore_notify_fn fn, vo
 /* Guest asked to reconnect: forget everything about the connection, empty the ring. */
 static void reconnect(void)
 {
-    struct xenstore_domain_interface *intf = xs.ring.intf;
+    struct xenstore_domain_interface *intf = xstore.ring.intf;
     ring_reset_state();
     store(&intf->req_cons, 0);
     store(&intf->req_prod, 0);
@@ -97,13 +97,13 @@ static void reconnect(void)
     store(&intf->error, XENSTORE_ERROR_NONE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     store_release(&intf->connection, XENSTORE_CONNECTED);
-    xs.ring.moved = true;
+    xstore.ring.moved = true;
 }
 
 /* Take up to want request bytes into dst; false if the connection broke. */
 static bool take_request_bytes(uint8_t *dst, uint32_t want, uint32_t *got)
 {
-    struct xenstore_domain_interface *intf = xs.ring.intf;
+    struct xenstore_domain_interface *intf = xstore.ring.intf;
     uint32_t cons = load(&intf->req_cons);
     uint32_t prod = load_acquire(&intf->req_prod);
     *got = 0;
@@ -118,7 +118,7 @@ static bool take_request_bytes(uint8_t *dst, uint32_t want, uint32_t *got)
     memcpy(dst + first, intf->req, n - first);
     if (n) {
         store_release(&intf->req_cons, cons + n);
-        xs.ring.moved = true;
+        xstore.ring.moved = true;
     }
     *got = n;
     return true;
@@ -127,7 +127,7 @@ static bool take_request_bytes(uint8_t *dst, uint32_t want, uint32_t *got)
 /* Put up to len bytes into the rsp ring; false if the connection broke. */
 static bool give_response_bytes(const uint8_t *src, uint32_t len, uint32_t *put)
 {
-    struct xenstore_domain_interface *intf = xs.ring.intf;
+    struct xenstore_domain_interface *intf = xstore.ring.intf;
     uint32_t cons = load_acquire(&intf->rsp_cons);
     uint32_t prod = load(&intf->rsp_prod);
     *put = 0;
@@ -142,7 +142,7 @@ static bool give_response_bytes(const uint8_t *src, uint32_t len, uint32_t *put)
     memcpy(intf->rsp, src + first, n - first);
     if (n) {
         store_release(&intf->rsp_prod, prod + n);
-        xs.ring.moved = true;
+        xstore.ring.moved = true;
     }
     *put = n;
     return true;
@@ -152,31 +152,31 @@ static bool give_response_bytes(const uint8_t *src, uint32_t len, uint32_t *put)
 
 static uint32_t out_free(void)
 {
-    return XS_OUT_FIFO_SIZE - (xs.ring.out_end - xs.ring.out_start);
+    return XS_OUT_FIFO_SIZE - (xstore.ring.out_end - xstore.ring.out_start);
 }
 
 static void out_copy_in(uint32_t pos, const void *src, uint32_t len)
 {
     uint32_t at = pos % XS_OUT_FIFO_SIZE;
     uint32_t first = MIN(len, XS_OUT_FIFO_SIZE - at);
-    memcpy(xs.ring.out + at, src, first);
-    memcpy(xs.ring.out, (const uint8_t *)src + first, len - first);
+    memcpy(xstore.ring.out + at, src, first);
+    memcpy(xstore.ring.out, (const uint8_t *)src + first, len - first);
 }
 
 static void out_copy_out(uint32_t pos, void *dst, uint32_t len)
 {
     uint32_t at = pos % XS_OUT_FIFO_SIZE;
     uint32_t first = MIN(len, XS_OUT_FIFO_SIZE - at);
-    memcpy(dst, xs.ring.out + at, first);
-    memcpy((uint8_t *)dst + first, xs.ring.out, len - first);
+    memcpy(dst, xstore.ring.out + at, first);
+    memcpy((uint8_t *)dst + first, xstore.ring.out, len - first);
 }
 
 static bool out_equal(uint32_t pos, const void *data, uint32_t len)
 {
     uint32_t at = pos % XS_OUT_FIFO_SIZE;
     uint32_t first = MIN(len, XS_OUT_FIFO_SIZE - at);
-    return memcmp(xs.ring.out + at, data, first) == 0 &&
-           memcmp(xs.ring.out, (const uint8_t *)data + first, len - first) == 0;
+    return memcmp(xstore.ring.out + at, data, first) == 0 &&
+           memcmp(xstore.ring.out, (const uint8_t *)data + first, len - first) == 0;
 }
 
 static struct xsd_sockmsg out_header(uint32_t pos)
@@ -190,7 +190,7 @@ static void out_push(uint32_t type, uint32_t req_id, uint32_t tx_id,
                      const char *a, uint32_t alen, const char *b, uint32_t blen)
 {
     struct xsd_sockmsg h = { .type = type, .req_id = req_id, .tx_id = tx_id, .len = alen + blen };
-    struct xs_ring *r = &xs.ring;
+    struct xs_ring *r = &xstore.ring;
     out_copy_in(r->out_end, &h, HDR);
     if (alen)
         out_copy_in(r->out_end + HDR, a, alen);
@@ -201,7 +201,7 @@ static void out_push(uint32_t type, uint32_t req_id, uint32_t tx_id,
 
 void ring_flush(void)
 {
-    struct xs_ring *r = &xs.ring;
+    struct xs_ring *r = &xstore.ring;
     if (!r->intf || r->broken)
         return;
     while (r->out_start != r->out_end) {
@@ -226,7 +226,7 @@ void ring_flush(void)
 /* Is the same watch event already waiting, not yet started on the ring? */
 static bool event_pending(const char *path, uint32_t plen, const char *token, uint32_t tlen)
 {
-    struct xs_ring *r = &xs.ring;
+    struct xs_ring *r = &xstore.ring;
     uint32_t pos = r->out_msg;
     if (pos != r->out_start)
         pos += HDR + out_header(pos).len;   /* partly sent: it no longer counts */
@@ -242,7 +242,7 @@ static bool event_pending(const char *path, uint32_t plen, const char *token, ui
 
 bool ring_deliver_event(struct xs_conn *c, const char *path, const char *token, bool special)
 {
-    struct xs_ring *r = &xs.ring;
+    struct xs_ring *r = &xstore.ring;
     if (!r->intf || r->broken)
         return false;
     uint32_t plen = (uint32_t)strlen(path) + 1, tlen = (uint32_t)strlen(token) + 1;
@@ -261,24 +261,24 @@ bool ring_deliver_event(struct xs_conn *c, const char *path, const char *token, 
 
 static void answer(const struct xsd_sockmsg *req)
 {
-    struct xs_ring *r = &xs.ring;
+    struct xs_ring *r = &xstore.ring;
     struct xs_reply reply;
     const char *body = (const char *)r->in + HDR;
 
     r->out_reserve = XS_MSG_MAX;
-    xs_handle(&xs.guest, req, body, &reply);
+    xs_handle(&xstore.guest, req, body, &reply);
     r->out_reserve = 0;
     if (r->broken)
         return;
     /* Room was checked before the request was taken; events kept out of the reserve. */
     out_push(reply.type, req->req_id, req->tx_id, reply.data, reply.len, NULL, 0);
     if (reply.new_watch)
-        watch_fire_initial(&xs.guest, reply.new_watch);
+        watch_fire_initial(&xstore.guest, reply.new_watch);
 }
 
 bool ring_process(void)
 {
-    struct xs_ring *r = &xs.ring;
+    struct xs_ring *r = &xstore.ring;
     if (!r->intf)
         return false;
     if (load_acquire(&r->intf->connection) == XENSTORE_RECONNECT) {

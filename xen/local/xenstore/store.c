@@ -5,7 +5,7 @@
  * recorded with the generation it had, so the commit can tell whether
  * anyone changed it meanwhile.
  *
- * Accounting invariant: xs.guest_nodes counts the table's nodes owned by
+ * Accounting invariant: xstore.guest_nodes counts the table's nodes owned by
  * the guest; a transaction keeps the change it would make in
  * guest_node_delta.
  */
@@ -22,12 +22,12 @@ static uint32_t hash_name(const char *name, size_t len)
 
 static bool is_guest(domid_t id)
 {
-    return id == xs.guest_domid;
+    return id == xstore.guest_domid;
 }
 
 const struct xs_node *store_lookup(const char *name, size_t len)
 {
-    for (struct xs_node *n = xs.bucket[hash_name(name, len)]; n; n = n->hash_next)
+    for (struct xs_node *n = xstore.bucket[hash_name(name, len)]; n; n = n->hash_next)
         if (n->namelen == len && memcmp(n->name, name, len) == 0)
             return n;
     return NULL;
@@ -36,15 +36,15 @@ const struct xs_node *store_lookup(const char *name, size_t len)
 /* Unlink and return the node of that name, or NULL. */
 static struct xs_node *unlink_node(const char *name, size_t len)
 {
-    struct xs_node **pp = &xs.bucket[hash_name(name, len)];
+    struct xs_node **pp = &xstore.bucket[hash_name(name, len)];
     for (; *pp; pp = &(*pp)->hash_next) {
         struct xs_node *n = *pp;
         if (n->namelen == len && memcmp(n->name, name, len) == 0) {
             *pp = n->hash_next;
             n->hash_next = NULL;
-            xs.nr_nodes--;
+            xstore.nr_nodes--;
             if (is_guest(node_owner(n)))
-                xs.guest_nodes--;
+                xstore.guest_nodes--;
             return n;
         }
     }
@@ -59,11 +59,11 @@ void store_insert(struct xs_node *n)
     /* The table's nodes are charged to their owner. */
     xs_recharge(n, node_owner(n));
     uint32_t b = hash_name(n->name, n->namelen);
-    n->hash_next = xs.bucket[b];
-    xs.bucket[b] = n;
-    xs.nr_nodes++;
+    n->hash_next = xstore.bucket[b];
+    xstore.bucket[b] = n;
+    xstore.nr_nodes++;
     if (is_guest(node_owner(n)))
-        xs.guest_nodes++;
+        xstore.guest_nodes++;
 }
 
 void store_remove(const char *name, size_t len)
@@ -76,16 +76,16 @@ void store_remove(const char *name, size_t len)
 void store_reset(void)
 {
     for (unsigned b = 0; b < XS_HASH_BUCKETS; b++) {
-        struct xs_node *n = xs.bucket[b];
+        struct xs_node *n = xstore.bucket[b];
         while (n) {
             struct xs_node *next = n->hash_next;
             node_free(n);
             n = next;
         }
-        xs.bucket[b] = NULL;
+        xstore.bucket[b] = NULL;
     }
-    xs.nr_nodes = 0;
-    xs.guest_nodes = 0;
+    xstore.nr_nodes = 0;
+    xstore.guest_nodes = 0;
 }
 
 int store_put_initial(const char *name, const struct xs_perm *perms, unsigned nperms,
@@ -96,7 +96,7 @@ int store_put_initial(const char *name, const struct xs_perm *perms, unsigned np
                                    NULL, 0, children, childlen, &err);
     if (!n)
         return err;
-    n->generation = ++xs.generation;
+    n->generation = ++xstore.generation;
     store_insert(n);
     return XS_OK;
 }
@@ -111,7 +111,7 @@ domid_t view_charge(const struct xs_ctx *c, domid_t owner)
 
 uint32_t view_guest_nodes(const struct xs_ctx *c)
 {
-    int64_t n = (int64_t)xs.guest_nodes + (c->tx ? c->tx->guest_node_delta : 0);
+    int64_t n = (int64_t)xstore.guest_nodes + (c->tx ? c->tx->guest_node_delta : 0);
     return n < 0 ? 0 : (uint32_t)n;
 }
 
@@ -136,7 +136,7 @@ int view_get(struct xs_ctx *c, const char *name, size_t len, const struct xs_nod
 
 int view_set(struct xs_ctx *c, struct xs_node *n)
 {
-    n->generation = ++xs.generation;
+    n->generation = ++xstore.generation;
     if (!c->tx) {
         store_insert(n);
         return XS_OK;
@@ -158,7 +158,7 @@ int view_set(struct xs_ctx *c, struct xs_node *n)
 
 int view_del(struct xs_ctx *c, const char *name, size_t len)
 {
-    ++xs.generation;
+    ++xstore.generation;
     if (!c->tx) {
         store_remove(name, len);
         return XS_OK;

@@ -24,7 +24,7 @@ struct xs_tx *tx_lookup(struct xs_conn *c, uint32_t id)
 
 int tx_start(struct xs_conn *c, uint32_t *id)
 {
-    if (!c->privileged && c->ntxs >= xs.quota.transactions)
+    if (!c->privileged && c->ntxs >= xstore.quota.transactions)
         return -XEN_ENOSPC;
     struct xs_tx *t = xs_alloc(c->domid, sizeof(*t), !c->privileged, 0);
     if (!t)
@@ -59,7 +59,7 @@ int tx_entry_get(struct xs_tx *tx, const char *name, size_t len, struct xs_tx_en
         return XS_OK;
     }
     struct xs_conn *c = tx->conn;
-    if (!c->privileged && tx->nentries >= xs.quota.tx_nodes) {
+    if (!c->privileged && tx->nentries >= xstore.quota.tx_nodes) {
         tx->failed = true;
         return -XEN_ENOSPC;
     }
@@ -122,7 +122,7 @@ static void apply(struct xs_tx *tx)
         if (!e->modified)
             continue;
         if (e->node) {
-            e->node->generation = ++xs.generation;
+            e->node->generation = ++xstore.generation;
             store_insert(e->node);
             e->node = NULL;     /* the table owns it now */
         } else {
@@ -173,7 +173,7 @@ int tx_end(struct xs_conn *c, struct xs_tx *tx, bool commit)
         else if (!unchanged_since(tx))
             err = -XEN_EAGAIN;
         else if (!c->privileged && tx->guest_node_delta > 0 &&
-                 (uint64_t)xs.guest_nodes + (uint64_t)tx->guest_node_delta > xs.quota.nodes)
+                 (uint64_t)xstore.guest_nodes + (uint64_t)tx->guest_node_delta > xstore.quota.nodes)
             err = -XEN_ENOSPC;
         if (!err) {
             apply(tx);

@@ -29,7 +29,7 @@ int watch_add(struct xs_conn *c, const char *path, const char *token, bool relat
     for (; *tail; tail = &(*tail)->next)
         if (strcmp((*tail)->path, path) == 0 && strcmp((*tail)->token, token) == 0)
             return -XEN_EEXIST;
-    if (!c->privileged && c->nwatches >= xs.quota.watches)
+    if (!c->privileged && c->nwatches >= xstore.quota.watches)
         return -XEN_ENOSPC;
     struct xs_watch *w = xs_alloc(c->domid, sizeof(*w) + plen + 1 + tlen + 1,
                                   !c->privileged, 0);
@@ -130,6 +130,6 @@ void watch_fire(struct xs_ctx *c, const char *path, enum xs_match m,
         tx_queue_event(c->tx, path, (uint8_t)m);
         return;
     }
-    fire_on(&xs.guest, path, m, node_perms, node_nperms, old_perms, old_nperms);
-    fire_on(&xs.dom0, path, m, node_perms, node_nperms, old_perms, old_nperms);
+    fire_on(&xstore.guest, path, m, node_perms, node_nperms, old_perms, old_nperms);
+    fire_on(&xstore.dom0, path, m, node_perms, node_nperms, old_perms, old_nperms);
 }

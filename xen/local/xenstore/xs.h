@@ -178,7 +178,7 @@ struct xs_state {
     char dom0_build[XENSTORE_PAYLOAD_MAX];      /* wrappers assemble payloads here */
 };
 
-extern struct xs_state xs;
+extern struct xs_state xstore;
 
 /* ------------------------------------------------------------ paths (path.c) */
 
