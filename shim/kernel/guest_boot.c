@@ -25,6 +25,8 @@
 #include "watchdog.h"
 #include "abi_trace.h"
 #include "console_backend.h"
+#include "xenstore_backend.h"
+#include "xenstore.h"
 #include <xen/features.h>
 
 #define RESERVE_FRAMES      64      /* grant-table frames and run-time slack */
@@ -187,7 +189,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     services = &local_services;
     evtchn_init();
     evtchn_port_t console_port = console_backend_bind();
-    evtchn_port_t xenstore_port = evtchn_bind_backend(NULL);
+    evtchn_port_t xenstore_port = xenstore_backend_bind();
 
     /* Everything left, with the scratch and the modules, goes to the guest. */
     uint64_t module_frames = 0;
@@ -252,6 +254,21 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     if (pv_mm_start_guest(bs.l4_mfn))
         panic("the initial page tables did not validate");
     console_backend_attach(bs.console_mfn);
+    struct xenstore_guest_params xsp = {
+        .domid = dom.domid,
+        .name = "pvshim-guest",
+        /* A fixed version-4-shaped UUID: one guest per VM, nothing to tell apart. */
+        .uuid = { 0x70, 0x76, 0x73, 0x68, 0x69, 0x6d, 0x40, 0x00,
+                  0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01 },
+        .memory_kb = nr_pages * 4,
+        .max_memory_kb = nr_pages * 4,
+        .vcpus = 1,
+        .store_mfn = bs.xenstore_mfn,
+        .store_port = xenstore_port,
+        .console_mfn = bs.console_mfn,
+        .console_port = console_port,
+    };
+    xenstore_backend_attach(bs.xenstore_mfn, &xsp);
     abi_trace_enabled = o->trace_abi;
 
     const struct pv_layout *l = &bs.layout;
