@@ -1,0 +1,203 @@
+/*
+ * The PV MMU: who owns each machine frame, what each guest frame is used
+ * as (page table of a level, descriptor table, writable data), and the
+ * checks that keep it that way. The hypercalls (do_mmu_update,
+ * do_mmuext_op, do_update_va_mapping, do_set_gdt, do_update_descriptor)
+ * are declared in hypercalls.h; this is the API for the rest of pvshim.
+ *
+ * The isolation rule it enforces: no guest mapping ever makes a page-table
+ * frame, a descriptor-table frame or a frame the guest does not own
+ * writable, and a guest entry only ever references frames the guest owns.
+ * Rules and error codes follow Xen's xen/arch/x86/mm.c for a plain 64-bit
+ * PV domU.
+ *
+ * Reference counting (mirrors Xen's page_info): each frame has a general
+ * count and a type with a type count. The guest's ownership itself holds
+ * one general reference. Every present entry of a validated table holds a
+ * general reference on the frame it names; entries naming a table also
+ * hold a type reference of the next level down, and writable L1 entries a
+ * "writable" type reference. Pins, base pointers, GDT frames and mapped
+ * LDT frames each hold one general and one type reference. A frame's type
+ * can change only while its type count is zero.
+ *
+ * TLB contract with the arch layer: hw_flush_tlb() and hw_load_cr3() must
+ * drop every TLB and paging-structure-cache entry the guest could use
+ * (the MMU strips the Global bit from guest L1 entries, so no guest entry
+ * is global), and hw_invlpg() the entries for one address.
+ */
+#ifndef PVSHIM_PV_MM_H
+#define PVSHIM_PV_MM_H
+
+#include <pvshim/types.h>
+#include <pvshim/paging.h>
+#include <pvshim/cpu_regs.h>
+
+enum pv_owner {
+    PV_OWNER_NONE  = 0,     /* free: nobody may map it */
+    PV_OWNER_GUEST = 1,     /* the guest's memory */
+    PV_OWNER_SHIM  = 2,     /* pvshim's own (image, heap, frame table, M2P...) */
+    PV_OWNER_IO    = 3,     /* not RAM (MMIO, holes): a domU may not map it */
+};
+
+enum pv_page_type {
+    PV_TYPE_NONE     = 0,
+    PV_TYPE_L1       = 1,
+    PV_TYPE_L2       = 2,
+    PV_TYPE_L3       = 3,
+    PV_TYPE_L4       = 4,
+    PV_TYPE_SEG_DESC = 5,   /* GDT or LDT frame */
+    PV_TYPE_WRITABLE = 6,   /* mapped (or held) writable */
+};
+
+struct pv_frame_info {
+    enum pv_owner owner;
+    enum pv_page_type type;
+    uint32_t type_count;
+    uint32_t refs;          /* general references, the ownership's one included */
+    bool validated;         /* contents checked for the type (tables, seg-desc) */
+    bool pinned;
+    bool shared;            /* pvshim-shared page (shared_info): always writable */
+};
+
+struct pv_mm_config {
+    void *frame_table;      /* pv_mm_frame_table_bytes(nr_frames) bytes, any content */
+    uint64_t nr_frames;     /* frames [0, nr_frames) are tracked; all others are I/O */
+    uint64_t *m2p;          /* nr_frames 8-byte entries, indexed by MFN */
+    const pte_t *hyp_l4_slots; /* 16 entries: L4 slots 256..271, copied */
+    bool cpu_has_nx;        /* else bit 63 is refused in guest entries */
+};
+
+/* ---- set-up (boot, domain builder) */
+
+/* Bytes of frame table for nr_frames frames (8 per frame); 0 if absurd. */
+size_t pv_mm_frame_table_bytes(uint64_t nr_frames);
+
+/*
+ * Start the MMU: every frame free (PV_OWNER_NONE, untyped), every M2P
+ * entry INVALID, no base pointers, GDT or LDT. 0 or -XEN_EINVAL.
+ */
+int pv_mm_init(const struct pv_mm_config *cfg);
+
+/*
+ * Give free frames [first, first + n) to an owner. PV_OWNER_GUEST frames
+ * count in dom.tot_pages (the domain builder; populate_physmap for one
+ * frame). All or nothing: -XEN_EINVAL if any frame is out of range or not
+ * free. The caller has scrubbed frames it gives to the guest.
+ */
+int pv_mm_assign(mfn_t first, uint64_t n, enum pv_owner owner);
+
+/*
+ * A free frame becomes a guest frame that is permanently writable and can
+ * never be a table or be released (shared_info). Not counted in tot_pages.
+ */
+int pv_mm_share_with_guest(mfn_t mfn);
+
+/*
+ * decrease_reservation: a guest frame goes back to free, its M2P entry to
+ * INVALID, and leaves dom.tot_pages. Only when nothing references it any
+ * more: -XEN_EBUSY if mapped, pinned, typed or held; -XEN_EINVAL if it is
+ * not an ordinary guest frame. The caller scrubs it before reuse.
+ */
+int pv_mm_release(mfn_t mfn);
+
+/* The M2P entry of a frame (domain builder, populate_physmap). */
+bool pv_mm_set_m2p(mfn_t mfn, uint64_t pfn);
+
+/* ---- tables and base pointers */
+
+/* MMUEXT_PIN_L<level>_TABLE for a guest frame (level 1-4), Xen's errors. */
+int pv_mm_pin(mfn_t mfn, unsigned level);
+/* MMUEXT_UNPIN_TABLE. */
+int pv_mm_unpin(mfn_t mfn);
+
+/*
+ * MMUEXT_NEW_BASEPTR / MMUEXT_NEW_USER_BASEPTR bookkeeping: validate the
+ * L4 (type L4, hypervisor slots installed), hold it in current->guest_table
+ * (guest_table_user; mfn 0 there means none), drop the old one. These do
+ * not touch CR3: the hypercalls load it, other callers load
+ * pv_mm_base_maddr() themselves.
+ */
+int pv_mm_set_kernel_base(mfn_t l4);
+int pv_mm_set_user_base(mfn_t l4);
+
+/*
+ * Machine address of the kernel (or user) L4 to load into CR3; 0 if there
+ * is none (a switch to user mode without user tables is a guest error).
+ */
+paddr_t pv_mm_base_maddr(bool kernel);
+
+/*
+ * Drop both base pointers (domain teardown, soft reset). The caller must
+ * already run on pvshim's own page tables.
+ */
+void pv_mm_drop_base_pointers(void);
+
+/* ---- queries */
+
+/* false if mfn is outside the frame table. */
+bool pv_mm_frame_info(mfn_t mfn, struct pv_frame_info *out);
+enum pv_page_type pv_mm_frame_type(mfn_t mfn);
+bool pv_mm_guest_owns(mfn_t mfn);
+
+/* A walk of the guest's page tables for one virtual address. */
+struct pv_walk {
+    pte_t entry[5];         /* entry[n]: the level-n entry read (0 if not reached) */
+    mfn_t table[5];         /* table[n]: frame of the level-n table read */
+    unsigned stop_level;    /* 0: translation present; n: level-n entry not present */
+    bool rw, user, nx;      /* effective permissions of a present translation */
+    mfn_t mfn;              /* the mapped frame, INVALID_MFN if not present */
+};
+
+/*
+ * Walk the current guest's kernel (or user) tables for va, as the CPU
+ * would. true if va translates. Addresses outside the guest's range
+ * (non-canonical, hypervisor slots) never translate.
+ */
+bool pv_mm_walk(vaddr_t va, bool kernel_tables, struct pv_walk *w);
+
+/* ---- references for pvshim's own use of guest frames */
+
+/*
+ * Hold a guest frame writable (a ring page, vcpu_info, runstate area that
+ * pvshim writes while the guest runs): it can then never become a table
+ * or descriptor page. 0, -XEN_EINVAL (not the guest's), or the error of
+ * the type change.
+ */
+int pv_mm_get_writable(mfn_t mfn);
+void pv_mm_put_writable(mfn_t mfn);
+
+/* ---- descriptor tables */
+
+/*
+ * The LDT is validated lazily, as Xen does. MMUEXT_SET_LDT records
+ * current->ldt_base/ldt_ents and calls hw_load_ldt(base, ents); whenever
+ * pvshim drops the frames behind the LDT it calls hw_load_ldt() again, and
+ * the arch layer must then forget its LDT window mappings. The CPU never
+ * reads an LDT through the guest's own mappings: on a fault in its LDT
+ * window the arch layer asks for the frame behind byte `offset` of the
+ * LDT here (found through the guest's kernel tables, typed seg-desc and
+ * checked, held until the LDT changes) and maps that frame.
+ * 0, -XEN_EINVAL (beyond ldt_ents, or not a usable descriptor frame: the
+ * guest gets the fault), -XEN_EFAULT (not mapped).
+ */
+int pv_mm_map_ldt_page(unsigned offset, mfn_t *mfn);
+/* The frame mapped for LDT page i (0-15), INVALID_MFN if none. */
+mfn_t pv_mm_ldt_frame(unsigned i);
+/* Drop the LDT frames (vCPU reset, new base pointer). */
+void pv_mm_destroy_ldt(void);
+/* Drop the guest GDT (vCPU reset). */
+void pv_mm_destroy_gdt(void);
+
+/* ---- writable page tables (VMASST_TYPE_writable_pagetables) */
+
+/*
+ * A #PF from the guest: if it is a guest-kernel write to a read-only
+ * mapped L1 page table, decode the faulting instruction, check the new
+ * entry as an mmu_update would, apply it, update registers and flags and
+ * advance regs->rip; true then. false: not such a write, or not one it can
+ * handle, and the fault goes to the guest. After true with RFLAGS.TF set
+ * the caller raises the single-step #DB the CPU would have.
+ */
+bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code);
+
+#endif

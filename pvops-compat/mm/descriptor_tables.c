@@ -1,0 +1,213 @@
+/*
+ * Guest descriptor tables: set_gdt, update_descriptor, MMUEXT_SET_LDT and
+ * the lazily validated LDT frames (Xen's pv/descriptor-tables.c and
+ * pv_map_ldt_shadow_page, for a 64-bit guest). GDT and mapped LDT frames
+ * hold a seg-desc type reference, so they cannot be mapped writable, and
+ * every descriptor in them has passed check_descriptor().
+ */
+#include <pvshim/string.h>
+#include <pvshim/hw.h>
+#include <pvshim/guest_access.h>
+#include "mm_private.h"
+#include "hypercalls.h"
+
+#define SEG_TYPE        (15u << 8)
+#define SEG_S           (1u << 12)      /* code/data (not system) */
+#define SEG_DPL         (3u << 13)
+#define SEG_P           (1u << 15)
+#define SEG_CALL_GATE64 (12u << 8)
+
+#define DESCS_PER_PAGE  512
+#define GUEST_KERNEL_RPL 3              /* a 64-bit PV kernel runs in ring 3 */
+
+/* A gate may only lead to a guest selector or the flat kernel code segment. */
+static bool gate_selector_ok(unsigned sel)
+{
+    return (sel >> 3) < FIRST_RESERVED_GDT_ENTRY || sel == FLAT_KERNEL_CS ||
+           (sel & 4);
+}
+
+/*
+ * Make a descriptor safe or refuse it: nothing below the guest kernel's
+ * privilege, and of system descriptors only 64-bit call gates to guest
+ * code, forced to DPL 0 so that using one faults into pvshim (the original
+ * DPL kept in the selector's RPL).
+ */
+static bool check_descriptor(uint64_t *desc)
+{
+    uint32_t a = (uint32_t)*desc, b = (uint32_t)(*desc >> 32);
+
+    if (!(b & SEG_P))
+        return true;                    /* a not-present one always faults */
+
+    unsigned dpl = (b >> 13) & 3;
+    if (dpl < GUEST_KERNEL_RPL)
+        dpl = GUEST_KERNEL_RPL;
+    b = (b & ~SEG_DPL) | (dpl << 13);
+
+    if (!(b & SEG_S)) {
+        if ((b & SEG_TYPE) == 0)
+            return true;                /* upper half of a gate: harmless */
+        if ((b & SEG_TYPE) != SEG_CALL_GATE64)
+            return false;
+        unsigned cs = a >> 16;
+        if (!gate_selector_ok(cs))
+            return false;
+        b &= ~SEG_DPL;
+        cs = (cs & ~3u) | dpl;
+        a = (a & 0xffff) | (cs << 16);
+        if (b & 0xff)
+            return false;               /* reserved bits */
+    }
+    *desc = a | ((uint64_t)b << 32);
+    return true;
+}
+
+int validate_segdesc_page(mfn_t mfn)
+{
+    uint64_t *d = (uint64_t *)frame_map(mfn);
+    if (!d)
+        return -XEN_EINVAL;
+    for (unsigned i = 0; i < DESCS_PER_PAGE; i++)
+        if (!check_descriptor(&d[i]))
+            return -XEN_EINVAL;
+    return 0;
+}
+
+/* ---------------------------------------------------------- GDT */
+
+static void drop_gdt_frames(void)
+{
+    unsigned nr = DIV_ROUND_UP(current->gdt_ents, DESCS_PER_PAGE);
+    for (unsigned i = 0; i < nr && i < PV_GDT_GUEST_FRAMES; i++)
+        if (current->gdt_frames[i] != INVALID_MFN)
+            put_page_and_type(current->gdt_frames[i]);
+    for (unsigned i = 0; i < PV_GDT_GUEST_FRAMES; i++)
+        current->gdt_frames[i] = INVALID_MFN;
+    current->gdt_ents = 0;
+}
+
+void pv_mm_destroy_gdt(void)
+{
+    drop_gdt_frames();
+    hw_set_guest_gdt(current->gdt_frames, 0);
+}
+
+long do_set_gdt(vaddr_t frame_list, unsigned int entries)
+{
+    uint64_t frames[PV_GDT_GUEST_FRAMES];
+
+    if (entries > FIRST_RESERVED_GDT_ENTRY)
+        return -XEN_EINVAL;
+    unsigned nr = DIV_ROUND_UP(entries, DESCS_PER_PAGE);
+    if (nr && copy_from_guest(frames, frame_list, nr * sizeof(frames[0])))
+        return -XEN_EFAULT;
+
+    for (unsigned i = 0; i < nr; i++) {
+        if (get_page_and_type(frames[i], PV_TYPE_SEG_DESC)) {
+            while (i-- > 0)
+                put_page_and_type(frames[i]);
+            return -XEN_EINVAL;
+        }
+    }
+    drop_gdt_frames();
+    current->gdt_ents = entries;
+    for (unsigned i = 0; i < nr; i++)
+        current->gdt_frames[i] = frames[i];
+    hw_set_guest_gdt(current->gdt_frames, nr);
+    mm_flush_tlb();
+    return 0;
+}
+
+long do_update_descriptor(uint64_t maddr, uint64_t desc)
+{
+    /* Misaligned, it would corrupt two neighbouring descriptors. */
+    if (!IS_ALIGNED(maddr, sizeof(desc)) || !check_descriptor(&desc))
+        return -XEN_EINVAL;
+
+    mfn_t mfn = paddr_to_mfn(maddr);
+    if (!get_page(mfn))
+        return -XEN_EINVAL;
+    /* A live descriptor page stays one; anything else must be writable. */
+    unsigned type = frame_type(frame_of(mfn)) == PV_TYPE_SEG_DESC
+                    ? PV_TYPE_SEG_DESC : PV_TYPE_WRITABLE;
+    if (get_page_type(mfn, type)) {
+        put_page(mfn);
+        return -XEN_EINVAL;
+    }
+    uint64_t *d = (uint64_t *)frame_map(mfn);
+    if (d)
+        d[(maddr & ~PAGE_MASK) / sizeof(desc)] = desc;
+    put_page_type(mfn);
+    put_page(mfn);
+    return d ? 0 : -XEN_EINVAL;
+}
+
+/* ---------------------------------------------------------- LDT */
+
+static bool drop_ldt_frames(void)
+{
+    bool dropped = false;
+    for (unsigned i = 0; i < LDT_PAGES; i++) {
+        if (pv_mm.ldt_frames[i] == INVALID_MFN)
+            continue;
+        put_page_and_type(pv_mm.ldt_frames[i]);
+        pv_mm.ldt_frames[i] = INVALID_MFN;
+        dropped = true;
+    }
+    if (dropped)
+        pv_mm.stale_tlb = true;
+    return dropped;
+}
+
+void pv_mm_destroy_ldt(void)
+{
+    if (drop_ldt_frames())
+        hw_load_ldt(current->ldt_base, current->ldt_ents);
+}
+
+mfn_t pv_mm_ldt_frame(unsigned i)
+{
+    return i < LDT_PAGES ? pv_mm.ldt_frames[i] : INVALID_MFN;
+}
+
+int mm_set_ldt(vaddr_t base, unsigned ents)
+{
+    vaddr_t ptr = ents ? base : 0;
+
+    if (ents > PV_LDT_MAX_ENTRIES ||
+        (ents && (!IS_ALIGNED(ptr, PAGE_SIZE) || !guest_addr_ok(ptr))))
+        return -XEN_EINVAL;
+    if (current->ldt_ents != ents || current->ldt_base != ptr) {
+        if (drop_ldt_frames())
+            mm_flush_tlb();
+        current->ldt_base = ptr;
+        current->ldt_ents = ents;
+        hw_load_ldt(ptr, ents);
+    }
+    return 0;
+}
+
+int pv_mm_map_ldt_page(unsigned offset, mfn_t *mfn)
+{
+    if ((offset >> 3) >= current->ldt_ents)
+        return -XEN_EINVAL;
+    unsigned i = offset >> PAGE_SHIFT;      /* < LDT_PAGES: ents <= 8192 */
+    if (pv_mm.ldt_frames[i] != INVALID_MFN) {
+        *mfn = pv_mm.ldt_frames[i];
+        return 0;
+    }
+
+    struct pv_walk w;
+    if (!pv_mm_walk(current->ldt_base + ((vaddr_t)i << PAGE_SHIFT), true, &w))
+        return -XEN_EFAULT;
+    if (!get_page(w.mfn))
+        return -XEN_EINVAL;
+    if (get_page_type(w.mfn, PV_TYPE_SEG_DESC)) {
+        put_page(w.mfn);
+        return -XEN_EINVAL;
+    }
+    pv_mm.ldt_frames[i] = w.mfn;
+    *mfn = w.mfn;
+    return 0;
+}

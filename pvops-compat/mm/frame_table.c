@@ -1,0 +1,294 @@
+/*
+ * The frame table: owner, type, type count and general count of every
+ * machine frame, and the type state machine (Xen's get_page_type /
+ * put_page_type without preemption: validation runs to completion).
+ */
+#include <pvshim/string.h>
+#include <pvshim/phys.h>
+#include <pvshim/hw.h>
+#include <pvshim/log.h>
+#include "mm_private.h"
+
+struct pv_mm_state pv_mm;
+
+/* 2^40 frames: every MFN a PTE can name (bits 12-51). */
+#define MAX_FRAMES (1ull << 40)
+
+size_t pv_mm_frame_table_bytes(uint64_t nr_frames)
+{
+    if (nr_frames == 0 || nr_frames > MAX_FRAMES ||
+        nr_frames > SIZE_MAX / sizeof(struct pv_frame))
+        return 0;
+    return nr_frames * sizeof(struct pv_frame);
+}
+
+int pv_mm_init(const struct pv_mm_config *cfg)
+{
+    if (!cfg || !cfg->frame_table || !cfg->m2p || !cfg->hyp_l4_slots ||
+        !pv_mm_frame_table_bytes(cfg->nr_frames))
+        return -XEN_EINVAL;
+
+    memset(&pv_mm, 0, sizeof(pv_mm));
+    pv_mm.frames = cfg->frame_table;
+    pv_mm.nr_frames = cfg->nr_frames;
+    pv_mm.m2p = cfg->m2p;
+    memset(pv_mm.frames, 0, pv_mm_frame_table_bytes(cfg->nr_frames));
+    for (uint64_t i = 0; i < cfg->nr_frames; i++)
+        pv_mm.m2p[i] = ~0ull;
+    memcpy(pv_mm.hyp_slots, cfg->hyp_l4_slots, sizeof(pv_mm.hyp_slots));
+    pv_mm.nx_disallow = cfg->cpu_has_nx ? 0 : PTE_NX;
+    for (unsigned i = 0; i < LDT_PAGES; i++)
+        pv_mm.ldt_frames[i] = INVALID_MFN;
+
+    current->guest_table = INVALID_MFN;
+    current->guest_table_user = INVALID_MFN;
+    current->gdt_ents = 0;
+    for (unsigned i = 0; i < PV_GDT_GUEST_FRAMES; i++)
+        current->gdt_frames[i] = INVALID_MFN;
+    pv_mm.ready = true;
+    return 0;
+}
+
+struct pv_frame *frame_of(mfn_t mfn)
+{
+    if (!pv_mm.ready || mfn >= pv_mm.nr_frames)
+        return NULL;
+    return &pv_mm.frames[mfn];
+}
+
+pte_t *frame_map(mfn_t mfn)
+{
+    if (mfn >= pv_mm.nr_frames)
+        return NULL;
+    return phys_access(mfn_to_paddr(mfn), PAGE_SIZE);
+}
+
+void mm_tlb_flushed(void)
+{
+    pv_mm.stale_tlb = false;
+}
+
+void mm_flush_tlb(void)
+{
+    hw_flush_tlb();
+    mm_tlb_flushed();
+}
+
+/* ---------------------------------------------------------- ownership */
+
+int pv_mm_assign(mfn_t first, uint64_t n, enum pv_owner owner)
+{
+    if (!pv_mm.ready || owner == PV_OWNER_NONE || owner > PV_OWNER_IO ||
+        first >= pv_mm.nr_frames || n > pv_mm.nr_frames - first)
+        return -XEN_EINVAL;
+    for (uint64_t i = 0; i < n; i++)
+        if (pv_mm.frames[first + i].info || pv_mm.frames[first + i].refs)
+            return -XEN_EINVAL;
+    for (uint64_t i = 0; i < n; i++) {
+        struct pv_frame *f = &pv_mm.frames[first + i];
+        f->info = (uint32_t)owner << FI_OWNER_SHIFT;
+        /* The guest's ownership is itself a reference (Xen's PGC_allocated). */
+        f->refs = owner == PV_OWNER_GUEST ? 1 : 0;
+    }
+    if (owner == PV_OWNER_GUEST)
+        dom.tot_pages += n;
+    return 0;
+}
+
+int pv_mm_share_with_guest(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    if (!f || f->info || f->refs)
+        return -XEN_EINVAL;
+    f->info = ((uint32_t)PV_OWNER_GUEST << FI_OWNER_SHIFT) |
+              ((uint32_t)PV_TYPE_WRITABLE << FI_TYPE_SHIFT) |
+              FI_SHARED | FI_VALIDATED | 1;
+    f->refs = 2;
+    return 0;
+}
+
+int pv_mm_release(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    if (!f || frame_owner(f) != PV_OWNER_GUEST || (f->info & FI_SHARED))
+        return -XEN_EINVAL;
+    if (f->refs != 1 || frame_type_count(f))
+        return -XEN_EBUSY;
+    /* A stale translation must not outlive the frame's ownership. */
+    if (pv_mm.stale_tlb)
+        mm_flush_tlb();
+    f->info = 0;
+    f->refs = 0;
+    pv_mm.m2p[mfn] = ~0ull;
+    dom.tot_pages--;
+    return 0;
+}
+
+bool pv_mm_set_m2p(mfn_t mfn, uint64_t pfn)
+{
+    if (!pv_mm.ready || mfn >= pv_mm.nr_frames)
+        return false;
+    pv_mm.m2p[mfn] = pfn;
+    return true;
+}
+
+/* ---------------------------------------------------------- queries */
+
+bool pv_mm_frame_info(mfn_t mfn, struct pv_frame_info *out)
+{
+    const struct pv_frame *f = frame_of(mfn);
+    if (!f)
+        return false;
+    out->owner = (enum pv_owner)frame_owner(f);
+    out->type = (enum pv_page_type)frame_type(f);
+    out->type_count = frame_type_count(f);
+    out->refs = f->refs;
+    out->validated = f->info & FI_VALIDATED;
+    out->pinned = f->info & FI_PINNED;
+    out->shared = f->info & FI_SHARED;
+    return true;
+}
+
+enum pv_page_type pv_mm_frame_type(mfn_t mfn)
+{
+    const struct pv_frame *f = frame_of(mfn);
+    return f ? (enum pv_page_type)frame_type(f) : PV_TYPE_NONE;
+}
+
+bool pv_mm_guest_owns(mfn_t mfn)
+{
+    const struct pv_frame *f = frame_of(mfn);
+    return f && frame_owner(f) == PV_OWNER_GUEST;
+}
+
+/* ---------------------------------------------------------- references */
+
+bool get_page(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    /* refs == 0: not allocated; near the top: would wrap. */
+    if (!f || frame_owner(f) != PV_OWNER_GUEST || f->refs == 0 ||
+        f->refs >= UINT32_MAX - 1)
+        return false;
+    f->refs++;
+    return true;
+}
+
+void put_page(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    if (!f || f->refs <= 1) {
+        /* The ownership reference is only ever dropped by pv_mm_release. */
+        log_err("pv-mm: reference underflow on mfn %#llx\n", (unsigned long long)mfn);
+        return;
+    }
+    f->refs--;
+}
+
+static int validate(mfn_t mfn, unsigned type)
+{
+    switch (type) {
+    case PV_TYPE_L1:
+    case PV_TYPE_L2:
+    case PV_TYPE_L3:
+    case PV_TYPE_L4:
+        return validate_table(mfn, type);
+    case PV_TYPE_SEG_DESC:
+        return validate_segdesc_page(mfn);
+    default:
+        return 0;
+    }
+}
+
+int get_page_type(mfn_t mfn, unsigned type)
+{
+    struct pv_frame *f = frame_of(mfn);
+    if (!f || type == PV_TYPE_NONE || type > PV_TYPE_WRITABLE)
+        return -XEN_EINVAL;
+
+    uint32_t count = frame_type_count(f);
+    if (count == FI_COUNT_MASK)
+        return -XEN_EINVAL;                 /* type count would overflow */
+    if (count) {
+        /*
+         * Only the same, fully validated type may gain a reference. (A
+         * table under validation can't be asked for its own type again:
+         * each level only references the level below.)
+         */
+        if (frame_type(f) != type || !(f->info & FI_VALIDATED))
+            return -XEN_EINVAL;
+        f->info++;
+        return 0;
+    }
+
+    if (frame_type(f) != type) {
+        /* No stale TLB entry may reach the frame in its new role. */
+        if (pv_mm.stale_tlb)
+            mm_flush_tlb();
+        f->info = (f->info & ~(FI_TYPE_MASK | FI_VALIDATED)) |
+                  ((uint32_t)type << FI_TYPE_SHIFT);
+    }
+    f->info++;
+    /*
+     * Writable and seg-desc frames keep FI_VALIDATED at count 0: their
+     * contents cannot change without a type change, which clears it.
+     */
+    if (f->info & FI_VALIDATED)
+        return 0;
+    int rc = validate(mfn, type);
+    if (rc) {
+        f->info &= ~(FI_COUNT_MASK | FI_TYPE_MASK | FI_VALIDATED);
+        return rc;
+    }
+    f->info |= FI_VALIDATED;
+    return 0;
+}
+
+void put_page_type(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    if (!f || !frame_type_count(f)) {
+        log_err("pv-mm: type count underflow on mfn %#llx\n", (unsigned long long)mfn);
+        return;
+    }
+    unsigned type = frame_type(f);
+    if (frame_type_count(f) == 1 && type >= PV_TYPE_L1 && type <= PV_TYPE_L4) {
+        /* A table's last use: release what its entries hold. */
+        f->info &= ~FI_VALIDATED;
+        devalidate_table(mfn, type);
+        /* Translations through the table may still be cached. */
+        pv_mm.stale_tlb = true;
+    }
+    f->info--;
+}
+
+int get_page_and_type(mfn_t mfn, unsigned type)
+{
+    if (!get_page(mfn))
+        return -XEN_EINVAL;
+    int rc = get_page_type(mfn, type);
+    if (rc)
+        put_page(mfn);
+    return rc;
+}
+
+void put_page_and_type(mfn_t mfn)
+{
+    put_page_type(mfn);
+    put_page(mfn);
+}
+
+int pv_mm_get_writable(mfn_t mfn)
+{
+    return get_page_and_type(mfn, PV_TYPE_WRITABLE);
+}
+
+void pv_mm_put_writable(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    if (!f || frame_type(f) != PV_TYPE_WRITABLE || frame_type_count(f) == 0) {
+        log_err("pv-mm: unbalanced put_writable on mfn %#llx\n", (unsigned long long)mfn);
+        return;
+    }
+    put_page_and_type(mfn);
+}

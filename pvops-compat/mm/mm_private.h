@@ -1,0 +1,164 @@
+/*
+ * Internals shared by the PV MMU files: the frame table, reference and
+ * type counting, entry validation. Nothing outside pvops-compat/mm/ uses
+ * this; the public API is ../mm.h.
+ */
+#ifndef PVSHIM_PV_MM_PRIVATE_H
+#define PVSHIM_PV_MM_PRIVATE_H
+
+#include <pvshim/types.h>
+#include <pvshim/paging.h>
+#include <pvshim/layout.h>
+#include <pvshim/xen_abi.h>
+#include "mm.h"
+#include "domain.h"
+
+/* One frame's state in 8 bytes. */
+struct pv_frame {
+    uint32_t refs;          /* general references */
+    uint32_t info;          /* type count | flags | owner | type */
+};
+
+#define FI_COUNT_MASK       0x00ffffffu     /* type count */
+#define FI_VALIDATED        (1u << 24)
+#define FI_PINNED           (1u << 25)
+#define FI_OWNER_SHIFT      26
+#define FI_OWNER_MASK       (3u << FI_OWNER_SHIFT)
+#define FI_TYPE_SHIFT       28
+#define FI_TYPE_MASK        (7u << FI_TYPE_SHIFT)
+#define FI_SHARED           (1u << 31)
+
+#define HYP_L4_SLOTS        16
+#define LDT_PAGES           16
+
+/* Xen's software PTE bit marking guest-kernel mappings (bit 52). */
+#define PTE_GUEST_KERNEL    (1ull << 52)
+/* Xen's _PAGE_GNTTAB (flag bit 22 = PTE bit 62): reserved in guest L1s. */
+#define PTE_GNTTAB          (1ull << 62)
+/* The PAT bit of an L1 entry shares bit 7 with PS. */
+#define PTE_PAT             PTE_PS
+#define PTE_CACHE_ATTRS     (PTE_PWT | PTE_PCD | PTE_PAT)
+
+/* MFN Xen treats as "no frame" in the I/O path (PADDR_MASK >> PAGE_SHIFT). */
+#define MFN_PADDR_MASK      0xffffffffffull
+
+/* Xen's continuation marker in the count of mmu_update / mmuext_op. */
+#define MMU_UPDATE_PREEMPTED (~(~0u >> 1))
+
+/* Page-fault error code bits. */
+#define PFEC_PRESENT        (1u << 0)
+#define PFEC_WRITE          (1u << 1)
+#define PFEC_USER           (1u << 2)
+#define PFEC_RSVD           (1u << 3)
+#define PFEC_INSN           (1u << 4)
+
+struct pv_mm_state {
+    struct pv_frame *frames;
+    uint64_t nr_frames;
+    uint64_t *m2p;
+    pte_t hyp_slots[HYP_L4_SLOTS];
+    pte_t nx_disallow;          /* NX when the CPU lacks it, else 0 */
+    /*
+     * Some TLB entry may still name a frame whose reference has been
+     * dropped since the last full flush. Set on every such drop, cleared
+     * by a full flush; a frame changing type or leaving the guest while it
+     * is set forces the flush first. (Single CPU: one flag suffices.)
+     */
+    bool stale_tlb;
+    mfn_t ldt_frames[LDT_PAGES];
+    bool ready;
+};
+
+extern struct pv_mm_state pv_mm;
+
+/* Who a mapping request maps on behalf of (mmu_update's foreigndom). */
+enum pg_owner { PG_OWNER_SELF, PG_OWNER_IO };
+
+/* ---- frame table (frame_table.c) */
+struct pv_frame *frame_of(mfn_t mfn);
+static inline unsigned frame_owner(const struct pv_frame *f)
+{
+    return (f->info & FI_OWNER_MASK) >> FI_OWNER_SHIFT;
+}
+static inline unsigned frame_type(const struct pv_frame *f)
+{
+    return (f->info & FI_TYPE_MASK) >> FI_TYPE_SHIFT;
+}
+static inline uint32_t frame_type_count(const struct pv_frame *f)
+{
+    return f->info & FI_COUNT_MASK;
+}
+/* Type count non-zero and contents checked: the frame is live as its type. */
+static inline bool frame_in_use_as(const struct pv_frame *f, unsigned type)
+{
+    return frame_type(f) == type && frame_type_count(f) &&
+           (f->info & FI_VALIDATED);
+}
+
+/* A general reference on a guest frame; false if not the guest's or full. */
+bool get_page(mfn_t mfn);
+void put_page(mfn_t mfn);
+/* A type reference (validating on a 0 -> 1 change of type); 0 or -XEN_E*. */
+int get_page_type(mfn_t mfn, unsigned type);
+void put_page_type(mfn_t mfn);
+/* Both; -XEN_EINVAL if the frame is not the guest's. */
+int get_page_and_type(mfn_t mfn, unsigned type);
+void put_page_and_type(mfn_t mfn);
+
+/* Flush the guest TLB now / record that a flush happened. */
+void mm_flush_tlb(void);
+void mm_tlb_flushed(void);
+
+/* The frame's contents (a table), or NULL if machine memory is out of reach. */
+pte_t *frame_map(mfn_t mfn);
+
+/* ---- page tables (page_tables.c) */
+int validate_table(mfn_t mfn, unsigned level);
+void devalidate_table(mfn_t mfn, unsigned level);
+int get_page_from_l1e(pte_t e, enum pg_owner owner);
+void put_page_from_l1e(pte_t e);
+pte_t adjust_guest_l1e(pte_t e);
+pte_t l1_disallow_mask(void);
+/* Update entry idx of a live table of this level; Xen's mod_lN_entry. */
+int mod_entry(mfn_t table, unsigned level, unsigned idx, pte_t val,
+              bool preserve_ad, enum pg_owner owner);
+bool is_guest_l4_slot(unsigned idx);
+/* Slot 256 (the RO M2P) of an L4: install if empty / clear. */
+void l4_fill_ro_m2p(mfn_t l4);
+void l4_zap_ro_m2p(mfn_t l4);
+
+static inline mfn_t pte_mfn(pte_t e)
+{
+    return (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+}
+
+/* ---- base pointers, walks (base_tables.c, walk.c) */
+int mm_new_baseptr(mfn_t mfn, bool load_cr3);
+bool mm_find_l1(vaddr_t va, mfn_t *l1);
+
+/* First word of a guest vCPU bitmap: is vCPU 0 in it? 0 or -XEN_EFAULT. */
+int mm_read_vcpumask(vaddr_t ptr, bool *vcpu0);
+
+/* ---- descriptor tables (descriptor_tables.c) */
+int validate_segdesc_page(mfn_t mfn);
+int mm_set_ldt(vaddr_t base, unsigned ents);
+
+/* ---- guest address checks */
+
+/* Xen's __addr_ok: below the canonical hole or above the hypervisor slots. */
+static inline bool guest_addr_ok(vaddr_t va)
+{
+    return va < (1ull << 47) || va >= 0xffff880000000000ull;
+}
+
+static inline bool is_canonical(vaddr_t va)
+{
+    return va < (1ull << 47) || va >= 0xffff800000000000ull;
+}
+
+static inline bool vm_assist(unsigned type)
+{
+    return type < 64 && (dom.vm_assist >> type) & 1;
+}
+
+#endif

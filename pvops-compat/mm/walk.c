@@ -1,0 +1,57 @@
+/*
+ * Walking the guest's page tables in software. Every table reached from a
+ * base pointer is validated, so each entry names a guest frame of the
+ * right type and there are no superpages.
+ */
+#include <pvshim/string.h>
+#include "mm_private.h"
+
+bool pv_mm_walk(vaddr_t va, bool kernel_tables, struct pv_walk *w)
+{
+    memset(w, 0, sizeof(*w));
+    for (unsigned l = 0; l < 5; l++)
+        w->table[l] = INVALID_MFN;
+    w->mfn = INVALID_MFN;
+    w->stop_level = 4;
+
+    mfn_t t = kernel_tables ? current->guest_table : current->guest_table_user;
+    if (!pv_mm.ready || !guest_addr_ok(va) || t == INVALID_MFN)
+        return false;
+
+    bool rw = true, user = true, nx = false;
+    for (unsigned level = 4; level >= 1; level--) {
+        const pte_t *p = frame_map(t);
+        w->stop_level = level;
+        if (!p)
+            return false;
+        pte_t e = p[pt_index(va, L1_SHIFT + 9 * (level - 1))];
+        w->table[level] = t;
+        w->entry[level] = e;
+        if (!(e & PTE_P) || (level > 1 && (e & PTE_PS)))
+            return false;
+        rw = rw && (e & PTE_RW);
+        user = user && (e & PTE_US);
+        nx = nx || (e & PTE_NX);
+        t = pte_mfn(e);
+    }
+    w->stop_level = 0;
+    w->rw = rw;
+    w->user = user;
+    w->nx = nx;
+    w->mfn = t;
+    return true;
+}
+
+/*
+ * The L1 table that maps va in the tables the CPU uses now (Xen's
+ * map_guest_l1e): an L2 entry must be present and not a superpage.
+ */
+bool mm_find_l1(vaddr_t va, mfn_t *l1)
+{
+    struct pv_walk w;
+    pv_mm_walk(va, current->kernel_mode, &w);
+    if (w.stop_level > 1)
+        return false;
+    *l1 = w.table[1];
+    return *l1 != INVALID_MFN;
+}

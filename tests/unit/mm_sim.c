@@ -1,0 +1,337 @@
+/* The simulated machine for the PV MMU tests; see mm_sim.h. */
+#include <stdio.h>
+#include <string.h>
+#include <check.h>
+#include <pvshim/phys.h>
+#include <pvshim/compiler.h>
+#include "mm_sim.h"
+
+pte_t sim_hyp_slots[16];
+uint8_t *sim_args;
+
+static uint8_t frame_table[SIM_FRAMES * 8];
+static uint64_t m2p[SIM_FRAMES];
+static uint8_t args_buf[SIM_ARGS_SIZE];
+static mfn_t next_free;
+static int holds[SIM_FRAMES];
+
+void sim_setup(void)
+{
+    fake_phys_reset();
+    fake_guest_reset();
+    fake_hw_reset();
+    fake_phys_add(0, SIM_FRAMES * PAGE_SIZE);
+
+    memset(&dom, 0, sizeof(dom));
+    dom.domid = 1;
+    current->kernel_mode = true;
+
+    for (unsigned i = 0; i < 16; i++)
+        sim_hyp_slots[i] = ((0x100000ull + i) << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A;
+    sim_hyp_slots[0] = SIM_M2P_SLOT | PTE_P | PTE_US | PTE_A;
+
+    struct pv_mm_config cfg = {
+        .frame_table = frame_table,
+        .nr_frames = SIM_FRAMES,
+        .m2p = m2p,
+        .hyp_l4_slots = sim_hyp_slots,
+        .cpu_has_nx = true,
+    };
+    ck_assert_uint_eq(pv_mm_frame_table_bytes(SIM_FRAMES), sizeof(frame_table));
+    ck_assert_int_eq(pv_mm_init(&cfg), 0);
+    ck_assert_int_eq(pv_mm_assign(SIM_SHIM_FIRST, SIM_GUEST_FIRST, PV_OWNER_SHIM), 0);
+    ck_assert_int_eq(pv_mm_assign(SIM_GUEST_FIRST, SIM_GUEST_END - SIM_GUEST_FIRST,
+                                  PV_OWNER_GUEST), 0);
+    ck_assert_int_eq(pv_mm_assign(SIM_IO_FIRST, SIM_FREE_FIRST - SIM_IO_FIRST, PV_OWNER_IO), 0);
+    for (mfn_t m = SIM_GUEST_FIRST; m < SIM_GUEST_END; m++)
+        ck_assert(pv_mm_set_m2p(m, m - SIM_GUEST_FIRST));
+
+    memset(args_buf, 0, sizeof(args_buf));
+    sim_args = args_buf;
+    fake_guest_map(SIM_ARGS_VA, args_buf, sizeof(args_buf));
+    next_free = SIM_GUEST_FIRST;
+    memset(holds, 0, sizeof(holds));
+}
+
+void sim_teardown(void)
+{
+    fake_phys_reset();
+    fake_guest_reset();
+}
+
+pte_t *sim_table(mfn_t mfn)
+{
+    pte_t *t = phys_access(mfn_to_paddr(mfn), PAGE_SIZE);
+    ck_assert_ptr_nonnull(t);
+    return t;
+}
+
+mfn_t sim_alloc(void)
+{
+    ck_assert_uint_lt(next_free, SIM_GUEST_END);
+    mfn_t m = next_free++;
+    memset(sim_table(m), 0, PAGE_SIZE);
+    return m;
+}
+
+mfn_t sim_map_raw(mfn_t l4, vaddr_t va, mfn_t target, uint64_t flags)
+{
+    mfn_t t = l4;
+    for (unsigned level = 4; level > 1; level--) {
+        pte_t *p = sim_table(t);
+        unsigned idx = pt_index(va, L1_SHIFT + 9 * (level - 1));
+        if (!(p[idx] & PTE_P))
+            p[idx] = sim_pte(sim_alloc(), PTE_P | PTE_RW | PTE_US | PTE_A);
+        t = (p[idx] & PTE_ADDR_MASK) >> PAGE_SHIFT;
+    }
+    sim_table(t)[pt_index(va, L1_SHIFT)] = sim_pte(target, flags);
+    return t;
+}
+
+mfn_t sim_kernel_tables(void)
+{
+    mfn_t l4 = sim_alloc();
+    ck_assert_int_eq(pv_mm_pin(l4, 4), 0);
+    ck_assert_int_eq(pv_mm_set_kernel_base(l4), 0);
+    return l4;
+}
+
+/* ---------------------------------------------------------- hypercalls */
+
+static unsigned read_pdone(void)
+{
+    uint32_t d;
+    memcpy(&d, sim_args + (SIM_PDONE_VA - SIM_ARGS_VA), sizeof(d));
+    return d;
+}
+
+static void poison_pdone(void)
+{
+    uint32_t d = 0xdeadbeef;
+    memcpy(sim_args + (SIM_PDONE_VA - SIM_ARGS_VA), &d, sizeof(d));
+}
+
+long sim_mmu_update(const struct mmu_update *reqs, unsigned n, unsigned *done)
+{
+    ck_assert_uint_le(n * sizeof(*reqs), SIM_ARGS_SIZE - 64);
+    memcpy(sim_args, reqs, n * sizeof(*reqs));
+    poison_pdone();
+    long rc = do_mmu_update(SIM_ARGS_VA, n, SIM_PDONE_VA, DOMID_SELF);
+    if (done)
+        *done = read_pdone();
+    return rc;
+}
+
+long sim_mmu_update1(uint64_t ptr, uint64_t val)
+{
+    struct mmu_update r = { .ptr = ptr, .val = val };
+    unsigned done;
+    long rc = sim_mmu_update(&r, 1, &done);
+    ck_assert_uint_eq(done, rc ? 0 : 1);
+    return rc;
+}
+
+long sim_mmuext_n(const struct mmuext_op *ops, unsigned n, unsigned *done)
+{
+    ck_assert_uint_le(n * sizeof(*ops), SIM_ARGS_SIZE - 64);
+    memcpy(sim_args, ops, n * sizeof(*ops));
+    poison_pdone();
+    long rc = do_mmuext_op(SIM_ARGS_VA, n, SIM_PDONE_VA, DOMID_SELF);
+    if (done)
+        *done = read_pdone();
+    return rc;
+}
+
+long sim_mmuext(unsigned cmd, uint64_t arg1, uint64_t arg2)
+{
+    struct mmuext_op op;
+    memset(&op, 0, sizeof(op));
+    op.cmd = cmd;
+    op.arg1.mfn = arg1;
+    memcpy(&op.arg2, &arg2, sizeof(arg2));
+    unsigned done;
+    long rc = sim_mmuext_n(&op, 1, &done);
+    ck_assert_uint_eq(done, rc ? 0 : 1);
+    return rc;
+}
+
+void sim_note_writable_hold(mfn_t mfn, int delta)
+{
+    ck_assert_uint_lt(mfn, SIM_FRAMES);
+    holds[mfn] += delta;
+}
+
+struct pv_frame_info sim_info(mfn_t mfn)
+{
+    struct pv_frame_info fi;
+    ck_assert(pv_mm_frame_info(mfn, &fi));
+    return fi;
+}
+
+/* ---------------------------------------------------------- invariants */
+
+static char why[512];
+
+#define FAIL(...) do { snprintf(why, sizeof(why), __VA_ARGS__); return why; } while (0)
+
+/* A live descriptor page may hold only what check_descriptor lets through. */
+static const char *check_descriptors(mfn_t m)
+{
+    const uint64_t *d = (const uint64_t *)sim_table(m);
+    for (unsigned i = 0; i < 512; i++) {
+        uint32_t a = (uint32_t)d[i], b = (uint32_t)(d[i] >> 32);
+        if (!(b & (1u << 15)))
+            continue;
+        unsigned dpl = (b >> 13) & 3, type = (b >> 8) & 15;
+        if (b & (1u << 12)) {
+            if (dpl != 3)
+                FAIL("mfn %#lx desc %u: code/data DPL %u", (unsigned long)m, i, dpl);
+        } else if (type != 0) {
+            unsigned sel = a >> 16;
+            if (type != 12 || dpl != 0 || (b & 0xff) ||
+                !((sel >> 3) < FIRST_RESERVED_GDT_ENTRY || sel == FLAT_KERNEL_CS || (sel & 4)))
+                FAIL("mfn %#lx desc %u: system descriptor %#llx", (unsigned long)m, i,
+                     (unsigned long long)d[i]);
+        }
+    }
+    return NULL;
+}
+
+const char *sim_check(void)
+{
+    static struct pv_frame_info fi[SIM_FRAMES];
+    static uint64_t exp_refs[SIM_FRAMES], exp_type[SIM_FRAMES];
+
+    for (mfn_t m = 0; m < SIM_FRAMES; m++) {
+        if (!pv_mm_frame_info(m, &fi[m]))
+            FAIL("no info for mfn %#lx", (unsigned long)m);
+        exp_refs[m] = fi[m].owner == PV_OWNER_GUEST;
+        exp_type[m] = 0;
+        if (fi[m].shared)
+            exp_refs[m]++, exp_type[m]++;
+        if (fi[m].pinned)
+            exp_refs[m]++, exp_type[m]++;
+        exp_refs[m] += holds[m];
+        exp_type[m] += holds[m];
+    }
+    mfn_t bases[2] = { current->guest_table, current->guest_table_user };
+    for (unsigned i = 0; i < 2; i++) {
+        if (bases[i] == INVALID_MFN)
+            continue;
+        if (bases[i] >= SIM_FRAMES)
+            FAIL("base pointer %#lx out of range", (unsigned long)bases[i]);
+        if (fi[bases[i]].type != PV_TYPE_L4)
+            FAIL("base pointer %#lx is not an L4", (unsigned long)bases[i]);
+        exp_refs[bases[i]]++, exp_type[bases[i]]++;
+    }
+    for (unsigned i = 0; i < DIV_ROUND_UP(current->gdt_ents, 512); i++) {
+        mfn_t g = current->gdt_frames[i];
+        if (g >= SIM_FRAMES || fi[g].type != PV_TYPE_SEG_DESC)
+            FAIL("GDT frame %u (%#lx) not a descriptor page", i, (unsigned long)g);
+        exp_refs[g]++, exp_type[g]++;
+    }
+    for (unsigned i = 0; i < 16; i++) {
+        mfn_t l = pv_mm_ldt_frame(i);
+        if (l == INVALID_MFN)
+            continue;
+        if (l >= SIM_FRAMES || fi[l].type != PV_TYPE_SEG_DESC)
+            FAIL("LDT frame %u not a descriptor page", i);
+        exp_refs[l]++, exp_type[l]++;
+    }
+
+    for (mfn_t t = 0; t < SIM_FRAMES; t++) {
+        unsigned level = fi[t].type;
+        if (fi[t].owner != PV_OWNER_GUEST || level < 1 || level > 4 || !fi[t].type_count)
+            continue;
+        if (!fi[t].validated)
+            FAIL("L%u %#lx in use but not validated", level, (unsigned long)t);
+        const pte_t *p = sim_table(t);
+        for (unsigned i = 0; i < 512; i++) {
+            pte_t e = p[i];
+            if (level == 4 && i >= 256 && i <= 271) {
+                pte_t want = sim_hyp_slots[i - 256];
+                if (e != want && !(i == 256 && e == 0))
+                    FAIL("L4 %#lx hypervisor slot %u = %#llx", (unsigned long)t, i,
+                         (unsigned long long)e);
+                continue;
+            }
+            if (!(e & PTE_P))
+                continue;
+            mfn_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+            if (target >= SIM_FRAMES || fi[target].owner != PV_OWNER_GUEST)
+                FAIL("L%u %#lx[%u] = %#llx names a frame the guest does not own", level,
+                     (unsigned long)t, i, (unsigned long long)e);
+            if (!(e & PTE_US))
+                FAIL("L%u %#lx[%u] lacks US", level, (unsigned long)t, i);
+            exp_refs[target]++;
+            if (level == 1) {
+                if (e & (PTE_PWT | PTE_PCD | PTE_PS | PTE_G | (1ull << 62)))
+                    FAIL("L1 %#lx[%u] = %#llx has refused flags", (unsigned long)t, i,
+                         (unsigned long long)e);
+                if (e & PTE_RW) {
+                    exp_type[target]++;
+                    if (fi[target].type != PV_TYPE_WRITABLE)
+                        FAIL("L1 %#lx[%u] maps %#lx (type %u) writable", (unsigned long)t, i,
+                             (unsigned long)target, fi[target].type);
+                }
+            } else {
+                if (e & (PTE_PWT | PTE_PCD | PTE_PS | PTE_G))
+                    FAIL("L%u %#lx[%u] = %#llx has refused flags", level, (unsigned long)t, i,
+                         (unsigned long long)e);
+                exp_type[target]++;
+                if (fi[target].type != level - 1)
+                    FAIL("L%u %#lx[%u] names %#lx of type %u", level, (unsigned long)t, i,
+                         (unsigned long)target, fi[target].type);
+            }
+        }
+    }
+
+    for (mfn_t m = 0; m < SIM_FRAMES; m++) {
+        if (fi[m].refs != exp_refs[m])
+            FAIL("mfn %#lx: refs %u, expected %llu (type %u count %u)", (unsigned long)m,
+                 fi[m].refs, (unsigned long long)exp_refs[m], fi[m].type, fi[m].type_count);
+        if (fi[m].type_count != exp_type[m])
+            FAIL("mfn %#lx: type %u count %u, expected %llu", (unsigned long)m, fi[m].type,
+                 fi[m].type_count, (unsigned long long)exp_type[m]);
+        if (fi[m].pinned && !fi[m].type_count)
+            FAIL("mfn %#lx pinned with no type count", (unsigned long)m);
+        bool table = fi[m].type >= PV_TYPE_L1 && fi[m].type <= PV_TYPE_L4;
+        if (table && fi[m].validated != (fi[m].type_count != 0))
+            FAIL("table %#lx: validated %d with count %u", (unsigned long)m,
+                 fi[m].validated, fi[m].type_count);
+        if (fi[m].type == PV_TYPE_SEG_DESC && fi[m].type_count) {
+            const char *w = check_descriptors(m);
+            if (w)
+                return w;
+        }
+    }
+    return NULL;
+}
+
+void sim_release_all(void)
+{
+    pv_mm_destroy_ldt();
+    pv_mm_destroy_gdt();
+    pv_mm_drop_base_pointers();
+    for (mfn_t m = SIM_GUEST_FIRST; m < SIM_GUEST_END; m++)
+        if (sim_info(m).pinned)
+            ck_assert_int_eq(pv_mm_unpin(m), 0);
+    for (mfn_t m = 0; m < SIM_FRAMES; m++)
+        while (holds[m] > 0) {
+            pv_mm_put_writable(m);
+            holds[m]--;
+        }
+}
+
+const char *sim_check_baseline(void)
+{
+    for (mfn_t m = SIM_GUEST_FIRST; m < SIM_GUEST_END; m++) {
+        struct pv_frame_info fi = sim_info(m);
+        if (fi.shared)
+            continue;
+        if (fi.refs != 1 || fi.type_count || fi.pinned)
+            FAIL("mfn %#lx left with refs %u type %u count %u pinned %d", (unsigned long)m,
+                 fi.refs, fi.type, fi.type_count, fi.pinned);
+    }
+    return sim_check();
+}

@@ -1,0 +1,97 @@
+/*
+ * A small simulated machine for the PV MMU tests: machine frames in fake
+ * physical memory, a frame table, an M2P, hypervisor L4 slots, a guest
+ * buffer for hypercall arguments, recorded hardware operations, and an
+ * invariant checker that recomputes every frame's counts from the live
+ * tables and compares them with the MMU's.
+ */
+#ifndef PVSHIM_TEST_MM_SIM_H
+#define PVSHIM_TEST_MM_SIM_H
+
+#include <pvshim/types.h>
+#include <pvshim/paging.h>
+#include <pvshim/xen_abi.h>
+#include "mm.h"
+#include "domain.h"
+#include "hypercalls.h"
+#include "fakes.h"
+
+/* Machine layout: 0-15 pvshim, 16-239 guest, 240-247 I/O, 248-255 free. */
+#define SIM_FRAMES          256
+#define SIM_SHIM_FIRST      0
+#define SIM_GUEST_FIRST     16
+#define SIM_GUEST_END       240
+#define SIM_IO_FIRST        240
+#define SIM_FREE_FIRST      248
+
+/* Guest virtual buffer for hypercall arguments and pdone. */
+#define SIM_ARGS_VA         0x10000000ull
+#define SIM_ARGS_SIZE       0x10000ull
+#define SIM_PDONE_VA        (SIM_ARGS_VA + SIM_ARGS_SIZE - 8)
+
+#define SIM_M2P_SLOT        0x00000000ff000000ull   /* slot 256 value (frame bits) */
+
+extern pte_t sim_hyp_slots[16];
+extern uint8_t *sim_args;               /* host view of SIM_ARGS_VA */
+
+/* Fresh machine and MMU; guest frames all zero, kernel mode, no assists. */
+void sim_setup(void);
+void sim_teardown(void);
+
+/* The next unused guest frame (zeroed); frames are handed out in order. */
+mfn_t sim_alloc(void);
+
+pte_t *sim_table(mfn_t mfn);
+static inline pte_t sim_pte(mfn_t mfn, uint64_t flags)
+{
+    return mfn_to_paddr(mfn) | flags;
+}
+
+/*
+ * Raw (unchecked) construction of tables before they are validated:
+ * map va -> target in the tree under l4, allocating missing tables with
+ * P|RW|US entries; the leaf gets `flags`. Returns the L1 used.
+ */
+mfn_t sim_map_raw(mfn_t l4, vaddr_t va, mfn_t target, uint64_t flags);
+
+/* A pinned L4 with an empty tree, set as kernel base (not loaded). */
+mfn_t sim_kernel_tables(void);
+
+/* Hypercalls with arguments copied into the guest buffer; *done from pdone. */
+long sim_mmu_update1(uint64_t ptr, uint64_t val);
+long sim_mmu_update(const struct mmu_update *reqs, unsigned n, unsigned *done);
+long sim_mmuext(unsigned cmd, uint64_t arg1, uint64_t arg2);
+long sim_mmuext_n(const struct mmuext_op *ops, unsigned n, unsigned *done);
+
+/* Level-n entry address of va's slot in table t (for mmu_update ptr). */
+static inline uint64_t sim_slot_maddr(mfn_t t, unsigned idx)
+{
+    return mfn_to_paddr(t) + idx * 8;
+}
+
+/* pvshim's own long-term writable holds the checker should expect. */
+void sim_note_writable_hold(mfn_t mfn, int delta);
+
+/*
+ * Recompute every frame's references from the live tables, pins, base
+ * pointers, GDT, LDT and holds, and compare; also check every live entry
+ * obeys the rules. Returns NULL if all is well, else a description.
+ */
+const char *sim_check(void);
+#define ck_mm_invariants() do {                                         \
+        const char *why_ = sim_check();                                 \
+        ck_assert_msg(why_ == NULL, "MMU invariant: %s", why_);          \
+    } while (0)
+
+/* Everything held by the guest's use dropped: unpin all, drop bases, GDT, LDT. */
+void sim_release_all(void);
+/* Every guest frame back at refs 1, type count 0, not pinned. */
+const char *sim_check_baseline(void);
+#define ck_mm_baseline() do {                                           \
+        const char *why_ = sim_check_baseline();                        \
+        ck_assert_msg(why_ == NULL, "MMU baseline: %s", why_);           \
+    } while (0)
+
+struct pv_frame_info sim_info(mfn_t mfn);
+
+#endif
