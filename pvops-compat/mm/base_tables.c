@@ -65,7 +65,7 @@ static void drop_ldt(void)
 int mm_new_baseptr(mfn_t mfn, bool load_cr3)
 {
     mfn_t old = current->guest_table;
-    if (old == mfn) {
+    if (old == mfn && old != INVALID_MFN) {
         if (load_cr3)
             load_current_cr3();
         return 0;

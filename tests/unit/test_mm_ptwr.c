@@ -486,6 +486,40 @@ START_TEST(ptwr_unpinned_victim_gone)
 }
 END_TEST
 
+START_TEST(ptwr_byte_registers)
+{
+    /* xchg %ah,(%rdi): the old byte lands in AH, the rest of RAX kept. */
+    static const uint8_t xchg[] = { 0x86, 0x27 };
+    regs.rdi = PT_VA;
+    regs.rax = 0x1111111111112511ull;               /* AH = 0x25: P|US|A */
+    ck_assert(fault(xchg, 2, PT_VA));
+    ck_assert_uint_eq(V(0), sim_pte(d1, RO));
+    ck_assert_uint_eq(regs.rax, 0x1111111111112711ull);
+    /* cmpxchg %cl,(%rdi) failing: AL gets the byte, the rest of RAX kept. */
+    static const uint8_t cxb[] = { 0x0f, 0xb0, 0x0f };
+    regs.rip = CODE_VA;
+    regs.rax = 0xaaaaaaaaaaaaaa00ull;
+    regs.rcx = 0x27;
+    ck_assert(fault(cxb, 3, PT_VA));
+    ck_assert_uint_eq(regs.rax, 0xaaaaaaaaaaaaaa25ull);
+    ck_assert_uint_eq(V(0), sim_pte(d1, RO));
+    /* succeeding with a REX byte register (SIL) */
+    static const uint8_t cxsil[] = { 0x40, 0x0f, 0xb0, 0x37 };
+    regs.rip = CODE_VA;
+    regs.rsi = 0x27;
+    ck_assert(fault(cxsil, 4, PT_VA));
+    ck_assert_uint_eq(V(0), sim_pte(d1, RWF));
+    /* 16-bit cmpxchg: signed overflow sets OF (0x8000 - 1) */
+    static const uint8_t cxw[] = { 0x66, 0x0f, 0xb1, 0x37 };
+    regs.rip = CODE_VA;
+    regs.rax = 0x8000;
+    regs.rdi = PT_VA + 2;
+    ck_assert(fault(cxw, 4, PT_VA + 2));
+    ck_assert(regs.rflags & (1u << 11));
+    ck_assert_uint_eq(regs.rax, (sim_pte(d1, RWF) >> 16) & 0xffff);   /* bits 16-31 of the entry */
+}
+END_TEST
+
 static Suite *mm_ptwr_suite(void)
 {
     Suite *s = suite_create("mm_ptwr");
@@ -501,6 +535,7 @@ static Suite *mm_ptwr_suite(void)
     tcase_add_test(tc, ptwr_exchange_forms);
     tcase_add_test(tc, ptwr_bit_forms);
     tcase_add_test(tc, ptwr_refused_entries);
+    tcase_add_test(tc, ptwr_byte_registers);
     tcase_add_test(tc, ptwr_not_ours);
     tcase_add_test(tc, ptwr_unpinned_victim_gone);
     suite_add_tcase(s, tc);
