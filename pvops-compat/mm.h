@@ -24,6 +24,11 @@
  * drop every TLB and paging-structure-cache entry the guest could use
  * (the MMU strips the Global bit from guest L1 entries, so no guest entry
  * is global), and hw_invlpg() the entries for one address.
+ * hw_set_guest_gdt() and hw_load_ldt() must drop pvshim's own mappings of
+ * frames they no longer use before returning.
+ *
+ * mm_glue.h holds the part of this API the rest of pvshim was written
+ * against (init, start, writable holds, ballooning); it is included here.
  */
 #ifndef PVSHIM_PV_MM_H
 #define PVSHIM_PV_MM_H
@@ -31,6 +36,7 @@
 #include <pvshim/types.h>
 #include <pvshim/paging.h>
 #include <pvshim/cpu_regs.h>
+#include "mm_glue.h"
 
 enum pv_owner {
     PV_OWNER_NONE  = 0,     /* free: nobody may map it */
@@ -59,46 +65,46 @@ struct pv_frame_info {
     bool shared;            /* pvshim-shared page (shared_info): always writable */
 };
 
-struct pv_mm_config {
-    void *frame_table;      /* pv_mm_frame_table_bytes(nr_frames) bytes, any content */
-    uint64_t nr_frames;     /* frames [0, nr_frames) are tracked; all others are I/O */
-    uint64_t *m2p;          /* nr_frames 8-byte entries, indexed by MFN */
-    const pte_t *hyp_l4_slots; /* 16 entries: L4 slots 256..271, copied */
-    bool cpu_has_nx;        /* else bit 63 is refused in guest entries */
-};
-
-/* ---- set-up (boot, domain builder) */
-
-/* Bytes of frame table for nr_frames frames (8 per frame); 0 if absurd. */
-size_t pv_mm_frame_table_bytes(uint64_t nr_frames);
-
-/*
- * Start the MMU: every frame free (PV_OWNER_NONE, untyped), every M2P
- * entry INVALID, no base pointers, GDT or LDT. 0 or -XEN_EINVAL.
+/* ---- set-up (boot, domain builder): see also mm_glue.h
+ *
+ * pv_mm_frame_table_bytes(n): 8 bytes per frame; 0 if n is 0 or beyond
+ * the 2^40 frames a PTE can name.
+ * pv_mm_init(table, n, m2p, slots): frames [0, n) tracked, every one free
+ * (PV_OWNER_NONE, untyped); frames from n up count as I/O space. The M2P
+ * (n 8-byte entries, pvshim-writable) is left as it is; the 16 hypervisor
+ * L4 slot entries (256..271) are copied. Bad arguments leave the MMU
+ * refusing everything (logged).
+ * pv_mm_assign_frame(mfn): a free frame becomes the guest's (the builder,
+ * populate_physmap, grant frames); logged and ignored if not free.
+ * pv_mm_release_frame(mfn): decrease_reservation. A guest frame goes back
+ * to free (M2P entry INVALID) only when nothing references it any more:
+ * -XEN_EBUSY if mapped, pinned, typed or held; -XEN_EINVAL if it is not
+ * an ordinary guest frame. The caller scrubs it before reuse.
+ * pv_mm_start_guest(l4): pin the builder's L4 tree and make it the kernel
+ * base (the first base-pointer operation); then hold writable the frames
+ * pvshim's own backends write while the guest runs (shared_info, console
+ * and xenstore rings, where the guest owns them), so they can never
+ * become tables. 0 or the validation error.
+ * pv_mm_get_writable_frame(mfn) / pv_mm_put_writable_frame(mfn): hold a
+ * guest frame writable while pvshim writes it (vcpu_info, rings): it can
+ * then never become a table or descriptor page. 0, -XEN_EINVAL (not the
+ * guest's) or the error of the type change.
+ * None of these touch dom.tot_pages: its owners count it.
  */
-int pv_mm_init(const struct pv_mm_config *cfg);
 
 /*
- * Give free frames [first, first + n) to an owner. PV_OWNER_GUEST frames
- * count in dom.tot_pages (the domain builder; populate_physmap for one
- * frame). All or nothing: -XEN_EINVAL if any frame is out of range or not
- * free. The caller has scrubbed frames it gives to the guest.
+ * Give free frames [first, first + n) to an owner: PV_OWNER_SHIM and
+ * PV_OWNER_IO make the error a guest gets for mapping them Xen's exact one
+ * (-EBUSY, -EPERM); free frames are refused either way. All or nothing:
+ * -XEN_EINVAL if any frame is out of range or not free.
  */
 int pv_mm_assign(mfn_t first, uint64_t n, enum pv_owner owner);
 
 /*
  * A free frame becomes a guest frame that is permanently writable and can
- * never be a table or be released (shared_info). Not counted in tot_pages.
+ * never be a table or be released (a page pvshim shares with the guest).
  */
 int pv_mm_share_with_guest(mfn_t mfn);
-
-/*
- * decrease_reservation: a guest frame goes back to free, its M2P entry to
- * INVALID, and leaves dom.tot_pages. Only when nothing references it any
- * more: -XEN_EBUSY if mapped, pinned, typed or held; -XEN_EINVAL if it is
- * not an ordinary guest frame. The caller scrubs it before reuse.
- */
-int pv_mm_release(mfn_t mfn);
 
 /* The M2P entry of a frame (domain builder, populate_physmap). */
 bool pv_mm_set_m2p(mfn_t mfn, uint64_t pfn);
@@ -155,35 +161,26 @@ struct pv_walk {
  */
 bool pv_mm_walk(vaddr_t va, bool kernel_tables, struct pv_walk *w);
 
-/* ---- references for pvshim's own use of guest frames */
-
-/*
- * Hold a guest frame writable (a ring page, vcpu_info, runstate area that
- * pvshim writes while the guest runs): it can then never become a table
- * or descriptor page. 0, -XEN_EINVAL (not the guest's), or the error of
- * the type change.
- */
-int pv_mm_get_writable(mfn_t mfn);
-void pv_mm_put_writable(mfn_t mfn);
-
 /* ---- descriptor tables */
 
 /*
- * The LDT is validated lazily, as Xen does. MMUEXT_SET_LDT records
- * current->ldt_base/ldt_ents and calls hw_load_ldt(base, ents); whenever
- * pvshim drops the frames behind the LDT it calls hw_load_ldt() again, and
- * the arch layer must then forget its LDT window mappings. The CPU never
- * reads an LDT through the guest's own mappings: on a fault in its LDT
- * window the arch layer asks for the frame behind byte `offset` of the
- * LDT here (found through the guest's kernel tables, typed seg-desc and
- * checked, held until the LDT changes) and maps that frame.
+ * LDT frames are checked when they are first used, as Xen does.
+ * MMUEXT_SET_LDT records current->ldt_base/ldt_ents and calls
+ * hw_load_ldt(base, ents); whenever pvshim drops the frames behind the
+ * LDT (a new LDT, a new base pointer) it calls hw_load_ldt() again, and
+ * the arch layer must first forget its LDT window mappings.
+ * The CPU must never read an LDT frame the MMU has not typed: the arch
+ * layer gets the frame behind byte `offset` of the LDT from here (found
+ * through the guest's kernel tables, typed seg-desc and checked, held
+ * until the LDT or the tables change) and maps only that into its window,
+ * either eagerly inside hw_load_ldt() or on a fault in the window.
  * 0, -XEN_EINVAL (beyond ldt_ents, or not a usable descriptor frame: the
  * guest gets the fault), -XEN_EFAULT (not mapped).
  */
 int pv_mm_map_ldt_page(unsigned offset, mfn_t *mfn);
 /* The frame mapped for LDT page i (0-15), INVALID_MFN if none. */
 mfn_t pv_mm_ldt_frame(unsigned i);
-/* Drop the LDT frames (vCPU reset, new base pointer). */
+/* vCPU reset: drop the LDT frames and the LDT (hw_load_ldt(0, 0)). */
 void pv_mm_destroy_ldt(void);
 /* Drop the guest GDT (vCPU reset). */
 void pv_mm_destroy_gdt(void);

@@ -55,12 +55,6 @@ static void load_current_cr3(void)
     mm_tlb_flushed();
 }
 
-/* Drop the LDT frames; tell the arch layer its LDT window is gone. */
-static void drop_ldt(void)
-{
-    pv_mm_destroy_ldt();
-}
-
 /* MMUEXT_NEW_BASEPTR; load_cr3 for the hypercall (Xen's new_guest_cr3). */
 int mm_new_baseptr(mfn_t mfn, bool load_cr3)
 {
@@ -73,12 +67,16 @@ int mm_new_baseptr(mfn_t mfn, bool load_cr3)
     int rc = get_page_and_type(mfn, PV_TYPE_L4);
     if (rc)
         return rc;
-    drop_ldt();
+    /* The LDT's frames were found through the old tables. */
+    bool ldt_dropped = mm_drop_ldt_frames();
     if (!vm_assist(VMASST_TYPE_m2p_strict))
         l4_fill_ro_m2p(mfn);
     current->guest_table = mfn;
     if (load_cr3)
         load_current_cr3();
+    /* Only now may the arch layer look the LDT up again. */
+    if (ldt_dropped)
+        hw_load_ldt(current->ldt_base, current->ldt_ents);
     /* Only now that the CPU has left it may the old tree go. */
     if (old != INVALID_MFN)
         put_page_and_type(old);
@@ -111,7 +109,7 @@ int pv_mm_set_user_base(mfn_t mfn)
 
 void pv_mm_drop_base_pointers(void)
 {
-    drop_ldt();
+    pv_mm_destroy_ldt();
     mfn_t k = current->guest_table, u = current->guest_table_user;
     current->guest_table = INVALID_MFN;
     current->guest_table_user = INVALID_MFN;
@@ -119,4 +117,40 @@ void pv_mm_drop_base_pointers(void)
         put_page_and_type(k);
     if (u != INVALID_MFN)
         put_page_and_type(u);
+}
+
+/* Frames pvshim's own backends write while the guest runs. */
+static int hold_backend_frames(void)
+{
+    const mfn_t frames[] = { dom.shared_info_mfn, dom.console_mfn, dom.xenstore_mfn };
+    for (unsigned i = 0; i < sizeof(frames) / sizeof(frames[0]); i++) {
+        if (!pv_mm_guest_owns(frames[i]))
+            continue;
+        int rc = pv_mm_get_writable_frame(frames[i]);
+        if (rc) {
+            while (i-- > 0)
+                if (pv_mm_guest_owns(frames[i]))
+                    pv_mm_put_writable_frame(frames[i]);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int pv_mm_start_guest(mfn_t l4)
+{
+    /* The builder may have recorded the base already: no reference is held for it. */
+    current->guest_table = INVALID_MFN;
+    int rc = pv_mm_pin(l4, 4);
+    if (rc)
+        return rc;
+    rc = pv_mm_set_kernel_base(l4);
+    if (!rc) {
+        rc = hold_backend_frames();
+        if (rc)
+            pv_mm_drop_base_pointers();
+    }
+    if (rc)
+        pv_mm_unpin(l4);
+    return rc;
 }

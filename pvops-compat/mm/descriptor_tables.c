@@ -145,7 +145,7 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc)
 
 /* ---------------------------------------------------------- LDT */
 
-static bool drop_ldt_frames(void)
+bool mm_drop_ldt_frames(void)
 {
     bool dropped = false;
     for (unsigned i = 0; i < LDT_PAGES; i++) {
@@ -162,8 +162,10 @@ static bool drop_ldt_frames(void)
 
 void pv_mm_destroy_ldt(void)
 {
-    if (drop_ldt_frames())
-        hw_load_ldt(current->ldt_base, current->ldt_ents);
+    mm_drop_ldt_frames();
+    current->ldt_base = 0;
+    current->ldt_ents = 0;
+    hw_load_ldt(0, 0);
 }
 
 mfn_t pv_mm_ldt_frame(unsigned i)
@@ -179,7 +181,7 @@ int mm_set_ldt(vaddr_t base, unsigned ents)
         (ents && (!IS_ALIGNED(ptr, PAGE_SIZE) || !guest_addr_ok(ptr))))
         return -XEN_EINVAL;
     if (current->ldt_ents != ents || current->ldt_base != ptr) {
-        if (drop_ldt_frames())
+        if (mm_drop_ldt_frames())
             mm_flush_tlb();
         current->ldt_base = ptr;
         current->ldt_ents = ents;

@@ -14,7 +14,7 @@ struct pv_mm_state pv_mm;
 /* 2^40 frames: every MFN a PTE can name (bits 12-51). */
 #define MAX_FRAMES (1ull << 40)
 
-size_t pv_mm_frame_table_bytes(uint64_t nr_frames)
+size_t pv_mm_frame_table_bytes(mfn_t nr_frames)
 {
     if (nr_frames == 0 || nr_frames > MAX_FRAMES ||
         nr_frames > SIZE_MAX / sizeof(struct pv_frame))
@@ -22,31 +22,29 @@ size_t pv_mm_frame_table_bytes(uint64_t nr_frames)
     return nr_frames * sizeof(struct pv_frame);
 }
 
-int pv_mm_init(const struct pv_mm_config *cfg)
+void pv_mm_init(void *frame_table, mfn_t nr_frames, uint64_t *m2p, const uint64_t *hyp_slots)
 {
-    if (!cfg || !cfg->frame_table || !cfg->m2p || !cfg->hyp_l4_slots ||
-        !pv_mm_frame_table_bytes(cfg->nr_frames))
-        return -XEN_EINVAL;
-
     memset(&pv_mm, 0, sizeof(pv_mm));
-    pv_mm.frames = cfg->frame_table;
-    pv_mm.nr_frames = cfg->nr_frames;
-    pv_mm.m2p = cfg->m2p;
-    memset(pv_mm.frames, 0, pv_mm_frame_table_bytes(cfg->nr_frames));
-    for (uint64_t i = 0; i < cfg->nr_frames; i++)
-        pv_mm.m2p[i] = ~0ull;
-    memcpy(pv_mm.hyp_slots, cfg->hyp_l4_slots, sizeof(pv_mm.hyp_slots));
-    pv_mm.nx_disallow = cfg->cpu_has_nx ? 0 : PTE_NX;
     for (unsigned i = 0; i < LDT_PAGES; i++)
         pv_mm.ldt_frames[i] = INVALID_MFN;
-
     current->guest_table = INVALID_MFN;
     current->guest_table_user = INVALID_MFN;
     current->gdt_ents = 0;
     for (unsigned i = 0; i < PV_GDT_GUEST_FRAMES; i++)
         current->gdt_frames[i] = INVALID_MFN;
+
+    if (!frame_table || !m2p || !hyp_slots || !pv_mm_frame_table_bytes(nr_frames)) {
+        /* Not ready: every frame lookup fails, so every guest request is refused. */
+        log_err("pv-mm: bad set-up (%llu frames); the MMU refuses everything\n",
+                (unsigned long long)nr_frames);
+        return;
+    }
+    pv_mm.frames = frame_table;
+    pv_mm.nr_frames = nr_frames;
+    pv_mm.m2p = m2p;
+    memset(pv_mm.frames, 0, pv_mm_frame_table_bytes(nr_frames));
+    memcpy(pv_mm.hyp_slots, hyp_slots, sizeof(pv_mm.hyp_slots));
     pv_mm.ready = true;
-    return 0;
 }
 
 struct pv_frame *frame_of(mfn_t mfn)
@@ -90,9 +88,13 @@ int pv_mm_assign(mfn_t first, uint64_t n, enum pv_owner owner)
         /* The guest's ownership is itself a reference (Xen's PGC_allocated). */
         f->refs = owner == PV_OWNER_GUEST ? 1 : 0;
     }
-    if (owner == PV_OWNER_GUEST)
-        dom.tot_pages += n;
     return 0;
+}
+
+void pv_mm_assign_frame(mfn_t mfn)
+{
+    if (pv_mm_assign(mfn, 1, PV_OWNER_GUEST))
+        log_err("pv-mm: mfn %#llx given to the guest is not free\n", (unsigned long long)mfn);
 }
 
 int pv_mm_share_with_guest(mfn_t mfn)
@@ -107,7 +109,7 @@ int pv_mm_share_with_guest(mfn_t mfn)
     return 0;
 }
 
-int pv_mm_release(mfn_t mfn)
+int pv_mm_release_frame(mfn_t mfn)
 {
     struct pv_frame *f = frame_of(mfn);
     if (!f || frame_owner(f) != PV_OWNER_GUEST || (f->info & FI_SHARED))
@@ -120,7 +122,6 @@ int pv_mm_release(mfn_t mfn)
     f->info = 0;
     f->refs = 0;
     pv_mm.m2p[mfn] = ~0ull;
-    dom.tot_pages--;
     return 0;
 }
 
@@ -278,12 +279,12 @@ void put_page_and_type(mfn_t mfn)
     put_page(mfn);
 }
 
-int pv_mm_get_writable(mfn_t mfn)
+int pv_mm_get_writable_frame(mfn_t mfn)
 {
     return get_page_and_type(mfn, PV_TYPE_WRITABLE);
 }
 
-void pv_mm_put_writable(mfn_t mfn)
+void pv_mm_put_writable_frame(mfn_t mfn)
 {
     struct pv_frame *f = frame_of(mfn);
     if (!f || frame_type(f) != PV_TYPE_WRITABLE || frame_type_count(f) == 0) {

@@ -57,7 +57,6 @@ struct pv_mm_state {
     uint64_t nr_frames;
     uint64_t *m2p;
     pte_t hyp_slots[HYP_L4_SLOTS];
-    pte_t nx_disallow;          /* NX when the CPU lacks it, else 0 */
     /*
      * Some TLB entry may still name a frame whose reference has been
      * dropped since the last full flush. Set on every such drop, cleared
@@ -142,6 +141,8 @@ int mm_read_vcpumask(vaddr_t ptr, bool *vcpu0);
 /* ---- descriptor tables (descriptor_tables.c) */
 int validate_segdesc_page(mfn_t mfn);
 int mm_set_ldt(vaddr_t base, unsigned ents);
+/* Drop the LDT frames held (the LDT itself stays set); true if there were any. */
+bool mm_drop_ldt_frames(void);
 
 /* ---- guest address checks */
 

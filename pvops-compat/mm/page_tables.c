@@ -10,7 +10,7 @@
 
 /*
  * Flags a guest may use: P, RW, US, A, D, the available bits 9-11 and
- * 52-62, NX. So PWT, PCD, PS and G are refused above L1 (no superpages,
+ * 52-62, NX (pvshim itself needs NX, so every CPU it runs on has it). So PWT, PCD, PS and G are refused above L1 (no superpages,
  * no cache control, Global only in L1), and an L1 refuses the cache
  * attributes (a domU may not flush caches) and Xen's grant-table bit 62.
  */
@@ -29,12 +29,12 @@
 
 pte_t l1_disallow_mask(void)
 {
-    return L1_DISALLOW | pv_mm.nx_disallow;
+    return L1_DISALLOW;
 }
 
 static pte_t pde_disallow_mask(void)
 {
-    return PDE_DISALLOW | pv_mm.nx_disallow;
+    return PDE_DISALLOW;
 }
 
 bool is_guest_l4_slot(unsigned idx)

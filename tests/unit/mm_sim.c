@@ -30,15 +30,9 @@ void sim_setup(void)
         sim_hyp_slots[i] = ((0x100000ull + i) << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A;
     sim_hyp_slots[0] = SIM_M2P_SLOT | PTE_P | PTE_US | PTE_A;
 
-    struct pv_mm_config cfg = {
-        .frame_table = frame_table,
-        .nr_frames = SIM_FRAMES,
-        .m2p = m2p,
-        .hyp_l4_slots = sim_hyp_slots,
-        .cpu_has_nx = true,
-    };
     ck_assert_uint_eq(pv_mm_frame_table_bytes(SIM_FRAMES), sizeof(frame_table));
-    ck_assert_int_eq(pv_mm_init(&cfg), 0);
+    memset(m2p, 0xff, sizeof(m2p));
+    pv_mm_init(frame_table, SIM_FRAMES, m2p, sim_hyp_slots);
     ck_assert_int_eq(pv_mm_assign(SIM_SHIM_FIRST, SIM_GUEST_FIRST, PV_OWNER_SHIM), 0);
     ck_assert_int_eq(pv_mm_assign(SIM_GUEST_FIRST, SIM_GUEST_END - SIM_GUEST_FIRST,
                                   PV_OWNER_GUEST), 0);
@@ -318,7 +312,7 @@ void sim_release_all(void)
             ck_assert_int_eq(pv_mm_unpin(m), 0);
     for (mfn_t m = 0; m < SIM_FRAMES; m++)
         while (holds[m] > 0) {
-            pv_mm_put_writable(m);
+            pv_mm_put_writable_frame(m);
             holds[m]--;
         }
 }

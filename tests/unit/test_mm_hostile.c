@@ -39,8 +39,8 @@ START_TEST(absurd_frames_everywhere)
         ck_assert_int_eq(sim_mmu_update1((m << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE, 0), -XEN_EINVAL);
         ck_assert_int_eq(do_update_descriptor(m << PAGE_SHIFT, 0), -XEN_EINVAL);
         ck_assert(!pv_mm_guest_owns(m) || m < SIM_GUEST_END);
-        ck_assert_int_eq(pv_mm_release(m), -XEN_EINVAL);
-        ck_assert_int_eq(pv_mm_get_writable(m), -XEN_EINVAL);
+        ck_assert_int_eq(pv_mm_release_frame(m), -XEN_EINVAL);
+        ck_assert_int_eq(pv_mm_get_writable_frame(m), -XEN_EINVAL);
         mfn_t l;
         ck_assert_int_eq(pv_mm_map_ldt_page(0, &l), -XEN_EINVAL);
     }
@@ -273,7 +273,7 @@ START_TEST(type_count_overflow)
     /* 2^24 - 1 type references at most: one more is refused, not wrapped. */
     mfn_t m = sim_alloc();
     unsigned n = 0;
-    while (pv_mm_get_writable(m) == 0)
+    while (pv_mm_get_writable_frame(m) == 0)
         n++;
     ck_assert_uint_eq(n, 0xffffff);
     ck_assert_uint_eq(sim_info(m).refs, 1 + n);
@@ -282,7 +282,7 @@ START_TEST(type_count_overflow)
     ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), sim_pte(m, RWF)), -XEN_EBUSY);
     ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), sim_pte(m, RO)), 0);
     while (n--)
-        pv_mm_put_writable(m);
+        pv_mm_put_writable_frame(m);
     ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), 0), 0);
     ck_mm_invariants();
     ck_assert_int_eq(pv_mm_pin(m, 1), 0);

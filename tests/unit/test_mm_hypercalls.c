@@ -94,7 +94,7 @@ START_TEST(mmu_update_plain_pages)
     ck_assert_uint_eq(sim_table(w)[9], 0x1234);
     ck_assert_uint_eq(sim_info(w).type_count, 0);
     /* A frame held writable: a raw write too. */
-    ck_assert_int_eq(pv_mm_get_writable(w), 0);
+    ck_assert_int_eq(pv_mm_get_writable_frame(w), 0);
     sim_note_writable_hold(w, 1);
     ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(w, 10), 0x99), 0);
     ck_assert_uint_eq(sim_table(w)[10], 0x99);

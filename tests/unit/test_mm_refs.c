@@ -15,27 +15,28 @@
 START_TEST(config_checked)
 {
     static uint8_t ft[64];
-    static uint64_t m2p[8];
-    struct pv_mm_config good = { ft, 8, m2p, sim_hyp_slots, true };
+    static uint64_t m2p[8] = { 5, 6, 7, 8, 9, 10, 11, 12 };
     ck_assert_uint_eq(pv_mm_frame_table_bytes(0), 0);
     ck_assert_uint_eq(pv_mm_frame_table_bytes(8), 64);
     ck_assert_uint_eq(pv_mm_frame_table_bytes(1ull << 40), 8ull << 40);
     ck_assert_uint_eq(pv_mm_frame_table_bytes((1ull << 40) + 1), 0);
-    struct pv_mm_config bad = good;
-    bad.frame_table = NULL;
-    ck_assert_int_eq(pv_mm_init(&bad), -XEN_EINVAL);
-    bad = good;
-    bad.m2p = NULL;
-    ck_assert_int_eq(pv_mm_init(&bad), -XEN_EINVAL);
-    bad = good;
-    bad.hyp_l4_slots = NULL;
-    ck_assert_int_eq(pv_mm_init(&bad), -XEN_EINVAL);
-    bad = good;
-    bad.nr_frames = 0;
-    ck_assert_int_eq(pv_mm_init(&bad), -XEN_EINVAL);
-    ck_assert_int_eq(pv_mm_init(NULL), -XEN_EINVAL);
-    ck_assert_int_eq(pv_mm_init(&good), 0);
-    ck_assert_uint_eq(m2p[7], ~0ull);
+    ck_assert_uint_eq(pv_mm_frame_table_bytes(~0ull), 0);
+    /* Bad set-ups leave an MMU that refuses everything. */
+    void *tables[] = { NULL, ft, ft, ft };
+    uint64_t *m2ps[] = { m2p, NULL, m2p, m2p };
+    const uint64_t *slots[] = { sim_hyp_slots, sim_hyp_slots, NULL, sim_hyp_slots };
+    uint64_t counts[] = { 8, 8, 8, 0 };
+    for (unsigned i = 0; i < 4; i++) {
+        pv_mm_init(tables[i], counts[i], m2ps[i], slots[i]);
+        ck_assert_int_eq(pv_mm_assign(0, 1, PV_OWNER_GUEST), -XEN_EINVAL);
+        ck_assert_int_eq(pv_mm_pin(0, 1), -XEN_EINVAL);
+        ck_assert_int_eq(sim_mmu_update1(0, 0), -XEN_EINVAL);
+        struct cpu_regs r = { 0 };
+        ck_assert(!pv_ptwr_fault(&r, 0, 3));
+    }
+    pv_mm_init(ft, 8, m2p, sim_hyp_slots);
+    ck_assert_int_eq(pv_mm_assign(0, 8, PV_OWNER_GUEST), 0);
+    ck_assert_uint_eq(m2p[7], 12);                   /* the M2P is the caller's */
     ck_assert_uint_eq(current->guest_table, INVALID_MFN);
 }
 END_TEST
@@ -43,7 +44,6 @@ END_TEST
 START_TEST(ownership)
 {
     uint64_t pages = dom.tot_pages;
-    ck_assert_uint_eq(pages, SIM_GUEST_END - SIM_GUEST_FIRST);
     /* Only free frames can be given, all or nothing. */
     ck_assert_int_eq(pv_mm_assign(SIM_FREE_FIRST - 1, 2, PV_OWNER_GUEST), -XEN_EINVAL);
     ck_assert(!pv_mm_guest_owns(SIM_FREE_FIRST));
@@ -54,25 +54,27 @@ START_TEST(ownership)
     ck_assert_int_eq(pv_mm_assign(SIM_FREE_FIRST, 1, (enum pv_owner)7), -XEN_EINVAL);
     ck_assert_int_eq(pv_mm_assign(SIM_FREE_FIRST, 1, PV_OWNER_GUEST), 0);
     ck_assert(pv_mm_guest_owns(SIM_FREE_FIRST));
-    ck_assert_uint_eq(dom.tot_pages, pages + 1);
+    pv_mm_assign_frame(SIM_FREE_FIRST);              /* not free: logged, ignored */
+    pv_mm_assign_frame(SIM_FREE_FIRST + 1);
+    ck_assert(pv_mm_guest_owns(SIM_FREE_FIRST + 1));
+    ck_assert_uint_eq(dom.tot_pages, pages);         /* counted by its owners */
 
     /* Release: only unreferenced ordinary guest frames. */
-    ck_assert_int_eq(pv_mm_release(SIM_SHIM_FIRST), -XEN_EINVAL);
-    ck_assert_int_eq(pv_mm_release(SIM_IO_FIRST), -XEN_EINVAL);
-    ck_assert_int_eq(pv_mm_release(SIM_FREE_FIRST + 1), -XEN_EINVAL);
-    ck_assert_int_eq(pv_mm_release(~0ull), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_release_frame(SIM_SHIM_FIRST), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_release_frame(SIM_IO_FIRST), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_release_frame(SIM_FREE_FIRST + 2), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_release_frame(~0ull), -XEN_EINVAL);
     mfn_t l1 = sim_alloc(), data = sim_alloc();
     ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
     ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), sim_pte(data, RO)), 0);
-    ck_assert_int_eq(pv_mm_release(data), -XEN_EBUSY);      /* mapped */
-    ck_assert_int_eq(pv_mm_release(l1), -XEN_EBUSY);        /* pinned */
+    ck_assert_int_eq(pv_mm_release_frame(data), -XEN_EBUSY);      /* mapped */
+    ck_assert_int_eq(pv_mm_release_frame(l1), -XEN_EBUSY);        /* pinned */
     ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), 0), 0);
-    ck_assert_int_eq(pv_mm_get_writable(data), 0);
-    ck_assert_int_eq(pv_mm_release(data), -XEN_EBUSY);      /* held */
-    pv_mm_put_writable(data);
-    ck_assert_int_eq(pv_mm_release(data), 0);
+    ck_assert_int_eq(pv_mm_get_writable_frame(data), 0);
+    ck_assert_int_eq(pv_mm_release_frame(data), -XEN_EBUSY);      /* held */
+    pv_mm_put_writable_frame(data);
+    ck_assert_int_eq(pv_mm_release_frame(data), 0);
     ck_assert(!pv_mm_guest_owns(data));
-    ck_assert_uint_eq(dom.tot_pages, pages);
     /* Gone means unmappable, and it can come back (populate_physmap). */
     ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), sim_pte(data, RO)), -XEN_EBUSY);
     ck_assert_int_eq(pv_mm_assign(data, 1, PV_OWNER_GUEST), 0);
@@ -94,7 +96,7 @@ START_TEST(m2p_entries)
                      -XEN_EINVAL);
     ck_assert_int_eq(sim_mmu_update1(mfn_to_paddr(SIM_FRAMES + 5) | MMU_MACHPHYS_UPDATE, 1),
                      -XEN_EINVAL);
-    ck_assert_int_eq(pv_mm_release(m), 0);
+    ck_assert_int_eq(pv_mm_release_frame(m), 0);
     ck_assert_int_eq(sim_mmu_update1(mfn_to_paddr(m) | MMU_MACHPHYS_UPDATE, 1), -XEN_EINVAL);
 }
 END_TEST
@@ -113,7 +115,7 @@ START_TEST(shared_frame)
         ck_assert_int_eq(pv_mm_pin(s, level), -XEN_EINVAL);
     ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), 0), 0);
     ck_assert_int_eq(pv_mm_pin(s, 1), -XEN_EINVAL);         /* still: forever writable */
-    ck_assert_int_eq(pv_mm_release(s), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_release_frame(s), -XEN_EINVAL);
     ck_mm_invariants();
 }
 END_TEST
@@ -121,20 +123,20 @@ END_TEST
 START_TEST(writable_holds)
 {
     mfn_t ring = sim_alloc();
-    ck_assert_int_eq(pv_mm_get_writable(ring), 0);
+    ck_assert_int_eq(pv_mm_get_writable_frame(ring), 0);
     sim_note_writable_hold(ring, 1);
     ck_assert_int_eq(pv_mm_pin(ring, 1), -XEN_EINVAL);
-    ck_assert_int_eq(pv_mm_get_writable(SIM_SHIM_FIRST), -XEN_EINVAL);
-    ck_assert_int_eq(pv_mm_get_writable(SIM_FRAMES), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_get_writable_frame(SIM_SHIM_FIRST), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_get_writable_frame(SIM_FRAMES), -XEN_EINVAL);
     mfn_t l1 = sim_alloc();
     ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
-    ck_assert_int_eq(pv_mm_get_writable(l1), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_get_writable_frame(l1), -XEN_EINVAL);
     ck_mm_invariants();
-    pv_mm_put_writable(ring);
+    pv_mm_put_writable_frame(ring);
     sim_note_writable_hold(ring, -1);
     /* Unbalanced puts are ignored and logged, never underflow. */
-    pv_mm_put_writable(ring);
-    pv_mm_put_writable(l1);
+    pv_mm_put_writable_frame(ring);
+    pv_mm_put_writable_frame(l1);
     ck_assert_int_eq(pv_mm_pin(ring, 1), 0);
     ck_mm_invariants();
 }
@@ -308,7 +310,7 @@ START_TEST(type_change_flushes_stale_tlb)
     mfn_t gone = sim_alloc();
     ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 2), sim_pte(gone, RO)), 0);
     ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 2), 0), 0);
-    ck_assert_int_eq(pv_mm_release(gone), 0);
+    ck_assert_int_eq(pv_mm_release_frame(gone), 0);
     ck_assert_uint_eq(fake_hw.tlb_flushes, flushes + 1);
 }
 END_TEST
@@ -371,6 +373,57 @@ START_TEST(random_sequences_balance)
 }
 END_TEST
 
+START_TEST(start_guest)
+{
+    /* As the domain builder leaves things: tree built, base recorded, rings placed. */
+    mfn_t l4 = sim_alloc(), shinfo = sim_alloc(), cons = sim_alloc(), store = sim_alloc();
+    sim_map_raw(l4, 0xffffffff80000000ull, sim_alloc(), RWF);
+    mfn_t l1 = sim_map_raw(l4, 0xffffffff80400000ull, cons, RWF);
+    sim_table(l1)[1] = sim_pte(store, RWF);
+    sim_table(l1)[2] = sim_pte(l4, RO);
+    dom.shared_info_mfn = shinfo;
+    dom.console_mfn = cons;
+    dom.xenstore_mfn = store;
+    current->guest_table = l4;
+    ck_assert_int_eq(pv_mm_start_guest(l4), 0);
+    ck_assert(sim_info(l4).pinned);
+    ck_assert_uint_eq(current->guest_table, l4);
+    ck_assert_uint_eq(pv_mm_base_maddr(true), mfn_to_paddr(l4));
+    sim_note_writable_hold(shinfo, 1);
+    sim_note_writable_hold(cons, 1);
+    sim_note_writable_hold(store, 1);
+    ck_mm_invariants();
+    /* pvshim writes these: the guest can never turn them into tables or give them back. */
+    ck_assert_int_eq(pv_mm_pin(cons, 1), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_pin(shinfo, 1), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_release_frame(shinfo), -XEN_EBUSY);
+    ck_assert_int_eq(sim_mmuext(MMUEXT_UNPIN_TABLE, l4, 0), 0);
+    ck_mm_invariants();
+    sim_release_all();
+    ck_mm_baseline();
+}
+END_TEST
+
+START_TEST(start_guest_refused)
+{
+    mfn_t l4 = sim_alloc(), cons = sim_alloc();
+    sim_map_raw(l4, 0x400000, l4, RWF);              /* its own L4 writable */
+    dom.console_mfn = cons;
+    dom.shared_info_mfn = dom.xenstore_mfn = INVALID_MFN;
+    ck_assert_int_eq(pv_mm_start_guest(l4), -XEN_EBUSY);
+    ck_assert_uint_eq(current->guest_table, INVALID_MFN);
+    ck_mm_baseline();
+    /* A ring the guest already uses as a table: refused, nothing kept. */
+    mfn_t good = sim_alloc();
+    sim_map_raw(good, 0x400000, sim_alloc(), RWF);
+    ck_assert_int_eq(pv_mm_pin(cons, 1), 0);
+    ck_assert_int_eq(pv_mm_start_guest(good), -XEN_EINVAL);
+    ck_assert_uint_eq(current->guest_table, INVALID_MFN);
+    ck_assert_int_eq(pv_mm_unpin(cons), 0);
+    ck_mm_baseline();
+}
+END_TEST
+
 static Suite *mm_refs_suite(void)
 {
     Suite *s = suite_create("mm_refs");
@@ -386,6 +439,8 @@ static Suite *mm_refs_suite(void)
     tcase_add_test(tc, base_pointers);
     tcase_add_test(tc, unpin_in_use_base);
     tcase_add_test(tc, type_change_flushes_stale_tlb);
+    tcase_add_test(tc, start_guest);
+    tcase_add_test(tc, start_guest_refused);
     tcase_add_loop_test(tc, random_sequences_balance, 0, 8);
     suite_add_tcase(s, tc);
     return s;

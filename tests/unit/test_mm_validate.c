@@ -86,22 +86,6 @@ START_TEST(l1_adjustments)
 }
 END_TEST
 
-START_TEST(l1_no_nx_cpu)
-{
-    static uint8_t ft[SIM_FRAMES * 8];
-    static uint64_t m2p[SIM_FRAMES];
-    struct pv_mm_config cfg = { ft, SIM_FRAMES, m2p, sim_hyp_slots, false };
-    ck_assert_int_eq(pv_mm_init(&cfg), 0);
-    ck_assert_int_eq(pv_mm_assign(SIM_GUEST_FIRST, 8, PV_OWNER_GUEST), 0);
-    mfn_t l1 = SIM_GUEST_FIRST, data = SIM_GUEST_FIRST + 1;
-    memset(sim_table(l1), 0, PAGE_SIZE);
-    sim_table(l1)[0] = sim_pte(data, RO | PTE_NX);
-    ck_assert_int_eq(pv_mm_pin(l1, 1), -XEN_EINVAL);
-    sim_table(l1)[0] = sim_pte(data, RO);
-    ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
-}
-END_TEST
-
 START_TEST(no_writable_mapping_of_tables)
 {
     mfn_t l1 = sim_alloc(), l2 = sim_alloc();
@@ -325,7 +309,6 @@ static Suite *mm_validate_suite(void)
     tcase_add_test(tc, l1_foreign_frames);
     tcase_add_test(tc, l1_flags);
     tcase_add_test(tc, l1_adjustments);
-    tcase_add_test(tc, l1_no_nx_cpu);
     tcase_add_test(tc, no_writable_mapping_of_tables);
     tcase_add_test(tc, writable_frames_cannot_become_tables);
     tcase_add_test(tc, upper_levels_flags);
