@@ -72,8 +72,9 @@ struct pv_frame_info {
  * pv_mm_init(table, n, m2p, slots): frames [0, n) tracked, every one free
  * (PV_OWNER_NONE, untyped); frames from n up count as I/O space. The M2P
  * (n 8-byte entries, pvshim-writable) is left as it is; the 16 hypervisor
- * L4 slot entries (256..271) are copied. Bad arguments leave the MMU
- * refusing everything (logged).
+ * L4 slot entries (256..271) are copied, so pvshim's top-level entries
+ * must not change afterwards. Bad arguments leave the MMU refusing
+ * everything (logged).
  * pv_mm_assign_frame(mfn): a free frame becomes the guest's (the builder,
  * populate_physmap, grant frames); logged and ignored if not free.
  * pv_mm_release_frame(mfn): decrease_reservation. A guest frame goes back
