@@ -179,7 +179,7 @@ void put_page(mfn_t mfn)
 {
     struct pv_frame *f = frame_of(mfn);
     if (!f || f->refs <= 1) {
-        /* The ownership reference is only ever dropped by pv_mm_release. */
+        /* The ownership reference is only ever dropped by pv_mm_release_frame. */
         log_err("pv-mm: reference underflow on mfn %#llx\n", (unsigned long long)mfn);
         return;
     }

@@ -429,6 +429,7 @@ static Suite *mm_refs_suite(void)
     Suite *s = suite_create("mm_refs");
     TCase *tc = tcase_create("refs");
     tcase_add_checked_fixture(tc, sim_setup, sim_teardown);
+    tcase_set_timeout(tc, 30);
     tcase_add_test(tc, config_checked);
     tcase_add_test(tc, ownership);
     tcase_add_test(tc, m2p_entries);
