@@ -6,8 +6,8 @@
 #include <pvshim/compiler.h>
 #include "mm_sim.h"
 
-pte_t sim_hyp_slots[16];
-uint8_t *sim_args;
+pte_t mm_sim_hyp_slots[16];
+uint8_t *mm_sim_args;
 
 static uint8_t frame_table[SIM_FRAMES * 8];
 static uint64_t m2p[SIM_FRAMES];
@@ -15,7 +15,7 @@ static uint8_t args_buf[SIM_ARGS_SIZE];
 static mfn_t next_free;
 static int holds[SIM_FRAMES];
 
-void sim_setup(void)
+void mm_sim_setup(void)
 {
     fake_phys_reset();
     fake_guest_reset();
@@ -27,12 +27,12 @@ void sim_setup(void)
     current->kernel_mode = true;
 
     for (unsigned i = 0; i < 16; i++)
-        sim_hyp_slots[i] = ((0x100000ull + i) << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A;
-    sim_hyp_slots[0] = SIM_M2P_SLOT | PTE_P | PTE_US | PTE_A;
+        mm_sim_hyp_slots[i] = ((0x100000ull + i) << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A;
+    mm_sim_hyp_slots[0] = SIM_M2P_SLOT | PTE_P | PTE_US | PTE_A;
 
     ck_assert_uint_eq(pv_mm_frame_table_bytes(SIM_FRAMES), sizeof(frame_table));
     memset(m2p, 0xff, sizeof(m2p));
-    pv_mm_init(frame_table, SIM_FRAMES, m2p, sim_hyp_slots);
+    pv_mm_init(frame_table, SIM_FRAMES, m2p, mm_sim_hyp_slots);
     ck_assert_int_eq(pv_mm_assign(SIM_SHIM_FIRST, SIM_GUEST_FIRST, PV_OWNER_SHIM), 0);
     ck_assert_int_eq(pv_mm_assign(SIM_GUEST_FIRST, SIM_GUEST_END - SIM_GUEST_FIRST,
                                   PV_OWNER_GUEST), 0);
@@ -41,50 +41,50 @@ void sim_setup(void)
         ck_assert(pv_mm_set_m2p(m, m - SIM_GUEST_FIRST));
 
     memset(args_buf, 0, sizeof(args_buf));
-    sim_args = args_buf;
+    mm_sim_args = args_buf;
     fake_guest_map(SIM_ARGS_VA, args_buf, sizeof(args_buf));
     next_free = SIM_GUEST_FIRST;
     memset(holds, 0, sizeof(holds));
 }
 
-void sim_teardown(void)
+void mm_sim_teardown(void)
 {
     fake_phys_reset();
     fake_guest_reset();
 }
 
-pte_t *sim_table(mfn_t mfn)
+pte_t *mm_sim_table(mfn_t mfn)
 {
     pte_t *t = phys_access(mfn_to_paddr(mfn), PAGE_SIZE);
     ck_assert_ptr_nonnull(t);
     return t;
 }
 
-mfn_t sim_alloc(void)
+mfn_t mm_sim_alloc(void)
 {
     ck_assert_uint_lt(next_free, SIM_GUEST_END);
     mfn_t m = next_free++;
-    memset(sim_table(m), 0, PAGE_SIZE);
+    memset(mm_sim_table(m), 0, PAGE_SIZE);
     return m;
 }
 
-mfn_t sim_map_raw(mfn_t l4, vaddr_t va, mfn_t target, uint64_t flags)
+mfn_t mm_sim_map_raw(mfn_t l4, vaddr_t va, mfn_t target, uint64_t flags)
 {
     mfn_t t = l4;
     for (unsigned level = 4; level > 1; level--) {
-        pte_t *p = sim_table(t);
+        pte_t *p = mm_sim_table(t);
         unsigned idx = pt_index(va, L1_SHIFT + 9 * (level - 1));
         if (!(p[idx] & PTE_P))
-            p[idx] = sim_pte(sim_alloc(), PTE_P | PTE_RW | PTE_US | PTE_A);
+            p[idx] = mm_sim_pte(mm_sim_alloc(), PTE_P | PTE_RW | PTE_US | PTE_A);
         t = (p[idx] & PTE_ADDR_MASK) >> PAGE_SHIFT;
     }
-    sim_table(t)[pt_index(va, L1_SHIFT)] = sim_pte(target, flags);
+    mm_sim_table(t)[pt_index(va, L1_SHIFT)] = mm_sim_pte(target, flags);
     return t;
 }
 
-mfn_t sim_kernel_tables(void)
+mfn_t mm_sim_kernel_tables(void)
 {
-    mfn_t l4 = sim_alloc();
+    mfn_t l4 = mm_sim_alloc();
     ck_assert_int_eq(pv_mm_pin(l4, 4), 0);
     ck_assert_int_eq(pv_mm_set_kernel_base(l4), 0);
     return l4;
@@ -95,20 +95,20 @@ mfn_t sim_kernel_tables(void)
 static unsigned read_pdone(void)
 {
     uint32_t d;
-    memcpy(&d, sim_args + (SIM_PDONE_VA - SIM_ARGS_VA), sizeof(d));
+    memcpy(&d, mm_sim_args + (SIM_PDONE_VA - SIM_ARGS_VA), sizeof(d));
     return d;
 }
 
 static void poison_pdone(void)
 {
     uint32_t d = 0xdeadbeef;
-    memcpy(sim_args + (SIM_PDONE_VA - SIM_ARGS_VA), &d, sizeof(d));
+    memcpy(mm_sim_args + (SIM_PDONE_VA - SIM_ARGS_VA), &d, sizeof(d));
 }
 
-long sim_mmu_update(const struct mmu_update *reqs, unsigned n, unsigned *done)
+long mm_sim_mmu_update(const struct mmu_update *reqs, unsigned n, unsigned *done)
 {
     ck_assert_uint_le(n * sizeof(*reqs), SIM_ARGS_SIZE - 64);
-    memcpy(sim_args, reqs, n * sizeof(*reqs));
+    memcpy(mm_sim_args, reqs, n * sizeof(*reqs));
     poison_pdone();
     long rc = do_mmu_update(SIM_ARGS_VA, n, SIM_PDONE_VA, DOMID_SELF);
     if (done)
@@ -116,19 +116,19 @@ long sim_mmu_update(const struct mmu_update *reqs, unsigned n, unsigned *done)
     return rc;
 }
 
-long sim_mmu_update1(uint64_t ptr, uint64_t val)
+long mm_sim_mmu_update1(uint64_t ptr, uint64_t val)
 {
     struct mmu_update r = { .ptr = ptr, .val = val };
     unsigned done;
-    long rc = sim_mmu_update(&r, 1, &done);
+    long rc = mm_sim_mmu_update(&r, 1, &done);
     ck_assert_uint_eq(done, rc ? 0 : 1);
     return rc;
 }
 
-long sim_mmuext_n(const struct mmuext_op *ops, unsigned n, unsigned *done)
+long mm_sim_mmuext_n(const struct mmuext_op *ops, unsigned n, unsigned *done)
 {
     ck_assert_uint_le(n * sizeof(*ops), SIM_ARGS_SIZE - 64);
-    memcpy(sim_args, ops, n * sizeof(*ops));
+    memcpy(mm_sim_args, ops, n * sizeof(*ops));
     poison_pdone();
     long rc = do_mmuext_op(SIM_ARGS_VA, n, SIM_PDONE_VA, DOMID_SELF);
     if (done)
@@ -136,7 +136,7 @@ long sim_mmuext_n(const struct mmuext_op *ops, unsigned n, unsigned *done)
     return rc;
 }
 
-long sim_mmuext(unsigned cmd, uint64_t arg1, uint64_t arg2)
+long mm_sim_mmuext(unsigned cmd, uint64_t arg1, uint64_t arg2)
 {
     struct mmuext_op op;
     memset(&op, 0, sizeof(op));
@@ -144,18 +144,18 @@ long sim_mmuext(unsigned cmd, uint64_t arg1, uint64_t arg2)
     op.arg1.mfn = arg1;
     memcpy(&op.arg2, &arg2, sizeof(arg2));
     unsigned done;
-    long rc = sim_mmuext_n(&op, 1, &done);
+    long rc = mm_sim_mmuext_n(&op, 1, &done);
     ck_assert_uint_eq(done, rc ? 0 : 1);
     return rc;
 }
 
-void sim_note_writable_hold(mfn_t mfn, int delta)
+void mm_sim_note_writable_hold(mfn_t mfn, int delta)
 {
     ck_assert_uint_lt(mfn, SIM_FRAMES);
     holds[mfn] += delta;
 }
 
-struct pv_frame_info sim_info(mfn_t mfn)
+struct pv_frame_info mm_sim_info(mfn_t mfn)
 {
     struct pv_frame_info fi;
     ck_assert(pv_mm_frame_info(mfn, &fi));
@@ -171,7 +171,7 @@ static char why[512];
 /* A live descriptor page may hold only what check_descriptor lets through. */
 static const char *check_descriptors(mfn_t m)
 {
-    const uint64_t *d = (const uint64_t *)sim_table(m);
+    const uint64_t *d = (const uint64_t *)mm_sim_table(m);
     for (unsigned i = 0; i < 512; i++) {
         uint32_t a = (uint32_t)d[i], b = (uint32_t)(d[i] >> 32);
         if (!(b & (1u << 15)))
@@ -191,7 +191,7 @@ static const char *check_descriptors(mfn_t m)
     return NULL;
 }
 
-const char *sim_check(void)
+const char *mm_sim_check(void)
 {
     static struct pv_frame_info fi[SIM_FRAMES];
     static uint64_t exp_refs[SIM_FRAMES], exp_type[SIM_FRAMES];
@@ -239,11 +239,11 @@ const char *sim_check(void)
             continue;
         if (!fi[t].validated)
             FAIL("L%u %#lx in use but not validated", level, (unsigned long)t);
-        const pte_t *p = sim_table(t);
+        const pte_t *p = mm_sim_table(t);
         for (unsigned i = 0; i < 512; i++) {
             pte_t e = p[i];
             if (level == 4 && i >= 256 && i <= 271) {
-                pte_t want = sim_hyp_slots[i - 256];
+                pte_t want = mm_sim_hyp_slots[i - 256];
                 if (e != want && !(i == 256 && e == 0))
                     FAIL("L4 %#lx hypervisor slot %u = %#llx", (unsigned long)t, i,
                          (unsigned long long)e);
@@ -302,13 +302,13 @@ const char *sim_check(void)
     return NULL;
 }
 
-void sim_release_all(void)
+void mm_sim_release_all(void)
 {
     pv_mm_destroy_ldt();
     pv_mm_destroy_gdt();
     pv_mm_drop_base_pointers();
     for (mfn_t m = SIM_GUEST_FIRST; m < SIM_GUEST_END; m++)
-        if (sim_info(m).pinned)
+        if (mm_sim_info(m).pinned)
             ck_assert_int_eq(pv_mm_unpin(m), 0);
     for (mfn_t m = 0; m < SIM_FRAMES; m++)
         while (holds[m] > 0) {
@@ -317,15 +317,15 @@ void sim_release_all(void)
         }
 }
 
-const char *sim_check_baseline(void)
+const char *mm_sim_check_baseline(void)
 {
     for (mfn_t m = SIM_GUEST_FIRST; m < SIM_GUEST_END; m++) {
-        struct pv_frame_info fi = sim_info(m);
+        struct pv_frame_info fi = mm_sim_info(m);
         if (fi.shared)
             continue;
         if (fi.refs != 1 || fi.type_count || fi.pinned)
             FAIL("mfn %#lx left with refs %u type %u count %u pinned %d", (unsigned long)m,
                  fi.refs, fi.type, fi.type_count, fi.pinned);
     }
-    return sim_check();
+    return mm_sim_check();
 }

@@ -31,18 +31,18 @@
 
 #define SIM_M2P_SLOT        0x00000000ff000000ull   /* slot 256 value (frame bits) */
 
-extern pte_t sim_hyp_slots[16];
-extern uint8_t *sim_args;               /* host view of SIM_ARGS_VA */
+extern pte_t mm_sim_hyp_slots[16];
+extern uint8_t *mm_sim_args;               /* host view of SIM_ARGS_VA */
 
 /* Fresh machine and MMU; guest frames all zero, kernel mode, no assists. */
-void sim_setup(void);
-void sim_teardown(void);
+void mm_sim_setup(void);
+void mm_sim_teardown(void);
 
 /* The next unused guest frame (zeroed); frames are handed out in order. */
-mfn_t sim_alloc(void);
+mfn_t mm_sim_alloc(void);
 
-pte_t *sim_table(mfn_t mfn);
-static inline pte_t sim_pte(mfn_t mfn, uint64_t flags)
+pte_t *mm_sim_table(mfn_t mfn);
+static inline pte_t mm_sim_pte(mfn_t mfn, uint64_t flags)
 {
     return mfn_to_paddr(mfn) | flags;
 }
@@ -52,46 +52,46 @@ static inline pte_t sim_pte(mfn_t mfn, uint64_t flags)
  * map va -> target in the tree under l4, allocating missing tables with
  * P|RW|US entries; the leaf gets `flags`. Returns the L1 used.
  */
-mfn_t sim_map_raw(mfn_t l4, vaddr_t va, mfn_t target, uint64_t flags);
+mfn_t mm_sim_map_raw(mfn_t l4, vaddr_t va, mfn_t target, uint64_t flags);
 
 /* A pinned L4 with an empty tree, set as kernel base (not loaded). */
-mfn_t sim_kernel_tables(void);
+mfn_t mm_sim_kernel_tables(void);
 
 /* Hypercalls with arguments copied into the guest buffer; *done from pdone. */
-long sim_mmu_update1(uint64_t ptr, uint64_t val);
-long sim_mmu_update(const struct mmu_update *reqs, unsigned n, unsigned *done);
-long sim_mmuext(unsigned cmd, uint64_t arg1, uint64_t arg2);
-long sim_mmuext_n(const struct mmuext_op *ops, unsigned n, unsigned *done);
+long mm_sim_mmu_update1(uint64_t ptr, uint64_t val);
+long mm_sim_mmu_update(const struct mmu_update *reqs, unsigned n, unsigned *done);
+long mm_sim_mmuext(unsigned cmd, uint64_t arg1, uint64_t arg2);
+long mm_sim_mmuext_n(const struct mmuext_op *ops, unsigned n, unsigned *done);
 
 /* Level-n entry address of va's slot in table t (for mmu_update ptr). */
-static inline uint64_t sim_slot_maddr(mfn_t t, unsigned idx)
+static inline uint64_t mm_sim_slot_maddr(mfn_t t, unsigned idx)
 {
     return mfn_to_paddr(t) + idx * 8;
 }
 
 /* pvshim's own long-term writable holds the checker should expect. */
-void sim_note_writable_hold(mfn_t mfn, int delta);
+void mm_sim_note_writable_hold(mfn_t mfn, int delta);
 
 /*
  * Recompute every frame's references from the live tables, pins, base
  * pointers, GDT, LDT and holds, and compare; also check every live entry
  * obeys the rules. Returns NULL if all is well, else a description.
  */
-const char *sim_check(void);
+const char *mm_sim_check(void);
 #define ck_mm_invariants() do {                                         \
-        const char *why_ = sim_check();                                 \
+        const char *why_ = mm_sim_check();                                 \
         ck_assert_msg(why_ == NULL, "MMU invariant: %s", why_);          \
     } while (0)
 
 /* Everything held by the guest's use dropped: unpin all, drop bases, GDT, LDT. */
-void sim_release_all(void);
+void mm_sim_release_all(void);
 /* Every guest frame back at refs 1, type count 0, not pinned. */
-const char *sim_check_baseline(void);
+const char *mm_sim_check_baseline(void);
 #define ck_mm_baseline() do {                                           \
-        const char *why_ = sim_check_baseline();                        \
+        const char *why_ = mm_sim_check_baseline();                        \
         ck_assert_msg(why_ == NULL, "MMU baseline: %s", why_);           \
     } while (0)
 
-struct pv_frame_info sim_info(mfn_t mfn);
+struct pv_frame_info mm_sim_info(mfn_t mfn);
 
 #endif

@@ -175,15 +175,15 @@ static mfn_t l4, victim, d1, d2;
 
 static void ptwr_setup(void)
 {
-    sim_setup();
+    mm_sim_setup();
     dom.vm_assist |= 1ul << VMASST_TYPE_writable_pagetables;
-    l4 = sim_alloc();
-    d1 = sim_alloc();
-    d2 = sim_alloc();
-    victim = sim_map_raw(l4, DATA_VA, d1, RWF);
-    sim_map_raw(l4, PT_VA, victim, RO);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_BASEPTR, l4, 0), 0);
-    ck_assert_int_eq(sim_info(victim).type, PV_TYPE_L1);
+    l4 = mm_sim_alloc();
+    d1 = mm_sim_alloc();
+    d2 = mm_sim_alloc();
+    victim = mm_sim_map_raw(l4, DATA_VA, d1, RWF);
+    mm_sim_map_raw(l4, PT_VA, victim, RO);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_BASEPTR, l4, 0), 0);
+    ck_assert_int_eq(mm_sim_info(victim).type, PV_TYPE_L1);
     memset(code, 0x90, sizeof(code));
     fake_guest_map(CODE_VA, code, sizeof(code));
     memset(&regs, 0, sizeof(regs));
@@ -199,31 +199,31 @@ static bool fault(const uint8_t *bytes, unsigned n, vaddr_t cr2)
     return ok;
 }
 
-#define V(i) sim_table(victim)[i]
+#define V(i) mm_sim_table(victim)[i]
 
 START_TEST(ptwr_mov_forms)
 {
     static const uint8_t mov[] = { 0x48, 0x89, 0x07 };
     regs.rdi = PT_VA + 8;
-    regs.rax = sim_pte(d2, RWF);
+    regs.rax = mm_sim_pte(d2, RWF);
     ck_assert(fault(mov, 3, regs.rdi));
-    ck_assert_uint_eq(V(1), sim_pte(d2, RWF));
+    ck_assert_uint_eq(V(1), mm_sim_pte(d2, RWF));
     ck_assert_uint_eq(regs.rip, CODE_VA + 3);
-    ck_assert_uint_eq(sim_info(d2).type, PV_TYPE_WRITABLE);
-    ck_assert_uint_eq(sim_info(d2).type_count, 1);
+    ck_assert_uint_eq(mm_sim_info(d2).type, PV_TYPE_WRITABLE);
+    ck_assert_uint_eq(mm_sim_info(d2).type_count, 1);
 
     /* Kernel entry without US: adjusted as on any other path. */
     regs.rip = CODE_VA;
-    regs.rax = sim_pte(d2, PTE_P | PTE_G);
+    regs.rax = mm_sim_pte(d2, PTE_P | PTE_G);
     ck_assert(fault(mov, 3, regs.rdi));
-    ck_assert_uint_eq(V(1), sim_pte(d2, PTE_P | PTE_US | (1ull << 52)));
-    ck_assert_uint_eq(sim_info(d2).type_count, 0);
+    ck_assert_uint_eq(V(1), mm_sim_pte(d2, PTE_P | PTE_US | (1ull << 52)));
+    ck_assert_uint_eq(mm_sim_info(d2).type_count, 0);
 
     static const uint8_t clear[] = { 0x48, 0xc7, 0x07, 0, 0, 0, 0 };
     regs.rip = CODE_VA;
     ck_assert(fault(clear, sizeof(clear), regs.rdi));
     ck_assert_uint_eq(V(1), 0);
-    ck_assert_uint_eq(sim_info(d2).refs, 1);
+    ck_assert_uint_eq(mm_sim_info(d2).refs, 1);
 
     /* Upper half only (NX): the rest of the entry is kept and rechecked. */
     static const uint8_t hi[] = { 0x89, 0x47, 0x04 };     /* mov %eax,4(%rdi) */
@@ -231,21 +231,21 @@ START_TEST(ptwr_mov_forms)
     regs.rdi = PT_VA;
     regs.rax = 0x80000000u;
     ck_assert(fault(hi, 3, PT_VA + 4));
-    ck_assert_uint_eq(V(0), sim_pte(d1, RWF) | PTE_NX);
+    ck_assert_uint_eq(V(0), mm_sim_pte(d1, RWF) | PTE_NX);
 
     /* 16-bit and 8-bit stores into the low flags. */
     static const uint8_t w16[] = { 0x66, 0x89, 0x07 };
     regs.rip = CODE_VA;
-    regs.rax = (sim_pte(d1, RO) & 0xffff);
+    regs.rax = (mm_sim_pte(d1, RO) & 0xffff);
     ck_assert(fault(w16, 3, PT_VA));
-    ck_assert_uint_eq(V(0), sim_pte(d1, RO) | PTE_NX);
-    ck_assert_uint_eq(sim_info(d1).type_count, 0);
+    ck_assert_uint_eq(V(0), mm_sim_pte(d1, RO) | PTE_NX);
+    ck_assert_uint_eq(mm_sim_info(d1).type_count, 0);
     static const uint8_t b8[] = { 0x88, 0x27 };           /* mov %ah,(%rdi) */
     regs.rip = CODE_VA;
     regs.rax = 0x2700;
     ck_assert(fault(b8, 2, PT_VA));
-    ck_assert_uint_eq(V(0), sim_pte(d1, RWF) | PTE_NX);
-    ck_assert_uint_eq(sim_info(d1).type_count, 1);
+    ck_assert_uint_eq(V(0), mm_sim_pte(d1, RWF) | PTE_NX);
+    ck_assert_uint_eq(mm_sim_info(d1).type_count, 1);
 }
 END_TEST
 
@@ -254,38 +254,38 @@ START_TEST(ptwr_address_forms)
     /* REX registers, SIB, displacement, RIP-relative, FS and addr32. */
     static const uint8_t r12[] = { 0x4d, 0x89, 0x0c, 0x24 };          /* mov %r9,(%r12) */
     regs.r12 = PT_VA + 16;
-    regs.r9 = sim_pte(d2, RO);
+    regs.r9 = mm_sim_pte(d2, RO);
     ck_assert(fault(r12, 4, PT_VA + 16));
-    ck_assert_uint_eq(V(2), sim_pte(d2, RO));
+    ck_assert_uint_eq(V(2), mm_sim_pte(d2, RO));
 
     static const uint8_t sib[] = { 0x48, 0x89, 0x44, 0xcf, 0x08 };    /* mov %rax,8(%rdi,%rcx,8) */
     regs.rip = CODE_VA;
     regs.rdi = PT_VA;
     regs.rcx = 2;
-    regs.rax = sim_pte(d2, RO);
+    regs.rax = mm_sim_pte(d2, RO);
     ck_assert(fault(sib, 5, PT_VA + 24));
-    ck_assert_uint_eq(V(3), sim_pte(d2, RO));
+    ck_assert_uint_eq(V(3), mm_sim_pte(d2, RO));
 
     uint8_t riprel[] = { 0x48, 0x89, 0x05, 0, 0, 0, 0 };
     int32_t disp = (int32_t)(PT_VA + 32 - (CODE_VA + 7));
     memcpy(&riprel[3], &disp, 4);
     regs.rip = CODE_VA;
     ck_assert(fault(riprel, 7, PT_VA + 32));
-    ck_assert_uint_eq(V(4), sim_pte(d2, RO));
+    ck_assert_uint_eq(V(4), mm_sim_pte(d2, RO));
 
     static const uint8_t fs[] = { 0x64, 0x48, 0x89, 0x07 };
     current->fs_base = PT_VA;
     regs.rip = CODE_VA;
     regs.rdi = 40;
     ck_assert(fault(fs, 4, PT_VA + 40));
-    ck_assert_uint_eq(V(5), sim_pte(d2, RO));
+    ck_assert_uint_eq(V(5), mm_sim_pte(d2, RO));
 
     static const uint8_t a32[] = { 0x67, 0x48, 0x89, 0x07 };
     regs.rip = CODE_VA;
     regs.rdi = 0xabcd000000000000ull | (PT_VA + 48);
     ck_assert(fault(a32, 4, PT_VA + 48));
-    ck_assert_uint_eq(V(6), sim_pte(d2, RO));
-    ck_assert_uint_eq(sim_info(d2).refs, 1 + 5);
+    ck_assert_uint_eq(V(6), mm_sim_pte(d2, RO));
+    ck_assert_uint_eq(mm_sim_info(d2).refs, 1 + 5);
 }
 END_TEST
 
@@ -295,16 +295,16 @@ START_TEST(ptwr_exchange_forms)
     regs.rdi = PT_VA;
     regs.rax = 0;
     ck_assert(fault(xchg, 3, PT_VA));                   /* get-and-clear */
-    ck_assert_uint_eq(regs.rax, sim_pte(d1, RWF));
+    ck_assert_uint_eq(regs.rax, mm_sim_pte(d1, RWF));
     ck_assert_uint_eq(V(0), 0);
-    ck_assert_uint_eq(sim_info(d1).refs, 1);
+    ck_assert_uint_eq(mm_sim_info(d1).refs, 1);
 
     static const uint8_t cx[] = { 0xf0, 0x48, 0x0f, 0xb1, 0x37 };   /* lock cmpxchg %rsi,(%rdi) */
     regs.rip = CODE_VA;
     regs.rax = 0;
-    regs.rsi = sim_pte(d2, RWF);
+    regs.rsi = mm_sim_pte(d2, RWF);
     ck_assert(fault(cx, 5, PT_VA));
-    ck_assert_uint_eq(V(0), sim_pte(d2, RWF));
+    ck_assert_uint_eq(V(0), mm_sim_pte(d2, RWF));
     ck_assert(regs.rflags & (1u << 6));                 /* ZF */
     ck_assert_uint_eq(regs.rip, CODE_VA + 5);
     /* Mismatch: memory kept, accumulator loaded, ZF clear, flags of the compare. */
@@ -312,25 +312,25 @@ START_TEST(ptwr_exchange_forms)
     regs.rax = 5;
     regs.rsi = 0;
     ck_assert(fault(cx, 5, PT_VA));
-    ck_assert_uint_eq(V(0), sim_pte(d2, RWF));
-    ck_assert_uint_eq(regs.rax, sim_pte(d2, RWF));
+    ck_assert_uint_eq(V(0), mm_sim_pte(d2, RWF));
+    ck_assert_uint_eq(regs.rax, mm_sim_pte(d2, RWF));
     ck_assert(!(regs.rflags & (1u << 6)));
     ck_assert(regs.rflags & 1u);                        /* 5 < entry: borrow */
     /* 32-bit cmpxchg on the low half; failure zero-extends into RAX. */
     static const uint8_t cx32[] = { 0xf0, 0x0f, 0xb1, 0x37 };
     regs.rip = CODE_VA;
-    regs.rax = 0xffffffff00000000ull | (uint32_t)sim_pte(d2, RWF);
-    regs.rsi = (uint32_t)sim_pte(d2, RO);
+    regs.rax = 0xffffffff00000000ull | (uint32_t)mm_sim_pte(d2, RWF);
+    regs.rsi = (uint32_t)mm_sim_pte(d2, RO);
     ck_assert(fault(cx32, 4, PT_VA));
-    ck_assert_uint_eq(V(0), sim_pte(d2, RO));
-    ck_assert_uint_eq(regs.rax, 0xffffffff00000000ull | (uint32_t)sim_pte(d2, RWF));
+    ck_assert_uint_eq(V(0), mm_sim_pte(d2, RO));
+    ck_assert_uint_eq(regs.rax, 0xffffffff00000000ull | (uint32_t)mm_sim_pte(d2, RWF));
     regs.rip = CODE_VA;
     regs.rax = 0xffffffff00000000ull;
     ck_assert(fault(cx32, 4, PT_VA));
-    ck_assert_uint_eq(regs.rax, (uint32_t)sim_pte(d2, RO));
+    ck_assert_uint_eq(regs.rax, (uint32_t)mm_sim_pte(d2, RO));
 
     static const uint8_t cx8[] = { 0xf0, 0x0f, 0xc7, 0x0f };        /* lock cmpxchg8b (%rdi) */
-    pte_t cur = V(0), want = sim_pte(d1, RO);
+    pte_t cur = V(0), want = mm_sim_pte(d1, RO);
     regs.rip = CODE_VA;
     regs.rax = (uint32_t)cur;
     regs.rdx = cur >> 32;
@@ -353,19 +353,19 @@ START_TEST(ptwr_bit_forms)
     regs.rdi = PT_VA;
     static const uint8_t andb[] = { 0xf0, 0x80, 0x27, 0xfd };       /* wrprotect */
     ck_assert(fault(andb, 4, PT_VA));
-    ck_assert_uint_eq(V(0), sim_pte(d1, RO));
-    ck_assert_uint_eq(sim_info(d1).type_count, 0);
+    ck_assert_uint_eq(V(0), mm_sim_pte(d1, RO));
+    ck_assert_uint_eq(mm_sim_info(d1).type_count, 0);
     ck_assert(!(regs.rflags & 1));
     static const uint8_t orb[] = { 0xf0, 0x80, 0x0f, 0x02 };
     regs.rip = CODE_VA;
     ck_assert(fault(orb, 4, PT_VA));
-    ck_assert_uint_eq(V(0), sim_pte(d1, RWF));
-    ck_assert_uint_eq(sim_info(d1).type_count, 1);
+    ck_assert_uint_eq(V(0), mm_sim_pte(d1, RWF));
+    ck_assert_uint_eq(mm_sim_info(d1).type_count, 1);
 
     static const uint8_t btr[] = { 0xf0, 0x48, 0x0f, 0xba, 0x37, 0x05 };  /* test-and-clear young */
     regs.rip = CODE_VA;
     ck_assert(fault(btr, 6, PT_VA));
-    ck_assert_uint_eq(V(0), sim_pte(d1, RWF) & ~PTE_A);
+    ck_assert_uint_eq(V(0), mm_sim_pte(d1, RWF) & ~PTE_A);
     ck_assert(regs.rflags & 1);
     regs.rip = CODE_VA;
     ck_assert(fault(btr, 6, PT_VA));
@@ -390,7 +390,7 @@ START_TEST(ptwr_bit_forms)
     regs.rdi = PT_VA;
     regs.rax = PTE_D;
     ck_assert(fault(xorq, 4, PT_VA));
-    ck_assert_uint_eq(V(0), (sim_pte(d1, RWF) & ~PTE_A) | PTE_D);
+    ck_assert_uint_eq(V(0), (mm_sim_pte(d1, RWF) & ~PTE_A) | PTE_D);
     ck_assert(!(regs.rflags & (1u << 6)));
 }
 END_TEST
@@ -400,8 +400,8 @@ START_TEST(ptwr_refused_entries)
     static const uint8_t mov[] = { 0x48, 0x89, 0x07 };
     regs.rdi = PT_VA + 8;
     pte_t bad[] = {
-        sim_pte(SIM_SHIM_FIRST, RO), sim_pte(SIM_IO_FIRST, RO), sim_pte(victim, RWF),
-        sim_pte(l4, RWF), sim_pte(d2, RO | PTE_PCD), sim_pte(d2, RO | (1ull << 62)),
+        mm_sim_pte(SIM_SHIM_FIRST, RO), mm_sim_pte(SIM_IO_FIRST, RO), mm_sim_pte(victim, RWF),
+        mm_sim_pte(l4, RWF), mm_sim_pte(d2, RO | PTE_PCD), mm_sim_pte(d2, RO | (1ull << 62)),
     };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         regs.rip = CODE_VA;
@@ -415,7 +415,7 @@ START_TEST(ptwr_refused_entries)
     regs.rdi = PT_VA;
     uint64_t flags = regs.rflags;
     ck_assert(!fault(orq, 5, PT_VA));
-    ck_assert_uint_eq(V(0), sim_pte(d1, RWF));
+    ck_assert_uint_eq(V(0), mm_sim_pte(d1, RWF));
     ck_assert_uint_eq(regs.rflags, flags);
 }
 END_TEST
@@ -442,7 +442,7 @@ START_TEST(ptwr_not_ours)
     ck_assert(!pv_ptwr_fault(&regs, DATA_VA, PF_KW));
     ck_assert(!pv_ptwr_fault(&regs, 0x123456789000ull, PF_KW));
     ck_assert(!pv_ptwr_fault(&regs, 0xffff830000000000ull, PF_KW));
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(victim, 10), sim_pte(d2, RO)), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(victim, 10), mm_sim_pte(d2, RO)), 0);
     regs.rdi = DATA_VA + 10 * PAGE_SIZE;
     ck_assert(!pv_ptwr_fault(&regs, regs.rdi, PF_KW));           /* read-only data */
     /* Unaligned, or outside the faulting page. */
@@ -464,9 +464,9 @@ START_TEST(ptwr_not_ours)
     /* But one that ends exactly there works. */
     regs.rip = CODE_VA + sizeof(code) - 3;
     memcpy(code + sizeof(code) - 3, mov, 3);
-    regs.rax = sim_pte(d2, RO);
+    regs.rax = mm_sim_pte(d2, RO);
     ck_assert(pv_ptwr_fault(&regs, PT_VA, PF_KW));
-    ck_assert_uint_eq(V(0), sim_pte(d2, RO));
+    ck_assert_uint_eq(V(0), mm_sim_pte(d2, RO));
     ck_mm_invariants();
 }
 END_TEST
@@ -480,8 +480,8 @@ START_TEST(ptwr_unpinned_victim_gone)
     struct pv_walk w;
     ck_assert(pv_mm_walk(DATA_VA, true, &w));
     /* unhook the victim from its L2 */
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(w.table[2], pt_index(DATA_VA, L2_SHIFT)), 0), 0);
-    ck_assert_uint_eq(sim_info(victim).type_count, 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(w.table[2], pt_index(DATA_VA, L2_SHIFT)), 0), 0);
+    ck_assert_uint_eq(mm_sim_info(victim).type_count, 0);
     ck_assert(!fault(mov, 3, PT_VA));
 }
 END_TEST
@@ -493,7 +493,7 @@ START_TEST(ptwr_byte_registers)
     regs.rdi = PT_VA;
     regs.rax = 0x1111111111112511ull;               /* AH = 0x25: P|US|A */
     ck_assert(fault(xchg, 2, PT_VA));
-    ck_assert_uint_eq(V(0), sim_pte(d1, RO));
+    ck_assert_uint_eq(V(0), mm_sim_pte(d1, RO));
     ck_assert_uint_eq(regs.rax, 0x1111111111112711ull);
     /* cmpxchg %cl,(%rdi) failing: AL gets the byte, the rest of RAX kept. */
     static const uint8_t cxb[] = { 0x0f, 0xb0, 0x0f };
@@ -502,13 +502,13 @@ START_TEST(ptwr_byte_registers)
     regs.rcx = 0x27;
     ck_assert(fault(cxb, 3, PT_VA));
     ck_assert_uint_eq(regs.rax, 0xaaaaaaaaaaaaaa25ull);
-    ck_assert_uint_eq(V(0), sim_pte(d1, RO));
+    ck_assert_uint_eq(V(0), mm_sim_pte(d1, RO));
     /* succeeding with a REX byte register (SIL) */
     static const uint8_t cxsil[] = { 0x40, 0x0f, 0xb0, 0x37 };
     regs.rip = CODE_VA;
     regs.rsi = 0x27;
     ck_assert(fault(cxsil, 4, PT_VA));
-    ck_assert_uint_eq(V(0), sim_pte(d1, RWF));
+    ck_assert_uint_eq(V(0), mm_sim_pte(d1, RWF));
     /* 16-bit cmpxchg: signed overflow sets OF (0x8000 - 1) */
     static const uint8_t cxw[] = { 0x66, 0x0f, 0xb1, 0x37 };
     regs.rip = CODE_VA;
@@ -516,7 +516,7 @@ START_TEST(ptwr_byte_registers)
     regs.rdi = PT_VA + 2;
     ck_assert(fault(cxw, 4, PT_VA + 2));
     ck_assert(regs.rflags & (1u << 11));
-    ck_assert_uint_eq(regs.rax, (sim_pte(d1, RWF) >> 16) & 0xffff);   /* bits 16-31 of the entry */
+    ck_assert_uint_eq(regs.rax, (mm_sim_pte(d1, RWF) >> 16) & 0xffff);   /* bits 16-31 of the entry */
 }
 END_TEST
 
@@ -529,7 +529,7 @@ static Suite *mm_ptwr_suite(void)
     tcase_add_test(dec, decode_refusals);
     suite_add_tcase(s, dec);
     TCase *tc = tcase_create("emulate");
-    tcase_add_checked_fixture(tc, ptwr_setup, sim_teardown);
+    tcase_add_checked_fixture(tc, ptwr_setup, mm_sim_teardown);
     tcase_add_test(tc, ptwr_mov_forms);
     tcase_add_test(tc, ptwr_address_forms);
     tcase_add_test(tc, ptwr_exchange_forms);

@@ -24,17 +24,17 @@ START_TEST(config_checked)
     /* Bad set-ups leave an MMU that refuses everything. */
     void *tables[] = { NULL, ft, ft, ft };
     uint64_t *m2ps[] = { m2p, NULL, m2p, m2p };
-    const uint64_t *slots[] = { sim_hyp_slots, sim_hyp_slots, NULL, sim_hyp_slots };
+    const uint64_t *slots[] = { mm_sim_hyp_slots, mm_sim_hyp_slots, NULL, mm_sim_hyp_slots };
     uint64_t counts[] = { 8, 8, 8, 0 };
     for (unsigned i = 0; i < 4; i++) {
         pv_mm_init(tables[i], counts[i], m2ps[i], slots[i]);
         ck_assert_int_eq(pv_mm_assign(0, 1, PV_OWNER_GUEST), -XEN_EINVAL);
         ck_assert_int_eq(pv_mm_pin(0, 1), -XEN_EINVAL);
-        ck_assert_int_eq(sim_mmu_update1(0, 0), -XEN_EINVAL);
+        ck_assert_int_eq(mm_sim_mmu_update1(0, 0), -XEN_EINVAL);
         struct cpu_regs r = { 0 };
         ck_assert(!pv_ptwr_fault(&r, 0, 3));
     }
-    pv_mm_init(ft, 8, m2p, sim_hyp_slots);
+    pv_mm_init(ft, 8, m2p, mm_sim_hyp_slots);
     ck_assert_int_eq(pv_mm_assign(0, 8, PV_OWNER_GUEST), 0);
     ck_assert_uint_eq(m2p[7], 12);                   /* the M2P is the caller's */
     ck_assert_uint_eq(current->guest_table, INVALID_MFN);
@@ -64,40 +64,40 @@ START_TEST(ownership)
     ck_assert_int_eq(pv_mm_release_frame(SIM_IO_FIRST), -XEN_EINVAL);
     ck_assert_int_eq(pv_mm_release_frame(SIM_FREE_FIRST + 2), -XEN_EINVAL);
     ck_assert_int_eq(pv_mm_release_frame(~0ull), -XEN_EINVAL);
-    mfn_t l1 = sim_alloc(), data = sim_alloc();
+    mfn_t l1 = mm_sim_alloc(), data = mm_sim_alloc();
     ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), sim_pte(data, RO)), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), mm_sim_pte(data, RO)), 0);
     ck_assert_int_eq(pv_mm_release_frame(data), -XEN_EBUSY);      /* mapped */
     ck_assert_int_eq(pv_mm_release_frame(l1), -XEN_EBUSY);        /* pinned */
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), 0), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), 0), 0);
     ck_assert_int_eq(pv_mm_get_writable_frame(data), 0);
     ck_assert_int_eq(pv_mm_release_frame(data), -XEN_EBUSY);      /* held */
     pv_mm_put_writable_frame(data);
     ck_assert_int_eq(pv_mm_release_frame(data), 0);
     ck_assert(!pv_mm_guest_owns(data));
     /* Gone means unmappable, and it can come back (populate_physmap). */
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), sim_pte(data, RO)), -XEN_EBUSY);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), mm_sim_pte(data, RO)), -XEN_EBUSY);
     ck_assert_int_eq(pv_mm_assign(data, 1, PV_OWNER_GUEST), 0);
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), sim_pte(data, RO)), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), mm_sim_pte(data, RO)), 0);
     ck_mm_invariants();
 }
 END_TEST
 
 START_TEST(m2p_entries)
 {
-    mfn_t m = sim_alloc();
+    mfn_t m = mm_sim_alloc();
     ck_assert(pv_mm_set_m2p(m, 0x1234));
     ck_assert(!pv_mm_set_m2p(SIM_FRAMES, 1));
     ck_assert(!pv_mm_set_m2p(~0ull, 1));
-    ck_assert_int_eq(sim_mmu_update1(mfn_to_paddr(m) | MMU_MACHPHYS_UPDATE, 0x55), 0);
-    struct pv_frame_info fi = sim_info(m);
+    ck_assert_int_eq(mm_sim_mmu_update1(mfn_to_paddr(m) | MMU_MACHPHYS_UPDATE, 0x55), 0);
+    struct pv_frame_info fi = mm_sim_info(m);
     ck_assert_uint_eq(fi.refs, 1);
-    ck_assert_int_eq(sim_mmu_update1(mfn_to_paddr(SIM_SHIM_FIRST) | MMU_MACHPHYS_UPDATE, 1),
+    ck_assert_int_eq(mm_sim_mmu_update1(mfn_to_paddr(SIM_SHIM_FIRST) | MMU_MACHPHYS_UPDATE, 1),
                      -XEN_EINVAL);
-    ck_assert_int_eq(sim_mmu_update1(mfn_to_paddr(SIM_FRAMES + 5) | MMU_MACHPHYS_UPDATE, 1),
+    ck_assert_int_eq(mm_sim_mmu_update1(mfn_to_paddr(SIM_FRAMES + 5) | MMU_MACHPHYS_UPDATE, 1),
                      -XEN_EINVAL);
     ck_assert_int_eq(pv_mm_release_frame(m), 0);
-    ck_assert_int_eq(sim_mmu_update1(mfn_to_paddr(m) | MMU_MACHPHYS_UPDATE, 1), -XEN_EINVAL);
+    ck_assert_int_eq(mm_sim_mmu_update1(mfn_to_paddr(m) | MMU_MACHPHYS_UPDATE, 1), -XEN_EINVAL);
 }
 END_TEST
 
@@ -107,13 +107,13 @@ START_TEST(shared_frame)
     ck_assert_int_eq(pv_mm_share_with_guest(SIM_GUEST_FIRST), -XEN_EINVAL);   /* not free */
     ck_assert_int_eq(pv_mm_share_with_guest(s), 0);
     ck_assert_int_eq(pv_mm_share_with_guest(s), -XEN_EINVAL);
-    ck_assert(sim_info(s).shared);
-    mfn_t l1 = sim_alloc();
+    ck_assert(mm_sim_info(s).shared);
+    mfn_t l1 = mm_sim_alloc();
     ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), sim_pte(s, RWF)), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), mm_sim_pte(s, RWF)), 0);
     for (unsigned level = 1; level <= 4; level++)
         ck_assert_int_eq(pv_mm_pin(s, level), -XEN_EINVAL);
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), 0), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), 0), 0);
     ck_assert_int_eq(pv_mm_pin(s, 1), -XEN_EINVAL);         /* still: forever writable */
     ck_assert_int_eq(pv_mm_release_frame(s), -XEN_EINVAL);
     ck_mm_invariants();
@@ -122,18 +122,18 @@ END_TEST
 
 START_TEST(writable_holds)
 {
-    mfn_t ring = sim_alloc();
+    mfn_t ring = mm_sim_alloc();
     ck_assert_int_eq(pv_mm_get_writable_frame(ring), 0);
-    sim_note_writable_hold(ring, 1);
+    mm_sim_note_writable_hold(ring, 1);
     ck_assert_int_eq(pv_mm_pin(ring, 1), -XEN_EINVAL);
     ck_assert_int_eq(pv_mm_get_writable_frame(SIM_SHIM_FIRST), -XEN_EINVAL);
     ck_assert_int_eq(pv_mm_get_writable_frame(SIM_FRAMES), -XEN_EINVAL);
-    mfn_t l1 = sim_alloc();
+    mfn_t l1 = mm_sim_alloc();
     ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
     ck_assert_int_eq(pv_mm_get_writable_frame(l1), -XEN_EINVAL);
     ck_mm_invariants();
     pv_mm_put_writable_frame(ring);
-    sim_note_writable_hold(ring, -1);
+    mm_sim_note_writable_hold(ring, -1);
     /* Unbalanced puts are ignored and logged, never underflow. */
     pv_mm_put_writable_frame(ring);
     pv_mm_put_writable_frame(l1);
@@ -144,28 +144,28 @@ END_TEST
 
 START_TEST(pin_unpin)
 {
-    mfn_t l1 = sim_alloc(), data = sim_alloc();
-    sim_table(l1)[0] = sim_pte(data, RWF);
+    mfn_t l1 = mm_sim_alloc(), data = mm_sim_alloc();
+    mm_sim_table(l1)[0] = mm_sim_pte(data, RWF);
     ck_assert_int_eq(pv_mm_pin(l1, 0), -XEN_EINVAL);
     ck_assert_int_eq(pv_mm_pin(l1, 5), -XEN_EINVAL);
     ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
-    ck_assert(sim_info(l1).pinned);
-    ck_assert_uint_eq(sim_info(l1).refs, 2);
+    ck_assert(mm_sim_info(l1).pinned);
+    ck_assert_uint_eq(mm_sim_info(l1).refs, 2);
     /* Double pin: -EINVAL, counts as before. */
-    ck_assert_int_eq(sim_mmuext(MMUEXT_PIN_L1_TABLE, l1, 0), -XEN_EINVAL);
-    ck_assert_uint_eq(sim_info(l1).refs, 2);
-    ck_assert_uint_eq(sim_info(l1).type_count, 1);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_PIN_L1_TABLE, l1, 0), -XEN_EINVAL);
+    ck_assert_uint_eq(mm_sim_info(l1).refs, 2);
+    ck_assert_uint_eq(mm_sim_info(l1).type_count, 1);
     /* Pinned as another level: type conflict. */
-    ck_assert_int_eq(sim_mmuext(MMUEXT_PIN_L2_TABLE, l1, 0), -XEN_EINVAL);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_PIN_L2_TABLE, l1, 0), -XEN_EINVAL);
     ck_mm_invariants();
-    ck_assert_int_eq(sim_mmuext(MMUEXT_UNPIN_TABLE, l1, 0), 0);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_UNPIN_TABLE, l1, 0), -XEN_EINVAL);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_UNPIN_TABLE, SIM_SHIM_FIRST, 0), -XEN_EINVAL);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_UNPIN_TABLE, ~0ull, 0), -XEN_EINVAL);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_PIN_L1_TABLE, SIM_IO_FIRST, 0), -XEN_EINVAL);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_PIN_L4_TABLE, 1ull << 50, 0), -XEN_EINVAL);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_UNPIN_TABLE, l1, 0), 0);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_UNPIN_TABLE, l1, 0), -XEN_EINVAL);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_UNPIN_TABLE, SIM_SHIM_FIRST, 0), -XEN_EINVAL);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_UNPIN_TABLE, ~0ull, 0), -XEN_EINVAL);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_PIN_L1_TABLE, SIM_IO_FIRST, 0), -XEN_EINVAL);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_PIN_L4_TABLE, 1ull << 50, 0), -XEN_EINVAL);
     /* Unpinned and unreferenced: the writable reference it held is gone. */
-    ck_assert_uint_eq(sim_info(data).type_count, 0);
+    ck_assert_uint_eq(mm_sim_info(data).type_count, 0);
     ck_mm_baseline();
 }
 END_TEST
@@ -173,27 +173,27 @@ END_TEST
 START_TEST(shared_tables_and_teardown)
 {
     /* Two L4s sharing one L3; one L2 referenced twice; one L1 from two L2s. */
-    mfn_t a = sim_alloc(), b = sim_alloc(), l3 = sim_alloc(), l2a = sim_alloc(),
-          l2b = sim_alloc(), l1 = sim_alloc(), d1 = sim_alloc(), d2 = sim_alloc();
-    sim_table(a)[0] = sim_pte(l3, RWF);
-    sim_table(b)[0] = sim_pte(l3, RWF);
-    sim_table(b)[1] = sim_pte(l3, RWF);
-    sim_table(l3)[0] = sim_pte(l2a, RWF);
-    sim_table(l3)[1] = sim_pte(l2a, RWF);
-    sim_table(l3)[2] = sim_pte(l2b, RWF);
-    sim_table(l2a)[0] = sim_pte(l1, RWF);
-    sim_table(l2b)[0] = sim_pte(l1, RWF);
-    sim_table(l1)[0] = sim_pte(d1, RWF);
-    sim_table(l1)[1] = sim_pte(d1, RO);
-    sim_table(l1)[2] = sim_pte(d2, RO);
-    sim_table(l1)[3] = sim_pte(l3, RO);             /* a table, read-only */
+    mfn_t a = mm_sim_alloc(), b = mm_sim_alloc(), l3 = mm_sim_alloc(), l2a = mm_sim_alloc(),
+          l2b = mm_sim_alloc(), l1 = mm_sim_alloc(), d1 = mm_sim_alloc(), d2 = mm_sim_alloc();
+    mm_sim_table(a)[0] = mm_sim_pte(l3, RWF);
+    mm_sim_table(b)[0] = mm_sim_pte(l3, RWF);
+    mm_sim_table(b)[1] = mm_sim_pte(l3, RWF);
+    mm_sim_table(l3)[0] = mm_sim_pte(l2a, RWF);
+    mm_sim_table(l3)[1] = mm_sim_pte(l2a, RWF);
+    mm_sim_table(l3)[2] = mm_sim_pte(l2b, RWF);
+    mm_sim_table(l2a)[0] = mm_sim_pte(l1, RWF);
+    mm_sim_table(l2b)[0] = mm_sim_pte(l1, RWF);
+    mm_sim_table(l1)[0] = mm_sim_pte(d1, RWF);
+    mm_sim_table(l1)[1] = mm_sim_pte(d1, RO);
+    mm_sim_table(l1)[2] = mm_sim_pte(d2, RO);
+    mm_sim_table(l1)[3] = mm_sim_pte(l3, RO);             /* a table, read-only */
     ck_assert_int_eq(pv_mm_pin(a, 4), 0);
     ck_assert_int_eq(pv_mm_pin(b, 4), 0);
-    ck_assert_uint_eq(sim_info(l3).type_count, 3);
-    ck_assert_uint_eq(sim_info(l2a).type_count, 2);
-    ck_assert_uint_eq(sim_info(l1).type_count, 2);
-    ck_assert_uint_eq(sim_info(d1).refs, 3);
-    ck_assert_uint_eq(sim_info(l3).refs, 5);
+    ck_assert_uint_eq(mm_sim_info(l3).type_count, 3);
+    ck_assert_uint_eq(mm_sim_info(l2a).type_count, 2);
+    ck_assert_uint_eq(mm_sim_info(l1).type_count, 2);
+    ck_assert_uint_eq(mm_sim_info(d1).refs, 3);
+    ck_assert_uint_eq(mm_sim_info(l3).refs, 5);
     ck_mm_invariants();
 
     ck_assert_int_eq(pv_mm_set_kernel_base(a), 0);
@@ -201,84 +201,84 @@ START_TEST(shared_tables_and_teardown)
     ck_assert_int_eq(pv_mm_unpin(a), 0);
     ck_assert_int_eq(pv_mm_unpin(b), 0);
     /* Still in use as base pointers: still validated. */
-    ck_assert_uint_eq(sim_info(a).type_count, 1);
-    ck_assert(sim_info(l1).validated);
+    ck_assert_uint_eq(mm_sim_info(a).type_count, 1);
+    ck_assert(mm_sim_info(l1).validated);
     ck_mm_invariants();
     pv_mm_drop_base_pointers();
     ck_mm_baseline();
-    ck_assert_int_eq(sim_info(l1).type, PV_TYPE_L1);     /* type stays, unvalidated */
-    ck_assert(!sim_info(l1).validated);
+    ck_assert_int_eq(mm_sim_info(l1).type, PV_TYPE_L1);     /* type stays, unvalidated */
+    ck_assert(!mm_sim_info(l1).validated);
     /* and a table with no type count may become writable again */
-    mfn_t m = sim_alloc();
+    mfn_t m = mm_sim_alloc();
     ck_assert_int_eq(pv_mm_pin(m, 1), 0);
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(m, 0), sim_pte(l1, RWF)), 0);
-    ck_assert_int_eq(sim_info(l1).type, PV_TYPE_WRITABLE);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(m, 0), mm_sim_pte(l1, RWF)), 0);
+    ck_assert_int_eq(mm_sim_info(l1).type, PV_TYPE_WRITABLE);
     ck_mm_invariants();
 }
 END_TEST
 
 START_TEST(base_pointers)
 {
-    mfn_t k1 = sim_alloc(), k2 = sim_alloc(), u = sim_alloc(), l1 = sim_alloc();
-    sim_map_raw(k1, 0x1000, sim_alloc(), RWF);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_BASEPTR, k1, 0), 0);   /* validates */
+    mfn_t k1 = mm_sim_alloc(), k2 = mm_sim_alloc(), u = mm_sim_alloc(), l1 = mm_sim_alloc();
+    mm_sim_map_raw(k1, 0x1000, mm_sim_alloc(), RWF);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_BASEPTR, k1, 0), 0);   /* validates */
     ck_assert_uint_eq(fake_hw.cr3, mfn_to_paddr(k1));
     ck_assert_uint_eq(pv_mm_base_maddr(true), mfn_to_paddr(k1));
     ck_assert_uint_eq(pv_mm_base_maddr(false), 0);
-    ck_assert_uint_eq(sim_info(k1).type_count, 1);
+    ck_assert_uint_eq(mm_sim_info(k1).type_count, 1);
     ck_mm_invariants();
     /* Not an L4 / not ours: refused, old base kept. */
     ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_BASEPTR, l1, 0), -XEN_EINVAL);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_BASEPTR, SIM_SHIM_FIRST, 0), -XEN_EINVAL);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_BASEPTR, ~0ull, 0), -XEN_EINVAL);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_BASEPTR, l1, 0), -XEN_EINVAL);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_BASEPTR, SIM_SHIM_FIRST, 0), -XEN_EINVAL);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_BASEPTR, ~0ull, 0), -XEN_EINVAL);
     ck_assert_uint_eq(current->guest_table, k1);
     /* The same again: just reloads. */
     unsigned loads = fake_hw.cr3_loads;
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_BASEPTR, k1, 0), 0);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_BASEPTR, k1, 0), 0);
     ck_assert_uint_eq(fake_hw.cr3_loads, loads + 1);
-    ck_assert_uint_eq(sim_info(k1).type_count, 1);
+    ck_assert_uint_eq(mm_sim_info(k1).type_count, 1);
     /* Switching releases the old tree (it was not pinned). */
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_BASEPTR, k2, 0), 0);
-    ck_assert_uint_eq(sim_info(k1).type_count, 0);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_BASEPTR, k2, 0), 0);
+    ck_assert_uint_eq(mm_sim_info(k1).type_count, 0);
     ck_assert_uint_eq(fake_hw.cr3, mfn_to_paddr(k2));
     ck_mm_invariants();
 
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_USER_BASEPTR, u, 0), 0);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_USER_BASEPTR, u, 0), 0);
     ck_assert_uint_eq(pv_mm_base_maddr(false), mfn_to_paddr(u));
     ck_assert_uint_eq(fake_hw.cr3, mfn_to_paddr(k2));     /* kernel mode: no reload */
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_USER_BASEPTR, l1, 0), -XEN_EINVAL);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_USER_BASEPTR, l1, 0), -XEN_EINVAL);
     ck_assert_uint_eq(current->guest_table_user, u);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0);
     ck_assert_uint_eq(current->guest_table_user, INVALID_MFN);
-    ck_assert_uint_eq(sim_info(u).type_count, 0);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0);
+    ck_assert_uint_eq(mm_sim_info(u).type_count, 0);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0);
     /* The same table may be both. */
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_USER_BASEPTR, k2, 0), 0);
-    ck_assert_uint_eq(sim_info(k2).type_count, 2);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_USER_BASEPTR, k2, 0), 0);
+    ck_assert_uint_eq(mm_sim_info(k2).type_count, 2);
     ck_mm_invariants();
     /* In user mode a new kernel base loads nothing user-visible into CR3 but the user table. */
     current->kernel_mode = false;
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_BASEPTR, k1, 0), 0);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_BASEPTR, k1, 0), 0);
     ck_assert_uint_eq(fake_hw.cr3, mfn_to_paddr(k2));
     current->kernel_mode = true;
-    sim_release_all();
+    mm_sim_release_all();
     ck_mm_baseline();
 }
 END_TEST
 
 START_TEST(unpin_in_use_base)
 {
-    mfn_t k = sim_alloc();
-    sim_map_raw(k, 0x200000, sim_alloc(), RWF);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_PIN_L4_TABLE, k, 0), 0);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_NEW_BASEPTR, k, 0), 0);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_UNPIN_TABLE, k, 0), 0);
+    mfn_t k = mm_sim_alloc();
+    mm_sim_map_raw(k, 0x200000, mm_sim_alloc(), RWF);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_PIN_L4_TABLE, k, 0), 0);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_BASEPTR, k, 0), 0);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_UNPIN_TABLE, k, 0), 0);
     /* Still the base: still validated, still not writable-mappable. */
-    ck_assert(sim_info(k).validated);
-    mfn_t l1 = sim_alloc();
+    ck_assert(mm_sim_info(k).validated);
+    mfn_t l1 = mm_sim_alloc();
     ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), sim_pte(k, RWF)), -XEN_EBUSY);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), mm_sim_pte(k, RWF)), -XEN_EBUSY);
     ck_mm_invariants();
     struct pv_walk w;
     ck_assert(pv_mm_walk(0x200000, true, &w));
@@ -287,29 +287,29 @@ END_TEST
 
 START_TEST(type_change_flushes_stale_tlb)
 {
-    mfn_t l1 = sim_alloc(), data = sim_alloc();
+    mfn_t l1 = mm_sim_alloc(), data = mm_sim_alloc();
     ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), sim_pte(data, RWF)), 0);
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 0), 0), 0);   /* no flush asked */
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), mm_sim_pte(data, RWF)), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), 0), 0);   /* no flush asked */
     unsigned flushes = fake_hw.tlb_flushes;
     /* The writable translation may still be cached: becoming a table flushes first. */
     ck_assert_int_eq(pv_mm_pin(data, 1), 0);
     ck_assert_uint_eq(fake_hw.tlb_flushes, flushes + 1);
     /* After a flush, nothing stale: no more flushes on type changes. */
-    mfn_t other = sim_alloc();
+    mfn_t other = mm_sim_alloc();
     ck_assert_int_eq(pv_mm_pin(other, 1), 0);
     ck_assert_uint_eq(fake_hw.tlb_flushes, flushes + 1);
     /* A guest flush clears the need too. */
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 1), sim_pte(sim_alloc(), RWF)), 0);
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 1), 0), 0);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 0), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 1), mm_sim_pte(mm_sim_alloc(), RWF)), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 1), 0), 0);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 0), 0);
     flushes = fake_hw.tlb_flushes;
-    ck_assert_int_eq(pv_mm_pin(sim_alloc(), 2), 0);
+    ck_assert_int_eq(pv_mm_pin(mm_sim_alloc(), 2), 0);
     ck_assert_uint_eq(fake_hw.tlb_flushes, flushes);
     /* Releasing a frame after its mappings went flushes as well. */
-    mfn_t gone = sim_alloc();
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 2), sim_pte(gone, RO)), 0);
-    ck_assert_int_eq(sim_mmu_update1(sim_slot_maddr(l1, 2), 0), 0);
+    mfn_t gone = mm_sim_alloc();
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 2), mm_sim_pte(gone, RO)), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 2), 0), 0);
     ck_assert_int_eq(pv_mm_release_frame(gone), 0);
     ck_assert_uint_eq(fake_hw.tlb_flushes, flushes + 1);
 }
@@ -330,7 +330,7 @@ START_TEST(random_sequences_balance)
     enum { POOL = 24 };
     mfn_t pool[POOL];
     for (unsigned i = 0; i < POOL; i++)
-        pool[i] = sim_alloc();
+        pool[i] = mm_sim_alloc();
     rng = 0x12345 + (uint64_t)_i * 7919;
     static const uint64_t flag_choices[] = {
         RO, RWF, PTE_P, PTE_P | PTE_RW, RWF | PTE_D, 0, RO | PTE_PCD, RWF | PTE_PS, RWF | PTE_G,
@@ -349,25 +349,25 @@ START_TEST(random_sequences_balance)
             rc = pv_mm_unpin(t);
             break;
         case 2:
-            rc = sim_mmuext(MMUEXT_NEW_BASEPTR, t, 0);
+            rc = mm_sim_mmuext(MMUEXT_NEW_BASEPTR, t, 0);
             break;
         case 3:
-            rc = sim_mmuext(MMUEXT_NEW_USER_BASEPTR, rnd() % 4 ? t : 0, 0);
+            rc = mm_sim_mmuext(MMUEXT_NEW_USER_BASEPTR, rnd() % 4 ? t : 0, 0);
             break;
         default:
-            rc = sim_mmu_update1(sim_slot_maddr(t, slot) | (rnd() % 3 == 0 ? 2 : 0),
-                                 sim_pte(target, flags));
+            rc = mm_sim_mmu_update1(mm_sim_slot_maddr(t, slot) | (rnd() % 3 == 0 ? 2 : 0),
+                                 mm_sim_pte(target, flags));
             break;
         }
         /* -EPERM: a former L4's hypervisor slots read as entries of another level. */
         ck_assert_msg(rc == 0 || rc == -XEN_EINVAL || rc == -XEN_EBUSY || rc == -XEN_EPERM,
                       "step %u: unexpected %ld", step, rc);
         ok += rc == 0;
-        const char *why = sim_check();
+        const char *why = mm_sim_check();
         ck_assert_msg(why == NULL, "step %u: %s", step, why);
     }
     ck_assert_uint_gt(ok, 100);
-    sim_release_all();
+    mm_sim_release_all();
     /* Entries left in unvalidated frames hold nothing. */
     ck_mm_baseline();
 }
@@ -376,46 +376,46 @@ END_TEST
 START_TEST(start_guest)
 {
     /* As the domain builder leaves things: tree built, base recorded, rings placed. */
-    mfn_t l4 = sim_alloc(), shinfo = sim_alloc(), cons = sim_alloc(), store = sim_alloc();
-    sim_map_raw(l4, 0xffffffff80000000ull, sim_alloc(), RWF);
-    mfn_t l1 = sim_map_raw(l4, 0xffffffff80400000ull, cons, RWF);
-    sim_table(l1)[1] = sim_pte(store, RWF);
-    sim_table(l1)[2] = sim_pte(l4, RO);
+    mfn_t l4 = mm_sim_alloc(), shinfo = mm_sim_alloc(), cons = mm_sim_alloc(), store = mm_sim_alloc();
+    mm_sim_map_raw(l4, 0xffffffff80000000ull, mm_sim_alloc(), RWF);
+    mfn_t l1 = mm_sim_map_raw(l4, 0xffffffff80400000ull, cons, RWF);
+    mm_sim_table(l1)[1] = mm_sim_pte(store, RWF);
+    mm_sim_table(l1)[2] = mm_sim_pte(l4, RO);
     dom.shared_info_mfn = shinfo;
     dom.console_mfn = cons;
     dom.xenstore_mfn = store;
     current->guest_table = l4;
     ck_assert_int_eq(pv_mm_start_guest(l4), 0);
-    ck_assert(sim_info(l4).pinned);
+    ck_assert(mm_sim_info(l4).pinned);
     ck_assert_uint_eq(current->guest_table, l4);
     ck_assert_uint_eq(pv_mm_base_maddr(true), mfn_to_paddr(l4));
-    sim_note_writable_hold(shinfo, 1);
-    sim_note_writable_hold(cons, 1);
-    sim_note_writable_hold(store, 1);
+    mm_sim_note_writable_hold(shinfo, 1);
+    mm_sim_note_writable_hold(cons, 1);
+    mm_sim_note_writable_hold(store, 1);
     ck_mm_invariants();
     /* pvshim writes these: the guest can never turn them into tables or give them back. */
     ck_assert_int_eq(pv_mm_pin(cons, 1), -XEN_EINVAL);
     ck_assert_int_eq(pv_mm_pin(shinfo, 1), -XEN_EINVAL);
     ck_assert_int_eq(pv_mm_release_frame(shinfo), -XEN_EBUSY);
-    ck_assert_int_eq(sim_mmuext(MMUEXT_UNPIN_TABLE, l4, 0), 0);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_UNPIN_TABLE, l4, 0), 0);
     ck_mm_invariants();
-    sim_release_all();
+    mm_sim_release_all();
     ck_mm_baseline();
 }
 END_TEST
 
 START_TEST(start_guest_refused)
 {
-    mfn_t l4 = sim_alloc(), cons = sim_alloc();
-    sim_map_raw(l4, 0x400000, l4, RWF);              /* its own L4 writable */
+    mfn_t l4 = mm_sim_alloc(), cons = mm_sim_alloc();
+    mm_sim_map_raw(l4, 0x400000, l4, RWF);              /* its own L4 writable */
     dom.console_mfn = cons;
     dom.shared_info_mfn = dom.xenstore_mfn = INVALID_MFN;
     ck_assert_int_eq(pv_mm_start_guest(l4), -XEN_EBUSY);
     ck_assert_uint_eq(current->guest_table, INVALID_MFN);
     ck_mm_baseline();
     /* A ring the guest already uses as a table: refused, nothing kept. */
-    mfn_t good = sim_alloc();
-    sim_map_raw(good, 0x400000, sim_alloc(), RWF);
+    mfn_t good = mm_sim_alloc();
+    mm_sim_map_raw(good, 0x400000, mm_sim_alloc(), RWF);
     ck_assert_int_eq(pv_mm_pin(cons, 1), 0);
     ck_assert_int_eq(pv_mm_start_guest(good), -XEN_EINVAL);
     ck_assert_uint_eq(current->guest_table, INVALID_MFN);
@@ -428,7 +428,7 @@ static Suite *mm_refs_suite(void)
 {
     Suite *s = suite_create("mm_refs");
     TCase *tc = tcase_create("refs");
-    tcase_add_checked_fixture(tc, sim_setup, sim_teardown);
+    tcase_add_checked_fixture(tc, mm_sim_setup, mm_sim_teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, config_checked);
     tcase_add_test(tc, ownership);
