@@ -11,6 +11,8 @@
 #include <pvshim/guest_access.h>
 #include <pvshim/hw.h>
 #include <pvshim/log.h>
+#include <pvshim/layout.h>
+#include "mm.h"
 
 #define PFEC_user   (1u << 2)
 
@@ -51,9 +53,31 @@ static bool software_interrupt(struct cpu_regs *r)
     return true;
 }
 
+/*
+ * The CPU touched a page of the LDT window for the first time: map the
+ * guest's frame once the MMU accepts it as a descriptor page, or hand the
+ * guest a page fault at its own LDT address, as Xen does.
+ */
+static bool ldt_fault(struct cpu_regs *r, vaddr_t cr2)
+{
+    if (cr2 < LDT_WINDOW_VIRT || cr2 >= LDT_WINDOW_VIRT + LDT_WINDOW_PAGES * PAGE_SIZE)
+        return false;
+    unsigned offset = (unsigned)(cr2 - LDT_WINDOW_VIRT);
+    mfn_t mfn;
+    if (pv_mm_map_ldt_page(offset, &mfn) == 0) {
+        hw_map_guest_ldt_page(offset >> PAGE_SHIFT, mfn);
+        return true;
+    }
+    current->vcpu_info->arch.cr2 = current->ldt_base + offset;
+    pv_inject_exception(r, TRAP_page_fault, true, r->error_code);
+    return true;
+}
+
 static void page_fault(struct cpu_regs *r, vaddr_t cr2)
 {
     struct pv_vcpu *v = current;
+    if (ldt_fault(r, cr2))
+        return;
     if (v->kernel_mode && (r->error_code & 3) == 3 &&
         (dom.vm_assist & (1ul << VMASST_TYPE_writable_pagetables)) &&
         pv_ptwr_fault(r, cr2, r->error_code)) {

@@ -24,8 +24,8 @@
  * drop every TLB and paging-structure-cache entry the guest could use
  * (the MMU strips the Global bit from guest L1 entries, so no guest entry
  * is global), and hw_invlpg() the entries for one address.
- * hw_set_guest_gdt() and hw_load_ldt() must drop pvshim's own mappings of
- * frames they no longer use before returning.
+ * hw_set_guest_gdt() and hw_set_guest_ldt() must drop pvshim's own
+ * mappings of frames they no longer use before returning.
  *
  * mm_glue.h holds the part of this API the rest of pvshim was written
  * against (init, start, writable holds, ballooning); it is included here.
@@ -167,21 +167,21 @@ bool pv_mm_walk(vaddr_t va, bool kernel_tables, struct pv_walk *w);
 /*
  * LDT frames are checked when they are first used, as Xen does.
  * MMUEXT_SET_LDT records current->ldt_base/ldt_ents and calls
- * hw_load_ldt(base, ents); whenever pvshim drops the frames behind the
- * LDT (a new LDT, a new base pointer) it calls hw_load_ldt() again, and
- * the arch layer must first forget its LDT window mappings.
+ * hw_set_guest_ldt(ents); whenever pvshim drops the frames behind the
+ * LDT (a new LDT, a new base pointer) it calls hw_set_guest_ldt() again,
+ * and the arch layer first forgets its LDT window mappings.
  * The CPU must never read an LDT frame the MMU has not typed: the arch
  * layer gets the frame behind byte `offset` of the LDT from here (found
  * through the guest's kernel tables, typed seg-desc and checked, held
  * until the LDT or the tables change) and maps only that into its window,
- * either eagerly inside hw_load_ldt() or on a fault in the window.
+ * on a fault in the window (pv_ldt_fault in entry.c).
  * 0, -XEN_EINVAL (beyond ldt_ents, or not a usable descriptor frame: the
  * guest gets the fault), -XEN_EFAULT (not mapped).
  */
 int pv_mm_map_ldt_page(unsigned offset, mfn_t *mfn);
 /* The frame mapped for LDT page i (0-15), INVALID_MFN if none. */
 mfn_t pv_mm_ldt_frame(unsigned i);
-/* vCPU reset: drop the LDT frames and the LDT (hw_load_ldt(0, 0)). */
+/* vCPU reset: drop the LDT frames and the LDT (hw_set_guest_ldt(0)). */
 void pv_mm_destroy_ldt(void);
 /* Drop the guest GDT (vCPU reset). */
 void pv_mm_destroy_gdt(void);

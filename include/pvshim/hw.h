@@ -20,8 +20,14 @@ void hw_flush_cache(void);
 
 /* Map the guest's GDT frames into pages 0..n-1 of the GDT window (n <= 14). */
 void hw_set_guest_gdt(const mfn_t *frames, unsigned n);
-/* Load an LDT of ents descriptors at guest virtual base (0 ents: none). */
-void hw_load_ldt(vaddr_t base, unsigned ents);
+/*
+ * Point the CPU at an LDT of ents descriptors (0: none) in pvshim's LDT
+ * window, with every window page unmapped: the CPU's first touch of a page
+ * faults at LDT_WINDOW_VIRT + offset, and the PV layer answers with
+ * hw_map_guest_ldt_page() once the MMU has validated the frame.
+ */
+void hw_set_guest_ldt(unsigned ents);
+void hw_map_guest_ldt_page(unsigned page, mfn_t mfn);
 
 /*
  * FS and GS bases. The hardware holds the guest's values: FS base, the

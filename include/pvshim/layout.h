@@ -15,8 +15,11 @@
 #define RO_M2P_VIRT_START          0xffff800000000000
 #define RO_M2P_VIRT_END            0xffff804000000000
 
-/* Slot 257: per-vCPU descriptor tables (GDT and LDT windows). */
+/* Slot 257: per-vCPU descriptor tables (GDT and LDT windows, 64 KiB each). */
 #define PERVCPU_VIRT_START         0xffff808000000000
+#define GDT_WINDOW_VIRT            PERVCPU_VIRT_START
+#define LDT_WINDOW_VIRT            0xffff808000010000
+#define LDT_WINDOW_PAGES           16
 
 /* Slot 258: pvshim's image, linked at its load address plus this offset. */
 #define IMAGE_VIRT_OFFSET          0xffff810000000000

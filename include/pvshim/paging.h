@@ -40,6 +40,9 @@ void paging_map(vaddr_t va, paddr_t pa, uint64_t size, uint64_t flags);
 /* Map a 4 KiB page at va (replacing any old mapping) and flush its TLB entry. */
 void paging_set_page(vaddr_t va, paddr_t pa, uint64_t flags);
 
+/* Remove the 4 KiB mapping at va (if any) and flush its TLB entry. */
+void paging_clear_page(vaddr_t va);
+
 /* pvshim's master L4 and its machine address. */
 pte_t *paging_master_l4(void);
 paddr_t paging_master_l4_maddr(void);

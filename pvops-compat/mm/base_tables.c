@@ -76,7 +76,7 @@ int mm_new_baseptr(mfn_t mfn, bool load_cr3)
         load_current_cr3();
     /* Only now may the arch layer look the LDT up again. */
     if (ldt_dropped)
-        hw_load_ldt(current->ldt_base, current->ldt_ents);
+        mm_load_ldt();
     /* Only now that the CPU has left it may the old tree go. */
     if (old != INVALID_MFN)
         put_page_and_type(old);

@@ -160,12 +160,18 @@ bool mm_drop_ldt_frames(void)
     return dropped;
 }
 
+/* Point the CPU at the current LDT; its pages are validated on first use. */
+void mm_load_ldt(void)
+{
+    hw_set_guest_ldt(current->ldt_ents);
+}
+
 void pv_mm_destroy_ldt(void)
 {
     mm_drop_ldt_frames();
     current->ldt_base = 0;
     current->ldt_ents = 0;
-    hw_load_ldt(0, 0);
+    hw_set_guest_ldt(0);
 }
 
 mfn_t pv_mm_ldt_frame(unsigned i)
@@ -185,7 +191,7 @@ int mm_set_ldt(vaddr_t base, unsigned ents)
             mm_flush_tlb();
         current->ldt_base = ptr;
         current->ldt_ents = ents;
-        hw_load_ldt(ptr, ents);
+        mm_load_ldt();
     }
     return 0;
 }

@@ -143,6 +143,8 @@ int validate_segdesc_page(mfn_t mfn);
 int mm_set_ldt(vaddr_t base, unsigned ents);
 /* Drop the LDT frames held (the LDT itself stays set); true if there were any. */
 bool mm_drop_ldt_frames(void);
+/* Tell the arch layer the LDT changed (its window mappings are dropped). */
+void mm_load_ldt(void);
 
 /* ---- guest address checks */
 

@@ -82,7 +82,12 @@ void hw_set_guest_gdt(const mfn_t *frames, unsigned n)
     for (unsigned i = 0; i < n && i < 16; i++)
         fake_hw.gdt_frames[i] = frames[i];
 }
-void hw_load_ldt(vaddr_t base, unsigned ents) { fake_hw.ldt_base = base; fake_hw.ldt_ents = ents; }
+void hw_set_guest_ldt(unsigned ents) { fake_hw.ldt_ents = ents; fake_hw.ldt_loads++; }
+void hw_map_guest_ldt_page(unsigned page, mfn_t mfn)
+{
+    if (page < 16)
+        fake_hw.ldt_pages[page] = mfn;
+}
 void hw_set_fs_base(uint64_t b) { fake_hw.fs_base = b; }
 void hw_set_gs_base(uint64_t b) { fake_hw.gs_base = b; }
 void hw_set_ts(bool set) { fake_hw.ts = set; }

@@ -40,8 +40,8 @@ struct fake_hw {
     vaddr_t last_invlpg;
     mfn_t gdt_frames[16];
     unsigned gdt_nr;
-    vaddr_t ldt_base;
-    unsigned ldt_ents;
+    unsigned ldt_ents, ldt_loads;
+    mfn_t ldt_pages[16];
     uint64_t fs_base, gs_base, gs_inactive;
     uint16_t user_gs_sel;
     bool ts;

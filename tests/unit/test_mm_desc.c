@@ -175,7 +175,7 @@ START_TEST(ldt_set)
     ck_assert_int_eq(mm_sim_mmuext(MMUEXT_SET_LDT, 0xffff800000000000ull, 1), -XEN_EINVAL);
     ck_assert_int_eq(mm_sim_mmuext(MMUEXT_SET_LDT, 0x0000800000000000ull, 1), -XEN_EINVAL);
     ck_assert_int_eq(mm_sim_mmuext(MMUEXT_SET_LDT, 0x600000, 8192), 0);
-    ck_assert_uint_eq(fake_hw.ldt_base, 0x600000);
+    ck_assert_uint_eq(current->ldt_base, 0x600000);
     ck_assert_uint_eq(fake_hw.ldt_ents, 8192);
     ck_assert_uint_eq(current->ldt_ents, 8192);
     /* Zero entries: any base, recorded as none. */

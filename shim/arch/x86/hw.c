@@ -8,9 +8,7 @@
 #include "arch.h"
 #include "selectors.h"
 
-#define GDT_VIRT        PERVCPU_VIRT_START
-#define LDT_VIRT        (PERVCPU_VIRT_START + 16 * PAGE_SIZE)
-#define LDT_PAGES       16
+#define GDT_VIRT        GDT_WINDOW_VIRT
 
 bool smap_active;
 
@@ -52,25 +50,22 @@ void hw_set_guest_gdt(const mfn_t *frames, unsigned n)
  * that on user pages), so the guest's LDT frames are mapped into pvshim's
  * LDT window and LDTR points there.
  */
-void hw_load_ldt(vaddr_t base, unsigned ents)
+void hw_set_guest_ldt(unsigned ents)
 {
-    unsigned pages = (unsigned)DIV_ROUND_UP((uint64_t)ents * 8 + (base & 0xfff), PAGE_SIZE);
-    if (ents == 0 || pages > LDT_PAGES) {
+    for (unsigned i = 0; i < LDT_WINDOW_PAGES; i++)
+        paging_clear_page(LDT_WINDOW_VIRT + i * PAGE_SIZE);
+    if (ents == 0 || ents > LDT_WINDOW_PAGES * PAGE_SIZE / 8) {
         __asm__ volatile("lldt %w0" : : "r"(0));
         return;
     }
-    for (unsigned i = 0; i < pages; i++) {
-        paddr_t pa;
-        if (!arch_guest_walk(ALIGN_DOWN(base, PAGE_SIZE) + i * PAGE_SIZE, &pa)) {
-            log_warn("LDT page %u at %#llx is not mapped; LDT not loaded", i,
-                     (unsigned long long)base);
-            __asm__ volatile("lldt %w0" : : "r"(0));
-            return;
-        }
-        paging_set_page(LDT_VIRT + i * PAGE_SIZE, pa, PTE_RW | PTE_NX);
-    }
-    arch_set_ldt_descriptor(LDT_VIRT + (base & 0xfff), ents * 8 - 1);
+    arch_set_ldt_descriptor(LDT_WINDOW_VIRT, ents * 8 - 1);
     __asm__ volatile("lldt %w0" : : "r"(SEL_LDT));
+}
+
+void hw_map_guest_ldt_page(unsigned page, mfn_t mfn)
+{
+    if (page < LDT_WINDOW_PAGES)
+        paging_set_page(LDT_WINDOW_VIRT + page * PAGE_SIZE, mfn_to_paddr(mfn), PTE_RW | PTE_NX);
 }
 
 void hw_set_fs_base(uint64_t base)

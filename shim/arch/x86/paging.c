@@ -109,6 +109,12 @@ void paging_set_page(vaddr_t va, paddr_t pa, uint64_t flags)
     invlpg(va);
 }
 
+void paging_clear_page(vaddr_t va)
+{
+    *walk_create(va, L1_SHIFT) = 0;
+    invlpg(va);
+}
+
 pte_t *paging_master_l4(void)
 {
     return master_l4;
