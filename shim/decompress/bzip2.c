@@ -47,6 +47,7 @@ struct bz_table {
 struct bzip2_work {
     struct bz_table tables[BZ_MAX_GROUPS];
     uint8_t selectors[BZ_MAX_SELECTORS];
+    uint8_t block[BZ_MAX_BLOCK + 16];   /* the block after the BWT; slack for word reads */
     uint32_t tt[];      /* level * 100000 entries: byte in bits 0-7, link above */
 };
 
@@ -71,28 +72,43 @@ size_t bzip2_workspace_size(void)
 
 /* ------------------------------------------------------------ bzip2's CRC */
 
-/* bzip2 uses CRC-32 MSB-first (polynomial 0x04C11DB7), unlike gzip. */
-static uint32_t bz_crc_table[256];
+/*
+ * bzip2 uses CRC-32 MSB-first (polynomial 0x04C11DB7), unlike gzip. Sliced
+ * by eight like crc32.c: at boot every output byte goes through it.
+ * bz_crc_tables[k][b] is the CRC of byte b followed by k zero bytes.
+ */
+static uint32_t bz_crc_tables[8][256];
 static bool bz_crc_ready;
 
+/* Idempotent, so a racing second caller only redoes the same work. */
 static void bz_crc_init(void)
 {
     for (uint32_t b = 0; b < 256; b++) {
         uint32_t c = b << 24;
         for (int i = 0; i < 8; i++)
             c = (c << 1) ^ (0x04C11DB7u & -(c >> 31));
-        bz_crc_table[b] = c;
+        bz_crc_tables[0][b] = c;
     }
+    for (unsigned b = 0; b < 256; b++)
+        for (int k = 1; k < 8; k++)
+            bz_crc_tables[k][b] = (bz_crc_tables[k - 1][b] << 8) ^
+                                  bz_crc_tables[0][bz_crc_tables[k - 1][b] >> 24];
     __atomic_store_n(&bz_crc_ready, true, __ATOMIC_RELEASE);
 }
 
 static uint32_t bz_crc(const uint8_t *p, size_t n)
 {
+    uint32_t (*t)[256] = bz_crc_tables;
     uint32_t crc = ~0u;
     if (!__atomic_load_n(&bz_crc_ready, __ATOMIC_ACQUIRE))
         bz_crc_init();
+    for (; n >= 8; n -= 8, p += 8) {
+        crc ^= load_be32(p);
+        crc = t[7][crc >> 24] ^ t[6][(crc >> 16) & 0xff] ^ t[5][(crc >> 8) & 0xff] ^
+              t[4][crc & 0xff] ^ t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+    }
     for (; n; n--, p++)
-        crc = (crc << 8) ^ bz_crc_table[(crc >> 24) ^ *p];
+        crc = (crc << 8) ^ t[0][(crc >> 24) ^ *p];
     return ~crc;
 }
 
@@ -215,6 +231,7 @@ static int read_block_header(struct bz_ctx *s, struct bz_block_header *h)
 
     unsigned used16 = get_bits(s, 16);
     h->n_in_use = 0;
+    memset(h->seq_to_unseq, 0, sizeof(h->seq_to_unseq));
     for (unsigned i = 0; i < 16; i++) {
         if (!(used16 & (0x8000u >> i)))
             continue;
@@ -277,6 +294,25 @@ static int read_block_header(struct bz_ctx *s, struct bz_block_header *h)
 }
 
 /*
+ * mtf[1, idx] = mtf[0, idx - 1] (idx <= 255), eight bytes a step: under an
+ * emulator a byte loop here costs more than anything else in decoding.
+ */
+static inline void mtf_shift(uint8_t *mtf, unsigned idx)
+{
+    unsigned j = idx;
+    uint64_t w;
+    for (; j >= 8; j -= 8) {
+        __builtin_memcpy(&w, mtf + j - 8, 8);
+        __builtin_memcpy(mtf + j - 7, &w, 8);
+    }
+    /* Bytes 1..j of the first word from their left neighbours, the rest kept. */
+    uint64_t keep = (~0ull << (8 * j)) << 8;
+    __builtin_memcpy(&w, mtf, 8);
+    w = (w & keep) | ((w << 8) & ~keep);
+    __builtin_memcpy(mtf, &w, 8);
+}
+
+/*
  * Huffman symbols to the pre-BWT block in tt[]: RUNA/RUNB digits give run
  * lengths of the front byte, other symbols are move-to-front indexes.
  */
@@ -287,13 +323,13 @@ static int decode_symbols(struct bz_ctx *s, const struct bz_block_header *h,
     uint32_t *tt = w->tt;
     const uint32_t block_max = s->block_max;
     const unsigned eob = h->n_in_use + 1;
-    uint8_t mtf[256];
+    uint8_t mtf[256];   /* byte values, most recent first */
     uint32_t nblock = 0, run = 0, run_weight = 1;
     unsigned group_left = 0, group_idx = 0;
     const struct bz_table *t = NULL;
 
-    for (unsigned i = 0; i < 256; i++)
-        mtf[i] = (uint8_t)i;
+    /* Entries past n_in_use are never reached: the table only holds alpha symbols. */
+    memcpy(mtf, h->seq_to_unseq, sizeof(mtf));
     memset(byte_count, 0, 256 * sizeof(uint32_t));
 
     /* Local copies: stores into tt[] would otherwise force them to memory. */
@@ -359,7 +395,7 @@ static int decode_symbols(struct bz_ctx *s, const struct bz_block_header *h,
             continue;
         }
         if (run) {
-            uint8_t b = h->seq_to_unseq[mtf[0]];
+            uint8_t b = mtf[0];
             if (run > block_max - nblock) {
                 rc = DECOMP_ERR_CORRUPT;
                 break;
@@ -376,16 +412,14 @@ static int decode_symbols(struct bz_ctx *s, const struct bz_block_header *h,
         /* sym - 1 is in 1..n_in_use-1: the table only holds alpha symbols. */
         unsigned idx = sym - 1;
         uint8_t v = mtf[idx];
-        for (; idx > 0; idx--)
-            mtf[idx] = mtf[idx - 1];
+        mtf_shift(mtf, idx);
         mtf[0] = v;
         if (nblock >= block_max) {
             rc = DECOMP_ERR_CORRUPT;
             break;
         }
-        uint8_t b = h->seq_to_unseq[v];
-        byte_count[b]++;
-        tt[nblock++] = b;
+        byte_count[v]++;
+        tt[nblock++] = v;
     }
 
     s->pos = pos;
@@ -395,14 +429,12 @@ static int decode_symbols(struct bz_ctx *s, const struct bz_block_header *h,
     return rc;
 }
 
-/*
- * Invert the BWT through tt[] and undo RLE1 (four equal bytes and a repeat
- * count) straight into the output.
- */
-static int unsort_block(struct bz_ctx *s, uint32_t nblock, uint32_t orig_ptr,
-                        const uint32_t byte_count[256])
+/* Invert the BWT: follow the links through tt[], the block's bytes into w->block. */
+static void unsort_block(struct bzip2_work *w, uint32_t nblock, uint32_t orig_ptr,
+                         const uint32_t byte_count[256])
 {
-    uint32_t *tt = s->w->tt;
+    uint32_t *tt = w->tt;
+    uint8_t *block = w->block;
     uint32_t next[256], sum = 0;
 
     for (unsigned b = 0; b < 256; b++) {
@@ -414,32 +446,60 @@ static int unsort_block(struct bz_ctx *s, uint32_t nblock, uint32_t orig_ptr,
         tt[next[b]++] |= i << 8;
     }
 
+    uint32_t p = tt[orig_ptr] >> 8;     /* every link is < nblock by construction */
+    uint32_t k = 0;
+    for (; k + 4 <= nblock; k += 4) {
+        p = tt[p]; block[k] = (uint8_t)p; p >>= 8;
+        p = tt[p]; block[k + 1] = (uint8_t)p; p >>= 8;
+        p = tt[p]; block[k + 2] = (uint8_t)p; p >>= 8;
+        p = tt[p]; block[k + 3] = (uint8_t)p; p >>= 8;
+    }
+    for (; k < nblock; k++) {
+        p = tt[p]; block[k] = (uint8_t)p; p >>= 8;
+    }
+}
+
+/*
+ * Undo RLE1: four equal bytes are followed by a count of further copies.
+ * The search for the next four equal bytes skips ahead by the first
+ * unequal pair, so plain stretches cost about a third of a test per byte.
+ */
+static int unrun_block(struct bz_ctx *s, uint32_t n)
+{
+    const uint8_t *block = s->w->block;     /* n + 16 readable bytes */
     uint8_t *out = s->out;
     size_t op = s->op;
     const size_t cap = s->cap;
-    uint32_t p = tt[orig_ptr] >> 8;     /* every link is < nblock by construction */
-    unsigned prev = 256, same = 0;
-    for (uint32_t k = 0; k < nblock; k++) {
-        p = tt[p];
-        unsigned b = p & 0xff;
-        p >>= 8;
-        if (same == 4) {
-            if (b > cap - op)
-                return DECOMP_ERR_OUTPUT_FULL;
-            memset(out + op, (int)prev, b);
-            op += b;
-            same = 0;
-            continue;
+
+    for (uint32_t i = 0; i < n;) {
+        uint32_t j = i;
+        while (j + 3 < n) {
+            uint32_t x = load_le32(block + j);
+            uint32_t d = x ^ (x >> 8);      /* byte k: block[j + k] != block[j + k + 1] */
+            if (d & 0xff0000)
+                j += 3;
+            else if (d & 0xff00)
+                j += 2;
+            else if (d & 0xff)
+                j += 1;
+            else
+                break;
         }
-        if (b == prev) {
-            same++;
-        } else {
-            same = 1;
-            prev = b;
-        }
-        if (op == cap)
+        /* Copy up to and including the four equal bytes (or to the end). */
+        uint32_t end = j + 3 < n ? j + 4 : n;
+        size_t len = end - i;
+        if (len > cap - op)
             return DECOMP_ERR_OUTPUT_FULL;
-        out[op++] = (uint8_t)b;
+        lz_copy_literals(out + op, block + i, len, cap - op);
+        op += len;
+        i = end;
+        if (i < n) {
+            unsigned count = block[i++];
+            if (count > cap - op)
+                return DECOMP_ERR_OUTPUT_FULL;
+            memset(out + op, block[j], count);
+            op += count;
+        }
     }
     s->op = op;
     return DECOMP_OK;
@@ -460,7 +520,8 @@ static int decode_block(struct bz_ctx *s, uint32_t *block_crc)
         return DECOMP_ERR_CORRUPT;
 
     size_t start = s->op;
-    rc = unsort_block(s, nblock, h.orig_ptr, byte_count);
+    unsort_block(s->w, nblock, h.orig_ptr, byte_count);
+    rc = unrun_block(s, nblock);
     if (rc != DECOMP_OK)
         return rc;
     if (bz_crc(s->out + start, s->op - start) != h.crc)
