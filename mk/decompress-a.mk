@@ -14,7 +14,7 @@ DECOMP_A_DIR := $(BUILD)/fixtures/decompress-a
 #   runs.bin    512 KiB of runs of random bytes and lengths
 #   elf.bin     the pvshim kernel image
 #   empty.bin   nothing
-#   mixed.bin   ~10 MiB of all of these: several blocks in every format,
+#   mixed.bin   ~12 MiB of most of these: several blocks in every format,
 #               more than one 8 MiB legacy LZ4 block
 DECOMP_A_INPUTS := tiny.txt small.txt text.txt random.bin zeros.bin runs.bin \
                    elf.bin empty.bin mixed.bin
@@ -54,58 +54,59 @@ $(DECOMP_A_DIR)/.dir:
 	@touch $@
 
 $(DECOMP_A_DIR)/tiny.txt: | $(DECOMP_A_DIR)/.dir
-	printf 'pvshim hosts one PV guest; to the guest, pvshim is Xen. Xen, Xen, Xen!\n' > $@
+	printf 'pvshim hosts one PV guest; to the guest, pvshim is Xen. Xen, Xen, Xen!\n' > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/small.txt: | $(DECOMP_A_DIR)/.dir
-	perl -e '$(DECOMP_A_TEXT)' 8000 11 > $@
+	perl -e '$(DECOMP_A_TEXT)' 8000 11 > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/text.txt: | $(DECOMP_A_DIR)/.dir
-	perl -e '$(DECOMP_A_TEXT)' 1048576 29 > $@
+	perl -e '$(DECOMP_A_TEXT)' 1048576 29 > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/random.bin: | $(DECOMP_A_DIR)/.dir
-	perl -e '$(DECOMP_A_RANDOM)' > $@
+	perl -e '$(DECOMP_A_RANDOM)' > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/zeros.bin: | $(DECOMP_A_DIR)/.dir
-	head -c 1048576 /dev/zero > $@
+	head -c 1048576 /dev/zero > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/runs.bin: | $(DECOMP_A_DIR)/.dir
-	perl -e '$(DECOMP_A_RUNS)' > $@
+	perl -e '$(DECOMP_A_RUNS)' > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/elf.bin: $(BUILD)/pvshim | $(DECOMP_A_DIR)/.dir
 	cp $< $@
 
 $(DECOMP_A_DIR)/empty.bin: | $(DECOMP_A_DIR)/.dir
 	: > $@
 
-DECOMP_A_MIXED_PARTS := text.txt random.bin zeros.bin runs.bin elf.bin text.txt \
-                        runs.bin text.txt random.bin zeros.bin text.txt elf.bin \
+# (Not elf.bin: the big fixtures would be remade whenever pvshim changes.)
+DECOMP_A_MIXED_PARTS := text.txt random.bin zeros.bin runs.bin small.txt text.txt \
+                        runs.bin text.txt random.bin zeros.bin text.txt small.txt \
                         random.bin text.txt zeros.bin runs.bin text.txt tiny.txt
 $(DECOMP_A_DIR)/mixed.bin: $(addprefix $(DECOMP_A_DIR)/,$(sort $(DECOMP_A_MIXED_PARTS)))
-	cat $(addprefix $(DECOMP_A_DIR)/,$(DECOMP_A_MIXED_PARTS)) > $@
+	cat $(addprefix $(DECOMP_A_DIR)/,$(DECOMP_A_MIXED_PARTS)) > $@.tmp && mv $@.tmp $@
 
 # gzip keeps the file name (FNAME) unless -n; lzop keeps it unless fed on stdin.
 $(DECOMP_A_DIR)/%.1.gz: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	gzip -1 -c $< > $@
+	gzip -1 -c $< > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/%.9.gz: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	gzip -9 -n -c < $< > $@
+	gzip -9 -n -c < $< > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/%.1.bz2: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	bzip2 -1 -c < $< > $@
+	bzip2 -1 -c < $< > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/%.9.bz2: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	bzip2 -9 -c < $< > $@
+	bzip2 -9 -c < $< > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/%.1.lzo: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	lzop -1 -c $< > $@
+	lzop -1 -c $< > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/%.9.lzo: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	lzop -9 -c $< > $@
+	lzop -9 -c $< > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/%.crc.lzo: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	lzop --crc32 -c $< > $@
+	lzop --crc32 -c $< > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/%.nock.lzo: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	lzop -F -c < $< > $@
+	lzop -F -c < $< > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/%.legacy.lz4: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	lz4 -q -l -9 -c < $< > $@
+	lz4 -q -l -9 -c < $< > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/%.frame.lz4: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	lz4 -q -1 -c < $< > $@
+	lz4 -q -1 -c < $< > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/%.nocrc.lz4: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	lz4 -q -1 -B4 --no-frame-crc -c < $< > $@
+	lz4 -q -1 -B4 --no-frame-crc -c < $< > $@.tmp && mv $@.tmp $@
 $(DECOMP_A_DIR)/%.dep.lz4: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	lz4 -q -9 -B5 -BD -BX --content-size -c < $< > $@
+	lz4 -q -9 -B5 -BD -BX --content-size -c < $< > $@.tmp && mv $@.tmp $@
 
 # An lzop file with a (delta) filter, which the decoder refuses.
 DECOMP_A_SPECIAL := $(DECOMP_A_DIR)/small.txt.filter.lzo
 $(BUILD)/unit-tests: $(DECOMP_A_SPECIAL)
 decompress-a-fixtures: $(DECOMP_A_SPECIAL)
 $(DECOMP_A_DIR)/%.filter.lzo: $(DECOMP_A_DIR)/% | $(BUILD)/.deps-ok
-	lzop --filter=1 -c < $< > $@
+	lzop --filter=1 -c < $< > $@.tmp && mv $@.tmp $@
