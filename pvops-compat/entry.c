@@ -38,12 +38,19 @@ void guest_syscall(struct cpu_regs *r)
     pv_bounce(r, cb, false, 0, mask, compat ? "compat syscall" : "syscall");
 }
 
-/* A #GP from `int n` (the IDT gate's DPL is 0): deliver trap n if the guest allows it. */
+/*
+ * A #GP from `int n` (the IDT gate's DPL is 0): deliver trap n if the
+ * guest allows it. The vector comes from the instruction itself: QEMU's
+ * TCG reports n * 16 + 2 instead of the architectural n * 8 + 2.
+ */
 static bool software_interrupt(struct cpu_regs *r)
 {
+    uint8_t insn[2];
     if ((r->error_code & 3) != 2)
         return false;
-    unsigned vector = (unsigned)(r->error_code >> 3) & 0xff;
+    if (copy_from_guest(insn, r->rip, sizeof(insn)) || insn[0] != 0xcd)
+        return false;
+    unsigned vector = insn[1];
     const struct trap_info *ti = &current->trap_ctxt[vector];
     /* A 64-bit PV kernel runs at RPL 3 too: both modes need DPL 3. */
     if ((ti->flags & 3) != 3 || !ti->address)
@@ -131,6 +138,22 @@ void guest_exception(struct cpu_regs *r)
                             r->error_code);
         return;
     }
+}
+
+/*
+ * `int $0x80` reaches pvshim through a DPL-3 gate, as Xen's direct path
+ * does: with a guest handler for 0x80 it is bounced there whatever the
+ * entry's DPL; without one the guest gets the #GP the CPU would give.
+ */
+void guest_int80(struct cpu_regs *r)
+{
+    guest_regs = r;
+    if (current->trap_ctxt[0x80].address) {
+        pv_inject_exception(r, 0x80, false, 0);
+        return;
+    }
+    r->rip -= 2;
+    pv_inject_exception(r, TRAP_gp_fault, true, (0x80 << 3) | 2);
 }
 
 void guest_return_failed(struct cpu_regs *r)

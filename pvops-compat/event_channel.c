@@ -21,8 +21,9 @@ enum chan_state {
 struct channel {
     uint8_t state;
     uint8_t virq;
-    domid_t remote_dom;             /* ECS_UNBOUND: who may bind */
-    evtchn_backend_fn backend;      /* ECS_INTERDOMAIN: the pvshim backend */
+    domid_t remote_dom;             /* ECS_UNBOUND: who may bind; ECS_INTERDOMAIN: the peer */
+    evtchn_port_t remote_port;      /* ECS_INTERDOMAIN to the guest itself: the other end */
+    evtchn_backend_fn backend;      /* ECS_INTERDOMAIN to a pvshim backend */
 };
 
 static struct channel chans[EVTCHN_PORTS];
@@ -171,9 +172,11 @@ static long op_bind_interdomain(struct evtchn_bind_interdomain *b)
         evtchn_port_t p = alloc_port();
         if (!p)
             return -XEN_ENOSPC;
-        /* A loopback pair: each end is the other's notification. */
-        chans[p].state = ECS_IPI;
-        chans[rp].state = ECS_IPI;
+        /* A loopback pair: each end notifies the other. */
+        chans[p] = (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = dom.domid,
+                                     .remote_port = rp };
+        chans[rp] = (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = dom.domid,
+                                      .remote_port = p };
         b->local_port = p;
         return 0;
     }
@@ -188,6 +191,13 @@ static long close_port(evtchn_port_t p)
         return -XEN_EINVAL;
     if (chans[p].state == ECS_VIRQ)
         virq_port[chans[p].virq] = 0;
+    /* The other end of a loopback pair is left unbound, waiting for a new peer. */
+    if (chans[p].state == ECS_INTERDOMAIN && !chans[p].backend) {
+        evtchn_port_t rp = chans[p].remote_port;
+        if (evtchn_port_valid(rp) && chans[rp].state == ECS_INTERDOMAIN &&
+            chans[rp].remote_port == p)
+            chans[rp] = (struct channel){ .state = ECS_UNBOUND, .remote_dom = dom.domid };
+    }
     memset(&chans[p], 0, sizeof(chans[p]));
     clear_bit(dom.shared_info->evtchn_pending, p);
     return 0;
@@ -201,6 +211,8 @@ static long op_send(evtchn_port_t p)
     case ECS_INTERDOMAIN:
         if (chans[p].backend)
             chans[p].backend(p);
+        else
+            evtchn_set_pending(chans[p].remote_port);
         return 0;
     case ECS_IPI:
         evtchn_set_pending(p);
@@ -232,7 +244,7 @@ static long op_status(struct evtchn_status *st)
     case ECS_INTERDOMAIN:
         st->status = EVTCHNSTAT_interdomain;
         st->u.interdomain.dom = c->remote_dom;
-        st->u.interdomain.port = 0;
+        st->u.interdomain.port = c->backend ? 0 : c->remote_port;
         break;
     case ECS_VIRQ:
         st->status = EVTCHNSTAT_virq;

@@ -14,6 +14,9 @@ void guest_exception(struct cpu_regs *r);
 /* A SYSCALL from the guest (hypercall from its kernel, system call from its user). */
 void guest_syscall(struct cpu_regs *r);
 
+/* `int $0x80` from the guest (a DPL-3 gate, Xen's direct path). */
+void guest_int80(struct cpu_regs *r);
+
 /* Last step before any return to the guest: deliver pending events. */
 void guest_resume(struct cpu_regs *r);
 

@@ -183,7 +183,9 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     dom.domid = 1;
     dom.vcpu.vcpu_info = &dom.shared_info->vcpu_info[0];
     dom.vcpu.vcpu_info_mfn = INVALID_MFN;
-    dom.vcpu.vcpu_info->evtchn_upcall_mask = 1;
+    /* Every legacy vcpu_info slot starts with events masked, as Xen builds it. */
+    for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+        dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
     dom.vcpu.kernel_mode = true;
     dom.vcpu.guest_table_user = INVALID_MFN;
     services = &local_services;

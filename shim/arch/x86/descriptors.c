@@ -160,9 +160,10 @@ void descriptors_init(void)
     set_gate(2, trap_stub_table[2], 0, IST_NMI);
     set_gate(8, trap_stub_table[8], 0, IST_DF);
     set_gate(18, trap_stub_table[18], 0, IST_MC);
-    /* int3 and into may be used by the guest directly, as on Xen. */
+    /* int3, into and int $0x80 may be used by the guest directly, as on Xen. */
     set_gate(3, trap_stub_table[3], 3, 0);
     set_gate(4, trap_stub_table[4], 3, 0);
+    set_gate(0x80, trap_stub_table[0x80], 3, 0);
 
     struct { uint16_t limit; uint64_t base; } PACKED idtr = { sizeof(idt) - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" : : "m"(idtr));

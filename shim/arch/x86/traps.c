@@ -136,7 +136,9 @@ void trap_entry(struct cpu_regs *r)
 {
     bool from_guest = (r->cs & 3) != 0;
 
-    if (r->vector >= 32) {
+    if (r->vector == 0x80 && from_guest) {
+        guest_int80(r);
+    } else if (r->vector >= 32) {
         irq_handler_t h = irq_handlers[r->vector];
         if (h)
             h(r);
