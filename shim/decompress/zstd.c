@@ -232,7 +232,7 @@ int zstd_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_c
         }
         uint32_t magic = lz_le32(in + p);
         if (magic == ZSTD_MAGIC) {
-            size_t used;
+            size_t used = 0;
             int rc = decode_frame(w, in + p + 4, in_len - p - 4, &used, out, &out_pos, out_cap);
             if (rc != DECOMP_OK)
                 return rc;
