@@ -6,6 +6,7 @@
  * as in the encoder, so both sides agree on which bytes were touched.
  */
 #include "bcj_x86.h"
+#include "lz_copy.h"
 
 static inline bool is_addr_high_byte(uint8_t b)
 {
@@ -30,8 +31,20 @@ void bcj_x86_decode(uint8_t *buf, size_t size, uint32_t start)
     if (size < 5)
         return;
     while (i <= size - 5) {
-        uint8_t b = buf[i];
-        if (b != 0xe8 && b != 0xe9) {
+        uint8_t b;
+        if (size - i >= 8) {
+            /* Skip eight bytes at a time while none is E8 or E9 (the common case). */
+            uint64_t x = (lz_le64(buf + i) & 0xfefefefefefefefeull) ^ 0xe8e8e8e8e8e8e8e8ull;
+            uint64_t zero = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+            if (!zero) {
+                i += 8;
+                continue;
+            }
+            /* The lowest flagged byte is a true E8/E9 (borrows only run upwards). */
+            i += (size_t)__builtin_ctzll(zero) >> 3;
+            if (i > size - 5)
+                break;
+        } else if ((buf[i] & 0xfe) != 0xe8) {
             i++;
             continue;
         }

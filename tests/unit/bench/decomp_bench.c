@@ -36,6 +36,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: decomp-bench FILE...\n");
         return 2;
     }
+    /* DECOMP_BENCH_SECONDS=0 decodes each file once (for instruction counting). */
+    const char *secs = getenv("DECOMP_BENCH_SECONDS");
+    double min_seconds = secs ? atof(secs) : 2.0;
     int failed = 0;
     for (int i = 1; i < argc; i++) {
         FILE *f = fopen(argv[i], "rb");
@@ -61,13 +64,13 @@ int main(int argc, char **argv)
             rc = decompress(fmt, in, len, out, out_cap, &out_len, NULL, work, wlen);
             reps++;
             t = cpu_seconds() - t0;
-        } while (rc == DECOMP_OK && (t < 2.0 || reps < 2));
+        } while (rc == DECOMP_OK && t < min_seconds);
         if (rc != DECOMP_OK) {
             printf("%-6s %s: %s\n", decomp_format_name(fmt), argv[i], decomp_strerror(rc));
             failed = 1;
         } else {
-            printf("%-6s %s: %zu -> %zu bytes, %.1f MB/s\n", decomp_format_name(fmt), argv[i],
-                   len, out_len, (double)out_len * reps / t / 1e6);
+            printf("%-6s %s: %zu -> %zu bytes, %.1f MB/s (%d runs)\n", decomp_format_name(fmt),
+                   argv[i], len, out_len, (double)out_len * reps / t / 1e6, reps);
         }
         free(work);
         free(in);
