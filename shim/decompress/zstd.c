@@ -220,6 +220,7 @@ int zstd_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_c
     struct zstd_work *w = work_area(work, work_len, sizeof(*w));
     if (!w)
         return DECOMP_ERR_NOMEM;
+    w->ll.predefined = w->of.predefined = w->ml.predefined = false;
 
     size_t p = 0, out_pos = 0;
     bool first = true;

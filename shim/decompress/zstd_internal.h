@@ -36,6 +36,7 @@ struct zseq_entry {
 struct zseq_table {
     struct zseq_entry e[1 << LL_MAX_LOG];
     unsigned log;
+    bool predefined;        /* holds the predefined table, which need not be rebuilt */
 };
 
 /* A Huffman decoding table entry: symbol | code length << 8, indexed by HUF_MAX_BITS-bit prefix. */
@@ -47,7 +48,7 @@ struct zstd_work {
     unsigned huf_bits;
     bool huf_valid;                 /* a previous block of this frame set the table */
     struct zseq_table ll, of, ml;
-    bool seq_valid;                 /* the three tables may be repeated */
+    bool seq_valid;                 /* the three tables may be repeated (this frame set them) */
     uint32_t rep[3];
     struct xxh64_state xxh;
     /* Scratch for building tables. */

@@ -96,8 +96,12 @@ static int read_table(struct zstd_work *w, struct zseq_table *t, const struct se
 {
     switch (mode) {
     case MODE_PREDEFINED:
-        return build_from_counts(w, t, k, k->def, k->def_max_sym, k->def_log);
+        if (t->predefined)
+            return DECOMP_OK;
+        t->predefined = build_from_counts(w, t, k, k->def, k->def_max_sym, k->def_log) == DECOMP_OK;
+        return t->predefined ? DECOMP_OK : DECOMP_ERR_CORRUPT;
     case MODE_RLE:
+        t->predefined = false;
         if (*p >= len)
             return DECOMP_ERR_CORRUPT;
         if (in[*p] > k->max_code)
@@ -106,6 +110,7 @@ static int read_table(struct zstd_work *w, struct zseq_table *t, const struct se
         t->log = 0;
         return DECOMP_OK;
     case MODE_FSE: {
+        t->predefined = false;
         unsigned max_sym = k->max_code, log;
         size_t used;
         int rc = fse_read_counts(in + *p, len - *p, &used, w->norm, &max_sym, &log, k->max_log);
