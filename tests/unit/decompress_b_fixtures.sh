@@ -42,6 +42,8 @@ done
 xz -c --check=crc32 --x86 --lzma2=preset=9e elf.bin > elf.x86.xz
 xz -c --check=crc32 --x86 --lzma2=preset=9e mixed.bin > mixed.x86.xz
 xz -c --check=crc64 --block-size=65536 mixed.bin > mixed.blocks.xz
+# Multi-threaded: block headers carry the compressed and uncompressed sizes.
+xz -c -T2 --check=crc32 --block-size=65536 mixed.bin > mixed.mt.xz
 xz -c --check=crc32 --x86 --lzma2=preset=6 --block-size=100000 elf.bin > elf.x86blocks.xz
 xz -c --delta=dist=4 --lzma2=preset=6 text.bin > text.delta.xz
 xz -c --lzma2=preset=6,lc=0,lp=2,pb=0 text.bin > text.props.xz

@@ -124,7 +124,7 @@ static void round_trip(enum decomp_format f, const char *name)
 
 static const char *const xz_fixtures[] = {
     "text.crc32.xz", "text.crc64.xz", "text.none.xz", "text.sha256.xz", "elf.x86.xz",
-    "mixed.x86.xz", "mixed.blocks.xz", "elf.x86blocks.xz", "text.delta.xz", "text.props.xz",
+    "mixed.x86.xz", "mixed.blocks.xz", "mixed.mt.xz", "elf.x86blocks.xz", "text.delta.xz", "text.props.xz",
     "random.xz", "zeros.xz", "empty.xz", "small.xz", "small.none.xz", "concat.xz",
 };
 static const char *const lzma_fixtures[] = {
@@ -294,6 +294,7 @@ START_TEST(xz_byte_flips)
     flips(DECOMP_XZ, "text.crc64.xz", 300, true);
     flips(DECOMP_XZ, "text.sha256.xz", 100, true);
     flips(DECOMP_XZ, "elf.x86blocks.xz", 200, true);
+    flips(DECOMP_XZ, "mixed.mt.xz", 100, true);
 }
 END_TEST
 
