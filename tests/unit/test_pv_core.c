@@ -502,13 +502,24 @@ START_TEST(set_trap_table_semantics)
     ck_assert_int_eq(hc(__HYPERVISOR_set_trap_table, ARG_VA, 0, 0), 0);
     ck_assert_uint_eq(current->trap_ctxt[14].address, HANDLER);
     ck_assert_uint_eq(current->trap_ctxt[0x80].flags, 3);
-    /* A software interrupt through a DPL-3 entry: #GP(0x80 << 3 | 2) becomes trap 0x80. */
+    /* `int $0x81` through a DPL-0 gate raises #GP; with a DPL-3 entry it becomes trap 0x81. */
+    t[0] = (struct trap_info){ .vector = 0x81, .flags = 3, .address = HANDLER + 16 };
+    t[1] = (struct trap_info){ .address = 0 };
+    ck_assert_int_eq(hc(__HYPERVISOR_set_trap_table, ARG_VA, 0, 0), 0);
+    args[0x800] = 0xcd;
+    args[0x801] = 0x81;
+    regs.rip = ARG_VA + 0x800;
     regs.vector = TRAP_gp_fault;
-    regs.error_code = (0x80 << 3) | 2;
+    regs.error_code = (0x81 << 4) | 2;      /* as QEMU reports it; the vector comes from the code */
     uint64_t rip = regs.rip;
     guest_exception(&regs);
-    ck_assert_uint_eq(regs.rip, HANDLER + 8);
+    ck_assert_uint_eq(regs.rip, HANDLER + 16);
     ck_assert_uint_eq(stack_word(regs.rsp + 16), rip + 2);
+    /* `int $0x80` arrives through its own gate and goes to the 0x80 entry. */
+    regs.rsp = STACK_VA + 0x800;
+    regs.rip = 0xffffffff80003002ull;
+    guest_int80(&regs);
+    ck_assert_uint_eq(regs.rip, HANDLER + 8);
     /* Non-canonical entry: -EINVAL, earlier entries kept. */
     t[0] = (struct trap_info){ .vector = 3, .address = HANDLER };
     t[1] = (struct trap_info){ .vector = 4, .address = 0x0000900000000000ull };

@@ -285,7 +285,7 @@ START_TEST(watch_quota)
     char buf[64];
     for (int i = 0; i < 128; i++) {
         int n = snprintf(buf, sizeof(buf), "data/w%d%ct", i, '\0');
-        ck_assert_str_eq(sim_try(XS_WATCH, 0, buf, (size_t)n + 2), "OK");
+        ck_assert_str_eq(sim_try(XS_WATCH, 0, buf, (size_t)n + 1), "OK");
     }
     ck_assert_str_eq(sim_try(XS_WATCH, 0, "data/more\0t", 12), "ENOSPC");
     sim_unwatch("data/w0", "t");
