@@ -53,4 +53,42 @@ void hw_set_ts(bool set);
 /* The fault address of the last page fault. */
 vaddr_t hw_read_cr2(void);
 
+/* ---- privileged-instruction emulation (pvops-compat/emulate_*.c) ---- */
+
+/* pvshim's own CR0 and CR4 as loaded now. */
+uint64_t hw_read_cr0(void);
+uint64_t hw_read_cr4(void);
+/*
+ * The guest's view of CR4 changed: load the bits a PV guest controls in
+ * hardware (CR4.TSD, CR4.FSGSBASE) from guest_cr4 and leave every other
+ * bit as pvshim set it.
+ */
+void hw_apply_guest_cr4(uint64_t guest_cr4);
+
+/* CPUID as the hardware (or the VMM below) answers it. */
+void hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t *eax, uint32_t *ebx,
+              uint32_t *ecx, uint32_t *edx);
+
+/* RDMSR that survives a #GP: false if the MSR does not exist. */
+bool hw_rdmsr_safe(uint32_t msr, uint64_t *val);
+
+/* The time-stamp counter, unscaled. */
+uint64_t hw_rdtsc(void);
+
+/* XSETBV XCR0 for the guest; false if the hardware refused the value. */
+bool hw_set_xcr0(uint64_t xcr0);
+
+/* Load a debug register (0-3, 6 or 7) with the guest's value. */
+void hw_set_debugreg(unsigned int reg, uint64_t val);
+
+/* MSR_TSC_AUX, which the guest reads with RDTSCP and RDPID. */
+void hw_set_tsc_aux(uint32_t val);
+
+/*
+ * The 8-byte descriptor the CPU would use for selector sel in the live
+ * GDT/LDT (the guest's, as pvshim installed them). false if sel is null,
+ * beyond the table or unreadable.
+ */
+bool hw_read_descriptor(uint16_t sel, uint64_t *desc);
+
 #endif
