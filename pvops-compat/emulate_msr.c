@@ -118,7 +118,8 @@ static bool vendor_is(unsigned mask)
 
 static bool is_canonical(uint64_t a)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    uint64_t top = a >> 47;         /* bits 63:47 all equal */
+    return top == 0 || top == 0x1ffff;
 }
 
 static uint64_t guest_efer(void)
