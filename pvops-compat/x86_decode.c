@@ -404,7 +404,7 @@ int x86_decode(struct x86_insn *insn, const uint8_t *buf, size_t avail,
     else if (flags & F_IMM16)
         rc = read_imm(insn, &c, 2);
     else if (flags & F_IMMZ)
-        rc = read_imm(insn, &c, (mode == X86_MODE_64 && (flags & F_F64)) ? 4 : immz(insn));
+        rc = read_imm(insn, &c, immz(insn));    /* F64 branches: op_size 8, so 4 */
     else if (flags & F_IMMV)
         rc = read_imm(insn, &c, insn->op_size);
     else if (flags & F_MOFFS)

@@ -470,9 +470,19 @@ START_TEST(bad_code_segments)
         r.cs = sels[i];
         ck_assert_msg(!pv_emulate_privileged_op(&r), "cs %#x", sels[i]);
     }
+    /* The same bytes at a low address: 32-bit code runs them, 16-bit code not. */
+    static uint8_t low16[16];
+    memcpy(low16, rdmsr, sizeof(rdmsr));
+    fake_guest_map(0x2000, low16, sizeof(low16));
+    r.rip = 0x2000;
+    r.cs = 0xe023;
+    ck_assert(pv_emulate_privileged_op(&r));
+    ck_assert_uint_eq(r.rip, 0x2002);
     fake_desc_set(0x0010, FAKE_DESC_CODE16);
+    r.rip = 0x2000;
     r.cs = 0x0013;
     ck_assert(!pv_emulate_privileged_op(&r));
+    ck_assert_uint_eq(r.rip, 0x2000);
     /* A 32-bit segment (base 0, limit 0xfff) ending inside the instruction. */
     static uint8_t low[0x200];
     fake_desc_set(0x0018, 0x0040fb0000000fffull);
@@ -594,10 +604,11 @@ START_TEST(forced_cpuid_faulting_and_tf)
     /* The kernel is not affected; TF gives a #DB after the CPUID. */
     fake_emu.nr_events = 0;
     current->kernel_mode = true;
-    r.rflags |= 1 << 8;
+    r.rflags |= (1 << 8) | (1 << 16);                  /* TF, RF */
     r.rax = 0;
     ck_assert(run_ud(forced_bytes, sizeof(forced_bytes)));
     ck_assert_uint_eq(r.rip, FAKE_KCODE + 7);
+    ck_assert_uint_eq(r.rflags & (1 << 16), 0);
     ck_assert_uint_eq(fake_emu.nr_events, 1);
     ck_assert_uint_eq(fake_emu.events[0].vector, 1);
     ck_assert_uint_eq(current->debugreg[6] & 0x4000, 0x4000);
