@@ -20,7 +20,8 @@
 #include <pvshim/cpu_regs.h>
 
 /*
- * A #GP with error code 0 from the guest (kernel or user mode). true: done;
+ * A #GP from the guest (kernel or user mode); only error code 0 can be an
+ * instruction to emulate, others are refused. true: done;
  * regs now hold the result (RIP past the instruction, RF clear) and any
  * event it raises (#DB for single-step or an I/O breakpoint, #UD, #PF) has
  * been queued with pv_inject_*. false: not emulated; the caller bounces

@@ -139,6 +139,12 @@ static uint64_t read_cr0_view(void)
 
 /* ------------------------------------------------------------ MOV CR, MOV DR */
 
+/* MOV CR/DR always move a whole register: 64-bit in 64-bit code, else 32. */
+static unsigned crdr_size(const struct x86_insn *insn)
+{
+    return insn->mode == X86_MODE_64 ? 8 : 4;
+}
+
 static enum emul_result mov_from_cr(const struct x86_insn *insn, struct cpu_regs *regs)
 {
     uint64_t val;
@@ -159,13 +165,13 @@ static enum emul_result mov_from_cr(const struct x86_insn *insn, struct cpu_regs
     default:
         return EMUL_GP;                 /* CR8 and the rest: as Xen, not for PV */
     }
-    x86_gpr_write(regs, insn->rm, insn->mode, true, val);
+    x86_gpr_write(regs, insn->rm, crdr_size(insn), true, val);
     return EMUL_ADVANCE;
 }
 
 static enum emul_result mov_to_cr(const struct x86_insn *insn, struct cpu_regs *regs)
 {
-    uint64_t val = x86_gpr_read(regs, insn->rm, insn->mode, true);
+    uint64_t val = x86_gpr_read(regs, insn->rm, crdr_size(insn), true);
     switch (insn->reg) {
     case 0:
         if ((val ^ hw_read_cr0()) & ~X86_CR0_TS) {
@@ -197,7 +203,7 @@ static enum emul_result mov_to_cr(const struct x86_insn *insn, struct cpu_regs *
 static enum emul_result mov_dr(const struct x86_insn *insn, struct cpu_regs *regs, bool to_dr)
 {
     if (to_dr) {
-        uint64_t val = x86_gpr_read(regs, insn->rm, insn->mode, true);
+        uint64_t val = x86_gpr_read(regs, insn->rm, crdr_size(insn), true);
         long rc = pv_set_debugreg(insn->reg, val);
         if (rc == 0)
             return EMUL_ADVANCE;
@@ -206,7 +212,7 @@ static enum emul_result mov_dr(const struct x86_insn *insn, struct cpu_regs *reg
     uint64_t val;
     if (!pv_get_debugreg(insn->reg, &val))
         return inject_ud();
-    x86_gpr_write(regs, insn->rm, insn->mode, true, val);
+    x86_gpr_write(regs, insn->rm, crdr_size(insn), true, val);
     return EMUL_ADVANCE;
 }
 
@@ -383,6 +389,10 @@ static void raise_debug(unsigned dr6_bits)
 
 bool pv_emulate_privileged_op(struct cpu_regs *regs)
 {
+    /* A selector in the error code: an IDT/segment fault, not an instruction to emulate. */
+    if (regs->error_code != 0)
+        return false;
+
     struct code_seg cs;
     if (!read_code_segment((uint16_t)regs->cs, &cs))
         return false;

@@ -315,6 +315,9 @@ START_TEST(wbinvd_and_refusals)
     ASSERT_REFUSED(RUN(&r, 0x0f, 0x01, 0xd0));          /* XGETBV is not privileged */
     ASSERT_REFUSED(RUN(&r, 0xc4, 0xe2, 0x79, 0x18, 0x00));  /* VEX */
     ASSERT_REFUSED(RUN(&r, 0x0f, 0xff));                /* undecodable: truncated */
+    r.error_code = 0xe032;                              /* a selector: not ours */
+    ASSERT_REFUSED(RUN(&r, 0x0f, 0x09));
+    r.error_code = 0;
     current->kernel_mode = false;
     ASSERT_REFUSED(RUN(&r, 0x0f, 0x09));                /* WBINVD from user */
 }
