@@ -62,35 +62,28 @@ extern struct pv_emul_vcpu pv_emul;
 void pv_emul_vcpu_init(void);
 
 /*
- * What the emulator needs from the other PV layers. The defaults are the
- * functions below; tests substitute their own.
+ * What the emulator needs from the other PV layers: pv_emul_default_ops
+ * (the MMU's base-pointer switch, pv_inject_exception, the builder's
+ * hypercall page); tests substitute their own.
  */
 struct pv_emul_ops {
-    /* CR3 write: make mfn the guest kernel's L4 (Xen's new_guest_cr3). */
+    /* CR3 write: make mfn the guest kernel's L4 and load it (Xen's new_guest_cr3). */
     int (*new_baseptr)(mfn_t mfn);
-    /* Queue an exception for the guest; error_code < 0: none. */
-    void (*inject_hw_exception)(unsigned int vector, int error_code);
-    /* Queue a page fault at cr2 with this error code. */
-    void (*inject_page_fault)(int error_code, vaddr_t cr2);
-    /* WRMSR 0x40000000: write Xen's hypercall page into guest frame mfn. */
+    /* Deliver an exception to the guest now (rewrites r to the handler). */
+    void (*inject_exception)(struct cpu_regs *r, unsigned vector, bool has_error,
+                             uint64_t error_code);
+    /* Deliver a page fault at cr2 (the user bit follows the guest's mode). */
+    void (*inject_page_fault)(struct cpu_regs *r, uint64_t error_code, vaddr_t cr2);
+    /* WRMSR 0x40000000: write Xen's hypercall page into guest frame mfn; 0 or -errno. */
     int (*install_hypercall_page)(mfn_t mfn);
 };
 extern struct pv_emul_ops pv_emul_ops;
+extern const struct pv_emul_ops pv_emul_default_ops;
 
 /* Xen's internal ERESTART (public errno.h hides it from guests): "run it again". */
 #ifndef PV_ERESTART
 #define PV_ERESTART 85
 #endif
-
-/*
- * Provided by the MMU layer (0, -PV_ERESTART to retry, or an error), the
- * trap-bounce layer and the domain builder (0 or an error: the frame is not
- * the guest's or cannot be made writable).
- */
-int pv_mm_new_baseptr(mfn_t mfn);
-void pv_inject_hw_exception(unsigned int vector, int error_code);
-void pv_inject_page_fault(int error_code, vaddr_t cr2);
-int pv_install_hypercall_page(mfn_t mfn);
 
 /*
  * Debug registers as Xen's set_debugreg / x86emul_read_dr keep them for a

@@ -1,20 +1,15 @@
 /*
- * Link-time stand-ins for what the emulator needs from layers that are not
- * in the tree yet (the arch side of the hw.h hooks, guest memory access,
- * the domain itself, the MMU and trap-bounce layers, the builder). Every
- * one is weak: the real definition replaces it as soon as it exists, and
- * on the host the unit-test fakes do. Each declines (no descriptor, no
- * MSR, no guest memory...), so emulation answers "not emulated" and the
- * guest gets its fault; the first use logs what is missing.
+ * Link-time stand-ins for the arch side of the hw.h hooks the emulator
+ * added, until shim/arch implements them. Every one is weak: the real
+ * definition replaces it, and on the host the unit-test fakes do. Each
+ * declines (no descriptor, no MSR...), so emulation answers "not emulated"
+ * and the guest gets its fault; the first use logs what is missing.
  *
- * Delete an entry when its owner lands the real one.
+ * Delete an entry when the arch layer lands the real one.
  */
-#include <pvshim/guest_access.h>
 #include <pvshim/hw.h>
 #include <pvshim/log.h>
 #include <pvshim/xen_abi.h>
-#include "domain.h"
-#include "emulate.h"
 
 #define WEAK __attribute__((weak))
 
@@ -27,27 +22,6 @@ static void missing(const char *what, bool *said)
 }
 #define MISSING() do { static bool said; missing(__func__, &said); } while (0)
 
-WEAK struct pv_domain dom;
-
-WEAK int copy_from_guest(void *dst, vaddr_t src, size_t len)
-{
-    (void)dst; (void)src; (void)len;
-    MISSING();
-    return -XEN_EFAULT;
-}
-
-WEAK int copy_to_guest(vaddr_t dst, const void *src, size_t len)
-{
-    (void)dst; (void)src; (void)len;
-    MISSING();
-    return -XEN_EFAULT;
-}
-
-WEAK void hw_load_cr3(paddr_t l4) { (void)l4; MISSING(); }
-WEAK paddr_t hw_current_cr3(void) { MISSING(); return 0; }
-WEAK void hw_set_fs_base(uint64_t b) { (void)b; MISSING(); }
-WEAK void hw_set_gs_base(uint64_t b) { (void)b; MISSING(); }
-WEAK void hw_set_ts(bool set) { (void)set; MISSING(); }
 WEAK uint64_t hw_read_cr0(void) { MISSING(); return 0; }
 WEAK uint64_t hw_read_cr4(void) { MISSING(); return 0; }
 WEAK void hw_apply_guest_cr4(uint64_t cr4) { (void)cr4; MISSING(); }
@@ -63,18 +37,5 @@ WEAK void hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t *eax, uint32_t *ebx
 {
     (void)leaf; (void)subleaf;
     *eax = *ebx = *ecx = *edx = 0;
-    MISSING();
-}
-
-WEAK int pv_mm_new_baseptr(mfn_t mfn) { (void)mfn; MISSING(); return -XEN_ENOSYS; }
-WEAK int pv_install_hypercall_page(mfn_t mfn) { (void)mfn; MISSING(); return -XEN_ENOSYS; }
-WEAK void pv_inject_hw_exception(unsigned int vector, int error_code)
-{
-    (void)vector; (void)error_code;
-    MISSING();
-}
-WEAK void pv_inject_page_fault(int error_code, vaddr_t cr2)
-{
-    (void)error_code; (void)cr2;
     MISSING();
 }

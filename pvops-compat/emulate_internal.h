@@ -5,6 +5,7 @@
 #include <pvshim/types.h>
 #include <pvshim/cpu_regs.h>
 #include "x86_decode.h"
+#include "pv.h"                 /* X86_EFLAGS_*, pv_inject_exception */
 
 /* How an emulated instruction ended. */
 enum emul_result {
@@ -25,15 +26,15 @@ enum emul_result {
 #define X86_CR4_OSXMMEXCPT  (1ull << 10)
 #define X86_CR4_FSGSBASE    (1ull << 16)
 #define X86_CR4_OSXSAVE     (1ull << 18)
-#define X86_EFLAGS_TF       (1ull << 8)
-#define X86_EFLAGS_DF       (1ull << 10)
-#define X86_EFLAGS_RF       (1ull << 16)
+#define X86_EFLAGS_DF       0x00000400ul
 
 #define X86_EXC_DB  1
 #define X86_EXC_UD  6
 #define X86_EXC_GP  13
+#define X86_EXC_PF  14
 
 #define PFEC_WRITE  (1 << 1)
+#define PFEC_USER   (1 << 2)
 
 /* DR6/DR7 facts (Xen asm/debugreg.h). */
 #define DR_STEP                 0x4000ull

@@ -30,7 +30,7 @@ bool pv_emulate_invalid_op(struct cpu_regs *regs)
     /* The guest's own CPUID faulting covers its user space: #GP after the prefix. */
     if (!pv_emul_kernel_mode() && (pv_emul.misc_features & 1)) {
         regs->rip = rip;
-        pv_emul_ops.inject_hw_exception(X86_EXC_GP, (int)regs->error_code);
+        pv_emul_ops.inject_exception(regs, X86_EXC_GP, true, regs->error_code);
         return true;
     }
 
@@ -39,7 +39,7 @@ bool pv_emulate_invalid_op(struct cpu_regs *regs)
     regs->rflags &= ~X86_EFLAGS_RF;
     if (regs->rflags & X86_EFLAGS_TF) {
         current->debugreg[6] |= DR_STEP | DR6_RESERVED_ONE;
-        pv_emul_ops.inject_hw_exception(X86_EXC_DB, -1);
+        pv_emul_ops.inject_exception(regs, X86_EXC_DB, false, 0);
     }
     return true;
 }

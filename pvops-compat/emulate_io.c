@@ -150,9 +150,8 @@ static uint64_t addr_reg_read(const struct cpu_regs *regs, unsigned reg, unsigne
 static uint64_t seg_base(enum x86_seg seg)
 {
     switch (seg) {
-    case X86_SEG_FS: return current->fs_base;
-    case X86_SEG_GS: return current->kernel_mode ? current->gs_base_kernel
-                                                 : current->gs_base_user;
+    case X86_SEG_FS: return hw_get_fs_base();
+    case X86_SEG_GS: return hw_get_gs_base();   /* the active one: this mode's */
     default:         return 0;                  /* flat in 64-bit mode */
     }
 }
@@ -223,12 +222,12 @@ static enum emul_result string_io(const struct x86_insn *insn, struct cpu_regs *
         if (ins) {
             data = guest_io_read(port, size);
             if (copy_to_guest(va, &data, size)) {
-                pv_emul_ops.inject_page_fault(PFEC_WRITE, fault_address(va, size, true));
+                pv_emul_ops.inject_page_fault(regs, PFEC_WRITE, fault_address(va, size, true));
                 return EMUL_EXCEPTION;
             }
         } else {
             if (copy_from_guest(&data, va, size)) {
-                pv_emul_ops.inject_page_fault(0, fault_address(va, size, false));
+                pv_emul_ops.inject_page_fault(regs, 0, fault_address(va, size, false));
                 return EMUL_EXCEPTION;
             }
             guest_io_write(port, size, data);

@@ -4,8 +4,8 @@
  * write_msr hooks of pv/emul-priv-op.c and cpu/mcheck/vmce.c), with the
  * vPMU off and no cpufreq control. Unknown MSRs raise #GP; a guest without
  * a #GP handler yet reads 0 from MSRs the hardware has (Xen's "faking
- * RDMSR"). No guest WRMSR reaches a hardware MSR except FS/GS bases,
- * TSC_AUX and XCR0, through hw.h.
+ * RDMSR"). No guest WRMSR reaches a hardware MSR except the FS/GS bases
+ * and TSC_AUX, through hw.h.
  */
 #include <pvshim/compiler.h>
 #include <pvshim/hw.h>
@@ -286,14 +286,15 @@ static int rdmsr_policy(uint32_t msr, uint64_t *val)
     case MSR_EFER:
         *val = guest_efer();
         return MSR_OK;
+    /* The bases live in hardware (pvshim swaps GS on guest mode switches). */
     case MSR_FS_BASE:
-        *val = current->fs_base;
+        *val = hw_get_fs_base();
         return MSR_OK;
     case MSR_GS_BASE:                   /* the active GS: kernel's in kernel mode */
-        *val = current->gs_base_kernel;
+        *val = hw_get_gs_base();
         return MSR_OK;
-    case MSR_SHADOW_GS_BASE:
-        *val = current->gs_base_user;
+    case MSR_SHADOW_GS_BASE:            /* the inactive one: user's */
+        *val = hw_get_inactive_gs_base();
         return MSR_OK;
     case MSR_TSC_AUX:
         if (!cpuid_policy_has(XEN_X86_FEATURE_RDTSCP) &&
@@ -364,10 +365,11 @@ int pv_emul_wrmsr(uint32_t msr, uint64_t val)
         current->gs_base_kernel = val;
         hw_set_gs_base(val);
         return MSR_OK;
-    case MSR_SHADOW_GS_BASE:            /* loaded on the switch to user mode */
+    case MSR_SHADOW_GS_BASE:            /* the user's, swapped in for user mode */
         if (!is_canonical(val))
             return MSR_GP;
         current->gs_base_user = val;
+        hw_set_inactive_gs_base(val);
         return MSR_OK;
     case MSR_EFER:
         /* Linux writes back what it read; any change is refused. */

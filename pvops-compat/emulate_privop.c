@@ -8,22 +8,62 @@
  */
 #include <pvshim/hw.h>
 #include <pvshim/log.h>
+#include <pvshim/phys.h>
+#include <pvshim/pv_build.h>
 #include <pvshim/string.h>
 #include <pvshim/xen_abi.h>
 #include <xen/arch-x86/cpufeatureset.h>
-#include "domain.h"
+#include "pv.h"
+#include "mm.h"
+#include "mm_glue.h"
 #include "cpuid_policy.h"
 #include "emulate.h"
 #include "emulate_internal.h"
 
 struct pv_emul_vcpu pv_emul;
 
-struct pv_emul_ops pv_emul_ops = {
-    .new_baseptr = pv_mm_new_baseptr,
-    .inject_hw_exception = pv_inject_hw_exception,
-    .inject_page_fault = pv_inject_page_fault,
-    .install_hypercall_page = pv_install_hypercall_page,
-};
+/* CR3 write: MMUEXT_NEW_BASEPTR's checks, then the load the hypercall does too. */
+static int new_kernel_baseptr(mfn_t mfn)
+{
+    int rc = pv_mm_set_kernel_base(mfn);
+    if (rc == 0) {
+        paddr_t l4 = pv_mm_base_maddr(true);
+        if (l4)
+            hw_load_cr3(l4);
+    }
+    return rc;
+}
+
+static void inject_page_fault(struct cpu_regs *r, uint64_t error_code, vaddr_t cr2)
+{
+    /* As Xen: CR2 in vcpu_info, and the user bit says which guest mode faulted. */
+    if (current->vcpu_info)
+        current->vcpu_info->arch.cr2 = cr2;
+    error_code = (error_code & ~(uint64_t)PFEC_USER) | (current->kernel_mode ? 0 : PFEC_USER);
+    pv_inject_exception(r, X86_EXC_PF, true, error_code);
+}
+
+/* Xen's guest_wrmsr_xen: the frame must be the guest's and able to be writable. */
+static int install_hypercall_page(mfn_t mfn)
+{
+    int rc = pv_mm_get_writable_frame(mfn);
+    if (rc)
+        return rc;
+    void *page = phys_access_frame(mfn);
+    if (page)
+        pv_write_hypercall_page(page);
+    pv_mm_put_writable_frame(mfn);
+    return page ? 0 : -XEN_EINVAL;
+}
+
+#define DEFAULT_OPS {                                   \
+        .new_baseptr = new_kernel_baseptr,              \
+        .inject_exception = pv_inject_exception,        \
+        .inject_page_fault = inject_page_fault,         \
+        .install_hypercall_page = install_hypercall_page, \
+    }
+const struct pv_emul_ops pv_emul_default_ops = DEFAULT_OPS;
+struct pv_emul_ops pv_emul_ops = DEFAULT_OPS;
 
 /* CR4 bits the guest chooses, and bits of pvshim's CR4 it may observe. */
 #define PV_CR4_GUEST_MASK   (X86_CR4_TSD | X86_CR4_DE | X86_CR4_FSGSBASE | X86_CR4_OSXSAVE)
@@ -119,9 +159,9 @@ static bool read_code_segment(uint16_t sel, struct code_seg *cs)
 
 /* ------------------------------------------------------------ helpers */
 
-static enum emul_result inject_ud(void)
+static enum emul_result inject_ud(struct cpu_regs *regs)
 {
-    pv_emul_ops.inject_hw_exception(X86_EXC_UD, -1);
+    pv_emul_ops.inject_exception(regs, X86_EXC_UD, false, 0);
     return EMUL_EXCEPTION;
 }
 
@@ -207,11 +247,11 @@ static enum emul_result mov_dr(const struct x86_insn *insn, struct cpu_regs *reg
         long rc = pv_set_debugreg(insn->reg, val);
         if (rc == 0)
             return EMUL_ADVANCE;
-        return rc == -XEN_ENODEV ? inject_ud() : EMUL_GP;
+        return rc == -XEN_ENODEV ? inject_ud(regs) : EMUL_GP;
     }
     uint64_t val;
     if (!pv_get_debugreg(insn->reg, &val))
-        return inject_ud();
+        return inject_ud(regs);
     x86_gpr_write(regs, insn->rm, crdr_size(insn), true, val);
     return EMUL_ADVANCE;
 }
@@ -258,9 +298,9 @@ static bool xcr0_valid(uint64_t x)
 static enum emul_result xsetbv(const struct x86_insn *insn, struct cpu_regs *regs)
 {
     if (insn->opsize_prefix || insn->rep || insn->repne)
-        return inject_ud();
+        return inject_ud(regs);
     if (!(pv_emul.cr4 & X86_CR4_OSXSAVE))
-        return inject_ud();
+        return inject_ud(regs);
     if (!pv_emul_kernel_mode())
         return EMUL_GP;
     uint64_t val = (uint32_t)regs->rax | (regs->rdx << 32);
@@ -317,7 +357,7 @@ static enum emul_result emulate_0f(const struct x86_insn *insn, struct cpu_regs 
         if (!ring0)
             return EMUL_GP;
         if (insn->lock)
-            return inject_ud();         /* no CR8 alias: CR8_LEGACY is not offered */
+            return inject_ud(regs);         /* no CR8 alias: CR8_LEGACY is not offered */
         if (insn->opcode & 1)
             return mov_dr(insn, regs, insn->opcode & 2);
         return (insn->opcode & 2) ? mov_to_cr(insn, regs) : mov_from_cr(insn, regs);
@@ -352,7 +392,7 @@ static enum emul_result emulate(const struct x86_insn *insn, struct cpu_regs *re
         if (insn->lock && !(insn->opcode >= 0x20 && insn->opcode <= 0x23)) {
             switch (insn->opcode) {
             case 0x01: case 0x06: case 0x09: case 0x30: case 0x31: case 0x32: case 0xa2:
-                return inject_ud();
+                return inject_ud(regs);
             }
         }
         return emulate_0f(insn, regs);
@@ -365,7 +405,7 @@ static enum emul_result emulate(const struct x86_insn *insn, struct cpu_regs *re
     case 0xe4: case 0xe5: case 0xe6: case 0xe7:
     case 0xec: case 0xed: case 0xee: case 0xef:
         if (insn->lock)
-            return inject_ud();
+            return inject_ud(regs);
         return pv_emul_io(insn, regs, bpmatch);
     case 0xfa: case 0xfb:
         /*
@@ -373,7 +413,7 @@ static enum emul_result emulate(const struct x86_insn *insn, struct cpu_regs *re
          * mask events would leave POPF unable to undo it.
          */
         if (insn->lock)
-            return inject_ud();
+            return inject_ud(regs);
         return pv_emul_iopl_ok() ? EMUL_ADVANCE : EMUL_GP;
     default:
         return EMUL_GP;
@@ -381,10 +421,10 @@ static enum emul_result emulate(const struct x86_insn *insn, struct cpu_regs *re
 }
 
 /* Report single-step and I/O breakpoint hits as one #DB, as the CPU would. */
-static void raise_debug(unsigned dr6_bits)
+static void raise_debug(struct cpu_regs *regs, unsigned dr6_bits)
 {
     current->debugreg[6] |= dr6_bits | DR6_RESERVED_ONE;
-    pv_emul_ops.inject_hw_exception(X86_EXC_DB, -1);
+    pv_emul_ops.inject_exception(regs, X86_EXC_DB, false, 0);
 }
 
 bool pv_emulate_privileged_op(struct cpu_regs *regs)
@@ -425,7 +465,7 @@ bool pv_emulate_privileged_op(struct cpu_regs *regs)
         if (single_step)
             bpmatch |= DR_STEP;
         if (bpmatch)
-            raise_debug(bpmatch);
+            raise_debug(regs, bpmatch);
         return true;
     }
     return false;

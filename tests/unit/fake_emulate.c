@@ -11,18 +11,21 @@
 
 struct fake_emu_hw fake_emu;
 
-static void fake_inject_hw_exception(unsigned int vector, int error_code)
+static void fake_inject_exception(struct cpu_regs *r, unsigned int vector, bool has_error,
+                                  uint64_t error_code)
 {
+    (void)r;
     if (fake_emu.nr_events < FAKE_EVENT_MAX)
         fake_emu.events[fake_emu.nr_events++] =
-            (struct fake_event){ vector, error_code, 0 };
+            (struct fake_event){ vector, has_error ? (int)error_code : -1, 0 };
 }
 
-static void fake_inject_page_fault(int error_code, vaddr_t cr2)
+static void fake_inject_page_fault(struct cpu_regs *r, uint64_t error_code, vaddr_t cr2)
 {
+    (void)r;
     if (fake_emu.nr_events < FAKE_EVENT_MAX)
         fake_emu.events[fake_emu.nr_events++] =
-            (struct fake_event){ 14, error_code, cr2 };
+            (struct fake_event){ 14, (int)error_code, cr2 };
 }
 
 static int fake_new_baseptr(mfn_t mfn)
@@ -39,21 +42,26 @@ static int fake_install_hypercall_page(mfn_t mfn)
     return fake_emu.hypercall_page_rc;
 }
 
-void fake_emulate_reset(void)
+void fake_emulate_hw_reset(void)
 {
     memset(&fake_emu, 0, sizeof(fake_emu));
-    memset(&dom, 0, sizeof(dom));
     memset(&pv_emul, 0, sizeof(pv_emul));
+    pv_emul_ops = (struct pv_emul_ops){
+        .new_baseptr = fake_new_baseptr,
+        .inject_exception = fake_inject_exception,
+        .inject_page_fault = fake_inject_page_fault,
+        .install_hypercall_page = fake_install_hypercall_page,
+    };
+}
+
+void fake_emulate_reset(void)
+{
+    fake_emulate_hw_reset();
+    memset(&dom, 0, sizeof(dom));
     fake_guest_reset();
     fake_hw_reset();
     dom.vcpu.guest_table = INVALID_MFN;
     dom.vcpu.guest_table_user = INVALID_MFN;
-    pv_emul_ops = (struct pv_emul_ops){
-        .new_baseptr = fake_new_baseptr,
-        .inject_hw_exception = fake_inject_hw_exception,
-        .inject_page_fault = fake_inject_page_fault,
-        .install_hypercall_page = fake_install_hypercall_page,
-    };
 }
 
 void fake_cpuid_set(uint32_t leaf, uint32_t subleaf, uint32_t a, uint32_t b,

@@ -52,6 +52,8 @@ extern struct fake_emu_hw fake_emu;
 
 /* Reset the fakes, the simulated guest memory, dom and pv_emul_ops. */
 void fake_emulate_reset(void);
+/* Only this file's fakes, pv_emul and pv_emul_ops (for tests on another simulator). */
+void fake_emulate_hw_reset(void);
 
 void fake_cpuid_set(uint32_t leaf, uint32_t subleaf, uint32_t a, uint32_t b,
                     uint32_t c, uint32_t d);

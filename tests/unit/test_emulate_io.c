@@ -342,12 +342,13 @@ START_TEST(outs)
     /* FS override uses the guest's FS base. */
     addr = 0x80000010;
     memcpy(buf + 40, &addr, 4);
-    current->fs_base = BUF_VA;
+    fake_hw.fs_base = BUF_VA;
     r.rsi = 40;
     ASSERT_DONE(RUN(&r, 0x64, 0x6f), 2);
     ck_assert_uint_eq(pv_emul.pci_cf8, 0x80000010);
-    /* GS override in kernel mode: the kernel's GS base. */
-    current->gs_base_kernel = BUF_VA + 16;
+    /* GS override in kernel mode: the active (kernel's) GS base. */
+    fake_hw.gs_base = BUF_VA + 16;
+    fake_hw.gs_inactive = 0x12340000;
     r.rsi = 0;
     ASSERT_DONE(RUN(&r, 0x65, 0x6f), 2);
     ck_assert_uint_eq(pv_emul.pci_cf8, 0x8000f800);

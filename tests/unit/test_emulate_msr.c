@@ -79,16 +79,25 @@ START_TEST(segment_bases)
     ck_assert_uint_eq(fake_hw.gs_base, 0xffff888000002000ull);
     ck_assert(wrmsr(0xc0000102, 0x00007f0000003000ull));        /* SHADOW = user's */
     ck_assert_uint_eq(current->gs_base_user, 0x00007f0000003000ull);
+    ck_assert_uint_eq(fake_hw.gs_inactive, 0x00007f0000003000ull);
     ck_assert_uint_eq(fake_hw.gs_base, 0xffff888000002000ull);  /* active GS untouched */
     ck_assert_uint_eq(rd(0xc0000100), 0x00007f0000001000ull);
     ck_assert_uint_eq(rd(0xc0000101), 0xffff888000002000ull);
     ck_assert_uint_eq(rd(0xc0000102), 0x00007f0000003000ull);
+    /* Reads come from the hardware, where set_segment_base puts them too. */
+    fake_hw.fs_base = 0x1000;
+    fake_hw.gs_base = 0x2000;
+    fake_hw.gs_inactive = 0x3000;
+    ck_assert_uint_eq(rd(0xc0000100), 0x1000);
+    ck_assert_uint_eq(rd(0xc0000101), 0x2000);
+    ck_assert_uint_eq(rd(0xc0000102), 0x3000);
     /* Non-canonical bases: #GP, nothing recorded. */
     ck_assert(!wrmsr(0xc0000100, 0x0000800000000000ull));
     ck_assert(!wrmsr(0xc0000101, 0xfff0000000000000ull));
     ck_assert(!wrmsr(0xc0000102, 0x8000000000000000ull));
-    ck_assert_uint_eq(current->fs_base, 0x00007f0000001000ull);
-    ck_assert_uint_eq(current->gs_base_user, 0x00007f0000003000ull);
+    ck_assert_uint_eq(fake_hw.fs_base, 0x1000);
+    ck_assert_uint_eq(fake_hw.gs_base, 0x2000);
+    ck_assert_uint_eq(fake_hw.gs_inactive, 0x3000);
 }
 END_TEST
 
