@@ -507,6 +507,11 @@ void cpuid_policy_init(const struct cpuid_policy_params *params)
 
 /* ------------------------------------------------------------ lookups */
 
+bool cpuid_policy_ready(void)
+{
+    return pol.ready;
+}
+
 bool cpuid_policy_has(unsigned int feature)
 {
     return pol.ready && fs_has(pol.fs, feature);

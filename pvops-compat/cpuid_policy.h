@@ -58,6 +58,9 @@ void cpuid_policy_init(const struct cpuid_policy_params *params);
 void pv_guest_cpuid(uint32_t leaf, uint32_t subleaf, bool enlightened,
                     uint64_t guest_cr4, struct cpuid_leaf *res);
 
+/* Has cpuid_policy_init run? Until then nothing is emulated. */
+bool cpuid_policy_ready(void);
+
 /* Questions the emulator asks of the policy (features: XEN_X86_FEATURE_*). */
 bool cpuid_policy_has(unsigned int feature);
 enum cpu_vendor cpuid_policy_vendor(void);

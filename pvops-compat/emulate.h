@@ -57,7 +57,8 @@ extern struct pv_emul_vcpu pv_emul;
  * Give the vCPU the state Xen gives a new PV vCPU: CR4 view from pvshim's
  * own CR4 (PAE, MCE, OSFXSR, OSXMMEXCPT), XCR0 = x87|SSE (loaded when the
  * policy offers XSAVE), DR6/DR7 at their reset values. Call after
- * cpuid_policy_init and before the guest first runs.
+ * cpuid_policy_init (cpuid_policy.h) and before the guest first runs;
+ * until the policy exists both entry points above refuse everything.
  */
 void pv_emul_vcpu_init(void);
 

@@ -7,6 +7,7 @@
 #include <pvshim/guest_access.h>
 #include <pvshim/string.h>
 #include "domain.h"
+#include "cpuid_policy.h"
 #include "emulate.h"
 #include "emulate_internal.h"
 
@@ -17,6 +18,9 @@ bool pv_emulate_invalid_op(struct cpu_regs *regs)
 {
     uint8_t sig[sizeof(forced_prefix)], insn[sizeof(cpuid_insn)];
     vaddr_t rip = regs->rip;
+
+    if (!cpuid_policy_ready())
+        return false;               /* no policy to answer from yet */
 
     /* Unreadable bytes cannot be the prefix: the guest gets its #UD. */
     if (copy_from_guest(sig, rip, sizeof(sig)) ||

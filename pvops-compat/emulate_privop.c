@@ -430,7 +430,7 @@ static void raise_debug(struct cpu_regs *regs, unsigned dr6_bits)
 bool pv_emulate_privileged_op(struct cpu_regs *regs)
 {
     /* A selector in the error code: an IDT/segment fault, not an instruction to emulate. */
-    if (regs->error_code != 0)
+    if (regs->error_code != 0 || !cpuid_policy_ready())
         return false;
 
     struct code_seg cs;

@@ -618,9 +618,28 @@ START_TEST(forced_cpuid_faulting_and_tf)
 }
 END_TEST
 
+/* Before cpuid_policy_init (Check forks each test from a clean process). */
+START_TEST(nothing_before_the_policy)
+{
+    ck_assert(!cpuid_policy_ready());
+    memset(&r, 0, sizeof(r));
+    fake_emulate_reset();
+    fake_desc_set(0xe030, FAKE_DESC_CODE64);
+    fake_guest_map(FAKE_KCODE, fake_code, sizeof(fake_code));
+    current->kernel_mode = true;
+    r.cs = 0xe033;
+    ck_assert(!RUN(&r, 0x0f, 0x32));
+    ck_assert(!run_ud(forced_bytes, sizeof(forced_bytes)));
+    ck_assert_uint_eq(r.rip, FAKE_KCODE);
+}
+END_TEST
+
 static Suite *emulate_privop_suite(void)
 {
     Suite *s = suite_create("emulate_privop");
+    TCase *early = tcase_create("no_policy");
+    tcase_add_test(early, nothing_before_the_policy);
+    suite_add_tcase(s, early);
     TCase *tc = tcase_create("privop");
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, cr0_read);
