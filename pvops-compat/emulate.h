@@ -21,10 +21,10 @@
 
 /*
  * A #GP from the guest (kernel or user mode); only error code 0 can be an
- * instruction to emulate, others are refused. true: done;
- * regs now hold the result (RIP past the instruction, RF clear) and any
- * event it raises (#DB for single-step or an I/O breakpoint, #UD, #PF) has
- * been queued with pv_inject_*. false: not emulated; the caller bounces
+ * instruction to emulate, others are refused. true: done; regs now hold
+ * the result (RIP past the instruction, RF clear), or the bounce to the
+ * guest's handler of an event it raised (#DB for single-step or an I/O
+ * breakpoint, #UD, #PF; through pv_emul_ops). false: not emulated; the caller bounces
  * #GP(0) to the guest with regs untouched, except that a REP INS/OUTS
  * stopped by a bad address keeps its progress in RCX/RSI/RDI.
  */
