@@ -18,6 +18,13 @@ void arch_fallback_memmap(struct memmap *m);
 void arch_init(const struct memmap *m, paddr_t rsdp);
 /* Log the CPU features pvshim relies on. */
 void arch_report(void);
+/* What the CPU lets pvshim offer a guest. */
+struct arch_guest_cpu {
+    uint64_t xcr0_max;          /* XCR0 bits the guest may enable; 0 without XSAVE */
+    bool cpuid_faulting;        /* guest CPUID traps to pvshim */
+};
+struct arch_guest_cpu arch_guest_cpu(void);
+
 /* Run a named self-test of the arch layer (selftest= option). */
 void arch_selftest(const char *name);
 

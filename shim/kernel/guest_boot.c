@@ -27,6 +27,10 @@
 #include "console_backend.h"
 #include "xenstore_backend.h"
 #include "xenstore.h"
+#include "cpuid_policy.h"
+#include "emulate.h"
+#include <pvshim/arch.h>
+#include <pvshim/time.h>
 #include <xen/features.h>
 
 #define RESERVE_FRAMES      64      /* grant-table frames and run-time slack */
@@ -283,6 +287,17 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
              (unsigned long long)(l->initrd_mapped ? pv_layout_va(l, l->initrd_pfn)
                                                    : l->initrd_pfn));
     report_footprint(m, nr_pages);
+
+    struct arch_guest_cpu gc = arch_guest_cpu();
+    struct cpuid_policy_params cp = {
+        .xcr0_max = gc.xcr0_max,
+        .cpuid_faulting = gc.cpuid_faulting,
+        .fsgsbase = false,      /* pvshim keeps CR4.FSGSBASE off for now */
+        .tsc_khz = tsc_khz,
+        .max_mfn = max_mfn,
+    };
+    cpuid_policy_init(&cp);
+    pv_emul_vcpu_init();
 
     pv_time_init();
     hw_load_cr3(mfn_to_paddr(bs.l4_mfn));

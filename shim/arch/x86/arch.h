@@ -4,13 +4,16 @@
 
 #include <pvshim/types.h>
 #include <pvshim/cpu_regs.h>
+#include <pvshim/compiler.h>
 
 /* CPU features pvshim found and uses. */
 struct cpu_features {
     char vendor[13];
     char brand[49];
     unsigned family, model, stepping;
-    bool nx, smep, smap, pge, pdpe1gb, fsgsbase, xsave, x2apic, tsc_deadline;
+    bool nx, smep, smap, pge, pdpe1gb, fsgsbase, xsave, x2apic, tsc_deadline, rdtscp;
+    bool cpuid_faulting;
+    uint64_t xcr0_max;          /* XCR0 bits the guest may enable; 0 without XSAVE */
     bool invariant_tsc, hypervisor;
     unsigned phys_addr_bits, virt_addr_bits;
 };

@@ -4,6 +4,8 @@
 #include <pvshim/status.h>
 #include "x86.h"
 #include "arch.h"
+#include <pvshim/platform.h>
+#include <pvshim/arch.h>
 
 struct cpu_features cpu;
 
@@ -47,6 +49,7 @@ void cpu_detect(void)
         r = cpuid(0x80000001, 0);
         cpu.nx = r.edx & (1u << 20);
         cpu.pdpe1gb = r.edx & (1u << 26);
+        cpu.rdtscp = r.edx & (1u << 27);
     }
     if (max_ext >= 0x80000004) {
         for (uint32_t i = 0; i < 3; i++) {
@@ -70,6 +73,40 @@ void cpu_detect(void)
     }
 }
 
+#define MSR_PLATFORM_INFO           0xce
+#define MSR_MISC_FEATURES_ENABLES   0x140
+/* XCR0 components a guest may use: x87, SSE, AVX and the AVX-512 state. */
+#define XCR0_GUEST_MASK             0xe7ull
+
+int arch_rdmsr_safe(uint32_t msr, uint64_t *val);
+int arch_xsetbv_safe(uint64_t xcr0);
+
+/*
+ * The FPU and vector state belongs to the guest alone (pvshim never uses
+ * it), so pvshim only switches the features on: FXSR/SSE, XSAVE with the
+ * components the CPU has, and CPUID faulting so guest user space sees the
+ * PV CPUID policy too.
+ */
+static void enable_guest_cpu_features(void)
+{
+    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+    if (cpu.xsave) {
+        write_cr4(read_cr4() | CR4_OSXSAVE);
+        struct cpuid_result r = cpuid(0xd, 0);
+        cpu.xcr0_max = (((uint64_t)r.edx << 32) | r.eax) & XCR0_GUEST_MASK;
+        if (arch_xsetbv_safe(cpu.xcr0_max & 3) != 0)
+            cpu.xcr0_max = 0;
+    }
+    uint64_t info;
+    if (arch_rdmsr_safe(MSR_PLATFORM_INFO, &info) == 0 && (info & (1ull << 31))) {
+        uint64_t mfe;
+        if (arch_rdmsr_safe(MSR_MISC_FEATURES_ENABLES, &mfe) == 0) {
+            wrmsr(MSR_MISC_FEATURES_ENABLES, mfe | 1);
+            cpu.cpuid_faulting = true;
+        }
+    }
+}
+
 void cpu_enable_protections(void)
 {
     uint64_t efer = rdmsr(MSR_EFER);
@@ -82,10 +119,16 @@ void cpu_enable_protections(void)
     uint64_t cr4 = read_cr4();
     if (cpu.smep)
         cr4 |= CR4_SMEP;
-    if (cpu.smap)
+    /*
+     * QEMU's TCG checks SMAP on the stack reads of a ring-3 IRET, which
+     * faults every PV kernel's own iretq: leave SMAP off there.
+     */
+    bool tcg = !memcmp(platform.hv_signature, "TCGTCGTCGTCG", 12);
+    if (cpu.smap && !tcg)
         cr4 |= CR4_SMAP;
     write_cr4(cr4);
-    smap_active = cpu.smap;
+    smap_active = cpu.smap && !tcg;
+    enable_guest_cpu_features();
 
     const char *s = cpu.brand[0] ? cpu.brand : cpu.vendor;
     while (*s == ' ')
@@ -94,6 +137,16 @@ void cpu_enable_protections(void)
              s, cpu.family, cpu.model, cpu.stepping, cpu.phys_addr_bits);
     log_info("cpu: nx %s, smep %s, smap %s, pge %s, 1G pages %s, invariant tsc %s",
              cpu.nx ? "on" : "absent", cpu.smep ? "on" : "absent",
-             cpu.smap ? "on" : "absent", cpu.pge ? "yes" : "no",
+             smap_active ? "on" : cpu.smap ? "off (QEMU TCG)" : "absent",
+             cpu.pge ? "yes" : "no",
              cpu.pdpe1gb ? "yes" : "no", cpu.invariant_tsc ? "yes" : "no");
+    log_info("cpu: xsave %s (guest XCR0 up to %#llx), cpuid faulting %s",
+             cpu.xcr0_max ? "on" : "absent", (unsigned long long)cpu.xcr0_max,
+             cpu.cpuid_faulting ? "on" : "absent");
+}
+
+struct arch_guest_cpu arch_guest_cpu(void)
+{
+    return (struct arch_guest_cpu){ .xcr0_max = cpu.xcr0_max,
+                                    .cpuid_faulting = cpu.cpuid_faulting };
 }

@@ -49,3 +49,55 @@ hw_load_gs_selector_checked:
 
 section .extable
     dq .load, .fault
+
+; Instructions that may fault on input pvshim does not fully control.
+; Each returns 0, or -1 when the instruction faulted.
+
+section .text
+; int arch_rdmsr_safe(uint32_t msr, uint64_t *val)
+global arch_rdmsr_safe
+arch_rdmsr_safe:
+    mov ecx, edi
+.rd:
+    rdmsr
+    shl rdx, 32
+    or rax, rdx
+    mov [rsi], rax
+    xor eax, eax
+    ret
+.rd_fault:
+    mov qword [rsi], 0
+    mov eax, -1
+    ret
+
+; int arch_xsetbv_safe(uint64_t xcr0)
+global arch_xsetbv_safe
+arch_xsetbv_safe:
+    mov rax, rdi
+    mov rdx, rdi
+    shr rdx, 32
+    xor ecx, ecx
+.xs:
+    xsetbv
+    xor eax, eax
+    ret
+.xs_fault:
+    mov eax, -1
+    ret
+
+; int arch_read_qword_safe(const uint64_t *p, uint64_t *out)
+global arch_read_qword_safe
+arch_read_qword_safe:
+.rq:
+    mov rax, [rdi]
+    mov [rsi], rax
+    xor eax, eax
+    ret
+.rq_fault:
+    mov eax, -1
+    ret
+
+section .extable
+    dq arch_rdmsr_safe.rd, arch_rdmsr_safe.rd_fault
+    dq arch_xsetbv_safe.xs, arch_xsetbv_safe.xs_fault
+    dq arch_read_qword_safe.rq, arch_read_qword_safe.rq_fault
