@@ -17,7 +17,7 @@ pvshim_linux() { # KERNEL-NAME MODE [QEMU ARGS...]
 test_pvshim_linux_early_console() {
     pvshim_linux 6.1-cloud poweroff
     expect_log "Linux version 6.1"
-    expect_log "Booting paravirtualized kernel on Xen"
+    expect_log_re "Booting (paravirtualized )?kernel on Xen"
     expect_log_re "Xen version: 4\.17"
 }
 
