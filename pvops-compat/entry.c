@@ -80,10 +80,44 @@ static bool ldt_fault(struct cpu_regs *r, vaddr_t cr2)
     return true;
 }
 
+/*
+ * QEMU's TCG reads the frame of a ring-3 IRETQ with supervisor accesses,
+ * so with SMAP on a guest's own iretq (Linux uses one in sync_core) faults
+ * as a supervisor read of its user stack. Real CPUs never do this. pvshim
+ * performs that iretq itself, as the CPU would from ring 3 to ring 3.
+ */
+#define PFEC_present    (1u << 0)
+#define PFEC_write      (1u << 1)
+
+static bool tcg_smap_iretq(struct cpu_regs *r)
+{
+    uint8_t insn[2];
+    uint64_t f[5];      /* RIP, CS, RFLAGS, RSP, SS */
+    if (!hw_smap_active() || (r->error_code & (PFEC_user | PFEC_write)) ||
+        !(r->error_code & PFEC_present))
+        return false;
+    if (copy_from_guest(insn, r->rip, 2) || insn[0] != 0x48 || insn[1] != 0xcf)
+        return false;
+    if (copy_from_guest(f, r->rsp, sizeof(f)))
+        return false;
+    /* Ring 3 to ring 3 only; anything else is the guest's #GP to take. */
+    if ((f[1] & 3) != 3 || (f[4] & 3) != 3)
+        return false;
+    r->rip = f[0];
+    r->cs = f[1] & 0xffff;
+    /* IOPL is 0 in ring 3: IF and IOPL cannot change; VM and VIF/VIP stay clear. */
+    const uint64_t changeable = 0x254dd5;   /* CF PF AF ZF SF TF DF OF NT RF AC ID */
+    r->rflags = (r->rflags & ~changeable) | (f[2] & changeable);
+    r->rsp = f[3];
+    r->ss = f[4] & 0xffff;
+    abi_trace_event("iretq emulated (QEMU TCG SMAP quirk)");
+    return true;
+}
+
 static void page_fault(struct cpu_regs *r, vaddr_t cr2)
 {
     struct pv_vcpu *v = current;
-    if (ldt_fault(r, cr2))
+    if (ldt_fault(r, cr2) || tcg_smap_iretq(r))
         return;
     if (v->kernel_mode && (r->error_code & 3) == 3 &&
         (dom.vm_assist & (1ul << VMASST_TYPE_writable_pagetables)) &&

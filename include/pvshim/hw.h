@@ -50,6 +50,9 @@ void hw_read_data_selectors(uint16_t sel[4]);
 /* CR0.TS, for fpu_taskswitch. */
 void hw_set_ts(bool set);
 
+/* Is SMAP enforced on pvshim's own accesses? */
+bool hw_smap_active(void);
+
 /* The fault address of the last page fault. */
 vaddr_t hw_read_cr2(void);
 

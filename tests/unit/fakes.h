@@ -44,7 +44,7 @@ struct fake_hw {
     mfn_t ldt_pages[16];
     uint64_t fs_base, gs_base, gs_inactive;
     uint16_t user_gs_sel;
-    bool ts;
+    bool ts, smap;
     vaddr_t cr2;
 };
 extern struct fake_hw fake_hw;

@@ -292,6 +292,37 @@ START_TEST(page_fault_error_code_in_kernel_mode)
 }
 END_TEST
 
+START_TEST(tcg_smap_iretq_emulated)
+{
+    /* The guest's iretq at ARG_VA+0x900 faults as a supervisor read (QEMU TCG, SMAP). */
+    fake_hw.smap = true;
+    args[0x900] = 0x48;
+    args[0x901] = 0xcf;
+    uint64_t frame[5] = { 0xffffffff80005000ull, 0xe033, 0x286 | (3 << 12), STACK_VA + 0x700, 0xe02b };
+    regs.rsp = STACK_VA + 0x400;
+    ck_assert_int_eq(copy_to_guest(regs.rsp, frame, sizeof(frame)), 0);
+    regs.rip = ARG_VA + 0x900;
+    regs.vector = TRAP_page_fault;
+    regs.error_code = 1;            /* present, read, supervisor */
+    regs.rflags = 0x202;
+    fake_hw.cr2 = STACK_VA + 0x400;
+    guest_exception(&regs);
+    ck_assert_uint_eq(regs.rip, 0xffffffff80005000ull);
+    ck_assert_uint_eq(regs.rsp, STACK_VA + 0x700);
+    ck_assert_uint_eq(regs.rflags & X86_EFLAGS_IF, X86_EFLAGS_IF);   /* IF cannot change */
+    ck_assert_uint_eq(regs.rflags & X86_EFLAGS_IOPL, 0);             /* nor IOPL */
+    ck_assert_uint_eq(regs.rflags & 0x80, 0x80);                     /* SF from the frame */
+    /* A frame to ring 0 is not emulated: the guest gets its fault. */
+    frame[1] = 0xe008;
+    copy_to_guest(STACK_VA + 0x400, frame, sizeof(frame));
+    current->trap_ctxt[TRAP_page_fault].address = HANDLER;
+    regs.rip = ARG_VA + 0x900;
+    regs.rsp = STACK_VA + 0x400;
+    guest_exception(&regs);
+    ck_assert_uint_eq(regs.rip, HANDLER);
+}
+END_TEST
+
 START_TEST(no_handler_crashes_guest)
 {
     regs.vector = TRAP_divide_error;
@@ -679,6 +710,7 @@ static Suite *pv_core_suite(void)
     tcase_add_test(tc, bounce_interrupt_gate_masks_and_saves_mask);
     tcase_add_test(tc, bounce_from_user_switches_stack_and_tables);
     tcase_add_test(tc, page_fault_error_code_in_kernel_mode);
+    tcase_add_test(tc, tcg_smap_iretq_emulated);
     tcase_add_exit_test(tc, no_handler_crashes_guest, FAKE_EXIT_BASE + 2);
     tcase_add_exit_test(tc, unwritable_stack_crashes_guest, FAKE_EXIT_BASE + 2);
     tcase_add_test(tc, iret_to_user);

@@ -119,15 +119,11 @@ void cpu_enable_protections(void)
     uint64_t cr4 = read_cr4();
     if (cpu.smep)
         cr4 |= CR4_SMEP;
-    /*
-     * QEMU's TCG checks SMAP on the stack reads of a ring-3 IRET, which
-     * faults every PV kernel's own iretq: leave SMAP off there.
-     */
-    bool tcg = !memcmp(platform.hv_signature, "TCGTCGTCGTCG", 12);
-    if (cpu.smap && !tcg)
+    /* (QEMU's TCG trips over SMAP in a ring-3 iretq: see entry.c.) */
+    if (cpu.smap)
         cr4 |= CR4_SMAP;
     write_cr4(cr4);
-    smap_active = cpu.smap && !tcg;
+    smap_active = cpu.smap;
     enable_guest_cpu_features();
 
     const char *s = cpu.brand[0] ? cpu.brand : cpu.vendor;
@@ -137,7 +133,7 @@ void cpu_enable_protections(void)
              s, cpu.family, cpu.model, cpu.stepping, cpu.phys_addr_bits);
     log_info("cpu: nx %s, smep %s, smap %s, pge %s, 1G pages %s, invariant tsc %s",
              cpu.nx ? "on" : "absent", cpu.smep ? "on" : "absent",
-             smap_active ? "on" : cpu.smap ? "off (QEMU TCG)" : "absent",
+             smap_active ? "on" : "absent",
              cpu.pge ? "yes" : "no",
              cpu.pdpe1gb ? "yes" : "no", cpu.invariant_tsc ? "yes" : "no");
     log_info("cpu: xsave %s (guest XCR0 up to %#llx), cpuid faulting %s",

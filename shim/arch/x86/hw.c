@@ -121,6 +121,11 @@ void hw_set_ts(bool set)
         write_cr0(set ? cr0 | CR0_TS : cr0 & ~CR0_TS);
 }
 
+bool hw_smap_active(void)
+{
+    return smap_active;
+}
+
 vaddr_t hw_read_cr2(void)
 {
     return read_cr2();
