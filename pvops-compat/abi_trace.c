@@ -2,6 +2,7 @@
 #include <pvshim/log.h>
 #include <pvshim/string.h>
 #include <pvshim/xen_abi.h>
+#include <pvshim/compiler.h>
 
 #define OPS         64
 #define SUBS        64      /* sub-operations above 62 share the last row */
@@ -62,6 +63,119 @@ static const char *const op_names[OPS] = {
     [__HYPERVISOR_hypfs_op] = "hypfs_op",
 };
 
+/* Names of sub-operations, for the report (public/*.h). */
+struct sub_name {
+    uint8_t op, sub;
+    const char *name;
+};
+
+static const struct sub_name sub_names[] = {
+    { __HYPERVISOR_mmu_update, MMU_NORMAL_PT_UPDATE, "normal_pt_update" },
+    { __HYPERVISOR_mmu_update, MMU_MACHPHYS_UPDATE, "machphys_update" },
+    { __HYPERVISOR_mmu_update, MMU_PT_UPDATE_PRESERVE_AD, "pt_update_preserve_ad" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_PIN_L1_TABLE, "pin_l1_table" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_PIN_L2_TABLE, "pin_l2_table" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_PIN_L3_TABLE, "pin_l3_table" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_PIN_L4_TABLE, "pin_l4_table" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_UNPIN_TABLE, "unpin_table" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_NEW_BASEPTR, "new_baseptr" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_TLB_FLUSH_LOCAL, "tlb_flush_local" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_INVLPG_LOCAL, "invlpg_local" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_TLB_FLUSH_MULTI, "tlb_flush_multi" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_INVLPG_MULTI, "invlpg_multi" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_TLB_FLUSH_ALL, "tlb_flush_all" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_INVLPG_ALL, "invlpg_all" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_FLUSH_CACHE, "flush_cache" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_SET_LDT, "set_ldt" },
+    { __HYPERVISOR_mmuext_op, MMUEXT_NEW_USER_BASEPTR, "new_user_baseptr" },
+    { __HYPERVISOR_memory_op, XENMEM_increase_reservation, "increase_reservation" },
+    { __HYPERVISOR_memory_op, XENMEM_decrease_reservation, "decrease_reservation" },
+    { __HYPERVISOR_memory_op, XENMEM_maximum_ram_page, "maximum_ram_page" },
+    { __HYPERVISOR_memory_op, XENMEM_current_reservation, "current_reservation" },
+    { __HYPERVISOR_memory_op, XENMEM_maximum_reservation, "maximum_reservation" },
+    { __HYPERVISOR_memory_op, XENMEM_machphys_mfn_list, "machphys_mfn_list" },
+    { __HYPERVISOR_memory_op, XENMEM_populate_physmap, "populate_physmap" },
+    { __HYPERVISOR_memory_op, XENMEM_add_to_physmap, "add_to_physmap" },
+    { __HYPERVISOR_memory_op, XENMEM_memory_map, "memory_map" },
+    { __HYPERVISOR_memory_op, XENMEM_exchange, "exchange" },
+    { __HYPERVISOR_memory_op, XENMEM_machphys_mapping, "machphys_mapping" },
+    { __HYPERVISOR_memory_op, XENMEM_maximum_gpfn, "maximum_gpfn" },
+    { __HYPERVISOR_xen_version, XENVER_version, "version" },
+    { __HYPERVISOR_xen_version, XENVER_extraversion, "extraversion" },
+    { __HYPERVISOR_xen_version, XENVER_compile_info, "compile_info" },
+    { __HYPERVISOR_xen_version, XENVER_capabilities, "capabilities" },
+    { __HYPERVISOR_xen_version, XENVER_changeset, "changeset" },
+    { __HYPERVISOR_xen_version, XENVER_platform_parameters, "platform_parameters" },
+    { __HYPERVISOR_xen_version, XENVER_get_features, "get_features" },
+    { __HYPERVISOR_xen_version, XENVER_pagesize, "pagesize" },
+    { __HYPERVISOR_xen_version, XENVER_guest_handle, "guest_handle" },
+    { __HYPERVISOR_xen_version, XENVER_commandline, "commandline" },
+    { __HYPERVISOR_xen_version, XENVER_build_id, "build_id" },
+    { __HYPERVISOR_console_io, CONSOLEIO_write, "write" },
+    { __HYPERVISOR_console_io, CONSOLEIO_read, "read" },
+    { __HYPERVISOR_grant_table_op, GNTTABOP_setup_table, "setup_table" },
+    { __HYPERVISOR_grant_table_op, GNTTABOP_query_size, "query_size" },
+    { __HYPERVISOR_grant_table_op, GNTTABOP_set_version, "set_version" },
+    { __HYPERVISOR_grant_table_op, GNTTABOP_get_version, "get_version" },
+    { __HYPERVISOR_vm_assist, VMASST_CMD_enable, "enable" },
+    { __HYPERVISOR_vm_assist, VMASST_CMD_disable, "disable" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_initialise, "initialise" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_up, "up" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_down, "down" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_is_up, "is_up" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, "get_runstate_info" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_register_runstate_memory_area, "register_runstate_area" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, "set_periodic_timer" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_stop_periodic_timer, "stop_periodic_timer" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, "set_singleshot_timer" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_stop_singleshot_timer, "stop_singleshot_timer" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, "register_vcpu_info" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_send_nmi, "send_nmi" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_get_physid, "get_physid" },
+    { __HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_time_memory_area, "register_time_area" },
+    { __HYPERVISOR_set_segment_base, SEGBASE_FS, "fs" },
+    { __HYPERVISOR_set_segment_base, SEGBASE_GS_USER, "gs_user" },
+    { __HYPERVISOR_set_segment_base, SEGBASE_GS_KERNEL, "gs_kernel" },
+    { __HYPERVISOR_set_segment_base, SEGBASE_GS_USER_SEL, "gs_user_sel" },
+    { __HYPERVISOR_sched_op, SCHEDOP_yield, "yield" },
+    { __HYPERVISOR_sched_op, SCHEDOP_block, "block" },
+    { __HYPERVISOR_sched_op, SCHEDOP_shutdown, "shutdown" },
+    { __HYPERVISOR_sched_op, SCHEDOP_poll, "poll" },
+    { __HYPERVISOR_sched_op, SCHEDOP_shutdown_code, "shutdown_code" },
+    { __HYPERVISOR_sched_op, SCHEDOP_watchdog, "watchdog" },
+    { __HYPERVISOR_sched_op_compat, SCHEDOP_yield, "yield" },
+    { __HYPERVISOR_sched_op_compat, SCHEDOP_block, "block" },
+    { __HYPERVISOR_sched_op_compat, SCHEDOP_shutdown, "shutdown" },
+    { __HYPERVISOR_callback_op, CALLBACKOP_register, "register" },
+    { __HYPERVISOR_callback_op, CALLBACKOP_unregister, "unregister" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_bind_interdomain, "bind_interdomain" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, "bind_virq" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_bind_pirq, "bind_pirq" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_close, "close" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_send, "send" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_status, "status" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, "alloc_unbound" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_bind_ipi, "bind_ipi" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_bind_vcpu, "bind_vcpu" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_unmask, "unmask" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_reset, "reset" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_init_control, "init_control (FIFO)" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_expand_array, "expand_array (FIFO)" },
+    { __HYPERVISOR_event_channel_op, EVTCHNOP_set_priority, "set_priority (FIFO)" },
+    { __HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, "set_iopl" },
+    { __HYPERVISOR_physdev_op, PHYSDEVOP_set_iobitmap, "set_iobitmap" },
+    { __HYPERVISOR_physdev_op, PHYSDEVOP_irq_status_query, "irq_status_query" },
+    { __HYPERVISOR_physdev_op, PHYSDEVOP_pirq_eoi_gmfn_v2, "pirq_eoi_gmfn_v2" },
+};
+
+static const char *sub_name(unsigned op, unsigned sub)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(sub_names); i++)
+        if (sub_names[i].op == op && sub_names[i].sub == sub)
+            return sub_names[i].name;
+    return "";
+}
+
 void abi_trace_call(unsigned op, unsigned sub, long rc)
 {
     unsigned row = sub == ABI_SUB_NONE ? SUB_NONE_ROW : MIN(sub, SUBS - 2);
@@ -98,7 +212,8 @@ void abi_trace_report(void)
     if (!abi_trace_enabled)
         return;
     log_info("trace=abi: hypercalls used by the guest");
-    log_info("  %-3s %-26s %-6s %10s %8s %6s", "op", "name", "sub", "calls", "refused", "enosys");
+    log_info("  %-3s %-26s %-4s %-24s %10s %8s %6s", "op", "hypercall", "sub", "sub-operation",
+             "calls", "refused", "enosys");
     for (unsigned op = 0; op < OPS; op++) {
         for (unsigned sub = 0; sub < SUBS; sub++) {
             const struct counter *c = &table[op][sub];
@@ -111,8 +226,9 @@ void abi_trace_report(void)
                 strlcpy_s(subs, ">=62", sizeof(subs));
             else
                 snprintf(subs, sizeof(subs), "%u", sub);
-            log_info("  %-3u %-26s %-6s %10u %8u %6u", op,
+            log_info("  %-3u %-26s %-4s %-24s %10u %8u %6u", op,
                      op_names[op] ? op_names[op] : "unknown", subs,
+                     sub == SUB_NONE_ROW ? "" : sub_name(op, sub),
                      c->calls, c->refused, c->unimplemented);
         }
     }

@@ -123,10 +123,12 @@ long hypercall_call(uint64_t op, const uint64_t args[5])
         rc = -XEN_ENOSYS;
     else
         rc = table[op](args);
+    /* iret hands back the guest's own RAX: not a result to judge. */
     if (!counts_itself((unsigned)op))
         abi_trace_call(op < 64 ? (unsigned)op : 63,
                        first_arg_is_subop((unsigned)op) ? (unsigned)(args[0] & 0xffff)
-                                                        : ABI_SUB_NONE, rc);
+                                                        : ABI_SUB_NONE,
+                       op == __HYPERVISOR_iret ? 0 : rc);
     return rc;
 }
 

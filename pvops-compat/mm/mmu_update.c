@@ -7,6 +7,7 @@
 #include <pvshim/hw.h>
 #include <pvshim/guest_access.h>
 #include "mm_private.h"
+#include "abi_trace.h"
 #include "hypercalls.h"
 
 /* Whose frames a request maps: the caller's, DOMID_IO's or DOMID_XEN's. */
@@ -134,6 +135,7 @@ long do_mmu_update(vaddr_t ureqs, unsigned int count, vaddr_t pdone, unsigned in
             rc = -XEN_ENOSYS;
             break;
         }
+        abi_trace_call(__HYPERVISOR_mmu_update, cmd, rc);
         if (rc)
             break;
     }

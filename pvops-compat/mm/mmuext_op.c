@@ -9,6 +9,7 @@
 #include <pvshim/hw.h>
 #include <pvshim/guest_access.h>
 #include "mm_private.h"
+#include "abi_trace.h"
 #include "hypercalls.h"
 
 STATIC_ASSERT(sizeof(struct mmuext_op) == 24, "64-bit mmuext_op layout");
@@ -158,6 +159,7 @@ long do_mmuext_op(vaddr_t uops, unsigned int count, vaddr_t pdone, unsigned int 
             break;
         }
         rc = one_op(&op);
+        abi_trace_call(__HYPERVISOR_mmuext_op, op.cmd, rc);
         if (rc)
             break;
     }
