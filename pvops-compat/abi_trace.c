@@ -63,7 +63,7 @@ static const char *const op_names[OPS] = {
     [__HYPERVISOR_hypfs_op] = "hypfs_op",
 };
 
-/* Names of sub-operations, for the report (public/*.h). */
+/* Names of sub-operations, for the report (from the public headers). */
 struct sub_name {
     uint8_t op, sub;
     const char *name;
