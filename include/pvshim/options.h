@@ -8,6 +8,7 @@
  *   loglevel=N     0 (silent) .. 4 (debug), or err|warn|info|debug; default 3
  *   mem=SIZE       use no RAM at or above SIZE (suffix K, M, G, T)
  *   trace=LIST     abi: print the guest's hypercall usage at shutdown
+ *   watchdog=SECS  end a guest that makes no hypercall for SECS seconds (0: off)
  *   selftest=NAME  test hooks for pvshim's own test suite (see options.c)
  */
 #ifndef PVSHIM_OPTIONS_H
@@ -22,6 +23,7 @@ struct pvshim_options {
     int loglevel;
     uint64_t mem_limit;         /* 0: no limit */
     bool trace_abi;
+    unsigned watchdog_seconds;  /* 0: no host watchdog */
     char selftest[32];          /* "" unless a self-test was asked for */
     char guest_args[BOOT_CMDLINE_MAX];  /* after "--", "" if none */
 };

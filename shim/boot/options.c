@@ -158,6 +158,12 @@ int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size
             if (!rc && o->mem_limit < MiB(16))
                 rc = fail(err, errlen, "mem=: %.*s is less than the 16M pvshim needs",
                           (int)vl, v);
+        } else if (word_is(w, kl, "watchdog")) {
+            uint64_t secs;
+            rc = parse_u64(v, vl, &secs) && secs <= 86400 ? 0
+                 : fail(err, errlen, "watchdog=: '%.*s' is not 0-86400 seconds", (int)vl, v);
+            if (!rc)
+                o->watchdog_seconds = (unsigned)secs;
         } else if (word_is(w, kl, "trace"))
             rc = parse_trace(v, vl, o, err, errlen);
         else if (word_is(w, kl, "selftest"))

@@ -300,6 +300,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     pv_emul_vcpu_init();
 
     pv_time_init();
+    pv_watchdog_host_start(o->watchdog_seconds);
     hw_load_cr3(mfn_to_paddr(bs.l4_mfn));
     dom.started = true;
     log_info("entering the guest at %#llx", (unsigned long long)bs.entry.rip);

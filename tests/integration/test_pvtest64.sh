@@ -33,3 +33,14 @@ test_pvtest64_under_pvshim() {
     expect_log "guest shut down: poweroff"
     expect_status 0
 }
+
+# A guest that stops making hypercalls (events masked, spinning) is ended
+# by pvshim's watchdog with the watchdog status.
+test_watchdog_ends_hung_guest() {
+    boot --mem 256 --timeout 60 --append "watchdog=2" \
+        --initrd "$BUILD/guests/pvtest64 pvtest64-cmdline-token pvtest64-hang,$BUILD/guests/pvtest64.mod"
+    expect_log "pvtest64: hanging on purpose"
+    expect_log "watchdog: the guest made no hypercall for 2 s; it is hung"
+    expect_log "guest shut down: watchdog"
+    expect_status 11
+}

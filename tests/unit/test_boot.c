@@ -295,6 +295,10 @@ START_TEST(options_errors)
     ck_assert_int_eq(options_parse("mem=99999999999T", &o, err, sizeof(err)), -1);
     ck_assert_int_eq(options_parse("trace=everything", &o, err, sizeof(err)), -1);
     ck_assert_int_eq(options_parse("selftest=explode", &o, err, sizeof(err)), -1);
+    ck_assert_int_eq(options_parse("watchdog=soon", &o, err, sizeof(err)), -1);
+    ck_assert_int_eq(options_parse("watchdog=86401", &o, err, sizeof(err)), -1);
+    ck_assert_int_eq(options_parse("watchdog=30", &o, err, sizeof(err)), 0);
+    ck_assert_uint_eq(o.watchdog_seconds, 30);
 }
 END_TEST
 

@@ -23,6 +23,17 @@ void pvtest_main(start_info_t *start)
            is_dom0 ? "dom0" : "domU", si->flags);
     printf("INFO cmd_line: \"%s\"\n", (const char *)si->cmd_line);
 
+    /*
+     * "pvtest64-hang": play a hung kernel (events masked, spinning, no
+     * hypercalls) so the host's watchdog can be tested.
+     */
+    if (strstr((const char *)si->cmd_line, "pvtest64-hang")) {
+        printf("pvtest64: hanging on purpose\n");
+        vcpu0()->evtchn_upcall_mask = 1;
+        for (;;)
+            __asm__ volatile("pause");
+    }
+
     boot_checks();
     pagetable_checks();
     p2m_checks();
