@@ -50,3 +50,37 @@ test_pvshim_linux_panic() {
     expect_log "Kernel panic"
     expect_log_re "guest (crashed|shut down: crash)"
 }
+
+# The guest's console takes keyboard input: a shell on hvc0 answers a
+# command typed on pvshim's serial port, then powers off on request.
+test_pvshim_linux_interactive_shell() {
+    local kernel fifo status=0
+    linux_guest_prepare || return 1
+    kernel=$(linux_guest_kernel 6.1-cloud) || return 1
+    fifo=$(scratch input.fifo)
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    : > "$LOG"
+    (
+        exec 3> "$fifo"
+        for _ in $(seq 1 280); do
+            grep -q '/ # ' "$LOG" && break
+            sleep 0.5
+        done
+        printf 'echo TYPED-$((6*7))\r' >&3
+        sleep 3
+        printf 'poweroff -f\r' >&3
+        sleep 60
+    ) &
+    local feeder=$!
+    timeout --foreground -k 5 150 "$QEMU" -accel tcg -cpu max -m 1024 -display none \
+        -no-reboot -nodefaults -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+        -serial stdio -kernel "$BUILD/pvshim" \
+        -initrd "$kernel console=hvc0 pvshim.test=shell,$LINUX_INITRD" \
+        < "$fifo" > "$LOG" 2>&1 || status=$?
+    kill "$feeder" 2> /dev/null
+    STATUS=$status
+    expect_log "TYPED-42"
+    expect_log "guest shut down: poweroff"
+    expect_status 0
+}
