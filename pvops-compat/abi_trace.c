@@ -199,7 +199,7 @@ void abi_trace_call(unsigned op, unsigned sub, long rc)
 void abi_trace_event(const char *what)
 {
     for (unsigned i = 0; i < EVENTS; i++) {
-        if (events[i].what == what || !events[i].what) {
+        if (!events[i].what || events[i].what == what || !strcmp(events[i].what, what)) {
             events[i].what = what;
             events[i].n++;
             return;

@@ -10,6 +10,7 @@
 #include "cpuid_policy.h"
 #include "emulate.h"
 #include "emulate_internal.h"
+#include "abi_trace.h"
 
 static const uint8_t forced_prefix[5] = { 0x0f, 0x0b, 'x', 'e', 'n' };
 static const uint8_t cpuid_insn[2] = { 0x0f, 0xa2 };
@@ -39,6 +40,7 @@ bool pv_emulate_invalid_op(struct cpu_regs *regs)
     }
 
     pv_emul_cpuid(regs, pv_emul_kernel_mode());
+    abi_trace_event("cpuid (forced-emulation prefix)");
     regs->rip = rip + sizeof(insn);
     regs->rflags &= ~X86_EFLAGS_RF;
     if (regs->rflags & X86_EFLAGS_TF) {

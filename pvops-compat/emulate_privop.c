@@ -19,6 +19,7 @@
 #include "cpuid_policy.h"
 #include "emulate.h"
 #include "emulate_internal.h"
+#include "abi_trace.h"
 
 struct pv_emul_vcpu pv_emul;
 
@@ -420,6 +421,35 @@ static enum emul_result emulate(const struct x86_insn *insn, struct cpu_regs *re
     }
 }
 
+/* What an emulated instruction is called in the ABI trace. */
+static const char *insn_name(const struct x86_insn *insn)
+{
+    if (insn->map == X86_MAP_0F) {
+        switch (insn->opcode) {
+        case 0x01: return (insn->reg & 7) == 2 ? "xsetbv" : "rdtscp";
+        case 0x06: return "clts";
+        case 0x09: return "wbinvd";
+        case 0x20: return "mov from cr";
+        case 0x21: return "mov from dr";
+        case 0x22: return "mov to cr";
+        case 0x23: return "mov to dr";
+        case 0x30: return "wrmsr";
+        case 0x31: return "rdtsc";
+        case 0x32: return "rdmsr";
+        case 0xa2: return "cpuid (faulting)";
+        default:   return "other 0f instruction";
+        }
+    }
+    switch (insn->opcode) {
+    case 0x6c: case 0x6d: return "ins";
+    case 0x6e: case 0x6f: return "outs";
+    case 0xe4: case 0xe5: case 0xec: case 0xed: return "in";
+    case 0xe6: case 0xe7: case 0xee: case 0xef: return "out";
+    case 0xfa: case 0xfb: return "cli/sti";
+    default: return "other instruction";
+    }
+}
+
 /* Report single-step and I/O breakpoint hits as one #DB, as the CPU would. */
 static void raise_debug(struct cpu_regs *regs, unsigned dr6_bits)
 {
@@ -449,6 +479,8 @@ bool pv_emulate_privileged_op(struct cpu_regs *regs)
     bool single_step = regs->rflags & X86_EFLAGS_TF;
     unsigned bpmatch = 0;
     enum emul_result r = emulate(&insn, regs, &bpmatch);
+    if (r != EMUL_GP)
+        abi_trace_event(insn_name(&insn));
 
     switch (r) {
     case EMUL_GP:
