@@ -63,7 +63,7 @@ static int decode_index(struct xz_work *w, const uint8_t *in, size_t in_len,
     }
     if (in_len - p < 4)
         return DECOMP_ERR_TRUNCATED;
-    if (xz_crc32(&w->crc32, 0, in, p) != lz_le32(in + p))
+    if (crc32_update(0, in, p) != lz_le32(in + p))
         return DECOMP_ERR_CHECKSUM;
     if (records.unpadded != blocks->unpadded || records.uncompressed != blocks->uncompressed ||
         records.crc != blocks->crc)
@@ -81,7 +81,7 @@ static int decode_stream(struct xz_work *w, const uint8_t *in, size_t in_len, si
     if (in_len < STREAM_HEADER_SIZE)
         return DECOMP_ERR_TRUNCATED;
     const uint8_t *flags = in + 6;
-    if (xz_crc32(&w->crc32, 0, flags, 2) != lz_le32(in + 8))
+    if (crc32_update(0, flags, 2) != lz_le32(in + 8))
         return DECOMP_ERR_CHECKSUM;
     unsigned check = flags[1] & 0x0f;
     if (flags[0] != 0 || (flags[1] & 0xf0)) {
@@ -121,7 +121,7 @@ static int decode_stream(struct xz_work *w, const uint8_t *in, size_t in_len, si
     const uint8_t *foot = in + p;
     if (memcmp(foot + 10, footer_magic, sizeof(footer_magic)) != 0)
         return DECOMP_ERR_CORRUPT;
-    if (xz_crc32(&w->crc32, 0, foot + 4, 6) != lz_le32(foot))
+    if (crc32_update(0, foot + 4, 6) != lz_le32(foot))
         return DECOMP_ERR_CHECKSUM;
     if (((uint64_t)lz_le32(foot + 4) + 1) * 4 != index_size ||
         memcmp(foot + 8, flags, 2) != 0)
@@ -136,7 +136,6 @@ int xz_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
     struct xz_work *w = work_area(work, work_len, sizeof(*w));
     if (!w)
         return DECOMP_ERR_NOMEM;
-    xz_crc32_init(&w->crc32);
     crc64_init(&w->crc64);
 
     size_t p = 0, out_pos = 0, used;

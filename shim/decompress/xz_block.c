@@ -63,7 +63,7 @@ void xz_index_sum_add(const struct xz_work *w, struct xz_index_sum *s,
     s->count++;
     s->unpadded += unpadded;
     s->uncompressed += uncompressed;
-    s->crc = xz_crc32(&w->crc32, s->crc, rec, sizeof(rec));
+    s->crc = crc32_update(s->crc, rec, sizeof(rec));
 }
 
 static bool check_matches(struct xz_work *w, unsigned check, const uint8_t *data, size_t n,
@@ -71,7 +71,7 @@ static bool check_matches(struct xz_work *w, unsigned check, const uint8_t *data
 {
     switch (check) {
     case XZ_CHECK_CRC32:
-        return xz_crc32(&w->crc32, 0, data, n) == lz_le32(stored);
+        return crc32_update(0, data, n) == lz_le32(stored);
     case XZ_CHECK_CRC64:
         return crc64_update(&w->crc64, 0, data, n) == lz_le64(stored);
     case XZ_CHECK_SHA256: {
@@ -147,7 +147,7 @@ int xz_decode_block(struct xz_work *w, unsigned check, const uint8_t *in, size_t
     size_t hsize = ((size_t)in[0] + 1) * 4;
     if (in_len < hsize)
         return DECOMP_ERR_TRUNCATED;
-    if (xz_crc32(&w->crc32, 0, in, hsize - 4) != lz_le32(in + hsize - 4))
+    if (crc32_update(0, in, hsize - 4) != lz_le32(in + hsize - 4))
         return DECOMP_ERR_CHECKSUM;
 
     uint8_t flags = in[1];

@@ -4,7 +4,7 @@
 
 #include <pvshim/types.h>
 #include "lzma_decoder.h"
-#include "xz_crc32.h"
+#include "crc32.h"
 #include "crc64.h"
 #include "sha256.h"
 
@@ -18,7 +18,6 @@ enum xz_check {
 /* Everything the decoder keeps, carved from the caller's workspace. */
 struct xz_work {
     struct lzma_dec lzma;
-    struct xz_crc32_table crc32;
     struct crc64_table crc64;
     struct sha256_ctx sha256;
 };
