@@ -2,6 +2,7 @@
 #include <pvshim/string.h>
 #include <pvshim/compiler.h>
 #include "bootinfo_util.h"
+#include <pvshim/error.h>
 
 int bootinfo_copy_string(paddr_t pa, char *dst, size_t max)
 {
@@ -20,16 +21,6 @@ int bootinfo_copy_string(paddr_t pa, char *dst, size_t max)
     return BOOTINFO_CMDLINE_TOO_LONG;
 }
 
-int bootinfo_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        fmt_vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 void bootinfo_split_name(char *s, char *name, size_t namelen)
 {
@@ -67,18 +58,18 @@ int bootinfo_check_modules(const struct boot_info *bi, const struct memmap *m,
         if (mod->size == 0)
             continue;
         if (s < img_end && img_start < e)
-            return bootinfo_fail(err, errlen, -1,
+            return error_set(err, errlen, -1,
                                  "module %u (%#llx-%#llx) overlaps pvshim (%#llx-%#llx)", i,
                                  (unsigned long long)s, (unsigned long long)e,
                                  (unsigned long long)img_start, (unsigned long long)img_end);
         if (!ram_covers(m, ALIGN_DOWN(s, PAGE_SIZE), ALIGN_UP(e, PAGE_SIZE)))
-            return bootinfo_fail(err, errlen, -1,
+            return error_set(err, errlen, -1,
                                  "module %u (%#llx-%#llx) is not in usable RAM", i,
                                  (unsigned long long)s, (unsigned long long)e);
         for (unsigned j = 0; j < i; j++) {
             const struct boot_module *o = &bi->modules[j];
             if (o->size && s < o->start + o->size && o->start < e)
-                return bootinfo_fail(err, errlen, -1, "modules %u and %u overlap", j, i);
+                return error_set(err, errlen, -1, "modules %u and %u overlap", j, i);
         }
     }
     return 0;

@@ -3,6 +3,7 @@
 #define PVSHIM_BOOTINFO_UTIL_H
 
 #include <pvshim/bootinfo.h>
+#include <pvshim/error.h>
 
 /*
  * Copy the NUL-terminated string at machine address pa into dst (size max,
@@ -18,8 +19,5 @@ int bootinfo_copy_string(paddr_t pa, char *dst, size_t max);
  */
 void bootinfo_split_name(char *s, char *name, size_t namelen);
 
-/* Format a one-line error into err (if not NULL) and return code. */
-int bootinfo_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -46,12 +46,12 @@ int bootinfo_parse_multiboot(uint32_t magic, paddr_t info_pa, struct boot_info *
     bi->info_paddr = info_pa;
 
     if (magic != MULTIBOOT_LOADER_MAGIC)
-        return bootinfo_fail(err, errlen, BOOTINFO_BAD_MAGIC,
+        return error_set(err, errlen, BOOTINFO_BAD_MAGIC,
                              "Multiboot loader magic is %#x (want %#x)",
                              magic, MULTIBOOT_LOADER_MAGIC);
     const struct multiboot_info *mbi = phys_access(info_pa, sizeof(*mbi));
     if (!mbi)
-        return bootinfo_fail(err, errlen, BOOTINFO_UNREACHABLE,
+        return error_set(err, errlen, BOOTINFO_UNREACHABLE,
                              "Multiboot info at %#llx is out of reach",
                              (unsigned long long)info_pa);
 
@@ -59,7 +59,7 @@ int bootinfo_parse_multiboot(uint32_t magic, paddr_t info_pa, struct boot_info *
     if (mbi->flags & MBI_FLAG_CMDLINE) {
         rc = bootinfo_copy_string(mbi->cmdline, bi->cmdline, sizeof(bi->cmdline));
         if (rc)
-            return bootinfo_fail(err, errlen, rc,
+            return error_set(err, errlen, rc,
                                  rc == BOOTINFO_CMDLINE_TOO_LONG
                                  ? "command line is longer than %zu bytes"
                                  : "command line out of reach (limit %zu)",
@@ -77,25 +77,25 @@ int bootinfo_parse_multiboot(uint32_t magic, paddr_t info_pa, struct boot_info *
 
     if ((mbi->flags & MBI_FLAG_MODS) && mbi->mods_count) {
         if (mbi->mods_count > BOOT_MODULES_MAX)
-            return bootinfo_fail(err, errlen, BOOTINFO_TOO_MANY_MODULES,
+            return error_set(err, errlen, BOOTINFO_TOO_MANY_MODULES,
                                  "%u modules given, at most %u are supported",
                                  mbi->mods_count, BOOT_MODULES_MAX);
         const struct multiboot_module *mods =
             phys_access(mbi->mods_addr, mbi->mods_count * sizeof(*mods));
         if (!mods)
-            return bootinfo_fail(err, errlen, BOOTINFO_UNREACHABLE,
+            return error_set(err, errlen, BOOTINFO_UNREACHABLE,
                                  "module list out of reach");
         for (unsigned i = 0; i < mbi->mods_count; i++) {
             struct boot_module *m = &bi->modules[i];
             if (mods[i].mod_end < mods[i].mod_start)
-                return bootinfo_fail(err, errlen, BOOTINFO_BAD_MODULE,
+                return error_set(err, errlen, BOOTINFO_BAD_MODULE,
                                      "module %u ends (%#x) before it starts (%#x)",
                                      i, mods[i].mod_end, mods[i].mod_start);
             m->start = mods[i].mod_start;
             m->size = (uint64_t)mods[i].mod_end - mods[i].mod_start;
             rc = bootinfo_copy_string(mods[i].string, m->cmdline, sizeof(m->cmdline));
             if (rc)
-                return bootinfo_fail(err, errlen, rc,
+                return error_set(err, errlen, rc,
                                      "module %u command line is %s", i,
                                      rc == BOOTINFO_CMDLINE_TOO_LONG
                                      ? "longer than 1023 bytes" : "out of reach");
@@ -107,17 +107,17 @@ int bootinfo_parse_multiboot(uint32_t magic, paddr_t info_pa, struct boot_info *
     if ((mbi->flags & MBI_FLAG_MMAP) && mbi->mmap_length) {
         const uint8_t *p = phys_access(mbi->mmap_addr, mbi->mmap_length);
         if (!p)
-            return bootinfo_fail(err, errlen, BOOTINFO_UNREACHABLE,
+            return error_set(err, errlen, BOOTINFO_UNREACHABLE,
                                  "memory map out of reach");
         uint32_t off = 0;
         while (off + sizeof(struct multiboot_mmap_entry) <= mbi->mmap_length) {
             const struct multiboot_mmap_entry *e = (const void *)(p + off);
             if (e->size < sizeof(*e) - sizeof(e->size))
-                return bootinfo_fail(err, errlen, BOOTINFO_BAD_MEMMAP,
+                return error_set(err, errlen, BOOTINFO_BAD_MEMMAP,
                                      "memory map entry at offset %u has size %u",
                                      off, e->size);
             if (!memmap_add(&bi->memmap, e->addr, e->len, e->type))
-                return bootinfo_fail(err, errlen, BOOTINFO_TOO_MANY_MEMMAP,
+                return error_set(err, errlen, BOOTINFO_TOO_MANY_MEMMAP,
                                      "memory map has more than %u entries", MEMMAP_MAX);
             if (e->size > mbi->mmap_length)
                 break;

@@ -2,6 +2,7 @@
 #include <pvshim/console.h>
 #include <pvshim/log.h>
 #include <pvshim/string.h>
+#include <pvshim/error.h>
 
 /* The self-tests pvshim's integration suite may ask for. */
 static const char *const selftests[] = {
@@ -41,15 +42,6 @@ static bool word_is(const char *w, size_t n, const char *lit)
     return strlen(lit) == n && memcmp(w, lit, n) == 0;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fmt_vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int parse_console(const char *v, size_t n, struct pvshim_options *o,
                          char *err, size_t errlen)
 {
@@ -70,7 +62,7 @@ static int parse_console(const char *v, size_t n, struct pvshim_options *o,
         else if (word_is(w, wl, "none"))
             ;
         else
-            return fail(err, errlen,
+            return error_set(err, errlen, -1,
                         "console=: unknown console '%.*s' (com1, debugcon, xen, none)",
                         (int)wl, w);
         i = j + 1;
@@ -91,7 +83,7 @@ static int parse_loglevel(const char *v, size_t n, struct pvshim_options *o,
         }
     uint64_t lvl;
     if (!parse_u64(v, n, &lvl) || lvl > LOG_DEBUG)
-        return fail(err, errlen, "loglevel=: '%.*s' is not 0-4 or err|warn|info|debug",
+        return error_set(err, errlen, -1, "loglevel=: '%.*s' is not 0-4 or err|warn|info|debug",
                     (int)n, v);
     o->loglevel = (int)lvl;
     return 0;
@@ -101,7 +93,7 @@ static int parse_trace(const char *v, size_t n, struct pvshim_options *o,
                        char *err, size_t errlen)
 {
     if (!word_is(v, n, "abi"))
-        return fail(err, errlen, "trace=: unknown trace '%.*s' (abi)", (int)n, v);
+        return error_set(err, errlen, -1, "trace=: unknown trace '%.*s' (abi)", (int)n, v);
     o->trace_abi = true;
     return 0;
 }
@@ -114,7 +106,7 @@ static int parse_selftest(const char *v, size_t n, struct pvshim_options *o,
             strlcpy_s(o->selftest, selftests[i], sizeof(o->selftest));
             return 0;
         }
-    return fail(err, errlen, "selftest=: unknown self-test '%.*s'", (int)n, v);
+    return error_set(err, errlen, -1, "selftest=: unknown self-test '%.*s'", (int)n, v);
 }
 
 int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size_t errlen)
@@ -137,13 +129,13 @@ int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size
             while (*p == ' ' || *p == '\t')
                 p++;
             if (strlcpy_s(o->guest_args, p, sizeof(o->guest_args)) >= sizeof(o->guest_args))
-                return fail(err, errlen, "guest arguments after -- are too long");
+                return error_set(err, errlen, -1, "guest arguments after -- are too long");
             return 0;
         }
 
         const char *eq = memchr(w, '=', wl);
         if (!eq)
-            return fail(err, errlen, "unknown option '%.*s'", (int)wl, w);
+            return error_set(err, errlen, -1, "unknown option '%.*s'", (int)wl, w);
         size_t kl = (size_t)(eq - w);
         const char *v = eq + 1;
         size_t vl = wl - kl - 1;
@@ -154,14 +146,14 @@ int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size
             rc = parse_loglevel(v, vl, o, err, errlen);
         else if (word_is(w, kl, "mem")) {
             rc = parse_size(v, vl, &o->mem_limit) ? 0
-                 : fail(err, errlen, "mem=: '%.*s' is not a size", (int)vl, v);
+                 : error_set(err, errlen, -1, "mem=: '%.*s' is not a size", (int)vl, v);
             if (!rc && o->mem_limit < MiB(16))
-                rc = fail(err, errlen, "mem=: %.*s is less than the 16M pvshim needs",
+                rc = error_set(err, errlen, -1, "mem=: %.*s is less than the 16M pvshim needs",
                           (int)vl, v);
         } else if (word_is(w, kl, "watchdog")) {
             uint64_t secs;
             rc = parse_u64(v, vl, &secs) && secs <= 86400 ? 0
-                 : fail(err, errlen, "watchdog=: '%.*s' is not 0-86400 seconds", (int)vl, v);
+                 : error_set(err, errlen, -1, "watchdog=: '%.*s' is not 0-86400 seconds", (int)vl, v);
             if (!rc)
                 o->watchdog_seconds = (unsigned)secs;
         } else if (word_is(w, kl, "trace"))
@@ -169,7 +161,7 @@ int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size
         else if (word_is(w, kl, "selftest"))
             rc = parse_selftest(v, vl, o, err, errlen);
         else
-            rc = fail(err, errlen, "unknown option '%.*s'", (int)wl, w);
+            rc = error_set(err, errlen, -1, "unknown option '%.*s'", (int)wl, w);
         if (rc)
             return rc;
     }

@@ -2,6 +2,7 @@
 #include <pvshim/phys.h>
 #include <pvshim/paging.h>
 #include <pvshim/string.h>
+#include <pvshim/error.h>
 #include <pvshim/compiler.h>
 #include <pvshim/xen_abi.h>
 
@@ -11,15 +12,6 @@
 #define TABLE_FLAGS     (PTE_P | PTE_RW | PTE_US | PTE_A)
 #define HYP_FIRST_SLOT  256
 #define HYP_SLOTS       16
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fmt_vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static void *frame(mfn_t mfn)
 {
@@ -96,7 +88,7 @@ static int load_kernel(const struct pv_build_params *p, const struct pv_build_st
             uint64_t va = g->vaddr + off;
             pfn_t pfn = (va - l->virt_base) >> PAGE_SHIFT;
             if (pfn < l->kernel_pfn || pfn >= l->kernel_pfn + l->kernel_pages)
-                return fail(err, errlen, "segment %u byte %#llx falls outside the kernel", i,
+                return error_set(err, errlen, -1, "segment %u byte %#llx falls outside the kernel", i,
                             (unsigned long long)off);
             uint64_t in_page = va & (PAGE_SIZE - 1);
             uint64_t n = MIN(PAGE_SIZE - in_page, g->filesz - off);
@@ -108,7 +100,7 @@ static int load_kernel(const struct pv_build_params *p, const struct pv_build_st
         uint64_t va = img->xen.virt_hypercall;
         pfn_t pfn = (va - l->virt_base) >> PAGE_SHIFT;
         if ((va & (PAGE_SIZE - 1)) || va < img->virt_kstart || va >= img->virt_kend)
-            return fail(err, errlen, "hypercall page %#llx is not a page inside the kernel",
+            return error_set(err, errlen, -1, "hypercall page %#llx is not a page inside the kernel",
                         (unsigned long long)va);
         pv_write_hypercall_page(frame(s->p2m[pfn]));
     }
@@ -206,11 +198,11 @@ int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
      */
     mfn_t p2m0 = frame_pool_alloc(p->pool, l->p2m_pages, 1, p->max_mfn);
     if (p2m0 == INVALID_MFN)
-        return fail(err, errlen, "no contiguous %llu KiB for the p2m list",
+        return error_set(err, errlen, -1, "no contiguous %llu KiB for the p2m list",
                     (unsigned long long)(l->p2m_pages * 4));
     s->p2m = phys_access(mfn_to_paddr(p2m0), l->p2m_pages * PAGE_SIZE);
     if (!s->p2m)
-        return fail(err, errlen, "p2m list frames are not reachable");
+        return error_set(err, errlen, -1, "p2m list frames are not reachable");
     for (uint64_t i = 0; i < l->p2m_pages * (PAGE_SIZE / sizeof(mfn_t)); i++)
         s->p2m[i] = INVALID_MFN;
     for (uint64_t i = 0; i < l->p2m_pages; i++) {
@@ -219,12 +211,12 @@ int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
     }
     /* The boot region is filled while the kernel and initrd still occupy memory. */
     if (l->pfns_used - l->p2m_pages > p->pool->free_frames)
-        return fail(err, errlen, "too little memory: the guest's first %llu MiB must be "
+        return error_set(err, errlen, -1, "too little memory: the guest's first %llu MiB must be "
                     "built while its kernel and initrd still take memory; %llu MiB are free",
                     (unsigned long long)((l->pfns_used * PAGE_SIZE) >> 20),
                     (unsigned long long)((p->pool->free_frames * PAGE_SIZE) >> 20));
     if (!assign_frames(p, s, 0, l->pfns_used))
-        return fail(err, errlen, "too little memory while building the boot region");
+        return error_set(err, errlen, -1, "too little memory while building the boot region");
 
     s->start_info_mfn = s->p2m[l->start_info_pfn];
     s->xenstore_mfn = s->p2m[l->xenstore_pfn];
@@ -255,7 +247,7 @@ int pv_build_finish(const struct pv_build_params *p, struct pv_build_state *s,
                     char *err, size_t errlen)
 {
     if (!assign_frames(p, s, s->layout.pfns_used, s->layout.nr_pages))
-        return fail(err, errlen, "out of memory giving the guest its %llu frames",
+        return error_set(err, errlen, -1, "out of memory giving the guest its %llu frames",
                     (unsigned long long)s->layout.nr_pages);
     return 0;
 }

@@ -1,18 +1,10 @@
 #include <pvshim/pv_layout.h>
 #include <pvshim/compiler.h>
 #include <pvshim/string.h>
+#include <pvshim/error.h>
 
 #define REGION_ALIGN    MiB(4)
 #define REGION_SLACK    KiB(512)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fmt_vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static uint64_t pages_of(uint64_t bytes)
 {
@@ -55,13 +47,13 @@ int pv_layout_compute(const struct guest_image *img, uint64_t nr_pages, uint64_t
     l->virt_base = x->virt_base;
 
     if (img->virt_kstart < x->virt_base || img->virt_kend <= img->virt_kstart)
-        return fail(err, errlen, "kernel at %#llx-%#llx is not above VIRT_BASE %#llx",
+        return error_set(err, errlen, -1, "kernel at %#llx-%#llx is not above VIRT_BASE %#llx",
                     (unsigned long long)img->virt_kstart, (unsigned long long)img->virt_kend,
                     (unsigned long long)x->virt_base);
     l->kernel_pfn = (img->virt_kstart - x->virt_base) >> PAGE_SHIFT;
     l->kernel_pages = (img->virt_kend - img->virt_kstart) >> PAGE_SHIFT;
     if (l->kernel_pfn + l->kernel_pages > nr_pages)
-        return fail(err, errlen, "too little memory: the kernel alone needs %llu MiB, "
+        return error_set(err, errlen, -1, "too little memory: the kernel alone needs %llu MiB, "
                     "%llu MiB are left",
                     (unsigned long long)(((l->kernel_pfn + l->kernel_pages) * PAGE_SIZE) >> 20),
                     (unsigned long long)((nr_pages * PAGE_SIZE) >> 20));
@@ -83,7 +75,7 @@ int pv_layout_compute(const struct guest_image *img, uint64_t nr_pages, uint64_t
     } else {
         l->p2m_va = x->virt_init_p2m;
         if (l->p2m_va & (PAGE_SIZE - 1))
-            return fail(err, errlen, "INIT_P2M %#llx is not page aligned",
+            return error_set(err, errlen, -1, "INIT_P2M %#llx is not page aligned",
                         (unsigned long long)l->p2m_va);
     }
 
@@ -98,7 +90,7 @@ int pv_layout_compute(const struct guest_image *img, uint64_t nr_pages, uint64_t
         pfn_t stack = l->pt_pfn + pt_guess;
         uint64_t used_end = pv_layout_va(l, stack + 1);
         if (used_end < l->virt_base || used_end + REGION_SLACK + REGION_ALIGN < used_end)
-            return fail(err, errlen, "the boot region wraps around the address space");
+            return error_set(err, errlen, -1, "the boot region wraps around the address space");
         l->virt_end = ALIGN_UP(used_end + REGION_SLACK, REGION_ALIGN);
         l->nr_ranges = 1;
         l->ranges[0] = (struct pv_va_range){ l->virt_base, l->virt_end, 0 };
@@ -106,9 +98,9 @@ int pv_layout_compute(const struct guest_image *img, uint64_t nr_pages, uint64_t
             uint64_t s = l->p2m_va;
             uint64_t e = s + l->p2m_pages * PAGE_SIZE;
             if (e < s)
-                return fail(err, errlen, "INIT_P2M area wraps around the address space");
+                return error_set(err, errlen, -1, "INIT_P2M area wraps around the address space");
             if (s < l->virt_end && l->virt_base < e)
-                return fail(err, errlen, "INIT_P2M %#llx overlaps the boot region",
+                return error_set(err, errlen, -1, "INIT_P2M %#llx overlaps the boot region",
                             (unsigned long long)s);
             l->ranges[1] = (struct pv_va_range){ s, e, 0 };
             l->nr_ranges = 2;
@@ -140,7 +132,7 @@ int pv_layout_compute(const struct guest_image *img, uint64_t nr_pages, uint64_t
     l->pfns_used = pfn;
 
     if (l->pfns_used > nr_pages)
-        return fail(err, errlen,
+        return error_set(err, errlen, -1,
                     "too little memory: the guest needs at least %llu MiB to boot, "
                     "%llu MiB are left",
                     (unsigned long long)((l->pfns_used * PAGE_SIZE) >> 20) + 1,
