@@ -16,6 +16,22 @@
 
 #define PFEC_user   (1u << 2)
 
+/*
+ * SYSENTER goes to the sysenter callback whatever the guest's mode, with
+ * events masked if it asked; with none registered the guest gets #GP(0),
+ * as on Xen. The CPU cleared IF on the way in: the guest's view has it set.
+ */
+static void sysenter(struct cpu_regs *r)
+{
+    r->rflags = (r->rflags | X86_EFLAGS_IF) & ~X86_EFLAGS_NT;
+    if (!current->sysenter_callback) {
+        pv_inject_exception(r, TRAP_gp_fault, true, 0);
+        return;
+    }
+    pv_bounce(r, current->sysenter_callback, false, 0, current->sysenter_disables_events,
+              "sysenter");
+}
+
 void guest_syscall(struct cpu_regs *r)
 {
     struct pv_vcpu *v = current;
@@ -25,8 +41,12 @@ void guest_syscall(struct cpu_regs *r)
         hypercall_dispatch(r);
         return;
     }
+    if (r->vector == ENTRY_SYSENTER) {
+        sysenter(r);
+        return;
+    }
     /* A system call from guest user space goes to the guest kernel. */
-    bool compat = r->vector == ENTRY_SYSCALL + 1;
+    bool compat = r->vector == ENTRY_SYSCALL32;
     uint64_t cb = compat ? v->syscall32_callback : v->syscall_callback;
     bool mask = compat ? v->syscall32_disables_events : v->syscall_disables_events;
     if (!cb) {

@@ -19,7 +19,9 @@ struct cpu_regs {
 };
 
 /* Vector values above the hardware range, for entries that are not vectors. */
-#define ENTRY_SYSCALL   0x100
+#define ENTRY_SYSCALL   0x100       /* 64-bit SYSCALL */
+#define ENTRY_SYSCALL32 0x101       /* SYSCALL from compatibility mode */
+#define ENTRY_SYSENTER  0x102
 
 #define CPU_REGS_SIZE   (22 * 8)
 

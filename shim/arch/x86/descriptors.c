@@ -87,7 +87,7 @@ void arch_set_ldt_descriptor(uint64_t base, uint32_t limit)
     set_system_desc(SEL_LDT >> 3, base, limit, 0x2);
 }
 
-extern char syscall_entry[], syscall32_entry[];
+extern char syscall_entry[], syscall32_entry[], sysenter_entry[];
 
 /* SYSCALL lands in pvshim with CS 0xe008/SS 0xe010; SYSRET would use the
  * guest's flat ring-3 selectors 0xe023 (+8 data, +16 64-bit code). */
@@ -98,7 +98,9 @@ static void syscall_init(void)
     wrmsr(MSR_CSTAR, (uint64_t)syscall32_entry);
     /* IF, TF, DF, NT, AC and IOPL cleared on entry. */
     wrmsr(MSR_FMASK, 0x47700);
-    wrmsr(MSR_SYSENTER_CS, 0);      /* SYSENTER from the guest faults (#GP) */
+    wrmsr(MSR_SYSENTER_CS, SEL_HYP_CS);
+    wrmsr(MSR_SYSENTER_ESP, entry_stack_top);
+    wrmsr(MSR_SYSENTER_EIP, (uint64_t)sysenter_entry);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 

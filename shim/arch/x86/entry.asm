@@ -13,6 +13,7 @@ extern entry_stack_top
 
 %define ENTRY_SYSCALL       0x100
 %define ENTRY_SYSCALL32     0x101
+%define ENTRY_SYSENTER      0x102
 %define SEL_RING3_CS32      0xe023
 %define SEL_RING3_DS        0xe02b
 %define SEL_RING3_CS64      0xe033
@@ -75,6 +76,25 @@ global %1
 
 SYSCALL_ENTRY syscall_entry, ENTRY_SYSCALL, SEL_RING3_CS64
 SYSCALL_ENTRY syscall32_entry, ENTRY_SYSCALL32, SEL_RING3_CS32
+
+; SYSENTER (from 32-bit guest processes) lands on the entry stack with IF
+; off and nothing saved: the caller's RIP and RSP are its own business, as
+; on Xen (the frame says RIP 0, RSP 0, CS 3).
+global sysenter_entry
+sysenter_entry:
+    push SEL_RING3_DS           ; ss
+    push 0                      ; rsp
+    pushfq
+    push 3                      ; cs: a ring-3 null selector
+    push 0                      ; rip
+    push 0                      ; error code
+    push ENTRY_SYSENTER
+    PUSH_GPRS
+    push 2
+    popfq
+    mov rdi, rsp
+    call guest_syscall_entry
+    jmp return_via_frame
 
 ; void arch_enter_guest(const struct cpu_regs *r): never returns.
 ; The first entry into the guest: the frame goes to the top of the entry
