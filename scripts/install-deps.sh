@@ -6,6 +6,7 @@ set -eu
 
 PACKAGES="
     make gcc libc6-dev binutils nasm pkg-config check libxen-dev
+    clang libclang-rt-14-dev
     qemu-system-x86 qemu-utils
     gzip bzip2 xz-utils lzma lzop lz4 zstd
     cpio busybox-static apt-utils ca-certificates

@@ -94,14 +94,22 @@ __attribute__((constructor)) static void fake_console_init(void)
 
 /* ------------------------------------------------------------- exit */
 
+void (*fake_exit_hook)(enum pvshim_exit reason);
+
 void machine_exit(enum pvshim_exit reason)
 {
+    if (fake_exit_hook)
+        fake_exit_hook(reason);
     fflush(stderr);
     exit(FAKE_EXIT_BASE + (int)reason);
 }
 
+void (*fake_idle_forever_hook)(void);
+
 void abort_idle_forever(void)
 {
+    if (fake_idle_forever_hook)
+        fake_idle_forever_hook();
     fprintf(stderr, "fake: idle wait with no timer armed would hang forever\n");
     abort();
 }

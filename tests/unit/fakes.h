@@ -20,6 +20,13 @@ extern int fake_log_echo;
 
 /* machine_exit() in tests ends the process with this base plus the reason. */
 #define FAKE_EXIT_BASE 100
+/*
+ * If set, machine_exit() calls it first (a fuzzer longjmps out of a guest
+ * shutdown or crash; it aborts on an internal error). If it returns, the
+ * process exits as above.
+ */
+enum pvshim_exit;
+extern void (*fake_exit_hook)(enum pvshim_exit reason);
 
 #endif
 
@@ -62,3 +69,5 @@ extern struct fake_clock fake_clock;
 void fake_clock_advance(uint64_t ns);
 /* An idle wait with nothing to wake it: a test bug or a pvshim hang. */
 void abort_idle_forever(void) __attribute__((noreturn));
+/* If set, abort_idle_forever() calls it first (a fuzzer longjmps out). */
+extern void (*fake_idle_forever_hook)(void);

@@ -1,7 +1,7 @@
 /* The simulated machine for the PV MMU tests; see mm_sim.h. */
 #include <stdio.h>
 #include <string.h>
-#include <check.h>
+#include "sim_assert.h"
 #include <pvshim/phys.h>
 #include <pvshim/compiler.h>
 #include "mm_sim.h"

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <check.h>
+#include "sim_assert.h"
 #include <pvshim/heap.h>
 #include "xenstore_sim.h"
 

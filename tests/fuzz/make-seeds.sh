@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Regenerates the generated seed corpora under tests/fuzz/corpus/:
+#   tests/fuzz/make-seeds.sh build/fuzz-make-seeds
+# Image and operation-sequence seeds come from the seed tool (built from the
+# unit tests' image builder); decompressor seeds are small inputs packed by
+# the system's compressors in the variants the decoders handle.
+set -eu
+tool=$1
+cd "$(dirname "$0")"
+"$tool" corpus
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf 'pvshim decompresses the guest kernel: hello, hello, hello, page table, page table\n' > "$tmp/text"
+head -c 3000 /dev/zero > "$tmp/zeros"
+# Deterministic bytes with some repetition (no dependency on /dev/urandom).
+perl -e 'my $x = 7; for (1..600) { $x = ($x * 1103515245 + 12345) % 2147483648; print chr(($x >> 16) % 23 + 97) }' > "$tmp/mixed"
+: > "$tmp/empty"
+
+for d in gzip bzip2 xz lzma lzo lz4 zstd; do mkdir -p "corpus/decompress_$d"; done
+for f in text zeros mixed empty; do
+    gzip -9 -n -c "$tmp/$f" > "corpus/decompress_gzip/$f.gz"
+    gzip -1 -n -c "$tmp/$f" > "corpus/decompress_gzip/$f.1.gz"
+    bzip2 -9 -c "$tmp/$f" > "corpus/decompress_bzip2/$f.bz2"
+    xz -c "$tmp/$f" > "corpus/decompress_xz/$f.xz"
+    xz -C crc32 --x86 --lzma2 -c "$tmp/$f" > "corpus/decompress_xz/$f.bcj.xz"
+    xz -C sha256 -c "$tmp/$f" > "corpus/decompress_xz/$f.sha.xz"
+    xz -C none --delta=dist=4 --lzma2 -c "$tmp/$f" > "corpus/decompress_xz/$f.delta.xz"
+    lzma -c "$tmp/$f" > "corpus/decompress_lzma/$f.lzma"
+    lzop -9 -c "$tmp/$f" > "corpus/decompress_lzo/$f.lzo"
+    lzop -1 --no-checksum -c "$tmp/$f" > "corpus/decompress_lzo/$f.nock.lzo" 2>/dev/null ||
+        lzop -1 -c "$tmp/$f" > "corpus/decompress_lzo/$f.nock.lzo"
+    lz4 -q -l -c "$tmp/$f" > "corpus/decompress_lz4/$f.legacy.lz4"
+    lz4 -q -9 --content-size -c "$tmp/$f" > "corpus/decompress_lz4/$f.frame.lz4"
+    lz4 -q -BD -BX -c "$tmp/$f" > "corpus/decompress_lz4/$f.dep.lz4"
+    zstd -q -19 -c "$tmp/$f" > "corpus/decompress_zstd/$f.zst"
+    zstd -q -1 --no-check -c "$tmp/$f" > "corpus/decompress_zstd/$f.1.zst"
+done
+du -sh corpus | sed 's/^/seed corpora: /'
