@@ -1,0 +1,648 @@
+/*
+ * The attacks: one random operation per call. Arguments come from the
+ * pickers below, which know what pvshim must refuse (its own range,
+ * unmapped and non-canonical memory, frames that are not ours or are page
+ * tables) and what we must never hand it for writing (our image, stack and
+ * live tables outside the sacrificial range), so every attack can be
+ * survived whatever pvshim answers, unless pvshim itself misbehaves.
+ */
+#include "hostile.h"
+
+unsigned long op_counts[32];
+const char *const op_names[32] = {
+    "mmu_update", "mmuext_op", "update_va_mapping", "direct page-table store",
+    "set_gdt", "update_descriptor", "multicall", "event_channel_op", "memory_op",
+    "vcpu_op", "sched_op", "grant_table_op", "console_io", "xen_version",
+    "set_trap_table", "fault with a bad trap entry", "callbacks", "forged iret",
+    "segment/fpu/debug/assist/physdev/nmi/timer", "unknown hypercall",
+    "probe of pvshim and table memory", "stack_switch, fpu, debug and more (again)",
+};
+#define NR_OPS 22
+
+/* ---- pickers */
+
+static uint64_t sac_page_va(void) { return sac_va + rnd_below(sac_pages) * PG; }
+
+/* A pointer pvshim may be asked to read or write: never our image. */
+static uint64_t any_ptr(void)
+{
+    switch (rnd_below(12)) {
+    case 0: case 1: case 2: return (uint64_t)arg_buf + rnd_below(sizeof(arg_buf)) / 8 * 8;
+    case 3: return 0xffff800000000000ull + (rnd() & 0x7fffffff8ull);     /* pvshim */
+    case 4: return 0x0000800000000000ull | (rnd() & 0xfff8);             /* non-canonical */
+    case 5: return 0x8000000000000000ull + (rnd() & 0xfff8);
+    case 6: return rnd_below(1ull << 32) & ~7ull;                          /* unmapped, low */
+    case 7: return (uint64_t)arg_buf + sizeof(arg_buf) - rnd_below(64);   /* straddles */
+    case 8: return si->pt_base + rnd_below(si->nr_pt_frames * PG);       /* read-only tables */
+    case 9: return sac_page_va() + rnd_below(PG);
+    case 10: return 0;
+    default: return rnd();
+    }
+}
+
+static uint64_t any_count(void)
+{
+    static const uint64_t c[] = { 0, 1, 2, 3, 7, 16, 255, 4096, 0x7fffffff, 0x80000000,
+                                  0xffffffff, 0x100000000ull, ~0ull };
+    return rnd_below(4) ? rnd_below(9) : c[rnd_below(sizeof(c) / sizeof(c[0]))];
+}
+
+static unsigned long scratch_mfn(void) { return p2m[scratch_pfn + 1 + rnd_below(scratch_count - 1)]; }
+static unsigned long sac_mfn(void)
+{
+    uint64_t e = sac_l1[sac_l1_first + rnd_below(sac_pages)];
+    unsigned long m = (e & PTE_ADDR) >> 12;
+    return (e & PTE_P) && !is_our_mfn(m) ? m : scratch_mfn();
+}
+
+/* A frame to name; `harmless`: never one whose contents we live on. */
+static unsigned long any_mfn(bool harmless)
+{
+    switch (rnd_below(harmless ? 10 : 12)) {
+    case 0: case 1: return scratch_mfn();
+    case 2: return sac_mfn();
+    case 3: return p2m[((si->pt_base - VIRT_BASE) / PG) + rnd_below(si->nr_pt_frames)];
+    case 4: return rnd_below(0x400);                     /* low memory: pvshim's own */
+    case 5: return 0xfee00 + rnd_below(2);                /* local APIC, I/O */
+    case 6: return (1ull << 40) - 1 - rnd_below(2);
+    case 7: return ~0ul - rnd_below(2);
+    case 8: return nr_pages + 0x100000 + rnd_below(0x1000);
+    case 9: return rnd() & 0xfffffffff;
+    case 10: return p2m[rnd_below(region_pages)];        /* our own image and data */
+    default: return si->shared_info >> 12;
+    }
+}
+
+static unsigned long any_mfn_checked(bool harmless)
+{
+    unsigned long m = any_mfn(harmless);
+    /* Frames we live on are never offered where pvshim could write them. */
+    return harmless && is_our_mfn(m) && !is_pt_mfn(m) ? scratch_mfn() : m;
+}
+
+static uint64_t any_flags(void)
+{
+    static const uint64_t bits[] = { PTE_P, PTE_RW, PTE_US, 0x8, 0x10, PTE_A, PTE_D, 0x80,
+                                     0x100, 0x200, 0x400, 0x800, 1ull << 52, 1ull << 62,
+                                     1ull << 63, 1ull << 51 };
+    uint64_t f = rnd_below(3) ? PTE_P | PTE_US | PTE_A : 0;
+    for (unsigned n = (unsigned)rnd_below(4); n; n--)
+        f ^= bits[rnd_below(16)];
+    if (rnd_below(2))
+        f |= PTE_RW;
+    return f;
+}
+
+/* An entry; one naming a frame we live on is never writable (we could not
+ * tell a write through it from a write pvshim was told to do). */
+static uint64_t any_pte(bool harmless)
+{
+    unsigned long m = any_mfn_checked(harmless);
+    uint64_t f = any_flags();
+    if (is_our_mfn(m) && !is_pt_mfn(m))
+        f &= ~PTE_RW;
+    return (m << 12) | f;
+}
+
+/* A virtual address whose mapping we may change: never where we live. */
+static uint64_t any_target_va(void)
+{
+    switch (rnd_below(7)) {
+    case 0: case 1: case 2: return sac_page_va();
+    case 3: return 0xffff800000000000ull + (rnd() & 0x7ffffffff000ull);   /* pvshim */
+    case 4: return 0x0000800000000000ull + (rnd() & 0xfffff000ull);     /* non-canonical */
+    case 5: return (rnd() & 0x00007ffffffff000ull);                      /* user half */
+    default: return sac_page_va() + 1 + rnd_below(PG - 1);              /* unaligned */
+    }
+}
+
+/* Our live tables only where we allow it (sacrificial L1 entries, L4 slots
+ * below 511): any other entry of theirs goes to a scratch frame instead. */
+static uint64_t safe_entry(uint64_t maddr)
+{
+    unsigned long mfn = (maddr & PTE_ADDR) >> 12;
+    if (!is_pt_mfn(mfn))
+        return maddr;
+    return (scratch_mfn() << 12) + (maddr & 0xfff);
+}
+
+/* A machine address of a page-table entry we may overwrite. */
+static uint64_t any_entry_maddr(void)
+{
+    unsigned long sac_l1_mfn = p2m[((unsigned long)sac_l1 - VIRT_BASE) / PG];
+    switch (rnd_below(6)) {
+    case 0: case 1:
+        return (sac_l1_mfn << 12) + (sac_l1_first + rnd_below(sac_pages)) * 8;
+    case 2: return (l4_mfn << 12) + rnd_below(511) * 8;                 /* not slot 511 */
+    case 3: return (scratch_mfn() << 12) + rnd_below(512) * 8;
+    case 4: return safe_entry((any_mfn_checked(true) << 12) + rnd_below(4096));
+    default: return safe_entry(rnd());
+    }
+}
+
+static void fill_random(void *p, size_t n)
+{
+    uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        b[i] = (uint8_t)rnd();
+}
+
+/* ---- attacks */
+
+static long mmu_update_attack(void)
+{
+    mmu_update_t *r = (mmu_update_t *)arg_buf;
+    unsigned n = 1 + (unsigned)rnd_below(8);
+    for (unsigned i = 0; i < n; i++) {
+        r[i].ptr = (any_entry_maddr() & ~7ull) | rnd_below(4);
+        if (rnd_below(8) == 0)
+            r[i].ptr ^= rnd_below(8);
+        r[i].val = (r[i].ptr & 3) == MMU_MACHPHYS_UPDATE ? rnd_below(nr_pages + 16) : any_pte(true);
+    }
+    r[n].ptr = r[n].val = 0;
+    uint64_t list = rnd_below(6) ? (uint64_t)arg_buf : any_ptr();
+    uint64_t count = rnd_below(5) ? n : any_count();
+    uint64_t pdone = rnd_below(3) ? (uint64_t)&arg_buf[60000] :
+                     rnd_below(2) ? (uint64_t)&r[rnd_below(n)] : any_ptr();   /* overlaps */
+    uint64_t dom = rnd_below(6) ? DOMID_SELF : rnd_below(0x10000);
+    return hypercall5(__HYPERVISOR_mmu_update, list, count, pdone, dom, 0);
+}
+
+static long mmuext_attack(void)
+{
+    struct mmuext_op *o = (struct mmuext_op *)arg_buf;
+    unsigned n = 1 + (unsigned)rnd_below(4);
+    for (unsigned i = 0; i < n; i++) {
+        memset(&o[i], 0, sizeof(o[i]));
+        o[i].cmd = (unsigned)rnd_below(24);
+        switch (o[i].cmd) {
+        case MMUEXT_NEW_BASEPTR:
+            o[i].arg1.mfn = rnd_below(2) ? l4_mfn : any_mfn_checked(true);
+            break;
+        case MMUEXT_INVLPG_LOCAL: case MMUEXT_INVLPG_MULTI: case MMUEXT_INVLPG_ALL:
+        case MMUEXT_SET_LDT:
+            o[i].arg1.linear_addr = rnd_below(2) ? any_target_va() : rnd();
+            break;
+        default:
+            o[i].arg1.mfn = any_mfn_checked(true);
+            break;
+        }
+        switch (rnd_below(4)) {
+        case 0: o[i].arg2.nr_ents = (unsigned)any_count(); break;
+        case 1: o[i].arg2.vcpumask.p = (void *)any_ptr(); break;
+        case 2: o[i].arg2.src_mfn = any_mfn(false); break;
+        default: o[i].arg2.nr_ents = (unsigned)rnd(); break;
+        }
+    }
+    /* A NEW_BASEPTR to a frame an earlier attack pinned as an L4 would take
+     * our address space away: only our L4, our other tables (refused) and
+     * frames that are not RAM are ever offered. */
+    for (unsigned i = 0; i < n; i++)
+        if (o[i].cmd == MMUEXT_NEW_BASEPTR && o[i].arg1.mfn != l4_mfn &&
+            !is_pt_mfn(o[i].arg1.mfn))
+            o[i].arg1.mfn = rnd_below(2) ? (1ull << 40) - 1 : nr_pages + 0x100000;
+    uint64_t pdone = rnd_below(2) ? (uint64_t)&arg_buf[60000] : any_ptr();
+    uint64_t dom = rnd_below(6) ? DOMID_SELF : rnd_below(0x10000);
+    return hypercall5(__HYPERVISOR_mmuext_op, rnd_below(6) ? (uint64_t)arg_buf : any_ptr(),
+                      rnd_below(5) ? n : any_count(), pdone, dom, 0);
+}
+
+static long uva_attack(void)
+{
+    uint64_t va = any_target_va(), pte = any_pte(false);
+    uint64_t flags = rnd_below(4) | (rnd_below(2) ? UVMF_ALL : 0);
+    if (rnd_below(4) == 0)
+        flags |= rnd_below(2) ? (uint64_t)arg_buf : any_ptr() & ~7ull;
+    long rc = hypercall5(__HYPERVISOR_update_va_mapping, va, pte, flags, 0, 0);
+    if (rc == 0 && (pte & (PTE_P | PTE_RW)) == (PTE_P | PTE_RW) && is_pt_mfn((pte & PTE_ADDR) >> 12))
+        fail("update_va_mapping made a page table writable (va, pte)", va, pte);
+    return rc;
+}
+
+static void direct_store_attack(void)
+{
+    uint64_t *e = &sac_l1[sac_l1_first + rnd_below(sac_pages)];
+    if (rnd_below(16) == 0)
+        e = (uint64_t *)si->pt_base + rnd_below(511);      /* our L4, read-only: #PF */
+    uint64_t v = any_pte(false);
+    switch (rnd_below(7)) {
+    case 0: pt_store_mov(e, v); break;
+    case 1: pt_store_xchg(e, v); break;
+    case 2: pt_store_cmpxchg(e, *e, v); break;
+    case 3: pt_store_or(e, v & 0xfff); break;
+    case 4: pt_store_and(e, ~(v & 0xfff)); break;
+    case 5: pt_store_32(e, (uint32_t)v); break;
+    default: pt_store_btr(e, rnd_below(64)); break;
+    }
+}
+
+static long set_gdt_attack(void)
+{
+    unsigned long *frames = (unsigned long *)arg_buf;
+    unsigned n = (unsigned)rnd_below(17);
+    for (unsigned i = 0; i < n; i++)
+        frames[i] = any_mfn_checked(true);
+    return hypercall5(__HYPERVISOR_set_gdt, rnd_below(5) ? (uint64_t)frames : any_ptr(),
+                      rnd_below(3) ? rnd_below(n * 512 + 1) : any_count(), 0, 0, 0);
+}
+
+static long update_descriptor_attack(void)
+{
+    static const uint64_t d[] = {
+        0, 0x00affb000000ffffull, 0x00af9b000000ffffull, 0x00cff3000000ffffull,
+        0x0000ec0000e00000ull, 0x00008c0000e33000ull, 0x0000890000000067ull,
+        0x0000820000000fffull, 0x00008e0000e00000ull, 0x00cffa000000ffffull,
+    };
+    uint64_t desc = rnd_below(3) ? d[rnd_below(10)] : rnd();
+    uint64_t maddr = (any_mfn_checked(true) << 12) + rnd_below(512) * 8 + (rnd_below(8) ? 0 : 4);
+    return hypercall5(__HYPERVISOR_update_descriptor, maddr, desc, 0, 0, 0);
+}
+
+static long multicall_attack(void)
+{
+    static const unsigned ops[] = {
+        __HYPERVISOR_xen_version, __HYPERVISOR_mmu_update, __HYPERVISOR_mmuext_op,
+        __HYPERVISOR_multicall, __HYPERVISOR_iret, __HYPERVISOR_event_channel_op,
+        __HYPERVISOR_memory_op, __HYPERVISOR_update_va_mapping, __HYPERVISOR_vcpu_op,
+        __HYPERVISOR_set_segment_base, 60,
+    };
+    multicall_entry_t *mc = (multicall_entry_t *)&arg_buf[1024];
+    unsigned n = 1 + (unsigned)rnd_below(8);
+    /* Past the list, harmless entries up to the guard page (a count beyond
+     * n reads them; stale bytes could be anything, a set_trap_table even). */
+    for (multicall_entry_t *m = &mc[n]; (uint8_t *)(m + 1) <= arg_buf + sizeof(arg_buf); m++) {
+        memset(m, 0, sizeof(*m));
+        m->op = __HYPERVISOR_xen_version;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        memset(&mc[i], 0, sizeof(mc[i]));
+        mc[i].op = ops[rnd_below(sizeof(ops) / sizeof(ops[0]))];
+        for (unsigned a = 0; a < 6; a++)
+            mc[i].args[a] = rnd_below(3) ? (uint64_t)&mc[rnd_below(n)] + rnd_below(8) * 8
+                                         : rnd_below(2) ? any_count() : any_ptr();
+        switch (mc[i].op) {
+        case __HYPERVISOR_xen_version:
+            mc[i].args[0] = rnd_below(0x12);
+            break;
+        case __HYPERVISOR_update_va_mapping:
+            mc[i].args[0] = any_target_va();
+            mc[i].args[1] = any_pte(false);
+            break;
+        case __HYPERVISOR_mmu_update: case __HYPERVISOR_mmuext_op:
+            /* Their request lists are the multicall list itself, read as
+             * requests while results are written into it; a few only. */
+            mc[i].args[0] = (uint64_t)&mc[rnd_below(n)] + rnd_below(8) * 8;
+            mc[i].args[1] = rnd_below(4);
+            mc[i].args[3] = DOMID_SELF;
+            break;
+        case __HYPERVISOR_vcpu_op:
+            mc[i].args[0] = rnd_below(4) ? VCPUOP_get_runstate_info : VCPUOP_is_up;
+            break;
+        case __HYPERVISOR_set_segment_base:
+            mc[i].args[0] = rnd_below(3);       /* FS, GS kernel, GS user bases */
+            break;
+        case __HYPERVISOR_memory_op:
+            mc[i].args[0] = rnd_below(2) ? XENMEM_maximum_ram_page : XENMEM_current_reservation;
+            break;
+        }
+    }
+    return hypercall5(__HYPERVISOR_multicall, rnd_below(6) ? (uint64_t)mc : any_ptr(),
+                      rnd_below(5) ? n : any_count(), 0, 0, 0);
+}
+
+static long evtchn_attack(void)
+{
+    uint32_t *w = (uint32_t *)arg_buf;
+    for (unsigned i = 0; i < 8; i++) {
+        switch (rnd_below(5)) {
+        case 0: w[i] = (uint32_t)rnd_below(8); break;                 /* low ports, vCPUs */
+        case 1: w[i] = (uint32_t)rnd_below(4200); break;
+        case 2: w[i] = DOMID_SELF; break;
+        case 3: w[i] = (uint32_t)rnd(); break;
+        default: w[i] = (uint32_t)rnd_below(64); break;               /* virqs */
+        }
+    }
+    return hypercall5(__HYPERVISOR_event_channel_op, rnd_below(16),
+                      rnd_below(6) ? (uint64_t)arg_buf : any_ptr(), 0, 0, 0);
+}
+
+static long memory_attack(void)
+{
+    struct xen_memory_reservation *r = (struct xen_memory_reservation *)arg_buf;
+    xen_pfn_t *ext = (xen_pfn_t *)&arg_buf[4096];
+    memset(r, 0, sizeof(*r));
+    r->extent_start.p = rnd_below(3) ? ext : (xen_pfn_t *)any_ptr();
+    r->nr_extents = rnd_below(3) ? rnd_below(8) : any_count();
+    r->extent_order = rnd_below(4) ? 0 : (unsigned)rnd_below(24);
+    r->domid = rnd_below(6) ? DOMID_SELF : (domid_t)rnd();
+    unsigned cmd = (unsigned)rnd_below(32);
+    for (unsigned i = 0; i < 8; i++)
+        ext[i] = cmd == XENMEM_decrease_reservation ? any_mfn(false) : rnd_below(nr_pages * 2);
+    return hypercall5(__HYPERVISOR_memory_op, cmd | (rnd_below(8) ? 0 : rnd() << 6),
+                      rnd_below(6) ? (uint64_t)arg_buf : any_ptr(), 0, 0, 0);
+}
+
+static bool vcpu_info_moved;     /* never: every placement offered is refused */
+
+/* A place pvshim may write runstate or time into: never our image. */
+static uint64_t area_va(void)
+{
+    switch (rnd_below(6)) {
+    case 0: return sac_page_va() + rnd_below(PG / 8) * 8;
+    case 1: return (uint64_t)&arg_buf[2048 + rnd_below(64) * 8];
+    case 2: return si->pt_base + rnd_below(si->nr_pt_frames * PG / 8) * 8;   /* read-only */
+    case 3: return 0xffff800000000000ull + (rnd() & 0x7ffffffff8ull);
+    case 4: return 0x0000800000000000ull + rnd_below(4096);
+    default: return 0;
+    }
+}
+
+static long vcpu_attack(void)
+{
+    unsigned cmd = (unsigned)rnd_below(20);
+    fill_random(arg_buf, 64);
+    uint64_t *q = (uint64_t *)arg_buf;
+    switch (cmd) {
+    case VCPUOP_register_vcpu_info: {
+        /* Page tables, pvshim's frames, non-RAM, bad offsets: all refused. */
+        struct vcpu_register_vcpu_info *v = (void *)arg_buf;
+        static const uint64_t bad[] = { 0, 1, 0xfee00, (1ull << 40) - 1, ~0ull };
+        v->mfn = rnd_below(2) ? p2m[((si->pt_base - VIRT_BASE) / PG) + rnd_below(si->nr_pt_frames)]
+                              : bad[rnd_below(5)];
+        v->offset = (uint32_t)(rnd_below(2) ? rnd_below(64) * 64 : rnd());
+        v->rsvd = (uint32_t)(rnd_below(4) ? 0 : rnd());
+        break;
+    }
+    case VCPUOP_register_runstate_memory_area:
+    case VCPUOP_register_vcpu_time_memory_area:
+        q[0] = area_va();
+        break;
+    case VCPUOP_set_singleshot_timer:
+    case VCPUOP_set_periodic_timer:
+        q[0] = rnd_below(2) ? rnd_below(100000000) : rnd();
+        break;
+    case VCPUOP_initialise: case VCPUOP_up: case VCPUOP_down:
+        break;
+    }
+    uint64_t arg = rnd_below(6) ? (uint64_t)arg_buf : any_ptr();
+    if (cmd == VCPUOP_register_vcpu_info || cmd == VCPUOP_register_runstate_memory_area ||
+        cmd == VCPUOP_register_vcpu_time_memory_area)
+        arg = (uint64_t)arg_buf;
+    long rc = hypercall5(__HYPERVISOR_vcpu_op, cmd, rnd_below(8) ? 0 : rnd_below(1000), arg, 0, 0);
+    if (cmd == VCPUOP_register_vcpu_info && rc == 0) {
+        vcpu_info_moved = true;
+        fail("vcpu_info placed on a frame that must be refused (mfn)",
+             ((struct vcpu_register_vcpu_info *)arg_buf)->mfn, 0);
+    }
+    return rc;
+}
+
+static long sched_attack(void)
+{
+    switch (rnd_below(6)) {
+    case 0:
+        return hypercall5(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+    case 1: {
+        struct sched_poll *p = (struct sched_poll *)arg_buf;
+        evtchn_port_t *ports = (evtchn_port_t *)&arg_buf[512];
+        for (unsigned i = 0; i < 8; i++)
+            ports[i] = (evtchn_port_t)rnd_below(4200);
+        p->ports.p = rnd_below(4) ? ports : (evtchn_port_t *)any_ptr();
+        p->nr_ports = (unsigned)(rnd_below(4) ? rnd_below(9) : any_count());
+        p->timeout = 1 + rnd_below(2);          /* long past: returns at once */
+        return hypercall5(__HYPERVISOR_sched_op, SCHEDOP_poll,
+                          rnd_below(8) ? (uint64_t)p : any_ptr(), 0, 0, 0);
+    }
+    case 2: {
+        struct sched_shutdown *s = (struct sched_shutdown *)arg_buf;
+        s->reason = (unsigned)rnd();
+        return hypercall5(__HYPERVISOR_sched_op, SCHEDOP_shutdown_code, arg_buf, 0, 0, 0);
+    }
+    case 3: {
+        struct sched_remote_shutdown *s = (struct sched_remote_shutdown *)arg_buf;
+        s->domain_id = (domid_t)(2 + rnd_below(0x7fe0));     /* never ourselves */
+        s->reason = (unsigned)rnd_below(8);
+        return hypercall5(__HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, arg_buf, 0, 0, 0);
+    }
+    case 4: {
+        /* A watchdog armed and killed at once; or one that does not exist. */
+        struct sched_watchdog *w = (struct sched_watchdog *)arg_buf;
+        w->id = 0;
+        w->timeout = 1000;
+        long id = hypercall5(__HYPERVISOR_sched_op, SCHEDOP_watchdog, arg_buf, 0, 0, 0);
+        w->id = id > 0 ? (uint32_t)id : (uint32_t)rnd_below(8) + 1;
+        w->timeout = 0;
+        return hypercall5(__HYPERVISOR_sched_op, SCHEDOP_watchdog, arg_buf, 0, 0, 0);
+    }
+    default:
+        /* Numbers that are not sched_op commands, or pointers it cannot read. */
+        return hypercall5(__HYPERVISOR_sched_op, 8 + rnd_below(100), any_ptr(), 0, 0, 0);
+    }
+}
+
+static long grant_attack(void)
+{
+    fill_random(arg_buf, 256);
+    uint64_t *q = (uint64_t *)arg_buf;
+    q[1] = rnd_below(2) ? (uint64_t)&arg_buf[8192] : any_ptr();     /* frame_list */
+    if (rnd_below(2))
+        ((uint16_t *)arg_buf)[0] = DOMID_SELF;
+    return hypercall5(__HYPERVISOR_grant_table_op, rnd_below(16),
+                      rnd_below(5) ? (uint64_t)arg_buf : any_ptr(), any_count(), 0, 0);
+}
+
+static long console_attack(void)
+{
+    /* Bad buffers and odd commands; real text only as a few dots. */
+    unsigned cmd = (unsigned)rnd_below(4);
+    uint64_t p = any_ptr(), n = any_count();
+    if (p >= (uint64_t)arg_buf && p < (uint64_t)arg_buf + sizeof(arg_buf)) {
+        memset(arg_buf, '.', 8);
+        p = (uint64_t)arg_buf;
+        n = rnd_below(2);
+    }
+    if (cmd == CONSOLEIO_write && p >= VIRT_BASE && p < VIRT_BASE + region_pages * PG)
+        n = 0;
+    return hypercall5(__HYPERVISOR_console_io, cmd, n, p, 0, 0);
+}
+
+static long trap_table_attack(void)
+{
+    struct trap_info *t = (struct trap_info *)arg_buf;
+    unsigned n = (unsigned)rnd_below(8);
+    for (unsigned i = 0; i < n; i++) {
+        t[i].vector = (uint8_t)rnd();
+        t[i].flags = (uint8_t)rnd();
+        t[i].cs = (uint16_t)rnd();
+        t[i].address = rnd_below(2) ? any_ptr() : rnd();
+    }
+    t[n].address = 0;
+    return hypercall5(__HYPERVISOR_set_trap_table, rnd_below(4) ? (uint64_t)t : any_ptr(), 0, 0, 0, 0);
+}
+
+static void bad_trap_entry_attack(void)
+{
+    /* Our table, but the handler of #DE, #BP or #UD points nowhere good;
+     * then raise it. The #PF or #GP that follows reaches our real handler. */
+    struct trap_info *t = (struct trap_info *)arg_buf;
+    unsigned vec = rnd_below(3) == 0 ? 0 : rnd_below(2) ? 3 : 6;
+    t[0].vector = (uint8_t)vec;
+    t[0].flags = (uint8_t)rnd_below(8);
+    t[0].cs = FLAT_KERNEL_CS;
+    switch (rnd_below(4)) {
+    case 0: t[0].address = 0xffff800000000000ull + (rnd() & 0x7ffffffff0ull); break;
+    case 1: t[0].address = rnd_below(1ull << 32); break;
+    case 2: t[0].address = 0x0000800000000000ull + rnd_below(4096); break;   /* refused */
+    default: t[0].address = 0xffff87fffffffff0ull; break;
+    }
+    t[1].address = 0;
+    hypercall5(__HYPERVISOR_set_trap_table, t, 0, 0, 0, 0);
+    if (vec == 0)
+        raise_de();
+    else if (vec == 3)
+        raise_bp();
+    else
+        raise_ud();
+}
+
+static long callback_attack(void)
+{
+    switch (rnd_below(3)) {
+    case 0:
+        return hypercall5(__HYPERVISOR_set_callbacks, any_ptr(), any_ptr(), any_ptr(), 0, 0);
+    case 1: {
+        struct callback_register *cb = (struct callback_register *)arg_buf;
+        cb->type = (uint16_t)rnd_below(10);
+        cb->flags = (uint16_t)rnd();
+        cb->address = rnd_below(2) ? any_ptr() : rnd();
+        return hypercall5(__HYPERVISOR_callback_op, rnd_below(3),
+                          rnd_below(5) ? (uint64_t)cb : any_ptr(), 0, 0, 0);
+    }
+    default: {
+        struct callback_unregister *cu = (struct callback_unregister *)arg_buf;
+        cu->type = (uint16_t)rnd_below(10);
+        return hypercall5(__HYPERVISOR_callback_op, CALLBACKOP_unregister, cu, 0, 0, 0);
+    }
+    }
+}
+
+static void forged_iret_attack(void)
+{
+    uint64_t rflags = rnd();
+    uint64_t cs = FLAT_KERNEL_CS & ~3ull;            /* RPL 3 would mean user mode */
+    cs |= rnd_below(3);
+    uint64_t ss = (FLAT_KERNEL_SS & ~3ull) | rnd_below(4);
+    uint64_t flags = rnd_below(2) ? 0 : rnd_below(2) ? VGCF_in_syscall : rnd() & ~0xffull;
+    uint64_t got = forge_iret(rflags, cs, ss, flags);
+    uint64_t real = (uint32_t)got;
+    if ((got >> 32) != 0x5a5a)
+        fail("iret did not restore RAX (rax)", got >> 32, 0x5a5a);
+    if (real & (3u << 12))
+        fail("iret gave the guest an IOPL (forged rflags, real rflags)", rflags, real);
+    if (!(real & 0x200))
+        fail("iret let the guest run with interrupts off (forged, real)", rflags, real);
+    if (real & (1u << 17))
+        fail("iret set virtual-8086 mode (forged, real)", rflags, real);
+    bool masked = shinfo->vcpu_info[0].evtchn_upcall_mask;
+    if (vcpu_info_moved)
+        masked = !(rflags & 0x200);     /* the moved vcpu_info is not mapped to us */
+    if (masked != !(rflags & 0x200))
+        fail("iret: event mask does not follow the frame's IF (forged, mask)", rflags, masked);
+    shinfo->vcpu_info[0].evtchn_upcall_mask = 1;
+}
+
+static long misc_attack(void)
+{
+    switch (rnd_below(9)) {
+    case 0: return hypercall5(__HYPERVISOR_set_segment_base, rnd_below(6),
+                              rnd_below(2) ? any_ptr() : rnd_below(0x10000), 0, 0, 0);
+    case 1: return hypercall5(__HYPERVISOR_fpu_taskswitch, rnd_below(3), 0, 0, 0, 0);
+    case 2: {
+        long rc = hypercall5(__HYPERVISOR_set_debugreg, rnd_below(10), rnd(), 0, 0, 0);
+        hypercall5(__HYPERVISOR_set_debugreg, 7, 0, 0, 0, 0);
+        return rc;
+    }
+    case 3: return hypercall5(__HYPERVISOR_get_debugreg, rnd_below(10), 0, 0, 0, 0);
+    case 4: return hypercall5(__HYPERVISOR_vm_assist, rnd_below(4), rnd_below(40), 0, 0, 0);
+    case 5:
+        fill_random(arg_buf, 64);
+        return hypercall5(__HYPERVISOR_physdev_op, rnd_below(40),
+                          rnd_below(5) ? (uint64_t)arg_buf : any_ptr(), 0, 0, 0);
+    case 6: return hypercall5(__HYPERVISOR_nmi_op, rnd_below(4), any_ptr(), 0, 0, 0);
+    case 7: return hypercall5(__HYPERVISOR_set_timer_op, rnd_below(2) ? rnd_below(1000000) : rnd(),
+                              0, 0, 0, 0);
+    default: return hypercall5(__HYPERVISOR_stack_switch, rnd(), any_ptr(), 0, 0, 0);
+    }
+}
+
+static long unknown_attack(void)
+{
+    static const unsigned nrs[] = { 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 55, 56,
+                                    62, 63, 64, 100, 127 };
+    return hc_any(nrs[rnd_below(sizeof(nrs) / sizeof(nrs[0]))], rnd(), any_ptr(), any_count(),
+                  any_ptr(), rnd());
+}
+
+/* Writes into pvshim or into an upper-level table must fault. */
+static void probe_attack(void)
+{
+    volatile uint64_t *p;
+    bool must_fault = true;
+    switch (rnd_below(3)) {
+    case 0: p = (volatile uint64_t *)(0xffff800000000000ull + (rnd() & 0x7ffffffff8ull)); break;
+    case 1: p = (volatile uint64_t *)(0xffff830000000000ull + (rnd() & 0x3fffff8ull)); break;
+    default: {
+        /* a table above the L1s: any of the first frames at pt_base */
+        unsigned long i = rnd_below(si->nr_pt_frames);
+        p = (volatile uint64_t *)(si->pt_base + i * PG + rnd_below(512) * 8);
+        uint64_t *l1 = sac_l1;
+        unsigned long sac_l1_va = (unsigned long)l1;
+        if ((unsigned long)p - ((unsigned long)p & 0xfff) == sac_l1_va || i >= 3)
+            must_fault = false;             /* an L1: the write may be emulated */
+        break;
+    }
+    }
+    probe_write(p);
+    if (must_fault)
+        fail("a write that must fault did not (address)", (uint64_t)p, 0);
+}
+
+static void scan_sacrificial(void)
+{
+    for (unsigned long i = 0; i < sac_pages; i++) {
+        uint64_t e = sac_l1[sac_l1_first + i];
+        if ((e & (PTE_P | PTE_RW)) == (PTE_P | PTE_RW) && is_pt_mfn((e & PTE_ADDR) >> 12))
+            fail("a page table is mapped writable (va, entry)", sac_va + i * PG, e);
+    }
+}
+
+void attack(void)
+{
+    unsigned op = (unsigned)rnd_below(NR_OPS);
+    op_counts[op]++;
+    switch (op) {
+    case 0: mmu_update_attack(); break;
+    case 1: mmuext_attack(); restore_state(); break;
+    case 2: uva_attack(); break;
+    case 3: direct_store_attack(); break;
+    case 4: set_gdt_attack(); break;
+    case 5: update_descriptor_attack(); break;
+    case 6: multicall_attack(); restore_state(); break;
+    case 7: evtchn_attack(); break;
+    case 8: memory_attack(); break;
+    case 9: vcpu_attack(); break;
+    case 10: sched_attack(); break;
+    case 11: grant_attack(); break;
+    case 12: console_attack(); break;
+    case 13: hypercall5(__HYPERVISOR_xen_version, rnd_below(0x14), any_ptr(), 0, 0, 0); break;
+    case 14: trap_table_attack(); set_trap_table_ours(); break;
+    case 15: bad_trap_entry_attack(); set_trap_table_ours(); break;
+    case 16: callback_attack(); restore_state(); break;
+    case 17: forged_iret_attack(); break;
+    case 18: misc_attack(); restore_state(); break;
+    case 19: unknown_attack(); break;
+    case 20: probe_attack(); break;
+    default: misc_attack(); break;
+    }
+    scan_sacrificial();
+}

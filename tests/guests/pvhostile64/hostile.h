@@ -1,0 +1,107 @@
+/*
+ * pvhostile64: a PV guest that attacks pvshim. A seeded PRNG picks
+ * hypercalls and arguments meant to break it (pointers into pvshim and
+ * unmapped memory, non-canonical ones, huge counts, bad ports and frames,
+ * self-referencing multicalls, forged iret frames, page-table writes by
+ * hypercall and by direct stores, broken trap handlers). The guest keeps
+ * itself alive by never aiming at what it runs on (its image, stack, live
+ * page tables above the sacrificial range, trap table) and by restoring
+ * what an attack replaced. At the end it checks pvshim still answers as
+ * before and prints "pvhostile64: N operations, pvshim healthy".
+ */
+#ifndef PVHOSTILE_H
+#define PVHOSTILE_H
+
+#include <pvshim/xen_abi.h>
+
+#define VIRT_BASE   0xffffffff80000000UL
+#define PG          4096UL
+#define PTE_P       0x001UL
+#define PTE_RW      0x002UL
+#define PTE_US      0x004UL
+#define PTE_A       0x020UL
+#define PTE_D       0x040UL
+#define PTE_ADDR    0x000ffffffffff000UL
+
+extern char hypercall_page[4096];
+
+#define hypercall5(nr, a1, a2, a3, a4, a5) ({                               \
+    register long _a1 asm("rdi") = (long)(a1);                              \
+    register long _a2 asm("rsi") = (long)(a2);                              \
+    register long _a3 asm("rdx") = (long)(a3);                              \
+    register long _a4 asm("r10") = (long)(a4);                              \
+    register long _a5 asm("r8") = (long)(a5);                               \
+    long _ret;                                                              \
+    asm volatile("call hypercall_page + %c[off]"                            \
+                 : "=a"(_ret), "+r"(_a1), "+r"(_a2), "+r"(_a3), "+r"(_a4),  \
+                   "+r"(_a5)                                                \
+                 : [off] "i"((nr) * 32)                                     \
+                 : "memory", "r9");                                         \
+    _ret; })
+#define HC(nr, ...) hc_any(nr, __VA_ARGS__)
+
+/* Any hypercall number at run time (the page's stubs are 32 bytes apart). */
+long hc_any(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+
+/* ---- head.asm */
+int hostile_setjmp(uint64_t ctx[8]);
+void hostile_longjmp(uint64_t ctx[8]) __attribute__((noreturn));
+uint64_t forge_iret(uint64_t rflags, uint64_t cs, uint64_t ss, uint64_t flags);
+void pt_store_mov(uint64_t *p, uint64_t v);
+uint64_t pt_store_xchg(uint64_t *p, uint64_t v);
+uint64_t pt_store_cmpxchg(uint64_t *p, uint64_t old, uint64_t new_val);
+void pt_store_or(uint64_t *p, uint64_t v);
+void pt_store_and(uint64_t *p, uint64_t v);
+void pt_store_32(uint64_t *p, uint32_t v);
+void pt_store_btr(uint64_t *p, uint64_t bit);
+uint64_t probe_write(volatile uint64_t *p);
+uint64_t probe_read(volatile uint64_t *p);
+void raise_bp(void), raise_ud(void), raise_de(void);
+extern char trap_de[], trap_db[], trap_nmi[], trap_bp[], trap_of[], trap_br[], trap_ud[],
+    trap_nm[], trap_df[], trap_ts[], trap_np[], trap_ss[], trap_gp[], trap_pf[], trap_mf[],
+    trap_ac[], trap_mc[], trap_xm[], event_entry[], failsafe_entry[], syscall_entry[];
+
+/* ---- lib.c */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+size_t strlen(const char *s);
+void print(const char *s);
+void print_u(uint64_t v);
+void print_x(uint64_t v);
+void fail(const char *what, uint64_t a, uint64_t b);   /* "FAIL what a b" */
+extern unsigned failures;
+uint64_t parse_arg(const char *cmdline, const char *key, uint64_t dflt);
+
+/* ---- the world the attacks run in (main.c) */
+extern start_info_t *si;
+extern struct shared_info *shinfo;
+extern unsigned long *p2m;
+extern unsigned long nr_pages, region_pages;
+extern unsigned long sac_va, sac_pages;     /* sacrificial mapped range */
+extern uint64_t *sac_l1;                    /* its L1, through its read-only mapping */
+extern unsigned long sac_l1_first;          /* index in sac_l1 of sac_va */
+extern unsigned long l4_mfn;
+extern unsigned long scratch_pfn, scratch_count;   /* unmapped frames of ours */
+struct arg_arena {
+    uint8_t buf[65536];                     /* the argument buffer the attacks fill */
+    uint8_t guard[4096];                    /* unmapped */
+};
+extern struct arg_arena arg_arena;
+#define arg_buf (arg_arena.buf)
+extern bool recovering;
+extern uint64_t recover_ctx[8];
+extern unsigned long traps_taken, events_taken;
+
+uint64_t rnd(void);
+static inline uint64_t rnd_below(uint64_t n) { return n ? rnd() % n : 0; }
+bool is_pt_mfn(unsigned long mfn);
+bool is_our_mfn(unsigned long mfn);      /* a frame of the initial region */
+void restore_state(void);
+void set_trap_table_ours(void);
+
+/* ---- attacks.c */
+void attack(void);
+extern unsigned long op_counts[32];
+extern const char *const op_names[32];
+
+#endif

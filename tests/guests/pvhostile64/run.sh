@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Boot pvhostile64 under pvshim (QEMU TCG) and judge the run:
+#   tests/guests/pvhostile64/run.sh --seed S --ops N [--log FILE] [--timeout SECONDS]
+# Passes when the guest printed "pvhostile64: N operations, pvshim healthy",
+# no FAIL line and no "internal error" appeared, and QEMU exited with 0.
+set -u
+cd "$(dirname "$0")/../../.."
+BUILD=${BUILD:-build}
+seed=1 ops=10000 log= timeout=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --seed) seed=$2; shift 2 ;;
+    --ops) ops=$2; shift 2 ;;
+    --log) log=$2; shift 2 ;;
+    --timeout) timeout=$2; shift 2 ;;
+    *) echo "usage: $0 --seed S --ops N [--log FILE] [--timeout SECONDS]" >&2; exit 2 ;;
+    esac
+done
+# Under TCG an operation costs some tens of microseconds; allow for slow runs.
+[ -n "$timeout" ] || timeout=$((60 + ops / 2000))
+[ -n "$log" ] || { mkdir -p "$BUILD/fuzz/logs"; log=$BUILD/fuzz/logs/pvhostile64-seed$seed.log; }
+: > "$log"
+start=$(date +%s)
+status=0
+timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m 256 \
+    -display none -no-reboot -nodefaults -serial "file:$log" \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/pvshim" \
+    -initrd "$BUILD/guests/pvhostile64 seed=$seed ops=$ops" < /dev/null > "$log.qemu" 2>&1 ||
+    status=$?
+end=$(date +%s)
+ok=1
+grep -a '^FAIL ' "$log" | head -n 20
+grep -aqE "^pvhostile64: $ops operations, pvshim healthy" "$log" ||
+    { echo "pvhostile64 seed $seed: no \"$ops operations, pvshim healthy\" line"; ok=0; }
+if grep -aq 'internal error' "$log"; then
+    echo "pvhostile64 seed $seed: pvshim reported an internal error:"
+    grep -a 'internal error' "$log" | head -n 3
+    ok=0
+fi
+[ "$status" = 0 ] || { echo "pvhostile64 seed $seed: QEMU exit status $status (124: timeout)"; ok=0; }
+if [ $ok = 1 ]; then
+    echo "pvhostile64 seed $seed: $ops operations in $((end - start))s, pvshim healthy"
+    exit 0
+fi
+echo "pvhostile64 seed $seed: FAILED, log in $log; last lines:"
+tail -n 6 "$log" | sed 's/^/  | /'
+exit 1
