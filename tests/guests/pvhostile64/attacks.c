@@ -31,7 +31,9 @@ static uint64_t any_ptr(void)
     case 3: return 0xffff800000000000ull + (rnd() & 0x7fffffff8ull);     /* pvshim */
     case 4: return 0x0000800000000000ull | (rnd() & 0xfff8);             /* non-canonical */
     case 5: return 0x8000000000000000ull + (rnd() & 0xfff8);
-    case 6: return rnd_below(1ull << 32) & ~7ull;                          /* unmapped, low */
+    /* Unmapped, above RAM: also as a machine address (when a list reads it as
+     * an mmu_update request) it names no frame of ours. */
+    case 6: return (1ull << 32) + (rnd_below(1ull << 32) & ~7ull);
     case 7: return (uint64_t)arg_buf + sizeof(arg_buf) - rnd_below(64);   /* straddles */
     case 8: return si->pt_base + rnd_below(si->nr_pt_frames * PG);       /* read-only tables */
     case 9: return sac_page_va() + rnd_below(PG);
@@ -285,8 +287,11 @@ static long multicall_attack(void)
             mc[i].args[0] = rnd_below(0x12);
             break;
         case __HYPERVISOR_update_va_mapping:
+            /* Present: read as an mmu_update request by a neighbour, the
+             * entry is then a MACHPHYS or invalid command, never a write
+             * into one of our live tables. */
             mc[i].args[0] = any_target_va();
-            mc[i].args[1] = any_pte(false);
+            mc[i].args[1] = any_pte(false) | PTE_P;
             break;
         case __HYPERVISOR_mmu_update: case __HYPERVISOR_mmuext_op:
             /* Their request lists are the multicall list itself, read as
