@@ -30,7 +30,7 @@ FUZZ_CFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -
 
 # The fakes and simulations the unit tests use, without Check.
 FUZZ_SUPPORT_C := tests/unit/fakes.c tests/unit/fake_guest.c tests/unit/fake_time.c \
-                  tests/unit/mm_sim.c tests/unit/xenstore_sim.c
+                  tests/unit/mm_sim.c tests/unit/xenstore_sim.c tests/unit/fake_emulate.c
 FUZZ_LIB_OBJS  := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(PORTABLE_C) $(FUZZ_SUPPORT_C))
 
 # Each harness: tests/fuzz/fuzz_<name>.c. The decompressor harness is built
@@ -70,7 +70,7 @@ $(FUZZ_DIR)/decompress_%: $(FUZZ_DIR)/obj/decompress_%.o $(FUZZ_DIR)/libportable
 
 # The seed generator: unit-test fixtures (image_builder) written as files.
 FUZZ_SEEDGEN_OBJS := $(patsubst %.c,$(BUILD)/h/%.o,$(PORTABLE_C) tests/unit/fakes.c \
-                       tests/unit/fake_guest.c tests/unit/fake_time.c \
+                       tests/unit/fake_guest.c tests/unit/fake_time.c tests/unit/fake_emulate.c \
                        tests/unit/image_builder.c tests/fuzz/make_seeds.c tests/fuzz/op_seeds.c)
 $(BUILD)/fuzz-make-seeds: $(FUZZ_SEEDGEN_OBJS)
 	@echo "  HOSTLD  $@"

@@ -27,8 +27,8 @@ for f in text zeros mixed empty; do
     xz -C sha256 -c "$tmp/$f" > "corpus/decompress_xz/$f.sha.xz"
     xz -C none --delta=dist=4 --lzma2 -c "$tmp/$f" > "corpus/decompress_xz/$f.delta.xz"
     lzma -c "$tmp/$f" > "corpus/decompress_lzma/$f.lzma"
-    lzop -9 -c "$tmp/$f" > "corpus/decompress_lzo/$f.lzo"
-    lzop -1 --no-checksum -c "$tmp/$f" > "corpus/decompress_lzo/$f.nock.lzo" 2>/dev/null ||
+    lzop -9 --no-name --no-mode --no-time -c "$tmp/$f" > "corpus/decompress_lzo/$f.lzo"
+    lzop -1 --no-checksum --no-name --no-mode --no-time -c "$tmp/$f" > "corpus/decompress_lzo/$f.nock.lzo" 2>/dev/null ||
         lzop -1 -c "$tmp/$f" > "corpus/decompress_lzo/$f.nock.lzo"
     lz4 -q -l -c "$tmp/$f" > "corpus/decompress_lz4/$f.legacy.lz4"
     lz4 -q -9 --content-size -c "$tmp/$f" > "corpus/decompress_lz4/$f.frame.lz4"

@@ -167,8 +167,52 @@ static void xenstore_seeds(void)
     seed_write("xenstore", "transaction-reconnect", s.b, s.n);
 }
 
+/* fuzz_emulate: mode, 16 code bytes, where, 16 register choices, flags,
+ * IOPL, 4 debug-register choices (two), DR7 choice, entry point. */
+static void emulate_seed(const char *name, uint8_t mode, const uint8_t *code, size_t n,
+                         uint8_t iopl, bool invop)
+{
+    struct buf s = { .n = 0 };
+    uint8_t c[16];
+    memset(c, 0x90, sizeof(c));
+    memcpy(c, code, n);
+    PUT(&s, mode);
+    put(&s, c, sizeof(c));
+    PUT(&s, 0);
+    for (int i = 0; i < 16; i++)
+        PUT(&s, (uint8_t)(i == 0 ? 2 + (3 << 3) : i == 2 ? 4 : 0));  /* rax a CR3, rdx port 0x70 */
+    PUT(&s, 0, iopl, 0, 0, 0, invop);
+    seed_write("emulate", name, s.b, s.n);
+}
+
+static void emulate_seeds(void)
+{
+    static const struct { const char *name; uint8_t code[8]; size_t n; bool invop; } e[] = {
+        { "mov-rax-cr0", { 0x0f, 0x20, 0xc0 }, 3, false },
+        { "mov-cr3-rax", { 0x0f, 0x22, 0xd8 }, 3, false },
+        { "mov-cr4-rax", { 0x0f, 0x22, 0xe0 }, 3, false },
+        { "clts", { 0x0f, 0x06 }, 2, false },
+        { "wbinvd", { 0x0f, 0x09 }, 2, false },
+        { "rdmsr", { 0x0f, 0x32 }, 2, false },
+        { "wrmsr", { 0x0f, 0x30 }, 2, false },
+        { "rdtsc", { 0x0f, 0x31 }, 2, false },
+        { "rdtscp", { 0x0f, 0x01, 0xf9 }, 3, false },
+        { "xsetbv", { 0x0f, 0x01, 0xd1 }, 3, false },
+        { "in-al-dx", { 0xec }, 1, false },
+        { "out-imm-al", { 0xe6, 0x70 }, 2, false },
+        { "rep-outsb", { 0xf3, 0x6e }, 2, false },
+        { "rep-insw", { 0x66, 0xf3, 0x6d }, 3, false },
+        { "mov-dr7-rax", { 0x0f, 0x23, 0xf8 }, 3, false },
+        { "cli", { 0xfa }, 1, false },
+        { "forced-cpuid", { 0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2 }, 7, true },
+    };
+    for (unsigned i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+        emulate_seed(e[i].name, (uint8_t)(i & 1), e[i].code, e[i].n, (uint8_t)(i % 4), e[i].invop);
+}
+
 void op_seeds(void)
 {
+    emulate_seeds();
     mmu_seeds();
     hypercall_seeds();
     xenstore_seeds();
