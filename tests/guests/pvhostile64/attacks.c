@@ -42,6 +42,19 @@ static uint64_t any_ptr(void)
     }
 }
 
+/* A request list pvshim cannot read or reads only our page tables from:
+ * never stale requests in the argument buffer, read at another alignment. */
+static uint64_t any_bad_list(void)
+{
+    switch (rnd_below(5)) {
+    case 0: return 0xffff800000000000ull + (rnd() & 0x7fffffff8ull);
+    case 1: return 0x0000800000000000ull | (rnd() & 0xfff8);
+    case 2: return (1ull << 32) + (rnd_below(1ull << 32) & ~7ull);
+    case 3: return si->pt_base + rnd_below(si->nr_pt_frames * PG / 8) * 8;
+    default: return 0;
+    }
+}
+
 static uint64_t any_count(void)
 {
     static const uint64_t c[] = { 0, 1, 2, 3, 7, 16, 255, 4096, 0x7fffffff, 0x80000000,
@@ -103,6 +116,11 @@ static uint64_t any_pte(bool harmless)
     uint64_t f = any_flags();
     if (is_our_mfn(m) && !is_pt_mfn(m))
         f &= ~PTE_RW;
+    /* Present when it names one of our tables: read later as an mmu_update
+     * request (a stale or misaligned word), it is a MACHPHYS or invalid
+     * command, never a write into that table. */
+    if (is_pt_mfn(m))
+        f |= PTE_P;
     return (m << 12) | f;
 }
 
@@ -162,7 +180,7 @@ static long mmu_update_attack(void)
         r[i].val = (r[i].ptr & 3) == MMU_MACHPHYS_UPDATE ? rnd_below(nr_pages + 16) : any_pte(true);
     }
     r[n].ptr = r[n].val = 0;
-    uint64_t list = rnd_below(6) ? (uint64_t)arg_buf : any_ptr();
+    uint64_t list = rnd_below(6) ? (uint64_t)arg_buf : any_bad_list();
     uint64_t count = rnd_below(5) ? n : any_count();
     uint64_t pdone = rnd_below(3) ? (uint64_t)&arg_buf[60000] :
                      rnd_below(2) ? (uint64_t)&r[rnd_below(n)] : any_ptr();   /* overlaps */
@@ -205,7 +223,8 @@ static long mmuext_attack(void)
             o[i].arg1.mfn = rnd_below(2) ? (1ull << 40) - 1 : nr_pages + 0x100000;
     uint64_t pdone = rnd_below(2) ? (uint64_t)&arg_buf[60000] : any_ptr();
     uint64_t dom = rnd_below(6) ? DOMID_SELF : rnd_below(0x10000);
-    return hypercall5(__HYPERVISOR_mmuext_op, rnd_below(6) ? (uint64_t)arg_buf : any_ptr(),
+    memset(&o[n], 0, sizeof(o[n]));     /* a count past n stops at a refused PIN */
+    return hypercall5(__HYPERVISOR_mmuext_op, rnd_below(6) ? (uint64_t)arg_buf : any_bad_list(),
                       rnd_below(5) ? n : any_count(), pdone, dom, 0);
 }
 
@@ -290,13 +309,14 @@ static long multicall_attack(void)
             /* Present: read as an mmu_update request by a neighbour, the
              * entry is then a MACHPHYS or invalid command, never a write
              * into one of our live tables. */
-            mc[i].args[0] = any_target_va();
+            mc[i].args[0] = rnd_below(2) ? sac_page_va() : 0xffff800000000000ull + (rnd() & 0x7ffffff000ull);
             mc[i].args[1] = any_pte(false) | PTE_P;
             break;
         case __HYPERVISOR_mmu_update: case __HYPERVISOR_mmuext_op:
             /* Their request lists are the multicall list itself, read as
-             * requests while results are written into it; a few only. */
-            mc[i].args[0] = (uint64_t)&mc[rnd_below(n)] + rnd_below(8) * 8;
+             * requests while results are written into it; a few only. At
+             * an even word a result is only ever an mmu_update value. */
+            mc[i].args[0] = (uint64_t)&mc[rnd_below(n)] + rnd_below(4) * 16;
             mc[i].args[1] = rnd_below(4);
             mc[i].args[3] = DOMID_SELF;
             break;
@@ -311,6 +331,15 @@ static long multicall_attack(void)
             break;
         }
     }
+    /* Any word a neighbour may read as a request: never a machine address in
+     * one of our live tables, never a base-pointer switch. */
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned a = 0; a < 6; a++) {
+            uint64_t w = mc[i].args[a];
+            if (is_pt_mfn((w & PTE_ADDR) >> 12) || (uint32_t)w == MMUEXT_NEW_BASEPTR ||
+                (uint32_t)w == MMUEXT_NEW_USER_BASEPTR)
+                mc[i].args[a] = (1ull << 40) + (w & 0xfff);
+        }
     return hypercall5(__HYPERVISOR_multicall, rnd_below(6) ? (uint64_t)mc : any_ptr(),
                       rnd_below(5) ? n : any_count(), 0, 0, 0);
 }
