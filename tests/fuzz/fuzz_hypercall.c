@@ -60,8 +60,14 @@ static void on_idle_forever(void)
     longjmp(guest_gone, 2);     /* blocked with nothing that can wake it: so would Xen */
 }
 
+/* pvshim's file-local state, made global in the fuzz build (mk/fuzz.mk). */
+extern bool in_multicall;
+extern unsigned nr_frames;
+
 static void setup(void)
 {
+    in_multicall = false;       /* a previous input may have ended inside one */
+    nr_frames = 0;              /* grant frames of the previous machine */
     mm_sim_setup();
     fake_log_reset();
     memset(&fake_clock, 0, sizeof(fake_clock));
@@ -86,6 +92,12 @@ static void setup(void)
     soft_timer_init();
     mm_sim_kernel_tables();
     pv_time_init();
+    /* Watchdogs a previous input armed: their timers are gone, free the ids. */
+    for (uint32_t id = 1; id <= 8; id++) {
+        struct sched_watchdog w = { .id = id, .timeout = 0 };
+        memcpy(mm_sim_args, &w, sizeof(w));
+        do_sched_op(SCHEDOP_watchdog, SIM_ARGS_VA);
+    }
 
     memset(stack, 0, sizeof(stack));
     fake_guest_map(STACK_VA, stack, sizeof(stack));
