@@ -8,6 +8,17 @@
 #include <pvshim/guest_image.h>
 #include "loader.h"
 
+/*
+ * Text from the image goes into pvshim's log: a control character there
+ * (a newline, an escape sequence) would forge log lines. Shown as '?'.
+ */
+static void make_printable(char *s, size_t cap)
+{
+    for (size_t i = 0; i < cap && s[i]; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+            s[i] = '?';
+}
+
 int loader_fail(struct loader_err *e, const char *fmt, ...)
 {
     if (e->buf && e->len) {
@@ -15,6 +26,7 @@ int loader_fail(struct loader_err *e, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(e->buf, e->len, fmt, ap);
         va_end(ap);
+        make_printable(e->buf, e->len);
     }
     return -1;
 }
@@ -135,6 +147,10 @@ int guest_image_parse(const uint8_t *mod, size_t mod_len,
 
     if (xen_params_check(&xp, &e))
         return -1;
+    make_printable(img->xen.guest_os, sizeof(img->xen.guest_os));
+    make_printable(img->xen.guest_version, sizeof(img->xen.guest_version));
+    make_printable(img->xen.xen_version, sizeof(img->xen.xen_version));
+    make_printable(img->xen.loader, sizeof(img->xen.loader));
     static const uint32_t nothing[GUEST_FEATURE_WORDS];
     if (xen_features_check(&img->xen, supported_features ? supported_features : nothing, &e))
         return -1;

@@ -47,9 +47,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* NUL-terminated, and printable: these strings reach pvshim's log. */
 static void check_string(const char *s, size_t cap, const char *what)
 {
     CHECK(memchr(s, '\0', cap) != NULL, "%s not NUL-terminated", what);
+    for (size_t i = 0; s[i]; i++)
+        CHECK((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] != 0x7f,
+              "%s has control character %#x: %s", what, (unsigned char)s[i], s);
 }
 
 static void check_layout(const struct guest_image *img, const uint8_t *data, size_t size)
