@@ -9,13 +9,14 @@
 #include "hostile.h"
 
 unsigned long op_counts[32];
+unsigned long ldt_loads;
 const char *const op_names[32] = {
     "mmu_update", "mmuext_op", "update_va_mapping", "direct page-table store",
     "set_gdt", "update_descriptor", "multicall", "event_channel_op", "memory_op",
     "vcpu_op", "sched_op", "grant_table_op", "console_io", "xen_version",
     "set_trap_table", "fault with a bad trap entry", "callbacks", "forged iret",
     "segment/fpu/debug/assist/physdev/nmi/timer", "unknown hypercall",
-    "probe of pvshim and table memory", "stack_switch, fpu, debug and more (again)",
+    "probe of pvshim and table memory", "LDT in a sacrificial page, loaded by a selector",
 };
 #define NR_OPS 22
 
@@ -641,6 +642,36 @@ static void probe_attack(void)
         fail("a write that must fault did not (address)", (uint64_t)p, 0);
 }
 
+/* An LDT on a sacrificial page: descriptors written while it is writable,
+ * then (usually) read-only, SET_LDT, and a segment load that makes the CPU
+ * fetch it through pvshim's lazy LDT window, which must check the frame
+ * first. A bad frame or descriptor faults, and we recover. */
+static void ldt_attack(void)
+{
+    static const uint64_t d[] = {
+        0x00cff3000000ffffull, 0x00cff2000000ffffull, 0x00cf93000000ffffull,
+        0x00affb000000ffffull, 0x0000ec0000e00000ull, 0x00008c0000e00000ull,
+        0x0000890000000067ull, 0,
+    };
+    uint64_t va = sac_page_va();
+    unsigned long frame = scratch_mfn();
+    if (hypercall5(__HYPERVISOR_update_va_mapping, va,
+                   (frame << 12) | PTE_P | PTE_RW | PTE_US | PTE_A, UVMF_INVLPG, 0, 0) == 0) {
+        uint64_t *p = (uint64_t *)va;
+        for (unsigned i = 0; i < 16; i++)
+            p[i] = rnd_below(4) ? d[rnd_below(8)] : rnd();
+        if (rnd_below(4))
+            hypercall5(__HYPERVISOR_update_va_mapping, va,
+                       (frame << 12) | PTE_P | PTE_US | PTE_A, UVMF_INVLPG, 0, 0);
+    }
+    struct mmuext_op op = { .cmd = MMUEXT_SET_LDT };
+    op.arg1.linear_addr = rnd_below(8) ? va : any_target_va();
+    op.arg2.nr_ents = (unsigned)(rnd_below(4) ? 1 + rnd_below(16) : any_count());
+    hypercall5(__HYPERVISOR_mmuext_op, &op, 1, 0, DOMID_SELF, 0);
+    load_fs_selector((uint16_t)(rnd_below(18) << 3 | 4 | rnd_below(4)));
+    ldt_loads++;                /* the CPU took a descriptor from the LDT */
+}
+
 static void scan_sacrificial(void)
 {
     for (unsigned long i = 0; i < sac_pages; i++) {
@@ -676,7 +707,7 @@ void attack(void)
     case 18: misc_attack(); restore_state(); break;
     case 19: unknown_attack(); break;
     case 20: probe_attack(); break;
-    default: misc_attack(); break;
+    default: ldt_attack(); restore_state(); break;
     }
     scan_sacrificial();
 }

@@ -241,3 +241,14 @@ global stack
 alignb 4096
 stack:
     resb STACK_SIZE
+
+; void load_fs_selector(uint16_t sel): load FS (an LDT selector makes the
+; CPU read the guest's LDT through pvshim's lazy LDT window), then null it.
+section .text
+global load_fs_selector
+load_fs_selector:
+    mov eax, edi
+    mov fs, ax
+    xor eax, eax
+    mov fs, ax
+    ret

@@ -57,6 +57,7 @@ void pt_store_btr(uint64_t *p, uint64_t bit);
 uint64_t probe_write(volatile uint64_t *p);
 uint64_t probe_read(volatile uint64_t *p);
 void raise_bp(void), raise_ud(void), raise_de(void);
+void load_fs_selector(uint16_t sel);
 extern char trap_de[], trap_db[], trap_nmi[], trap_bp[], trap_of[], trap_br[], trap_ud[],
     trap_nm[], trap_df[], trap_ts[], trap_np[], trap_ss[], trap_gp[], trap_pf[], trap_mf[],
     trap_ac[], trap_mc[], trap_xm[], event_entry[], failsafe_entry[], syscall_entry[];
@@ -102,6 +103,7 @@ void set_trap_table_ours(void);
 /* ---- attacks.c */
 void attack(void);
 extern unsigned long op_counts[32];
+extern unsigned long ldt_loads;
 extern const char *const op_names[32];
 
 #endif

@@ -344,6 +344,8 @@ void hostile_main(start_info_t *start)
     print_u(traps_taken);
     print(", events ");
     print_u(events_taken);
+    print(", segment loads from an LDT ");
+    print_u(ldt_loads);
     print("\n");
     print("pvhostile64: ");
     print_u(attacks_run);
