@@ -136,6 +136,54 @@ static void hypercall_seeds(void)
     PUT(&s, 0, __HYPERVISOR_vcpu_op); hc_arg_small(&s, 10); hc_arg_small(&s, 0);
     hc_arg_args(&s, 0x40); hc_arg_small(&s, 0); hc_arg_small(&s, 0);
     seed_write("hypercall", "memory-vcpu", s.b, s.n);
+
+    /* One structure in the buffer, then hypercall nr(sub, buffer). */
+    static const struct {
+        const char *name;
+        unsigned nr, sub;
+        uint8_t arg[32];
+        size_t len;
+    } one[] = {
+        { "grant-setup", __HYPERVISOR_grant_table_op, GNTTABOP_setup_table,
+          { 0xf0, 0x7f, 0, 0, 4, 0, 0, 0, 0x00, 0x08, 0, 0x10, 0, 0, 0, 0 }, 24 },
+        { "grant-query", __HYPERVISOR_grant_table_op, GNTTABOP_query_size, { 0xf0, 0x7f }, 16 },
+        { "callback-event", __HYPERVISOR_callback_op, CALLBACKOP_register,
+          { 0, 0, 1, 0, 0, 0, 0, 0, 0x00, 0x10, 0, 0x80, 0xff, 0xff, 0xff, 0xff }, 16 },
+        { "poll", __HYPERVISOR_sched_op, SCHEDOP_poll,
+          { 0x00, 0x02, 0, 0x10, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x42, 0x0f }, 24 },
+        { "singleshot", __HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer,
+          { 0x40, 0x42, 0x0f, 0, 0, 0, 0, 0, 0 }, 16 },
+        { "iopl", __HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, { 3 }, 4 },
+        { "alloc-unbound", __HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound,
+          { 0xf0, 0x7f, 0xf0, 0x7f }, 8 },
+        { "watchdog", __HYPERVISOR_sched_op, SCHEDOP_watchdog, { 0, 0, 0, 0, 10 }, 8 },
+        { "add-to-physmap", __HYPERVISOR_memory_op, XENMEM_add_to_physmap,
+          { 0xf0, 0x7f, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20 }, 24 },
+    };
+    for (unsigned i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+        s.n = 0;
+        PUT(&s, 5); put16(&s, 0); PUT(&s, (uint8_t)one[i].len);
+        put(&s, one[i].arg, one[i].len);
+        PUT(&s, 0, (uint8_t)one[i].nr); hc_arg_small(&s, (uint8_t)one[i].sub);
+        hc_arg_args(&s, 0); hc_arg_small(&s, 1); hc_arg_small(&s, 0); hc_arg_small(&s, 0);
+        PUT(&s, 7, 1); put16(&s, 60000);
+        seed_write("hypercall", one[i].name, s.b, s.n);
+    }
+
+    /* set_trap_table with two entries, then an mmu_update through the table. */
+    s.n = 0;
+    struct trap_info t[3];
+    memset(t, 0, sizeof(t));
+    t[0].vector = 14; t[0].cs = 0xe033; t[0].address = 0xffffffff80002000ull;
+    t[1].vector = 3; t[1].flags = 3; t[1].cs = 0xe033; t[1].address = 0xffffffff80003000ull;
+    PUT(&s, 5); put16(&s, 0); PUT(&s, sizeof(t)); put(&s, (const uint8_t *)t, sizeof(t));
+    PUT(&s, 0, __HYPERVISOR_set_trap_table); hc_arg_args(&s, 0);
+    hc_arg_small(&s, 0); hc_arg_small(&s, 0); hc_arg_small(&s, 0); hc_arg_small(&s, 0);
+    struct mmu_update u = { .ptr = (16ull << 12) | 0, .val = (17ull << 12) | 0x27 };
+    PUT(&s, 5); put16(&s, 0x200); PUT(&s, sizeof(u)); put(&s, (const uint8_t *)&u, sizeof(u));
+    PUT(&s, 0, __HYPERVISOR_mmu_update); hc_arg_args(&s, 0x200); hc_arg_small(&s, 1);
+    hc_arg_args(&s, 0x300); PUT(&s, 11); hc_arg_small(&s, 0);
+    seed_write("hypercall", "traps-mmu", s.b, s.n);
 }
 
 static void xs_request(struct buf *s, uint8_t type, const char *payload, size_t len)
