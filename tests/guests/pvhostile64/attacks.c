@@ -17,8 +17,9 @@ const char *const op_names[32] = {
     "set_trap_table", "fault with a bad trap entry", "callbacks", "forged iret",
     "segment/fpu/debug/assist/physdev/nmi/timer", "unknown hypercall",
     "probe of pvshim and table memory", "LDT in a sacrificial page, loaded by a selector",
+    "port I/O to pvshim's devices",
 };
-#define NR_OPS 22
+#define NR_OPS 23
 
 /* ---- pickers */
 
@@ -672,6 +673,43 @@ static void ldt_attack(void)
     ldt_loads++;                /* the CPU took a descriptor from the LDT */
 }
 
+/* Port I/O at the devices pvshim itself uses under QEMU: the debug-exit
+ * port (QEMU would quit), ACPI PM1a control (S5 would power off), the
+ * serial port (the marker would appear in the log), the PIC, PIT, CMOS and
+ * PCI configuration ports; with a random virtual IOPL and I/O bitmap. Any
+ * of it reaching the hardware ends or marks the run: the test sees it. */
+static void port_attack(void)
+{
+    static const uint16_t ports[] = { 0xf4, 0x604, 0x3f8, 0x3f9, 0x3fb, 0x3fc, 0x20, 0x21,
+                                      0xa0, 0x40, 0x43, 0x61, 0x70, 0x71, 0xcf8, 0xcfc,
+                                      0x64, 0x92, 0xcf9, 0x510, 0x511 };
+    uint16_t port = rnd_below(8) ? ports[rnd_below(sizeof(ports) / sizeof(ports[0]))]
+                                 : (uint16_t)rnd();
+    struct physdev_set_iopl io = { .iopl = (uint32_t)rnd_below(4) };
+    hypercall5(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, &io, 0, 0, 0);
+    if (rnd_below(4) == 0) {
+        struct physdev_set_iobitmap bm;
+        memset(&bm, 0, sizeof(bm));
+        memset(&arg_buf[8192], (int)rnd(), 8192);   /* bit clear: port allowed */
+        set_xen_guest_handle(bm.bitmap, &arg_buf[8192]);
+        bm.nr_ports = (uint32_t)(rnd_below(2) ? 65536 : rnd_below(0x10000));
+        hypercall5(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iobitmap, &bm, 0, 0, 0);
+    }
+    static const char marker[] = PORT_LEAK_MARKER "\n";
+    switch (rnd_below(7)) {
+    case 0: port_out8(port, port == 0xf4 ? 0x21 : port == 0x604 ? 0x20 : (uint8_t)rnd()); break;
+    case 1: port_out16(port, port == 0x604 ? 0x2000 : (uint16_t)rnd()); break;
+    case 2: port_out32(port, (uint32_t)rnd()); break;
+    case 3: port_in8(port); break;
+    case 4: port_in32(port); break;
+    case 5: port_outsb(rnd_below(2) ? 0x3f8 : port, marker, rnd_below(4) ? sizeof(marker) - 1 : rnd_below(4096));
+            break;
+    default: port_insb(port, rnd_below(2) ? (void *)&arg_buf[4096] : (void *)any_ptr(),
+                       rnd_below(4) ? rnd_below(64) : any_count());
+             break;
+    }
+}
+
 static void scan_sacrificial(void)
 {
     for (unsigned long i = 0; i < sac_pages; i++) {
@@ -707,7 +745,8 @@ void attack(void)
     case 18: misc_attack(); restore_state(); break;
     case 19: unknown_attack(); break;
     case 20: probe_attack(); break;
-    default: ldt_attack(); restore_state(); break;
+    case 21: ldt_attack(); restore_state(); break;
+    default: port_attack(); restore_state(); break;
     }
     scan_sacrificial();
 }

@@ -252,3 +252,47 @@ load_fs_selector:
     xor eax, eax
     mov fs, ax
     ret
+
+; Port I/O from the guest kernel (ring 3): pvshim emulates it against the
+; virtual IOPL and I/O bitmap and must never let it reach a real port.
+; void port_out8(uint16_t port, uint8_t v); uint8_t port_in8(uint16_t port);
+; void port_out16/32 likewise; void port_outsb(uint16_t port, const void *p, uint64_t n)
+; void port_insb(uint16_t port, void *p, uint64_t n)
+global port_out8, port_in8, port_out16, port_out32, port_in32, port_outsb, port_insb
+port_out8:
+    mov edx, edi
+    mov eax, esi
+    out dx, al
+    ret
+port_out16:
+    mov edx, edi
+    mov eax, esi
+    out dx, ax
+    ret
+port_out32:
+    mov edx, edi
+    mov eax, esi
+    out dx, eax
+    ret
+port_in8:
+    mov edx, edi
+    xor eax, eax
+    in al, dx
+    ret
+port_in32:
+    mov edx, edi
+    in eax, dx
+    ret
+port_outsb:
+    mov rcx, rdx
+    mov edx, edi
+    cld
+    rep outsb
+    ret
+port_insb:
+    mov rcx, rdx
+    mov edx, edi
+    mov rdi, rsi
+    cld
+    rep insb
+    ret

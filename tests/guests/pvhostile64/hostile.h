@@ -58,6 +58,15 @@ uint64_t probe_write(volatile uint64_t *p);
 uint64_t probe_read(volatile uint64_t *p);
 void raise_bp(void), raise_ud(void), raise_de(void);
 void load_fs_selector(uint16_t sel);
+void port_out8(uint16_t port, uint8_t v), port_out16(uint16_t port, uint16_t v);
+void port_out32(uint16_t port, uint32_t v);
+uint8_t port_in8(uint16_t port);
+uint32_t port_in32(uint16_t port);
+void port_outsb(uint16_t port, const void *p, uint64_t n);
+void port_insb(uint16_t port, void *p, uint64_t n);
+/* What port writes would print if they reached the real serial port. */
+#define PORT_LEAK_MARKER "PVHOSTILE-PORT-LEAK"
+
 extern char trap_de[], trap_db[], trap_nmi[], trap_bp[], trap_of[], trap_br[], trap_ud[],
     trap_nm[], trap_df[], trap_ts[], trap_np[], trap_ss[], trap_gp[], trap_pf[], trap_mf[],
     trap_ac[], trap_mc[], trap_xm[], event_entry[], failsafe_entry[], syscall_entry[];

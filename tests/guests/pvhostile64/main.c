@@ -110,6 +110,11 @@ void restore_state(void)
                0, 0, 0);
     struct mmuext_op op = { .cmd = MMUEXT_SET_LDT };
     hypercall5(__HYPERVISOR_mmuext_op, &op, 1, 0, DOMID_SELF, 0);
+    struct physdev_set_iopl io = { .iopl = 0 };
+    hypercall5(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, &io, 0, 0, 0);
+    struct physdev_set_iobitmap bm;
+    memset(&bm, 0, sizeof(bm));
+    hypercall5(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iobitmap, &bm, 0, 0, 0);
 }
 
 /* ---- the initial page tables: only the frames at pt_base are walked */

@@ -37,6 +37,11 @@ if grep -aq 'internal error' "$log"; then
     grep -a 'internal error' "$log" | head -n 3
     ok=0
 fi
+# The guest writes this to the serial port's I/O ports: it must never get there.
+if grep -aq 'PVHOSTILE-PORT-LEAK' "$log"; then
+    echo "pvhostile64 seed $seed: guest port I/O reached the real serial port"
+    ok=0
+fi
 [ "$status" = 0 ] || { echo "pvhostile64 seed $seed: QEMU exit status $status (124: timeout)"; ok=0; }
 if [ $ok = 1 ]; then
     echo "pvhostile64 seed $seed: $ops operations in $((end - start))s, pvshim healthy"
