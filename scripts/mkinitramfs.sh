@@ -2,7 +2,8 @@
 # Builds the test initramfs (gzip-compressed newc cpio) for real Linux
 # guests: Debian's busybox-static (fetched by fetch-guests.sh), the /init in
 # tests/guest-userspace/, and the C tests there built with the host gcc
-# -static into /tests/.
+# -static into /tests/; the benchmark programs of tests/bench/guest/ into
+# /bench/ (those in its nolibc/ without any C library).
 #
 #   scripts/mkinitramfs.sh [OUTPUT]   default: $BUILD/debian/initramfs.cpio.gz
 #
@@ -16,6 +17,7 @@ OUT=${1:-$BUILD/debian/initramfs.cpio.gz}
 CACHE=${GUEST_CACHE:-cache/guests}
 BUSYBOX=$CACHE/busybox
 SRC=tests/guest-userspace
+BENCH_SRC=tests/bench/guest
 CC=${HOSTCC:-gcc}
 
 say() { echo "mkinitramfs: $*" >&2; }
@@ -28,7 +30,7 @@ exec 9> "$OUT.lock"
 flock 9
 
 if [ -s "$OUT" ] &&
-   [ -z "$(find "$SRC" scripts/mkinitramfs.sh "$BUSYBOX" -newer "$OUT" 2>/dev/null | head -n 1)" ]; then
+   [ -z "$(find "$SRC" "$BENCH_SRC" scripts/mkinitramfs.sh "$BUSYBOX" -newer "$OUT" 2>/dev/null | head -n 1)" ]; then
     exit 0
 fi
 
@@ -36,7 +38,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/pvshim-initramfs.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 root=$work/root
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" \
-    "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/tests" "$root/etc"
+    "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/tests" "$root/etc" \
+    "$root/bench"
 
 cp "$BUSYBOX" "$root/bin/busybox"
 chmod 755 "$root/bin/busybox"
@@ -50,6 +53,17 @@ for src in "$SRC"/*.c; do
     say "CC $src"
     $CC -static -O2 -g0 -s -Wall -Wextra -Werror -pthread -I"$SRC" \
         -o "$root/tests/$name" "$src"
+done
+for src in "$BENCH_SRC"/*.c; do
+    name=$(basename "$src" .c)
+    say "CC $src"
+    $CC -static -O2 -g0 -s -Wall -Wextra -Werror -o "$root/bench/$name" "$src"
+done
+for src in "$BENCH_SRC"/nolibc/*.c; do
+    name=$(basename "$src" .c)
+    say "CC $src (no libc)"
+    $CC -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie \
+        -O2 -g0 -s -Wall -Wextra -Werror -Wl,--build-id=none -o "$root/bench/$name" "$src"
 done
 cp "$SRC/init" "$root/init"
 chmod 755 "$root/init"

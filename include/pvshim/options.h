@@ -7,7 +7,9 @@
  *   console=LIST   com1, debugcon, xen, none (comma-separated; default: all present)
  *   loglevel=N     0 (silent) .. 4 (debug), or err|warn|info|debug; default 3
  *   mem=SIZE       use no RAM at or above SIZE (suffix K, M, G, T)
- *   trace=LIST     abi: print the guest's hypercall usage at shutdown
+ *   trace=LIST     abi: print the guest's hypercall usage at shutdown;
+ *                  boot: print the TSC at each of pvshim's boot phases
+ *                  when entering the guest (comma-separated)
  *   watchdog=SECS  end a guest that makes no hypercall for SECS seconds (0: off)
  *   selftest=NAME  test hooks for pvshim's own test suite (see options.c)
  */
@@ -23,6 +25,7 @@ struct pvshim_options {
     int loglevel;
     uint64_t mem_limit;         /* 0: no limit */
     bool trace_abi;
+    bool trace_boot;
     unsigned watchdog_seconds;  /* 0: no host watchdog */
     char selftest[32];          /* "" unless a self-test was asked for */
     char guest_args[BOOT_CMDLINE_MAX];  /* after "--", "" if none */

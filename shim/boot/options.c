@@ -89,12 +89,24 @@ static int parse_loglevel(const char *v, size_t n, struct pvshim_options *o,
     return 0;
 }
 
+/* trace=LIST: comma-separated, abi and/or boot. */
 static int parse_trace(const char *v, size_t n, struct pvshim_options *o,
                        char *err, size_t errlen)
 {
-    if (!word_is(v, n, "abi"))
-        return error_set(err, errlen, -1, "trace=: unknown trace '%.*s' (abi)", (int)n, v);
-    o->trace_abi = true;
+    size_t i = 0;
+    while (i <= n) {
+        size_t j = i;
+        while (j < n && v[j] != ',')
+            j++;
+        if (word_is(v + i, j - i, "abi"))
+            o->trace_abi = true;
+        else if (word_is(v + i, j - i, "boot"))
+            o->trace_boot = true;
+        else
+            return error_set(err, errlen, -1, "trace=: unknown trace '%.*s' (abi, boot)",
+                             (int)(j - i), v + i);
+        i = j + 1;
+    }
     return 0;
 }
 

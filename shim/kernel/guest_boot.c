@@ -41,6 +41,8 @@ extern const struct xen_services local_services;
 extern char __image_start[], __image_end[];
 void arch_enter_guest(const struct cpu_regs *r) __attribute__((noreturn));
 uint32_t pv_features_submap0(void);
+void boot_phase(const char *name);         /* main.c: trace=boot */
+void boot_phase_report(void);
 
 static uint64_t footprint_frames;   /* what pvshim took for the guest's sake */
 
@@ -172,6 +174,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     uint64_t scratch_n;
 
     load_image(&bi->modules[0], &img, &scratch, &scratch_n);
+    boot_phase("unpacked");
 
     mfn_t max_mfn = highest_ram_frame(m);
     setup_m2p(max_mfn);
@@ -180,6 +183,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         take(DIV_ROUND_UP(ft_bytes, PAGE_SIZE), 1, "the frame table"))) : NULL;
     const uint64_t *hyp_slots = paging_master_l4() + 256;
     pv_mm_init(ft, max_mfn, dom.m2p, hyp_slots);
+    boot_phase("tables");
 
     mfn_t shinfo = take(1, 1, "shared_info");
     dom.shared_info = maddr_to_virt(mfn_to_paddr(shinfo));
@@ -256,6 +260,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     dom.console_port = console_port;
     dom.xenstore_port = xenstore_port;
     dom.vcpu.guest_table = bs.l4_mfn;
+    boot_phase("built");
 
     if (pv_mm_start_guest(bs.l4_mfn))
         panic("the initial page tables did not validate");
@@ -303,6 +308,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     pv_watchdog_host_start(o->watchdog_seconds);
     hw_load_cr3(mfn_to_paddr(bs.l4_mfn));
     dom.started = true;
+    boot_phase("guest-entry");
+    boot_phase_report();
     log_info("entering the guest at %#llx", (unsigned long long)bs.entry.rip);
     arch_enter_guest(&bs.entry);
 }

@@ -260,6 +260,11 @@ START_TEST(options_defaults_and_values)
     ck_assert_int_eq(o.loglevel, 4);
     ck_assert_uint_eq(o.mem_limit, 512ull << 20);
     ck_assert(o.trace_abi);
+    ck_assert(!o.trace_boot);
+    ck_assert_int_eq(options_parse("trace=boot", &o, err, sizeof(err)), 0);
+    ck_assert(o.trace_boot && !o.trace_abi);
+    ck_assert_int_eq(options_parse("trace=boot,abi", &o, err, sizeof(err)), 0);
+    ck_assert(o.trace_boot && o.trace_abi);
     ck_assert_int_eq(options_parse("console=none loglevel=0", &o, err, sizeof(err)), 0);
     ck_assert(o.console_given);
     ck_assert_uint_eq(o.console_mask, 0);
@@ -294,6 +299,10 @@ START_TEST(options_errors)
     ck_assert_int_eq(options_parse("mem=1M", &o, err, sizeof(err)), -1);
     ck_assert_int_eq(options_parse("mem=99999999999T", &o, err, sizeof(err)), -1);
     ck_assert_int_eq(options_parse("trace=everything", &o, err, sizeof(err)), -1);
+    ck_assert_int_eq(options_parse("trace=abi,", &o, err, sizeof(err)), -1);
+    ck_assert_int_eq(options_parse("trace=", &o, err, sizeof(err)), -1);
+    ck_assert_int_eq(options_parse("trace=boot,bogus", &o, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "'bogus'"));
     ck_assert_int_eq(options_parse("selftest=explode", &o, err, sizeof(err)), -1);
     ck_assert_int_eq(options_parse("watchdog=soon", &o, err, sizeof(err)), -1);
     ck_assert_int_eq(options_parse("watchdog=86401", &o, err, sizeof(err)), -1);

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# `make bench`: the same Debian kernel and benchmark initramfs booted three
+# ways under the same QEMU (TCG, one CPU model, same memory) -- natively,
+# as Xen 4.17's PV dom0, and as pvshim's PV guest -- in two modes:
+#
+#   icount     -icount shift=0,align=off,sleep=off: guest time follows
+#              executed instructions; runs repeat within a fraction of a
+#              percent, so they may run two at a time
+#   realtime   plain TCG, the configurations alternated, one run at a time;
+#              medians over the repetitions
+#
+# Then tests/bench/report.sh writes the tables and the chart. Never a
+# pass/fail test on timings: a configuration that does not reach its final
+# marker is reported as failed, and the others are still measured.
+#
+#   tests/bench/run-bench.sh [options]
+#     --quick          smaller iteration counts, fewer repetitions
+#     --configs LIST   default "native xen pvshim"
+#     --modes LIST     default "icount realtime"
+#     --reps N         real-time repetitions (default 5, quick 3)
+#     --icount-reps N  icount repetitions (default 2, quick 1): the second
+#                      shows how well a run repeats
+#     --jobs N         icount runs at once (default 2)
+#     --out DIR        default bench/results
+#   Environment: BENCH_KERNEL (name in cache/guests, default 6.1-cloud),
+#   BENCH_CPU, BENCH_MEM, QEMU, BUILD; see boot-one.sh.
+#
+# Exit status: 0 when the harness ran (whatever the guests did), 1 when it
+# could not set up or no configuration produced a result.
+set -u
+cd "$(dirname "$0")/../.."
+export BUILD=${BUILD:-build}
+
+quick=0 configs="native xen pvshim" modes="icount realtime" reps= icount_reps=
+jobs=2 out=bench/results
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) quick=1; shift ;;
+    --configs) configs=$2; shift 2 ;;
+    --modes) modes=$2; shift 2 ;;
+    --reps) reps=$2; shift 2 ;;
+    --icount-reps) icount_reps=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    *) echo "run-bench: unknown option $1" >&2; exit 1 ;;
+    esac
+done
+if [ $quick = 1 ]; then
+    size=quick; : "${reps:=3}" "${icount_reps:=1}"
+else
+    size=full; : "${reps:=5}" "${icount_reps:=2}"
+fi
+# Generous: a full pvshim or Xen run in icount mode takes a few minutes.
+limit=$([ $quick = 1 ] && echo 300 || echo 900)
+
+say() { echo "bench: $*" >&2; }
+
+# ---------------------------------------------------------------- inputs
+: "${BENCH_KERNEL:=6.1-cloud}"
+export KERNEL=${GUEST_CACHE:-cache/guests}/vmlinuz-$BENCH_KERNEL
+export INITRD=$BUILD/debian/initramfs.cpio.gz
+export PVSHIM=$BUILD/pvshim
+# QEMU 7.2's TCG mishandles cmpxchg16b flags for 6.12 (see linux-guest.sh).
+case $BENCH_KERNEL in
+6.1[2-9]*|6.[2-9]*) : "${BENCH_CPU:=max,cx16=off}" ;;
+esac
+export BENCH_CPU=${BENCH_CPU:-max}
+export BENCH_MEM=${BENCH_MEM:-1024}
+# Xen: console_timestamps=raw stamps its lines with the TSC (dom0 entry);
+# smap=0 because under QEMU 7.2 TCG, Xen 4.17 with SMAP kills dom0 with a
+# #PF on its own kernel stack while building its first bounce frame.
+export XEN_ARGS=${XEN_ARGS:-smap=0 console_timestamps=raw}
+
+scripts/fetch-guests.sh >&2 || { say "cannot fetch the guest kernels"; exit 1; }
+scripts/mkinitramfs.sh "$INITRD" >&2 || { say "cannot build the initramfs"; exit 1; }
+[ -s "$KERNEL" ] || { say "no $KERNEL"; exit 1; }
+case " $configs " in
+*" xen "*)
+    XEN=$(scripts/fetch-xen.sh) || { say "cannot fetch Xen"; exit 1; }
+    export XEN ;;
+esac
+case " $configs " in
+*" pvshim "*) [ -s "$PVSHIM" ] || { say "no $PVSHIM (make build/pvshim)"; exit 1; } ;;
+esac
+
+mkdir -p "$out"
+logs=$out/logs
+rm -rf "$logs"
+mkdir -p "$logs"
+runs=$out/runs.tsv
+printf 'mode\tconfig\trep\tkey\tvalue\n' > "$runs"
+
+# run_one MODE CONFIG REP: one boot, its measurements appended to runs.tsv.
+run_one() {
+    local mode=$1 config=$2 rep=$3 log t0 t1
+    log=$logs/$mode-$config-$rep.log
+    t0=$(date +%s)
+    tests/bench/boot-one.sh "$config" "$mode" "$size" "$log" "$limit"
+    t1=$(date +%s)
+    awk -f tests/bench/parse-log.awk "$log" |
+        awk -v m="$mode" -v c="$config" -v r="$rep" '{ printf "%s\t%s\t%s\t%s\t%s\n", m, c, r, $1, $2 }' \
+        > "$log.tsv"
+    say "$mode $config #$rep: $(awk '$4 == "outcome" { print $5 }' "$log.tsv") after $((t1 - t0)) s"
+}
+
+started=$(date +%s)
+for mode in $modes; do
+    case $mode in
+    icount)
+        # Deterministic: host load does not change the numbers, so run
+        # up to $jobs at once.
+        n=0
+        for rep in $(seq 1 "$icount_reps"); do
+            for config in $configs; do
+                run_one icount "$config" "$rep" &
+                n=$((n + 1))
+                if [ $n -ge "$jobs" ]; then
+                    wait -n
+                    n=$((n - 1))
+                fi
+            done
+        done
+        wait
+        ;;
+    realtime)
+        # One at a time, the configurations alternated within each round.
+        for rep in $(seq 1 "$reps"); do
+            for config in $configs; do
+                run_one realtime "$config" "$rep"
+            done
+        done
+        ;;
+    *) say "unknown mode $mode"; exit 1 ;;
+    esac
+done
+cat "$logs"/*.tsv >> "$runs" 2> /dev/null
+elapsed=$(( $(date +%s) - started ))
+
+# What the report needs to know about this run.
+{
+    printf 'size\t%s\n' "$size"
+    printf 'reps\t%s\n' "$reps"
+    printf 'icount_reps\t%s\n' "$icount_reps"
+    printf 'configs\t%s\n' "$configs"
+    printf 'modes\t%s\n' "$modes"
+    printf 'elapsed_s\t%s\n' "$elapsed"
+    printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+    printf 'host_cpu\t%s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1) ($(nproc) CPUs)"
+    printf 'qemu\t%s\n' "$(${QEMU:-qemu-system-x86_64} --version | head -n 1)"
+    printf 'qemu_cpu\t%s\n' "$BENCH_CPU"
+    printf 'qemu_mem\t%s MiB\n' "$BENCH_MEM"
+    printf 'kernel\t%s\n' "$(awk -v n="vmlinuz-$BENCH_KERNEL" '$1 == n { print $2 " " $3 }' \
+        "${GUEST_CACHE:-cache/guests}/VERSIONS" 2> /dev/null)"
+    printf 'xen\t%s\n' "$(sed -n 's/^version //p' cache/xen/xen-4.17.source 2> /dev/null)"
+    printf 'xen_args\t%s\n' "$XEN_ARGS"
+    printf 'pvshim\t%s\n' "$(git describe --always --dirty 2> /dev/null || echo unknown)"
+} > "$out/meta.tsv"
+
+say "measured in $elapsed s; writing the report"
+tests/bench/report.sh "$out" || exit 1
+awk -F'\t' '$4 == "outcome" && $5 == "done"' "$runs" | grep -q . || {
+    say "no configuration reached its final marker"
+    exit 1
+}
+exit 0
