@@ -14,11 +14,12 @@
 #     MODE     icount   -icount shift=0,align=off,sleep=off, RTC on the
 #                       virtual clock (deterministic)
 #              realtime no -icount
-#     SIZE     quick | full   (the guest's pvshim.bench=)
+#     SIZE     quick | full | NAME:ITERS   (the guest's pvshim.bench=)
 #     LOG      lines "MICROSECONDS<TAB>serial line"; then "#end OUTCOME STATUS"
 #   Environment: KERNEL, INITRD, XEN, PVSHIM (images), QEMU, BENCH_CPU
 #   (QEMU -cpu, the same for all configurations), BENCH_MEM (MiB),
-#   PVSHIM_ARGS (extra pvshim options).
+#   PVSHIM_ARGS (extra pvshim options), BENCH_QEMU_EXTRA (more QEMU
+#   arguments, split on spaces: profile-pvshim.sh's -d exec).
 #
 # Exit status 0 when the final marker arrived, 1 when it did not (the log
 # says why), 2 for a usage or setup error.
@@ -83,6 +84,8 @@ pvshim)
     ;;
 *) echo "boot-one: unknown configuration $config" >&2; exit 2 ;;
 esac
+# shellcheck disable=SC2206
+[ -n "${BENCH_QEMU_EXTRA:-}" ] && qemu_args+=($BENCH_QEMU_EXTRA)
 
 mkdir -p "$(dirname "$log")"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pvshim-bench.XXXXXX")

@@ -97,16 +97,16 @@ text ~ /trace=boot: phase / {
     next
 }
 
-# trace=abi table rows: "  op  name  sub  calls  refused  enosys".
+# trace=abi table rows: "op hypercall sub [sub-operation] calls refused enosys".
 text ~ /^\(pvshim\) trace=abi: hypercalls/ { in_abi = 1; next }
 text ~ /^\(pvshim\) trace=abi: end/ { in_abi = 0; next }
 in_abi && text ~ /^\(pvshim\) +[0-9]/ {
     n = split(text, w, / +/)
-    # w[1] "(pvshim)", w[2] op, w[3] name, then sub (or -), calls, refused, enosys
+    # w[1] "(pvshim)", w[2] op, w[3] name, w[4] sub or "-", [w[5] sub name]
     kind = w[3]
     if (w[4] != "-")
-        kind = kind "/" w[4]
-    put("abi_" kind, w[5])
+        kind = kind "/" (n >= 8 ? w[5] : w[4])
+    put("abi_" kind, w[n - 2])
     next
 }
 # "  emulated/trapped: WHAT (may have spaces)  COUNT"

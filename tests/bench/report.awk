@@ -82,6 +82,23 @@ pass == 3 {
         k = $1 SUBSEP $2 SUBSEP $4
         vals[k] = (k in vals) ? vals[k] " " $5 : $5
     }
+    # The profile: rep is "NAME:N"; its trace=abi counters per run.
+    if ($1 == "profile") {
+        if ((id in done) && $4 ~ /^abi_/) {
+            split($3, pr, ":")
+            pcount[pr[1], pr[2], $4] = $5
+            if (!((pr[1], $4) in pkind_seen)) {
+                pkind_seen[pr[1], $4] = 1
+                if (!($4 in pkind)) { pkind[$4] = 1; pkinds[++npk] = $4 }
+            }
+        }
+        if ((id in done) && $4 ~ /^iters_/) {
+            split($3, pr, ":")
+            if (!(pr[1] in pbase) || pr[2] + 0 < pbase[pr[1]] + 0)
+                pbase[pr[1]] = pr[2]
+        }
+        next
+    }
     if ($4 ~ /^abi_/ && (id in done) && !(($1, $2, $4) in abi)) {
         abi[$1, $2, $4] = $5
         abikeys[$1] = abikeys[$1] " " $4
@@ -252,12 +269,75 @@ END {
     }
     print ""
 
+    # Per operation: each benchmark alone with N and 2N iterations; the
+    # difference covers 1.1 N operations (the warm-up is a tenth).
+    nb = split("getpid fork forkexec mmap pipe compute", bn, " ")
+    have_profile = 0
+    for (b = 1; b <= nb; b++)
+        if (bn[b] in pbase)
+            have_profile = 1
+    if (have_profile) {
+        print "## pvshim per operation: hypercalls and trapped instructions (`trace=abi`)"
+        print ""
+        print "Each benchmark alone under icount, N and 2N iterations; the difference in pvshim's"
+        print "counters divided by the operations between them. Kinds under 0.01 per operation in"
+        print "every column are left out."
+        print ""
+        hdr = "| kind |"; sep = "|---|"
+        for (b = 1; b <= nb; b++) {
+            hdr = hdr " " bn[b] " |"; sep = sep "---:|"
+        }
+        print hdr
+        print sep
+        # Rows: by their largest per-operation count, largest first.
+        nrow = 0
+        for (i = 1; i <= npk; i++) {
+            k = pkinds[i]; worst = 0
+            for (b = 1; b <= nb; b++) {
+                pp[k, b] = ""
+                if (!(bn[b] in pbase))
+                    continue
+                n1 = pbase[bn[b]]
+                c1 = ((bn[b], n1, k) in pcount) ? pcount[bn[b], n1, k] : 0
+                c2 = ((bn[b], 2 * n1, k) in pcount) ? pcount[bn[b], 2 * n1, k] : 0
+                if (!((bn[b], 2 * n1, "abi_iret") in pcount))
+                    continue    # the 2N run did not complete
+                pp[k, b] = (c2 - c1) / (1.1 * n1)
+                if (pp[k, b] < 0.005 && pp[k, b] > -0.005)
+                    pp[k, b] = 0
+                if (pp[k, b] > worst) worst = pp[k, b]
+            }
+            if (worst >= 0.01) {
+                rowk[++nrow] = k; roww[nrow] = worst
+            }
+        }
+        for (i = 2; i <= nrow; i++) {
+            t = rowk[i]; tw = roww[i]
+            for (j = i - 1; j >= 1 && roww[j] < tw; j--) {
+                rowk[j + 1] = rowk[j]; roww[j + 1] = roww[j]
+            }
+            rowk[j + 1] = t; roww[j + 1] = tw
+        }
+        for (i = 1; i <= nrow; i++) {
+            k = rowk[i]
+            name = k
+            sub(/^abi_/, "", name)
+            if (sub(/^trap_/, "trapped: ", name))
+                gsub(/_/, " ", name)
+            line = "| " name " |"
+            for (b = 1; b <= nb; b++)
+                line = line " " (pp[k, b] == "" ? "—" : sprintf("%.2f", pp[k, b])) " |"
+            print line
+        }
+        print ""
+    }
+
     # What pvshim's guest asked of it over a whole run.
     for (mi = 1; mi <= nmode; mi++) {
         md = modes[mi]
         if (!(md in abikeys))
             continue
-        print "## pvshim: hypercalls and trapped events over one " md " run (`trace=abi`)"
+        print "## pvshim: hypercalls and trapped instructions over one whole " md " run (`trace=abi`, the 25 most frequent)"
         print ""
         print "| kind | count |"
         print "|---|---:|"
@@ -269,7 +349,7 @@ END {
                 ks[j + 1] = ks[j]
             ks[j + 1] = t
         }
-        for (i = 1; i <= n; i++) {
+        for (i = 1; i <= n && i <= 25; i++) {
             name = ks[i]
             sub(/^abi_/, "", name)
             if (sub(/^trap_/, "trapped: ", name))

@@ -9,6 +9,10 @@
 #   realtime   plain TCG, the configurations alternated, one run at a time;
 #              medians over the repetitions
 #
+# and a profile of pvshim: each benchmark alone under icount with N and 2N
+# iterations; the difference in pvshim's trace=abi counters is what one
+# operation costs in hypercalls and trapped instructions.
+#
 # Then tests/bench/report.sh writes the tables and the chart. Never a
 # pass/fail test on timings: a configuration that does not reach its final
 # marker is reported as failed, and the others are still measured.
@@ -21,6 +25,8 @@
 #     --icount-reps N  icount repetitions (default 2, quick 1): the second
 #                      shows how well a run repeats
 #     --jobs N         icount runs at once (default 2)
+#     --profile / --no-profile   pvshim's per-operation profile (default:
+#                      on for the full suite when pvshim is measured)
 #     --out DIR        default bench/results
 #   Environment: BENCH_KERNEL (name in cache/guests, default 6.1-cloud),
 #   BENCH_CPU, BENCH_MEM, QEMU, BUILD; see boot-one.sh.
@@ -32,7 +38,7 @@ cd "$(dirname "$0")/../.."
 export BUILD=${BUILD:-build}
 
 quick=0 configs="native xen pvshim" modes="icount realtime" reps= icount_reps=
-jobs=2 out=bench/results
+jobs=2 out=bench/results profile=
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) quick=1; shift ;;
@@ -42,6 +48,8 @@ while [ $# -gt 0 ]; do
     --icount-reps) icount_reps=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --profile) profile=1; shift ;;
+    --no-profile) profile=0; shift ;;
     *) echo "run-bench: unknown option $1" >&2; exit 1 ;;
     esac
 done
@@ -50,6 +58,12 @@ if [ $quick = 1 ]; then
 else
     size=full; : "${reps:=5}" "${icount_reps:=2}"
 fi
+case " $configs " in
+*" pvshim "*) : "${profile:=$((1 - quick))}" ;;
+*) profile=0 ;;
+esac
+# The profile's N per benchmark (multiples of 10: the warm-up is N/10).
+profile_counts="getpid:20000 fork:50 forkexec:50 mmap:10 pipe:1000 compute:1000"
 # Generous: a full pvshim or Xen run in icount mode takes a few minutes.
 limit=$([ $quick = 1 ] && echo 300 || echo 900)
 
@@ -90,12 +104,15 @@ mkdir -p "$logs"
 runs=$out/runs.tsv
 printf 'mode\tconfig\trep\tkey\tvalue\n' > "$runs"
 
-# run_one MODE CONFIG REP: one boot, its measurements appended to runs.tsv.
+# run_one MODE CONFIG REP [SIZE]: one boot, its measurements in LOG.tsv.
+# Mode "profile" is an icount boot running one benchmark (SIZE NAME:N).
 run_one() {
-    local mode=$1 config=$2 rep=$3 log t0 t1
-    log=$logs/$mode-$config-$rep.log
+    local mode=$1 config=$2 rep=$3 sz=${4:-$size} log t0 t1 qmode
+    log=$logs/$mode-$config-${rep/:/-}.log
+    qmode=$mode
+    [ "$mode" = profile ] && qmode=icount
     t0=$(date +%s)
-    tests/bench/boot-one.sh "$config" "$mode" "$size" "$log" "$limit"
+    tests/bench/boot-one.sh "$config" "$qmode" "$sz" "$log" "$limit"
     t1=$(date +%s)
     awk -f tests/bench/parse-log.awk "$log" |
         awk -v m="$mode" -v c="$config" -v r="$rep" '{ printf "%s\t%s\t%s\t%s\t%s\n", m, c, r, $1, $2 }' \
@@ -133,6 +150,21 @@ for mode in $modes; do
     *) say "unknown mode $mode"; exit 1 ;;
     esac
 done
+if [ "$profile" = 1 ]; then
+    n=0
+    for pc in $profile_counts; do
+        for k in 1 2; do
+            r=${pc%%:*}:$(( ${pc#*:} * k ))
+            run_one profile pvshim "$r" "$r" &
+            n=$((n + 1))
+            if [ $n -ge "$jobs" ]; then
+                wait -n
+                n=$((n - 1))
+            fi
+        done
+    done
+    wait
+fi
 cat "$logs"/*.tsv >> "$runs" 2> /dev/null
 elapsed=$(( $(date +%s) - started ))
 
@@ -143,6 +175,7 @@ elapsed=$(( $(date +%s) - started ))
     printf 'icount_reps\t%s\n' "$icount_reps"
     printf 'configs\t%s\n' "$configs"
     printf 'modes\t%s\n' "$modes"
+    printf 'profile\t%s\n' "$profile"
     printf 'elapsed_s\t%s\n' "$elapsed"
     printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
     printf 'host_cpu\t%s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1) ($(nproc) CPUs)"
