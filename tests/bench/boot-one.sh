@@ -19,7 +19,9 @@
 #   Environment: KERNEL, INITRD, XEN, PVSHIM (images), QEMU, BENCH_CPU
 #   (QEMU -cpu, the same for all configurations), BENCH_MEM (MiB),
 #   PVSHIM_ARGS (extra pvshim options), BENCH_QEMU_EXTRA (more QEMU
-#   arguments, split on spaces: profile-pvshim.sh's -d exec).
+#   arguments, split on spaces), BENCH_HMP_AT_ENV (a QEMU monitor command
+#   run when the guest's "PVSHIM-TEST: env" marker arrives, just before the
+#   benchmarks: profile-pvshim.sh turns QEMU's execution log on there).
 #
 # Exit status 0 when the final marker arrived, 1 when it did not (the log
 # says why), 2 for a usage or setup error.
@@ -86,6 +88,18 @@ pvshim)
 esac
 # shellcheck disable=SC2206
 [ -n "${BENCH_QEMU_EXTRA:-}" ] && qemu_args+=($BENCH_QEMU_EXTRA)
+hmp_port=
+if [ -n "${BENCH_HMP_AT_ENV:-}" ]; then
+    hmp_port=$((20000 + RANDOM % 20000))
+    qemu_args+=(-monitor "tcp:127.0.0.1:$hmp_port,server=on,wait=off")
+fi
+# hmp COMMAND: one command to QEMU's human monitor, through bash's /dev/tcp.
+hmp() {
+    exec 7<> "/dev/tcp/127.0.0.1/$hmp_port" || return 1
+    printf '%s\n' "$1" >&7
+    timeout 2 head -c 100000 <&7 > /dev/null 2>&1
+    exec 7>&-
+}
 
 mkdir -p "$(dirname "$log")"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pvshim-bench.XXXXXX")
@@ -114,6 +128,10 @@ while IFS= read -r line; do
     line=${line%$'\r'}
     printf '%d\t%s\n' $(( ${t/./} - start )) "$line" >> "$log"
     [ $outcome = done ] && continue
+    if [ -n "$hmp_port" ] && [[ $line == *"PVSHIM-TEST: env"* ]]; then
+        hmp "$BENCH_HMP_AT_ENV"
+        hmp_port=
+    fi
     if [[ $line == *"$final"* ]]; then
         outcome=done
         # Native Linux and pvshim power off by themselves (pvshim prints its
