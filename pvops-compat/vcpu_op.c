@@ -23,6 +23,9 @@ static long register_vcpu_info(vaddr_t arg)
         return -XEN_EFAULT;
     if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || info.rsvd)
         return -XEN_EINVAL;
+    /* Its words are updated atomically: a misaligned one is refused, as newer Xen does. */
+    if (info.offset % sizeof(xen_ulong_t))
+        return -XEN_ENXIO;
     if (v->vcpu_info_mfn != INVALID_MFN)
         return -XEN_EINVAL;     /* once only, as on Xen */
     if (pv_mm_get_writable_frame(info.mfn))

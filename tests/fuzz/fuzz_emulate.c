@@ -188,6 +188,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cmp.rsi = before.rsi;
         cmp.rdi = before.rdi;
         FZ_CHECK(memcmp(&cmp, &before, sizeof(cmp)) == 0, "a refused instruction changed registers");
+    } else if (!injected && r.rip == before.rip) {
+        /* A long REP string I/O stops after a batch and runs again: only with progress. */
+        FZ_CHECK(r.rcx != before.rcx, "RIP stayed at %#llx with no REP progress",
+                 (unsigned long long)r.rip);
     } else if (!injected) {
         FZ_CHECK(r.rip > before.rip && r.rip - before.rip <= X86_MAX_INSN_LEN,
                  "RIP moved from %#llx to %#llx", (unsigned long long)before.rip,

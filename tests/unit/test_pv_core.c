@@ -467,6 +467,20 @@ START_TEST(hypercall_table_edges)
 }
 END_TEST
 
+/* fuzz hypercall, vcpu-info-misaligned: a vcpu_info at an odd offset would
+ * have pvshim update its words misaligned; refused before any frame is taken. */
+START_TEST(register_vcpu_info_alignment)
+{
+    struct vcpu_register_vcpu_info *info = (void *)args;
+    info->mfn = 0x42;
+    info->offset = 0xe6;
+    ck_assert_int_eq(hc(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, ARG_VA), -XEN_ENXIO);
+    info->offset = PAGE_SIZE - sizeof(struct vcpu_info) + 8;
+    ck_assert_int_eq(hc(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, ARG_VA), -XEN_EINVAL);
+    ck_assert_uint_eq(current->vcpu_info_mfn, INVALID_MFN);
+}
+END_TEST
+
 START_TEST(console_io_write_and_errors)
 {
     memcpy(args, "hello from the guest\n", 21);
@@ -724,6 +738,7 @@ static Suite *pv_core_suite(void)
     tc = tcase_create("hypercalls");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, hypercall_table_edges);
+    tcase_add_test(tc, register_vcpu_info_alignment);
     tcase_add_test(tc, console_io_write_and_errors);
     tcase_add_test(tc, multicall_results_and_nesting);
     tcase_add_test(tc, segment_bases_and_stack_switch);
