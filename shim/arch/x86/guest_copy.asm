@@ -1,7 +1,9 @@
-; Byte copies to and from guest virtual memory. The guest's page tables are
+; Copies to and from guest virtual memory. The guest's page tables are
 ; live whenever pvshim handles a guest entry, so a guest address is used
 ; directly; a fault inside the copy is caught by the exception table and
 ; turned into a short count. SMAP is opened only around the copy.
+; Whole words first, then the tail: the frames and arguments copied on every
+; trap are a few words, and a byte loop costs one emulated step per byte.
 
 BITS 64
 section .text
@@ -13,14 +15,22 @@ extern smap_active
 global guest_copy_bytes
 guest_copy_bytes:
     mov rcx, rdx
+    shr rcx, 3
+    and edx, 7
     cmp byte [rel smap_active], 0
-    je .copy
+    je .words
     stac
-.copy:
+.words:
+    rep movsq
+    mov ecx, edx
+.bytes:
     rep movsb
     xor eax, eax
     jmp .done
-.fault:
+.words_fault:
+    lea rax, [rcx * 8 + rdx]
+    jmp .done
+.bytes_fault:
     mov rax, rcx
 .done:
     cmp byte [rel smap_active], 0
@@ -30,7 +40,8 @@ guest_copy_bytes:
     ret
 
 section .extable
-    dq .copy, .fault
+    dq .words, .words_fault
+    dq .bytes, .bytes_fault
 
 section .text
 ; int hw_load_gs_selector_checked(uint16_t sel): 0, or -1 if loading faulted

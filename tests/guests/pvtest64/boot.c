@@ -470,6 +470,22 @@ static void check_console_io(void)
               -XEN_EFAULT);
 }
 
+/*
+ * A guest buffer that runs off its last mapped page gets -EFAULT in both
+ * directions, wherever the hole falls (in pvshim's whole-word part of the
+ * copy or in its tail); one that ends exactly at the hole is fine.
+ */
+static void check_copy_runs_into_hole(void)
+{
+    /* The region's last page is unused padding; nothing is mapped after it. */
+    char *hole = (char *)region_end;
+    for (unsigned back = 1; back < sizeof(xen_extraversion_t); back++)
+        expect_rc(hc_xen_version(XENVER_extraversion, hole - back), -XEN_EFAULT);
+    expect_rc(hc_xen_version(XENVER_extraversion, hole - sizeof(xen_extraversion_t)), 0);
+    expect_rc(hc_console_io(CONSOLEIO_write, 9, hole - 8), -XEN_EFAULT);
+    expect_rc(hc_console_io(CONSOLEIO_write, 20, hole - 3), -XEN_EFAULT);
+}
+
 void boot_checks(void)
 {
     run_check("boot.elf_notes", check_elf_notes);
@@ -498,4 +514,5 @@ void boot_checks(void)
     run_check("xen_version.extraversion", check_xen_extraversion);
     run_check("xen_version.get_features", check_xen_features);
     run_check("console_io", check_console_io);
+    run_check("guest_copy.runs_into_hole", check_copy_runs_into_hole);
 }
