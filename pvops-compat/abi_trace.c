@@ -196,15 +196,32 @@ void abi_trace_call(unsigned op, unsigned sub, long rc)
     }
 }
 
+/* Callers pass literals: the pointer finds the slot; text only joins the
+ * same name passed from two places. -1 when the table is full. */
+static int event_slot(const char *what)
+{
+    for (unsigned i = 0; i < EVENTS && events[i].what; i++)
+        if (events[i].what == what)
+            return (int)i;
+    for (unsigned i = 0; i < EVENTS; i++)
+        if (!events[i].what || !strcmp(events[i].what, what))
+            return (int)i;
+    return -1;
+}
+
 void abi_trace_event(const char *what)
 {
-    for (unsigned i = 0; i < EVENTS; i++) {
-        if (!events[i].what || events[i].what == what || !strcmp(events[i].what, what)) {
-            events[i].what = what;
-            events[i].n++;
+    static unsigned last;       /* events come in runs of one kind */
+    if (!abi_trace_enabled)
+        return;
+    if (events[last].what != what) {
+        int i = event_slot(what);
+        if (i < 0)
             return;
-        }
+        last = (unsigned)i;
+        events[last].what = what;
     }
+    events[last].n++;
 }
 
 void abi_trace_report(void)

@@ -36,16 +36,18 @@ void pv_toggle_guest_mode(void)
 
 /*
  * The common part of every bounce. sels (failsafe only) are the data
- * selectors DS, ES, FS, GS, placed between R11 and RIP.
+ * selectors DS, ES, FS, GS, placed between R11 and RIP. Returns NULL, or
+ * why the guest cannot take it (the caller names what it was bouncing:
+ * describing it only on failure keeps formatting off the hot path).
  */
-static void bounce(struct cpu_regs *r, uint64_t handler, bool has_error, uint64_t error_code,
-                   bool mask_events, const uint16_t *sels, const char *what)
+static const char *bounce(struct cpu_regs *r, uint64_t handler, bool has_error,
+                          uint64_t error_code, bool mask_events, const uint16_t *sels)
 {
     struct pv_vcpu *v = current;
     struct vcpu_info *vi = v->vcpu_info;
 
     if (!handler)
-        pv_crash("no guest handler for %s", what);
+        return "no guest handler";
 
     uint64_t cs = r->cs, sp;
     if (!v->kernel_mode) {
@@ -80,8 +82,7 @@ static void bounce(struct cpu_regs *r, uint64_t handler, bool has_error, uint64_
 
     sp -= n * 8;
     if (copy_to_guest(sp, frame, n * 8))
-        pv_crash("cannot write the bounce frame for %s at %#llx",
-                 what, (unsigned long long)sp);
+        return "cannot write the bounce frame on the guest kernel stack";
 
     if (mask_events)
         vi->evtchn_upcall_mask = 1;
@@ -90,18 +91,23 @@ static void bounce(struct cpu_regs *r, uint64_t handler, bool has_error, uint64_
     r->ss = PV_KERNEL_SS;
     r->rsp = sp;
     r->rflags = (r->rflags & ~HANDLER_CLEARS & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IF;
+    return NULL;
 }
 
 void pv_bounce(struct cpu_regs *r, uint64_t handler, bool has_error, uint64_t error_code,
                bool mask_events, const char *what)
 {
-    bounce(r, handler, has_error, error_code, mask_events, NULL, what);
+    const char *why = bounce(r, handler, has_error, error_code, mask_events, NULL);
+    if (why)
+        pv_crash("%s for %s", why, what);
 }
 
 void pv_bounce_failsafe(struct cpu_regs *r, const uint16_t sels[4])
 {
-    bounce(r, current->failsafe_callback, false, 0, current->failsafe_disables_events,
-           sels, "failsafe callback");
+    const char *why = bounce(r, current->failsafe_callback, false, 0,
+                             current->failsafe_disables_events, sels);
+    if (why)
+        pv_crash("%s for the failsafe callback", why);
 }
 
 static const char *const trap_names[32] = {
@@ -115,12 +121,12 @@ void pv_inject_exception(struct cpu_regs *r, unsigned vector, bool has_error,
                          uint64_t error_code)
 {
     const struct trap_info *ti = &current->trap_ctxt[vector & 0xff];
-    char what[40];
-    if (vector < 32)
-        snprintf(what, sizeof(what), "exception %s at %#llx", trap_names[vector],
-                 (unsigned long long)r->rip);
-    else
-        snprintf(what, sizeof(what), "software interrupt %u", vector);
     /* Trap-table flag bit 2: an interrupt gate, events masked on entry. */
-    pv_bounce(r, ti->address, has_error, error_code, (ti->flags & 4) != 0, what);
+    const char *why = bounce(r, ti->address, has_error, error_code, (ti->flags & 4) != 0, NULL);
+    if (!why)
+        return;
+    if (vector < 32)
+        pv_crash("%s for exception %s at %#llx", why, trap_names[vector],
+                 (unsigned long long)r->rip);
+    pv_crash("%s for software interrupt %u", why, vector);
 }

@@ -19,26 +19,21 @@
 #define RFLAGS_OF (1ull << 11)
 #define RFLAGS_ARITH (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
 
+/* Where each register of the instruction encoding (0 = RAX ... 15 = R15) is saved. */
+static const uint8_t gpr_offset[16] = {
+    offsetof(struct cpu_regs, rax), offsetof(struct cpu_regs, rcx),
+    offsetof(struct cpu_regs, rdx), offsetof(struct cpu_regs, rbx),
+    offsetof(struct cpu_regs, rsp), offsetof(struct cpu_regs, rbp),
+    offsetof(struct cpu_regs, rsi), offsetof(struct cpu_regs, rdi),
+    offsetof(struct cpu_regs, r8),  offsetof(struct cpu_regs, r9),
+    offsetof(struct cpu_regs, r10), offsetof(struct cpu_regs, r11),
+    offsetof(struct cpu_regs, r12), offsetof(struct cpu_regs, r13),
+    offsetof(struct cpu_regs, r14), offsetof(struct cpu_regs, r15),
+};
+
 static uint64_t *gpr_slot(struct cpu_regs *r, int n)
 {
-    switch (n) {
-    case 0: return &r->rax;
-    case 1: return &r->rcx;
-    case 2: return &r->rdx;
-    case 3: return &r->rbx;
-    case 4: return &r->rsp;
-    case 5: return &r->rbp;
-    case 6: return &r->rsi;
-    case 7: return &r->rdi;
-    case 8: return &r->r8;
-    case 9: return &r->r9;
-    case 10: return &r->r10;
-    case 11: return &r->r11;
-    case 12: return &r->r12;
-    case 13: return &r->r13;
-    case 14: return &r->r14;
-    default: return &r->r15;
-    }
+    return (uint64_t *)((char *)r + gpr_offset[n & 15]);
 }
 
 static uint64_t size_mask(unsigned size)

@@ -1,5 +1,7 @@
 ; memcpy, memmove and memset on the CPU's string instructions. Guest images
-; and ramdisks are copied with these, and byte loops are slow under TCG.
+; and ramdisks are copied with these, and byte loops are slow under TCG,
+; which runs every iteration of a REP as a step of its own: whole words
+; first, then the tail.
 
 BITS 64
 section .text
@@ -9,6 +11,10 @@ global memcpy
 memcpy:
     mov rax, rdi
     mov rcx, rdx
+    shr rcx, 3
+    rep movsq
+    mov ecx, edx
+    and ecx, 7
     rep movsb
     ret
 
@@ -30,15 +36,20 @@ memmove:
     cld
     ret
 .forward:
-    rep movsb
-    ret
+    jmp memcpy
 
 ; void *memset(void *dst, int c, size_t n)
 global memset
 memset:
     mov r8, rdi
-    mov eax, esi
+    movzx eax, sil
+    mov r9, 0x0101010101010101
+    imul rax, r9                ; the byte in every byte of the word
     mov rcx, rdx
+    shr rcx, 3
+    rep stosq
+    mov ecx, edx
+    and ecx, 7
     rep stosb
     mov rax, r8
     ret
