@@ -6,7 +6,8 @@
 PVHOSTILE64      := $(BUILD)/guests/pvhostile64
 PVHOSTILE64_DIR  := tests/guests/pvhostile64
 PVHOSTILE64_OBJS := $(patsubst %.c,$(BUILD)/g/%.o,$(sort $(wildcard $(PVHOSTILE64_DIR)/*.c))) \
-                    $(patsubst %.asm,$(BUILD)/g/%.o,$(sort $(wildcard $(PVHOSTILE64_DIR)/*.asm)))
+                    $(patsubst %.asm,$(BUILD)/g/%.o,$(sort $(wildcard $(PVHOSTILE64_DIR)/*.asm))) \
+                    $(GUEST_COMMON_OBJS)
 
 guests: $(PVHOSTILE64)
 

@@ -7,13 +7,15 @@ PVTEST64_DIR  := tests/guests/pvtest64
 PVTEST64      := $(BUILD)/guests/pvtest64
 PVTEST64_C    := $(sort $(wildcard $(PVTEST64_DIR)/*.c))
 PVTEST64_ASM  := $(sort $(wildcard $(PVTEST64_DIR)/*.asm))
+# What every test guest links: tests/guests/common/.
+GUEST_COMMON_OBJS := $(BUILD)/g/tests/guests/common/guest_string.o
 PVTEST64_OBJS := $(patsubst %.c,$(BUILD)/g/%.o,$(PVTEST64_C)) \
-                 $(patsubst %.asm,$(BUILD)/g/%.o,$(PVTEST64_ASM))
+                 $(patsubst %.asm,$(BUILD)/g/%.o,$(PVTEST64_ASM)) $(GUEST_COMMON_OBJS)
 
 # Like the kernel's flags, but linked at -2 GiB (mcmodel=kernel), not PIE.
 GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
                 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
-                -Iinclude -I$(SYSINC) $(COMMON_DEFS) \
+                -Iinclude -Itests/guests/common -I$(SYSINC) $(COMMON_DEFS) \
                 -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pie \
                 -fno-stack-protector -fno-omit-frame-pointer \
                 -fno-asynchronous-unwind-tables -fno-strict-aliasing \

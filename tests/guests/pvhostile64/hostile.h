@@ -23,21 +23,7 @@
 #define PTE_D       0x040UL
 #define PTE_ADDR    0x000ffffffffff000UL
 
-extern char hypercall_page[4096];
-
-#define hypercall5(nr, a1, a2, a3, a4, a5) ({                               \
-    register long _a1 asm("rdi") = (long)(a1);                              \
-    register long _a2 asm("rsi") = (long)(a2);                              \
-    register long _a3 asm("rdx") = (long)(a3);                              \
-    register long _a4 asm("r10") = (long)(a4);                              \
-    register long _a5 asm("r8") = (long)(a5);                               \
-    long _ret;                                                              \
-    asm volatile("call hypercall_page + %c[off]"                            \
-                 : "=a"(_ret), "+r"(_a1), "+r"(_a2), "+r"(_a3), "+r"(_a4),  \
-                   "+r"(_a5)                                                \
-                 : [off] "i"((nr) * 32)                                     \
-                 : "memory", "r9");                                         \
-    _ret; })
+#include "hypercall_page.h"
 #define HC(nr, ...) hc_any(nr, __VA_ARGS__)
 
 /* Any hypercall number at run time (the page's stubs are 32 bytes apart). */
@@ -72,9 +58,7 @@ extern char trap_de[], trap_db[], trap_nmi[], trap_bp[], trap_of[], trap_br[], t
     trap_ac[], trap_mc[], trap_xm[], event_entry[], failsafe_entry[], syscall_entry[];
 
 /* ---- lib.c */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-size_t strlen(const char *s);
+#include "guest_string.h"
 void print(const char *s);
 void print_u(uint64_t v);
 void print_x(uint64_t v);

@@ -1,37 +1,11 @@
-/*
- * Hypercalls through the hypercall page Xen filled in (XEN_ELFNOTE_
- * HYPERCALL_PAGE): stub N is at hypercall_page + 32 * N. Arguments go in
- * RDI, RSI, RDX, R10, R8; the result comes back in RAX. The argument
- * registers are treated as clobbered, the stubs keep RCX and R11.
- */
+/* pvtest64's typed hypercall wrappers, on the shared hypercall_page.h. */
 #ifndef PVTEST_HYPERCALL_H
 #define PVTEST_HYPERCALL_H
 
 #include "pvtest.h"
-
-extern char hypercall_page[4096];
+#include "hypercall_page.h"
 
 #define HYPERCALL_ASM(nr) "call hypercall_page + " #nr " * 32"
-
-#define hypercall5(nr, a1, a2, a3, a4, a5) ({                               \
-    register long _a1 asm("rdi") = (long)(a1);                              \
-    register long _a2 asm("rsi") = (long)(a2);                              \
-    register long _a3 asm("rdx") = (long)(a3);                              \
-    register long _a4 asm("r10") = (long)(a4);                              \
-    register long _a5 asm("r8") = (long)(a5);                               \
-    long _ret;                                                              \
-    asm volatile("call hypercall_page + %c[off]"                            \
-                 : "=a"(_ret), "+r"(_a1), "+r"(_a2), "+r"(_a3), "+r"(_a4),  \
-                   "+r"(_a5)                                                \
-                 : [off] "i"((nr) * 32)                                     \
-                 : "memory", "r9");                                         \
-    _ret; })
-
-#define hypercall0(nr)                 hypercall5(nr, 0, 0, 0, 0, 0)
-#define hypercall1(nr, a)              hypercall5(nr, a, 0, 0, 0, 0)
-#define hypercall2(nr, a, b)           hypercall5(nr, a, b, 0, 0, 0)
-#define hypercall3(nr, a, b, c)        hypercall5(nr, a, b, c, 0, 0)
-#define hypercall4(nr, a, b, c, d)     hypercall5(nr, a, b, c, d, 0)
 
 /* Any hypercall number, by a direct SYSCALL (probes.asm). */
 long probe_syscall_hypercall(long nr, long a1, long a2);

@@ -45,10 +45,7 @@ static inline uint64_t virt_to_maddr(const void *va)
 { return (virt_to_mfn(va) << 12) | ((unsigned long)va & 0xfff); }
 
 /* ---- tiny libc (lib.c) */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
+#include "guest_string.h"
 size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
