@@ -75,6 +75,13 @@ static evtchn_port_t alloc_port(void)
     return 0;
 }
 
+static unsigned newly_pending;
+
+unsigned evtchn_newly_pending_count(void)
+{
+    return newly_pending;
+}
+
 /* 2-level delivery: pending bit, then selector bit, then the upcall flag. */
 void evtchn_set_pending(evtchn_port_t port)
 {
@@ -82,6 +89,7 @@ void evtchn_set_pending(evtchn_port_t port)
     struct vcpu_info *vi = current->vcpu_info;
     if (!evtchn_port_valid(port) || test_and_set_bit(s->evtchn_pending, port))
         return;
+    newly_pending++;            /* masked or not: pollers watch masked ports */
     if (test_bit(s->evtchn_mask, port))
         return;
     if (!test_and_set_bit(&vi->evtchn_pending_sel, port / BITS_PER_WORD))

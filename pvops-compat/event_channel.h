@@ -31,6 +31,9 @@ void evtchn_set_pending(evtchn_port_t port);
 /* Raise a VIRQ if the guest bound it. */
 void evtchn_send_virq(unsigned virq);
 
+/* How many times a port went from clear to pending (wakes SCHEDOP_poll). */
+unsigned evtchn_newly_pending_count(void);
+
 /* Any of these ports pending? (SCHEDOP_poll) */
 bool evtchn_any_pending(const evtchn_port_t *ports, unsigned n);
 

@@ -48,12 +48,16 @@ static bool upcall_pending(const void *arg)
 struct poll_args {
     const evtchn_port_t *ports;
     unsigned n;
+    unsigned newly_pending_at_start;
 };
 
+/* As on Xen: a poll on one port waits for that port; on none or several,
+ * any port becoming pending ends it. */
 static bool poll_done(const void *arg)
 {
     const struct poll_args *p = arg;
-    return poll_timed_out || evtchn_any_pending(p->ports, p->n);
+    return poll_timed_out || evtchn_any_pending(p->ports, p->n) ||
+           (p->n != 1 && evtchn_newly_pending_count() != p->newly_pending_at_start);
 }
 
 static void poll_timeout_fired(struct soft_timer *t, uint64_t now)
@@ -78,7 +82,10 @@ static long sched_poll(vaddr_t arg)
         if (!evtchn_port_valid(ports[i]))
             return -XEN_EINVAL;
 
-    struct poll_args pa = { ports, sp.nr_ports };
+    /* Events the guest would take at once end the poll before it starts. */
+    if (pv_events_deliverable())
+        return 0;
+    struct poll_args pa = { ports, sp.nr_ports, evtchn_newly_pending_count() };
     poll_timed_out = false;
     if (sp.timeout) {
         poll_timeout_timer.fire = poll_timeout_fired;

@@ -163,6 +163,25 @@ static void check_stop_periodic(void)
     expect(!port_pending(timer_port), "a timer event came");
 }
 
+/* Polling no port (or several) ends when any port becomes pending, as on
+ * Xen: here the timer's, long before the poll's own timeout. */
+static void check_sched_poll_any_event(void)
+{
+    if (timer_port <= 0)
+        check_skip_current("no VIRQ_TIMER port");
+    expect_rc(hc_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL), 0);
+    port_clear(timer_port);
+    uint64_t start = system_time_ns();
+    struct sched_poll p = { .nr_ports = 0, .timeout = start + 3000000000UL };
+    expect_rc(set_singleshot(start + 10000000, 0), 0);
+    expect_rc(hc_sched_op(SCHEDOP_poll, &p), 0);
+    uint64_t took = system_time_ns() - start;
+    expect(took >= 10000000 && took < 1000000000UL, "poll returned after %lu ns",
+           (unsigned long)took);
+    expect(port_pending(timer_port), "no timer event");
+    port_clear(timer_port);
+}
+
 static void check_sched_poll(void)
 {
     struct evtchn_bind_ipi b = { .vcpu = 0 };
@@ -181,6 +200,13 @@ static void check_sched_poll(void)
     p.timeout = start + 20000000;
     expect_rc(hc_sched_op(SCHEDOP_poll, &p), 0);
     expect(system_time_ns() - start >= 20000000, "poll returned early");
+    /* no ports and a deadline long past: returns at once (found by pvhostile64) */
+    p.nr_ports = 0;
+    p.timeout = 2;
+    expect_rc(hc_sched_op(SCHEDOP_poll, &p), 0);
+    p.nr_ports = 1;
+    p.timeout = 1;
+    expect_rc(hc_sched_op(SCHEDOP_poll, &p), 0);
     /* limits (an out-of-range port is not an error: it just never fires,
      * so it is not tried here) */
     p.nr_ports = 129;
@@ -249,6 +275,7 @@ void time_checks(void)
     run_check("time.set_timer_op", check_set_timer_op);
     run_check("time.stop_periodic", check_stop_periodic);
     run_check("sched.poll", check_sched_poll);
+    run_check("sched.poll_any_event", check_sched_poll_any_event);
     run_check("sched.yield_block", check_sched_misc);
     run_check("vcpu_op.basics", check_vcpu_op);
 }
