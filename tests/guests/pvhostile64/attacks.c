@@ -57,6 +57,17 @@ static uint64_t any_bad_list(void)
     }
 }
 
+/* A pointer pvshim must refuse to read: into pvshim, non-canonical, above RAM, null. */
+static uint64_t any_unreadable_ptr(void)
+{
+    switch (rnd_below(4)) {
+    case 0: return 0xffff800000000000ull + (rnd() & 0x7fffffff8ull);
+    case 1: return 0x0000800000000000ull | (rnd() & 0xfff8);
+    case 2: return (1ull << 32) + (rnd_below(1ull << 32) & ~7ull);
+    default: return 0;
+    }
+}
+
 static uint64_t any_count(void)
 {
     static const uint64_t c[] = { 0, 1, 2, 3, 7, 16, 255, 4096, 0x7fffffff, 0x80000000,
@@ -334,13 +345,15 @@ static long multicall_attack(void)
         }
     }
     /* Any word a neighbour may read as a request: never a machine address in
-     * one of our live tables, never a base-pointer switch. */
+     * one of our live tables, never a base-pointer switch. The replacement
+     * names a frame that does not exist, and its low word is a multiple of
+     * 8: no mmu_update command bits, never NEW_BASEPTR or NEW_USER_BASEPTR. */
     for (unsigned i = 0; i < n; i++)
         for (unsigned a = 0; a < 6; a++) {
             uint64_t w = mc[i].args[a];
             if (is_pt_mfn((w & PTE_ADDR) >> 12) || (uint32_t)w == MMUEXT_NEW_BASEPTR ||
                 (uint32_t)w == MMUEXT_NEW_USER_BASEPTR)
-                mc[i].args[a] = (1ull << 40) + (w & 0xfff);
+                mc[i].args[a] = (1ull << 40) + (w & 0xff8);
         }
     return hypercall5(__HYPERVISOR_multicall, rnd_below(6) ? (uint64_t)mc : any_ptr(),
                       rnd_below(5) ? n : any_count(), 0, 0, 0);
@@ -446,8 +459,10 @@ static long sched_attack(void)
         p->ports.p = rnd_below(4) ? ports : (evtchn_port_t *)any_ptr();
         p->nr_ports = (unsigned)(rnd_below(4) ? rnd_below(9) : any_count());
         p->timeout = 1 + rnd_below(2);          /* long past: returns at once */
+        /* Not any_ptr(): a readable struct of zeros polls no port with no
+         * timeout, which sleeps until an event comes, on Xen as here. */
         return hypercall5(__HYPERVISOR_sched_op, SCHEDOP_poll,
-                          rnd_below(8) ? (uint64_t)p : any_ptr(), 0, 0, 0);
+                          rnd_below(8) ? (uint64_t)p : any_unreadable_ptr(), 0, 0, 0);
     }
     case 2: {
         struct sched_shutdown *s = (struct sched_shutdown *)arg_buf;
