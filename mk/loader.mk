@@ -3,8 +3,11 @@
 #   make guest-image-info          build build/guest-image-info
 #   make check-guest-images        run it on every kernel in cache/guests/ (if any)
 
-GUEST_IMAGE_INFO_SRC  := $(filter shim/loader/% shim/decompress/% shim/lib/format.c \
-                           shim/lib/strings.c, $(PORTABLE_C)) tests/tools/guest_image_info.c
+# The parser only: the domain builder (pv_build.c) needs pvshim's frame pool.
+GUEST_IMAGE_INFO_SRC  := $(filter-out shim/loader/pv_build.c, \
+                           $(filter shim/loader/% shim/decompress/% shim/lib/format.c \
+                           shim/lib/strings.c shim/lib/error.c, $(PORTABLE_C))) \
+                         tests/tools/guest_image_info.c
 GUEST_IMAGE_INFO_OBJS := $(patsubst %.c,$(BUILD)/h/%.o,$(GUEST_IMAGE_INFO_SRC))
 
 $(BUILD)/guest-image-info: $(GUEST_IMAGE_INFO_OBJS)
