@@ -14,7 +14,7 @@
 #include <pvshim/version.h>
 #include <pvshim/layout.h>
 #include <pvshim/soft_timer.h>
-#include <pvshim/time.h>
+#include <pvshim/boot_trace.h>
 
 extern char __image_start[], __image_end[];
 
@@ -24,35 +24,6 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
 
 static struct boot_info boot_info;
 struct pvshim_options options;
-
-/*
- * trace=boot: the TSC at each boot phase, recorded from the first C
- * instruction on (before the option is even read) and printed just before
- * entering the guest. Under QEMU -icount the TSC counts virtual
- * nanoseconds since power-on, so these are absolute boot times.
- */
-#define BOOT_PHASES_MAX 12
-static struct boot_phase { const char *name; uint64_t tsc; } boot_phases[BOOT_PHASES_MAX];
-static unsigned nr_boot_phases;
-
-void boot_phase(const char *name);
-void boot_phase(const char *name)
-{
-    if (nr_boot_phases < BOOT_PHASES_MAX)
-        boot_phases[nr_boot_phases++] = (struct boot_phase){ name, read_tsc() };
-}
-
-void boot_phase_report(void);
-void boot_phase_report(void)
-{
-    if (!options.trace_boot)
-        return;
-    log_info("trace=boot: tsc %llu kHz", (unsigned long long)tsc_khz);
-    for (unsigned i = 0; i < nr_boot_phases; i++)
-        log_info("trace=boot: phase %s tsc=%llu ns=%llu", boot_phases[i].name,
-                 (unsigned long long)boot_phases[i].tsc,
-                 (unsigned long long)tsc_to_ns(boot_phases[i].tsc));
-}
 
 static void print_memmap(const struct memmap *m)
 {

@@ -4,6 +4,7 @@
  * else, and enter it. What pvshim keeps for itself is printed, since
  * keeping it small is the point.
  */
+#include <pvshim/boot_trace.h>
 #include <pvshim/bootinfo.h>
 #include <pvshim/options.h>
 #include <pvshim/guest_image.h>
@@ -41,8 +42,6 @@ extern const struct xen_services local_services;
 extern char __image_start[], __image_end[];
 void arch_enter_guest(const struct cpu_regs *r) __attribute__((noreturn));
 uint32_t pv_features_submap0(void);
-void boot_phase(const char *name);         /* main.c: trace=boot */
-void boot_phase_report(void);
 
 static uint64_t footprint_frames;   /* what pvshim took for the guest's sake */
 
@@ -309,7 +308,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     hw_load_cr3(mfn_to_paddr(bs.l4_mfn));
     dom.started = true;
     boot_phase("guest-entry");
-    boot_phase_report();
+    if (o->trace_boot)
+        boot_phase_report();
     log_info("entering the guest at %#llx", (unsigned long long)bs.entry.rip);
     arch_enter_guest(&bs.entry);
 }
