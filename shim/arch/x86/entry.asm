@@ -51,6 +51,19 @@ trap_stub_ %+ v:
     push r15
 %endmacro
 
+; With the hardware part of the frame pushed: the rest of struct cpu_regs
+; (no error code, the entry kind as vector), then C, then back to the guest.
+%macro GUEST_SYSCALL_TO_C 1     ; entry kind
+    push 0                      ; error code
+    push %1                     ; vector
+    PUSH_GPRS
+    push 2
+    popfq
+    mov rdi, rsp
+    call guest_syscall_entry
+    jmp return_via_frame
+%endmacro
+
 ; SYSCALL arrives with the guest's stack still loaded and interrupts off
 ; (FMASK). pvshim is uniprocessor, so one scratch slot holds the guest RSP
 ; while we move to the entry stack.
@@ -64,14 +77,7 @@ global %1
     push r11                    ; rflags
     push %3                     ; cs
     push rcx                    ; rip
-    push 0                      ; error code
-    push %2                     ; vector
-    PUSH_GPRS
-    push 2
-    popfq
-    mov rdi, rsp
-    call guest_syscall_entry
-    jmp return_via_frame
+    GUEST_SYSCALL_TO_C %2
 %endmacro
 
 SYSCALL_ENTRY syscall_entry, ENTRY_SYSCALL, SEL_RING3_CS64
@@ -87,14 +93,7 @@ sysenter_entry:
     pushfq
     push 3                      ; cs: a ring-3 null selector
     push 0                      ; rip
-    push 0                      ; error code
-    push ENTRY_SYSENTER
-    PUSH_GPRS
-    push 2
-    popfq
-    mov rdi, rsp
-    call guest_syscall_entry
-    jmp return_via_frame
+    GUEST_SYSCALL_TO_C ENTRY_SYSENTER
 
 ; void arch_enter_guest(const struct cpu_regs *r): never returns.
 ; The first entry into the guest: the frame goes to the top of the entry
