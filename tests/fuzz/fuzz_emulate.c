@@ -17,6 +17,7 @@
 #include <pvshim/status.h>
 #include <string.h>
 #include "mm_sim.h"
+#include "emulate_mm_fixture.h"
 #include "cpuid_policy.h"
 #include "emulate.h"
 #include "x86_decode.h"
@@ -57,17 +58,8 @@ static void setup_fakes(struct cpu_regs *r, bool amd)
 
 static void setup_mmu(struct cpu_regs *r)
 {
-    mm_sim_setup();
-    fake_emulate_hw_reset();
-    pv_emul_ops = pv_emul_default_ops;
-    fake_cpuid_load_intel();
-    struct cpuid_policy_params p = { .xcr0_max = 7 };
-    cpuid_policy_init(&p);
-    fake_desc_set(0xe030, FAKE_DESC_CODE64);
+    emulate_mm_fixture_setup();
     fake_desc_set(0xe028, FAKE_DESC_DATA);
-    memset(fake_code, 0x90, sizeof(fake_code));
-    fake_guest_map(FAKE_KCODE, fake_code, sizeof(fake_code));
-    current->trap_ctxt[13].address = FAKE_KCODE + 0x800;
     current->trap_ctxt[14].address = FAKE_KCODE + 0x900;
     current->trap_ctxt[1].address = FAKE_KCODE + 0xa00;
     current->trap_ctxt[6].address = FAKE_KCODE + 0xb00;
