@@ -120,24 +120,31 @@ run_one() {
     say "$mode $config #$rep: $(awk '$4 == "outcome" { print $5 }' "$log.tsv") after $((t1 - t0)) s"
 }
 
+# in_background CMD...: runs CMD in the background, waiting first while
+# $jobs are still running (for icount boots, which host load does not change).
+running=0
+in_background() {
+    if [ $running -ge "$jobs" ]; then
+        wait -n
+        running=$((running - 1))
+    fi
+    "$@" &
+    running=$((running + 1))
+}
+
 started=$(date +%s)
 for mode in $modes; do
     case $mode in
     icount)
         # Deterministic: host load does not change the numbers, so run
         # up to $jobs at once.
-        n=0
         for rep in $(seq 1 "$icount_reps"); do
             for config in $configs; do
-                run_one icount "$config" "$rep" &
-                n=$((n + 1))
-                if [ $n -ge "$jobs" ]; then
-                    wait -n
-                    n=$((n - 1))
-                fi
+                in_background run_one icount "$config" "$rep"
             done
         done
         wait
+        running=0
         ;;
     realtime)
         # One at a time, the configurations alternated within each round.
@@ -151,19 +158,14 @@ for mode in $modes; do
     esac
 done
 if [ "$profile" = 1 ]; then
-    n=0
     for pc in $profile_counts; do
         for k in 1 2; do
             r=${pc%%:*}:$(( ${pc#*:} * k ))
-            run_one profile pvshim "$r" "$r" &
-            n=$((n + 1))
-            if [ $n -ge "$jobs" ]; then
-                wait -n
-                n=$((n - 1))
-            fi
+            in_background run_one profile pvshim "$r" "$r"
         done
     done
     wait
+    running=0
 fi
 cat "$logs"/*.tsv >> "$runs" 2> /dev/null
 elapsed=$(( $(date +%s) - started ))
