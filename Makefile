@@ -29,7 +29,17 @@ MB_ASM      := shim/arch/x86/boot/multiboot_header.asm
 # They are also built for the host, into the unit tests and fuzzers.
 PORTABLE_C  := $(filter-out shim/arch/% shim/kernel/% shim/main.c shim/lib/libc.c, $(KERNEL_C))
 
-GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+# Nothing computed while make reads this file may depend on a package the
+# project installs: such values (GCC_INCLUDE, CHECK_LIBS) come from a fragment
+# that scripts/configure.sh writes after scripts/install-deps.sh has run. Make
+# remakes the fragment first and then reads everything again. One fragment per
+# compiler, so CC=clang does not reuse gcc's answers.
+CONFIG_MK := $(BUILD)/config-$(notdir $(CC)).mk
+NO_CONFIG_GOALS := clean deps test-fresh
+ifneq ($(filter-out $(NO_CONFIG_GOALS),$(or $(MAKECMDGOALS),all)),)
+include $(CONFIG_MK)
+endif
+
 COMMON_DEFS := -D__XEN_INTERFACE_VERSION__=0x00040e00
 KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
            -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
@@ -47,7 +57,7 @@ KOBJ_ASM := $(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
 KOBJS    := $(KOBJ_C) $(KOBJ_ASM)
 MB_OBJ   := $(BUILD)/k/$(MB_ASM:.asm=.o)
 
-.PHONY: all run test unit integration deps clean guests
+.PHONY: all run test test-fresh unit integration deps clean guests
 all: $(BUILD)/pvshim $(BUILD)/pvshim-pvh guests
 
 # The first thing every entry point does: make sure the tools are installed.
@@ -56,6 +66,10 @@ $(BUILD)/.deps-ok: scripts/install-deps.sh
 	$(Q)scripts/install-deps.sh
 	@mkdir -p $(BUILD)
 	@touch $@
+
+$(CONFIG_MK): scripts/configure.sh $(BUILD)/.deps-ok
+	@mkdir -p $(@D)
+	$(Q)scripts/configure.sh $(CC) > $@.tmp && mv $@.tmp $@
 
 $(SYSINC)/xen: | $(BUILD)/.deps-ok
 	@mkdir -p $(SYSINC)
@@ -90,7 +104,6 @@ HOST_DEFS   := -DPVSHIM_HOSTED $(COMMON_DEFS)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
                -Iinclude -Ipvops-compat -Ixen/local -I$(SYSINC) -Itests/unit $(HOST_DEFS) \
                -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
-CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 UNIT_C      := $(sort $(wildcard tests/unit/*.c))
 HOBJS       := $(patsubst %.c,$(BUILD)/h/%.o,$(PORTABLE_C) $(UNIT_C))
 
@@ -117,6 +130,10 @@ test: all $(BUILD)/unit-tests
 
 run: all
 	scripts/run.sh
+
+# The README's promise on a brand-new minimal Debian 12 root (as root).
+test-fresh:
+	scripts/fresh-machine-test.sh
 
 deps:
 	scripts/install-deps.sh

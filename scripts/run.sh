@@ -6,6 +6,13 @@
 #   CMDLINE=...   the guest's command line
 #   SHIM_ARGS=... pvshim's own options (see README)
 #   MEM=MiB       VM memory (default 1024)
+#
+# Scripted mode: when standard input is not a terminal, each of its lines is
+# typed into the guest's console after the guest shows a shell prompt, one
+# line per prompt (`printf 'uname -a\npoweroff -f\n' | make run`).
+#   RUN_PROMPT=text   what the prompt looks like (default "/ # ", the
+#                     default guest's busybox shell)
+#   RUN_TIMEOUT=secs  end QEMU after this long (default 600; status 124)
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -21,6 +28,38 @@ if [ -z "$KERNEL" ]; then
     eval "$out"
 fi
 
+# Types the lines of standard input into the console, each after the next
+# prompt; QEMU's output goes to standard output as usual.
+scripted_run() {
+    prompt=${RUN_PROMPT:-/ # }
+    limit=${RUN_TIMEOUT:-600}
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    cat > "$work/input"
+    : > "$work/output"
+    mkfifo "$work/console"
+    (
+        exec 3> "$work/console"
+        n=0
+        while IFS= read -r line || [ -n "$line" ]; do
+            n=$((n + 1))
+            while [ "$(grep -cF -- "$prompt" "$work/output")" -lt $n ]; do
+                sleep 0.5
+            done
+            printf '%s\r' "$line" >&3
+        done < "$work/input"
+        exec sleep "$limit"       # keeps the console open until QEMU ends
+    ) &
+    feeder=$!
+    rc=0
+    { timeout --foreground -k 5 "$limit" qemu-system-x86_64 "$@" < "$work/console" ||
+        echo $? > "$work/status"; } | tee "$work/output"
+    kill "$feeder" 2> /dev/null || true
+    [ -s "$work/status" ] && rc=$(cat "$work/status")
+    [ "$rc" = 124 ] && echo "run: no power-off within ${limit}s (RUN_TIMEOUT)" >&2
+    return "$rc"
+}
+
 # QEMU's -initrd takes "file args,file,...": commas in args are doubled.
 modules=
 if [ -n "$KERNEL" ]; then
@@ -34,6 +73,10 @@ set -- -accel tcg -cpu max -m "$MEM" -nographic -no-reboot \
 [ -n "$modules" ] && set -- "$@" -initrd "$modules"
 echo "run: qemu-system-x86_64 $*" >&2
 status=0
-qemu-system-x86_64 "$@" || status=$?
+if [ -t 0 ]; then
+    qemu-system-x86_64 "$@" || status=$?
+else
+    scripted_run "$@" || status=$?
+fi
 echo "run: QEMU exited with status $status" >&2
 exit $status

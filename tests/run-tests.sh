@@ -81,5 +81,6 @@ echo "  $int_pass passed, $int_fail failed"
 
 pass=$((unit_pass + int_pass))
 failed=$((unit_fail + int_fail))
-echo "== summary: $pass passed, $failed failed (unit $unit_pass/$((unit_pass + unit_fail)), integration $int_pass/$((int_pass + int_fail)))"
+echo "== unit $unit_pass/$((unit_pass + unit_fail)), integration $int_pass/$((int_pass + int_fail))"
+echo "summary: $pass passed, $failed failed"
 [ $failed -eq 0 ]
