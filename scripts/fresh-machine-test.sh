@@ -76,7 +76,10 @@ status=0
 unshare --mount --pid --fork --kill-child -- /bin/sh -s "$root" "$cmd" <<'INNER' || status=$?
 set -e
 root=$1
-for m in proc sys dev dev/pts; do mkdir -p "$root/$m"; mount --bind "/$m" "$root/$m"; done
+for m in sys dev dev/pts; do mkdir -p "$root/$m"; mount --bind "/$m" "$root/$m"; done
+# A proc of the new PID namespace: the host's would name other processes
+# (a sanitizer's /proc/self/task would be the wrong one).
+mkdir -p "$root/proc"; mount -t proc proc "$root/proc"
 exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
     TERM=dumb LANG=C.UTF-8 CI=${CI:-} /bin/sh -c "cd /src && $2" < /dev/null
 INNER
