@@ -20,6 +20,9 @@ for log in "$LOGDIR"/*/console.log; do
         }
         END {
             if (ram == "") exit
-            printf "%-42s %9s %20s %9.1f %9.1f %9.1f\n", name, ram, keep, t / 1e6, b / 1e6, e / 1e6
+            if (e == "")
+                printf "%-42s %9s %20s %9s %9s %9s\n", name, ram, keep, "-", "-", "-"
+            else
+                printf "%-42s %9s %20s %9.1f %9.1f %9.1f\n", name, ram, keep, t / 1e6, b / 1e6, e / 1e6
         }'
 done

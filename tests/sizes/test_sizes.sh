@@ -112,3 +112,23 @@ test_sizes_pvshim_linux_q35_6g() {
         -numa node,memdev=m0 -numa node,memdev=m1
     expect_log "0x0000b0000000 - 0x0000c0000000 reserved"
 }
+
+# The hostile guest (tests/integration/test_hostile.sh) at 4 GiB and 16 GiB:
+# its forged frames now fall in holes and reserved ranges below the top of RAM.
+hostile_at() {
+    local out
+    out=$(scratch run.out)
+    tests/guests/pvhostile64/run.sh --seed 7 --ops 20000 --mem "$1" --log "$LOG" --timeout 180 \
+        > "$out" 2>&1 || fail "$(tr '\n' ' ' < "$out")"
+    grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
+    expect_log "pvhostile64: 20000 operations, pvshim healthy"
+    expect_no_log "internal error"
+}
+
+test_sizes_hostile_4g() {
+    hostile_at 4G
+}
+
+test_sizes_hostile_16g() {
+    hostile_at 16G
+}
