@@ -3,6 +3,7 @@
 #   make            build build/pvshim (Multiboot1 + PVH) and build/pvshim-pvh (PVH only)
 #   make run        boot the default PV guest through pvshim under QEMU
 #   make test       every test: unit (Check) and integration (QEMU)
+#   make test-sizes slower runs at 16 GiB and memory maps with many holes (tests/sizes/)
 #   make deps       install the Debian packages the project needs (as root)
 
 BUILD      ?= build
@@ -57,7 +58,7 @@ KOBJ_ASM := $(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
 KOBJS    := $(KOBJ_C) $(KOBJ_ASM)
 MB_OBJ   := $(BUILD)/k/$(MB_ASM:.asm=.o)
 
-.PHONY: all run test test-fresh unit integration deps clean guests
+.PHONY: all run test test-fresh test-sizes unit integration deps clean guests
 all: $(BUILD)/pvshim $(BUILD)/pvshim-pvh guests
 
 # The first thing every entry point does: make sure the tools are installed.
@@ -127,6 +128,12 @@ unit: $(BUILD)/unit-tests
 
 test: all $(BUILD)/unit-tests
 	tests/run-tests.sh $(T)
+
+# The slower runs at other VM sizes and memory layouts (tests/sizes/), then
+# a table of each boot's memory and trace=boot times.
+test-sizes: all
+	TESTS_DIR=tests/sizes LOGDIR=$(BUILD)/test-logs-sizes tests/run-tests.sh $(T); \
+	status=$$?; LOGDIR=$(BUILD)/test-logs-sizes tests/sizes/report.sh; exit $$status
 
 run: all
 	scripts/run.sh

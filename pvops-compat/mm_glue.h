@@ -8,6 +8,8 @@
 
 #include <pvshim/types.h>
 
+struct memmap;
+
 /* Bytes of frame table the MMU needs for machine frames [0, max_mfn). */
 size_t pv_mm_frame_table_bytes(mfn_t max_mfn);
 /*
@@ -16,6 +18,17 @@ size_t pv_mm_frame_table_bytes(mfn_t max_mfn);
  * put in every L4 the guest uses.
  */
 void pv_mm_init(void *frame_table, mfn_t max_mfn, uint64_t *m2p, const uint64_t *hyp_slots);
+/*
+ * Right after pv_mm_init: which frames are no RAM, so that a guest mapping
+ * one gets Xen's -EPERM (a domU has no I/O memory permission) and not the
+ * -EBUSY of RAM it does not own. As Xen's arch_init_memory: every frame
+ * below max_mfn outside the map's RAM and "unusable" ranges (holes,
+ * reserved, ACPI, NVS, ...), and the first low_io_frames frames whatever
+ * they are (Xen: the first MiB); frames from max_mfn up are I/O already.
+ * m must be sorted (memmap_sanitize). Only free frames change. 0, or
+ * -XEN_EINVAL if the MMU is not set up.
+ */
+int pv_mm_mark_io(const struct memmap *m, mfn_t low_io_frames);
 /* Pin the builder's initial L4 and make it the guest kernel's page-table base. */
 int pv_mm_start_guest(mfn_t l4_mfn);
 

@@ -3,17 +3,21 @@
 #   tests/run-tests.sh              unit tests, then all integration tests
 #   tests/run-tests.sh PATTERN      only integration tests whose name matches
 #   JOBS=N                          integration tests in parallel (default: CPUs)
+#   TESTS_DIR=DIR                   the test_*.sh files of DIR instead of
+#                                   tests/integration, no unit tests
+#                                   (make test-sizes: tests/sizes)
 set -u
 cd "$(dirname "$0")/.."
 export BUILD=${BUILD:-build}
-export LOGDIR=$BUILD/test-logs
+export LOGDIR=${LOGDIR:-$BUILD/test-logs}
 filter=${1:-}
+tests_dir=${TESTS_DIR:-tests/integration}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 1)}
 rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR"
 
 unit_pass=0 unit_fail=0
-if [ -z "$filter" ]; then
+if [ -z "$filter" ] && [ "$tests_dir" = tests/integration ]; then
     echo "== unit tests"
     if "$BUILD/unit-tests" > "$LOGDIR/unit.log" 2>&1; then :; fi
     grep -E '^[^:]+:[0-9]+:[EF]:' "$LOGDIR/unit.log" | sed 's/^/  FAIL /'
@@ -63,7 +67,7 @@ export -f run_one
 echo "== integration tests"
 list=$LOGDIR/tests.list
 : > "$list"
-for f in tests/integration/test_*.sh; do
+for f in "$tests_dir"/test_*.sh; do
     [ -e "$f" ] || continue
     for t in $(grep -oE '^test_[A-Za-z0-9_]+ *\(\)' "$f" | sed 's/ *()//'); do
         if [ -z "$filter" ] || echo "$t" | grep -qE -- "$filter"; then

@@ -7,6 +7,7 @@
 #include <pvshim/phys.h>
 #include <pvshim/hw.h>
 #include <pvshim/log.h>
+#include <pvshim/memmap.h>
 #include "mm_private.h"
 
 struct pv_mm_state pv_mm;
@@ -88,6 +89,33 @@ int pv_mm_assign(mfn_t first, uint64_t n, enum pv_owner owner)
         /* The guest's ownership is itself a reference (Xen's PGC_allocated). */
         f->refs = owner == PV_OWNER_GUEST ? 1 : 0;
     }
+    return 0;
+}
+
+/* Free frames in [first, end) become I/O space; anything else is left alone. */
+static void mark_io(mfn_t first, mfn_t end)
+{
+    for (mfn_t m = first; m < MIN(end, pv_mm.nr_frames); m++)
+        if (!pv_mm.frames[m].info && !pv_mm.frames[m].refs)
+            pv_mm.frames[m].info = (uint32_t)PV_OWNER_IO << FI_OWNER_SHIFT;
+}
+
+int pv_mm_mark_io(const struct memmap *m, mfn_t low_io_frames)
+{
+    if (!pv_mm.ready || !m)
+        return -XEN_EINVAL;
+    mark_io(0, low_io_frames);
+    mfn_t next = 0;                 /* frames below are done */
+    for (unsigned i = 0; i < m->nr; i++) {
+        const struct memmap_entry *e = &m->e[i];
+        if (e->type != MEM_RAM && e->type != MEM_UNUSABLE)
+            continue;
+        mfn_t s = paddr_to_mfn(ALIGN_UP(e->start, PAGE_SIZE));
+        mfn_t t = paddr_to_mfn(ALIGN_DOWN(e->start + e->size, PAGE_SIZE));
+        mark_io(next, s);
+        next = MAX(next, t);
+    }
+    mark_io(next, pv_mm.nr_frames);
     return 0;
 }
 

@@ -182,6 +182,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         take(DIV_ROUND_UP(ft_bytes, PAGE_SIZE), 1, "the frame table"))) : NULL;
     const uint64_t *hyp_slots = paging_master_l4() + 256;
     pv_mm_init(ft, max_mfn, dom.m2p, hyp_slots);
+    /* Holes and reserved ranges are I/O, and so is the first MiB, as in Xen. */
+    pv_mm_mark_io(m, MiB(1) >> PAGE_SHIFT);
     boot_phase("tables");
 
     mfn_t shinfo = take(1, 1, "shared_info");

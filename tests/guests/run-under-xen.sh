@@ -10,6 +10,7 @@
 #     --timeout S      give up after S seconds (default 300)
 #     --log FILE       the whole serial log (default build/xen-run/serial.log)
 #     --xen-args S     extra arguments for Xen's command line
+#     --mem SIZE       the VM's memory, as QEMU's -m (default 512)
 #   Environment: QEMU (default qemu-system-x86_64), QEMU_ARGS (extra args,
 #   e.g. "-icount shift=0,align=off,sleep=off" for benchmarks).
 #
@@ -23,6 +24,7 @@ module=unset
 timeout=300
 log=$BUILD/xen-run/serial.log
 xen_args=
+mem=512
 while [ $# -gt 0 ]; do
     case $1 in
     --guest) guest=$2; shift 2 ;;
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
     --xen-args) xen_args=$2; shift 2 ;;
+    --mem) mem=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "run-under-xen: unknown option $1" >&2; exit 3 ;;
     esac
@@ -50,7 +53,7 @@ mods="$guest $(printf '%s' "$guest_args" | sed 's/,/,,/g')"
 xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=256M dom0_max_vcpus=1 noreboot x2apic=false loglvl=all guest_loglvl=all $xen_args"
 
 # shellcheck disable=SC2086
-${QEMU:-qemu-system-x86_64} -accel tcg -cpu max,vendor=GenuineIntel -m 512 \
+${QEMU:-qemu-system-x86_64} -accel tcg -cpu max,vendor=GenuineIntel -m "$mem" \
     -display none -nodefaults -no-reboot -serial "file:$log" \
     -kernel "$xen" -append "$xen_cmdline" -initrd "$mods" ${QEMU_ARGS:-} \
     > "$log.qemu" 2>&1 < /dev/null &

@@ -3,13 +3,14 @@
 # the test initramfs's workloads on hvc0, then a clean power-off.
 . tests/integration/linux-guest.sh
 
+# The VM's size in MiB: LINUX_MEM (default 1024).
 pvshim_linux() { # KERNEL-NAME MODE [QEMU ARGS...]
     local kernel mode
     linux_guest_prepare || return 1
     kernel=$(linux_guest_kernel "$1") || return 1
     mode=$2
     shift 2
-    boot --mem 1024 --timeout 400 --append "trace=abi" \
+    boot --mem "${LINUX_MEM:-1024}" --timeout 400 --append "trace=abi" \
         --initrd "$kernel console=hvc0 earlyprintk=xen pvshim.test=$mode,$LINUX_INITRD" "$@"
 }
 
@@ -32,6 +33,12 @@ pvshim_linux_full() {
 
 test_pvshim_linux_6_1_cloud() {
     pvshim_linux_full 6.1-cloud full
+}
+
+# 4 GiB: RAM above 4 GiB and holes below the top of RAM.
+test_pvshim_linux_6_1_cloud_4g() {
+    LINUX_MEM=4096 pvshim_linux_full 6.1-cloud full
+    expect_log "0x000100000000 - 0x000140000000 RAM"
 }
 
 test_pvshim_linux_6_1_generic() {

@@ -23,15 +23,33 @@ test_pvtest64_under_xen() {
 
 # The same guest as a domU of pvshim: every check must pass and the guest
 # powers off cleanly (QEMU status 0).
-test_pvtest64_under_pvshim() {
+# pvtest64_under_pvshim MiB [boot options...]: also used by tests/sizes/.
+pvtest64_under_pvshim() {
+    local mem=$1
+    shift
     [ -f "$BUILD/guests/pvtest64" ] || { fail "no $BUILD/guests/pvtest64 (make guests)"; return 1; }
-    boot --mem 256 --append "trace=abi" \
-        --initrd "$BUILD/guests/pvtest64 pvtest64-cmdline-token,$BUILD/guests/pvtest64.mod"
+    boot --mem "$mem" --append "trace=abi" \
+        --initrd "$BUILD/guests/pvtest64 pvtest64-cmdline-token,$BUILD/guests/pvtest64.mod" "$@"
     grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
     expect_log "INFO role: domU"
     expect_log_re "^pvtest64: [0-9]+ passed, 0 failed"
     expect_log "guest shut down: poweroff"
     expect_status 0
+}
+
+test_pvtest64_under_pvshim() {
+    pvtest64_under_pvshim 256
+}
+
+test_pvtest64_under_pvshim_1g() {
+    pvtest64_under_pvshim 1024
+}
+
+# 4 GiB: QEMU puts 3 GiB below the PCI hole and 1 GiB above 4 GiB, so
+# holes and reserved ranges lie below the top of RAM (mmu.mmio_frame).
+test_pvtest64_under_pvshim_4g() {
+    pvtest64_under_pvshim 4096
+    expect_log "0x000100000000 - 0x000140000000 RAM"
 }
 
 # A guest that stops making hypercalls (events masked, spinning) is ended

@@ -15,6 +15,18 @@ static uint8_t args_buf[SIM_ARGS_SIZE];
 static mfn_t next_free;
 static int holds[SIM_FRAMES];
 
+void mm_sim_memmap(struct memmap *m)
+{
+    m->nr = 0;
+    ck_assert(memmap_add(m, 0, mfn_to_paddr(SIM_RESERVED_FIRST), MEM_RAM));
+    ck_assert(memmap_add(m, mfn_to_paddr(SIM_RESERVED_FIRST),
+                         mfn_to_paddr(SIM_HOLE_FIRST - SIM_RESERVED_FIRST), MEM_RESERVED));
+    ck_assert(memmap_add(m, mfn_to_paddr(SIM_FREE_FIRST),
+                         mfn_to_paddr(SIM_UNUSABLE_FIRST - SIM_FREE_FIRST), MEM_RAM));
+    ck_assert(memmap_add(m, mfn_to_paddr(SIM_UNUSABLE_FIRST),
+                         mfn_to_paddr(SIM_FRAMES - SIM_UNUSABLE_FIRST), MEM_UNUSABLE));
+}
+
 void mm_sim_setup(void)
 {
     fake_phys_reset();
@@ -33,10 +45,12 @@ void mm_sim_setup(void)
     ck_assert_uint_eq(pv_mm_frame_table_bytes(SIM_FRAMES), sizeof(frame_table));
     memset(m2p, 0xff, sizeof(m2p));
     pv_mm_init(frame_table, SIM_FRAMES, m2p, mm_sim_hyp_slots);
+    static struct memmap map;
+    mm_sim_memmap(&map);
+    ck_assert_int_eq(pv_mm_mark_io(&map, 0), 0);
     ck_assert_int_eq(pv_mm_assign(SIM_SHIM_FIRST, SIM_GUEST_FIRST, PV_OWNER_SHIM), 0);
     ck_assert_int_eq(pv_mm_assign(SIM_GUEST_FIRST, SIM_GUEST_END - SIM_GUEST_FIRST,
                                   PV_OWNER_GUEST), 0);
-    ck_assert_int_eq(pv_mm_assign(SIM_IO_FIRST, SIM_FREE_FIRST - SIM_IO_FIRST, PV_OWNER_IO), 0);
     for (mfn_t m = SIM_GUEST_FIRST; m < SIM_GUEST_END; m++)
         ck_assert(pv_mm_set_m2p(m, m - SIM_GUEST_FIRST));
 

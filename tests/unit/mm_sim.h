@@ -11,18 +11,27 @@
 #include <pvshim/types.h>
 #include <pvshim/paging.h>
 #include <pvshim/xen_abi.h>
+#include <pvshim/memmap.h>
 #include "mm.h"
 #include "domain.h"
 #include "hypercalls.h"
 #include "fakes.h"
 
-/* Machine layout: 0-15 pvshim, 16-239 guest, 240-247 I/O, 248-255 free. */
+/*
+ * Machine layout: 0-15 pvshim, 16-239 guest, 240-247 I/O, 248-255 free.
+ * The memory map behind it (pv_mm_mark_io makes the I/O frames): RAM
+ * 0-239, reserved 240-243, a hole 244-247, RAM 248-251, "unusable"
+ * 252-255; no RAM from 256 (SIM_FRAMES) up.
+ */
 #define SIM_FRAMES          256
 #define SIM_SHIM_FIRST      0
 #define SIM_GUEST_FIRST     16
 #define SIM_GUEST_END       240
 #define SIM_IO_FIRST        240
+#define SIM_RESERVED_FIRST  240
+#define SIM_HOLE_FIRST      244
 #define SIM_FREE_FIRST      248
+#define SIM_UNUSABLE_FIRST  252
 
 /* Guest virtual buffer for hypercall arguments and pdone. */
 #define SIM_ARGS_VA         0x10000000ull
@@ -33,6 +42,9 @@
 
 extern pte_t mm_sim_hyp_slots[16];
 extern uint8_t *mm_sim_args;               /* host view of SIM_ARGS_VA */
+
+/* The memory map above (sorted, as memmap_sanitize leaves it). */
+void mm_sim_memmap(struct memmap *m);
 
 /* Fresh machine and MMU; guest frames all zero, kernel mode, no assists. */
 void mm_sim_setup(void);

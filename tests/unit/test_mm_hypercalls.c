@@ -4,6 +4,7 @@
  * pdone accounting and recorded TLB operations.
  */
 #include <string.h>
+#include <pvshim/compiler.h>
 #include "unit.h"
 
 #define MMU_UPDATE_PREEMPTED_BIT 0x80000000u
@@ -274,6 +275,48 @@ START_TEST(mmuext_clear_copy)
 }
 END_TEST
 
+/*
+ * An L1 entry naming a frame that is no RAM goes, in Xen's
+ * get_page_from_l1e, to the I/O memory permission check, which a domU
+ * fails with -EPERM wherever the frame lies: a reserved range or a hole
+ * between RAM, or above the top of RAM. RAM the guest does not own
+ * (pvshim's, free, "unusable": Xen keeps those out of DOMID_IO) is
+ * -EBUSY; the all-ones frame is -EINVAL.
+ */
+static const struct { mfn_t mfn; long rc; } l1e_targets[] = {
+    { SIM_SHIM_FIRST,          -XEN_EBUSY },
+    { SIM_FREE_FIRST,          -XEN_EBUSY },
+    { SIM_UNUSABLE_FIRST,      -XEN_EBUSY },
+    { SIM_FRAMES - 1,          -XEN_EBUSY },    /* last unusable frame */
+    { SIM_RESERVED_FIRST,      -XEN_EPERM },
+    { SIM_HOLE_FIRST - 1,      -XEN_EPERM },    /* last reserved frame */
+    { SIM_HOLE_FIRST,          -XEN_EPERM },
+    { SIM_FREE_FIRST - 1,      -XEN_EPERM },    /* last frame of the hole */
+    { SIM_FRAMES,              -XEN_EPERM },    /* above RAM */
+    { 0xc0000,                 -XEN_EPERM },
+    { 1ull << 32,              -XEN_EPERM },
+    { 0xffffffffffull - 1,     -XEN_EPERM },
+    { 0xffffffffffull,         -XEN_EINVAL },
+};
+
+START_TEST(l1e_frames_not_ram)
+{
+    mfn_t target = l1e_targets[_i].mfn;
+    long want = l1e_targets[_i].rc;
+    mfn_t l1 = mm_sim_alloc();
+    ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 5), mm_sim_pte(target, RO)), want);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 5), mm_sim_pte(target, RWF)), want);
+    ck_assert_uint_eq(mm_sim_table(l1)[5], 0);
+    /* DOMID_IO reverts to the caller's (absent) permission: the same answer. */
+    struct mmu_update r = { mm_sim_slot_maddr(l1, 5), mm_sim_pte(target, RO) };
+    memcpy(mm_sim_args, &r, sizeof(r));
+    ck_assert_int_eq(do_mmu_update(SIM_ARGS_VA, 1, 0, DOMID_IO), want);
+    ck_assert_uint_eq(mm_sim_table(l1)[5], 0);
+    ck_mm_invariants();
+}
+END_TEST
+
 /* ---------------------------------------------------------- update_va_mapping */
 
 START_TEST(uva_basics)
@@ -355,6 +398,7 @@ static Suite *mm_hypercalls_suite(void)
     tcase_add_test(tc, mmu_update_commands);
     tcase_add_test(tc, mmu_update_plain_pages);
     tcase_add_test(tc, mmu_update_foreign_domains);
+    tcase_add_loop_test(tc, l1e_frames_not_ram, 0, ARRAY_SIZE(l1e_targets));
     tcase_add_test(tc, mmu_update_flushes_for_upper_levels);
     tcase_add_test(tc, continuation_protocol);
     tcase_add_test(tc, mmuext_flushes);

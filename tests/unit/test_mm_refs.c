@@ -41,6 +41,64 @@ START_TEST(config_checked)
 }
 END_TEST
 
+/*
+ * pv_mm_mark_io from a firmware-style map: partial pages, a reserved range
+ * and ACPI tables between RAM, a hole, RAM beyond the frame table, and
+ * the first frames I/O whatever the map says (Xen's first MiB).
+ */
+START_TEST(io_frames_from_memmap)
+{
+    /* The simulated machine's own map (mm_sim_setup). */
+    ck_assert_uint_eq(mm_sim_info(SIM_SHIM_FIRST).owner, PV_OWNER_SHIM);
+    for (mfn_t m = SIM_RESERVED_FIRST; m < SIM_FREE_FIRST; m++)
+        ck_assert_uint_eq(mm_sim_info(m).owner, PV_OWNER_IO);
+    for (mfn_t m = SIM_FREE_FIRST; m < SIM_FRAMES; m++)
+        ck_assert_uint_eq(mm_sim_info(m).owner, PV_OWNER_NONE);
+
+    enum { N = 0x400 };                 /* 4 MiB */
+    static uint64_t table[N], m2p[N];
+    static struct memmap map;
+    map.nr = 0;
+    ck_assert(memmap_add(&map, 0x300000, 0x40800, MEM_RAM));       /* ends mid-frame 0x340 */
+    ck_assert(memmap_add(&map, 0x3a0000, 0x100000, MEM_RAM));      /* past the last frame */
+    ck_assert(memmap_add(&map, 0, 0x9fc00, MEM_RAM));
+    ck_assert(memmap_add(&map, 0x9fc00, 0x400, MEM_RESERVED));
+    ck_assert(memmap_add(&map, 0xf0000, 0x10000, MEM_RESERVED));
+    ck_assert(memmap_add(&map, 0x100000, 0x100000, MEM_RAM));
+    ck_assert(memmap_add(&map, 0x200000, 0x4000, MEM_ACPI));
+    ck_assert(memmap_add(&map, 0x204000, 0x7c800, MEM_RAM));       /* ends mid-frame 0x280 */
+    ck_assert(memmap_add(&map, 0x2f0000, 0x10000, MEM_UNUSABLE));
+    memmap_sanitize(&map);
+
+    pv_mm_init(table, N, m2p, mm_sim_hyp_slots);
+    ck_assert_int_eq(pv_mm_assign(0x290, 1, PV_OWNER_SHIM), 0);    /* taken first: left alone */
+    ck_assert_int_eq(pv_mm_mark_io(&map, 0x100), 0);
+    static const struct { mfn_t first, end; enum pv_owner owner; } want[] = {
+        { 0x000, 0x100, PV_OWNER_IO },      /* the first MiB, RAM in it included */
+        { 0x100, 0x200, PV_OWNER_NONE },
+        { 0x200, 0x204, PV_OWNER_IO },      /* ACPI tables */
+        { 0x204, 0x280, PV_OWNER_NONE },
+        { 0x280, 0x290, PV_OWNER_IO },      /* the partial frame and the hole */
+        { 0x290, 0x291, PV_OWNER_SHIM },
+        { 0x291, 0x2f0, PV_OWNER_IO },
+        { 0x2f0, 0x340, PV_OWNER_NONE },    /* unusable, then RAM from 3 MiB */
+        { 0x340, 0x3a0, PV_OWNER_IO },      /* the partial frame and a hole */
+        { 0x3a0, N,     PV_OWNER_NONE },
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(want); i++)
+        for (mfn_t m = want[i].first; m < want[i].end; m++)
+            ck_assert_msg(mm_sim_info(m).owner == want[i].owner,
+                          "frame %#llx: owner %u, want %u", (unsigned long long)m,
+                          mm_sim_info(m).owner, want[i].owner);
+    /* Marked frames are no one's: nothing can be given over them. */
+    ck_assert_int_eq(pv_mm_assign(0x10, 1, PV_OWNER_GUEST), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_release_frame(0x10), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_mark_io(NULL, 0), -XEN_EINVAL);
+    pv_mm_init(NULL, N, m2p, mm_sim_hyp_slots);
+    ck_assert_int_eq(pv_mm_mark_io(&map, 0x100), -XEN_EINVAL);
+}
+END_TEST
+
 START_TEST(ownership)
 {
     uint64_t pages = dom.tot_pages;
@@ -431,6 +489,7 @@ static Suite *mm_refs_suite(void)
     tcase_add_checked_fixture(tc, mm_sim_setup, mm_sim_teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, config_checked);
+    tcase_add_test(tc, io_frames_from_memmap);
     tcase_add_test(tc, ownership);
     tcase_add_test(tc, m2p_entries);
     tcase_add_test(tc, shared_frame);

@@ -177,18 +177,43 @@ static void check_foreign_frame_refused(void)
     unmap_va(p);
 }
 
-/* A frame that is no RAM (3 GiB, in the PCI hole): MMIO. dom0 has
- * iomem permission for it; a domU has none (-EPERM). */
+/*
+ * Frames that are no RAM. Xen's get_page_from_l1e sends them to the I/O
+ * memory permission check, which a domU fails (-EPERM) wherever the frame
+ * lies: in a hole or reserved range below the top of RAM, or above it.
+ * Xen counts the first MiB as I/O even where it is RAM. dom0 has the
+ * permission except for the interrupt controllers and the MSI window.
+ * The fixed addresses are no RAM on a PC at any VM size: above the top
+ * of RAM below 3 GiB, in the PCI hole with more.
+ */
+static const struct {
+    const char *what;
+    uint64_t maddr;
+    long dom0_rc;
+} mmio_rows[] = {
+    { "RAM in the first MiB",           0x10000,    0 },
+    { "the VGA window",                 0xa0000,    0 },
+    { "the PCI hole",                   0xe0000000, 0 },
+    { "the local APIC (MSI window)",    0xfee00000, -XEN_EPERM },
+    { "the firmware below 4 GiB",       0xfffc0000, 0 },
+    { "the first frame above RAM",      0,          0 },    /* maximum_ram_page */
+};
+
 static void check_mmio_frame(void)
 {
     unsigned long pfn = alloc_pfn();
     void *p = map_pfn(pfn, true);
-    long rc = mmu_update1(l1e_maddr(p), 0xc0000000UL | RO_FLAGS);
-    if (is_dom0) {
-        printf("INFO mmu.mmio_frame: dom0 expectation (iomem permitted)\n");
-        expect_rc(rc, 0);
-    } else {
-        expect_rc(rc, -XEN_EPERM);
+    long top = hc_memory_op(XENMEM_maximum_ram_page, NULL);
+    if (is_dom0)
+        printf("INFO mmu.mmio_frame: dom0 expectations (iomem permitted)\n");
+    for (unsigned i = 0; i < sizeof(mmio_rows) / sizeof(mmio_rows[0]); i++) {
+        uint64_t maddr = mmio_rows[i].maddr ? mmio_rows[i].maddr : (uint64_t)top << 12;
+        long want = is_dom0 ? mmio_rows[i].dom0_rc : -XEN_EPERM;
+        long rc = mmu_update1(l1e_maddr(p), maddr | RO_FLAGS);
+        expect_fmt(rc == want, "%s (%#lx): mmu_update returned %ld, want %ld",
+                   mmio_rows[i].what, (unsigned long)maddr, rc, want);
+        if (rc == 0)
+            mmu_update1(l1e_maddr(p), 0);
     }
     unmap_va(p);
 }
