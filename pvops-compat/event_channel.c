@@ -441,12 +441,29 @@ long do_event_channel_op(int cmd, vaddr_t arg)
     }
 }
 
-/* The old single-argument form: struct evtchn_op { cmd; union u; }. */
+/*
+ * The old single-argument form: struct evtchn_op { cmd; union u; }. As on
+ * Xen it carries only the operations its union has; later ones (reset and
+ * the FIFO ABI) exist only in the two-argument hypercall.
+ */
 long do_event_channel_op_compat(vaddr_t uop)
 {
     struct evtchn_op op;
     if (copy_from_guest(&op, uop, sizeof(op)))
         return -XEN_EFAULT;
-    vaddr_t arg = uop + offsetof(struct evtchn_op, u);
-    return do_event_channel_op((int)op.cmd, arg);
+    switch (op.cmd) {
+    case EVTCHNOP_bind_interdomain:
+    case EVTCHNOP_bind_virq:
+    case EVTCHNOP_bind_pirq:
+    case EVTCHNOP_close:
+    case EVTCHNOP_send:
+    case EVTCHNOP_status:
+    case EVTCHNOP_alloc_unbound:
+    case EVTCHNOP_bind_ipi:
+    case EVTCHNOP_bind_vcpu:
+    case EVTCHNOP_unmask:
+        return do_event_channel_op((int)op.cmd, uop + offsetof(struct evtchn_op, u));
+    default:
+        return -XEN_ENOSYS;
+    }
 }

@@ -413,6 +413,27 @@ START_TEST(bind_interdomain_sets_local_pending)
 }
 END_TEST
 
+/* The single-argument form has no reset and no FIFO operations, as on Xen. */
+START_TEST(compat_form_has_only_the_old_ops)
+{
+    struct evtchn_op op = { .cmd = EVTCHNOP_init_control };
+    struct evtchn_init_control *ic = (void *)&op.u;
+    ic->control_gfn = control_mfn;
+    memcpy(mm_sim_args, &op, sizeof(op));
+    ck_assert_int_eq(do_event_channel_op_compat(SIM_ARGS_VA), -XEN_ENOSYS);
+    op = (struct evtchn_op){ .cmd = EVTCHNOP_reset };
+    op.u.status.dom = DOMID_SELF;       /* where evtchn_reset.dom would be */
+    memcpy(mm_sim_args, &op, sizeof(op));
+    ck_assert_int_eq(do_event_channel_op_compat(SIM_ARGS_VA), -XEN_ENOSYS);
+    ck_assert_int_eq(expand(array_mfn), -XEN_EOPNOTSUPP);
+    op = (struct evtchn_op){ .cmd = EVTCHNOP_bind_ipi };
+    memcpy(mm_sim_args, &op, sizeof(op));
+    ck_assert_int_eq(do_event_channel_op_compat(SIM_ARGS_VA), 0);
+    memcpy(&op, mm_sim_args, sizeof(op));
+    ck_assert_uint_ne(op.u.bind_ipi.port, 0);
+}
+END_TEST
+
 static Suite *evtchn_fifo_suite(void)
 {
     Suite *s = suite_create("evtchn_fifo");
@@ -432,6 +453,7 @@ static Suite *evtchn_fifo_suite(void)
     tcase_add_test(tc, reset_returns_to_2level_and_frames);
     tcase_add_test(tc, backend_events_go_through_fifo);
     tcase_add_test(tc, bind_interdomain_sets_local_pending);
+    tcase_add_test(tc, compat_form_has_only_the_old_ops);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -125,6 +125,38 @@ static void check_refused_on_2level(void)
     expect_rc(evtchn_close(port), 0);
 }
 
+/*
+ * The old single-argument event_channel_op carries only the operations of
+ * its union: reset and the FIFO ones are refused there, even with good
+ * arguments, and nothing changes.
+ */
+static void check_compat_form_refuses_new_ops(void)
+{
+    struct evtchn_op op;
+    memset(&op, 0, sizeof(op));
+    op.cmd = EVTCHNOP_reset;
+    struct evtchn_reset *r = (struct evtchn_reset *)&op.u;
+    r->dom = DOMID_SELF;
+    long port = bind_ipi();
+    if (!expect(port > 0, "bind_ipi = %ld", port))
+        return;
+    expect_rc(hypercall1(__HYPERVISOR_event_channel_op_compat, &op), -XEN_ENOSYS);
+    struct evtchn_status st = { .dom = DOMID_SELF, .port = port };
+    expect_rc(hc_event_channel_op(EVTCHNOP_status, &st), 0);
+    expect_eq(st.status, EVTCHNSTAT_ipi);               /* not reset */
+    memset(&op, 0, sizeof(op));
+    op.cmd = EVTCHNOP_init_control;
+    struct evtchn_init_control *ic = (struct evtchn_init_control *)&op.u;
+    ic->control_gfn = virt_to_mfn(control_page);
+    expect_rc(hypercall1(__HYPERVISOR_event_channel_op_compat, &op), -XEN_ENOSYS);
+    expect_rc(expand_array(virt_to_mfn(array_page)), -XEN_EOPNOTSUPP);   /* still 2-level */
+    /* The old operations still work that way. */
+    memset(&op, 0, sizeof(op));
+    op.cmd = EVTCHNOP_close;
+    op.u.close.port = port;
+    expect_rc(hypercall1(__HYPERVISOR_event_channel_op_compat, &op), 0);
+}
+
 /* init_control's argument checks; each failure leaves the domain on 2-level. */
 static void check_init_control_bad_args(void)
 {
@@ -313,6 +345,7 @@ static void check_reset_to_2level(void)
 void fifo_checks(void)
 {
     run_check("fifo.refused_on_2level", check_refused_on_2level);
+    run_check("fifo.compat_form_refuses_new_ops", check_compat_form_refuses_new_ops);
     run_check("fifo.init_control_bad_args", check_init_control_bad_args);
     run_check("fifo.init_and_expand", check_init_and_expand);
     run_check("fifo.queues_and_priorities", check_queues_and_priorities);
