@@ -2,8 +2,11 @@
  * event_channel_op and event_channel_op_compat, with Xen's semantics for
  * a domU (common/event_channel.c, event_2l.c): port 0 is reserved, ports
  * are allocated lowest first, a VIRQ or IPI binds to vCPU 0 only.
+ * Delivery goes through port_ops: the 2-level ABI here until the guest
+ * switches to FIFO (event_fifo.c) with EVTCHNOP_init_control.
  */
 #include "event_channel.h"
+#include "evtchn_port.h"
 #include "domain.h"
 #include "hypercalls.h"
 #include <pvshim/guest_access.h>
@@ -55,11 +58,70 @@ static void clear_bit(xen_ulong_t *words, unsigned bit)
     test_and_clear_bit(words, bit);
 }
 
+/* ---- the 2-level ABI */
+
+static void l2_bound(evtchn_port_t port)
+{
+}
+
+/* Pending bit, then selector bit, then the upcall flag. */
+static bool l2_set_pending(evtchn_port_t port)
+{
+    struct shared_info *s = dom.shared_info;
+    struct vcpu_info *vi = current->vcpu_info;
+    if (test_and_set_bit(s->evtchn_pending, port))
+        return false;
+    if (!test_bit(s->evtchn_mask, port) &&
+        !test_and_set_bit(&vi->evtchn_pending_sel, port / BITS_PER_WORD))
+        __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+    return true;
+}
+
+static void l2_clear_pending(evtchn_port_t port)
+{
+    clear_bit(dom.shared_info->evtchn_pending, port);
+}
+
+/* A port that became pending while masked now raises the upcall. */
+static void l2_unmask(evtchn_port_t port)
+{
+    struct shared_info *s = dom.shared_info;
+    struct vcpu_info *vi = current->vcpu_info;
+    if (test_and_clear_bit(s->evtchn_mask, port) && test_bit(s->evtchn_pending, port) &&
+        !test_and_set_bit(&vi->evtchn_pending_sel, port / BITS_PER_WORD))
+        __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+}
+
+static bool l2_is_pending(evtchn_port_t port)
+{
+    return test_bit(dom.shared_info->evtchn_pending, port);
+}
+
+static bool l2_is_busy(evtchn_port_t port)
+{
+    return false;
+}
+
+static const struct evtchn_port_ops l2_ops = {
+    .bound = l2_bound,
+    .set_pending = l2_set_pending,
+    .clear_pending = l2_clear_pending,
+    .unmask = l2_unmask,
+    .is_pending = l2_is_pending,
+    .is_busy = l2_is_busy,
+    .set_priority = NULL,       /* EVTCHNOP_set_priority: -ENOSYS, as on Xen */
+};
+
+/* The domain's ABI: 2-level until a successful EVTCHNOP_init_control. */
+static const struct evtchn_port_ops *port_ops = &l2_ops;
+
 void evtchn_init(void)
 {
     memset(chans, 0, sizeof(chans));
     memset(virq_port, 0, sizeof(virq_port));
     chans[0].state = ECS_RESERVED;
+    evtchn_fifo_destroy();
+    port_ops = &l2_ops;
 }
 
 bool evtchn_port_valid(evtchn_port_t port)
@@ -67,12 +129,20 @@ bool evtchn_port_valid(evtchn_port_t port)
     return port < EVTCHN_PORTS;
 }
 
+/* The lowest free port; a closed one still on a FIFO queue is skipped, as on Xen. */
 static evtchn_port_t alloc_port(void)
 {
     for (evtchn_port_t p = 1; p < EVTCHN_PORTS; p++)
-        if (chans[p].state == ECS_FREE)
+        if (chans[p].state == ECS_FREE && !port_ops->is_busy(p))
             return p;
     return 0;
+}
+
+/* A channel in state `c` on port p, with the ABI's per-port defaults. */
+static void bind_port(evtchn_port_t p, struct channel c)
+{
+    chans[p] = c;
+    port_ops->bound(p);
 }
 
 static unsigned newly_pending;
@@ -82,18 +152,11 @@ unsigned evtchn_newly_pending_count(void)
     return newly_pending;
 }
 
-/* 2-level delivery: pending bit, then selector bit, then the upcall flag. */
 void evtchn_set_pending(evtchn_port_t port)
 {
-    struct shared_info *s = dom.shared_info;
-    struct vcpu_info *vi = current->vcpu_info;
-    if (!evtchn_port_valid(port) || test_and_set_bit(s->evtchn_pending, port))
-        return;
-    newly_pending++;            /* masked or not: pollers watch masked ports */
-    if (test_bit(s->evtchn_mask, port))
-        return;
-    if (!test_and_set_bit(&vi->evtchn_pending_sel, port / BITS_PER_WORD))
-        __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+    /* Masked or not: pollers watch masked ports. */
+    if (evtchn_port_valid(port) && port_ops->set_pending(port))
+        newly_pending++;
 }
 
 void evtchn_send_virq(unsigned virq)
@@ -105,7 +168,7 @@ void evtchn_send_virq(unsigned virq)
 bool evtchn_any_pending(const evtchn_port_t *ports, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
-        if (evtchn_port_valid(ports[i]) && test_bit(dom.shared_info->evtchn_pending, ports[i]))
+        if (evtchn_port_valid(ports[i]) && port_ops->is_pending(ports[i]))
             return true;
     return false;
 }
@@ -113,11 +176,9 @@ bool evtchn_any_pending(const evtchn_port_t *ports, unsigned n)
 evtchn_port_t evtchn_bind_backend(evtchn_backend_fn fn)
 {
     evtchn_port_t p = alloc_port();
-    if (p) {
-        chans[p].state = ECS_INTERDOMAIN;
-        chans[p].remote_dom = BACKEND_DOMID;
-        chans[p].backend = fn;
-    }
+    if (p)
+        bind_port(p, (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = BACKEND_DOMID,
+                                       .backend = fn });
     return p;
 }
 
@@ -133,8 +194,9 @@ static long op_alloc_unbound(struct evtchn_alloc_unbound *a)
     evtchn_port_t p = alloc_port();
     if (!p)
         return -XEN_ENOSPC;
-    chans[p].state = ECS_UNBOUND;
-    chans[p].remote_dom = a->remote_dom == DOMID_SELF ? dom.domid : a->remote_dom;
+    bind_port(p, (struct channel){ .state = ECS_UNBOUND,
+                                   .remote_dom = a->remote_dom == DOMID_SELF ? dom.domid
+                                                                             : a->remote_dom });
     a->port = p;
     return 0;
 }
@@ -150,8 +212,7 @@ static long op_bind_virq(struct evtchn_bind_virq *b)
     evtchn_port_t p = alloc_port();
     if (!p)
         return -XEN_ENOSPC;
-    chans[p].state = ECS_VIRQ;
-    chans[p].virq = (uint8_t)b->virq;
+    bind_port(p, (struct channel){ .state = ECS_VIRQ, .virq = (uint8_t)b->virq });
     virq_port[b->virq] = p;
     b->port = p;
     return 0;
@@ -164,7 +225,7 @@ static long op_bind_ipi(struct evtchn_bind_ipi *b)
     evtchn_port_t p = alloc_port();
     if (!p)
         return -XEN_ENOSPC;
-    chans[p].state = ECS_IPI;
+    bind_port(p, (struct channel){ .state = ECS_IPI });
     b->port = p;
     return 0;
 }
@@ -181,10 +242,12 @@ static long op_bind_interdomain(struct evtchn_bind_interdomain *b)
         if (!p)
             return -XEN_ENOSPC;
         /* A loopback pair: each end notifies the other. */
-        chans[p] = (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = dom.domid,
-                                     .remote_port = rp };
+        bind_port(p, (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = dom.domid,
+                                       .remote_port = rp });
         chans[rp] = (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = dom.domid,
                                       .remote_port = p };
+        /* The peer may have sent before we bound: the new port starts pending. */
+        evtchn_set_pending(p);
         b->local_port = p;
         return 0;
     }
@@ -207,7 +270,7 @@ static long close_port(evtchn_port_t p)
             chans[rp] = (struct channel){ .state = ECS_UNBOUND, .remote_dom = dom.domid };
     }
     memset(&chans[p], 0, sizeof(chans[p]));
-    clear_bit(dom.shared_info->evtchn_pending, p);
+    port_ops->clear_pending(p);
     return 0;
 }
 
@@ -267,15 +330,32 @@ static long op_status(struct evtchn_status *st)
 
 static long op_unmask(evtchn_port_t p)
 {
-    struct shared_info *s = dom.shared_info;
-    struct vcpu_info *vi = current->vcpu_info;
     if (!evtchn_port_valid(p))
         return -XEN_EINVAL;
-    /* A port that became pending while masked now raises the upcall. */
-    if (test_and_clear_bit(s->evtchn_mask, p) && test_bit(s->evtchn_pending, p) &&
-        !test_and_set_bit(&vi->evtchn_pending_sel, p / BITS_PER_WORD))
-        __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+    port_ops->unmask(p);
     return 0;
+}
+
+static long op_set_priority(struct evtchn_set_priority *sp)
+{
+    if (!evtchn_port_valid(sp->port))
+        return -XEN_EINVAL;
+    if (!port_ops->set_priority)
+        return -XEN_ENOSYS;
+    return port_ops->set_priority(sp->port, sp->priority);
+}
+
+static long op_init_control(struct evtchn_init_control *ic)
+{
+    long rc = evtchn_fifo_init_control(ic);
+    if (rc == 0)
+        port_ops = &evtchn_fifo_ops;   /* every port, from now on */
+    return rc;
+}
+
+static long op_expand_array(struct evtchn_expand_array *ea)
+{
+    return evtchn_fifo_expand_array(ea);
 }
 
 static long op_bind_vcpu(struct evtchn_bind_vcpu *b)
@@ -294,6 +374,11 @@ static long op_reset(struct evtchn_reset *r)
     for (evtchn_port_t p = 1; p < EVTCHN_PORTS; p++)
         if (chans[p].state != ECS_INTERDOMAIN && chans[p].state != ECS_FREE)
             close_port(p);
+    /* Back to the 2-level ABI, as Xen does once the ports are closed. */
+    if (port_ops != &l2_ops) {
+        evtchn_fifo_destroy();
+        port_ops = &l2_ops;
+    }
     return 0;
 }
 
@@ -325,6 +410,12 @@ long do_event_channel_op(int cmd, vaddr_t arg)
         WITH_ARG(struct evtchn_bind_vcpu, op_bind_vcpu, false);
     case EVTCHNOP_reset:
         WITH_ARG(struct evtchn_reset, op_reset, false);
+    case EVTCHNOP_init_control:
+        WITH_ARG(struct evtchn_init_control, op_init_control, true);
+    case EVTCHNOP_expand_array:
+        WITH_ARG(struct evtchn_expand_array, op_expand_array, false);
+    case EVTCHNOP_set_priority:
+        WITH_ARG(struct evtchn_set_priority, op_set_priority, false);
     case EVTCHNOP_close: {
         struct evtchn_close c;
         if (copy_from_guest(&c, arg, sizeof(c)))
@@ -346,17 +437,33 @@ long do_event_channel_op(int cmd, vaddr_t arg)
     case EVTCHNOP_bind_pirq:
         return -XEN_EPERM;      /* a domU has no physical IRQs */
     default:
-        /* FIFO ABI (init_control, expand_array, set_priority) and the rest. */
         return -XEN_ENOSYS;
     }
 }
 
-/* The old single-argument form: struct evtchn_op { cmd; union u; }. */
+/*
+ * The old single-argument form: struct evtchn_op { cmd; union u; }. As on
+ * Xen it carries only the operations its union has; later ones (reset and
+ * the FIFO ABI) exist only in the two-argument hypercall.
+ */
 long do_event_channel_op_compat(vaddr_t uop)
 {
     struct evtchn_op op;
     if (copy_from_guest(&op, uop, sizeof(op)))
         return -XEN_EFAULT;
-    vaddr_t arg = uop + offsetof(struct evtchn_op, u);
-    return do_event_channel_op((int)op.cmd, arg);
+    switch (op.cmd) {
+    case EVTCHNOP_bind_interdomain:
+    case EVTCHNOP_bind_virq:
+    case EVTCHNOP_bind_pirq:
+    case EVTCHNOP_close:
+    case EVTCHNOP_send:
+    case EVTCHNOP_status:
+    case EVTCHNOP_alloc_unbound:
+    case EVTCHNOP_bind_ipi:
+    case EVTCHNOP_bind_vcpu:
+    case EVTCHNOP_unmask:
+        return do_event_channel_op((int)op.cmd, uop + offsetof(struct evtchn_op, u));
+    default:
+        return -XEN_ENOSYS;
+    }
 }

@@ -1,8 +1,10 @@
 /*
- * The guest's event channels, 2-level ABI: pending and mask bitmaps in
- * shared_info, a selector word and the upcall flags in vcpu_info. Ports
- * connect to VIRQs, IPIs to the guest itself, or to backends inside
- * pvshim (console, xenstore) that play the remote domain's part.
+ * The guest's event channels. Ports connect to VIRQs, IPIs to the guest
+ * itself, or to backends inside pvshim (console, xenstore) that play the
+ * remote domain's part. Delivery is 2-level (pending and mask bitmaps in
+ * shared_info, a selector word and the upcall flags in vcpu_info) until
+ * the guest switches the domain to FIFO (event_fifo.c, evtchn_port.h);
+ * callers here need not know which.
  */
 #ifndef PVSHIM_EVENT_CHANNEL_H
 #define PVSHIM_EVENT_CHANNEL_H

@@ -27,6 +27,7 @@ pvshim_linux_full() {
     expect_status 0
     expect_log "PVSHIM-TEST: env xen-pv"
     expect_guest_tests_passed
+    expect_log "Using FIFO-based ABI"      # init_control accepted: no 2-level fallback
     expect_log "guest shut down: poweroff"
     expect_no_log "internal error"
 }

@@ -177,8 +177,12 @@ START_TEST(evtchn_close_status_and_errors)
     ck_assert_int_eq(hc(__HYPERVISOR_event_channel_op, EVTCHNOP_send, 0xdead000, 0), -XEN_EFAULT);
     ck_assert_int_eq(hc(__HYPERVISOR_event_channel_op, EVTCHNOP_send, 0xffff800000000000ull, 0),
                      -XEN_EFAULT);
-    /* FIFO is not offered: the guest falls back to 2-level. */
-    ck_assert_int_eq(hc(__HYPERVISOR_event_channel_op, EVTCHNOP_init_control, ARG_VA, 0),
+    /* An unknown sub-op; set_priority on a 2-level domain (test_evtchn_fifo.c has FIFO). */
+    ck_assert_int_eq(hc(__HYPERVISOR_event_channel_op, 99, ARG_VA, 0), -XEN_ENOSYS);
+    struct evtchn_set_priority *sp = (void *)args;
+    sp->port = 1;
+    sp->priority = 0;
+    ck_assert_int_eq(hc(__HYPERVISOR_event_channel_op, EVTCHNOP_set_priority, ARG_VA, 0),
                      -XEN_ENOSYS);
 }
 END_TEST

@@ -359,8 +359,46 @@ static long multicall_attack(void)
                       rnd_below(5) ? n : any_count(), 0, 0, 0);
 }
 
+/*
+ * FIFO event channels: a control block or event array page in a frame we
+ * can spare (then scribbled over by the other attacks), priorities, and
+ * EVTCHNOP_reset back to 2-level, which drops pvshim's hold on the frames.
+ */
+static long fifo_attack(void)
+{
+    unsigned cmd;
+    memset(arg_buf, 0, 16);
+    switch (rnd_below(4)) {
+    case 0: {
+        struct evtchn_init_control *ic = (struct evtchn_init_control *)arg_buf;
+        cmd = EVTCHNOP_init_control;
+        ic->control_gfn = rnd_below(2) ? scratch_mfn() : any_mfn_checked(true);
+        ic->offset = rnd_below(3) ? (uint32_t)rnd_below(PG / 8) * 8 : (uint32_t)rnd();
+        ic->vcpu = rnd_below(4) ? 0 : (uint32_t)rnd_below(3);
+        break;
+    }
+    case 1:
+        cmd = EVTCHNOP_expand_array;
+        ((struct evtchn_expand_array *)arg_buf)->array_gfn =
+            rnd_below(2) ? scratch_mfn() : any_mfn_checked(true);
+        break;
+    case 2:
+        cmd = EVTCHNOP_set_priority;
+        ((struct evtchn_set_priority *)arg_buf)->port = (uint32_t)rnd_below(64);
+        ((struct evtchn_set_priority *)arg_buf)->priority = (uint32_t)rnd_below(20);
+        break;
+    default:
+        cmd = EVTCHNOP_reset;
+        ((struct evtchn_reset *)arg_buf)->dom = DOMID_SELF;
+        break;
+    }
+    return hypercall5(__HYPERVISOR_event_channel_op, cmd, arg_buf, 0, 0, 0);
+}
+
 static long evtchn_attack(void)
 {
+    if (rnd_below(4) == 0)
+        return fifo_attack();
     uint32_t *w = (uint32_t *)arg_buf;
     for (unsigned i = 0; i < 8; i++) {
         switch (rnd_below(5)) {

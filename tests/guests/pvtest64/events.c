@@ -196,6 +196,25 @@ static void check_mask_unmask(void)
     expect_rc(evtchn_close(port), 0);
 }
 
+/*
+ * bind_interdomain always leaves the new local port pending: the peer may
+ * have notified before the binding existed (public/event_channel.h).
+ */
+static void check_bind_interdomain_pending(void)
+{
+    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+    if (!expect_rc(hc_event_channel_op(EVTCHNOP_alloc_unbound, &a), 0))
+        return;
+    struct evtchn_bind_interdomain bi = { .remote_dom = DOMID_SELF, .remote_port = a.port };
+    if (expect_rc(hc_event_channel_op(EVTCHNOP_bind_interdomain, &bi), 0)) {
+        expect(port_pending(bi.local_port), "new local port %u not pending", bi.local_port);
+        expect(!port_pending(a.port), "remote port %u pending", a.port);
+        port_clear(bi.local_port);
+        expect_rc(evtchn_close(bi.local_port), 0);
+    }
+    expect_rc(evtchn_close(a.port), 0);
+}
+
 static void check_bad_ports(void)
 {
     struct evtchn_status st;
@@ -215,5 +234,6 @@ void event_checks(void)
     run_check("events.alloc_unbound_loopback", check_alloc_unbound_loopback);
     run_check("events.ipi_upcall_frame", check_ipi_upcall);
     run_check("events.mask_unmask", check_mask_unmask);
+    run_check("events.bind_interdomain_pending", check_bind_interdomain_pending);
     run_check("events.bad_ports", check_bad_ports);
 }

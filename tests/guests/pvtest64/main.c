@@ -46,6 +46,7 @@ void pvtest_main(start_info_t *start)
     memory_checks();
     emul_checks();
     user_checks();
+    fifo_checks();
 
     print_summary_and_exit();
 }

@@ -100,6 +100,7 @@ void time_checks(void);
 void memory_checks(void);
 void emul_checks(void);
 void user_checks(void);
+void fifo_checks(void);                 /* last: switches the domain to FIFO */
 
 /* ---- page helpers (mm.c): frames we own but that are not mapped at boot */
 void mm_init(void);
