@@ -77,8 +77,6 @@ struct pv_frame {
  * naming a table of t's own level, minus the number of such entries of
  * other tables naming t; every frame whose type count is 0 has linear 0.
  */
-#define LINEAR_MAX          INT16_MAX
-
 struct pv_mm_state {
     struct pv_frame *frames;
     int16_t *linear;        /* per frame, see above; after the frame table */

@@ -289,6 +289,36 @@ START_TEST(base_pointers_with_linear_entries)
 }
 END_TEST
 
+START_TEST(use_count_full)
+{
+    /* Xen's 16-bit count: at most 32768 linear entries may name one table. */
+    mfn_t b = pinned(2);
+    unsigned tables = 0;
+    long rc;
+    for (;;) {
+        mfn_t a = mm_sim_alloc();
+        for (unsigned i = 0; i < 512; i++)
+            mm_sim_table(a)[i] = mm_sim_pte(b, RO);
+        rc = pv_mm_pin(a, 2);
+        if (rc)
+            break;
+        tables++;
+    }
+    ck_assert_int_eq(rc, -XEN_EINVAL);
+    ck_assert_uint_eq(tables, 64);
+    ck_assert_int_eq(mm_sim_info(b).linear, -32768);
+    ck_assert_uint_eq(mm_sim_info(b).type_count, 1 + 32768);
+    ck_mm_invariants();
+    /* One let go: one more fits. */
+    mfn_t first = SIM_GUEST_FIRST + 1;
+    ck_assert_int_eq(set_entry(first, 0, 0), 0);
+    mfn_t c = pinned(2);
+    ck_assert_int_eq(set_entry(c, 0, mm_sim_pte(b, RO)), 0);
+    ck_assert_int_eq(set_entry(c, 1, mm_sim_pte(b, RO)), -XEN_EINVAL);
+    back_to_baseline();
+}
+END_TEST
+
 /* Random same-level and cross-level entries among a few live tables. */
 START_TEST(random_linear_mix)
 {
@@ -337,6 +367,7 @@ static Suite *mm_linear_suite(void)
     tcase_add_test(tc, only_live_tables);
     tcase_add_test(tc, teardown_releases_named_tree);
     tcase_add_test(tc, base_pointers_with_linear_entries);
+    tcase_add_test(tc, use_count_full);
     tcase_add_loop_test(tc, random_linear_mix, 0, 4);
     suite_add_tcase(s, tc);
     return s;
