@@ -445,8 +445,9 @@ static unsigned long pinned_table(unsigned level)
 
 /*
  * The live L2 names another L2 read-only: that L2's entries then show as
- * L1 entries, so the L1 it holds reads as a page. And no nesting: the
- * named L2 may name no other, the live L2 may be named by none.
+ * L1 entries, so the L1 it holds reads as a page. Writable, or made
+ * writable in place: refused. While the live L2 holds it, it may not be
+ * named linearly itself.
  */
 static void check_linear_l2_other_table(void)
 {
@@ -471,11 +472,7 @@ static void check_linear_l2_other_table(void)
                            ((unsigned long)FREE_L2_INDEX << 21) | (5UL << 12);
         /* through a[FREE] -> b (as an L1) -> b[5]: the L1 itself, read-only */
         expect_eq(*(volatile uint64_t *)va & PTE_ADDR, p2m[data] << 12);
-        /* b is named: it may name no other L2 (and a self map of b is fine) */
         unsigned long c = pinned_table(2);
-        expect_rc(mmu_update1((p2m[b] << 12) + 6 * 8,
-                              pte_for(c, LINEAR_RO)), -XEN_EINVAL);
-        expect_rc(mmu_update1((p2m[b] << 12) + 7 * 8, pte_for(b, LINEAR_RO)), 0);
         /* the live L2 holds a linear entry: no other L2 may name it */
         expect_rc(mmu_update1((p2m[c] << 12) + 8, (l2_mfn << 12) | LINEAR_RO), -XEN_EINVAL);
         /* and it can't be made writable in place */
@@ -487,9 +484,36 @@ static void check_linear_l2_other_table(void)
         if (expect_rc(mmu_update1((p2m[c] << 12) + 8, (l2_mfn << 12) | LINEAR_RO), 0))
             expect_rc(mmu_update1((p2m[c] << 12) + 8, 0), 0);
         expect_rc(mmuext1(MMUEXT_UNPIN_TABLE, p2m[c]), 0);
-        expect_rc(mmu_update1((p2m[b] << 12) + 7 * 8, 0), 0);
     }
     expect_rc(mmuext1(MMUEXT_UNPIN_TABLE, p2m[b]), 0);
+}
+
+/*
+ * No nesting, among pinned L3s: with a -> b linear, b may name no other
+ * L3 (its self map is fine: it holds nothing) and no L3 may name a; once
+ * a lets go of b, both are possible.
+ */
+static void check_linear_nesting_refused(void)
+{
+    unsigned long a = p2m[pinned_table(3)], b = p2m[pinned_table(3)], c = p2m[pinned_table(3)];
+    if (expect_rc(mmu_update1((a << 12) + 1 * 8, (b << 12) | LINEAR_RO), 0)) {
+        expect_rc(mmu_update1((b << 12) + 2 * 8, (c << 12) | LINEAR_RO), -XEN_EINVAL);
+        expect_rc(mmu_update1((c << 12) + 3 * 8, (a << 12) | LINEAR_RO), -XEN_EINVAL);
+        expect_rc(mmu_update1((b << 12) + 4 * 8, (b << 12) | LINEAR_RO), 0);
+        /* siblings: c -> b beside a -> b */
+        expect_rc(mmu_update1((c << 12) + 5 * 8, (b << 12) | LINEAR_RO), 0);
+        expect_rc(mmu_update1((a << 12) + 1 * 8, 0), 0);
+        expect_rc(mmu_update1((c << 12) + 5 * 8, 0), 0);
+        /* b named by nobody now: it may name c, and a may be named */
+        expect_rc(mmu_update1((b << 12) + 2 * 8, (c << 12) | LINEAR_RO), 0);
+        expect_rc(mmu_update1((a << 12) + 6 * 8, (a << 12) | LINEAR_RO), 0);
+        expect_rc(mmu_update1((b << 12) + 2 * 8, 0), 0);
+        expect_rc(mmu_update1((b << 12) + 4 * 8, 0), 0);
+        expect_rc(mmu_update1((a << 12) + 6 * 8, 0), 0);
+    }
+    expect_rc(mmuext1(MMUEXT_UNPIN_TABLE, a), 0);
+    expect_rc(mmuext1(MMUEXT_UNPIN_TABLE, b), 0);
+    expect_rc(mmuext1(MMUEXT_UNPIN_TABLE, c), 0);
 }
 
 /* Only the same level: an entry naming a table of any other level than its own or the one below is refused. */
@@ -540,5 +564,6 @@ void mmu_checks(void)
     run_check("mmu.vm_assist_errors", check_vm_assist_errors);
     run_check("mmu.linear_l4_self_map", check_linear_l4_self_map);
     run_check("mmu.linear_l2_other_table", check_linear_l2_other_table);
+    run_check("mmu.linear_nesting_refused", check_linear_nesting_refused);
     run_check("mmu.linear_cross_level_refused", check_linear_cross_level_refused);
 }
