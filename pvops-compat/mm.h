@@ -8,6 +8,8 @@
  * The isolation rule it enforces: no guest mapping ever makes a page-table
  * frame, a descriptor-table frame or a frame the guest does not own
  * writable, and a guest entry only ever references frames the guest owns.
+ * Linear (recursive) page tables are allowed as Xen 4.17 allows them:
+ * read-only, same level, not nested (mm/mm_private.h).
  * Rules and error codes follow Xen's xen/arch/x86/mm.c for a plain 64-bit
  * PV domU.
  *
@@ -15,7 +17,8 @@
  * count and a type with a type count. The guest's ownership itself holds
  * one general reference. Every present entry of a validated table holds a
  * general reference on the frame it names; entries naming a table also
- * hold a type reference of the next level down, and writable L1 entries a
+ * hold a type reference of the next level down (of the same level for a
+ * linear entry; none for one naming its own table), and writable L1 entries a
  * "writable" type reference. Pins, base pointers, GDT frames and mapped
  * LDT frames each hold one general and one type reference. A frame's type
  * can change only while its type count is zero.
@@ -63,11 +66,12 @@ struct pv_frame_info {
     bool validated;         /* contents checked for the type (tables, seg-desc) */
     bool pinned;
     bool shared;            /* pvshim-shared page (shared_info): always writable */
+    int linear;             /* > 0: linear entries it holds; < 0: naming it (tables) */
 };
 
 /* ---- set-up (boot, domain builder): see also mm_glue.h
  *
- * pv_mm_frame_table_bytes(n): 8 bytes per frame; 0 if n is 0 or beyond
+ * pv_mm_frame_table_bytes(n): 10 bytes per frame; 0 if n is 0 or beyond
  * the 2^40 frames a PTE can name.
  * pv_mm_init(table, n, m2p, slots): frames [0, n) tracked, every one free
  * (PV_OWNER_NONE, untyped); frames from n up count as I/O space. The M2P

@@ -15,12 +15,14 @@ struct pv_mm_state pv_mm;
 /* 2^40 frames: every MFN a PTE can name (bits 12-51). */
 #define MAX_FRAMES (1ull << 40)
 
+/* Per frame: its struct pv_frame, and its linear count after all of those. */
+#define FRAME_BYTES (sizeof(struct pv_frame) + sizeof(int16_t))
+
 size_t pv_mm_frame_table_bytes(mfn_t nr_frames)
 {
-    if (nr_frames == 0 || nr_frames > MAX_FRAMES ||
-        nr_frames > SIZE_MAX / sizeof(struct pv_frame))
+    if (nr_frames == 0 || nr_frames > MAX_FRAMES || nr_frames > SIZE_MAX / FRAME_BYTES)
         return 0;
-    return nr_frames * sizeof(struct pv_frame);
+    return nr_frames * FRAME_BYTES;
 }
 
 void pv_mm_init(void *frame_table, mfn_t nr_frames, uint64_t *m2p, const uint64_t *hyp_slots)
@@ -41,6 +43,7 @@ void pv_mm_init(void *frame_table, mfn_t nr_frames, uint64_t *m2p, const uint64_
         return;
     }
     pv_mm.frames = frame_table;
+    pv_mm.linear = (int16_t *)(pv_mm.frames + nr_frames);
     pv_mm.nr_frames = nr_frames;
     pv_mm.m2p = m2p;
     memset(pv_mm.frames, 0, pv_mm_frame_table_bytes(nr_frames));
@@ -175,6 +178,7 @@ bool pv_mm_frame_info(mfn_t mfn, struct pv_frame_info *out)
     out->validated = f->info & FI_VALIDATED;
     out->pinned = f->info & FI_PINNED;
     out->shared = f->info & FI_SHARED;
+    out->linear = pv_mm.linear[mfn];
     return true;
 }
 
@@ -242,7 +246,8 @@ int get_page_type(mfn_t mfn, unsigned type)
         /*
          * Only the same, fully validated type may gain a reference. (A
          * table under validation can't be asked for its own type again:
-         * each level only references the level below.)
+         * each level only references the level below, and a linear
+         * entry naming its own table takes no reference.)
          */
         if (frame_type(f) != type || !(f->info & FI_VALIDATED))
             return -XEN_EINVAL;
@@ -264,6 +269,12 @@ int get_page_type(mfn_t mfn, unsigned type)
      */
     if (f->info & FI_VALIDATED)
         return 0;
+    /* Count 0 held no linear entries and had none naming it (mm_private.h). */
+    if (pv_mm.linear[mfn]) {
+        log_err("pv-mm: linear count %d on unused mfn %#llx\n", pv_mm.linear[mfn],
+                (unsigned long long)mfn);
+        pv_mm.linear[mfn] = 0;
+    }
     int rc = validate(mfn, type);
     if (rc) {
         f->info &= ~(FI_COUNT_MASK | FI_TYPE_MASK | FI_VALIDATED);
@@ -289,6 +300,18 @@ void put_page_type(mfn_t mfn)
         pv_mm.stale_tlb = true;
     }
     f->info--;
+}
+
+void put_linear_page_type(mfn_t mfn, mfn_t ptpg)
+{
+    if (pv_mm.linear[mfn] >= 0 || pv_mm.linear[ptpg] <= 0)
+        log_err("pv-mm: linear count underflow on mfn %#llx / %#llx\n",
+                (unsigned long long)mfn, (unsigned long long)ptpg);
+    else {
+        pv_mm.linear[mfn]++;
+        pv_mm.linear[ptpg]--;
+    }
+    put_page_type(mfn);
 }
 
 int get_page_and_type(mfn_t mfn, unsigned type)

@@ -52,8 +52,34 @@ struct pv_frame {
 #define PFEC_RSVD           (1u << 3)
 #define PFEC_INSN           (1u << 4)
 
+/*
+ * Linear (recursive) page tables, Xen's pv-linear-pt (on by default in
+ * 4.17) with the limits of XSA-240. An entry of a level-N table (N = 2..4)
+ * may name a level-N table instead of a level-(N-1) one when:
+ *  - it is read-only (RW clear): every mapping reached through it is then
+ *    read-only, so the guest still never gets write access to a table;
+ *  - it names the containing table itself (a self map: it holds no
+ *    reference and is never counted), or another table of the guest that
+ *    is live (validated) at level N;
+ *  - there is no nesting: linear[mfn] > 0 counts the linear entries table
+ *    mfn holds towards other tables, linear[mfn] < 0 counts the linear
+ *    entries naming table mfn, and a frame is never both. A table with
+ *    linear entries can't be named linearly and a linearly named one
+ *    can't gain linear entries, so a linear chain is one step long and the
+ *    recursion of a table's last put (devalidating what it names) stays
+ *    bounded: at most one level more than the four of the tree.
+ * A linear entry to another table holds one general and one type reference
+ * on it like any other entry. Whether a present entry is linear is read
+ * from its target's type: equal to the containing table's level (that
+ * type can't change while the entry holds its type reference).
+ * Invariants (checked by the unit tests' simulated machine after every
+ * step): linear[t] equals the number of present non-self entries of t
+ * naming a table of t's own level, minus the number of such entries of
+ * other tables naming t; every frame whose type count is 0 has linear 0.
+ */
 struct pv_mm_state {
     struct pv_frame *frames;
+    int16_t *linear;        /* per frame, see above; after the frame table */
     uint64_t nr_frames;
     uint64_t *m2p;
     pte_t hyp_slots[HYP_L4_SLOTS];
@@ -100,6 +126,8 @@ void put_page(mfn_t mfn);
 /* A type reference (validating on a 0 -> 1 change of type); 0 or -XEN_E*. */
 int get_page_type(mfn_t mfn, unsigned type);
 void put_page_type(mfn_t mfn);
+/* Drop a type reference that is a linear entry of table ptpg (counts too). */
+void put_linear_page_type(mfn_t mfn, mfn_t ptpg);
 /* Both; -XEN_EINVAL if the frame is not the guest's. */
 int get_page_and_type(mfn_t mfn, unsigned type);
 void put_page_and_type(mfn_t mfn);

@@ -3,7 +3,7 @@
  * entry must reference, the references a present entry holds, validating
  * and devalidating whole tables, and updating one entry (Xen's
  * get_page_from_lNe / put_page_from_lNe / promote / demote / mod_lN_entry
- * for a 64-bit PV domU, without linear page tables).
+ * for a 64-bit PV domU, linear page tables included: see mm_private.h).
  */
 #include <pvshim/log.h>
 #include "mm_private.h"
@@ -19,11 +19,12 @@
 
 /*
  * Bits whose change needs the entry re-checked; others (A, D, US, G, NX,
- * available bits, and RW above L1 since linear tables are refused) change
- * in place.
+ * available bits) change in place. RW is re-checked at every level: above
+ * L1 a linear entry may only be read-only, and making it writable in place
+ * would hand the guest its own tables (XSA-182).
  */
 #define L1_RECHECK          (PTE_ADDR_MASK | PTE_P | PTE_RW | PTE_CACHE_ATTRS)
-#define PDE_RECHECK         (PTE_ADDR_MASK | PTE_P | PTE_PWT | PTE_PCD | PTE_PS)
+#define PDE_RECHECK         (PTE_ADDR_MASK | PTE_P | PTE_RW | PTE_PWT | PTE_PCD | PTE_PS)
 
 #define L4_RO_M2P_SLOT      HYPERVISOR_FIRST_L4_SLOT
 
@@ -109,35 +110,78 @@ void put_page_from_l1e(pte_t e)
     pv_mm.stale_tlb = true;
 }
 
-/* An L2/L3/L4 entry references a table of the level below. */
-static int get_page_from_pde(pte_t e, unsigned level)
+/*
+ * Entry e of table ptpg (level `level`) names a table of the same level
+ * (Xen's get_lN_linear_pagetable): allowed read-only, and not nested (see
+ * mm_private.h). true if allowed; the reference is then held, and counted
+ * as linear, unless e names ptpg itself.
+ */
+static bool get_linear_table(pte_t e, mfn_t ptpg, unsigned level)
+{
+    if (e & PTE_RW)
+        return false;
+    mfn_t mfn = pte_mfn(e);
+    if (mfn == ptpg)
+        return true;
+    if (!get_page(mfn))
+        return false;
+    /*
+     * ptpg is named linearly nowhere (or it would become a second step),
+     * mfn holds no linear entries (or it would be the step before this
+     * one), neither count is full (as Xen's 16-bit count: 32767 entries,
+     * 32768 uses), and mfn is live at this level: only
+     * a validated table may be referenced, so this never validates.
+     */
+    int16_t entries = pv_mm.linear[ptpg], uses = pv_mm.linear[mfn];
+    if (entries < 0 || entries == INT16_MAX || uses > 0 || uses == INT16_MIN ||
+        !frame_in_use_as(frame_of(mfn), level) || get_page_type(mfn, level)) {
+        put_page(mfn);
+        return false;
+    }
+    pv_mm.linear[ptpg]++;
+    pv_mm.linear[mfn]--;
+    return true;
+}
+
+/* An L2/L3/L4 entry of table ptpg names a table of the level below, or a linear one. */
+static int get_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
 {
     if (e & pde_disallow_mask())
         return -XEN_EINVAL;
-    /*
-     * A table the wrong type (a linear/recursive entry included) fails
-     * here: pv-linear-pt is off.
-     */
-    return get_page_and_type(pte_mfn(e), level - 1);
+    int rc = get_page_and_type(pte_mfn(e), level - 1);
+    /* Not a table of the level below (only then): perhaps a linear entry. */
+    if (rc == -XEN_EINVAL && get_linear_table(e, ptpg, level))
+        rc = 0;
+    return rc;
 }
 
-static void put_page_from_pde(pte_t e)
+static void put_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
 {
-    if (e & PTE_P)
-        put_page_and_type(pte_mfn(e));
+    if (!(e & PTE_P))
+        return;
+    mfn_t mfn = pte_mfn(e);
+    const struct pv_frame *f = frame_of(mfn);
+    if (mfn == ptpg)
+        return;                     /* a self map holds nothing */
+    /* Its type can't have changed while the entry held a type reference. */
+    if (f && frame_type(f) == level)
+        put_linear_page_type(mfn, ptpg);
+    else
+        put_page_type(mfn);
+    put_page(mfn);
 }
 
-static int get_page_from_entry(pte_t e, unsigned level, enum pg_owner owner)
+static int get_page_from_entry(pte_t e, mfn_t table, unsigned level, enum pg_owner owner)
 {
-    return level == 1 ? get_page_from_l1e(e, owner) : get_page_from_pde(e, level);
+    return level == 1 ? get_page_from_l1e(e, owner) : get_page_from_pde(e, table, level);
 }
 
-static void put_page_from_entry(pte_t e, unsigned level)
+static void put_page_from_entry(pte_t e, mfn_t table, unsigned level)
 {
     if (level == 1)
         put_page_from_l1e(e);
     else
-        put_page_from_pde(e);
+        put_page_from_pde(e, table, level);
 }
 
 /* ---------------------------------------------------------- whole tables */
@@ -164,13 +208,13 @@ int validate_table(mfn_t mfn, unsigned level)
     for (unsigned i = 0; i < PT_ENTRIES; i++) {
         if (!is_guest_slot(level, i) || !(t[i] & PTE_P))
             continue;
-        int rc = get_page_from_entry(t[i], level, PG_OWNER_SELF);
+        int rc = get_page_from_entry(t[i], mfn, level, PG_OWNER_SELF);
         if (rc) {
             log_debug("pv-mm: L%u %#llx slot %u: %d\n", level,
                       (unsigned long long)mfn, i, rc);
             while (i-- > 0)
                 if (is_guest_slot(level, i))
-                    put_page_from_entry(t[i], level);
+                    put_page_from_entry(t[i], mfn, level);
             return rc;
         }
         t[i] = adjust_guest_entry(t[i], level);
@@ -187,7 +231,7 @@ void devalidate_table(mfn_t mfn, unsigned level)
         return;
     for (unsigned i = 0; i < PT_ENTRIES; i++)
         if (is_guest_slot(level, i))
-            put_page_from_entry(t[i], level);
+            put_page_from_entry(t[i], mfn, level);
 }
 
 void l4_fill_ro_m2p(mfn_t l4)
@@ -232,11 +276,11 @@ int mod_entry(mfn_t table, unsigned level, unsigned idx, pte_t val,
             write_entry(&t[idx], old, val, preserve_ad);
             return 0;
         }
-        int rc = get_page_from_entry(val, level, owner);
+        int rc = get_page_from_entry(val, table, level, owner);
         if (rc)
             return rc;
     }
     write_entry(&t[idx], old, val, preserve_ad);
-    put_page_from_entry(old, level);
+    put_page_from_entry(old, table, level);
     return 0;
 }

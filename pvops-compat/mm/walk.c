@@ -1,7 +1,9 @@
 /*
  * Walking the guest's page tables in software. Every table reached from a
- * base pointer is validated, so each entry names a guest frame of the
- * right type and there are no superpages.
+ * base pointer is validated, so each entry names a guest frame and there
+ * are no superpages. An entry names a table of the level below, or (a
+ * linear entry, read-only) one of its own level, so a walk's table[n] or
+ * mfn may be a table of a higher level than n: callers check the type.
  */
 #include <pvshim/string.h>
 #include "mm_private.h"

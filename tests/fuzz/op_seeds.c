@@ -79,6 +79,22 @@ static void mmu_seeds(void)
     PUT(&s, MOP_MMUEXT, MMUEXT_COPY_PAGE, MMU_POOL(7), 0, MMU_POOL(8), 0);
     PUT(&s, MOP_MMUEXT, MMUEXT_INVLPG_MULTI, 0x80, 0, 0, 1, 1);
     seed_write("mmu", "batch-hold-balloon", s.b, s.n);
+
+    /* Linear page tables: an L4 self map, one L2 naming another read-only,
+     * then a nested one, a writable one and an in-place upgrade (refused). */
+    s.n = 0;
+    PUT(&s, 1);
+    build(&s, 0, MMU_POOL(4), P_RW_US_A);
+    pin_l4_and_base(&s);
+    PUT(&s, MOP_UPDATE, MMU_POOL(0)); put16(&s, 5); PUT(&s, 0, MMU_POOL(0), P_US_A, 0);
+    PUT(&s, MOP_PIN, 1, MMU_POOL(8), MOP_PIN, 1, MMU_POOL(9), MOP_PIN, 1, MMU_POOL(10));
+    PUT(&s, MOP_UPDATE, MMU_POOL(8)); put16(&s, 3); PUT(&s, 0, MMU_POOL(9), P_US_A, 0);
+    PUT(&s, MOP_UPDATE, MMU_POOL(9)); put16(&s, 4); PUT(&s, 0, MMU_POOL(10), P_US_A, 0);
+    PUT(&s, MOP_UPDATE, MMU_POOL(10)); put16(&s, 4); PUT(&s, 0, MMU_POOL(8), P_US_A, 0);
+    PUT(&s, MOP_UPDATE, MMU_POOL(8)); put16(&s, 6); PUT(&s, 0, MMU_POOL(10), P_RW_US_A, 0);
+    PUT(&s, MOP_UPDATE, MMU_POOL(8)); put16(&s, 3); PUT(&s, 0, MMU_POOL(9), P_RW_US_A, 0);
+    PUT(&s, MOP_UNPIN, MMU_POOL(9), MOP_UNPIN, MMU_POOL(8));
+    seed_write("mmu", "linear", s.b, s.n);
 }
 
 /* fuzz_hypercall: kind byte (0 hypercall, 5 write args, 6 stack word, 7 events/time). */

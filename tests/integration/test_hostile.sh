@@ -13,6 +13,7 @@ test_hostile_guest() {
     [ $rc = 0 ] || fail "$(tr '\n' ' ' < "$out")"
     grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
     expect_log "pvhostile64: 20000 operations, pvshim healthy"
+    expect_log_re "linear page-table entries made [1-9]"
     expect_no_log "internal error"
     expect_log "guest shut down: poweroff"
 }

@@ -9,7 +9,7 @@
 pte_t mm_sim_hyp_slots[16];
 uint8_t *mm_sim_args;
 
-static uint8_t frame_table[SIM_FRAMES * 8];
+static uint64_t frame_table[SIM_FRAMES * 10 / 8];
 static uint64_t m2p[SIM_FRAMES];
 static uint8_t args_buf[SIM_ARGS_SIZE];
 static mfn_t next_free;
@@ -209,6 +209,8 @@ const char *mm_sim_check(void)
 {
     static struct pv_frame_info fi[SIM_FRAMES];
     static uint64_t exp_refs[SIM_FRAMES], exp_type[SIM_FRAMES];
+    static int64_t exp_linear[SIM_FRAMES];
+    static uint16_t linear_entries[SIM_FRAMES], linear_uses[SIM_FRAMES];
 
     for (mfn_t m = 0; m < SIM_FRAMES; m++) {
         if (!pv_mm_frame_info(m, &fi[m]))
@@ -221,6 +223,8 @@ const char *mm_sim_check(void)
             exp_refs[m]++, exp_type[m]++;
         exp_refs[m] += holds[m];
         exp_type[m] += holds[m];
+        exp_linear[m] = 0;
+        linear_entries[m] = linear_uses[m] = 0;
     }
     mfn_t bases[2] = { current->guest_table, current->guest_table_user };
     for (unsigned i = 0; i < 2; i++) {
@@ -286,6 +290,20 @@ const char *mm_sim_check(void)
                 if (e & (PTE_PWT | PTE_PCD | PTE_PS | PTE_G))
                     FAIL("L%u %#lx[%u] = %#llx has refused flags", level, (unsigned long)t, i,
                          (unsigned long long)e);
+                if (fi[target].type == level) {
+                    /* A linear entry: read-only; its own table holds nothing. */
+                    if (e & PTE_RW)
+                        FAIL("L%u %#lx[%u] = %#llx: writable linear entry", level,
+                             (unsigned long)t, i, (unsigned long long)e);
+                    if (target == t) {
+                        exp_refs[target]--;
+                        continue;
+                    }
+                    exp_type[target]++;
+                    exp_linear[t]++, linear_entries[t]++;
+                    exp_linear[target]--, linear_uses[target]++;
+                    continue;
+                }
                 exp_type[target]++;
                 if (fi[target].type != level - 1)
                     FAIL("L%u %#lx[%u] names %#lx of type %u", level, (unsigned long)t, i,
@@ -301,6 +319,13 @@ const char *mm_sim_check(void)
         if (fi[m].type_count != exp_type[m])
             FAIL("mfn %#lx: type %u count %u, expected %llu", (unsigned long)m, fi[m].type,
                  fi[m].type_count, (unsigned long long)exp_type[m]);
+        if (fi[m].linear != exp_linear[m])
+            FAIL("mfn %#lx: linear count %d, expected %lld", (unsigned long)m, fi[m].linear,
+                 (long long)exp_linear[m]);
+        /* No nesting: a table holding linear entries is named linearly nowhere. */
+        if (linear_entries[m] && linear_uses[m])
+            FAIL("mfn %#lx: %u linear entries and named by %u", (unsigned long)m,
+                 linear_entries[m], linear_uses[m]);
         if (fi[m].pinned && !fi[m].type_count)
             FAIL("mfn %#lx pinned with no type count", (unsigned long)m);
         bool table = fi[m].type >= PV_TYPE_L1 && fi[m].type <= PV_TYPE_L4;

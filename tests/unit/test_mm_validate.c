@@ -179,27 +179,6 @@ START_TEST(nested_errors_propagate)
 }
 END_TEST
 
-START_TEST(linear_tables_refused)
-{
-    /* Each level pointing at itself, read-only as Xen's linear tables must be. */
-    for (unsigned level = 2; level <= 4; level++) {
-        mfn_t t = mm_sim_alloc();
-        mm_sim_table(t)[3] = mm_sim_pte(t, RO);
-        ck_assert_int_eq(pv_mm_pin(t, level), -XEN_EINVAL);
-        mm_sim_table(t)[3] = 0;
-        ck_assert_int_eq(pv_mm_pin(t, level), 0);
-        ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(t, 3), mm_sim_pte(t, RO)), -XEN_EINVAL);
-        ck_mm_invariants();
-    }
-    /* L4 pointing at another, validated L4 (linear across roots). */
-    mfn_t a = mm_sim_alloc(), b = mm_sim_alloc();
-    ck_assert_int_eq(pv_mm_pin(b, 4), 0);
-    mm_sim_table(a)[0] = mm_sim_pte(b, RO);
-    ck_assert_int_eq(pv_mm_pin(a, 4), -XEN_EINVAL);
-    ck_mm_invariants();
-}
-END_TEST
-
 START_TEST(hypervisor_slots)
 {
     mfn_t l4 = mm_sim_alloc(), l3 = mm_sim_alloc();
@@ -314,7 +293,6 @@ static Suite *mm_validate_suite(void)
     tcase_add_test(tc, upper_levels_flags);
     tcase_add_test(tc, upper_levels_targets);
     tcase_add_test(tc, nested_errors_propagate);
-    tcase_add_test(tc, linear_tables_refused);
     tcase_add_test(tc, hypervisor_slots);
     tcase_add_test(tc, hypervisor_slots_m2p_strict);
     tcase_add_test(tc, update_upper_levels);

@@ -10,6 +10,7 @@
 
 unsigned long op_counts[32];
 unsigned long ldt_loads;
+unsigned long linear_made;
 const char *const op_names[32] = {
     "mmu_update", "mmuext_op", "update_va_mapping", "direct page-table store",
     "set_gdt", "update_descriptor", "multicall", "event_channel_op", "memory_op",
@@ -17,9 +18,9 @@ const char *const op_names[32] = {
     "set_trap_table", "fault with a bad trap entry", "callbacks", "forged iret",
     "segment/fpu/debug/assist/physdev/nmi/timer", "unknown hypercall",
     "probe of pvshim and table memory", "LDT in a sacrificial page, loaded by a selector",
-    "port I/O to pvshim's devices",
+    "port I/O to pvshim's devices", "linear page tables",
 };
-#define NR_OPS 23
+#define NR_OPS 24
 
 /* ---- pickers */
 
@@ -763,6 +764,155 @@ static void port_attack(void)
     }
 }
 
+/* ---- linear (recursive) page tables: read-only, same level, not nested */
+
+static long pt_set(unsigned long table_mfn, unsigned idx, uint64_t val)
+{
+    mmu_update_t u = { .ptr = (table_mfn << 12) + idx * 8ull, .val = val };
+    return hypercall5(__HYPERVISOR_mmu_update, &u, 1, 0, DOMID_SELF, 0);
+}
+
+static long mmuext1(unsigned cmd, unsigned long mfn)
+{
+    struct mmuext_op op = { .cmd = cmd, .arg1.mfn = mfn };
+    return hypercall5(__HYPERVISOR_mmuext_op, &op, 1, 0, DOMID_SELF, 0);
+}
+
+/* A scratch frame cleared and pinned as a table of `level`; 0 if it can't be. */
+static unsigned long scratch_table(unsigned level)
+{
+    unsigned long m = scratch_mfn();
+    if (mmuext1(MMUEXT_CLEAR_PAGE, m) || mmuext1(MMUEXT_PIN_L1_TABLE + level - 1, m))
+        return 0;
+    return m;
+}
+
+/* Flags that must not matter to the rules: A, D, NX, available bits. */
+static uint64_t noise(void)
+{
+    static const uint64_t bits[] = { PTE_A, PTE_D, 1ull << 63, 0x200, 0x400, 0x800, 1ull << 52 };
+    uint64_t f = 0;
+    for (unsigned n = (unsigned)rnd_below(3); n; n--)
+        f |= bits[rnd_below(7)];
+    return f;
+}
+
+#define LRO (PTE_P | PTE_US | PTE_A)
+
+/* A store through p faults (we come back here either way). */
+static bool write_faults(volatile uint64_t *p)
+{
+    uint64_t saved[8];
+    memcpy(saved, recover_ctx, sizeof(saved));
+    unsigned long before = traps_taken;
+    if (!hostile_setjmp(recover_ctx))
+        probe_write(p);
+    memcpy(recover_ctx, saved, sizeof(saved));
+    return traps_taken != before;
+}
+
+/* Our live L4 maps itself read-only in a free slot: never writable, by any path. */
+static void l4_self_map(void)
+{
+    const uint64_t *l4 = (const uint64_t *)si->pt_base;
+    unsigned s = 1 + (unsigned)rnd_below(254);
+    for (unsigned n = 0; n < 255 && (l4[s] & PTE_P); n++)
+        s = s % 254 + 1;
+    if (l4[s] & PTE_P)
+        return;
+    uint64_t self = (l4_mfn << 12) | LRO | noise();
+    if (pt_set(l4_mfn, s, self | PTE_RW) == 0)
+        fail("writable self map of the live L4 accepted (slot, entry)", s, l4[s]);
+    long rc = pt_set(l4_mfn, s, self);
+    if (rc)
+        fail("read-only self map of the live L4 refused (slot, rc)", s, (uint64_t)rc);
+    else
+        linear_made++;
+    if (pt_set(l4_mfn, s, self | PTE_RW | noise()) == 0 || (l4[s] & PTE_RW))
+        fail("self map of the live L4 made writable in place (slot, entry)", s, l4[s]);
+    unsigned long u = s;
+    volatile uint64_t *view = (volatile uint64_t *)((u << 39) | (u << 30) | (u << 21) | (u << 12));
+    if (!rc) {
+        if ((probe_read(&view[511]) ^ l4[511]) & PTE_ADDR)
+            fail("the self map does not show the L4 (slot, entry 511)", s, view[511]);
+        /* Stores through it into the L4 and, one level down, into an L3. */
+        if (!write_faults(&view[rnd_below(512)]))
+            fail("a store through the read-only self map went through (slot)", s, 0);
+        volatile uint64_t *l3 = (volatile uint64_t *)((u << 39) | (u << 30) | (u << 21) | (511ul << 12));
+        if (!write_faults(&l3[rnd_below(512)]))
+            fail("a store into an L3 through the self map went through (slot)", s, 0);
+    }
+    pt_set(l4_mfn, s, 0);
+    mmuext1(MMUEXT_TLB_FLUSH_LOCAL, 0);
+}
+
+/*
+ * Tables of scratch frames naming each other: a -> b read-only is the one
+ * accepted; writable, nested, cross-level and in-place upgrades are
+ * refused; b named linearly stays a table after its pin goes, and becomes
+ * an ordinary frame again once a lets go of it.
+ */
+static void linear_between_tables(void)
+{
+    unsigned level = 2 + (unsigned)rnd_below(3);
+    static const unsigned cross[5] = { 0, 0, 4, 1, 2 };
+    unsigned long a = scratch_table(level), b = scratch_table(level), c = scratch_table(level);
+    unsigned long x = scratch_table(cross[level]);
+    unsigned ia = (unsigned)rnd_below(256), ib = (unsigned)rnd_below(256), ic = (unsigned)rnd_below(256);
+    if (!a || !b || !c || a == b || b == c || a == c || x == a || x == b || x == c)
+        goto out;
+    uint64_t link = (b << 12) | LRO | noise();
+    if (pt_set(a, ia, link | PTE_RW) == 0)
+        fail("writable linear entry accepted (level, mfn)", level, a);
+    long rc = pt_set(a, ia, link);
+    if (rc) {
+        fail("read-only same-level linear entry refused (level, rc)", level, (uint64_t)rc);
+        goto out;
+    }
+    linear_made++;
+    if (pt_set(a, ia, link | PTE_RW) == 0)
+        fail("linear entry made writable in place (level, mfn)", level, a);
+    if (pt_set(b, ib, (c << 12) | LRO | noise()) == 0)
+        fail("a linearly named table gained a linear entry (level, mfn)", level, b);
+    if (pt_set(c, ic, (a << 12) | LRO | noise()) == 0)
+        fail("a table holding a linear entry was named linearly (level, mfn)", level, a);
+    if (x && pt_set(a, ib, (x << 12) | LRO | noise()) == 0)
+        fail("cross-level entry accepted (level, named level)", level, cross[level]);
+    if (pt_set(b, ib, (b << 12) | LRO) != 0)
+        fail("self map of a linearly named table refused (level, mfn)", level, b);
+
+    /* b's pin goes: a's entry still holds it as a table, never writable. */
+    mmuext1(MMUEXT_UNPIN_TABLE, b);
+    uint64_t va = sac_page_va();
+    if (hypercall5(__HYPERVISOR_update_va_mapping, va, (b << 12) | PTE_P | PTE_RW | PTE_US | PTE_A,
+                   UVMF_INVLPG, 0, 0) == 0)
+        fail("a table held only by a linear entry mapped writable (level, mfn)", level, b);
+    /* Let go of it (the entry, or a itself), then b is an ordinary frame. */
+    if (rnd_below(2))
+        pt_set(a, ia, 0);
+    else
+        mmuext1(MMUEXT_UNPIN_TABLE, a), a = 0;
+    rc = hypercall5(__HYPERVISOR_update_va_mapping, va, (b << 12) | PTE_P | PTE_RW | PTE_US | PTE_A,
+                    UVMF_INVLPG, 0, 0);
+    if (rc)
+        fail("a table no longer named stays a table (level, rc)", level, (uint64_t)rc);
+    b = 0;
+out:
+    for (unsigned i = 0; i < 4; i++) {
+        unsigned long m = i == 0 ? a : i == 1 ? b : i == 2 ? c : x;
+        if (m)
+            mmuext1(MMUEXT_UNPIN_TABLE, m);
+    }
+}
+
+static void linear_pt_attack(void)
+{
+    if (rnd_below(3))
+        linear_between_tables();
+    else
+        l4_self_map();
+}
+
 static void scan_sacrificial(void)
 {
     for (unsigned long i = 0; i < sac_pages; i++) {
@@ -799,6 +949,7 @@ void attack(void)
     case 19: unknown_attack(); break;
     case 20: probe_attack(); break;
     case 21: ldt_attack(); restore_state(); break;
+    case 23: linear_pt_attack(); break;
     default: port_attack(); restore_state(); break;
     }
     scan_sacrificial();

@@ -97,6 +97,7 @@ void set_trap_table_ours(void);
 void attack(void);
 extern unsigned long op_counts[32];
 extern unsigned long ldt_loads;
+extern unsigned long linear_made;       /* read-only same-level entries accepted */
 extern const char *const op_names[32];
 
 #endif

@@ -351,6 +351,8 @@ void hostile_main(start_info_t *start)
     print_u(events_taken);
     print(", segment loads from an LDT ");
     print_u(ldt_loads);
+    print(", linear page-table entries made ");
+    print_u(linear_made);
     print("\n");
     print("pvhostile64: ");
     print_u(attacks_run);

@@ -406,6 +406,165 @@ static void check_vm_assist_errors(void)
     expect_rc(hc_vm_assist(7, VMASST_TYPE_writable_pagetables), -XEN_ENOSYS);
 }
 
+/* ---- linear (recursive) page tables: Xen 4.17's pv-linear-pt rules */
+
+/* The first guest slot of a table that is not present (0 if none). */
+static unsigned free_slot(const uint64_t *t, unsigned from, unsigned to)
+{
+    for (unsigned i = from; i < to; i++)
+        if (!(t[i] & PTE_P))
+            return i;
+    return 0;
+}
+
+#define LINEAR_RO (PTE_P | PTE_US | PTE_A)
+#define PTE_KEEP  (~(PTE_A | PTE_D | PTE_G))
+
+/* The live L4 maps itself read-only: its slot s, four times, reads the L4. */
+static void check_linear_l4_self_map(void)
+{
+    uint64_t *l4 = (uint64_t *)si->pt_base;
+    unsigned long l4_mfn = virt_to_mfn(l4);
+    unsigned s = free_slot(l4, 1, 256);
+    if (!expect(s, "no free L4 slot"))
+        return;
+    uint64_t ptr = virt_to_maddr(&l4[s]);
+    /* writable: refused; read-only: accepted */
+    expect_rc(mmu_update1(ptr, (l4_mfn << 12) | LINEAR_RO | PTE_RW), -XEN_EINVAL);
+    expect_eq(l4[s], 0);
+    if (!expect_rc(mmu_update1(ptr, (l4_mfn << 12) | LINEAR_RO), 0))
+        return;
+    unsigned long u = s;
+    volatile uint64_t *self = (volatile uint64_t *)((u << 39) | (u << 30) | (u << 21) | (u << 12));
+    expect_eq(self[511] & PTE_KEEP, l4[511] & PTE_KEEP);
+    expect_eq(self[s] & PTE_KEEP, l4[s] & PTE_KEEP);
+    /* the L3-level view: the L4's slot 511 read as an L3 */
+    volatile uint64_t *l3_view = (volatile uint64_t *)((u << 39) | (u << 30) | (u << 21) | (511UL << 12));
+    uint64_t *l3 = pte_of(VIRT_BASE, 3) - ((VIRT_BASE >> 30) & 511);
+    expect_eq(l3_view[(VIRT_BASE >> 30) & 511] & PTE_KEEP, l3[(VIRT_BASE >> 30) & 511] & PTE_KEEP);
+    /* read-only through it: a write faults */
+    unsigned before = last_trap.count;
+    trap_resume_rip = (unsigned long)probe_write_after;
+    probe_write(&self[s + 1], 0x1234);
+    if (expect_trap(before, 14, probe_write_insn))
+        expect_eq(last_trap.frame.error_code, 3);
+    /* XSA-182: made writable in place, it is refused and stays read-only */
+    expect_rc(mmu_update1(ptr, (l4_mfn << 12) | LINEAR_RO | PTE_RW), -XEN_EINVAL);
+    expect_rc(mmu_update1(ptr, (l4_mfn << 12) | LINEAR_RO | PTE_RW | PTE_D), -XEN_EINVAL);
+    expect_eq(l4[s] & PTE_RW, 0);
+    expect_eq(l4[s + 1], 0);
+    expect_rc(mmu_update1(ptr, 0), 0);
+    mmuext1(MMUEXT_TLB_FLUSH_LOCAL, 0);
+}
+
+/* A fresh pinned table of a level (2-4), its pfn returned. */
+static unsigned long pinned_table(unsigned level)
+{
+    static const unsigned cmd[5] = { 0, MMUEXT_PIN_L1_TABLE, MMUEXT_PIN_L2_TABLE,
+                                     MMUEXT_PIN_L3_TABLE, MMUEXT_PIN_L4_TABLE };
+    unsigned long pfn = zeroed_pfn();
+    if (!expect_rc(mmuext1(cmd[level], p2m[pfn]), 0))
+        check_abort();
+    return pfn;
+}
+
+/*
+ * The live L2 names another L2 read-only: that L2's entries then show as
+ * L1 entries, so the L1 it holds reads as a page. Writable, or made
+ * writable in place: refused. While the live L2 holds it, it may not be
+ * named linearly itself.
+ */
+static void check_linear_l2_other_table(void)
+{
+    uint64_t *l2 = pte_of(region_start, 2) - ((region_start >> 21) & 511);
+    unsigned long l2_mfn = virt_to_mfn(l2);
+    uint64_t ptr = maddr_of(&l2[FREE_L2_INDEX]);
+    if (!expect_eq(l2[FREE_L2_INDEX], 0))
+        return;
+    /* b: an L2 whose entry 5 is an L1, whose entry 0 maps `data` */
+    unsigned long l1 = zeroed_pfn(), b = zeroed_pfn(), data = alloc_pfn();
+    uint64_t *p = map_pfn(l1, true);
+    p[0] = pte_for(data, RO_FLAGS);
+    unmap_va(p);
+    p = map_pfn(b, true);
+    p[5] = pte_for(l1, RW_FLAGS);
+    unmap_va(p);
+    if (!expect_rc(mmuext1(MMUEXT_PIN_L2_TABLE, p2m[b]), 0))
+        return;
+    expect_rc(mmu_update1(ptr, pte_for(b, LINEAR_RO | PTE_RW)), -XEN_EINVAL);
+    if (expect_rc(mmu_update1(ptr, pte_for(b, LINEAR_RO)), 0)) {
+        unsigned long va = (region_start & ~((1UL << 30) - 1)) |
+                           ((unsigned long)FREE_L2_INDEX << 21) | (5UL << 12);
+        /* through a[FREE] -> b (as an L1) -> b[5]: the L1 itself, read-only */
+        expect_eq(*(volatile uint64_t *)va & PTE_ADDR, p2m[data] << 12);
+        unsigned long c = pinned_table(2);
+        /* the live L2 holds a linear entry: no other L2 may name it */
+        expect_rc(mmu_update1((p2m[c] << 12) + 8, (l2_mfn << 12) | LINEAR_RO), -XEN_EINVAL);
+        /* and it can't be made writable in place */
+        expect_rc(mmu_update1(ptr, pte_for(b, RW_FLAGS)), -XEN_EINVAL);
+        expect_eq(l2[FREE_L2_INDEX] & PTE_RW, 0);
+        expect_rc(mmu_update1(ptr, 0), 0);
+        mmuext1(MMUEXT_TLB_FLUSH_LOCAL, 0);
+        /* no longer holding one, the live L2 may be named by c */
+        if (expect_rc(mmu_update1((p2m[c] << 12) + 8, (l2_mfn << 12) | LINEAR_RO), 0))
+            expect_rc(mmu_update1((p2m[c] << 12) + 8, 0), 0);
+        expect_rc(mmuext1(MMUEXT_UNPIN_TABLE, p2m[c]), 0);
+    }
+    expect_rc(mmuext1(MMUEXT_UNPIN_TABLE, p2m[b]), 0);
+}
+
+/*
+ * No nesting, among pinned L3s: with a -> b linear, b may name no other
+ * L3 (its self map is fine: it holds nothing) and no L3 may name a; once
+ * a lets go of b, both are possible.
+ */
+static void check_linear_nesting_refused(void)
+{
+    unsigned long a = p2m[pinned_table(3)], b = p2m[pinned_table(3)], c = p2m[pinned_table(3)];
+    if (expect_rc(mmu_update1((a << 12) + 1 * 8, (b << 12) | LINEAR_RO), 0)) {
+        expect_rc(mmu_update1((b << 12) + 2 * 8, (c << 12) | LINEAR_RO), -XEN_EINVAL);
+        expect_rc(mmu_update1((c << 12) + 3 * 8, (a << 12) | LINEAR_RO), -XEN_EINVAL);
+        expect_rc(mmu_update1((b << 12) + 4 * 8, (b << 12) | LINEAR_RO), 0);
+        /* siblings: c -> b beside a -> b */
+        expect_rc(mmu_update1((c << 12) + 5 * 8, (b << 12) | LINEAR_RO), 0);
+        expect_rc(mmu_update1((a << 12) + 1 * 8, 0), 0);
+        expect_rc(mmu_update1((c << 12) + 5 * 8, 0), 0);
+        /* b named by nobody now: it may name c, and a may be named */
+        expect_rc(mmu_update1((b << 12) + 2 * 8, (c << 12) | LINEAR_RO), 0);
+        expect_rc(mmu_update1((a << 12) + 6 * 8, (a << 12) | LINEAR_RO), 0);
+        expect_rc(mmu_update1((b << 12) + 2 * 8, 0), 0);
+        expect_rc(mmu_update1((b << 12) + 4 * 8, 0), 0);
+        expect_rc(mmu_update1((a << 12) + 6 * 8, 0), 0);
+    }
+    expect_rc(mmuext1(MMUEXT_UNPIN_TABLE, a), 0);
+    expect_rc(mmuext1(MMUEXT_UNPIN_TABLE, b), 0);
+    expect_rc(mmuext1(MMUEXT_UNPIN_TABLE, c), 0);
+}
+
+/* Only the same level: an entry naming a table of any other level than its own or the one below is refused. */
+static void check_linear_cross_level_refused(void)
+{
+    uint64_t *l4 = (uint64_t *)si->pt_base;
+    uint64_t *l3 = pte_of(region_start, 3) - ((region_start >> 30) & 511);
+    uint64_t *l2 = pte_of(region_start, 2) - ((region_start >> 21) & 511);
+    unsigned long mfn[5] = { 0, virt_to_mfn(pte_of(region_start, 1)), virt_to_mfn(l2),
+                             virt_to_mfn(l3), virt_to_mfn(l4) };
+    uint64_t *table[5] = { 0, 0, l2, l3, l4 };
+    unsigned slot[5] = { 0, 0, FREE_L2_INDEX, free_slot(l3, 1, 511), free_slot(l4, 1, 256) };
+    for (unsigned from = 2; from <= 4; from++) {
+        if (!expect(slot[from], "no free slot in the L%u", from))
+            continue;
+        uint64_t ptr = virt_to_maddr(&table[from][slot[from]]);
+        for (unsigned to = 1; to <= 4; to++) {
+            if (to == from || to == from - 1)
+                continue;
+            expect(mmu_update1(ptr, (mfn[to] << 12) | LINEAR_RO) == -XEN_EINVAL,
+                   "L%u entry naming an L%u accepted or refused otherwise", from, to);
+        }
+        expect_eq(table[from][slot[from]], 0);
+    }
+}
+
 void mmu_checks(void)
 {
     run_check("mmu.update_va_mapping", check_update_va_mapping);
@@ -428,4 +587,8 @@ void mmu_checks(void)
     run_check("mmu.machphys_update", check_machphys_update);
     run_check("mmu.writable_pagetables", check_writable_pagetables);
     run_check("mmu.vm_assist_errors", check_vm_assist_errors);
+    run_check("mmu.linear_l4_self_map", check_linear_l4_self_map);
+    run_check("mmu.linear_l2_other_table", check_linear_l2_other_table);
+    run_check("mmu.linear_nesting_refused", check_linear_nesting_refused);
+    run_check("mmu.linear_cross_level_refused", check_linear_cross_level_refused);
 }
