@@ -127,7 +127,7 @@ unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 test: all $(BUILD)/unit-tests
-	tests/run-tests.sh $(T)
+	tests/run-tests.sh '$(T)'
 
 # The slower runs at other VM sizes and memory layouts (tests/sizes/), then
 # a table of each boot's memory and trace=boot times.

@@ -4,6 +4,7 @@
  * against counts recomputed from the live tables, and always returning to
  * the baseline (no leak).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <pvshim/compiler.h>
 #include "unit.h"
@@ -56,7 +57,9 @@ START_TEST(io_frames_from_memmap)
         ck_assert_uint_eq(mm_sim_info(m).owner, PV_OWNER_NONE);
 
     enum { N = 0x400 };                 /* 4 MiB */
-    static uint64_t table[N], m2p[N];
+    static uint64_t m2p[N];
+    void *table = calloc(1, pv_mm_frame_table_bytes(N));
+    ck_assert_ptr_nonnull(table);
     static struct memmap map;
     map.nr = 0;
     ck_assert(memmap_add(&map, 0x300000, 0x40800, MEM_RAM));       /* ends mid-frame 0x340 */
@@ -96,6 +99,7 @@ START_TEST(io_frames_from_memmap)
     ck_assert_int_eq(pv_mm_mark_io(NULL, 0), -XEN_EINVAL);
     pv_mm_init(NULL, N, m2p, mm_sim_hyp_slots);
     ck_assert_int_eq(pv_mm_mark_io(&map, 0x100), -XEN_EINVAL);
+    free(table);
 }
 END_TEST
 
