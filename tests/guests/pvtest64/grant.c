@@ -238,6 +238,18 @@ out:
     expect_rc(set_version(3), -XEN_EINVAL);
 }
 
+/* Grant and status frames by XENMEM_add_to_physmap: for translated guests only. */
+static void check_add_to_physmap_refused(void)
+{
+    struct xen_add_to_physmap x = { .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table,
+                                    .idx = 0, .gpfn = 0x12345 };
+    expect_rc(hc_memory_op(XENMEM_add_to_physmap, &x), -XEN_EACCES);
+    x.idx = 0 | XENMAPIDX_grant_table_status;
+    expect_rc(hc_memory_op(XENMEM_add_to_physmap, &x), -XEN_EACCES);
+    x.domid = 0x7001;
+    expect_rc(hc_memory_op(XENMEM_add_to_physmap, &x), -XEN_ESRCH);
+}
+
 void grant_checks(void)
 {
     run_check("grant.map_own_grant", check_map_own_grant);
@@ -245,4 +257,5 @@ void grant_checks(void)
     run_check("grant.host_and_device_map", check_host_and_device_map);
     run_check("grant.copy", check_copy);
     run_check("grant.version_2", check_version_2);
+    run_check("grant.add_to_physmap_refused", check_add_to_physmap_refused);
 }
