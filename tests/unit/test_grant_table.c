@@ -334,6 +334,45 @@ START_TEST(pins_and_status_flags)
 }
 END_TEST
 
+/* More than one unmap batch in a call; a fault stops it where it is. */
+START_TEST(unmap_batches)
+{
+    grant(8, data2, GTF_permit_access);
+    enum { N = 40 };
+    struct gnttab_map_grant_ref m[N];
+    for (unsigned i = 0; i < N; i++)
+        m[i] = (struct gnttab_map_grant_ref){ .flags = GNTMAP_device_map | GNTMAP_readonly,
+                                              .ref = 8, .dom = OWN };
+    ck_assert_int_eq(gnt(GNTTABOP_map_grant_ref, m, sizeof(m[0]), N), 0);
+    for (unsigned i = 0; i < N; i++)
+        ck_assert_int_eq(m[i].status, GNTST_okay);
+    ck_assert_uint_eq(mm_sim_info(data2).refs, 1 + N);
+    ck_mm_invariants();
+
+    struct gnttab_unmap_grant_ref u[N];
+    for (unsigned i = 0; i < N; i++)
+        u[i] = (struct gnttab_unmap_grant_ref){ .dev_bus_addr = mfn_to_paddr(data2),
+                                                .handle = m[i].handle, .status = 99 };
+    /* The request list runs off the argument buffer after 3: -EFAULT there. */
+    vaddr_t last = SIM_ARGS_VA + SIM_ARGS_SIZE - 3 * sizeof(u[0]);
+    memcpy(mm_sim_args + (last - SIM_ARGS_VA), u, 3 * sizeof(u[0]));
+    ck_assert_int_eq(do_grant_table_op(GNTTABOP_unmap_grant_ref, last, 5), -XEN_EFAULT);
+    ck_assert_uint_eq(mm_sim_info(data2).refs, 1 + N - 3);
+    ck_mm_invariants();
+    ck_assert_int_eq(gnt(GNTTABOP_unmap_grant_ref, &u[3], sizeof(u[0]), N - 3), 0);
+    for (unsigned i = 3; i < N; i++)
+        ck_assert_int_eq(u[i].status, GNTST_okay);
+    ck_assert_uint_eq(mm_sim_info(data2).refs, 1);
+    ck_assert_uint_eq(v1(8)->flags, GTF_permit_access);
+    ck_mm_invariants();
+    /* Map and unmap lists outside the guest's range: -EFAULT before anything. */
+    ck_assert_int_eq(do_grant_table_op(GNTTABOP_map_grant_ref, 0xffff800000000000ull, 1),
+                     -XEN_EFAULT);
+    ck_assert_int_eq(do_grant_table_op(GNTTABOP_copy, 0x0000800000000000ull - 8, 1),
+                     -XEN_EFAULT);
+}
+END_TEST
+
 /* ---------------------------------------------------------- copy */
 
 static int16_t copy1(struct gnttab_copy *c)
@@ -536,6 +575,7 @@ static Suite *grant_table_suite(void)
     tcase_add_test(tc, host_and_device_unmapped_apart);
     tcase_add_test(tc, unmap_and_replace_steals);
     tcase_add_test(tc, pins_and_status_flags);
+    tcase_add_test(tc, unmap_batches);
     tcase_add_test(tc, copy_frames_and_grants);
     tcase_add_test(tc, version_switches);
     tcase_add_test(tc, v2_sub_page_and_transitive_copies);
