@@ -160,6 +160,38 @@ static void check_host_and_device_map(void)
     table[8].flags = 0;
 }
 
+/* XSA-234's sequence: unmap_and_replace moves the other grant's PTE over. */
+static void check_unmap_and_replace(void)
+{
+    if (!table_setup())
+        return;
+    void *ro1, *ro2;
+    unsigned long f1 = zeroed_frame(&ro1), f2 = zeroed_frame(&ro2);
+    void *va1 = map_pfn(alloc_pfn(), false), *va2 = map_pfn(alloc_pfn(), false);
+    grant(8, f1, GTF_permit_access);
+    grant(9, f2, GTF_permit_access);
+    struct gnttab_map_grant_ref m1 = map(8, GNTMAP_host_map, va1, self_id);
+    struct gnttab_map_grant_ref m2 = map(9, GNTMAP_host_map | GNTMAP_readonly, va2, self_id);
+    if (!expect_eq(m1.status, GNTST_okay) || !expect_eq(m2.status, GNTST_okay))
+        return;
+    struct gnttab_unmap_and_replace r = { .host_addr = (unsigned long)va2,
+                                          .new_addr = (unsigned long)va1, .handle = m2.handle };
+    expect_rc(hc_grant_table_op(GNTTABOP_unmap_and_replace, &r, 1), 0);
+    expect_eq(r.status, GNTST_okay);
+    expect_eq(table[9].flags, GTF_permit_access);
+    /* va2 now maps f1 writable through grant 8; va1 is empty. */
+    *(volatile uint64_t *)va2 = 0x77;
+    expect_eq(*(volatile uint64_t *)ro1, 0x77);
+    *(volatile uint64_t *)va2 = 0;
+    expect_eq(unmap(m1.handle, va1, 0), GNTST_general_error);
+    expect_rc(pin_l1(f1, true), -XEN_EINVAL);
+    expect_eq(unmap(m1.handle, va2, 0), GNTST_okay);
+    expect_eq(table[8].flags, GTF_permit_access);
+    if (expect_rc(pin_l1(f1, true), 0))
+        expect_rc(pin_l1(f1, false), 0);
+    table[8].flags = table[9].flags = 0;
+}
+
 static void check_copy(void)
 {
     if (!table_setup())
@@ -255,6 +287,7 @@ void grant_checks(void)
     run_check("grant.map_own_grant", check_map_own_grant);
     run_check("grant.map_refusals", check_map_refusals);
     run_check("grant.host_and_device_map", check_host_and_device_map);
+    run_check("grant.unmap_and_replace", check_unmap_and_replace);
     run_check("grant.copy", check_copy);
     run_check("grant.version_2", check_version_2);
     run_check("grant.add_to_physmap_refused", check_add_to_physmap_refused);
