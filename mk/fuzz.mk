@@ -53,7 +53,6 @@ $(FUZZ_DIR)/obj/%.o: %.c | $(SYSINC)/xen
 # guest shutdown from within a multicall), which a real pvshim never sees
 # again: made reachable so fuzz_hypercall.c resets it before each input.
 $(FUZZ_DIR)/obj/pvops-compat/multicall.o: FUZZ_GLOBALIZE := in_multicall
-$(FUZZ_DIR)/obj/pvops-compat/grant_table.o: FUZZ_GLOBALIZE := nr_frames
 
 $(FUZZ_DIR)/obj/decompress_%.o: tests/fuzz/fuzz_decompress.c | $(SYSINC)/xen
 	@mkdir -p $(@D)

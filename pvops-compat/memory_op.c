@@ -8,6 +8,7 @@
 #include "domain.h"
 #include "hypercalls.h"
 #include "mm_glue.h"
+#include "event_channel.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/frame_alloc.h>
 #include <pvshim/phys.h>
@@ -178,8 +179,25 @@ long do_memory_op(unsigned long cmd, vaddr_t arg)
         map.nr_entries = 1;
         return copy_to_guest(arg, &map, sizeof(map)) ? -XEN_EFAULT : 0;
     }
+    case XENMEM_add_to_physmap: {
+        /*
+         * Grant and status frames, shared_info...: for a translated guest
+         * only. Xen 4.17 checks the arguments, then the PV domain has no
+         * physmap: -EACCES.
+         */
+        struct xen_add_to_physmap x;
+        if ((cmd >> MEMOP_EXTENT_SHIFT) > UINT16_MAX)
+            return -XEN_EDOM;
+        if (copy_from_guest(&x, arg, sizeof(x)))
+            return -XEN_EFAULT;
+        if (x.space == XENMAPSPACE_gmfn_foreign)
+            return -XEN_ENOSYS;
+        if (!domid_is_self(x.domid) && x.domid != BACKEND_DOMID)
+            return -XEN_ESRCH;
+        return -XEN_EACCES;
+    }
     default:
-        /* exchange, add_to_physmap and the rest: not for a PV domU here. */
+        /* exchange and the rest: not for a PV domU here. */
         return -XEN_ENOSYS;
     }
 }

@@ -190,6 +190,33 @@ void pv_mm_destroy_ldt(void);
 /* Drop the guest GDT (vCPU reset). */
 void pv_mm_destroy_gdt(void);
 
+/* ---- grant mappings (mm/grant_map.c, for grant_table.c)
+ *
+ * pv_mm_grant_get_frame(mfn, writable): the references a grant mapping
+ * holds on the frame it maps: a general one, plus the writable type if
+ * writable (so a page-table, descriptor or pvshim frame never gets it).
+ * false if the frame is not the guest's or cannot be writable.
+ * pv_mm_grant_put_frame drops them again (flush before the guest runs
+ * if a TLB may still map the frame: pv_mm_flush_tlb).
+ * pv_mm_create_grant_mapping(addr, frame, flags): Xen's
+ * create_grant_pv_mapping: write a grant PTE (bit 62, no references of
+ * its own) for frame into the live L1 entry at linear address addr, or at
+ * machine address addr with GNTMAP_contains_pte; the old entry is
+ * dropped. GNTST_okay or GNTST_general_error.
+ * pv_mm_replace_grant_mapping(addr, frame, new_addr, flags): Xen's
+ * replace_grant_pv_mapping: the entry at addr must still map frame with
+ * the grant's P and RW bits; it becomes empty, or (new_addr != 0, not with
+ * GNTMAP_contains_pte) takes the entry stolen from linear new_addr.
+ * pv_mm_unshare_frame(mfn): a frame given by pv_mm_share_with_guest goes
+ * back to free: -XEN_EBUSY while anything but the share holds it.
+ */
+bool pv_mm_grant_get_frame(mfn_t mfn, bool writable);
+void pv_mm_grant_put_frame(mfn_t mfn, bool writable);
+void pv_mm_flush_tlb(void);
+int pv_mm_create_grant_mapping(uint64_t addr, mfn_t frame, unsigned flags);
+int pv_mm_replace_grant_mapping(uint64_t addr, mfn_t frame, uint64_t new_addr, unsigned flags);
+int pv_mm_unshare_frame(mfn_t mfn);
+
 /* ---- writable page tables (VMASST_TYPE_writable_pagetables) */
 
 /*

@@ -21,9 +21,11 @@
  * Bits whose change needs the entry re-checked; others (A, D, US, G, NX,
  * available bits) change in place. RW is re-checked at every level: above
  * L1 a linear entry may only be read-only, and making it writable in place
- * would hand the guest its own tables (XSA-182).
+ * would hand the guest its own tables (XSA-182). Bit 62 too: an entry
+ * replacing a grant PTE takes references of its own, which the grant PTE
+ * did not hold.
  */
-#define L1_RECHECK          (PTE_ADDR_MASK | PTE_P | PTE_RW | PTE_CACHE_ATTRS)
+#define L1_RECHECK          (PTE_ADDR_MASK | PTE_P | PTE_RW | PTE_CACHE_ATTRS | PTE_GNTTAB)
 #define PDE_RECHECK         (PTE_ADDR_MASK | PTE_P | PTE_RW | PTE_PWT | PTE_PCD | PTE_PS)
 
 #define L4_RO_M2P_SLOT      HYPERVISOR_FIRST_L4_SLOT
@@ -97,7 +99,13 @@ int get_page_from_l1e(pte_t e, enum pg_owner owner)
 
 void put_page_from_l1e(pte_t e)
 {
-    if (!(e & PTE_P))
+    /*
+     * A grant PTE (grant_map.c) holds nothing: the grant table's mapping
+     * handle holds the frame, and keeps holding it when the guest
+     * overwrites the PTE instead of unmapping the grant (Xen then injects
+     * #GP and drops the references anyway; pvshim leaves them held).
+     */
+    if (!(e & PTE_P) || (e & PTE_GNTTAB))
         return;
     mfn_t mfn = pte_mfn(e);
     struct pv_frame *f = frame_of(mfn);

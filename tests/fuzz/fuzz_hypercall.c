@@ -63,13 +63,11 @@ static void on_idle_forever(void)
 
 /* pvshim's file-local state, made global in the fuzz build (mk/fuzz.mk). */
 extern bool in_multicall;
-extern unsigned nr_frames;
 
 static void setup(void)
 {
     in_multicall = false;       /* a previous input may have ended inside one */
-    nr_frames = 0;              /* grant frames of the previous machine */
-    mm_sim_setup();
+    mm_sim_setup();             /* the grant table of the previous machine too */
     fake_log_reset();
     memset(&fake_clock, 0, sizeof(fake_clock));
     fake_exit_hook = on_exit_request;

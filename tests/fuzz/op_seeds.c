@@ -157,12 +157,22 @@ static void hypercall_seeds(void)
     static const struct {
         const char *name;
         unsigned nr, sub;
-        uint8_t arg[32];
+        uint8_t arg[40];
         size_t len;
     } one[] = {
         { "grant-setup", __HYPERVISOR_grant_table_op, GNTTABOP_setup_table,
           { 0xf0, 0x7f, 0, 0, 4, 0, 0, 0, 0x00, 0x08, 0, 0x10, 0, 0, 0, 0 }, 24 },
         { "grant-query", __HYPERVISOR_grant_table_op, GNTTABOP_query_size, { 0xf0, 0x7f }, 16 },
+        { "grant-v2", __HYPERVISOR_grant_table_op, GNTTABOP_set_version, { 2 }, 4 },
+        { "grant-status", __HYPERVISOR_grant_table_op, GNTTABOP_get_status_frames,
+          { 1, 0, 0, 0, 0xf0, 0x7f, 0, 0, 0x00, 0x08, 0, 0x10 }, 16 },
+        { "grant-map", __HYPERVISOR_grant_table_op, GNTTABOP_map_grant_ref,
+          { 0, 0x10, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 8, 0, 0, 0, 1 }, 32 },
+        { "grant-unmap", __HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref,
+          { 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 24 },
+        { "grant-copy", __HYPERVISOR_grant_table_op, GNTTABOP_copy,
+          { 16, 0, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f, 0, 0, 0, 0, 0, 0,
+            17, 0, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f, 0x10, 0, 0, 0, 0, 0, 16 }, 40 },
         { "callback-event", __HYPERVISOR_callback_op, CALLBACKOP_register,
           { 0, 0, 1, 0, 0, 0, 0, 0, 0x00, 0x10, 0, 0x80, 0xff, 0xff, 0xff, 0xff }, 16 },
         { "poll", __HYPERVISOR_sched_op, SCHEDOP_poll,

@@ -5,6 +5,7 @@
 #include <pvshim/phys.h>
 #include <pvshim/compiler.h>
 #include "mm_sim.h"
+#include "grant_table.h"
 
 pte_t mm_sim_hyp_slots[16];
 uint8_t *mm_sim_args;
@@ -59,6 +60,7 @@ void mm_sim_setup(void)
     fake_guest_map(SIM_ARGS_VA, args_buf, sizeof(args_buf));
     next_free = SIM_GUEST_FIRST;
     memset(holds, 0, sizeof(holds));
+    gnttab_reset();
 }
 
 void mm_sim_teardown(void)
@@ -225,6 +227,11 @@ const char *mm_sim_check(void)
         exp_type[m] += holds[m];
         exp_linear[m] = 0;
         linear_entries[m] = linear_uses[m] = 0;
+        /* Grant mapping handles hold their frames (grant_table.c). */
+        unsigned g_refs, g_types;
+        gnttab_frame_holds(m, &g_refs, &g_types);
+        exp_refs[m] += g_refs;
+        exp_type[m] += g_types;
     }
     mfn_t bases[2] = { current->guest_table, current->guest_table_user };
     for (unsigned i = 0; i < 2; i++) {
@@ -275,6 +282,21 @@ const char *mm_sim_check(void)
                      (unsigned long)t, i, (unsigned long long)e);
             if (!(e & PTE_US))
                 FAIL("L%u %#lx[%u] lacks US", level, (unsigned long)t, i);
+            if (level == 1 && (e & (1ull << 62))) {
+                /* A grant PTE holds nothing; a live handle must hold its frame. */
+                unsigned g_refs, g_types;
+                gnttab_frame_holds(target, &g_refs, &g_types);
+                if (!g_refs || ((e & PTE_RW) && !g_types))
+                    FAIL("grant PTE %#lx[%u] = %#llx without a handle holding it",
+                         (unsigned long)t, i, (unsigned long long)e);
+                if ((e & PTE_RW) && fi[target].type != PV_TYPE_WRITABLE)
+                    FAIL("grant PTE %#lx[%u] maps %#lx (type %u) writable", (unsigned long)t,
+                         i, (unsigned long)target, fi[target].type);
+                if (e & (PTE_PWT | PTE_PCD | PTE_PS | PTE_G))
+                    FAIL("grant PTE %#lx[%u] = %#llx has refused flags", (unsigned long)t, i,
+                         (unsigned long long)e);
+                continue;
+            }
             exp_refs[target]++;
             if (level == 1) {
                 if (e & (PTE_PWT | PTE_PCD | PTE_PS | PTE_G | (1ull << 62)))

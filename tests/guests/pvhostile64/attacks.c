@@ -18,9 +18,10 @@ const char *const op_names[32] = {
     "set_trap_table", "fault with a bad trap entry", "callbacks", "forged iret",
     "segment/fpu/debug/assist/physdev/nmi/timer", "unknown hypercall",
     "probe of pvshim and table memory", "LDT in a sacrificial page, loaded by a selector",
-    "port I/O to pvshim's devices", "linear page tables",
+    "grant mappings of our own grants", "port I/O to pvshim's devices",
+    "linear page tables",
 };
-#define NR_OPS 24
+#define NR_OPS 25
 
 /* ---- pickers */
 
@@ -537,8 +538,141 @@ static long grant_attack(void)
     q[1] = rnd_below(2) ? (uint64_t)&arg_buf[8192] : any_ptr();     /* frame_list */
     if (rnd_below(2))
         ((uint16_t *)arg_buf)[0] = DOMID_SELF;
-    return hypercall5(__HYPERVISOR_grant_table_op, rnd_below(16),
-                      rnd_below(5) ? (uint64_t)arg_buf : any_ptr(), any_count(), 0, 0);
+    unsigned cmd = (unsigned)rnd_below(16);
+    uint64_t uop = rnd_below(5) ? (uint64_t)arg_buf : any_ptr(), count = any_count();
+    /*
+     * map_grant_ref and unmap_and_replace write a PTE at an address they
+     * read, and grant_map_attack leaves grants and handles of ours live:
+     * a stale word of the buffer could name where we live (Xen, like
+     * pvshim, zaps whatever unmap_and_replace's new_addr maps). So what
+     * they read of the buffer is random, with addresses we may lose.
+     */
+    if (uop == (uint64_t)arg_buf &&
+        (cmd == GNTTABOP_map_grant_ref || cmd == GNTTABOP_unmap_and_replace)) {
+        size_t size = cmd == GNTTABOP_map_grant_ref ? sizeof(struct gnttab_map_grant_ref)
+                                                    : sizeof(struct gnttab_unmap_and_replace);
+        size_t n = count < sizeof(arg_buf) / size ? count : sizeof(arg_buf) / size;
+        fill_random(arg_buf, n * size);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t *w = (uint64_t *)&arg_buf[i * size];
+            w[0] = any_target_va();
+            if (cmd == GNTTABOP_unmap_and_replace)
+                w[1] = any_target_va();
+        }
+    }
+    return hypercall5(__HYPERVISOR_grant_table_op, cmd, uop, count, 0, 0);
+}
+
+/*
+ * Grants of our own frames (our page tables, pvshim's and I/O frames, the
+ * sacrificial ones) mapped by linear address or by PTE address, mostly
+ * into the sacrificial range, unmapped and replaced at random places.
+ * Entries are written into the table with GNTTABOP_copy from arg_buf, so
+ * the table frame never needs a mapping of ours. A frame we live on is
+ * only ever asked for read-only (a direct store could hit it otherwise);
+ * a page table may be asked for writable: pvshim must refuse, and
+ * scan_sacrificial() would see it otherwise.
+ */
+#define GNT_SLOTS 16
+static int gnt_domid = -1;
+static grant_handle_t gnt_handle[GNT_SLOTS];
+static uint64_t gnt_addr[GNT_SLOTS], gnt_dev[GNT_SLOTS];
+static bool gnt_live[GNT_SLOTS];
+
+static int own_domid(void)
+{
+    struct evtchn_alloc_unbound *a = (void *)arg_buf;
+    *a = (struct evtchn_alloc_unbound){ .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+    if (HC(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, (uint64_t)a, 0, 0, 0))
+        return 1;
+    evtchn_port_t port = a->port;
+    struct evtchn_status *st = (void *)arg_buf;
+    *st = (struct evtchn_status){ .dom = DOMID_SELF, .port = port };
+    long rc = HC(__HYPERVISOR_event_channel_op, EVTCHNOP_status, (uint64_t)st, 0, 0, 0);
+    int d = rc ? 1 : st->u.unbound.dom;
+    struct evtchn_close *c = (void *)arg_buf;
+    c->port = port;
+    HC(__HYPERVISOR_event_channel_op, EVTCHNOP_close, (uint64_t)c, 0, 0, 0);
+    return d;
+}
+
+static void write_grant(grant_ref_t ref, uint16_t flags, domid_t d, unsigned long mfn)
+{
+    struct gnttab_setup_table *set = (void *)arg_buf;
+    xen_pfn_t *frame = (xen_pfn_t *)&arg_buf[8192];
+    *set = (struct gnttab_setup_table){ .dom = DOMID_SELF, .nr_frames = 1 };
+    set_xen_guest_handle(set->frame_list, frame);
+    if (HC(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, (uint64_t)set, 1, 0, 0) ||
+        set->status)
+        return;
+    xen_pfn_t table = *frame;
+    grant_entry_v1_t *e = (grant_entry_v1_t *)&arg_buf[16384];
+    *e = (grant_entry_v1_t){ .flags = flags, .domid = d, .frame = (uint32_t)mfn };
+    unsigned long va = (unsigned long)e;
+    struct gnttab_copy *c = (void *)arg_buf;
+    *c = (struct gnttab_copy){
+        .source = { .u.gmfn = p2m[(va - VIRT_BASE) / PG], .domid = DOMID_SELF,
+                    .offset = (uint16_t)(va & (PG - 1)) },
+        .dest = { .u.gmfn = table, .domid = DOMID_SELF, .offset = (uint16_t)(ref * 8) },
+        .len = sizeof(*e) };
+    HC(__HYPERVISOR_grant_table_op, GNTTABOP_copy, (uint64_t)c, 1, 0, 0);
+}
+
+static void grant_map_attack(void)
+{
+    if (gnt_domid < 0)
+        gnt_domid = own_domid();
+    unsigned slot = (unsigned)rnd_below(GNT_SLOTS);
+    if (gnt_live[slot] && rnd_below(2)) {
+        if (rnd_below(3)) {
+            struct gnttab_unmap_grant_ref *u = (void *)arg_buf;
+            *u = (struct gnttab_unmap_grant_ref){
+                .host_addr = rnd_below(4) ? gnt_addr[slot] : any_target_va(),
+                .dev_bus_addr = rnd_below(2) ? gnt_dev[slot] : rnd_below(2) ? rnd() : 0,
+                .handle = gnt_handle[slot] };
+            HC(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref, (uint64_t)u, 1, 0, 0);
+        } else {
+            struct gnttab_unmap_and_replace *r = (void *)arg_buf;
+            *r = (struct gnttab_unmap_and_replace){
+                .host_addr = gnt_addr[slot],
+                .new_addr = rnd_below(2) ? sac_page_va() : any_target_va(),
+                .handle = gnt_handle[slot] };
+            HC(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_and_replace, (uint64_t)r, 1, 0, 0);
+        }
+        if (rnd_below(2))
+            gnt_live[slot] = false;
+        return;
+    }
+
+    grant_ref_t ref = 8 + (grant_ref_t)rnd_below(8);
+    unsigned long mfn = any_mfn(false);
+    uint32_t flags = (rnd_below(4) ? GNTMAP_host_map : 0) |
+                     (rnd_below(3) ? 0 : GNTMAP_device_map) |
+                     (rnd_below(3) ? 0 : GNTMAP_readonly) |
+                     (rnd_below(4) ? 0 : GNTMAP_contains_pte) |
+                     (rnd_below(4) ? 0 : GNTMAP_application_map);
+    if (is_our_mfn(mfn) && !is_pt_mfn(mfn))
+        flags |= GNTMAP_readonly;
+    uint16_t gflags = GTF_permit_access | (rnd_below(4) ? 0 : GTF_readonly) |
+                      (rnd_below(8) ? 0 : GTF_sub_page);
+    write_grant(ref, rnd_below(8) ? gflags : (uint16_t)rnd(),
+                rnd_below(8) ? (domid_t)gnt_domid : (domid_t)rnd(), mfn);
+    uint64_t addr = (flags & GNTMAP_contains_pte) ? any_entry_maddr()
+                    : rnd_below(4) ? sac_page_va() : any_target_va();
+    struct gnttab_map_grant_ref *m = (void *)arg_buf;
+    *m = (struct gnttab_map_grant_ref){ .host_addr = addr, .flags = flags, .ref = ref,
+                                        .dom = rnd_below(8) ? (domid_t)gnt_domid : DOMID_SELF };
+    if (HC(__HYPERVISOR_grant_table_op, GNTTABOP_map_grant_ref, (uint64_t)m, 1, 0, 0) == 0 &&
+        m->status == GNTST_okay) {
+        /* The frame the entry named then (an earlier write may have failed). */
+        unsigned long mapped = m->dev_bus_addr >> 12;
+        if (!(flags & GNTMAP_readonly) && is_pt_mfn(mapped))
+            fail("a page table was grant-mapped writable (mfn, flags)", mapped, flags);
+        gnt_handle[slot] = m->handle;
+        gnt_addr[slot] = addr;
+        gnt_dev[slot] = m->dev_bus_addr;
+        gnt_live[slot] = true;
+    }
 }
 
 static long console_attack(void)
@@ -949,7 +1083,8 @@ void attack(void)
     case 19: unknown_attack(); break;
     case 20: probe_attack(); break;
     case 21: ldt_attack(); restore_state(); break;
-    case 23: linear_pt_attack(); break;
+    case 22: grant_map_attack(); break;
+    case 24: linear_pt_attack(); break;
     default: port_attack(); restore_state(); break;
     }
     scan_sacrificial();

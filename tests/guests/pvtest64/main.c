@@ -44,6 +44,7 @@ void pvtest_main(start_info_t *start)
     event_checks();
     time_checks();
     memory_checks();
+    grant_checks();
     emul_checks();
     user_checks();
     fifo_checks();

@@ -98,6 +98,7 @@ void multicall_checks(void);
 void event_checks(void);
 void time_checks(void);
 void memory_checks(void);
+void grant_checks(void);
 void emul_checks(void);
 void user_checks(void);
 void fifo_checks(void);                 /* last: switches the domain to FIFO */
