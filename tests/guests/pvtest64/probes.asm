@@ -122,7 +122,7 @@ probe_read_gs:
     mov rax, [gs:rdi]
     ret
 
-; probe_int80(), probe_int81(), probe_int83(): software interrupts
+; probe_int80(), probe_int81(), probe_int83(), probe_int84(): software interrupts
 ; through the trap table
 global probe_int80
 PROBE_LABELS probe_int80
@@ -149,6 +149,15 @@ probe_int83:
 probe_int83_insn:
     int 0x83
 probe_int83_after:
+    ret
+
+global probe_int84
+PROBE_LABELS probe_int84
+probe_int84:
+    xor eax, eax
+probe_int84_insn:
+    int 0x84
+probe_int84_after:
     ret
 
 ; probe_hlt()
