@@ -294,3 +294,30 @@ probe_syscall_hypercall:
     pop r11
     pop rcx
     ret
+
+; probe_multicall_iret(list, count, rflags): a multicall made with SYSCALL
+; while an iret frame (struct iret_context) for the guest kernel sits on
+; the stack, as HYPERVISOR_iret expects it: RAX 0x1e7, RIP after the
+; SYSCALL, this stack, the given RFLAGS. Whether the iret in the list is
+; performed (RAX from the frame) or the multicall returns (its own RAX),
+; execution goes on after the SYSCALL; returns RAX.
+global probe_multicall_iret
+probe_multicall_iret:
+    push rbx
+    mov rbx, rsp
+    push qword 0xe028           ; SS: FLAT_KERNEL_SS with RPL 0, kernel mode
+    push rbx                    ; RSP
+    push rdx                    ; RFLAGS
+    push qword 0xe030           ; CS: FLAT_KERNEL_CS with RPL 0
+    lea rax, [.resume]
+    push rax                    ; RIP
+    push qword 0                ; flags
+    push qword 0                ; RCX
+    push qword 0                ; R11
+    push qword 0x1e7            ; RAX
+    mov eax, 13                 ; __HYPERVISOR_multicall
+    syscall
+.resume:
+    mov rsp, rbx
+    pop rbx
+    ret

@@ -73,6 +73,8 @@ long probe_int80(void);
 long probe_int81(void);
 long probe_int83(void);
 long probe_int84(void);
+long probe_multicall_iret(multicall_entry_t *list, unsigned long count,
+                          unsigned long rflags);
 long probe_hlt(void);
 uint64_t probe_rdmsr(uint32_t msr);
 long probe_wrmsr(uint32_t msr, uint64_t value);
