@@ -295,6 +295,23 @@ probe_syscall_hypercall:
     pop rcx
     ret
 
+; probe_lcall_ldt(): a far call through selector 0x1007 (LDT entry 0x200,
+; RPL 3), as XTF's xsa-298 makes one.
+global probe_lcall_ldt
+PROBE_LABELS probe_lcall_ldt
+probe_lcall_ldt:
+    xor eax, eax
+probe_lcall_ldt_insn:
+    call far dword [lcall_ldt_target]
+probe_lcall_ldt_after:
+    ret
+
+section .data
+lcall_ldt_target:
+    dd 0                        ; offset
+    dw 0x1007                   ; selector
+section .text
+
 ; probe_multicall_iret(list, count, rflags): a multicall made with SYSCALL
 ; while an iret frame (struct iret_context) for the guest kernel sits on
 ; the stack, as HYPERVISOR_iret expects it: RAX 0x1e7, RIP after the

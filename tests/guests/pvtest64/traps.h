@@ -55,7 +55,7 @@ void check_longjmp(struct jump_ctx *ctx) __attribute__((noreturn));
 #define PROBE(name) extern char name##_insn[], name##_after[]
 PROBE(probe_int3); PROBE(probe_ud2); PROBE(probe_div0); PROBE(probe_read);
 PROBE(probe_write); PROBE(probe_exec); PROBE(probe_load_ds);
-PROBE(probe_load_fs); PROBE(probe_int80); PROBE(probe_int81); PROBE(probe_int83); PROBE(probe_int84);
+PROBE(probe_load_fs); PROBE(probe_int80); PROBE(probe_int81); PROBE(probe_int83); PROBE(probe_int84); PROBE(probe_lcall_ldt);
 PROBE(probe_hlt); PROBE(probe_rdmsr); PROBE(probe_wrmsr);
 PROBE(probe_read_cr0); PROBE(probe_read_cr4); PROBE(probe_read_cr3);
 PROBE(probe_inb); PROBE(probe_cli);
@@ -73,6 +73,7 @@ long probe_int80(void);
 long probe_int81(void);
 long probe_int83(void);
 long probe_int84(void);
+long probe_lcall_ldt(void);
 long probe_multicall_iret(multicall_entry_t *list, unsigned long count,
                           unsigned long rflags);
 long probe_hlt(void);
