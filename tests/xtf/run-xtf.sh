@@ -1,7 +1,9 @@
 #!/bin/sh
 # Boots the PV tests of an XTF build (the Xen Test Framework, which stays
 # outside this project) through pvshim under QEMU (TCG), one at a time,
-# and prints one line per test configuration and a summary.
+# and prints one line per test configuration and a summary. With --xen,
+# the same kernels run as dom0 of Debian's Xen 4.17 instead, the reference
+# to compare with.
 #
 #   tests/xtf/run-xtf.sh [options] XTF_DIR [REGEX]
 #     XTF_DIR          a built XTF tree (the one holding tests/NAME/*.cfg)
@@ -11,8 +13,10 @@
 #     --timeout S      give up on one test after S seconds (default 60)
 #     --shim FILE      the pvshim image (default build/pvshim)
 #     --logs DIR       keep each test's console log there
-#                      (default build/xtf-logs)
+#                      (default build/xtf-logs, build/xtf-logs-xen)
 #     --shim-args S    pvshim's own command line (default empty)
+#     --xen            run each test as dom0 of Xen 4.17 (scripts/fetch-xen.sh)
+#                      instead of through pvshim
 #     --cpu MODEL      QEMU's -cpu (default max,vendor=GenuineIntel: TCG
 #                      decodes a far call with REX.W the Intel way whatever
 #                      the vendor, and XTF's xsa-298 lays out its far
@@ -34,6 +38,7 @@ shim=
 logs=
 shim_args=
 cpu=max,vendor=GenuineIntel
+xen=
 while [ $# -gt 0 ]; do
     case $1 in
     --env) envs=$2; shift 2 ;;
@@ -42,6 +47,7 @@ while [ $# -gt 0 ]; do
     --logs) logs=$2; shift 2 ;;
     --shim-args) shim_args=$2; shift 2 ;;
     --cpu) cpu=$2; shift 2 ;;
+    --xen) xen=1; shift ;;
     -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d'; exit 0 ;;
     -*) echo "run-xtf: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -57,9 +63,15 @@ filter=${2:-.}
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 : "${shim:=$BUILD/pvshim}"
-: "${logs:=$BUILD/xtf-logs}"
+: "${logs:=$BUILD/xtf-logs${xen:+-xen}}"
 [ -d "$xtf/tests" ] || { echo "run-xtf: $xtf has no tests/ (not an XTF tree?)" >&2; exit 2; }
-[ -f "$shim" ] || { echo "run-xtf: no $shim (run make)" >&2; exit 2; }
+if [ -n "$xen" ]; then
+    xen=$(scripts/fetch-xen.sh) || { echo "run-xtf: cannot fetch Xen" >&2; exit 2; }
+    # As tests/guests/run-under-xen.sh boots it.
+    xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=256M dom0_max_vcpus=1 noreboot x2apic=false loglvl=all guest_loglvl=all"
+else
+    [ -f "$shim" ] || { echo "run-xtf: no $shim (run make)" >&2; exit 2; }
+fi
 mkdir -p "$logs"
 
 # cfg_value FILE KEY: the value of KEY="..." (or KEY=...) in an xl cfg.
@@ -84,18 +96,41 @@ for env in $(printf '%s' "$envs" | tr ',' ' '); do
         # QEMU's -initrd: "file args"; commas inside args are doubled.
         mod="$kernel $(printf '%s' "$args" | sed 's/,/,,/g')"
         status=0
-        timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -M pc -cpu "$cpu" \
-            -m 1024 -display none -nodefaults -no-reboot -serial "file:$log" \
-            -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-            -kernel "$shim" -append "$shim_args" -initrd "$mod" \
-            > "$log.qemu" 2>&1 < /dev/null || status=$?
+        if [ -n "$xen" ]; then
+            # Xen with noreboot keeps running after dom0 ends: stop QEMU
+            # once the verdict or dom0's end is on the console.
+            qemu-system-x86_64 -accel tcg -M pc -cpu "$cpu" -m 512 -display none -nodefaults \
+                -no-reboot -serial "file:$log" -kernel "$xen" -append "$xen_cmdline" \
+                -initrd "$mod" > "$log.qemu" 2>&1 < /dev/null &
+            qemu=$!
+            end=$(( $(date +%s) + timeout ))
+            status=124
+            while kill -0 "$qemu" 2>/dev/null; do
+                if grep -qaE 'Test result:|Dom0 (crashed|shutdown)|Panic on CPU' "$log"; then
+                    sleep 1
+                    status=0
+                    grep -qa 'Dom0 crashed' "$log" && status=5
+                    break
+                fi
+                [ "$(date +%s)" -ge "$end" ] && break
+                sleep 0.5
+            done
+            kill "$qemu" 2>/dev/null
+            wait "$qemu" 2>/dev/null
+        else
+            timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -M pc -cpu "$cpu" \
+                -m 1024 -display none -nodefaults -no-reboot -serial "file:$log" \
+                -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+                -kernel "$shim" -append "$shim_args" -initrd "$mod" \
+                > "$log.qemu" 2>&1 < /dev/null || status=$?
+        fi
         clean=$(tr -d '\r' < "$log")
         verdict=$(printf '%s\n' "$clean" | sed -n 's/.*Test result: \([A-Z]*\).*/\1/p' | tail -n 1)
         detail=
         if [ -n "$verdict" ]; then
             # Why: XTF's last Fail/Error/Skip line before its verdict, or
             # else the last line it printed.
-            before=$(printf '%s\n' "$clean" | sed -n '/Test result:/q; p' | grep -v '^(pvshim)')
+            before=$(printf '%s\n' "$clean" | sed -n '/Test result:/q; p' | grep -vE '^\((pvshim|XEN)\)')
             detail=$(printf '%s\n' "$before" | grep -E '(Fail|Error|Skip|Warning)' | tail -n 1)
             [ -n "$detail" ] || detail=$(printf '%s\n' "$before" | tail -n 1)
             detail=$(printf '%s\n' "$detail" | sed 's/^[[:space:]]*//' | cut -c 1-100)
@@ -107,9 +142,13 @@ for env in $(printf '%s' "$envs" | tr ',' ' '); do
             verdict=CRASH
             # The guest's last words, not pvshim's: PANIC lines and the
             # exception report that follows them.
-            last=$(printf '%s\n' "$clean" | grep -vE '^\(pvshim\)|^\*+$|^[[:space:]]*$' | tail -n 2 |
+            last=$(printf '%s\n' "$clean" | grep -vE '^\((pvshim|XEN)\)|^\*+$|^[[:space:]]*$' | tail -n 2 |
                 tr '\n' ' ' | cut -c 1-90)
-            detail="QEMU status $status; $last"
+            if [ -n "$xen" ]; then
+                detail="Xen: dom0 crashed; $last"
+            else
+                detail="QEMU status $status; $last"
+            fi
         fi
         case $verdict in SUCCESS|SKIP) ;; *) bad=1 ;; esac
         total=$((total + 1))
