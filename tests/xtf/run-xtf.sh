@@ -141,9 +141,14 @@ for env in $(printf '%s' "$envs" | tr ',' ' '); do
         else
             verdict=CRASH
             # The guest's last words, not pvshim's: PANIC lines and the
-            # exception report that follows them.
+            # exception report that follows them. A guest that never ran
+            # (e.g. pvshim refused its image) has none: pvshim's reason.
             last=$(printf '%s\n' "$clean" | grep -vE '^\((pvshim|XEN)\)|^\*+$|^[[:space:]]*$' | tail -n 2 |
                 tr '\n' ' ' | cut -c 1-90)
+            if [ -z "$last" ] && [ -z "$xen" ]; then
+                last=$(printf '%s\n' "$clean" | grep '^(pvshim)' | grep -v ' exit: ' | tail -n 1 |
+                    cut -c 1-90)
+            fi
             if [ -n "$xen" ]; then
                 detail="Xen: dom0 crashed; $last"
             else
