@@ -53,14 +53,17 @@ while [ $# -gt 0 ]; do
     *) break ;;
     esac
 done
-[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: run-xtf.sh [options] XTF_DIR [REGEX]" >&2; exit 2; }
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+    echo "usage: run-xtf.sh [options] XTF_DIR [REGEX]" >&2
+    exit 2
+fi
 # Paths given by the user are relative to where they ran this; the
 # defaults are relative to the project.
 xtf=$(realpath -m -- "$1")
 filter=${2:-.}
 [ -n "$shim" ] && shim=$(realpath -m -- "$shim")
 [ -n "$logs" ] && logs=$(realpath -m -- "$logs")
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 BUILD=${BUILD:-build}
 : "${shim:=$BUILD/pvshim}"
 : "${logs:=$BUILD/xtf-logs${xen:+-xen}}"
@@ -164,6 +167,7 @@ done
 
 summary=
 for v in SUCCESS SKIP FAILURE ERROR CRASH TIMEOUT; do
+    # shellcheck disable=SC2086 # one verdict per word
     n=$(printf '%s\n' $counts | grep -cx "$v")
     summary="$summary, $n $v"
 done
