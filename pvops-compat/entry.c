@@ -59,9 +59,13 @@ void guest_syscall(struct cpu_regs *r)
 }
 
 /*
- * A #GP from `int n` (the IDT gate's DPL is 0): deliver trap n if the
- * guest allows it. The vector comes from the instruction itself: QEMU's
- * TCG reports n * 16 + 2 instead of the architectural n * 8 + 2.
+ * A #GP from `int n` (the IDT gate's DPL is 0). As on Xen, the guest's
+ * trap table decides: the entry's DPL must be at least the guest's own
+ * privilege, 1 in kernel mode and 3 in user mode (a 64-bit PV kernel really
+ * runs in ring 3, but counts as ring 1 here). Allowed: the handler gets
+ * vector n with RIP after the instruction. Refused: the guest gets the
+ * #GP the CPU gives, n * 8 + 2 (QEMU's TCG reports n * 16 + 2; the vector
+ * is read from the instruction instead). Returns false for any other #GP.
  */
 static bool software_interrupt(struct cpu_regs *r)
 {
@@ -72,9 +76,11 @@ static bool software_interrupt(struct cpu_regs *r)
         return false;
     unsigned vector = insn[1];
     const struct trap_info *ti = &current->trap_ctxt[vector];
-    /* A 64-bit PV kernel runs at RPL 3 too: both modes need DPL 3. */
-    if ((ti->flags & 3) != 3 || !ti->address)
-        return false;
+    unsigned privilege = current->kernel_mode ? 1 : 3;
+    if ((ti->flags & 3) < privilege) {
+        pv_inject_exception(r, TRAP_gp_fault, true, (vector << 3) | 2);
+        return true;
+    }
     r->rip += 2;
     pv_inject_exception(r, vector, false, 0);
     return true;

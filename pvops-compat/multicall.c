@@ -1,7 +1,11 @@
 /*
  * multicall: a batch of hypercalls in one entry. Each entry's result is
  * written back; a failing entry does not stop the batch. A multicall
- * inside a multicall is refused (-EINVAL), and iret cannot be batched.
+ * inside a multicall is refused (-EINVAL). An iret ends the batch, as on
+ * Xen: it is performed (the guest resumes at its iret frame, perhaps in
+ * user mode), its result is written back if the list can still be
+ * reached, later entries are left untouched, and the multicall returns
+ * the iret's result, the RAX of the frame.
  */
 #include "hypercall.h"
 #include "hypercalls.h"
@@ -23,15 +27,17 @@ long do_multicall(vaddr_t call_list, uint32_t nr_calls)
             rc = -XEN_EFAULT;
             break;
         }
+        const uint64_t args[5] = { mc.args[0], mc.args[1], mc.args[2], mc.args[3],
+                                   mc.args[4] };
+        mc.result = (xen_ulong_t)hypercall_call(mc.op, args);
+        vaddr_t result_at = at + offsetof(struct multicall_entry, result);
         if (mc.op == __HYPERVISOR_iret) {
-            mc.result = (xen_ulong_t)-XEN_ENOSYS;
-        } else {
-            const uint64_t args[5] = { mc.args[0], mc.args[1], mc.args[2], mc.args[3],
-                                       mc.args[4] };
-            mc.result = (xen_ulong_t)hypercall_call(mc.op, args);
+            /* Best effort: the list may not be mapped in user mode. */
+            (void)copy_to_guest(result_at, &mc.result, sizeof(mc.result));
+            rc = (long)mc.result;
+            break;
         }
-        if (copy_to_guest(at + offsetof(struct multicall_entry, result), &mc.result,
-                          sizeof(mc.result))) {
+        if (copy_to_guest(result_at, &mc.result, sizeof(mc.result))) {
             rc = -XEN_EFAULT;
             break;
         }

@@ -148,12 +148,13 @@ static void hypercall(struct fz *f)
     regs.rax = last_op;
     long rc = hypercall_call(last_op, last_args);
     /*
-     * An error is -1..-4095. Two calls return other values by design: iret
-     * returns the guest's restored RAX, and mmu_update or mmuext_op with a
-     * null request list and count MMU_UPDATE_PREEMPTED return their last
-     * argument as an int (Xen's continuation hand-back, taken as is).
+     * An error is -1..-4095. Some calls return other values by design: iret
+     * returns the guest's restored RAX, and so does a multicall that an iret
+     * in it ended; mmu_update or mmuext_op with a null request list and count
+     * MMU_UPDATE_PREEMPTED return their last argument as an int (Xen's
+     * continuation hand-back, taken as is).
      */
-    bool passes_value = last_op == __HYPERVISOR_iret ||
+    bool passes_value = last_op == __HYPERVISOR_iret || last_op == __HYPERVISOR_multicall ||
         ((last_op == __HYPERVISOR_mmu_update || last_op == __HYPERVISOR_mmuext_op) &&
          !last_args[0] && (unsigned int)last_args[1] == MMU_UPDATE_PREEMPTED);
     FZ_CHECK(rc >= -4095 || passes_value, "hypercall %llu returned %ld",

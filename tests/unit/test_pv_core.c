@@ -507,13 +507,38 @@ START_TEST(multicall_results_and_nesting)
     mc[1].args[0] = ARG_VA;
     mc[1].args[1] = 1;
     mc[2].op = 55;                              /* no such hypercall */
-    mc[3].op = __HYPERVISOR_iret;               /* cannot be batched */
-    ck_assert_int_eq(hc(__HYPERVISOR_multicall, ARG_VA, 4, 0), 0);
+    ck_assert_int_eq(hc(__HYPERVISOR_multicall, ARG_VA, 3, 0), 0);
     ck_assert_int_eq((long)mc[0].result, 0x40011);
     ck_assert_int_eq((long)mc[1].result, -XEN_EINVAL);
     ck_assert_int_eq((long)mc[2].result, -XEN_ENOSYS);
-    ck_assert_int_eq((long)mc[3].result, -XEN_ENOSYS);
     ck_assert_int_eq(hc(__HYPERVISOR_multicall, ARG_VA + PAGE_SIZE - 32, 2, 0), -XEN_EFAULT);
+}
+END_TEST
+
+/* An iret in a batch is performed and ends it: the multicall returns the
+ * frame's RAX, which is also the iret entry's result; the rest is not run. */
+START_TEST(multicall_iret_ends_batch)
+{
+    uint64_t ctx[9] = { 0x1e7, 2, 3, 0, 0x400000, 0x33, 0x3246, USTACK_VA + 0x100, 0x2b };
+    regs.rsp = STACK_VA + 0x200;
+    ck_assert_int_eq(copy_to_guest(regs.rsp, ctx, sizeof(ctx)), 0);
+    struct multicall_entry *mc = (void *)args;
+    mc[0].op = __HYPERVISOR_xen_version;
+    mc[0].args[0] = XENVER_pagesize;
+    mc[1].op = __HYPERVISOR_iret;
+    mc[2].op = __HYPERVISOR_xen_version;
+    mc[2].args[0] = XENVER_version;
+    mc[2].result = 0x5555;
+    ck_assert_int_eq(hc(__HYPERVISOR_multicall, ARG_VA, 3, 0), 0x1e7);
+    ck_assert_int_eq((long)mc[0].result, 4096);
+    ck_assert_int_eq((long)mc[1].result, 0x1e7);
+    ck_assert_int_eq((long)mc[2].result, 0x5555);
+    /* In user mode at the frame; a new multicall is not a nested one. */
+    ck_assert(!current->kernel_mode);
+    ck_assert_uint_eq(regs.rip, 0x400000);
+    ck_assert_uint_eq(regs.rsp, USTACK_VA + 0x100);
+    current->kernel_mode = true;
+    ck_assert_int_eq(hc(__HYPERVISOR_multicall, ARG_VA, 1, 0), 0);
 }
 END_TEST
 
@@ -745,6 +770,7 @@ static Suite *pv_core_suite(void)
     tcase_add_test(tc, register_vcpu_info_alignment);
     tcase_add_test(tc, console_io_write_and_errors);
     tcase_add_test(tc, multicall_results_and_nesting);
+    tcase_add_test(tc, multicall_iret_ends_batch);
     tcase_add_test(tc, segment_bases_and_stack_switch);
     tcase_add_test(tc, set_trap_table_semantics);
     suite_add_tcase(s, tc);

@@ -125,6 +125,13 @@ static void load_gdt_and_segments(void)
         "movl %%eax, %%gs\n\t"
         : : "m"(gdtr), "i"(SEL_HYP_CS), "i"(SEL_HYP_DS) : "rax", "memory");
     __asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
+    /*
+     * No LDT until the guest sets one. The LDTR a CPU comes out of reset
+     * with (or a loader leaves behind) may be usable, e.g. base 0, limit
+     * 0xffff: LDT selectors would then find descriptors, call gates to
+     * ring 0 included, in guest memory at 0.
+     */
+    __asm__ volatile("lldt %w0" : : "r"(0));
 }
 
 void descriptors_init(void)

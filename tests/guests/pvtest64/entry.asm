@@ -66,6 +66,7 @@ STUB_NOERR trap_xm, 19
 STUB_NOERR trap_soft80, 0x80        ; int $0x80, DPL 3
 STUB_NOERR trap_soft81, 0x81        ; software interrupt, DPL 3
 STUB_NOERR trap_soft83, 0x83        ; software interrupt, DPL 0
+STUB_NOERR trap_soft84, 0x84        ; software interrupt, DPL 1
 STUB_NOERR event_entry, 0x100       ; event upcall
 STUB_NOERR syscall_entry, 0x101     ; syscall from user mode
 

@@ -1,6 +1,7 @@
 /* multicall: batches, per-entry results, what may not be batched. */
 #include "pvtest.h"
 #include "hypercall.h"
+#include "traps.h"
 
 static void check_multicall(void)
 {
@@ -66,10 +67,36 @@ static void check_multicall_errors(void)
     expect_rc(mc[0].result, -XEN_ENOSYS);
 }
 
+/*
+ * An iret in a batch is performed and ends it (XSA-213): the guest resumes
+ * at the iret frame (here, in its kernel, just after the multicall) with
+ * the frame's RAX, which is also the iret entry's result; the entries after
+ * it are not run.
+ */
+static void check_multicall_iret(void)
+{
+    multicall_entry_t mc[3] = {
+        { .op = __HYPERVISOR_xen_version, .args = { XENVER_pagesize, 0 } },
+        { .op = __HYPERVISOR_iret },
+        { .op = __HYPERVISOR_xen_version, .args = { XENVER_version, 0 } },
+    };
+    for (unsigned i = 0; i < 3; i++)
+        mc[i].result = 0x5555;
+    /* The frame's IF restores the event mask: keep it as it is. */
+    unsigned long rflags = 0x2 | (vcpu0()->evtchn_upcall_mask ? 0 : 0x200);
+    long rc = probe_multicall_iret(mc, 3, rflags);
+    expect_eq(mc[0].result, 4096);
+    expect_fmt(mc[2].result == 0x5555, "the entry after the iret ran (result %#lx)",
+               (unsigned long)mc[2].result);
+    expect_fmt(rc == 0x1e7, "multicall returned %ld, not the iret frame's RAX 0x1e7", rc);
+    expect_eq(mc[1].result, 0x1e7);
+}
+
 void multicall_checks(void)
 {
     run_check("multicall.batch", check_multicall);
     run_check("multicall.update_va_mapping", check_multicall_mmu);
     run_check("multicall.nested_refused", check_multicall_nested);
     run_check("multicall.errors", check_multicall_errors);
+    run_check("multicall.iret_ends_batch", check_multicall_iret);
 }

@@ -122,7 +122,7 @@ probe_read_gs:
     mov rax, [gs:rdi]
     ret
 
-; probe_int80(), probe_int81(), probe_int83(): software interrupts
+; probe_int80(), probe_int81(), probe_int83(), probe_int84(): software interrupts
 ; through the trap table
 global probe_int80
 PROBE_LABELS probe_int80
@@ -149,6 +149,15 @@ probe_int83:
 probe_int83_insn:
     int 0x83
 probe_int83_after:
+    ret
+
+global probe_int84
+PROBE_LABELS probe_int84
+probe_int84:
+    xor eax, eax
+probe_int84_insn:
+    int 0x84
+probe_int84_after:
     ret
 
 ; probe_hlt()
@@ -284,4 +293,48 @@ probe_syscall_hypercall:
     syscall
     pop r11
     pop rcx
+    ret
+
+; probe_lcall_ldt(): a far call through selector 0x1007 (LDT entry 0x200,
+; RPL 3), as XTF's xsa-298 makes one.
+global probe_lcall_ldt
+PROBE_LABELS probe_lcall_ldt
+probe_lcall_ldt:
+    xor eax, eax
+probe_lcall_ldt_insn:
+    call far dword [lcall_ldt_target]
+probe_lcall_ldt_after:
+    ret
+
+section .data
+lcall_ldt_target:
+    dd 0                        ; offset
+    dw 0x1007                   ; selector
+section .text
+
+; probe_multicall_iret(list, count, rflags): a multicall made with SYSCALL
+; while an iret frame (struct iret_context) for the guest kernel sits on
+; the stack, as HYPERVISOR_iret expects it: RAX 0x1e7, RIP after the
+; SYSCALL, this stack, the given RFLAGS. Whether the iret in the list is
+; performed (RAX from the frame) or the multicall returns (its own RAX),
+; execution goes on after the SYSCALL; returns RAX.
+global probe_multicall_iret
+probe_multicall_iret:
+    push rbx
+    mov rbx, rsp
+    push qword 0xe028           ; SS: FLAT_KERNEL_SS with RPL 0, kernel mode
+    push rbx                    ; RSP
+    push rdx                    ; RFLAGS
+    push qword 0xe030           ; CS: FLAT_KERNEL_CS with RPL 0
+    lea rax, [.resume]
+    push rax                    ; RIP
+    push qword 0                ; flags
+    push qword 0                ; RCX
+    push qword 0                ; R11
+    push qword 0x1e7            ; RAX
+    mov eax, 13                 ; __HYPERVISOR_multicall
+    syscall
+.resume:
+    mov rsp, rbx
+    pop rbx
     ret

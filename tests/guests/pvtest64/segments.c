@@ -110,6 +110,21 @@ static void check_fpu_taskswitch(void)
     expect_no_trap(before);
 }
 
+/*
+ * With no LDT set, a selector with the TI bit refers to nothing: a far call
+ * through one is #GP(selector) (XSA-298's check). The CPU must not find
+ * descriptors anywhere, such as in guest memory at linear address 0.
+ */
+static void check_no_ldt_far_call(void)
+{
+    unsigned before = last_trap.count;
+    trap_resume_rip = (unsigned long)probe_lcall_ldt_after;
+    probe_lcall_ldt();
+    if (!expect_trap(before, 13, probe_lcall_ldt_insn))
+        return;
+    expect_eq(last_trap.frame.error_code, 0x1004);
+}
+
 void segment_checks(void)
 {
     run_check("segments.set_gdt", check_set_gdt);
@@ -117,4 +132,5 @@ void segment_checks(void)
     run_check("segments.update_descriptor", check_update_descriptor);
     run_check("segments.set_segment_base", check_set_segment_base);
     run_check("segments.fpu_taskswitch", check_fpu_taskswitch);
+    run_check("segments.no_ldt_far_call_gp", check_no_ldt_far_call);
 }

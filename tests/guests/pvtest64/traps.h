@@ -43,7 +43,8 @@ static inline unsigned trap_vector(const struct trap_frame *f)
 extern char trap_de[], trap_db[], trap_nmi[], trap_bp[], trap_of[], trap_br[],
     trap_ud[], trap_nm[], trap_df[], trap_cso[], trap_ts[], trap_np[],
     trap_ss[], trap_gp[], trap_pf[], trap_spurious[], trap_mf[], trap_ac[],
-    trap_mc[], trap_xm[], trap_soft80[], trap_soft81[], trap_soft83[], event_entry[],
+    trap_mc[], trap_xm[], trap_soft80[], trap_soft81[], trap_soft83[], trap_soft84[],
+    event_entry[],
     syscall_entry[], failsafe_entry[], trap_return[];
 
 struct jump_ctx { uint64_t regs[7]; };
@@ -54,7 +55,7 @@ void check_longjmp(struct jump_ctx *ctx) __attribute__((noreturn));
 #define PROBE(name) extern char name##_insn[], name##_after[]
 PROBE(probe_int3); PROBE(probe_ud2); PROBE(probe_div0); PROBE(probe_read);
 PROBE(probe_write); PROBE(probe_exec); PROBE(probe_load_ds);
-PROBE(probe_load_fs); PROBE(probe_int80); PROBE(probe_int81); PROBE(probe_int83);
+PROBE(probe_load_fs); PROBE(probe_int80); PROBE(probe_int81); PROBE(probe_int83); PROBE(probe_int84); PROBE(probe_lcall_ldt);
 PROBE(probe_hlt); PROBE(probe_rdmsr); PROBE(probe_wrmsr);
 PROBE(probe_read_cr0); PROBE(probe_read_cr4); PROBE(probe_read_cr3);
 PROBE(probe_inb); PROBE(probe_cli);
@@ -71,6 +72,10 @@ uint64_t probe_read_gs(unsigned long off);
 long probe_int80(void);
 long probe_int81(void);
 long probe_int83(void);
+long probe_int84(void);
+long probe_lcall_ldt(void);
+long probe_multicall_iret(multicall_entry_t *list, unsigned long count,
+                          unsigned long rflags);
 long probe_hlt(void);
 uint64_t probe_rdmsr(uint32_t msr);
 long probe_wrmsr(uint32_t msr, uint64_t value);

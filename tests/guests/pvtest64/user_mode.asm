@@ -7,7 +7,7 @@ default rel
 extern hypercall_page
 
 section .user_text progbits alloc exec nowrite align=4096
-global user_code_start, user_after_syscall1, user_after_syscall2, user_kernel_touch
+global user_code_start, user_after_syscall1, user_after_syscall2, user_int84, user_kernel_touch
 user_code_start:
     mov eax, 1                  ; "echo rdi + 1"
     mov edi, 0x1234
@@ -18,6 +18,8 @@ user_after_syscall1:
     mov eax, 2                  ; "report rdi, rsi"
     syscall
 user_after_syscall2:
+user_int84:
+    int 0x84                    ; DPL 1 in the trap table: #GP from user mode
     mov rcx, 0xffffffff80000000
 user_kernel_touch:
     mov rax, [rcx]              ; the kernel is not mapped in the user L4: #PF
