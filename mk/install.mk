@@ -30,20 +30,30 @@ $(BUILD)/pvshim-bundle: $(BUNDLE_TOOL_SRC) include/pvshim/bundle.h | $(SYSINC)/x
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(BUNDLE_TOOL_SRC)
 
+XL_CONVERT_SRC := xen/tools/pvshim-xl-convert.c xen/tools/xlcfg.c
+
+$(BUILD)/pvshim-xl-convert: $(XL_CONVERT_SRC) xen/tools/xlcfg.h
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(XL_CONVERT_SRC)
+
+# The configuration parser and converter are unit-tested too.
+HOBJS += $(BUILD)/h/xen/tools/xlcfg.o
+$(BUILD)/unit-tests: $(BUILD)/h/xen/tools/xlcfg.o
+
 .PHONY: tools install deb deb-check
-tools: $(BUILD)/pvshim-bundle
+tools: $(BUILD)/pvshim-bundle $(BUILD)/pvshim-xl-convert
 all: tools
 
 # ---------------------------------------------------------------- install
 INSTALL_DOCS := README.md DEPRECATION.md
 
-install: $(BUILD)/pvshim $(BUILD)/pvshim-pvh $(BUILD)/pvshim-bundle
+install: $(BUILD)/pvshim $(BUILD)/pvshim-pvh $(BUILD)/pvshim-bundle $(BUILD)/pvshim-xl-convert
 	$(INSTALL) -d $(DESTDIR)$(PVSHIM_LIBDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 0644 $(BUILD)/pvshim $(BUILD)/pvshim-pvh $(DESTDIR)$(PVSHIM_LIBDIR)/
-	$(INSTALL) -m 0755 $(BUILD)/pvshim-bundle $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(BUILD)/pvshim-bundle $(BUILD)/pvshim-xl-convert $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0644 doc/pvshim.7 $(DESTDIR)$(MANDIR)/man7/
-	$(INSTALL) -m 0644 doc/pvshim-bundle.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 doc/pvshim-bundle.1 doc/pvshim-xl-convert.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/
 
 # ---------------------------------------------------------------- Debian package

@@ -13,6 +13,7 @@ bad() { echo "check-deb: FAIL: $*"; failed=1; }
 
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' > "$tmp/list"
 for f in /usr/lib/pvshim/pvshim /usr/lib/pvshim/pvshim-pvh /usr/bin/pvshim-bundle \
+         /usr/bin/pvshim-xl-convert /usr/share/man/man1/pvshim-xl-convert.1.gz \
          /usr/share/man/man7/pvshim.7.gz /usr/share/man/man1/pvshim-bundle.1.gz \
          /usr/share/doc/pvshim/copyright /usr/share/doc/pvshim/README.md.gz; do
     grep -qx "$f" "$tmp/list" || bad "the package lacks $f"
@@ -31,6 +32,9 @@ head -c 5000 /dev/urandom > "$tmp/k"
 "$r/usr/bin/pvshim-bundle" -k "$tmp/k" -c "console=hvc0" -o "$tmp/b" &&
     "$r/usr/bin/pvshim-bundle" --show "$tmp/b" | grep -q 'cmdline: "console=hvc0"' ||
     bad "the packaged pvshim-bundle does not round-trip a bundle"
+printf 'kernel = "/boot/vmlinuz"\nvcpus = 2\n' |
+    "$r/usr/bin/pvshim-xl-convert" -q - | grep -qx 'type = "pvh"' ||
+    bad "the packaged pvshim-xl-convert does not convert"
 man -l "$r/usr/share/man/man7/pvshim.7.gz" 2> /dev/null | grep -q 'EXIT STATUS' ||
     bad "pvshim(7) does not render"
 
