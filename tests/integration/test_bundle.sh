@@ -35,6 +35,20 @@ test_bundle_pvh_linux() {
     expect_status 0
 }
 
+# The Multiboot entry takes a bundle too; the module's own arguments
+# follow the bundle's command line.
+test_bundle_multiboot_linux() {
+    local b
+    b=$(scratch guest.bundle)
+    make_bundle "$b" -c "console=hvc0" || return 1
+    boot --mem 512 --timeout 300 --initrd "$b pvshim.test=poweroff"
+    expect_status 0
+    expect_log "boot: Multiboot1"
+    expect_log 'command line "console=hvc0 pvshim.test=poweroff"'
+    expect_log "PVSHIM-TEST: userspace up"
+    expect_log "guest shut down: poweroff"
+}
+
 # microvm: the PIT calibrates the TSC through channel 0 (there is no port
 # 0x61 to gate channel 2), and power-off goes through the hardware-reduced
 # ACPI sleep control register: status 0 as on pc.
