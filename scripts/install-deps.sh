@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian 12 packages pvshim needs to build, run and test, when
 # any is missing. Quick no-op when everything is there. Needs root (or sudo)
-# only when something has to be installed.
+# only when something has to be installed. With --deb: the packaging tools
+# `make deb` needs instead.
 set -eu
 
 PACKAGES="
@@ -11,6 +12,11 @@ PACKAGES="
     gzip bzip2 xz-utils lzma lzop lz4 zstd
     cpio busybox-static apt-utils ca-certificates
 "
+
+# --deb: what `make deb` needs on top (debhelper, lintian); not for every build.
+if [ "${1:-}" = --deb ]; then
+    PACKAGES="build-essential dpkg-dev debhelper lintian man-db"
+fi
 
 missing=
 for p in $PACKAGES; do

@@ -219,6 +219,12 @@ void acpi_parse(paddr_t rsdp_hint, struct acpi_info *out)
         out->reset_addr = rd64(fadt + 120);
         out->reset_value = fadt[128];
     }
+    /* SLEEP_CONTROL_REG (ACPI 5+), a generic address structure at 244. */
+    if (flen >= 256 && rd64(fadt + 248) && (fadt[244] == 0 || fadt[244] == 1)) {
+        out->have_sleep_ctl = true;
+        out->sleep_ctl_space = fadt[244];
+        out->sleep_ctl_addr = rd64(fadt + 248);
+    }
 
     paddr_t dsdt_pa = flen >= 148 && rd64(fadt + 140) ? rd64(fadt + 140) : rd32(fadt + 40);
     const uint8_t *dsdt = table_at(dsdt_pa, "DSDT");

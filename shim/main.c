@@ -102,6 +102,17 @@ void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
              platform.hv_signature[0] ? " (hypervisor signature \"" : "",
              platform.hv_signature, platform.hv_signature[0] ? "\")" : "");
     print_boot_info(bi);
+    rc = bootinfo_unpack_bundle(bi, err, sizeof(err));
+    if (rc < 0)
+        fail_bad_input("%s", err);
+    if (rc > 0)
+        log_info("module 0 is a pvshim bundle: kernel %#llx (%llu bytes), initrd %#llx "
+                 "(%llu bytes), command line \"%s\"",
+                 (unsigned long long)bi->modules[0].start,
+                 (unsigned long long)bi->modules[0].size,
+                 (unsigned long long)(bi->nr_modules > 1 ? bi->modules[1].start : 0),
+                 (unsigned long long)(bi->nr_modules > 1 ? bi->modules[1].size : 0),
+                 bi->modules[0].cmdline);
 
     struct memmap *m = &bi->memmap;
     if (m->nr == 0) {

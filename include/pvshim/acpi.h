@@ -16,6 +16,13 @@ struct acpi_info {
     uint64_t reset_addr;
     uint8_t reset_value;
     bool have_reset;
+    /*
+     * Hardware-reduced ACPI (QEMU's microvm): no PM1 control block, power-off
+     * through the FADT's SLEEP_CONTROL_REG (a GAS: space 0 memory, 1 I/O).
+     */
+    bool have_sleep_ctl;
+    uint8_t sleep_ctl_space;
+    uint64_t sleep_ctl_addr;
     /* From the MADT: the first I/O APIC and the ISA IRQ overrides. */
     uint32_t ioapic_addr;           /* 0 if none */
     uint32_t ioapic_gsi_base;

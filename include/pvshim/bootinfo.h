@@ -72,4 +72,13 @@ int bootinfo_parse_multiboot(uint32_t magic, paddr_t info_pa, struct boot_info *
 int bootinfo_check_modules(const struct boot_info *bi, const struct memmap *m,
                            paddr_t img_start, paddr_t img_end, char *err, size_t errlen);
 
+/*
+ * If module 0 is a pvshim bundle (include/pvshim/bundle.h) and the only
+ * module, replace it by its parts: module 0 the guest kernel, module 1 the
+ * guest initrd (if it has one), module 0's string the bundle's command
+ * line followed by the module's own. 1 when it did, 0 when module 0 is no
+ * bundle, -1 with a one-line reason in err when the bundle is malformed.
+ */
+int bootinfo_unpack_bundle(struct boot_info *bi, char *err, size_t errlen);
+
 #endif

@@ -6,11 +6,15 @@
  * guest_image_parse promises is checked: a one-line reason on refusal;
  * on success segments inside the ELF, no overlaps, the entry inside a
  * segment, the kernel range covering them, NUL-terminated strings.
+ * An input that starts with the bundle magic goes through the bundle
+ * parser first, and its kernel part (copied to an exact buffer) through
+ * the image parser, as pvshim does with a bundle in module 0.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pvshim/guest_image.h>
+#include <pvshim/bundle.h>
 #include <pvshim/pv_layout.h>
 #include <xen/features.h>
 
@@ -85,7 +89,45 @@ static void check_layout(const struct guest_image *img, const uint8_t *data, siz
               !(l.ranges[i].end & 0xfff), "range %u malformed", i);
 }
 
+static int parse_image(const uint8_t *data, size_t size);
+
+/* A bundle: refused with one line, or parts inside it, then its kernel parsed. */
+static int parse_bundle(const uint8_t *data, size_t size)
+{
+    struct bundle b;
+    char err[256];
+    memset(err, 0x55, sizeof(err));
+    if (bundle_parse(data, size, &b, err, sizeof(err))) {
+        check_string(err, sizeof(err), "bundle error");
+        CHECK(err[0] != '\0', "bundle refused without a reason");
+        return 0;
+    }
+    const struct bundle_part *p[3] = { &b.kernel, &b.initrd, &b.cmdline };
+    CHECK(b.total_size <= size && b.header_size <= b.total_size, "bundle sizes");
+    CHECK(b.kernel.size > 0, "bundle without a kernel");
+    for (unsigned i = 0; i < 3; i++)
+        CHECK(p[i]->size == 0 || (p[i]->offset >= b.header_size &&
+              p[i]->offset + p[i]->size <= b.total_size &&
+              p[i]->offset + p[i]->size > p[i]->offset), "bundle part %u outside", i);
+    CHECK(b.cmdline.size <= BUNDLE_CMDLINE_MAX &&
+          !memchr(data + b.cmdline.offset, 0, b.cmdline.size), "bundle command line");
+    uint8_t *k = malloc(b.kernel.size);
+    if (!k)
+        abort();
+    memcpy(k, data + b.kernel.offset, b.kernel.size);
+    int rc = parse_image(k, b.kernel.size);
+    free(k);
+    return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (bundle_is(data, size))
+        return parse_bundle(data, size);
+    return parse_image(data, size);
+}
+
+static int parse_image(const uint8_t *data, size_t size)
 {
     struct guest_image img;
     char err[256];

@@ -29,6 +29,8 @@ void lapic_init(void);
 void tsc_calibrate(void);
 void acpi_init(paddr_t rsdp_hint);
 void ioapic_init(void);
+/* Map what power-off needs (the hardware-reduced sleep control register). */
+void power_init(void);
 void lapic_eoi(void);
 bool ioapic_route_isa_irq(unsigned irq, uint8_t vector);
 void uart16550_enable_input_irq(void);

@@ -53,16 +53,21 @@ void arch_init(const struct memmap *m, paddr_t rsdp)
     tsc_calibrate();
     lapic_init();
     ioapic_init();
+    power_init();
     uart16550_enable_input_irq();
 }
 
 void arch_report(void)
 {
-    if (acpi.have_fadt)
+    if (acpi.have_fadt) {
         log_info("acpi: rsdp %#llx, pm1a_cnt %#x, pm timer %#x, S5 %s",
                  (unsigned long long)acpi.rsdp, acpi.pm1a_cnt, acpi.pm_tmr,
                  acpi.have_s5 ? "found" : "missing");
-    else
+        if (!acpi.pm1a_cnt && acpi.have_sleep_ctl)
+            log_info("acpi: hardware-reduced, sleep control register at %s %#llx",
+                     acpi.sleep_ctl_space ? "port" : "address",
+                     (unsigned long long)acpi.sleep_ctl_addr);
+    } else
         log_info("acpi: no usable tables; power-off needs isa-debug-exit");
 }
 

@@ -12,6 +12,8 @@
 #include <pvshim/time.h>
 #include "x86.h"
 #include "arch.h"
+#include <pvshim/layout.h>
+#include <pvshim/paging.h>
 
 #define DEBUG_EXIT_PORT 0xf4
 #define SLP_EN          (1u << 13)
@@ -24,10 +26,36 @@ static NORETURN void halt_forever(void)
     }
 }
 
+/* The sleep control register's page, mapped at boot: exits may come from anywhere. */
+#define SLEEP_CTL_VIRT  (MMIO_VIRT_START + 2 * PAGE_SIZE)
+#define SLEEP_CTL_SLP_EN    (1u << 5)
+static volatile uint8_t *sleep_ctl_mmio;
+
+void power_init(void)
+{
+    if (acpi.pm1a_cnt || !acpi.have_sleep_ctl || acpi.sleep_ctl_space != 0)
+        return;
+    paging_map(SLEEP_CTL_VIRT, acpi.sleep_ctl_addr & PAGE_MASK, PAGE_SIZE,
+               PTE_RW | PTE_PCD | PTE_PWT | PTE_NX);
+    sleep_ctl_mmio = (volatile uint8_t *)(SLEEP_CTL_VIRT + (acpi.sleep_ctl_addr & ~PAGE_MASK));
+}
+
 static void acpi_poweroff(void)
 {
-    if (!acpi.have_s5 || !acpi.pm1a_cnt)
+    if (!acpi.have_s5)
         return;
+    if (!acpi.pm1a_cnt) {
+        /* Hardware-reduced ACPI: SLP_TYP in bits 2-4 of the sleep control register. */
+        uint8_t v = (uint8_t)(((acpi.slp_typa & 7) << 2) | SLEEP_CTL_SLP_EN);
+        if (sleep_ctl_mmio)
+            *sleep_ctl_mmio = v;
+        else if (acpi.have_sleep_ctl && acpi.sleep_ctl_space == 1)
+            outb((uint16_t)acpi.sleep_ctl_addr, v);
+        else
+            return;
+        udelay(100000);
+        return;
+    }
     outw(acpi.pm1a_cnt, (uint16_t)((acpi.slp_typa << 10) | SLP_EN));
     if (acpi.pm1b_cnt)
         outw(acpi.pm1b_cnt, (uint16_t)((acpi.slp_typb << 10) | SLP_EN));
@@ -54,7 +82,10 @@ void machine_exit(enum pvshim_exit reason)
              exit_qemu_status(reason));
     if (reason == EXIT_POWEROFF) {
         acpi_poweroff();
-        log_err("ACPI power-off did not take effect; halting");
+        /* No ACPI power-off (microvm with acpi=off): isa-debug-exit's status 1. */
+        log_warn("no ACPI power-off; ending through isa-debug-exit (QEMU status 1)");
+        outb(DEBUG_EXIT_PORT, (uint8_t)reason);
+        log_err("no way to power off; halting");
         halt_forever();
     }
     outb(DEBUG_EXIT_PORT, (uint8_t)reason);
