@@ -1,0 +1,73 @@
+/*
+ * Grant checks for pvshim's backends (see grant_access.h). The entry is
+ * shared with the guest, which may change it at any moment: it is read
+ * once into a snapshot, checked, and claimed with a compare-and-exchange
+ * on the snapshot, so what was checked is what was claimed.
+ */
+#include "grant_access.h"
+#include "grant_table.h"
+#include "mm_glue.h"
+#include <pvshim/log.h>
+
+#define CLAIM_TRIES 5       /* as Xen: a guest flipping its entry gets an error */
+
+/* flags in the low half, domid in the high half, as the entry lays them out. */
+static uint32_t *entry_word(grant_entry_v1_t *e)
+{
+    return (uint32_t *)(void *)e;
+}
+
+int grant_claim_entry(grant_entry_v1_t *e, domid_t be, bool write)
+{
+    uint32_t *w = entry_word(e);
+    uint16_t must_clear = GTF_type_mask | GTF_sub_page | (write ? GTF_readonly : 0);
+    uint16_t in_use = GTF_reading | (write ? GTF_writing : 0);
+    uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < CLAIM_TRIES; i++) {
+        uint16_t flags = (uint16_t)old;
+        domid_t domid = (domid_t)(old >> 16);
+        if ((flags & must_clear) != GTF_permit_access || domid != be)
+            return -XEN_EINVAL;
+        uint32_t claimed = old | in_use;
+        if (__atomic_compare_exchange_n(w, &old, claimed, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_ACQUIRE))
+            return 0;
+    }
+    return -XEN_EBUSY;
+}
+
+void grant_unclaim_entry(grant_entry_v1_t *e, bool write)
+{
+    uint16_t in_use = GTF_reading | (write ? GTF_writing : 0);
+    __atomic_fetch_and(entry_word(e), ~(uint32_t)in_use, __ATOMIC_SEQ_CST);
+}
+
+int grant_acquire(grant_ref_t ref, domid_t be, bool write, mfn_t *frame)
+{
+    grant_entry_v1_t *e = (grant_entry_v1_t *)gnttab_entry(ref);
+    if (!e)
+        return -XEN_EINVAL;
+    int rc = grant_claim_entry(e, be, write);
+    if (rc)
+        return rc;
+    /* The frame is read after the claim: the guest cannot change it now. */
+    mfn_t f = __atomic_load_n(&e->frame, __ATOMIC_ACQUIRE);
+    rc = write ? pv_mm_get_writable_frame(f) : pv_mm_get_readable_frame(f);
+    if (rc) {
+        grant_unclaim_entry(e, write);
+        return -XEN_EPERM;
+    }
+    *frame = f;
+    return 0;
+}
+
+void grant_release(grant_ref_t ref, bool write, mfn_t frame)
+{
+    if (write)
+        pv_mm_put_writable_frame(frame);
+    else
+        pv_mm_put_readable_frame(frame);
+    grant_entry_v1_t *e = (grant_entry_v1_t *)gnttab_entry(ref);
+    if (e)
+        grant_unclaim_entry(e, write);
+}
