@@ -1,0 +1,228 @@
+/*
+ * virtio-blk (virtio spec device-types/blk) as a struct blkdev: one
+ * request queue, polled. A request is the 16-byte header, the data
+ * buffers and the status byte, chained; headers and status bytes live in
+ * a frame of the driver's, one slot per possible head descriptor.
+ * Requests the queue has no room for wait in a FIFO and go in as
+ * completions free descriptors.
+ */
+#include "virtio.h"
+#include <pvshim/frame_alloc.h>
+#include <pvshim/paging.h>
+#include <pvshim/phys.h>
+#include <pvshim/string.h>
+#include <pvshim/log.h>
+#include <pvshim/xen_abi.h>
+
+#define VIRTIO_BLK_F_SEG_MAX    2
+#define VIRTIO_BLK_F_RO         5
+#define VIRTIO_BLK_F_BLK_SIZE   6
+#define VIRTIO_BLK_F_FLUSH      9
+
+#define VIRTIO_BLK_T_IN         0
+#define VIRTIO_BLK_T_OUT        1
+#define VIRTIO_BLK_T_FLUSH      4
+
+#define VIRTIO_BLK_S_OK         0
+#define VIRTIO_BLK_S_IOERR      1
+#define VIRTIO_BLK_S_UNSUPP     2
+
+#define MAX_DISKS   8
+#define QUEUE_MAX   128
+#define SLOT_BYTES  32          /* header (16) + status (1), padded */
+
+struct vblk {
+    struct blkdev bd;
+    struct virtio_pci vp;
+    struct virtq q;
+    uint8_t *slots;             /* QUEUE_MAX * SLOT_BYTES in one frame */
+    struct blkdev_io *owner[QUEUE_MAX];
+    struct blkdev_io *wait_head, *wait_tail;
+    unsigned seg_max;
+    unsigned in_flight;         /* submitted and not yet done */
+};
+
+static struct vblk disks[MAX_DISKS];
+static unsigned nr_disks;
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (unsigned i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+    put_le32(p, (uint32_t)v);
+    put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Put one request on the queue; false if its descriptors are not free now. */
+static bool start(struct vblk *b, struct blkdev_io *io)
+{
+    uint64_t addr[BLKDEV_MAX_SEGS + 2];
+    uint32_t len[BLKDEV_MAX_SEGS + 2];
+    bool wr[BLKDEV_MAX_SEGS + 2];
+    unsigned nseg = io->op == BLKDEV_FLUSH ? 0 : io->nr_segs;
+    unsigned n = nseg + 2;
+    if (b->q.nr_free < n)
+        return false;
+    uint16_t slot = b->q.free_head;     /* becomes the head descriptor */
+    uint8_t *s = b->slots + (size_t)slot * SLOT_BYTES;
+    uint32_t type = io->op == BLKDEV_READ ? VIRTIO_BLK_T_IN :
+                    io->op == BLKDEV_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_FLUSH;
+    put_le32(s, type);
+    put_le32(s + 4, 0);
+    put_le64(s + 8, io->op == BLKDEV_FLUSH ? 0 : io->sector);
+    s[16] = 0xff;               /* a device that writes nothing must not look like OK */
+    addr[0] = phys_of(s);
+    len[0] = 16;
+    wr[0] = false;
+    for (unsigned i = 0; i < nseg; i++) {
+        addr[1 + i] = io->seg[i].addr;
+        len[1 + i] = io->seg[i].len;
+        wr[1 + i] = io->op == BLKDEV_READ;
+    }
+    addr[n - 1] = phys_of(s + 16);
+    len[n - 1] = 1;
+    wr[n - 1] = true;
+    int head = virtq_add(&b->q, addr, len, wr, n);
+    if (head != slot) {
+        log_err("%s: virtqueue chain at %d, expected %u", b->bd.name, head, slot);
+        return false;
+    }
+    b->owner[slot] = io;
+    return true;
+}
+
+static void start_waiting(struct vblk *b)
+{
+    bool any = false;
+    while (b->wait_head && start(b, b->wait_head)) {
+        b->wait_head = b->wait_head->next;
+        if (!b->wait_head)
+            b->wait_tail = NULL;
+        any = true;
+    }
+    if (any)
+        virtq_kick(&b->q);
+}
+
+static int vblk_submit(struct blkdev *d, struct blkdev_io *io)
+{
+    struct vblk *b = d->priv;
+    if (io->op != BLKDEV_FLUSH && (io->nr_segs == 0 || io->nr_segs > b->seg_max ||
+                                   io->nr_segs > BLKDEV_MAX_SEGS))
+        return -XEN_EINVAL;
+    if (io->op == BLKDEV_FLUSH && !d->has_flush)
+        return -XEN_EOPNOTSUPP;
+    if (io->op == BLKDEV_WRITE && d->read_only)
+        return -XEN_EROFS;
+    b->in_flight++;
+    io->next = NULL;
+    if (b->wait_head) {
+        b->wait_tail->next = io;
+        b->wait_tail = io;
+        return 0;
+    }
+    if (start(b, io)) {
+        virtq_kick(&b->q);
+        return 0;
+    }
+    b->wait_head = b->wait_tail = io;
+    return 0;
+}
+
+static void vblk_poll(struct blkdev *d)
+{
+    struct vblk *b = d->priv;
+    for (unsigned guard = 0; guard < QUEUE_MAX; guard++) {
+        int head = virtq_get_used(&b->q, NULL);
+        if (head < 0)
+            break;
+        struct blkdev_io *io = b->owner[head];
+        b->owner[head] = NULL;
+        if (!io) {
+            log_err("%s: device completed descriptor %d that carried no request",
+                    b->bd.name, head);
+            continue;
+        }
+        uint8_t st = b->slots[(size_t)head * SLOT_BYTES + 16];
+        b->in_flight--;
+        /* Refill the queue before the callback, which may submit more. */
+        start_waiting(b);
+        io->done(io, st == VIRTIO_BLK_S_OK ? 0 :
+                     st == VIRTIO_BLK_S_UNSUPP ? -XEN_EOPNOTSUPP : -XEN_EIO);
+    }
+    start_waiting(b);
+}
+
+static unsigned vblk_in_flight(const struct blkdev *d)
+{
+    const struct vblk *b = d->priv;
+    return b->in_flight;
+}
+
+static uint32_t cfg32(struct vblk *b, unsigned off)
+{
+    return *(volatile uint32_t *)(b->vp.device + off);
+}
+
+struct blkdev *virtio_blk_probe(struct pci_addr a)
+{
+    if (nr_disks == MAX_DISKS) {
+        log_warn("virtio-blk: more than %u disks; %02x:%02x.%x left alone", MAX_DISKS,
+                 a.bus, a.dev, a.fn);
+        return NULL;
+    }
+    struct vblk *b = &disks[nr_disks];
+    memset(b, 0, sizeof(*b));
+    snprintf(b->bd.name, sizeof(b->bd.name), "vblk%u", nr_disks);
+    if (virtio_pci_init(&b->vp, a) || !b->vp.device) {
+        log_warn("virtio-blk %02x:%02x.%x: no modern virtio capabilities; not used",
+                 a.bus, a.dev, a.fn);
+        return NULL;
+    }
+    uint64_t want = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_RO |
+                    1ull << VIRTIO_BLK_F_BLK_SIZE | 1ull << VIRTIO_BLK_F_FLUSH;
+    if (virtio_pci_negotiate(&b->vp, want)) {
+        log_warn("%s: feature negotiation failed", b->bd.name);
+        virtio_pci_fail(&b->vp);
+        return NULL;
+    }
+    mfn_t m = frame_pool_alloc(&machine_frames, 1, 1, ~(mfn_t)0);
+    if (m == INVALID_MFN || virtio_pci_setup_queue(&b->vp, &b->q, 0, QUEUE_MAX)) {
+        log_warn("%s: no memory or no queue 0", b->bd.name);
+        virtio_pci_fail(&b->vp);
+        return NULL;
+    }
+    b->slots = maddr_to_virt(mfn_to_paddr(m));
+    memset(b->slots, 0, PAGE_SIZE);
+
+    uint64_t f = b->vp.features;
+    uint64_t cap;
+    uint8_t gen;
+    do {
+        gen = *(volatile uint8_t *)(b->vp.common + 0x15);
+        cap = cfg32(b, 0) | (uint64_t)cfg32(b, 4) << 32;
+    } while (gen != *(volatile uint8_t *)(b->vp.common + 0x15));
+    b->seg_max = (f & 1ull << VIRTIO_BLK_F_SEG_MAX) ? cfg32(b, 12) : 1;
+    b->bd.sectors = cap;
+    b->bd.block_size = (f & 1ull << VIRTIO_BLK_F_BLK_SIZE) ? cfg32(b, 20) : 512;
+    if (b->bd.block_size < 512 || b->bd.block_size > 4096)
+        b->bd.block_size = 512;
+    b->bd.read_only = f & 1ull << VIRTIO_BLK_F_RO;
+    b->bd.has_flush = f & 1ull << VIRTIO_BLK_F_FLUSH;
+    b->bd.submit = vblk_submit;
+    b->bd.poll = vblk_poll;
+    b->bd.in_flight = vblk_in_flight;
+    b->bd.priv = b;
+    virtio_pci_driver_ok(&b->vp);
+    nr_disks++;
+    log_info("%s: virtio-blk at %02x:%02x.%x, %llu sectors (%llu MiB), block %u, "
+             "%u segments, queue %u%s%s", b->bd.name, a.bus, a.dev, a.fn,
+             (unsigned long long)cap, (unsigned long long)(cap >> 11), b->bd.block_size,
+             b->seg_max, b->q.size, b->bd.read_only ? ", read-only" : "",
+             b->bd.has_flush ? ", flush" : "");
+    return &b->bd;
+}
