@@ -27,6 +27,10 @@ linux_guest_prepare() {
             "$(grep -E 'error|E:' "$log" | tail -n 2 | tr '\n' ' ')"
         return 1
     fi
+    if ! scripts/fetch-guest-modules.sh >> "$log" 2>&1; then
+        fail "could not fetch the guest kernels' modules: $(tail -n 2 "$log" | tr '\n' ' ')"
+        return 1
+    fi
     if ! scripts/mkinitramfs.sh "$LINUX_INITRD" >> "$log" 2>&1; then
         fail "could not build the test initramfs: $(tail -n 3 "$log" | tr '\n' ' ')"
         return 1

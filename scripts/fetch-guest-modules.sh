@@ -1,0 +1,39 @@
+#!/bin/sh
+# The few kernel modules the test initramfs needs from Debian's guest
+# kernels (the PV disk and network frontends, built as modules there),
+# taken from the very package versions scripts/fetch-guests.sh recorded,
+# into $BUILD/debian/modules/lib/modules/<release>/. Once per build dir.
+#
+#   scripts/fetch-guest-modules.sh
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+CACHE=${GUEST_CACHE:-cache/guests}
+OUT=$BUILD/debian/modules
+MODULES="drivers/block/xen-blkfront.ko drivers/net/xen-netfront.ko"
+
+say() { echo "fetch-guest-modules: $*" >&2; }
+
+[ -s "$CACHE/VERSIONS" ] || scripts/fetch-guests.sh
+mkdir -p "$OUT"
+exec 9> "$OUT.lock"
+flock 9
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pvshim-modules.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+grep '^vmlinuz-' "$CACHE/VERSIONS" | while read -r _ pkg ver; do
+    release=${pkg#linux-image-}
+    [ -f "$OUT/$release.done" ] && continue
+    say "$pkg $ver"
+    (cd "$tmp" && apt-get download -q "$pkg=$ver" > /dev/null 2>&1) || {
+        say "error: apt-get download $pkg=$ver failed"
+        exit 1
+    }
+    for m in $MODULES; do
+        dpkg-deb --fsys-tarfile "$tmp"/*.deb |
+            tar -x -C "$OUT" "./lib/modules/$release/kernel/$m" 2> /dev/null ||
+            say "$release has no $m (built in?)"
+    done
+    rm -f "$tmp"/*.deb
+    touch "$OUT/$release.done"
+done
