@@ -1,40 +1,90 @@
 # PV disks on a VMM without Xen: QEMU's virtio-blk devices, driven by
-# pvshim, served to Debian's unmodified xen-blkfront as xvda/xvdb.
+# pvshim, served to Debian's unmodified xen-blkfront as xvda/xvdb. The
+# guest's side is test_vbd in tests/guest-userspace/init (pvshim.vbd=KIND).
 . tests/integration/linux-guest.sh
 
 pattern() { # TEXT: 1 MiB of TEXT lines
     yes "$1" | head -c 1048576
 }
 
-test_vbd_linux_6_1() {
-    local kernel disk ro
+vbd_boot() { # KIND QEMU-ARGS...: boot 6.1-cloud in vbd mode
+    local kernel kind=$1
+    shift
     linux_guest_prepare || return 1
     kernel=$(linux_guest_kernel 6.1-cloud) || return 1
-    disk=$(scratch disk.raw)
-    ro=$(scratch ro.raw)
-    pattern PVSHIM-VBD-READ > "$disk"
-    truncate -s 8M "$disk"
-    pattern PVSHIM-VBD-RO > "$ro"
-    truncate -s 4M "$ro"
     boot --mem 1024 --timeout 400 \
-        --initrd "$kernel console=hvc0 pvshim.test=vbd,$LINUX_INITRD" \
-        -drive "file=$disk,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0 \
-        -drive "file=$ro,if=none,id=d1,format=raw,readonly=on" -device virtio-blk-pci,drive=d1
+        --initrd "$kernel console=hvc0 pvshim.test=vbd pvshim.vbd=$kind,$LINUX_INITRD" "$@"
+}
+
+# What every vbd boot must show: the guest's verdict, both handshakes
+# complete, and a clean unplug at power-off.
+vbd_expect_clean() {
     expect_status 0
     expect_log "xvda: connected"
     expect_log "PVSHIM-TEST: PASS vbd"
     expect_log "PVSHIM-TEST: done 1 passed 0 failed"
     expect_log "guest shut down: poweroff"
     expect_log "xvda: closed"
-    expect_log "xvdb: closed"
-    expect_log_re "blkfront: xvda: flush diskcache: enabled"
     for bad in "Grant still in use" "Waiting for devices" "timeout closing device" \
-               "Timeout connecting" "internal error"; do
+               "Timeout connecting" "internal error" "error/"; do
         expect_no_log "$bad"
     done
+}
+
+# xvda read-write: known data reads, the guest's write and flush reach the
+# image; xvdb from a read-only image is read-only.
+test_vbd_linux_6_1() {
+    local disk ro
+    disk=$(scratch disk.raw)
+    ro=$(scratch ro.raw)
+    pattern PVSHIM-VBD-READ > "$disk"
+    truncate -s 8M "$disk"
+    pattern PVSHIM-VBD-READ > "$ro"
+    truncate -s 4M "$ro"
+    vbd_boot rw \
+        -drive "file=$disk,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0 \
+        -drive "file=$ro,if=none,id=d1,format=raw,readonly=on" -device virtio-blk-pci,drive=d1 ||
+        return 1
+    vbd_expect_clean
+    expect_log "xvdb: closed"
+    expect_log_re "blkfront: xvda: flush diskcache: enabled"
+    expect_log_re "vbd: xvdb [0-9]+ sectors, ro 1"
     cmp -s <(dd if="$disk" bs=65536 skip=32 count=16 2> /dev/null) \
         <(pattern PVSHIM-VBD-WRITTEN) || fail "the guest's write did not reach disk.raw"
     cmp -s <(head -c 1048576 "$disk") <(pattern PVSHIM-VBD-READ) ||
         fail "disk.raw's first MiB changed"
-    cmp -s <(head -c 1048576 "$ro") <(pattern PVSHIM-VBD-RO) || fail "ro.raw changed"
+    cmp -s <(head -c 1048576 "$ro") <(pattern PVSHIM-VBD-READ) || fail "ro.raw changed"
+}
+
+# A read-only image alone: a read-only xvda (VDISK_READONLY), unchanged.
+test_vbd_read_only_xvda() {
+    local ro sum
+    ro=$(scratch ro.raw)
+    pattern PVSHIM-VBD-READ > "$ro"
+    truncate -s 4M "$ro"
+    sum=$(md5sum < "$ro")
+    vbd_boot ro \
+        -drive "file=$ro,if=none,id=d0,format=raw,readonly=on" -device virtio-blk-pci,drive=d0 ||
+        return 1
+    vbd_expect_clean
+    expect_log "xvda: vbd 51712 for vblk0 (8192 sectors, read-only"
+    expect_log_re "vbd: xvda [0-9]+ sectors, ro 1"
+    [ "$(md5sum < "$ro")" = "$sum" ] || fail "the read-only image changed"
+}
+
+# The device fails reads at 2 MiB (QEMU's blkdebug): the guest gets an I/O
+# error there, never data, and the rest of the disk still works.
+test_vbd_device_error() {
+    local disk conf
+    disk=$(scratch disk.raw)
+    conf=$(scratch blkdebug.conf)
+    pattern PVSHIM-VBD-READ > "$disk"
+    truncate -s 8M "$disk"
+    printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "4096"\n' > "$conf"
+    vbd_boot eio \
+        -drive "file=blkdebug:$conf:$disk,if=none,id=d0,format=raw" \
+        -device virtio-blk-pci,drive=d0 || return 1
+    vbd_expect_clean
+    expect_log_re "vblk0: read of sector [0-9]+ failed|xvda: read of sector [0-9]+ failed"
+    expect_log_re "I/O error, dev xvda"
 }
