@@ -17,7 +17,7 @@
 #include <pvshim/types.h>
 
 #define BLKDEV_SECTOR_SIZE  512     /* unit of blkdev_io.sector and blkdev.sectors */
-#define BLKDEV_MAX_SEGS     11      /* data buffers in one request */
+#define BLKDEV_MAX_SEGS     32      /* data buffers in one request */
 
 enum blkdev_op {
     BLKDEV_READ,        /* device -> memory */
@@ -46,6 +46,7 @@ struct blkdev {
     uint32_t block_size;    /* the device's logical block size */
     bool read_only;
     bool has_flush;         /* a volatile write cache that FLUSH empties */
+    unsigned max_segs;      /* data buffers one request may have (<= BLKDEV_MAX_SEGS) */
     int (*submit)(struct blkdev *d, struct blkdev_io *io);
     void (*poll)(struct blkdev *d);   /* finish what the device completed */
     unsigned (*in_flight)(const struct blkdev *d);

@@ -12,6 +12,7 @@
 #include <pvshim/phys.h>
 #include <pvshim/string.h>
 #include <pvshim/log.h>
+#include <pvshim/compiler.h>
 #include <pvshim/xen_abi.h>
 
 #define VIRTIO_BLK_F_SEG_MAX    2
@@ -207,6 +208,7 @@ struct blkdev *virtio_blk_probe(struct pci_addr a)
         cap = cfg32(b, 0) | (uint64_t)cfg32(b, 4) << 32;
     } while (gen != *(volatile uint8_t *)(b->vp.common + 0x15));
     b->seg_max = (f & 1ull << VIRTIO_BLK_F_SEG_MAX) ? cfg32(b, 12) : 1;
+    b->bd.max_segs = MIN(b->seg_max, (unsigned)BLKDEV_MAX_SEGS);
     b->bd.sectors = cap;
     b->bd.block_size = (f & 1ull << VIRTIO_BLK_F_BLK_SIZE) ? cfg32(b, 20) : 512;
     if (b->bd.block_size < 512 || b->bd.block_size > 4096)

@@ -47,7 +47,7 @@ test_vbd_linux_6_1() {
         return 1
     vbd_expect_clean
     expect_log "xvdb: closed"
-    expect_log_re "blkfront: xvda: flush diskcache: enabled"
+    expect_log_re "blkfront: xvda: flush diskcache: enabled; persistent grants: disabled; indirect descriptors: enabled"
     expect_log_re "vbd: xvdb [0-9]+ sectors, ro 1"
     cmp -s <(dd if="$disk" bs=65536 skip=32 count=16 2> /dev/null) \
         <(pattern PVSHIM-VBD-WRITTEN) || fail "the guest's write did not reach disk.raw"

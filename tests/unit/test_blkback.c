@@ -99,7 +99,13 @@ static void fake_release(void *ctx, grant_ref_t ref, bool write, mfn_t frame)
     grant_unclaim_entry(&gtab[ref], write);
 }
 
-static const struct blkback_grant_ops fake_grants = { fake_acquire, fake_release };
+static const void *fake_frame_ptr(void *ctx, mfn_t frame)
+{
+    ck_assert(frame >= FRAME_BASE && frame < FRAME_BASE + NR_PAGES);
+    return pages[frame - FRAME_BASE];
+}
+
+static const struct blkback_grant_ops fake_grants = { fake_acquire, fake_release, fake_frame_ptr };
 
 static unsigned notifies;
 static void notify(void *arg)
@@ -285,8 +291,7 @@ static const struct bad_case bad_cases[] = {
       { BLKIF_OP_READ, 2, 0, 1, 0, { SEG(8, 0, 7), SEG(3, 0, 7) } }, BLKIF_RSP_ERROR },
     { "unknown operation",
       { 99, 1, 0, 1, 0, { SEG(8, 0, 7) } }, BLKIF_RSP_ERROR },
-    { "indirect (not advertised)",
-      { BLKIF_OP_INDIRECT, 1, 0, 1, 0, { SEG(8, 0, 7) } }, BLKIF_RSP_ERROR },
+
     { "barrier (not advertised)",
       { BLKIF_OP_WRITE_BARRIER, 0, 0, 1, 0, { SEG(8, 0, 7) } }, BLKIF_RSP_EOPNOTSUPP },
     { "discard (not advertised)",
@@ -405,6 +410,73 @@ START_TEST(disconnect_with_requests_in_flight)
 }
 END_TEST
 
+/* Indirect requests: segments in a page the frontend granted (page 15 here). */
+static blkif_request_t indirect(uint8_t op, uint64_t id, uint64_t sector, unsigned nseg)
+{
+    struct blkif_request_segment *segs = (void *)pages[NR_PAGES - 1];
+    for (unsigned i = 0; i < nseg && i < 512; i++)
+        segs[i] = (struct blkif_request_segment){ .gref = 8 + i % 8,
+                                                  .first_sect = (uint8_t)(i / 8 % 8),
+                                                  .last_sect = (uint8_t)(i / 8 % 8) };
+    blkif_request_t r;
+    memset(&r, 0, sizeof(r));
+    blkif_request_indirect_t *ir = (void *)&r;
+    ir->operation = BLKIF_OP_INDIRECT;
+    ir->indirect_op = op;
+    ir->nr_segments = (uint16_t)nseg;
+    ir->id = id;
+    ir->sector_number = sector;
+    ir->handle = 51712;
+    ir->indirect_grefs[0] = 8 + NR_PAGES - 1;
+    return r;
+}
+
+START_TEST(indirect_read_of_32_segments)
+{
+    be.indirect_segs = 32;
+    blkif_request_t r = indirect(BLKIF_OP_READ, 77, 40, 32);
+    post(&r);
+    blkback_service(&be);
+    ck_assert_uint_eq(nr_held, 1);
+    ck_assert_uint_eq(held[0]->nr_segs, 32);
+    ck_assert_uint_eq(held_grants, 32);     /* the indirect page is let go at once */
+    complete_all();
+    ck_assert_int_eq(rsp(0).status, BLKIF_RSP_OKAY);
+    ck_assert_uint_eq(rsp(0).operation, BLKIF_OP_READ);
+    ck_assert_uint_eq(rsp(0).id, 77);
+    /* Segment i is sector i/8%8 of page i%8, and disk sector 40+i. */
+    for (unsigned i = 0; i < 32; i++)
+        ck_assert(memcmp(&pages[i % 8][(i / 8 % 8) * 512], disk_data + (40 + i) * 512, 512) == 0);
+    ck_assert_uint_eq(held_grants, 0);
+}
+END_TEST
+
+START_TEST(indirect_requests_checked)
+{
+    struct { unsigned segs; uint8_t op; bool advertised; grant_ref_t page; } c[] = {
+        { 32, BLKIF_OP_READ, false, 8 + NR_PAGES - 1 },     /* not advertised */
+        { 33, BLKIF_OP_READ, true, 8 + NR_PAGES - 1 },      /* more than advertised */
+        { 0, BLKIF_OP_READ, true, 8 + NR_PAGES - 1 },
+        { 4, BLKIF_OP_FLUSH_DISKCACHE, true, 8 + NR_PAGES - 1 },
+        { 4, BLKIF_OP_READ, true, 2 },                      /* indirect page not granted */
+        { 4, BLKIF_OP_WRITE, true, 5000 },
+    };
+    for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        be.indirect_segs = c[i].advertised ? 32 : 0;
+        blkif_request_t r = indirect(c[i].op, i, 0, c[i].segs);
+        ((blkif_request_indirect_t *)&r)->indirect_grefs[0] = c[i].page;
+        post(&r);
+        blkback_service(&be);
+        ck_assert_uint_eq(submits, 0);
+        ck_assert_uint_eq(ring.s.rsp_prod, i + 1);
+        ck_assert_uint_eq(rsp(i).id, i);
+        ck_assert_uint_eq(rsp(i).operation, c[i].op);
+        ck_assert_int_eq(rsp(i).status, BLKIF_RSP_ERROR);
+        ck_assert_uint_eq(held_grants, 0);
+    }
+}
+END_TEST
+
 START_TEST(grant_claims_follow_xen)
 {
     grant_entry_v1_t e = { GTF_permit_access, 0, 42 };
@@ -446,6 +518,8 @@ static Suite *blkback_suite(void)
     tcase_add_test(tc, producer_more_than_a_ring_ahead_breaks_the_ring);
     tcase_add_test(tc, notify_only_when_the_frontend_asked);
     tcase_add_test(tc, disconnect_with_requests_in_flight);
+    tcase_add_test(tc, indirect_read_of_32_segments);
+    tcase_add_test(tc, indirect_requests_checked);
     tcase_add_test(tc, grant_claims_follow_xen);
     suite_add_tcase(s, tc);
     return s;

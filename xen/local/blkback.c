@@ -6,6 +6,7 @@
 #include "blkback.h"
 #include <pvshim/log.h>
 #include <pvshim/string.h>
+#include <pvshim/compiler.h>
 
 #define SECTORS_PER_PAGE (PAGE_SIZE / BLKDEV_SECTOR_SIZE)
 
@@ -110,37 +111,37 @@ static void io_done(struct blkdev_io *io, int status)
 }
 
 /*
- * Check a READ/WRITE (or data-carrying flush) request's segments and build
- * the device request from them. 0 or a blkif status for the response.
+ * Check the n segments of a READ/WRITE (or data-carrying flush) request and
+ * build the device request from them. 0 or a blkif status for the response.
  */
 static int16_t map_segments(struct blkback *be, struct blkback_req *q,
-                            const blkif_request_t *r, bool write)
+                            const struct blkif_request_segment *segs, unsigned n,
+                            uint64_t sector, bool write)
 {
     uint64_t total = 0;
-    unsigned n = r->nr_segments;
-    if (n == 0 || n > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+    if (n == 0 || n > BLKBACK_MAX_SEGS)
         return BLKIF_RSP_ERROR;
     for (unsigned i = 0; i < n; i++) {
-        const struct blkif_request_segment *s = &r->seg[i];
+        const struct blkif_request_segment *s = &segs[i];
         if (s->first_sect > s->last_sect || s->last_sect >= SECTORS_PER_PAGE)
             return BLKIF_RSP_ERROR;
         total += (uint64_t)s->last_sect - s->first_sect + 1;
     }
-    uint64_t end = r->sector_number + total;
-    if (end < r->sector_number || end > be->disk->sectors)
+    uint64_t end = sector + total;
+    if (end < sector || end > be->disk->sectors)
         return BLKIF_RSP_ERROR;
     uint32_t blk = be->disk->block_size / BLKDEV_SECTOR_SIZE;
-    if (blk > 1 && (r->sector_number % blk || total % blk))
+    if (blk > 1 && (sector % blk || total % blk))
         return BLKIF_RSP_ERROR;
 
     /* A disk read writes guest memory: the grant must allow writing. */
     q->grant_write = !write;
     for (unsigned i = 0; i < n; i++) {
-        const struct blkif_request_segment *s = &r->seg[i];
+        const struct blkif_request_segment *s = &segs[i];
         mfn_t f;
         if (be->grants->acquire(be->grants_ctx, s->gref, q->grant_write, &f)) {
             log_warn("%s: request %#llx: grant %u refused", be->name,
-                     (unsigned long long)r->id, s->gref);
+                     (unsigned long long)q->id, s->gref);
             release_grants(q);
             return BLKIF_RSP_ERROR;
         }
@@ -151,9 +152,42 @@ static int16_t map_segments(struct blkback *be, struct blkback_req *q,
         q->io.seg[i].len = ((uint32_t)s->last_sect - s->first_sect + 1) * BLKDEV_SECTOR_SIZE;
     }
     q->io.nr_segs = n;
-    q->io.sector = r->sector_number;
+    q->io.sector = sector;
     q->io.op = write ? BLKDEV_WRITE : BLKDEV_READ;
     return BLKIF_RSP_OKAY;
+}
+
+/* An indirect READ/WRITE: its segments come from pages the frontend granted. */
+static int16_t map_indirect(struct blkback *be, struct blkback_req *q,
+                            const blkif_request_indirect_t *r)
+{
+    struct blkif_request_segment segs[BLKBACK_MAX_SEGS];
+    unsigned n = r->nr_segments;
+    bool write = r->indirect_op == BLKIF_OP_WRITE;
+    if (r->indirect_op != BLKIF_OP_READ && !write)
+        return BLKIF_RSP_ERROR;
+    if (n == 0 || n > be->indirect_segs || n > BLKBACK_MAX_SEGS)
+        return BLKIF_RSP_ERROR;
+    if (write && be->read_only)
+        return BLKIF_RSP_ERROR;
+    for (unsigned p = 0; p * BLKBACK_SEGS_PER_INDIRECT_PAGE < n; p++) {
+        unsigned first = p * BLKBACK_SEGS_PER_INDIRECT_PAGE;
+        unsigned count = MIN(n - first, (unsigned)BLKBACK_SEGS_PER_INDIRECT_PAGE);
+        grant_ref_t ref = r->indirect_grefs[p];
+        mfn_t f;
+        if (be->grants->acquire(be->grants_ctx, ref, false, &f)) {
+            log_warn("%s: request %#llx: indirect page grant %u refused", be->name,
+                     (unsigned long long)q->id, ref);
+            return BLKIF_RSP_ERROR;
+        }
+        const void *page = be->grants->frame_ptr(be->grants_ctx, f);
+        if (page)
+            memcpy(&segs[first], page, count * sizeof(segs[0]));
+        be->grants->release(be->grants_ctx, ref, false, f);
+        if (!page)
+            return BLKIF_RSP_ERROR;
+    }
+    return map_segments(be, q, segs, n, r->sector_number, write);
 }
 
 /* Start one request (a private copy). Answers it at once if it cannot start. */
@@ -172,11 +206,14 @@ static void start(struct blkback *be, struct blkback_req *q, const blkif_request
     switch (r->operation) {
     case BLKIF_OP_READ:
         be->stats.reads++;
-        st = map_segments(be, q, r, false);
+        st = r->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST ? BLKIF_RSP_ERROR :
+             map_segments(be, q, r->seg, r->nr_segments, r->sector_number, false);
         break;
     case BLKIF_OP_WRITE:
         be->stats.writes++;
-        st = be->read_only ? BLKIF_RSP_ERROR : map_segments(be, q, r, true);
+        st = be->read_only || r->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST ?
+             BLKIF_RSP_ERROR :
+             map_segments(be, q, r->seg, r->nr_segments, r->sector_number, true);
         break;
     case BLKIF_OP_FLUSH_DISKCACHE:
         be->stats.flushes++;
@@ -185,21 +222,32 @@ static void start(struct blkback *be, struct blkback_req *q, const blkif_request
         } else if (r->nr_segments == 0) {
             q->io.op = BLKDEV_FLUSH;
             st = BLKIF_RSP_OKAY;
-        } else if (be->read_only) {
+        } else if (be->read_only || r->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
             st = BLKIF_RSP_ERROR;
         } else {
             /* Flush, then write the data: the order QEMU's xen-block uses. */
-            st = map_segments(be, q, r, true);
+            st = map_segments(be, q, r->seg, r->nr_segments, r->sector_number, true);
             q->io.op = BLKDEV_FLUSH;
             q->write_after_flush = true;
         }
         break;
+    case BLKIF_OP_INDIRECT: {
+        const blkif_request_indirect_t *ir = (const void *)r;
+        /* Answered with the operation inside, as blkfront expects. */
+        q->operation = ir->indirect_op;
+        if (ir->indirect_op == BLKIF_OP_WRITE)
+            be->stats.writes++;
+        else
+            be->stats.reads++;
+        st = be->indirect_segs ? map_indirect(be, q, ir) : BLKIF_RSP_ERROR;
+        break;
+    }
     case BLKIF_OP_WRITE_BARRIER:
     case BLKIF_OP_DISCARD:
         st = BLKIF_RSP_EOPNOTSUPP;  /* never advertised */
         break;
     default:
-        st = BLKIF_RSP_ERROR;       /* indirect (not advertised) and unknown ops */
+        st = BLKIF_RSP_ERROR;       /* unknown ops */
         break;
     }
     if (st == BLKIF_RSP_OKAY) {

@@ -21,11 +21,15 @@
 #include <xen/io/blkif.h>
 
 #define BLKBACK_RING_SIZE 32        /* one page of x86_64 blkif entries */
+#define BLKBACK_MAX_SEGS  32        /* indirect: 128 KiB, what Linux 6.1 uses by default */
+#define BLKBACK_SEGS_PER_INDIRECT_PAGE (PAGE_SIZE / sizeof(struct blkif_request_segment))
 
 struct blkback_grant_ops {
     /* Check grant ref for this access and hold its frame: 0 or -XEN_E*. */
     int (*acquire)(void *ctx, grant_ref_t ref, bool write, mfn_t *frame);
     void (*release)(void *ctx, grant_ref_t ref, bool write, mfn_t frame);
+    /* pvshim's view of a frame acquire() gave (indirect segment pages). */
+    const void *(*frame_ptr)(void *ctx, mfn_t frame);
 };
 
 struct blkback;
@@ -39,8 +43,8 @@ struct blkback_req {
     uint8_t nr_grants;
     bool write_after_flush;         /* a FLUSH_DISKCACHE carrying data */
     bool in_use;
-    grant_ref_t gref[BLKIF_MAX_SEGMENTS_PER_REQUEST];
-    mfn_t frame[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+    grant_ref_t gref[BLKBACK_MAX_SEGS];
+    mfn_t frame[BLKBACK_MAX_SEGS];
     bool grant_write;               /* the device writes into the frames */
 };
 
@@ -53,6 +57,7 @@ struct blkback {
     struct blkdev *disk;
     domid_t be_domid;               /* the domain the frontend grants to */
     bool read_only;                 /* refuse writes (also when disk->read_only) */
+    unsigned indirect_segs;         /* feature-max-indirect-segments given (0: none) */
     const struct blkback_grant_ops *grants;
     void *grants_ctx;
     void (*notify)(void *arg);      /* kick the frontend's event channel */

@@ -164,7 +164,14 @@ static void grant_release_op(void *ctx, grant_ref_t ref, bool write, mfn_t frame
     grant_release(ref, write, frame);
 }
 
-static const struct blkback_grant_ops grant_ops = { grant_acquire_op, grant_release_op };
+static const void *frame_ptr_op(void *ctx, mfn_t frame)
+{
+    return phys_access_frame(frame);
+}
+
+static const struct blkback_grant_ops grant_ops = {
+    grant_acquire_op, grant_release_op, frame_ptr_op,
+};
 
 /* Frontend Initialised or Connected: map its ring, bind its port, connect. */
 static void connect(struct vbd *v)
@@ -284,6 +291,8 @@ int vbd_create(struct blkdev *disk, domid_t fe_domid, unsigned index)
         .disk = disk, .be_domid = BACKEND_DOMID, .read_only = disk->read_only,
         .grants = &grant_ops, .grants_ctx = v, .notify = notify_frontend, .notify_arg = v,
         .name = v->name,
+        /* Indirect requests need the device to take that many buffers at once. */
+        .indirect_segs = disk->max_segs >= BLKBACK_MAX_SEGS ? BLKBACK_MAX_SEGS : 0,
     };
 
     /* Backend directory: ours, readable by the guest. */
@@ -310,6 +319,8 @@ int vbd_create(struct blkdev *disk, domid_t fe_domid, unsigned index)
     write_key(v->be_path, "device-type", "disk");
     write_key(v->be_path, "feature-flush-cache", "%d", disk->has_flush ? 1 : 0);
     write_key(v->be_path, "feature-barrier", "0");
+    if (v->be.indirect_segs)
+        write_key(v->be_path, "feature-max-indirect-segments", "%u", v->be.indirect_segs);
     write_key(v->be_path, "state", "%d", XenbusStateInitialising);
     write_key(v->fe_path, "backend", "%s", v->be_path);
     write_key(v->fe_path, "backend-id", "%u", (unsigned)BACKEND_DOMID);
