@@ -37,7 +37,15 @@ struct blkdev_io {
     struct blkdev_seg seg[BLKDEV_MAX_SEGS];
     void (*done)(struct blkdev_io *io, int status);
     void *arg;              /* the submitter's */
-    struct blkdev_io *next; /* the driver's, while it holds the request */
+    /* The driver's, while it holds the request. */
+    struct blkdev_io *next;
+    struct {
+        unsigned next_seg;      /* first segment not yet given to the device */
+        uint64_t next_sector;
+        unsigned parts_out;     /* device requests not yet completed */
+        int status;             /* the first error among them */
+        bool started;
+    } drv;
 };
 
 struct blkdev {

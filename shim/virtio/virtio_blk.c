@@ -4,7 +4,8 @@
  * buffers and the status byte, chained; headers and status bytes live in
  * a frame of the driver's, one slot per possible head descriptor.
  * Requests the queue has no room for wait in a FIFO and go in as
- * completions free descriptors.
+ * completions free descriptors; a request with more buffers than the
+ * device takes at once (seg_max) goes in pieces, finished when all are.
  */
 #include "virtio.h"
 #include <pvshim/frame_alloc.h>
@@ -58,13 +59,16 @@ static void put_le64(uint8_t *p, uint64_t v)
     put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* Put one request on the queue; false if its descriptors are not free now. */
-static bool start(struct vblk *b, struct blkdev_io *io)
+/*
+ * Put one device request on the queue: data segments [first, first + nseg)
+ * of io at sector; false if its descriptors are not free now.
+ */
+static bool start_part(struct vblk *b, struct blkdev_io *io, unsigned first, unsigned nseg,
+                       uint64_t sector)
 {
     uint64_t addr[BLKDEV_MAX_SEGS + 2];
     uint32_t len[BLKDEV_MAX_SEGS + 2];
     bool wr[BLKDEV_MAX_SEGS + 2];
-    unsigned nseg = io->op == BLKDEV_FLUSH ? 0 : io->nr_segs;
     unsigned n = nseg + 2;
     if (b->q.nr_free < n)
         return false;
@@ -74,14 +78,14 @@ static bool start(struct vblk *b, struct blkdev_io *io)
                     io->op == BLKDEV_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_FLUSH;
     put_le32(s, type);
     put_le32(s + 4, 0);
-    put_le64(s + 8, io->op == BLKDEV_FLUSH ? 0 : io->sector);
+    put_le64(s + 8, io->op == BLKDEV_FLUSH ? 0 : sector);
     s[16] = 0xff;               /* a device that writes nothing must not look like OK */
     addr[0] = phys_of(s);
     len[0] = 16;
     wr[0] = false;
     for (unsigned i = 0; i < nseg; i++) {
-        addr[1 + i] = io->seg[i].addr;
-        len[1 + i] = io->seg[i].len;
+        addr[1 + i] = io->seg[first + i].addr;
+        len[1 + i] = io->seg[first + i].len;
         wr[1 + i] = io->op == BLKDEV_READ;
     }
     addr[n - 1] = phys_of(s + 16);
@@ -93,17 +97,46 @@ static bool start(struct vblk *b, struct blkdev_io *io)
         return false;
     }
     b->owner[slot] = io;
+    io->drv.parts_out++;
+    return true;
+}
+
+/*
+ * Give the device as much of io as fits: pieces of at most seg_max
+ * segments (consecutive on disk). true once all of io is with the device.
+ */
+static bool start(struct vblk *b, struct blkdev_io *io)
+{
+    if (io->op == BLKDEV_FLUSH) {
+        if (!io->drv.started && !start_part(b, io, 0, 0, 0))
+            return false;
+        io->drv.started = true;
+        return true;
+    }
+    while (io->drv.next_seg < io->nr_segs) {
+        unsigned k = MIN(b->seg_max, io->nr_segs - io->drv.next_seg);
+        if (!start_part(b, io, io->drv.next_seg, k, io->drv.next_sector))
+            return false;
+        for (unsigned i = 0; i < k; i++)
+            io->drv.next_sector += io->seg[io->drv.next_seg + i].len / BLKDEV_SECTOR_SIZE;
+        io->drv.next_seg += k;
+    }
+    io->drv.started = true;
     return true;
 }
 
 static void start_waiting(struct vblk *b)
 {
     bool any = false;
-    while (b->wait_head && start(b, b->wait_head)) {
+    while (b->wait_head) {
+        unsigned before = b->q.nr_free;
+        bool all = start(b, b->wait_head);
+        any |= b->q.nr_free != before;
+        if (!all)
+            break;
         b->wait_head = b->wait_head->next;
         if (!b->wait_head)
             b->wait_tail = NULL;
-        any = true;
     }
     if (any)
         virtq_kick(&b->q);
@@ -112,8 +145,7 @@ static void start_waiting(struct vblk *b)
 static int vblk_submit(struct blkdev *d, struct blkdev_io *io)
 {
     struct vblk *b = d->priv;
-    if (io->op != BLKDEV_FLUSH && (io->nr_segs == 0 || io->nr_segs > b->seg_max ||
-                                   io->nr_segs > BLKDEV_MAX_SEGS))
+    if (io->op != BLKDEV_FLUSH && (io->nr_segs == 0 || io->nr_segs > BLKDEV_MAX_SEGS))
         return -XEN_EINVAL;
     if (io->op == BLKDEV_FLUSH && !d->has_flush)
         return -XEN_EOPNOTSUPP;
@@ -121,16 +153,17 @@ static int vblk_submit(struct blkdev *d, struct blkdev_io *io)
         return -XEN_EROFS;
     b->in_flight++;
     io->next = NULL;
-    if (b->wait_head) {
+    io->drv.next_seg = 0;
+    io->drv.next_sector = io->sector;
+    io->drv.parts_out = 0;
+    io->drv.status = 0;
+    io->drv.started = false;
+    if (b->wait_tail)
         b->wait_tail->next = io;
-        b->wait_tail = io;
-        return 0;
-    }
-    if (start(b, io)) {
-        virtq_kick(&b->q);
-        return 0;
-    }
-    b->wait_head = b->wait_tail = io;
+    else
+        b->wait_head = io;
+    b->wait_tail = io;
+    start_waiting(b);
     return 0;
 }
 
@@ -149,11 +182,17 @@ static void vblk_poll(struct blkdev *d)
             continue;
         }
         uint8_t st = b->slots[(size_t)head * SLOT_BYTES + 16];
-        b->in_flight--;
+        if (st != VIRTIO_BLK_S_OK && io->drv.status == 0)
+            io->drv.status = st == VIRTIO_BLK_S_UNSUPP ? -XEN_EOPNOTSUPP : -XEN_EIO;
+        io->drv.parts_out--;
         /* Refill the queue before the callback, which may submit more. */
         start_waiting(b);
-        io->done(io, st == VIRTIO_BLK_S_OK ? 0 :
-                     st == VIRTIO_BLK_S_UNSUPP ? -XEN_EOPNOTSUPP : -XEN_EIO);
+        /* Done when every piece went to the device and came back. */
+        bool queued = io->drv.next_seg < io->nr_segs || !io->drv.started;
+        if (io->drv.parts_out || queued)
+            continue;
+        b->in_flight--;
+        io->done(io, io->drv.status);
     }
     start_waiting(b);
 }
@@ -197,6 +236,11 @@ struct blkdev *virtio_blk_probe(struct pci_addr a)
         virtio_pci_fail(&b->vp);
         return NULL;
     }
+    if (b->q.size < 4) {
+        log_warn("%s: queue of %u entries is too small", b->bd.name, b->q.size);
+        virtio_pci_fail(&b->vp);
+        return NULL;
+    }
     b->slots = maddr_to_virt(mfn_to_paddr(m));
     memset(b->slots, 0, PAGE_SIZE);
 
@@ -208,7 +252,9 @@ struct blkdev *virtio_blk_probe(struct pci_addr a)
         cap = cfg32(b, 0) | (uint64_t)cfg32(b, 4) << 32;
     } while (gen != *(volatile uint8_t *)(b->vp.common + 0x15));
     b->seg_max = (f & 1ull << VIRTIO_BLK_F_SEG_MAX) ? cfg32(b, 12) : 1;
-    b->bd.max_segs = MIN(b->seg_max, (unsigned)BLKDEV_MAX_SEGS);
+    /* A piece is header + buffers + status in our queue. */
+    b->seg_max = MAX(1u, MIN(b->seg_max, MIN((unsigned)BLKDEV_MAX_SEGS, b->q.size - 2u)));
+    b->bd.max_segs = BLKDEV_MAX_SEGS;      /* in pieces of seg_max */
     b->bd.sectors = cap;
     b->bd.block_size = (f & 1ull << VIRTIO_BLK_F_BLK_SIZE) ? cfg32(b, 20) : 512;
     if (b->bd.block_size < 512 || b->bd.block_size > 4096)

@@ -32,9 +32,10 @@ vbd_expect_clean() {
 }
 
 # xvda read-write: known data reads, the guest's write and flush reach the
-# image; xvdb from a read-only image is read-only.
-test_vbd_linux_6_1() {
-    local disk ro
+# image; xvdb from a read-only image is read-only. DEVICE-OPTIONS go to
+# both virtio-blk devices.
+vbd_read_write() { # [DEVICE-OPTIONS]
+    local disk ro opts=${1:-}
     disk=$(scratch disk.raw)
     ro=$(scratch ro.raw)
     pattern PVSHIM-VBD-READ > "$disk"
@@ -42,9 +43,9 @@ test_vbd_linux_6_1() {
     pattern PVSHIM-VBD-READ > "$ro"
     truncate -s 4M "$ro"
     vbd_boot rw \
-        -drive "file=$disk,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0 \
-        -drive "file=$ro,if=none,id=d1,format=raw,readonly=on" -device virtio-blk-pci,drive=d1 ||
-        return 1
+        -drive "file=$disk,if=none,id=d0,format=raw" -device "virtio-blk-pci,drive=d0$opts" \
+        -drive "file=$ro,if=none,id=d1,format=raw,readonly=on" \
+        -device "virtio-blk-pci,drive=d1$opts" || return 1
     vbd_expect_clean
     expect_log "xvdb: closed"
     expect_log_re "blkfront: xvda: flush diskcache: enabled; persistent grants: disabled; indirect descriptors: enabled"
@@ -54,6 +55,17 @@ test_vbd_linux_6_1() {
     cmp -s <(head -c 1048576 "$disk") <(pattern PVSHIM-VBD-READ) ||
         fail "disk.raw's first MiB changed"
     cmp -s <(head -c 1048576 "$ro") <(pattern PVSHIM-VBD-READ) || fail "ro.raw changed"
+}
+
+test_vbd_linux_6_1() {
+    vbd_read_write
+}
+
+# A device that takes 2 buffers per request (QEMU: seg_max = queue size - 2):
+# pvshim gives it each 32-segment request in pieces.
+test_vbd_small_device_requests() {
+    vbd_read_write ",queue-size=4"
+    expect_log "2 segments, queue 4"
 }
 
 # A read-only image alone: a read-only xvda (VDISK_READONLY), unchanged.
