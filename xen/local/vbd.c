@@ -146,13 +146,6 @@ static void guest_kicked(evtchn_port_t port)
             service(&vbds[i]);
 }
 
-void vbd_service_all(void)
-{
-    for (unsigned i = 0; i < nr_vbds; i++)
-        if (vbds[i].state == XenbusStateConnected || vbds[i].closing)
-            service(&vbds[i]);
-}
-
 static int grant_acquire_op(void *ctx, grant_ref_t ref, bool write, mfn_t *frame)
 {
     struct vbd *v = ctx;

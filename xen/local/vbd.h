@@ -41,7 +41,4 @@ int vbd_create(struct blkdev *disk, domid_t fe_domid, unsigned index);
 unsigned vbd_count(void);
 struct vbd *vbd_get(unsigned n);
 
-/* Finish what the devices completed and take new requests (polling). */
-void vbd_service_all(void);
-
 #endif
