@@ -7,7 +7,7 @@
  * any number; those it cannot start yet wait in the driver), or a negative
  * Xen errno if it refuses it at once. Every queued request is finished by
  * exactly one call of io->done, from poll() or an interrupt, never from
- * inside submit(). A WRITE is done only when the device says it completed;
+ * inside submit(). done may submit again. A WRITE is done only when the device says it completed;
  * a FLUSH only when the device flushed its cache. status is 0, -XEN_EIO
  * (the device failed it) or -XEN_EOPNOTSUPP (the device cannot do it).
  */
@@ -55,6 +55,7 @@ struct blkdev {
     bool read_only;
     bool has_flush;         /* a volatile write cache that FLUSH empties */
     unsigned max_segs;      /* data buffers one request may have (<= BLKDEV_MAX_SEGS) */
+    bool interrupts;        /* completions arrive by interrupt; poll() is only a fallback */
     int (*submit)(struct blkdev *d, struct blkdev_io *io);
     void (*poll)(struct blkdev *d);   /* finish what the device completed */
     unsigned (*in_flight)(const struct blkdev *d);

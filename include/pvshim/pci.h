@@ -40,6 +40,14 @@ paddr_t pci_bar_address(struct pci_addr a, unsigned bar);
  */
 volatile void *pci_map_mmio(paddr_t pa, size_t len);
 
+/*
+ * Take the function's INTx interrupt (the line the firmware assigned, through
+ * the I/O APIC): fn(arg) runs, interrupts off, whenever that line or another
+ * PCI line pvshim took fires; it must make its device drop the line. false
+ * if the line cannot be routed (the caller polls instead).
+ */
+bool pci_intx_enable(struct pci_addr a, void (*fn)(void *arg), void *arg);
+
 /* Call fn for every function present on buses 0..PCI_MAX_BUS. */
 #define PCI_MAX_BUS 7
 void pci_for_each(void (*fn)(struct pci_addr a, void *arg), void *arg);

@@ -1,6 +1,7 @@
 /*
  * virtio-blk (virtio spec device-types/blk) as a struct blkdev: one
- * request queue, polled. A request is the 16-byte header, the data
+ * request queue, completions by INTx through the I/O APIC when the
+ * firmware assigned a line, else polled. A request is the 16-byte header, the data
  * buffers and the status byte, chained; headers and status bytes live in
  * a frame of the driver's, one slot per possible head descriptor.
  * Requests the queue has no room for wait in a FIFO and go in as
@@ -197,6 +198,15 @@ static void vblk_poll(struct blkdev *d)
     start_waiting(b);
 }
 
+/* INTx: reading the ISR byte acknowledges it and lowers the line. */
+static void vblk_interrupt(void *arg)
+{
+    struct vblk *b = arg;
+    uint8_t isr = *b->vp.isr;
+    if (isr & 1)
+        vblk_poll(&b->bd);
+}
+
 static unsigned vblk_in_flight(const struct blkdev *d)
 {
     const struct vblk *b = d->priv;
@@ -267,10 +277,15 @@ struct blkdev *virtio_blk_probe(struct pci_addr a)
     b->bd.priv = b;
     virtio_pci_driver_ok(&b->vp);
     nr_disks++;
+    if (pci_intx_enable(a, vblk_interrupt, b)) {
+        b->bd.interrupts = true;
+        b->q.avail[0] = 0;          /* interrupt on used buffers */
+    }
     log_info("%s: virtio-blk at %02x:%02x.%x, %llu sectors (%llu MiB), block %u, "
-             "%u segments, queue %u%s%s", b->bd.name, a.bus, a.dev, a.fn,
+             "%u segments, queue %u, %s%s%s", b->bd.name, a.bus, a.dev, a.fn,
              (unsigned long long)cap, (unsigned long long)(cap >> 11), b->bd.block_size,
-             b->seg_max, b->q.size, b->bd.read_only ? ", read-only" : "",
+             b->seg_max, b->q.size, b->bd.interrupts ? "INTx" : "polled",
+             b->bd.read_only ? ", read-only" : "",
              b->bd.has_flush ? ", flush" : "");
     return &b->bd;
 }

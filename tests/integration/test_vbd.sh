@@ -50,6 +50,7 @@ vbd_read_write() { # [DEVICE-OPTIONS]
     expect_log "xvdb: closed"
     expect_log_re "blkfront: xvda: flush diskcache: enabled; persistent grants: disabled; indirect descriptors: enabled"
     expect_log_re "vbd: xvdb [0-9]+ sectors, ro 1"
+    expect_log_re "vblk0: virtio-blk at .*, INTx"
     cmp -s <(dd if="$disk" bs=65536 skip=32 count=16 2> /dev/null) \
         <(pattern PVSHIM-VBD-WRITTEN) || fail "the guest's write did not reach disk.raw"
     cmp -s <(head -c 1048576 "$disk") <(pattern PVSHIM-VBD-READ) ||
@@ -65,7 +66,7 @@ test_vbd_linux_6_1() {
 # pvshim gives it each 32-segment request in pieces.
 test_vbd_small_device_requests() {
     vbd_read_write ",queue-size=4"
-    expect_log "2 segments, queue 4"
+    expect_log "2 segments, queue 4,"
 }
 
 # A read-only image alone: a read-only xvda (VDISK_READONLY), unchanged.

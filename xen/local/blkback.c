@@ -108,6 +108,10 @@ static void io_done(struct blkdev_io *io, int status)
                  q->io.op == BLKDEV_READ ? "read" : q->io.op == BLKDEV_WRITE ? "write" : "flush",
                  (unsigned long long)q->io.sector, status);
     finish(q, status_of(status));
+    if (be->stalled) {
+        be->stalled = false;
+        blkback_service(be);
+    }
 }
 
 /*
@@ -286,8 +290,10 @@ void blkback_service(struct blkback *be)
             struct blkback_req *q = NULL;
             if ((RING_IDX)(be->req_cons - be->rsp_prod_pvt) < BLKBACK_RING_SIZE)
                 q = free_slot(be);
-            if (!q)
-                return;     /* resumed when responses free slots (blkback_service again) */
+            if (!q) {
+                be->stalled = true;     /* resumed when a response frees a slot */
+                return;
+            }
             blkif_request_t r;
             memcpy(&r, (const void *)&ring_slot(s, be->req_cons)->req, sizeof(r));
             __atomic_thread_fence(__ATOMIC_ACQUIRE);

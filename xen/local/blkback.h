@@ -68,6 +68,7 @@ struct blkback {
     blkif_sring_t *sring;
     RING_IDX req_cons, rsp_prod_pvt;
     bool broken;
+    bool stalled;                   /* requests wait on the ring for free slots */
     unsigned in_flight;
     struct blkback_req reqs[BLKBACK_RING_SIZE];
     struct blkback_stats stats;

@@ -15,7 +15,9 @@
 #include <xen/io/xenbus.h>
 #include <xen/io/protocols.h>
 
-#define POLL_NS 200000ull           /* completions are polled while requests are out */
+/* Completions are polled while requests are out: often without interrupts. */
+#define POLL_NS      200000ull
+#define POLL_IRQ_NS  10000000ull
 
 static struct vbd vbds[VBD_MAX];
 static unsigned nr_vbds;
@@ -97,7 +99,7 @@ static void notify_frontend(void *arg)
 static void arm_poll(struct vbd *v)
 {
     if (v->disk->in_flight(v->disk) || v->closing)
-        soft_timer_arm(&v->poll, now_ns() + POLL_NS);
+        soft_timer_arm(&v->poll, now_ns() + (v->disk->interrupts ? POLL_IRQ_NS : POLL_NS));
 }
 
 static void release_ring(struct vbd *v)

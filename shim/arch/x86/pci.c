@@ -7,7 +7,9 @@
 #include <pvshim/layout.h>
 #include <pvshim/paging.h>
 #include <pvshim/log.h>
+#include <pvshim/irq.h>
 #include "x86.h"
+#include "arch.h"
 
 #define CONF_ADDR   0xcf8
 #define CONF_DATA   0xcfc
@@ -81,4 +83,39 @@ void pci_for_each(void (*visit)(struct pci_addr a, void *arg), void *arg)
                     visit(a, arg);
             }
         }
+}
+
+#define MAX_INTX_HANDLERS 8
+
+static struct {
+    void (*fn)(void *arg);
+    void *arg;
+} intx[MAX_INTX_HANDLERS];
+static unsigned nr_intx;
+
+/* Lines may be shared: every handler looks at its own device. */
+static void intx_interrupt(struct cpu_regs *r)
+{
+    (void)r;
+    for (unsigned i = 0; i < nr_intx; i++)
+        intx[i].fn(intx[i].arg);
+    lapic_eoi();
+}
+
+bool pci_intx_enable(struct pci_addr a, void (*fn)(void *arg), void *arg)
+{
+    unsigned pin = pci_conf_read(a, PCI_INTERRUPT_PIN, 1);
+    unsigned line = pci_conf_read(a, PCI_INTERRUPT_LINE, 1);
+    if (pin == 0 || line == 0 || line >= 16 || nr_intx == MAX_INTX_HANDLERS)
+        return false;
+    /* The firmware's line is an ISA IRQ; the MADT says how it reaches a GSI. */
+    if (!ioapic_route_isa_irq(line, VECTOR_PCI_INTX))
+        return false;
+    intx[nr_intx].fn = fn;
+    intx[nr_intx].arg = arg;
+    nr_intx++;
+    irq_register(VECTOR_PCI_INTX, intx_interrupt);
+    uint32_t cmd = pci_conf_read(a, PCI_COMMAND, 2);
+    pci_conf_write(a, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_INTX_OFF);
+    return true;
 }
