@@ -1,6 +1,7 @@
 #!/bin/sh
 # The few kernel modules the test initramfs needs from Debian's guest
-# kernels (the PV disk and network frontends, built as modules there),
+# kernels (the PV disk and network frontends, built as modules there, and
+# virtio-blk with its transport for the same tests booted natively),
 # taken from the very package versions scripts/fetch-guests.sh recorded,
 # into $BUILD/debian/modules/lib/modules/<release>/. Once per build dir.
 #
@@ -10,7 +11,12 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 CACHE=${GUEST_CACHE:-cache/guests}
 OUT=$BUILD/debian/modules
-MODULES="drivers/block/xen-blkfront.ko drivers/net/xen-netfront.ko"
+MODULES="drivers/block/xen-blkfront.ko drivers/net/xen-netfront.ko
+ drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko
+ drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko
+ drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko"
+# Bump when MODULES changes, so build directories fetch again.
+STAMP=2
 
 say() { echo "fetch-guest-modules: $*" >&2; }
 
@@ -23,7 +29,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/pvshim-modules.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 grep '^vmlinuz-' "$CACHE/VERSIONS" | while read -r _ pkg ver; do
     release=${pkg#linux-image-}
-    [ -f "$OUT/$release.done" ] && continue
+    [ -f "$OUT/$release.done$STAMP" ] && continue
     say "$pkg $ver"
     (cd "$tmp" && apt-get download -q "$pkg=$ver" > /dev/null 2>&1) || {
         say "error: apt-get download $pkg=$ver failed"
@@ -35,5 +41,5 @@ grep '^vmlinuz-' "$CACHE/VERSIONS" | while read -r _ pkg ver; do
             say "$release has no $m (built in?)"
     done
     rm -f "$tmp"/*.deb
-    touch "$OUT/$release.done"
+    touch "$OUT/$release.done$STAMP"
 done
