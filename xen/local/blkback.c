@@ -31,6 +31,7 @@ void blkback_connect(struct blkback *be, void *ring_page)
     if (be->sring) {
         be->rsp_prod_pvt = __atomic_load_n(&be->sring->rsp_prod, __ATOMIC_ACQUIRE);
         be->req_cons = be->rsp_prod_pvt;
+        be->rsp_published = be->rsp_prod_pvt;
     }
 }
 
@@ -44,7 +45,8 @@ unsigned blkback_disconnect(struct blkback *be)
 static void push_responses(struct blkback *be)
 {
     blkif_sring_t *s = be->sring;
-    RING_IDX old = s->rsp_prod, new = be->rsp_prod_pvt;
+    RING_IDX old = be->rsp_published, new = be->rsp_prod_pvt;
+    be->rsp_published = new;
     __atomic_store_n(&s->rsp_prod, new, __ATOMIC_RELEASE);
     full_barrier();
     RING_IDX event = __atomic_load_n(&s->rsp_event, __ATOMIC_ACQUIRE);

@@ -67,6 +67,7 @@ struct blkback {
     /* The ring while connected. */
     blkif_sring_t *sring;
     RING_IDX req_cons, rsp_prod_pvt;
+    RING_IDX rsp_published;         /* rsp_prod as we last wrote it (never read back) */
     bool broken;
     bool stalled;                   /* requests wait on the ring for free slots */
     unsigned in_flight;

@@ -42,11 +42,47 @@ void grant_unclaim_entry(grant_entry_v1_t *e, bool write)
     __atomic_fetch_and(entry_word(e), ~(uint32_t)in_use, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * Refs pvshim's backends hold now, with how many accesses of each kind:
+ * the in-use bits go only when the last access of their kind ends, so two
+ * requests naming one ref (or one request naming it twice) cannot clear
+ * them under each other (Xen counts pins per ref the same way).
+ */
+#define MAX_ACTIVE 2048
+static struct active {
+    grant_ref_t ref;
+    uint16_t readers, writers;      /* both 0: slot free */
+} active[MAX_ACTIVE];
+
+static struct active *find_active(grant_ref_t ref)
+{
+    for (unsigned i = 0; i < MAX_ACTIVE; i++)
+        if ((active[i].readers || active[i].writers) && active[i].ref == ref)
+            return &active[i];
+    return NULL;
+}
+
+static struct active *new_active(grant_ref_t ref)
+{
+    for (unsigned i = 0; i < MAX_ACTIVE; i++)
+        if (!active[i].readers && !active[i].writers) {
+            active[i].ref = ref;
+            return &active[i];
+        }
+    return NULL;
+}
+
 int grant_acquire(grant_ref_t ref, domid_t be, bool write, mfn_t *frame)
 {
     grant_entry_v1_t *e = (grant_entry_v1_t *)gnttab_entry(ref);
     if (!e)
         return -XEN_EINVAL;
+    struct active *a = find_active(ref);
+    if (!a && !(a = new_active(ref)))
+        return -XEN_EBUSY;
+    if (a->readers == UINT16_MAX || a->writers == UINT16_MAX)
+        return -XEN_EBUSY;
+    /* Claimed again on every access: the entry must still allow this one. */
     int rc = grant_claim_entry(e, be, write);
     if (rc)
         return rc;
@@ -54,9 +90,17 @@ int grant_acquire(grant_ref_t ref, domid_t be, bool write, mfn_t *frame)
     mfn_t f = __atomic_load_n(&e->frame, __ATOMIC_ACQUIRE);
     rc = write ? pv_mm_get_writable_frame(f) : pv_mm_get_readable_frame(f);
     if (rc) {
-        grant_unclaim_entry(e, write);
+        /* Only the bits no other access of ours still needs. */
+        if (!a->readers && !a->writers)
+            grant_unclaim_entry(e, write);
+        else if (write && !a->writers)
+            __atomic_fetch_and((uint32_t *)(void *)e, ~(uint32_t)GTF_writing, __ATOMIC_SEQ_CST);
         return -XEN_EPERM;
     }
+    if (write)
+        a->writers++;
+    else
+        a->readers++;
     *frame = f;
     return 0;
 }
@@ -67,7 +111,30 @@ void grant_release(grant_ref_t ref, bool write, mfn_t frame)
         pv_mm_put_writable_frame(frame);
     else
         pv_mm_put_readable_frame(frame);
+    struct active *a = find_active(ref);
+    if (!a || (write ? !a->writers : !a->readers)) {
+        log_err("grant: release of ref %u that is not held", ref);
+        return;
+    }
+    if (write)
+        a->writers--;
+    else
+        a->readers--;
     grant_entry_v1_t *e = (grant_entry_v1_t *)gnttab_entry(ref);
-    if (e)
-        grant_unclaim_entry(e, write);
+    if (!e)
+        return;
+    uint16_t clear = 0;
+    if (!a->writers)
+        clear |= GTF_writing;
+    if (!a->writers && !a->readers)
+        clear |= GTF_reading;
+    if (clear)
+        __atomic_fetch_and((uint32_t *)(void *)e, ~(uint32_t)clear, __ATOMIC_SEQ_CST);
+}
+
+/* How many accesses to ref are held (tests). */
+unsigned grant_active_count(grant_ref_t ref)
+{
+    struct active *a = find_active(ref);
+    return a ? (unsigned)a->readers + a->writers : 0;
 }

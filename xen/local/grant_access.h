@@ -28,7 +28,12 @@ void grant_unclaim_entry(grant_entry_v1_t *e, bool write);
  * 0 or -XEN_EINVAL / -XEN_EBUSY / -XEN_EPERM.
  */
 int grant_acquire(grant_ref_t ref, domid_t be, bool write, mfn_t *frame);
-/* Undo grant_acquire once the access is over. */
+/*
+ * Undo grant_acquire once the access is over. The in-use bits are cleared
+ * when no access of theirs is left: several accesses to one ref may overlap.
+ */
 void grant_release(grant_ref_t ref, bool write, mfn_t frame);
+/* How many accesses to ref are held now. */
+unsigned grant_active_count(grant_ref_t ref);
 
 #endif
