@@ -26,6 +26,7 @@ struct pci_addr {
 #define PCI_COMMAND_MASTER      (1u << 2)
 #define PCI_COMMAND_INTX_OFF    (1u << 10)
 #define PCI_STATUS_CAP_LIST     (1u << 4)
+#define PCI_CAP_ID_MSIX         0x11
 
 /* Aligned reads and writes of 1, 2 or 4 bytes at off (< 256). */
 uint32_t pci_conf_read(struct pci_addr a, unsigned off, unsigned size);
@@ -47,6 +48,16 @@ volatile void *pci_map_mmio(paddr_t pa, size_t len);
  * if the line cannot be routed (the caller polls instead).
  */
 bool pci_intx_enable(struct pci_addr a, void (*fn)(void *arg), void *arg);
+
+/*
+ * Program MSI-X table entry `entry` of the function to interrupt pvshim's
+ * CPU, unmask it and enable MSI-X (INTx goes off): fn(arg) then runs,
+ * interrupts off, when that entry or another MSI-X entry pvshim programmed
+ * fires. false if the function has no MSI-X or no such entry.
+ */
+bool pci_msix_enable(struct pci_addr a, unsigned entry, void (*fn)(void *arg), void *arg);
+/* Turn MSI-X off again (the device would not use it). */
+void pci_msix_disable(struct pci_addr a);
 
 /* Call fn for every function present on buses 0..PCI_MAX_BUS. */
 #define PCI_MAX_BUS 7

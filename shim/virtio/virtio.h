@@ -69,6 +69,8 @@ int virtio_pci_negotiate(struct virtio_pci *v, uint64_t wanted);
 int virtio_pci_setup_queue(struct virtio_pci *v, struct virtq *q, uint16_t index,
                            uint16_t max_size);
 void virtio_pci_driver_ok(struct virtio_pci *v);
+/* Ask for MSI-X vector vec on queue index (and none for config changes). */
+bool virtio_pci_set_queue_vector(struct virtio_pci *v, uint16_t index, uint16_t vec);
 uint8_t virtio_pci_status(struct virtio_pci *v);
 void virtio_pci_fail(struct virtio_pci *v);
 

@@ -1,7 +1,7 @@
 /*
  * virtio-blk (virtio spec device-types/blk) as a struct blkdev: one
- * request queue, completions by INTx through the I/O APIC when the
- * firmware assigned a line, else polled. A request is the 16-byte header, the data
+ * request queue, completions by MSI-X, or INTx through the I/O APIC when
+ * the device has no MSI-X, else polled. A request is the 16-byte header, the data
  * buffers and the status byte, chained; headers and status bytes live in
  * a frame of the driver's, one slot per possible head descriptor.
  * Requests the queue has no room for wait in a FIFO and go in as
@@ -207,6 +207,13 @@ static void vblk_interrupt(void *arg)
         vblk_poll(&b->bd);
 }
 
+/* MSI-X: the vector is shared with other devices; look at our queue. */
+static void vblk_msix(void *arg)
+{
+    struct vblk *b = arg;
+    vblk_poll(&b->bd);
+}
+
 static unsigned vblk_in_flight(const struct blkdev *d)
 {
     const struct vblk *b = d->priv;
@@ -275,16 +282,26 @@ struct blkdev *virtio_blk_probe(struct pci_addr a)
     b->bd.poll = vblk_poll;
     b->bd.in_flight = vblk_in_flight;
     b->bd.priv = b;
-    virtio_pci_driver_ok(&b->vp);
-    nr_disks++;
-    if (pci_intx_enable(a, vblk_interrupt, b)) {
+    /* MSI-X if the device has it, else INTx, else polling. */
+    const char *irq = "polled";
+    if (pci_msix_enable(a, 0, vblk_msix, b)) {
+        if (virtio_pci_set_queue_vector(&b->vp, 0, 0))
+            irq = "MSI-X";
+        else
+            pci_msix_disable(a);
+    }
+    if (irq[0] == 'p' && pci_intx_enable(a, vblk_interrupt, b))
+        irq = "INTx";
+    if (irq[0] != 'p') {
         b->bd.interrupts = true;
         b->q.avail[0] = 0;          /* interrupt on used buffers */
     }
+    virtio_pci_driver_ok(&b->vp);
+    nr_disks++;
     log_info("%s: virtio-blk at %02x:%02x.%x, %llu sectors (%llu MiB), block %u, "
              "%u segments, queue %u, %s%s%s", b->bd.name, a.bus, a.dev, a.fn,
              (unsigned long long)cap, (unsigned long long)(cap >> 11), b->bd.block_size,
-             b->seg_max, b->q.size, b->bd.interrupts ? "INTx" : "polled",
+             b->seg_max, b->q.size, irq,
              b->bd.read_only ? ", read-only" : "",
              b->bd.has_flush ? ", flush" : "");
     return &b->bd;

@@ -184,6 +184,16 @@ int virtio_pci_setup_queue(struct virtio_pci *v, struct virtq *q, uint16_t index
     return 0;
 }
 
+#define C_MSIX_CONFIG   0x10
+
+bool virtio_pci_set_queue_vector(struct virtio_pci *v, uint16_t index, uint16_t vec)
+{
+    w16(v->common, C_MSIX_CONFIG, NO_VECTOR);
+    w16(v->common, C_Q_SELECT, index);
+    w16(v->common, C_Q_MSIX, vec);
+    return r16(v->common, C_Q_MSIX) == vec;
+}
+
 void virtio_pci_driver_ok(struct virtio_pci *v)
 {
     set_status(v, VIRTIO_S_DRIVER_OK);

@@ -85,35 +85,105 @@ void pci_for_each(void (*visit)(struct pci_addr a, void *arg), void *arg)
         }
 }
 
-#define MAX_INTX_HANDLERS 8
+#define MAX_HANDLERS 8
 
-static struct {
-    void (*fn)(void *arg);
-    void *arg;
-} intx[MAX_INTX_HANDLERS];
-static unsigned nr_intx;
+struct handlers {
+    struct {
+        void (*fn)(void *arg);
+        void *arg;
+    } h[MAX_HANDLERS];
+    unsigned n;
+};
+static struct handlers intx, msix;
 
-/* Lines may be shared: every handler looks at its own device. */
+static bool add_handler(struct handlers *hs, void (*fn)(void *arg), void *arg)
+{
+    if (hs->n == MAX_HANDLERS)
+        return false;
+    hs->h[hs->n].fn = fn;
+    hs->h[hs->n].arg = arg;
+    hs->n++;
+    return true;
+}
+
+/* Lines and vectors are shared: every handler looks at its own device. */
+static void run_handlers(const struct handlers *hs)
+{
+    for (unsigned i = 0; i < hs->n; i++)
+        hs->h[i].fn(hs->h[i].arg);
+    lapic_eoi();
+}
+
 static void intx_interrupt(struct cpu_regs *r)
 {
     (void)r;
-    for (unsigned i = 0; i < nr_intx; i++)
-        intx[i].fn(intx[i].arg);
-    lapic_eoi();
+    run_handlers(&intx);
+}
+
+static void msix_interrupt(struct cpu_regs *r)
+{
+    (void)r;
+    run_handlers(&msix);
+}
+
+static unsigned find_cap(struct pci_addr a, unsigned id)
+{
+    if (!(pci_conf_read(a, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+        return 0;
+    unsigned cap = pci_conf_read(a, PCI_CAP_PTR, 1) & 0xfc;
+    for (unsigned guard = 0; cap && guard < 48; guard++) {
+        if (pci_conf_read(a, cap, 1) == id)
+            return cap;
+        cap = pci_conf_read(a, cap + 1, 1) & 0xfc;
+    }
+    return 0;
+}
+
+#define MSIX_CTRL_ENABLE    (1u << 15)
+#define MSIX_CTRL_MASKALL   (1u << 14)
+#define MSI_ADDRESS_BASE    0xfee00000u     /* destination APIC 0, physical, fixed */
+
+bool pci_msix_enable(struct pci_addr a, unsigned entry, void (*fn)(void *arg), void *arg)
+{
+    unsigned cap = find_cap(a, PCI_CAP_ID_MSIX);
+    if (!cap)
+        return false;
+    uint32_t ctrl = pci_conf_read(a, cap + 2, 2);
+    unsigned size = (ctrl & 0x7ff) + 1;
+    uint32_t table = pci_conf_read(a, cap + 4, 4);
+    paddr_t bar = pci_bar_address(a, table & 7);
+    if (entry >= size || !bar)
+        return false;
+    volatile uint32_t *e = pci_map_mmio(bar + (table & ~7u) + 16 * entry, 16);
+    if (!e || !add_handler(&msix, fn, arg))
+        return false;
+    e[0] = MSI_ADDRESS_BASE;
+    e[1] = 0;
+    e[2] = VECTOR_PCI_MSI;          /* edge, fixed delivery */
+    e[3] = 0;                       /* unmasked */
+    irq_register(VECTOR_PCI_MSI, msix_interrupt);
+    uint32_t cmd = pci_conf_read(a, PCI_COMMAND, 2);
+    pci_conf_write(a, PCI_COMMAND, 2, cmd | PCI_COMMAND_INTX_OFF);
+    pci_conf_write(a, cap + 2, 2, (ctrl | MSIX_CTRL_ENABLE) & ~MSIX_CTRL_MASKALL);
+    return true;
+}
+
+void pci_msix_disable(struct pci_addr a)
+{
+    unsigned cap = find_cap(a, PCI_CAP_ID_MSIX);
+    if (cap)
+        pci_conf_write(a, cap + 2, 2, pci_conf_read(a, cap + 2, 2) & ~MSIX_CTRL_ENABLE);
 }
 
 bool pci_intx_enable(struct pci_addr a, void (*fn)(void *arg), void *arg)
 {
     unsigned pin = pci_conf_read(a, PCI_INTERRUPT_PIN, 1);
     unsigned line = pci_conf_read(a, PCI_INTERRUPT_LINE, 1);
-    if (pin == 0 || line == 0 || line >= 16 || nr_intx == MAX_INTX_HANDLERS)
+    if (pin == 0 || line == 0 || line >= 16 || intx.n == MAX_HANDLERS)
         return false;
     /* The firmware's line is an ISA IRQ; the MADT says how it reaches a GSI. */
-    if (!ioapic_route_isa_irq(line, VECTOR_PCI_INTX))
+    if (!ioapic_route_isa_irq(line, VECTOR_PCI_INTX) || !add_handler(&intx, fn, arg))
         return false;
-    intx[nr_intx].fn = fn;
-    intx[nr_intx].arg = arg;
-    nr_intx++;
     irq_register(VECTOR_PCI_INTX, intx_interrupt);
     uint32_t cmd = pci_conf_read(a, PCI_COMMAND, 2);
     pci_conf_write(a, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_INTX_OFF);
