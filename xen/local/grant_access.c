@@ -43,44 +43,21 @@ void grant_unclaim_entry(grant_entry_v1_t *e, bool write)
 }
 
 /*
- * Refs pvshim's backends hold now, with how many accesses of each kind:
- * the in-use bits go only when the last access of their kind ends, so two
- * requests naming one ref (or one request naming it twice) cannot clear
- * them under each other (Xen counts pins per ref the same way).
+ * How many accesses pvshim's backends hold on each ref, by kind: the in-use
+ * bits go only when the last access of their kind ends, so two requests
+ * naming one ref (or one request naming it twice) cannot clear them under
+ * each other (Xen counts pins per ref the same way). Indexed by ref: every
+ * ref gnttab_entry() accepts is below GNTTAB_MAX_FRAMES * 512.
  */
-#define MAX_ACTIVE 2048
-static struct active {
-    grant_ref_t ref;
-    uint16_t readers, writers;      /* both 0: slot free */
-} active[MAX_ACTIVE];
-
-static struct active *find_active(grant_ref_t ref)
-{
-    for (unsigned i = 0; i < MAX_ACTIVE; i++)
-        if ((active[i].readers || active[i].writers) && active[i].ref == ref)
-            return &active[i];
-    return NULL;
-}
-
-static struct active *new_active(grant_ref_t ref)
-{
-    for (unsigned i = 0; i < MAX_ACTIVE; i++)
-        if (!active[i].readers && !active[i].writers) {
-            active[i].ref = ref;
-            return &active[i];
-        }
-    return NULL;
-}
+#define MAX_REFS (GNTTAB_MAX_FRAMES * (PAGE_SIZE / sizeof(grant_entry_v1_t)))
+static uint8_t readers[MAX_REFS], writers[MAX_REFS];
 
 int grant_acquire(grant_ref_t ref, domid_t be, bool write, mfn_t *frame)
 {
     grant_entry_v1_t *e = (grant_entry_v1_t *)gnttab_entry(ref);
-    if (!e)
+    if (!e || ref >= MAX_REFS)
         return -XEN_EINVAL;
-    struct active *a = find_active(ref);
-    if (!a && !(a = new_active(ref)))
-        return -XEN_EBUSY;
-    if (a->readers == UINT16_MAX || a->writers == UINT16_MAX)
+    if (readers[ref] == UINT8_MAX || writers[ref] == UINT8_MAX)
         return -XEN_EBUSY;
     /* Claimed again on every access: the entry must still allow this one. */
     int rc = grant_claim_entry(e, be, write);
@@ -91,16 +68,16 @@ int grant_acquire(grant_ref_t ref, domid_t be, bool write, mfn_t *frame)
     rc = write ? pv_mm_get_writable_frame(f) : pv_mm_get_readable_frame(f);
     if (rc) {
         /* Only the bits no other access of ours still needs. */
-        if (!a->readers && !a->writers)
+        if (!readers[ref] && !writers[ref])
             grant_unclaim_entry(e, write);
-        else if (write && !a->writers)
+        else if (write && !writers[ref])
             __atomic_fetch_and((uint32_t *)(void *)e, ~(uint32_t)GTF_writing, __ATOMIC_SEQ_CST);
         return -XEN_EPERM;
     }
     if (write)
-        a->writers++;
+        writers[ref]++;
     else
-        a->readers++;
+        readers[ref]++;
     *frame = f;
     return 0;
 }
@@ -111,22 +88,21 @@ void grant_release(grant_ref_t ref, bool write, mfn_t frame)
         pv_mm_put_writable_frame(frame);
     else
         pv_mm_put_readable_frame(frame);
-    struct active *a = find_active(ref);
-    if (!a || (write ? !a->writers : !a->readers)) {
+    if (ref >= MAX_REFS || (write ? !writers[ref] : !readers[ref])) {
         log_err("grant: release of ref %u that is not held", ref);
         return;
     }
     if (write)
-        a->writers--;
+        writers[ref]--;
     else
-        a->readers--;
+        readers[ref]--;
     grant_entry_v1_t *e = (grant_entry_v1_t *)gnttab_entry(ref);
     if (!e)
         return;
     uint16_t clear = 0;
-    if (!a->writers)
+    if (!writers[ref])
         clear |= GTF_writing;
-    if (!a->writers && !a->readers)
+    if (!writers[ref] && !readers[ref])
         clear |= GTF_reading;
     if (clear)
         __atomic_fetch_and((uint32_t *)(void *)e, ~(uint32_t)clear, __ATOMIC_SEQ_CST);
@@ -135,6 +111,5 @@ void grant_release(grant_ref_t ref, bool write, mfn_t frame)
 /* How many accesses to ref are held (tests). */
 unsigned grant_active_count(grant_ref_t ref)
 {
-    struct active *a = find_active(ref);
-    return a ? (unsigned)a->readers + a->writers : 0;
+    return ref < MAX_REFS ? (unsigned)readers[ref] + writers[ref] : 0;
 }
