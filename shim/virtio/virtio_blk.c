@@ -43,7 +43,12 @@ struct vblk {
     struct blkdev_io *wait_head, *wait_tail;
     unsigned seg_max;
     unsigned in_flight;         /* submitted and not yet done */
+    bool in_interrupt;
+    unsigned unsignalled;       /* completions found by the fallback poll */
 };
+
+/* Beyond this many, interrupts that should come do not: say so once. */
+#define UNSIGNALLED_WARN 16
 
 static struct vblk disks[MAX_DISKS];
 static unsigned nr_disks;
@@ -182,6 +187,10 @@ static void vblk_poll(struct blkdev *d)
                     b->bd.name, head);
             continue;
         }
+        if (b->bd.interrupts && !b->in_interrupt &&
+            ++b->unsignalled == UNSIGNALLED_WARN)
+            log_warn("%s: %u completions found only by polling: interrupts do not arrive",
+                     b->bd.name, UNSIGNALLED_WARN);
         uint8_t st = b->slots[(size_t)head * SLOT_BYTES + 16];
         if (st != VIRTIO_BLK_S_OK && io->drv.status == 0)
             io->drv.status = st == VIRTIO_BLK_S_UNSUPP ? -XEN_EOPNOTSUPP : -XEN_EIO;
@@ -203,15 +212,20 @@ static void vblk_interrupt(void *arg)
 {
     struct vblk *b = arg;
     uint8_t isr = *b->vp.isr;
-    if (isr & 1)
+    if (isr & 1) {
+        b->in_interrupt = true;
         vblk_poll(&b->bd);
+        b->in_interrupt = false;
+    }
 }
 
 /* MSI-X: the vector is shared with other devices; look at our queue. */
 static void vblk_msix(void *arg)
 {
     struct vblk *b = arg;
+    b->in_interrupt = true;
     vblk_poll(&b->bd);
+    b->in_interrupt = false;
 }
 
 static unsigned vblk_in_flight(const struct blkdev *d)
