@@ -384,6 +384,23 @@ START_TEST(producer_more_than_a_ring_ahead_breaks_the_ring)
 }
 END_TEST
 
+/* Found by fuzz_blkback: a producer moved back behind the consumer. */
+START_TEST(producer_moved_back_breaks_the_ring)
+{
+    blkif_request_t r = rw(BLKIF_OP_READ, 1, 0, 1);
+    post(&r);
+    post(&r);
+    blkback_service(&be);
+    ck_assert_uint_eq(be.req_cons, 2);
+    ring.s.req_prod = 1;
+    blkback_service(&be);       /* used to take 2^32 garbage requests */
+    ck_assert(be.broken);
+    ck_assert_uint_eq(be.req_cons, 2);
+    complete_all();
+    ck_assert_uint_eq(held_grants, 0);
+}
+END_TEST
+
 START_TEST(notify_only_when_the_frontend_asked)
 {
     ring.s.rsp_event = 5;      /* wants a kick at response 5 only */
@@ -516,6 +533,7 @@ static Suite *blkback_suite(void)
     tcase_add_test(tc, no_flush_on_the_device_is_eopnotsupp);
     tcase_add_test(tc, many_in_flight_complete_out_of_order);
     tcase_add_test(tc, producer_more_than_a_ring_ahead_breaks_the_ring);
+    tcase_add_test(tc, producer_moved_back_breaks_the_ring);
     tcase_add_test(tc, notify_only_when_the_frontend_asked);
     tcase_add_test(tc, disconnect_with_requests_in_flight);
     tcase_add_test(tc, indirect_read_of_32_segments);

@@ -23,6 +23,7 @@ static union blkif_sring_entry *ring_slot(blkif_sring_t *s, RING_IDX i)
 
 void blkback_connect(struct blkback *be, void *ring_page)
 {
+    be->generation++;
     be->sring = ring_page;
     be->req_cons = 0;
     be->rsp_prod_pvt = 0;
@@ -54,11 +55,12 @@ static void push_responses(struct blkback *be)
         be->notify(be->notify_arg);
 }
 
-static void respond(struct blkback *be, uint64_t id, uint8_t op, int16_t status)
+static void respond(struct blkback *be, uint32_t generation, uint64_t id, uint8_t op,
+                    int16_t status)
 {
     if (status != BLKIF_RSP_OKAY)
         be->stats.errors++;
-    if (!be->sring)
+    if (!be->sring || generation != be->generation)
         return;         /* disconnected meanwhile: nobody to answer */
     blkif_response_t *r = &ring_slot(be->sring, be->rsp_prod_pvt)->rsp;
     r->id = id;
@@ -82,7 +84,7 @@ static void finish(struct blkback_req *q, int16_t status)
     release_grants(q);
     q->in_use = false;
     be->in_flight--;
-    respond(be, q->id, q->operation, status);
+    respond(be, q->generation, q->id, q->operation, status);
 }
 
 static int16_t status_of(int rc)
@@ -201,6 +203,7 @@ static void start(struct blkback *be, struct blkback_req *q, const blkif_request
 {
     int16_t st;
     q->id = r->id;
+    q->generation = be->generation;
     q->operation = r->operation;
     q->nr_grants = 0;
     q->write_after_flush = false;
@@ -282,9 +285,11 @@ void blkback_service(struct blkback *be)
         if (!s || be->broken)
             return;
         RING_IDX prod = __atomic_load_n(&s->req_prod, __ATOMIC_ACQUIRE);
-        if ((RING_IDX)(prod - be->rsp_prod_pvt) > BLKBACK_RING_SIZE) {
-            log_warn("%s: frontend's request producer %u is more than a ring ahead of %u: "
-                     "ring no longer served", be->name, prod, be->rsp_prod_pvt);
+        /* Ahead of our responses by more than a ring, or behind what we took. */
+        if ((RING_IDX)(prod - be->rsp_prod_pvt) > BLKBACK_RING_SIZE ||
+            (RING_IDX)(prod - be->req_cons) > BLKBACK_RING_SIZE) {
+            log_warn("%s: frontend's request producer %u is a ring ahead of %u or behind %u: "
+                     "ring no longer served", be->name, prod, be->rsp_prod_pvt, be->req_cons);
             be->broken = true;
             return;
         }

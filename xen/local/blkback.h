@@ -43,6 +43,7 @@ struct blkback_req {
     uint8_t nr_grants;
     bool write_after_flush;         /* a FLUSH_DISKCACHE carrying data */
     bool in_use;
+    uint32_t generation;            /* the connection it came on */
     grant_ref_t gref[BLKBACK_MAX_SEGS];
     mfn_t frame[BLKBACK_MAX_SEGS];
     bool grant_write;               /* the device writes into the frames */
@@ -70,6 +71,7 @@ struct blkback {
     RING_IDX rsp_published;         /* rsp_prod as we last wrote it (never read back) */
     bool broken;
     bool stalled;                   /* requests wait on the ring for free slots */
+    uint32_t generation;            /* counts connections: old requests get no answer */
     unsigned in_flight;
     struct blkback_req reqs[BLKBACK_RING_SIZE];
     struct blkback_stats stats;
