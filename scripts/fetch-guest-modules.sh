@@ -16,7 +16,7 @@ MODULES="drivers/block/xen-blkfront.ko drivers/net/xen-netfront.ko
  drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko
  drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko"
 # Bump when MODULES changes, so build directories fetch again.
-STAMP=2
+STAMP=3
 
 say() { echo "fetch-guest-modules: $*" >&2; }
 
@@ -36,9 +36,15 @@ grep '^vmlinuz-' "$CACHE/VERSIONS" | while read -r _ pkg ver; do
         exit 1
     }
     for m in $MODULES; do
-        dpkg-deb --fsys-tarfile "$tmp"/*.deb |
-            tar -x -C "$OUT" "./lib/modules/$release/kernel/$m" 2> /dev/null ||
+        path=./lib/modules/$release/kernel/$m
+        # Newer kernels ship them xz-compressed: busybox's insmod wants them plain.
+        if dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -x -C "$OUT" "$path" 2> /dev/null; then
+            :
+        elif dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -x -C "$OUT" "$path.xz" 2> /dev/null; then
+            xz -d -f "$OUT/$path.xz"
+        else
             say "$release has no $m (built in?)"
+        fi
     done
     rm -f "$tmp"/*.deb
     touch "$OUT/$release.done$STAMP"

@@ -7,11 +7,11 @@ pattern() { # TEXT: 1 MiB of TEXT lines
     yes "$1" | head -c 1048576
 }
 
-vbd_boot() { # KIND QEMU-ARGS...: boot 6.1-cloud in vbd mode
+vbd_boot() { # KIND QEMU-ARGS...: boot $VBD_KERNEL (default 6.1-cloud) in vbd mode
     local kernel kind=$1
     shift
     linux_guest_prepare || return 1
-    kernel=$(linux_guest_kernel 6.1-cloud) || return 1
+    kernel=$(linux_guest_kernel "${VBD_KERNEL:-6.1-cloud}") || return 1
     boot --mem 1024 --timeout 400 \
         --initrd "$kernel console=hvc0 pvshim.test=vbd pvshim.vbd=$kind,$LINUX_INITRD" "$@"
 }
@@ -35,8 +35,9 @@ vbd_expect_clean() {
 # xvda read-write: known data reads, the guest's write and flush reach the
 # image; xvdb from a read-only image is read-only. DEVICE-OPTIONS go to
 # both virtio-blk devices.
-vbd_read_write() { # [DEVICE-OPTIONS]
+vbd_read_write() { # [DEVICE-OPTIONS [QEMU-ARGS...]]
     local disk ro opts=${1:-}
+    [ $# -gt 0 ] && shift
     disk=$(scratch disk.raw)
     ro=$(scratch ro.raw)
     pattern PVSHIM-VBD-READ > "$disk"
@@ -46,7 +47,7 @@ vbd_read_write() { # [DEVICE-OPTIONS]
     vbd_boot rw \
         -drive "file=$disk,if=none,id=d0,format=raw" -device "virtio-blk-pci,drive=d0$opts" \
         -drive "file=$ro,if=none,id=d1,format=raw,readonly=on" \
-        -device "virtio-blk-pci,drive=d1$opts" || return 1
+        -device "virtio-blk-pci,drive=d1$opts" "$@" || return 1
     vbd_expect_clean
     expect_log "xvdb: closed"
     expect_log_re "blkfront: xvda: flush diskcache: enabled; persistent grants: disabled; indirect descriptors: enabled"
@@ -62,6 +63,12 @@ vbd_read_write() { # [DEVICE-OPTIONS]
 test_vbd_linux_6_1() {
     vbd_read_write
     expect_log_re "vblk0: virtio-blk at .*, MSI-X"
+}
+
+# Debian's 6.12 kernel's xen-blkfront.
+test_vbd_linux_6_12() {
+    # shellcheck disable=SC2086
+    VBD_KERNEL=6.12-cloud vbd_read_write "" $LINUX_6_12_QEMU_CPU
 }
 
 # A device that takes 2 buffers per request (QEMU: seg_max = queue size - 2):
