@@ -23,6 +23,7 @@ enum blkdev_op {
     BLKDEV_READ,        /* device -> memory */
     BLKDEV_WRITE,       /* memory -> device */
     BLKDEV_FLUSH,       /* make completed writes stable; no data */
+    BLKDEV_DISCARD,     /* sectors [sector, sector + nr_sectors) may read back as anything */
 };
 
 struct blkdev_seg {
@@ -33,6 +34,7 @@ struct blkdev_seg {
 struct blkdev_io {
     enum blkdev_op op;
     uint64_t sector;
+    uint64_t nr_sectors;    /* DISCARD only */
     unsigned nr_segs;
     struct blkdev_seg seg[BLKDEV_MAX_SEGS];
     void (*done)(struct blkdev_io *io, int status);
@@ -54,6 +56,8 @@ struct blkdev {
     uint32_t block_size;    /* the device's logical block size */
     bool read_only;
     bool has_flush;         /* a volatile write cache that FLUSH empties */
+    bool has_discard;
+    uint32_t discard_granularity;   /* sectors (0: any) */
     unsigned max_segs;      /* data buffers one request may have (<= BLKDEV_MAX_SEGS) */
     bool interrupts;        /* completions arrive by interrupt; poll() is only a fallback */
     int (*submit)(struct blkdev *d, struct blkdev_io *io);

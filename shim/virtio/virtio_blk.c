@@ -21,10 +21,12 @@
 #define VIRTIO_BLK_F_RO         5
 #define VIRTIO_BLK_F_BLK_SIZE   6
 #define VIRTIO_BLK_F_FLUSH      9
+#define VIRTIO_BLK_F_DISCARD    13
 
 #define VIRTIO_BLK_T_IN         0
 #define VIRTIO_BLK_T_OUT        1
 #define VIRTIO_BLK_T_FLUSH      4
+#define VIRTIO_BLK_T_DISCARD    11
 
 #define VIRTIO_BLK_S_OK         0
 #define VIRTIO_BLK_S_IOERR      1
@@ -32,7 +34,9 @@
 
 #define MAX_DISKS   8
 #define QUEUE_MAX   128
-#define SLOT_BYTES  32          /* header (16) + status (1), padded */
+#define SLOT_BYTES  64          /* header (16), discard range (16), status (1) */
+#define SLOT_RANGE  16
+#define SLOT_STATUS 32
 
 struct vblk {
     struct blkdev bd;
@@ -42,6 +46,7 @@ struct vblk {
     struct blkdev_io *owner[QUEUE_MAX];
     struct blkdev_io *wait_head, *wait_tail;
     unsigned seg_max;
+    uint32_t max_discard;       /* sectors per discard request */
     unsigned in_flight;         /* submitted and not yet done */
     bool in_interrupt;
     unsigned unsignalled;       /* completions found by the fallback poll */
@@ -67,7 +72,8 @@ static void put_le64(uint8_t *p, uint64_t v)
 
 /*
  * Put one device request on the queue: data segments [first, first + nseg)
- * of io at sector; false if its descriptors are not free now.
+ * of io at sector (a discard: first sectors from sector, nseg 1); false if
+ * its descriptors are not free now.
  */
 static bool start_part(struct vblk *b, struct blkdev_io *io, unsigned first, unsigned nseg,
                        uint64_t sector)
@@ -81,20 +87,30 @@ static bool start_part(struct vblk *b, struct blkdev_io *io, unsigned first, uns
     uint16_t slot = b->q.free_head;     /* becomes the head descriptor */
     uint8_t *s = b->slots + (size_t)slot * SLOT_BYTES;
     uint32_t type = io->op == BLKDEV_READ ? VIRTIO_BLK_T_IN :
-                    io->op == BLKDEV_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_FLUSH;
+                    io->op == BLKDEV_WRITE ? VIRTIO_BLK_T_OUT :
+                    io->op == BLKDEV_FLUSH ? VIRTIO_BLK_T_FLUSH : VIRTIO_BLK_T_DISCARD;
     put_le32(s, type);
     put_le32(s + 4, 0);
-    put_le64(s + 8, io->op == BLKDEV_FLUSH ? 0 : sector);
-    s[16] = 0xff;               /* a device that writes nothing must not look like OK */
+    put_le64(s + 8, io->op == BLKDEV_READ || io->op == BLKDEV_WRITE ? sector : 0);
+    s[SLOT_STATUS] = 0xff;      /* a device that writes nothing must not look like OK */
     addr[0] = phys_of(s);
     len[0] = 16;
     wr[0] = false;
-    for (unsigned i = 0; i < nseg; i++) {
+    for (unsigned i = 0; io->op != BLKDEV_DISCARD && i < nseg; i++) {
         addr[1 + i] = io->seg[first + i].addr;
         len[1 + i] = io->seg[first + i].len;
         wr[1 + i] = io->op == BLKDEV_READ;
     }
-    addr[n - 1] = phys_of(s + 16);
+    if (io->op == BLKDEV_DISCARD) {
+        /* One range: sector, sectors (first is how many), flags. */
+        put_le64(s + SLOT_RANGE, sector);
+        put_le32(s + SLOT_RANGE + 8, first);
+        put_le32(s + SLOT_RANGE + 12, 0);
+        addr[1] = phys_of(s + SLOT_RANGE);
+        len[1] = 16;
+        wr[1] = false;
+    }
+    addr[n - 1] = phys_of(s + SLOT_STATUS);
     len[n - 1] = 1;
     wr[n - 1] = true;
     int head = virtq_add(&b->q, addr, len, wr, n);
@@ -113,6 +129,18 @@ static bool start_part(struct vblk *b, struct blkdev_io *io, unsigned first, uns
  */
 static bool start(struct vblk *b, struct blkdev_io *io)
 {
+    if (io->op == BLKDEV_DISCARD) {
+        /* In pieces of at most max_discard sectors (a range says 32 bits). */
+        uint64_t end = io->sector + io->nr_sectors;
+        while (io->drv.next_sector < end) {
+            uint32_t k = (uint32_t)MIN(end - io->drv.next_sector, (uint64_t)b->max_discard);
+            if (!start_part(b, io, k, 1, io->drv.next_sector))
+                return false;
+            io->drv.next_sector += k;
+        }
+        io->drv.started = true;
+        return true;
+    }
     if (io->op == BLKDEV_FLUSH) {
         if (!io->drv.started && !start_part(b, io, 0, 0, 0))
             return false;
@@ -151,11 +179,13 @@ static void start_waiting(struct vblk *b)
 static int vblk_submit(struct blkdev *d, struct blkdev_io *io)
 {
     struct vblk *b = d->priv;
-    if (io->op != BLKDEV_FLUSH && (io->nr_segs == 0 || io->nr_segs > BLKDEV_MAX_SEGS))
+    if ((io->op == BLKDEV_READ || io->op == BLKDEV_WRITE) &&
+        (io->nr_segs == 0 || io->nr_segs > BLKDEV_MAX_SEGS))
         return -XEN_EINVAL;
-    if (io->op == BLKDEV_FLUSH && !d->has_flush)
+    if ((io->op == BLKDEV_FLUSH && !d->has_flush) ||
+        (io->op == BLKDEV_DISCARD && !d->has_discard))
         return -XEN_EOPNOTSUPP;
-    if (io->op == BLKDEV_WRITE && d->read_only)
+    if ((io->op == BLKDEV_WRITE || io->op == BLKDEV_DISCARD) && d->read_only)
         return -XEN_EROFS;
     b->in_flight++;
     io->next = NULL;
@@ -191,14 +221,14 @@ static void vblk_poll(struct blkdev *d)
             ++b->unsignalled == UNSIGNALLED_WARN)
             log_warn("%s: %u completions found only by polling: interrupts do not arrive",
                      b->bd.name, UNSIGNALLED_WARN);
-        uint8_t st = b->slots[(size_t)head * SLOT_BYTES + 16];
+        uint8_t st = b->slots[(size_t)head * SLOT_BYTES + SLOT_STATUS];
         if (st != VIRTIO_BLK_S_OK && io->drv.status == 0)
             io->drv.status = st == VIRTIO_BLK_S_UNSUPP ? -XEN_EOPNOTSUPP : -XEN_EIO;
         io->drv.parts_out--;
         /* Refill the queue before the callback, which may submit more. */
         start_waiting(b);
         /* Done when every piece went to the device and came back. */
-        bool queued = io->drv.next_seg < io->nr_segs || !io->drv.started;
+        bool queued = !io->drv.started;
         if (io->drv.parts_out || queued)
             continue;
         b->in_flight--;
@@ -255,13 +285,14 @@ struct blkdev *virtio_blk_probe(struct pci_addr a)
         return NULL;
     }
     uint64_t want = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_RO |
-                    1ull << VIRTIO_BLK_F_BLK_SIZE | 1ull << VIRTIO_BLK_F_FLUSH;
+                    1ull << VIRTIO_BLK_F_BLK_SIZE | 1ull << VIRTIO_BLK_F_FLUSH |
+                    1ull << VIRTIO_BLK_F_DISCARD;
     if (virtio_pci_negotiate(&b->vp, want)) {
         log_warn("%s: feature negotiation failed", b->bd.name);
         virtio_pci_fail(&b->vp);
         return NULL;
     }
-    mfn_t m = frame_pool_alloc(&machine_frames, 1, 1, ~(mfn_t)0);
+    mfn_t m = frame_pool_alloc(&machine_frames, QUEUE_MAX * SLOT_BYTES / PAGE_SIZE, 1, ~(mfn_t)0);
     if (m == INVALID_MFN || virtio_pci_setup_queue(&b->vp, &b->q, 0, QUEUE_MAX)) {
         log_warn("%s: no memory or no queue 0", b->bd.name);
         virtio_pci_fail(&b->vp);
@@ -273,7 +304,7 @@ struct blkdev *virtio_blk_probe(struct pci_addr a)
         return NULL;
     }
     b->slots = maddr_to_virt(mfn_to_paddr(m));
-    memset(b->slots, 0, PAGE_SIZE);
+    memset(b->slots, 0, QUEUE_MAX * SLOT_BYTES);
 
     uint64_t f = b->vp.features;
     uint64_t cap;
@@ -292,6 +323,14 @@ struct blkdev *virtio_blk_probe(struct pci_addr a)
         b->bd.block_size = 512;
     b->bd.read_only = f & 1ull << VIRTIO_BLK_F_RO;
     b->bd.has_flush = f & 1ull << VIRTIO_BLK_F_FLUSH;
+    if ((f & 1ull << VIRTIO_BLK_F_DISCARD) && !b->bd.read_only) {
+        b->max_discard = cfg32(b, 36);
+        uint32_t segs = cfg32(b, 40), align = cfg32(b, 44);
+        if (b->max_discard && segs) {
+            b->bd.has_discard = true;
+            b->bd.discard_granularity = align;
+        }
+    }
     b->bd.submit = vblk_submit;
     b->bd.poll = vblk_poll;
     b->bd.in_flight = vblk_in_flight;
@@ -313,10 +352,10 @@ struct blkdev *virtio_blk_probe(struct pci_addr a)
     virtio_pci_driver_ok(&b->vp);
     nr_disks++;
     log_info("%s: virtio-blk at %02x:%02x.%x, %llu sectors (%llu MiB), block %u, "
-             "%u segments, queue %u, %s%s%s", b->bd.name, a.bus, a.dev, a.fn,
+             "%u segments, queue %u, %s%s%s%s", b->bd.name, a.bus, a.dev, a.fn,
              (unsigned long long)cap, (unsigned long long)(cap >> 11), b->bd.block_size,
              b->seg_max, b->q.size, irq,
              b->bd.read_only ? ", read-only" : "",
-             b->bd.has_flush ? ", flush" : "");
+             b->bd.has_flush ? ", flush" : "", b->bd.has_discard ? ", discard" : "");
     return &b->bd;
 }

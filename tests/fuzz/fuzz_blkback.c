@@ -34,9 +34,14 @@ static bool disk_read_only;
 static int disk_submit(struct blkdev *d, struct blkdev_io *io)
 {
     FZ_CHECK(nr_held < sizeof(held) / sizeof(held[0]), "more requests at the device than slots");
-    FZ_CHECK(!(io->op == BLKDEV_WRITE && (disk_read_only || be.read_only)),
-             "a write reached a read-only disk");
-    if (io->op != BLKDEV_FLUSH) {
+    FZ_CHECK(!((io->op == BLKDEV_WRITE || io->op == BLKDEV_DISCARD) &&
+               (disk_read_only || be.read_only)), "a write reached a read-only disk");
+    FZ_CHECK(io->op != BLKDEV_DISCARD || d->has_discard, "a discard the disk cannot do");
+    if (io->op == BLKDEV_DISCARD)
+        FZ_CHECK(io->nr_sectors && io->sector + io->nr_sectors <= DISK_SECTORS &&
+                 io->sector + io->nr_sectors > io->sector, "discard %llu+%llu",
+                 (unsigned long long)io->sector, (unsigned long long)io->nr_sectors);
+    if (io->op == BLKDEV_READ || io->op == BLKDEV_WRITE) {
         uint64_t sectors = 0;
         FZ_CHECK(io->nr_segs >= 1 && io->nr_segs <= BLKDEV_MAX_SEGS, "%u segments", io->nr_segs);
         for (unsigned i = 0; i < io->nr_segs; i++) {
@@ -117,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                           FRAME_BASE + i };
     disk_read_only = fz_u8(&f) & 1;
     disk.read_only = disk_read_only;
+    disk.has_discard = fz_u8(&f) & 1;
     memset(&be, 0, sizeof(be));
     be = (struct blkback){ .disk = &disk, .be_domid = 0, .read_only = disk_read_only,
                            .indirect_segs = fz_u8(&f) & 1 ? BLKBACK_MAX_SEGS : 0,

@@ -156,3 +156,21 @@ test_vbd_ext4() {
     cmp -s "$out" <(yes PVSHIM-VBD-FS | head -c 2097152) ||
         fail "/written is not what the guest wrote"
 }
+
+# A device that can discard (QEMU discard=unmap on a raw file punches holes):
+# the guest's blkdiscard of a written range leaves zeros in the image.
+test_vbd_discard() {
+    local disk
+    disk=$(scratch disk.raw)
+    pattern PVSHIM-VBD-READ > "$disk"
+    truncate -s 8M "$disk"
+    vbd_boot discard -drive "file=$disk,if=none,id=d0,format=raw,discard=unmap" \
+        -device virtio-blk-pci,drive=d0 || return 1
+    vbd_expect_clean
+    expect_log_re "vblk0: virtio-blk .*, discard"
+    expect_log_re "vbd: discard granularity [1-9]"
+    cmp -s <(dd if="$disk" bs=65536 skip=32 count=16 2> /dev/null) \
+        <(head -c 1048576 /dev/zero) || fail "the discarded range is not zeros"
+    cmp -s <(head -c 1048576 "$disk") <(pattern PVSHIM-VBD-READ) ||
+        fail "disk.raw's first MiB changed"
+}

@@ -134,6 +134,7 @@ static void setup(void)
     fail_status = 0;
     disk.has_flush = true;
     disk.read_only = false;
+    disk.has_discard = false;
     memset(&be, 0, sizeof(be));
     be.disk = &disk;
     be.be_domid = BE_DOMID;
@@ -294,7 +295,7 @@ static const struct bad_case bad_cases[] = {
 
     { "barrier (not advertised)",
       { BLKIF_OP_WRITE_BARRIER, 0, 0, 1, 0, { SEG(8, 0, 7) } }, BLKIF_RSP_EOPNOTSUPP },
-    { "discard (not advertised)",
+    { "discard on a disk without it",
       { BLKIF_OP_DISCARD, 0, 0, 1, 0, { SEG(8, 0, 7) } }, BLKIF_RSP_EOPNOTSUPP },
 };
 
@@ -342,6 +343,48 @@ START_TEST(no_flush_on_the_device_is_eopnotsupp)
     blkback_service(&be);
     ck_assert_uint_eq(submits, 0);
     ck_assert_int_eq(rsp(0).status, BLKIF_RSP_EOPNOTSUPP);
+}
+END_TEST
+
+static blkif_request_t discard(uint64_t id, uint64_t sector, uint64_t n)
+{
+    blkif_request_t r;
+    memset(&r, 0, sizeof(r));
+    blkif_request_discard_t *d = (void *)&r;
+    d->operation = BLKIF_OP_DISCARD;
+    d->id = id;
+    d->sector_number = sector;
+    d->nr_sectors = n;
+    return r;
+}
+
+START_TEST(discard_reaches_the_device)
+{
+    disk.has_discard = true;
+    blkif_request_t r = discard(5, 10, 100);
+    post(&r);
+    blkback_service(&be);
+    ck_assert_uint_eq(nr_held, 1);
+    ck_assert_int_eq(held[0]->op, BLKDEV_DISCARD);
+    ck_assert_uint_eq(held[0]->sector, 10);
+    ck_assert_uint_eq(held[0]->nr_sectors, 100);
+    ck_assert_uint_eq(ring.s.rsp_prod, 0);
+    complete_all();
+    ck_assert_int_eq(rsp(0).status, BLKIF_RSP_OKAY);
+    ck_assert_uint_eq(rsp(0).operation, BLKIF_OP_DISCARD);
+    /* Past the end, wrapping, empty, or on a read-only disk: refused. */
+    const uint64_t bad[][2] = { { DISK_SECTORS - 1, 2 }, { ~0ull, 2 }, { 0, 0 } };
+    for (unsigned i = 0; i < 3; i++) {
+        r = discard(6 + i, bad[i][0], bad[i][1]);
+        post(&r);
+    }
+    be.read_only = true;
+    r = discard(9, 0, 1);
+    post(&r);
+    blkback_service(&be);
+    ck_assert_uint_eq(nr_held, 0);
+    for (unsigned i = 1; i <= 4; i++)
+        ck_assert_int_eq(rsp(i).status, BLKIF_RSP_ERROR);
 }
 END_TEST
 
@@ -531,6 +574,7 @@ static Suite *blkback_suite(void)
     tcase_add_loop_test(tc, bad_requests_get_errors, 0, (int)ARRAY_SIZE(bad_cases));
     tcase_add_test(tc, read_only_disk_refuses_writes);
     tcase_add_test(tc, no_flush_on_the_device_is_eopnotsupp);
+    tcase_add_test(tc, discard_reaches_the_device);
     tcase_add_test(tc, many_in_flight_complete_out_of_order);
     tcase_add_test(tc, producer_more_than_a_ring_ahead_breaks_the_ring);
     tcase_add_test(tc, producer_moved_back_breaks_the_ring);

@@ -109,7 +109,8 @@ static void io_done(struct blkdev_io *io, int status)
     }
     if (status)
         log_warn("%s: %s of sector %llu failed (%d)", be->name,
-                 q->io.op == BLKDEV_READ ? "read" : q->io.op == BLKDEV_WRITE ? "write" : "flush",
+                 q->io.op == BLKDEV_READ ? "read" : q->io.op == BLKDEV_WRITE ? "write" :
+                 q->io.op == BLKDEV_FLUSH ? "flush" : "discard",
                  (unsigned long long)q->io.sector, status);
     finish(q, status_of(status));
     if (be->stalled) {
@@ -251,8 +252,23 @@ static void start(struct blkback *be, struct blkback_req *q, const blkif_request
         st = be->indirect_segs ? map_indirect(be, q, ir) : BLKIF_RSP_ERROR;
         break;
     }
+    case BLKIF_OP_DISCARD: {
+        const blkif_request_discard_t *dr = (const void *)r;
+        uint64_t end = dr->sector_number + dr->nr_sectors;
+        if (!be->disk->has_discard) {
+            st = BLKIF_RSP_EOPNOTSUPP;
+        } else if (be->read_only || dr->nr_sectors == 0 || end < dr->sector_number ||
+                   end > be->disk->sectors) {
+            st = BLKIF_RSP_ERROR;
+        } else {
+            q->io.op = BLKDEV_DISCARD;
+            q->io.sector = dr->sector_number;
+            q->io.nr_sectors = dr->nr_sectors;
+            st = BLKIF_RSP_OKAY;
+        }
+        break;
+    }
     case BLKIF_OP_WRITE_BARRIER:
-    case BLKIF_OP_DISCARD:
         st = BLKIF_RSP_EOPNOTSUPP;  /* never advertised */
         break;
     default:

@@ -205,6 +205,14 @@ static void connect(struct vbd *v)
     write_key(v->be_path, "feature-flush-cache", "%d", v->disk->has_flush ? 1 : 0);
     write_key(v->be_path, "feature-barrier", "0");
     write_key(v->be_path, "feature-persistent", "0");
+    if (v->disk->has_discard && !v->be.read_only) {
+        write_key(v->be_path, "discard-granularity", "%llu", (unsigned long long)
+                  (v->disk->discard_granularity ? v->disk->discard_granularity : 1) *
+                  BLKDEV_SECTOR_SIZE);
+        write_key(v->be_path, "discard-alignment", "0");
+        write_key(v->be_path, "discard-secure", "0");
+        write_key(v->be_path, "feature-discard", "1");
+    }
     write_key(v->be_path, "sectors", "%llu", (unsigned long long)v->disk->sectors);
     write_key(v->be_path, "info", "%u", v->be.read_only ? VDISK_READONLY : 0);
     write_key(v->be_path, "sector-size", "%u", BLKDEV_SECTOR_SIZE);
