@@ -10,6 +10,7 @@ PACKAGES="
     qemu-system-x86 qemu-utils
     gzip bzip2 xz-utils lzma lzop lz4 zstd
     cpio busybox-static apt-utils ca-certificates
+    e2fsprogs
 "
 
 missing=
