@@ -190,6 +190,25 @@ START_TEST(close_waits_for_the_device)
 }
 END_TEST
 
+/* A frontend that does not wait for Closing: Closed still follows the device. */
+START_TEST(closed_while_the_device_works)
+{
+    ck_assert_int_eq(vbd_create(&disk, SIM_DOMID, 0), 0);
+    fe_connect("x86_64-abi");
+    sring->ring[0].req = (blkif_request_t){ .operation = BLKIF_OP_FLUSH_DISKCACHE, .id = 1 };
+    sring->req_prod = 1;
+    struct evtchn_send send = { .port = fe_port };
+    ck_assert_int_eq(evtchn_op(EVTCHNOP_send, &send, sizeof(send)), 0);
+    sim_write(0, FE "/state", "5");
+    sim_write(0, FE "/state", "6");
+    ck_assert_str_eq(sim_read(0, BE "/state"), "4");
+    fake_complete();
+    vbd_get(0)->poll.fire(&vbd_get(0)->poll, 0);
+    ck_assert_str_eq(sim_read(0, BE "/state"), "6");
+    ck_assert_uint_eq(gt[RING_REF].flags, GTF_permit_access);
+}
+END_TEST
+
 START_TEST(bad_frontends_are_refused)
 {
     ck_assert_int_eq(vbd_create(&disk, SIM_DOMID, 0), 0);
@@ -232,6 +251,7 @@ static Suite *vbd_suite(void)
     tcase_add_test(tc, directories_as_blkfront_needs_them);
     tcase_add_test(tc, handshake_io_and_close);
     tcase_add_test(tc, close_waits_for_the_device);
+    tcase_add_test(tc, closed_while_the_device_works);
     tcase_add_test(tc, bad_frontends_are_refused);
     tcase_add_test(tc, read_only_disk_says_so);
     suite_add_tcase(s, tc);

@@ -114,6 +114,8 @@ static void release_ring(struct vbd *v)
     }
 }
 
+static void frontend_changed(struct vbd *v);
+
 /* Closing once the device gave back every request: the ring can go then. */
 static void finish_closing(struct vbd *v)
 {
@@ -122,6 +124,8 @@ static void finish_closing(struct vbd *v)
     v->closing = false;
     release_ring(v);
     set_state(v, XenbusStateClosing);
+    /* A frontend that went on to Closed meanwhile gets Closed now. */
+    frontend_changed(v);
 }
 
 static void service(struct vbd *v)
