@@ -335,6 +335,22 @@ int pv_mm_get_writable_frame(mfn_t mfn)
     return get_page_and_type(mfn, PV_TYPE_WRITABLE);
 }
 
+int pv_mm_get_readable_frame(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    if (!f || frame_owner(f) != PV_OWNER_GUEST)
+        return -XEN_EINVAL;
+    unsigned t = frame_type(f);
+    if (frame_type_count(f) && t != PV_TYPE_WRITABLE && t != PV_TYPE_NONE)
+        return -XEN_EBUSY;
+    return get_page(mfn) ? 0 : -XEN_EINVAL;
+}
+
+void pv_mm_put_readable_frame(mfn_t mfn)
+{
+    put_page(mfn);
+}
+
 void pv_mm_put_writable_frame(mfn_t mfn)
 {
     struct pv_frame *f = frame_of(mfn);

@@ -17,6 +17,7 @@
 #include <pvshim/status.h>
 #include <pvshim/string.h>
 #include <pvshim/hw.h>
+#include <pvshim/platform.h>
 #include <pvshim/soft_timer.h>
 #include "domain.h"
 #include "mm_glue.h"
@@ -28,6 +29,8 @@
 #include "console_backend.h"
 #include "xenstore_backend.h"
 #include "xenstore.h"
+#include "vbd.h"
+#include "devices.h"
 #include "cpuid_policy.h"
 #include "emulate.h"
 #include <pvshim/arch.h>
@@ -175,6 +178,10 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     load_image(&bi->modules[0], &img, &scratch, &scratch_n);
     boot_phase("unpacked");
 
+    /* pvshim's own device memory (queues) before the guest gets the rest. */
+    struct blkdev *disks[VBD_MAX];
+    unsigned nr_disks = platform.kind == PLATFORM_BARE ? devices_probe_disks(disks, VBD_MAX) : 0;
+
     mfn_t max_mfn = highest_ram_frame(m);
     setup_m2p(max_mfn);
     size_t ft_bytes = pv_mm_frame_table_bytes(max_mfn);
@@ -281,6 +288,9 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         .console_port = console_port,
     };
     xenstore_backend_attach(bs.xenstore_mfn, &xsp);
+    for (unsigned i = 0; i < nr_disks; i++)
+        if (vbd_create(disks[i], dom.domid, i))
+            log_warn("%s: no vbd for it", disks[i]->name);
     abi_trace_enabled = o->trace_abi;
 
     const struct pv_layout *l = &bs.layout;
