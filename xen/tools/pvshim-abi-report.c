@@ -26,7 +26,7 @@ static void usage(FILE *f)
             "Read pvshim's records (pvshim logformat=json trace=abi) from console logs and\n"
             "write the hypercall and trapped-instruction tables, a column per LOG.\n"
             "LOG may be - for standard input.\n"
-            "  -n, --name NAME     the next LOG's column title (default: its file name)\n"
+            "  -n, --name NAME     the next LOG's column title (default: LOG as given)\n"
             "  -s, --summary       one line per LOG: its exit and totals\n"
             "  -o, --output FILE   write there instead of standard output\n"
             "  -h, --help, -V, --version\n", prog);
@@ -58,10 +58,8 @@ static char *slurp(FILE *f, size_t *len)
 static int read_log(const char *path, const char *name, struct abi_trace *t)
 {
     memset(t, 0, sizeof(*t));
-    if (!name) {
-        const char *slash = strrchr(path, '/');
-        name = slash ? slash + 1 : path;
-    }
+    if (!name)
+        name = path;
     snprintf(t->name, sizeof(t->name), "%s", name);
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!f) {
