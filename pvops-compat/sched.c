@@ -10,6 +10,7 @@
 #include "abi_trace.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/log.h>
+#include <pvshim/json.h>
 #include <pvshim/status.h>
 #include <pvshim/time.h>
 #include <pvshim/soft_timer.h>
@@ -175,8 +176,13 @@ static const char *reason_name(unsigned reason)
 void pv_shutdown(unsigned int reason)
 {
     pv_services_flush();
-    log_info("guest shut down: %s (reason %u, code %u)", reason_name(reason), reason,
-             shutdown_code);
+    struct json_rec r;
+    json_begin(&r, "guest-shutdown");
+    json_str(&r, "reason", reason_name(reason));
+    json_uint(&r, "reason_code", reason);
+    json_uint(&r, "code", shutdown_code);
+    log_event(LOG_INFO, &r, "guest shut down: %s (reason %u, code %u)", reason_name(reason),
+              reason, shutdown_code);
     abi_trace_report();
     machine_exit(exit_for(reason));
 }
@@ -189,7 +195,10 @@ void pv_crash(const char *fmt, ...)
     fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     pv_services_flush();
-    log_err("guest crashed: %s", msg);
+    struct json_rec r;
+    json_begin(&r, "guest-crash");
+    json_str(&r, "what", msg);
+    log_event(LOG_ERR, &r, "guest crashed: %s", msg);
     abi_trace_report();
     machine_exit(EXIT_GUEST_CRASH);
 }

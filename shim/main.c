@@ -7,6 +7,7 @@
 #include <pvshim/console.h>
 #include <pvshim/frame_alloc.h>
 #include <pvshim/log.h>
+#include <pvshim/json.h>
 #include <pvshim/options.h>
 #include <pvshim/platform.h>
 #include <pvshim/status.h>
@@ -90,6 +91,15 @@ void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
     if (options_parse(bi->cmdline, &options, err, sizeof(err)))
         fail_bad_input("command line: %s", err);
     log_threshold = options.loglevel;
+    log_json = options.log_json;
+    if (log_json) {     /* the banner above is text: the command line was not read yet */
+        struct json_rec r;
+        json_begin(&r, "start");
+        json_str(&r, "version", PVSHIM_VERSION);
+        json_str(&r, "boot", kind == BOOT_PVH ? "pvh" : "multiboot1");
+        json_str(&r, "cmdline", bi->cmdline);
+        log_record(LOG_INFO, &r);
+    }
     if (options.console_given) {
         unsigned missing = options.console_mask & ~console_present();
         console_select(options.console_mask);

@@ -6,6 +6,7 @@
  *
  *   console=LIST   com1, debugcon, xen, none (comma-separated; default: all present)
  *   loglevel=N     0 (silent) .. 4 (debug), or err|warn|info|debug; default 3
+ *   logformat=F    text (default) or json: one JSON record a line (pvshim/json.h)
  *   mem=SIZE       use no RAM at or above SIZE (suffix K, M, G, T)
  *   trace=LIST     abi: print the guest's hypercall usage at shutdown;
  *                  boot: print the TSC at each of pvshim's boot phases
@@ -23,6 +24,7 @@ struct pvshim_options {
     bool console_given;
     unsigned console_mask;      /* enum console_kind bits */
     int loglevel;
+    bool log_json;              /* logformat=json */
     uint64_t mem_limit;         /* 0: no limit */
     bool trace_abi;
     bool trace_boot;

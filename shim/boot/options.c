@@ -156,7 +156,14 @@ int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size
             rc = parse_console(v, vl, o, err, errlen);
         else if (word_is(w, kl, "loglevel"))
             rc = parse_loglevel(v, vl, o, err, errlen);
-        else if (word_is(w, kl, "mem")) {
+        else if (word_is(w, kl, "logformat")) {
+            rc = 0;
+            if (word_is(v, vl, "text") || word_is(v, vl, "json"))
+                o->log_json = word_is(v, vl, "json");
+            else
+                rc = error_set(err, errlen, -1, "logformat=: '%.*s' is not text or json",
+                               (int)vl, v);
+        } else if (word_is(w, kl, "mem")) {
             rc = parse_size(v, vl, &o->mem_limit) ? 0
                  : error_set(err, errlen, -1, "mem=: '%.*s' is not a size", (int)vl, v);
             if (!rc && o->mem_limit < MiB(16))

@@ -269,6 +269,13 @@ START_TEST(options_defaults_and_values)
     ck_assert(o.console_given);
     ck_assert_uint_eq(o.console_mask, 0);
     ck_assert_int_eq(o.loglevel, 0);
+    ck_assert(!o.log_json);
+    ck_assert_int_eq(options_parse("logformat=json trace=abi", &o, err, sizeof(err)), 0);
+    ck_assert(o.log_json && o.trace_abi);
+    ck_assert_int_eq(options_parse("logformat=json logformat=text", &o, err, sizeof(err)), 0);
+    ck_assert(!o.log_json);
+    ck_assert_int_eq(options_parse("logformat=xml", &o, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "logformat=: 'xml' is not text or json");
 }
 END_TEST
 

@@ -78,8 +78,7 @@ static void hardware_reset(void)
 void machine_exit(enum pvshim_exit reason)
 {
     irq_disable();
-    log_info("exit: %s (QEMU status %d)", exit_reason_name(reason),
-             exit_qemu_status(reason));
+    log_exit(reason);
     if (reason == EXIT_POWEROFF) {
         acpi_poweroff();
         /* No ACPI power-off (microvm with acpi=off): isa-debug-exit's status 1. */
