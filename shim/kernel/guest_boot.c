@@ -20,6 +20,7 @@
 #include <pvshim/soft_timer.h>
 #include "domain.h"
 #include "mm_glue.h"
+#include "mm.h"
 #include "event_channel.h"
 #include "time.h"
 #include "services.h"
@@ -45,15 +46,22 @@ uint32_t pv_features_submap0(void);
 
 static uint64_t footprint_frames;   /* what pvshim took for the guest's sake */
 
-static mfn_t take(uint64_t n, uint64_t align, const char *what)
+/* n frames for pvshim's own use, zeroed unless their user fills them itself. */
+static mfn_t take_frames(uint64_t n, uint64_t align, const char *what, bool zero)
 {
     mfn_t m = frame_pool_alloc(&machine_frames, n, align, ~(mfn_t)0);
     if (m == INVALID_MFN)
         fail_bad_input("too little memory: no room for %s (%llu KiB)", what,
                        (unsigned long long)(n * 4));
-    memset(maddr_to_virt(mfn_to_paddr(m)), 0, n * PAGE_SIZE);
+    if (zero)
+        memset(maddr_to_virt(mfn_to_paddr(m)), 0, n * PAGE_SIZE);
     footprint_frames += n;
     return m;
+}
+
+static mfn_t take(uint64_t n, uint64_t align, const char *what)
+{
+    return take_frames(n, align, what, true);
 }
 
 /* The largest free run of frames (up to max), for decompression scratch. */
@@ -139,12 +147,21 @@ static void setup_m2p(mfn_t max_mfn)
     uint64_t bytes = ALIGN_UP(max_mfn * sizeof(uint64_t), MiB(2));
     if (bytes > RO_M2P_VIRT_END - RO_M2P_VIRT_START)
         fail_bad_input("too much memory for the M2P window");
-    mfn_t m = take(bytes >> PAGE_SHIFT, M2P_ALIGN_FRAMES, "the M2P table");
+    /* pv_build_boot() fills every entry. */
+    mfn_t m = take_frames(bytes >> PAGE_SHIFT, M2P_ALIGN_FRAMES, "the M2P table", false);
     paging_map(RO_M2P_VIRT_START, mfn_to_paddr(m), bytes, PTE_US | PTE_NX);
     dom.m2p = maddr_to_virt(mfn_to_paddr(m));
     dom.m2p_first_mfn = m;
     dom.m2p_bytes = bytes;
     dom.max_mfn = max_mfn;
+}
+
+/* pv_build's report of each run of frames it gives the guest. */
+static void assign_to_guest(mfn_t first, uint64_t n)
+{
+    if (pv_mm_assign(first, n, PV_OWNER_GUEST))
+        panic("mfns %#llx-%#llx given to the guest are not free",
+              (unsigned long long)first, (unsigned long long)(first + n - 1));
 }
 
 static void report_footprint(const struct memmap *m, uint64_t nr_pages)
@@ -179,7 +196,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     setup_m2p(max_mfn);
     size_t ft_bytes = pv_mm_frame_table_bytes(max_mfn);
     void *ft = ft_bytes ? maddr_to_virt(mfn_to_paddr(
-        take(DIV_ROUND_UP(ft_bytes, PAGE_SIZE), 1, "the frame table"))) : NULL;
+        take_frames(DIV_ROUND_UP(ft_bytes, PAGE_SIZE), 1, "the frame table", false))) : NULL;
+    /* pv_mm_init() zeroes the frame table. */
     const uint64_t *hyp_slots = paging_master_l4() + 256;
     pv_mm_init(ft, max_mfn, dom.m2p, hyp_slots);
     /* Holes and reserved ranges are I/O, and so is the first MiB, as in Xen. */
@@ -230,6 +248,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         .shared_info_maddr = mfn_to_paddr(shinfo),
         .console_evtchn = console_port,
         .xenstore_evtchn = xenstore_port,
+        .assigned = assign_to_guest,
     };
     if (initrd && initrd->size && !bp.initrd)
         fail_bad_input("initrd (module 1) is out of reach");
@@ -250,8 +269,6 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     if (pv_build_finish(&bp, &bs, err, sizeof(err)))
         fail_bad_input("building the guest: %s", err);
 
-    for (pfn_t pfn = 0; pfn < nr_pages; pfn++)
-        pv_mm_assign_frame(bs.p2m[pfn]);
     pv_mm_assign_frame(shinfo);
     dom.tot_pages = dom.max_pages = nr_pages;
     dom.shared_info->arch.max_pfn = nr_pages;
