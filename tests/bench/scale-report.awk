@@ -13,9 +13,9 @@ FNR == 1 { next }       # the header
     v[$1, $2, $3] = $4
 }
 
-function num(x) { return x == "" ? -1 : x + 0 }
-function fmt(f, x) { return x < 0 ? "—" : sprintf(f, x) }
-function ratio(a, b) { return (a < 0 || b <= 0) ? -1 : a / b }
+function num(x) { if (x == "") return -1; return x + 0 }
+function fmt(f, x) { if (x < 0) return "—"; return sprintf(f, x) }
+function ratio(a, b) { if (a < 0 || b <= 0) return -1; return a / b }
 
 END {
     first = mems[1]
@@ -34,7 +34,8 @@ END {
         m = mems[i]
         e = num(v[m, "pvshim", "phase_guest-entry_s"])
         keep = num(v[m, "pvshim", "pvshim_kb"]); ram = num(v[m, "pvshim", "ram_kb"])
-        share = keep < 0 || ram <= 0 ? -1 : keep * 100 / ram
+        share = -1
+        if (keep >= 0 && ram > 0) share = keep * 100 / ram
         mp = num(v[m, "pvshim", "memtotal_kb"]); mn = num(v[m, "native", "memtotal_kb"])
         up = num(v[m, "pvshim", "tsc_userspace_s"]); un = num(v[m, "native", "tsc_userspace_s"])
         printf "| %d MiB | %s s | %s | %s KiB | %s | %s kB | %s kB | %s s | %s s | %s |\n", m,
@@ -62,11 +63,12 @@ END {
     printf "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", w, h > svg
     for (p = 0; p < 2; p++) {
         y0 = top + p * (ph + top + 10)
-        title = p == 0 ? "pvshim: time to the first guest instruction (s, icount)" \
-                       : "what pvshim keeps, % of RAM (target 0.5%)"
+        title = "what pvshim keeps, % of RAM (target 0.5%)"
+        if (p == 0) title = "pvshim: time to the first guest instruction (s, icount)"
         printf "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>\n", left, y0 - 12, title > svg
         printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, y0 + ph, w - 20, y0 + ph > svg
-        max = p == 0 ? emax : smax
+        max = smax
+        if (p == 0) max = emax
         if (p == 1) {
             ty = y0 + ph - 0.5 / max * ph
             printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#d62728\" stroke-dasharray=\"4 3\"/>\n", left, ty, w - 20, ty > svg
@@ -81,10 +83,14 @@ END {
             x = left + (i - 1) * gap + (gap - bw) / 2
             if (val >= 0) {
                 bh = val / max * ph
-                printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"/>\n", x, y0 + ph - bh, bw, bh, p == 0 ? "#1f77b4" : "#ff7f0e" > svg
-                printf "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x + bw / 2, y0 + ph - bh - 4, p == 0 ? sprintf("%.3f s", val) : sprintf("%.2f%%", val) > svg
+                colour = "#ff7f0e"; vlabel = sprintf("%.2f%%", val)
+                if (p == 0) { colour = "#1f77b4"; vlabel = sprintf("%.3f s", val) }
+                printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"/>\n", x, y0 + ph - bh, bw, bh, colour > svg
+                printf "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x + bw / 2, y0 + ph - bh - 4, vlabel > svg
             }
-            printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x + bw / 2, y0 + ph + 15, mems[i] >= 1024 ? (mems[i] / 1024) " GiB" : mems[i] " MiB" > svg
+            slabel = mems[i] " MiB"
+            if (mems[i] >= 1024) slabel = (mems[i] / 1024) " GiB"
+            printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x + bw / 2, y0 + ph + 15, slabel > svg
         }
     }
     print "</svg>" > svg
