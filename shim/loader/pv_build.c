@@ -19,6 +19,30 @@ static void *frame(mfn_t mfn)
     return phys_access_frame(mfn);
 }
 
+/* All ones: M2P_INVALID, by string stores a word at a time. */
+static void m2p_invalid(const struct pv_build_params *p, mfn_t from, mfn_t to)
+{
+    to = MIN(to, p->max_mfn);
+    if (from < to)
+        memset(p->m2p + from, 0xff, (to - from) * sizeof(p->m2p[0]));
+}
+
+static void m2p_invalid_outside_pool(const struct pv_build_params *p)
+{
+    mfn_t next = 0;
+    for (unsigned i = 0; i < p->pool->nr; i++) {
+        m2p_invalid(p, next, p->pool->r[i].start);
+        next = p->pool->r[i].end;
+    }
+    m2p_invalid(p, next, p->max_mfn);
+}
+
+static void m2p_invalid_in_pool(const struct pv_build_params *p)
+{
+    for (unsigned i = 0; i < p->pool->nr; i++)
+        m2p_invalid(p, p->pool->r[i].start, p->pool->r[i].end);
+}
+
 /* pfns [pfn, pfn + n) get frames [m, m + n): the p2m list and the M2P. */
 static void record_run(const struct pv_build_params *p, struct pv_build_state *s,
                        pfn_t pfn, mfn_t m, uint64_t n)
@@ -218,8 +242,12 @@ int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
     memset(s, 0, sizeof(*s));
     if (pv_layout_compute(p->img, p->nr_pages, p->initrd_len, l, err, errlen))
         return -1;
-    /* All ones: M2P_INVALID in every entry, one string store a word. */
-    memset(p->m2p, 0xff, p->max_mfn * sizeof(p->m2p[0]));
+    /*
+     * M2P_INVALID for every frame outside the pool: the pool's frames get
+     * a pfn when given to the guest, or M2P_INVALID in pv_build_finish()
+     * if they are left over.
+     */
+    m2p_invalid_outside_pool(p);
 
     /*
      * The p2m list is one contiguous run of frames, so pvshim can use it
@@ -232,7 +260,9 @@ int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
     s->p2m = phys_access(mfn_to_paddr(p2m0), l->p2m_pages * PAGE_SIZE);
     if (!s->p2m)
         return error_set(err, errlen, -1, "p2m list frames are not reachable");
-    memset(s->p2m, 0xff, l->p2m_pages * PAGE_SIZE);     /* INVALID_MFN */
+    /* Entries past nr_pages stay INVALID_MFN; every pfn below gets a frame. */
+    memset(s->p2m + l->nr_pages, 0xff,
+           l->p2m_pages * PAGE_SIZE - l->nr_pages * sizeof(mfn_t));
     record_run(p, s, l->p2m_pfn, p2m0, l->p2m_pages);
     /* The boot region is filled while the kernel and initrd still occupy memory. */
     if (l->pfns_used - l->p2m_pages > p->pool->free_frames)
@@ -274,5 +304,7 @@ int pv_build_finish(const struct pv_build_params *p, struct pv_build_state *s,
     if (!assign_frames(p, s, s->layout.pfns_used, s->layout.nr_pages))
         return error_set(err, errlen, -1, "out of memory giving the guest its %llu frames",
                     (unsigned long long)s->layout.nr_pages);
+    /* What the pool keeps, the frames the caller freed since pv_build_boot() included. */
+    m2p_invalid_in_pool(p);
     return 0;
 }
