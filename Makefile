@@ -137,7 +137,7 @@ test: all $(BUILD)/unit-tests
 # The slower runs at other VM sizes and memory layouts (tests/sizes/), then
 # a table of each boot's memory and trace=boot times.
 test-sizes: all
-	TESTS_DIR=tests/sizes LOGDIR=$(BUILD)/test-logs-sizes tests/run-tests.sh $(T); \
+	TESTS_DIR=tests/sizes LOGDIR=$(BUILD)/test-logs-sizes tests/run-tests.sh '$(T)'; \
 	status=$$?; LOGDIR=$(BUILD)/test-logs-sizes tests/sizes/report.sh; exit $$status
 
 run: all

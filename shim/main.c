@@ -25,6 +25,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
 
 static struct boot_info boot_info;
 struct pvshim_options options;
+/* The pool's free frames once pvshim's image, the modules and low memory are out. */
+uint64_t boot_pool_frames;
 
 static void print_memmap(const struct memmap *m)
 {
@@ -72,6 +74,7 @@ static void init_frames(const struct memmap *m, const struct boot_info *bi)
     frame_pool_reserve(&machine_frames, img_s, img_e);
     if (machine_frames.free_frames == 0)
         fail_bad_input("no usable RAM above 1 MiB");
+    boot_pool_frames = machine_frames.free_frames;
 }
 
 void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic);

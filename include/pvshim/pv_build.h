@@ -25,6 +25,8 @@ struct pv_build_params {
     const uint64_t *hypervisor_l4_slots;    /* 16 entries for slots 256-271 */
     paddr_t shared_info_maddr;
     uint32_t console_evtchn, xenstore_evtchn;
+    /* Called for every run of frames given to the guest (may be NULL). */
+    void (*assigned)(mfn_t first, uint64_t n);
 };
 
 struct pv_build_state {
