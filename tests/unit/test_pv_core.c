@@ -54,12 +54,12 @@ static void setup(void)
     fake_guest_map(ARG_VA, args, PAGE_SIZE);
     dom.domid = 1;
     dom.shared_info = shinfo;
-    dom.vcpu.vcpu_info = &shinfo->vcpu_info[0];
-    dom.vcpu.vcpu_info_mfn = INVALID_MFN;
-    dom.vcpu.kernel_mode = true;
-    dom.vcpu.guest_table = 0x1234;
-    dom.vcpu.guest_table_user = 0x5678;
-    dom.vcpu.vcpu_info->evtchn_upcall_mask = 1;
+    dom.vcpu[0].vcpu_info = &shinfo->vcpu_info[0];
+    dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
+    dom.vcpu[0].kernel_mode = true;
+    dom.vcpu[0].guest_table = 0x1234;
+    dom.vcpu[0].guest_table_user = 0x5678;
+    dom.vcpu[0].vcpu_info->evtchn_upcall_mask = 1;
     services = &test_services;
     io_len = 0;
     evtchn_init();

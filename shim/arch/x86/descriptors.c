@@ -9,6 +9,7 @@
 #include <pvshim/phys.h>
 #include <pvshim/status.h>
 #include <pvshim/string.h>
+#include <pvshim/percpu.h>
 #include "x86.h"
 #include "arch.h"
 #include "selectors.h"
@@ -44,7 +45,6 @@ static uint8_t ist_stacks[3][IST_STACK_SIZE] ALIGNED(16);
 static uint8_t entry_stack[16384] ALIGNED(16);
 /* One zero page backs the guest part of the GDT until the guest sets its own. */
 static uint8_t zero_page[PAGE_SIZE] ALIGNED(4096);
-static uint64_t *reserved_gdt;  /* pages 14 and 15 of the window */
 
 extern const uint64_t trap_stub_table[256];
 
@@ -57,6 +57,7 @@ static uint64_t seg_desc(uint32_t base, uint32_t limit, unsigned access, unsigne
 
 static void set_system_desc(unsigned index, uint64_t base, uint32_t limit, unsigned type)
 {
+    uint64_t *reserved_gdt = this_pcpu()->reserved_gdt;
     reserved_gdt[index - GDT_FIRST_RESERVED] =
         seg_desc((uint32_t)base, limit, 0x80 | type, 0);
     reserved_gdt[index - GDT_FIRST_RESERVED + 1] = base >> 32;
@@ -73,9 +74,6 @@ static void set_gate(unsigned vec, uint64_t handler, unsigned dpl, unsigned ist)
         .offset_hi = (uint32_t)(handler >> 32),
     };
 }
-
-/* Read by the SYSCALL entry stubs (entry.asm). */
-uint64_t entry_stack_top;
 
 paddr_t arch_zero_page(void)
 {
@@ -99,7 +97,7 @@ static void syscall_init(void)
     /* IF, TF, DF, NT, AC and IOPL cleared on entry. */
     wrmsr(MSR_FMASK, 0x47700);
     wrmsr(MSR_SYSENTER_CS, SEL_HYP_CS);
-    wrmsr(MSR_SYSENTER_ESP, entry_stack_top);
+    wrmsr(MSR_SYSENTER_ESP, this_pcpu()->entry_stack_top);
     wrmsr(MSR_SYSENTER_EIP, (uint64_t)sysenter_entry);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
@@ -144,7 +142,9 @@ void descriptors_init(void)
         paddr_t pa = i < 14 ? phys_of(zero_page) : mfn_to_paddr(mfn + i - 14);
         paging_set_page(GDT_VIRT + i * PAGE_SIZE, pa, PTE_RW | PTE_NX);
     }
-    reserved_gdt = (uint64_t *)(GDT_VIRT + 14 * PAGE_SIZE);
+    struct pcpu *pc = this_pcpu();
+    uint64_t *reserved_gdt = (uint64_t *)(GDT_VIRT + 14 * PAGE_SIZE);
+    pc->reserved_gdt = reserved_gdt;
     memset(reserved_gdt, 0, 2 * PAGE_SIZE);
 
     /* access: P | DPL | S | type; flags: G | L (or D/B) */
@@ -154,8 +154,8 @@ void descriptors_init(void)
     reserved_gdt[(SEL_RING3_DS >> 3) - GDT_FIRST_RESERVED] = seg_desc(0, 0xfffff, 0xf3, 0xc);
     reserved_gdt[(SEL_RING3_CS64 >> 3) - GDT_FIRST_RESERVED] = seg_desc(0, 0xfffff, 0xfb, 0xa);
 
-    entry_stack_top = (uint64_t)(entry_stack + sizeof(entry_stack));
-    tss.rsp[0] = entry_stack_top;
+    pc->entry_stack_top = (uint64_t)(entry_stack + sizeof(entry_stack));
+    tss.rsp[0] = pc->entry_stack_top;
     tss.ist[IST_NMI - 1] = (uint64_t)(ist_stacks[0] + IST_STACK_SIZE);
     tss.ist[IST_DF - 1] = (uint64_t)(ist_stacks[1] + IST_STACK_SIZE);
     tss.ist[IST_MC - 1] = (uint64_t)(ist_stacks[2] + IST_STACK_SIZE);

@@ -9,7 +9,11 @@ section .text
 
 extern trap_entry
 extern guest_syscall_entry
-extern entry_stack_top
+extern pcpus
+
+; struct pcpu (include/pvshim/percpu.h): offset of entry_stack_top. Only the
+; boot CPU enters the guest so far: its struct is pcpus[0].
+%define PCPU_ENTRY_STACK_TOP 16
 
 %define ENTRY_SYSCALL       0x100
 %define ENTRY_SYSCALL32     0x101
@@ -71,7 +75,7 @@ trap_stub_ %+ v:
 global %1
 %1:
     mov [rel syscall_guest_rsp], rsp
-    mov rsp, [rel entry_stack_top]
+    mov rsp, [rel pcpus + PCPU_ENTRY_STACK_TOP]
     push SEL_RING3_DS           ; ss
     push qword [rel syscall_guest_rsp]
     push r11                    ; rflags
@@ -101,7 +105,7 @@ sysenter_entry:
 global arch_enter_guest
 arch_enter_guest:
     mov rsi, rdi
-    mov rsp, [rel entry_stack_top]
+    mov rsp, [rel pcpus + PCPU_ENTRY_STACK_TOP]
     sub rsp, 22 * 8
     mov rdi, rsp
     mov ecx, 22

@@ -9,6 +9,7 @@
 #include <pvshim/layout.h>
 #include <pvshim/paging.h>
 #include <pvshim/log.h>
+#include <pvshim/percpu.h>
 #include "x86.h"
 #include "arch.h"
 
@@ -30,7 +31,6 @@
 
 static struct time_scale ns_to_ticks;
 static uint64_t lapic_hz;
-static uint64_t deadline;
 static void (*timer_callback)(uint64_t now);
 
 static inline uint32_t lapic_read(uint32_t reg)
@@ -51,6 +51,7 @@ void arch_map_devices(void)
 
 static void arm(uint64_t now)
 {
+    uint64_t deadline = this_pcpu()->timer_deadline;
     uint64_t delta = deadline > now ? deadline - now : 0;
     uint64_t ticks = time_scale_apply(&ns_to_ticks, delta);
     if (ticks == 0)
@@ -69,14 +70,15 @@ static void timer_interrupt(struct cpu_regs *r)
 {
     (void)r;
     lapic_write(LAPIC_EOI, 0);
-    if (!deadline)
+    struct pcpu *pc = this_pcpu();
+    if (!pc->timer_deadline)
         return;
     uint64_t now = now_ns();
-    if (now < deadline) {
+    if (now < pc->timer_deadline) {
         arm(now);       /* a chained long deadline */
         return;
     }
-    deadline = 0;
+    pc->timer_deadline = 0;
     if (timer_callback)
         timer_callback(now);
 }
@@ -93,7 +95,7 @@ void timer_set_callback(void (*fn)(uint64_t now))
 
 void timer_set_deadline(uint64_t deadline_ns)
 {
-    deadline = deadline_ns;
+    this_pcpu()->timer_deadline = deadline_ns;
     if (!deadline_ns) {
         lapic_write(LAPIC_TIMER_INIT, 0);
         return;

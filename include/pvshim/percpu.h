@@ -1,0 +1,29 @@
+/*
+ * What each physical CPU keeps for itself (as Xen's struct cpu_info): the
+ * vCPU it runs, where entries from the guest land, its reserved GDT page
+ * and its hardware timer. Only the CPU itself changes its own struct pcpu,
+ * except while the CPU is being brought up by the boot CPU.
+ */
+#ifndef PVSHIM_PERCPU_H
+#define PVSHIM_PERCPU_H
+
+#include <pvshim/types.h>
+
+/* Physical CPUs pvshim drives at most; the rest are left in reset. */
+#define MAX_PCPUS 32
+
+struct pv_vcpu;
+
+struct pcpu {
+    struct pv_vcpu *curr;       /* the vCPU this CPU runs (`current`) */
+    unsigned id;                /* 0 = boot CPU, dense */
+    uint32_t apic_id;
+    uint64_t entry_stack_top;   /* guest entries (TSS RSP0, SYSCALL, SYSENTER) */
+    uint64_t *reserved_gdt;     /* pvshim's own GDT entries (pages 14-15) */
+    uint64_t timer_deadline;    /* now_ns() of the armed LAPIC one-shot; 0: none */
+};
+
+/* The calling CPU's struct pcpu. */
+struct pcpu *this_pcpu(void);
+
+#endif
