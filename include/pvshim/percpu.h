@@ -13,6 +13,7 @@
 #define MAX_PCPUS 32
 
 struct pv_vcpu;
+struct pcpu_stacks;
 
 struct pcpu {
     struct pv_vcpu *curr;       /* the vCPU this CPU runs (`current`) */
@@ -21,7 +22,12 @@ struct pcpu {
     uint64_t entry_stack_top;   /* guest entries (TSS RSP0, SYSCALL, SYSENTER) */
     uint64_t *reserved_gdt;     /* pvshim's own GDT entries (pages 14-15) */
     uint64_t timer_deadline;    /* now_ns() of the armed LAPIC one-shot; 0: none */
+    struct pcpu_stacks *stacks; /* entry and IST stacks, TSS (arch) */
+    volatile bool online;       /* set by the CPU itself once it runs pvshim */
 };
+
+extern struct pcpu pcpus[MAX_PCPUS];
+extern unsigned nr_pcpus;       /* CPUs 0 .. nr_pcpus-1 are online */
 
 /* The calling CPU's struct pcpu. */
 struct pcpu *this_pcpu(void);

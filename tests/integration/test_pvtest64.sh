@@ -45,6 +45,18 @@ test_pvtest64_under_pvshim_1g() {
     pvtest64_under_pvshim 1024
 }
 
+# A VM with 2 and 4 CPUs: pvshim starts the application processors and
+# parks them; the guest still sees one vCPU and behaves exactly as on one CPU.
+test_pvtest64_under_pvshim_smp2() {
+    pvtest64_under_pvshim 256 --smp 2
+    expect_log "smp: 2 CPUs (2 in the MADT)"
+}
+
+test_pvtest64_under_pvshim_smp4() {
+    pvtest64_under_pvshim 256 --smp 4
+    expect_log "smp: 4 CPUs (4 in the MADT)"
+}
+
 # 4 GiB: QEMU puts 3 GiB below the PCI hole and 1 GiB above 4 GiB, so
 # holes and reserved ranges lie below the top of RAM (mmu.mmio_frame).
 test_pvtest64_under_pvshim_4g() {

@@ -55,6 +55,7 @@ void arch_init(const struct memmap *m, paddr_t rsdp)
     ioapic_init();
     power_init();
     uart16550_enable_input_irq();
+    smp_boot(m);
 }
 
 void arch_report(void)

@@ -108,12 +108,42 @@ void cpu_idle_wait(void)
     __asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
-void lapic_init(void)
+uint32_t lapic_id(void)
 {
-    /* The legacy PICs stay silent; everything comes through the local APIC. */
-    outb(0x21, 0xff);
-    outb(0xa1, 0xff);
+    return lapic_read(LAPIC_ID) >> 24;
+}
 
+#define LAPIC_ICR_LO        0x300
+#define LAPIC_ICR_HI        0x310
+#define ICR_INIT            0x00000500u
+#define ICR_STARTUP         0x00000600u
+#define ICR_LEVEL_ASSERT    0x00004000u
+#define ICR_BUSY            0x00001000u
+
+static void send_ipi_raw(uint32_t apic_id, uint32_t lo)
+{
+    while (lapic_read(LAPIC_ICR_LO) & ICR_BUSY)
+        cpu_relax();
+    lapic_write(LAPIC_ICR_HI, apic_id << 24);
+    lapic_write(LAPIC_ICR_LO, lo);
+    while (lapic_read(LAPIC_ICR_LO) & ICR_BUSY)
+        cpu_relax();
+}
+
+/* The universal start-up algorithm (Intel SDM vol. 3 "MP initialization"). */
+void lapic_send_init_sipi(uint32_t apic_id, uint8_t vector)
+{
+    send_ipi_raw(apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
+    udelay(10000);
+    for (int i = 0; i < 2; i++) {
+        send_ipi_raw(apic_id, ICR_STARTUP | vector);
+        udelay(200);
+    }
+}
+
+/* What lapic_init does that every CPU needs for its own local APIC. */
+static void lapic_setup_this_cpu(void)
+{
     lapic_write(LAPIC_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
     lapic_write(LAPIC_TPR, 0);
     lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
@@ -121,6 +151,23 @@ void lapic_init(void)
     lapic_write(LAPIC_LVT_ERROR, LVT_MASKED | VECTOR_SPURIOUS);
     lapic_write(LAPIC_TIMER_DIV, DIV_BY_16);
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VECTOR_LAPIC_TIMER);
+}
+
+void lapic_init_secondary(void)
+{
+    lapic_setup_this_cpu();
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    this_pcpu()->timer_deadline = 0;
+    lapic_write(LAPIC_LVT_TIMER, VECTOR_LAPIC_TIMER);   /* one-shot, unmasked */
+}
+
+void lapic_init(void)
+{
+    /* The legacy PICs stay silent; everything comes through the local APIC. */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+
+    lapic_setup_this_cpu();
 
     /* Measure the count rate against the TSC over 10 ms. */
     lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);

@@ -1,12 +1,15 @@
 /*
- * Per-physical-CPU state (include/pvshim/percpu.h). Until application
- * processors are brought up only the boot CPU exists, and this_pcpu() is
- * pcpus[0].
+ * Per-physical-CPU state (include/pvshim/percpu.h). A CPU finds its struct
+ * pcpu from its stack pointer: after boot every stack it runs pvshim on
+ * lies in its naturally aligned struct pcpu_stacks, whose last word points
+ * back at it (arch.h). Before its first entry into the guest the boot CPU
+ * still runs on boot_stack, which is only ever the boot CPU's.
  */
 #include <pvshim/percpu.h>
 #include <pvshim/compiler.h>
 #include <stddef.h>
 #include "domain.h"
+#include "arch.h"
 
 struct pcpu pcpus[MAX_PCPUS] = {
     /* The boot CPU runs vCPU 0 from the start, so `current` is never NULL. */
@@ -17,7 +20,13 @@ unsigned nr_pcpus = 1;
 /* entry.asm reads the entry stack top of a CPU at this offset. */
 STATIC_ASSERT(offsetof(struct pcpu, entry_stack_top) == 16, "PCPU_ENTRY_STACK_TOP in entry.asm");
 
+extern char boot_stack[], boot_stack_top[];
+
 struct pcpu *this_pcpu(void)
 {
-    return &pcpus[0];
+    uintptr_t sp;
+    __asm__("mov %%rsp, %0" : "=r"(sp));
+    if (sp - (uintptr_t)boot_stack < (uintptr_t)(boot_stack_top - boot_stack))
+        return &pcpus[0];
+    return ((struct pcpu_stacks *)(sp & ~(uintptr_t)(PCPU_STACK_SIZE - 1)))->self;
 }
