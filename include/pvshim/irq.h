@@ -6,6 +6,7 @@
 
 #define VECTOR_LAPIC_TIMER  0xf0
 #define VECTOR_SERIAL       0xf1
+#define VECTOR_CALL_IPI     0xf2    /* smp_call: run a function on other CPUs */
 #define VECTOR_SPURIOUS     0xff
 
 typedef void (*irq_handler_t)(struct cpu_regs *r);

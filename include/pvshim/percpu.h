@@ -24,6 +24,7 @@ struct pcpu {
     uint64_t timer_deadline;    /* now_ns() of the armed LAPIC one-shot; 0: none */
     struct pcpu_stacks *stacks; /* entry and IST stacks, TSS (arch) */
     volatile bool online;       /* set by the CPU itself once it runs pvshim */
+    volatile bool call_pending; /* smp_call request for this CPU (smp.c) */
 };
 
 extern struct pcpu pcpus[MAX_PCPUS];
@@ -31,5 +32,16 @@ extern unsigned nr_pcpus;       /* CPUs 0 .. nr_pcpus-1 are online */
 
 /* The calling CPU's struct pcpu. */
 struct pcpu *this_pcpu(void);
+
+/*
+ * Run fn(arg) on every online CPU in cpumask (bit n = pcpus[n]), the
+ * caller's own included, and return once all have finished. fn runs with
+ * interrupts off, in interrupt context on the others: it must not block
+ * or take locks the interrupted code could hold.
+ */
+void smp_call(uint64_t cpumask, void (*fn)(void *), void *arg);
+
+/* Flush the TLBs (global pages too) of the CPUs in cpumask; done on return. */
+void smp_flush_tlb(uint64_t cpumask);
 
 #endif

@@ -54,6 +54,7 @@ static void setup(void)
     fake_guest_map(ARG_VA, args, PAGE_SIZE);
     dom.domid = 1;
     dom.shared_info = shinfo;
+    dom.nr_vcpus = 1;
     dom.vcpu[0].vcpu_info = &shinfo->vcpu_info[0];
     dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
     dom.vcpu[0].kernel_mode = true;

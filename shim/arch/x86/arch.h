@@ -77,11 +77,15 @@ void descriptors_load(struct pcpu *pc);
 /* Per-CPU part of the local APIC set-up (after lapic_init on the boot CPU). */
 void lapic_init_secondary(void);
 uint32_t lapic_id(void);
+/* A fixed interrupt with vector to one APIC. */
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 /* Send INIT, then two STARTUPs for the page at vector << 12, to one APIC. */
 void lapic_send_init_sipi(uint32_t apic_id, uint8_t vector);
 /* Bring up the other CPUs the MADT lists and park them (smp.c). */
 struct memmap;
 void smp_boot(const struct memmap *m);
+/* selftest=smp: cross-calls and TLB flushes on every CPU, timed. */
+void smp_selftest(void);
 /* Per-CPU control register and MSR set-up of an AP, as the boot CPU's. */
 void cpu_init_secondary(void);
 

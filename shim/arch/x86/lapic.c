@@ -130,6 +130,13 @@ static void send_ipi_raw(uint32_t apic_id, uint32_t lo)
         cpu_relax();
 }
 
+#define ICR_FIXED           0x00000000u
+
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    send_ipi_raw(apic_id, ICR_FIXED | ICR_LEVEL_ASSERT | vector);
+}
+
 /* The universal start-up algorithm (Intel SDM vol. 3 "MP initialization"). */
 void lapic_send_init_sipi(uint32_t apic_id, uint8_t vector)
 {

@@ -12,6 +12,9 @@
 #include <pvshim/acpi.h>
 #include <pvshim/assert.h>
 #include <pvshim/frame_alloc.h>
+#include <pvshim/irq.h>
+#include <pvshim/layout.h>
+#include <pvshim/spinlock.h>
 #include <pvshim/log.h>
 #include <pvshim/memmap.h>
 #include <pvshim/paging.h>
@@ -103,8 +106,11 @@ static bool start_ap(struct pcpu *pc, paddr_t start_cr3)
     return true;
 }
 
+void smp_init_calls(void);
+
 void smp_boot(const struct memmap *m)
 {
+    smp_init_calls();
     uint32_t self = lapic_id();
     pcpus[0].apic_id = self;
     pcpus[0].online = true;
@@ -140,4 +146,150 @@ void smp_boot(const struct memmap *m)
     }
     log_info("smp: %u CPU%s (%u in the MADT%s)", nr_pcpus, nr_pcpus == 1 ? "" : "s",
              acpi.nr_cpus, acpi.cpus_ignored ? ", more ignored" : "");
+}
+
+/* ------------------------------------------------------------ cross-calls */
+
+/*
+ * call_lock protects: call_fn, call_arg, call_remaining (one cross-call at
+ * a time) and the sending of its IPIs.
+ * order: outside console_lock; nothing else is taken inside.
+ * A CPU waiting for it (or for its call to finish) keeps running the
+ * requests addressed to itself, so two CPUs calling each other with
+ * interrupts off cannot deadlock.
+ */
+static spinlock_t call_lock;
+static void (*call_fn)(void *);
+static void *call_arg;
+static unsigned call_remaining;
+
+/* Run this CPU's pending request, if any (IPI handler, or while waiting). */
+static void run_own_call(void)
+{
+    struct pcpu *pc = this_pcpu();
+    if (!__atomic_load_n(&pc->call_pending, __ATOMIC_ACQUIRE))
+        return;
+    call_fn(call_arg);
+    __atomic_store_n(&pc->call_pending, false, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&call_remaining, 1, __ATOMIC_RELEASE);
+}
+
+static void call_ipi(struct cpu_regs *r)
+{
+    (void)r;
+    lapic_eoi();
+    run_own_call();
+}
+
+void smp_call(uint64_t cpumask, void (*fn)(void *), void *arg)
+{
+    struct pcpu *self = this_pcpu();
+    while (!spin_trylock(&call_lock)) {
+        run_own_call();
+        cpu_relax();
+    }
+    call_fn = fn;
+    call_arg = arg;
+    unsigned n = 0;
+    for (unsigned i = 0; i < nr_pcpus; i++)
+        if (i != self->id && (cpumask >> i & 1))
+            n++;
+    __atomic_store_n(&call_remaining, n, __ATOMIC_RELAXED);
+    for (unsigned i = 0; i < nr_pcpus; i++)
+        if (i != self->id && (cpumask >> i & 1)) {
+            __atomic_store_n(&pcpus[i].call_pending, true, __ATOMIC_RELEASE);
+            lapic_send_ipi(pcpus[i].apic_id, VECTOR_CALL_IPI);
+        }
+    if (cpumask >> self->id & 1)
+        fn(arg);
+    while (__atomic_load_n(&call_remaining, __ATOMIC_ACQUIRE))
+        cpu_relax();
+    spin_unlock(&call_lock);
+}
+
+static void local_flush_tlb(void *unused)
+{
+    (void)unused;
+    uint64_t cr4 = read_cr4();
+    if (cr4 & CR4_PGE) {
+        write_cr4(cr4 & ~CR4_PGE);
+        write_cr4(cr4);
+    } else {
+        write_cr3(read_cr3());
+    }
+}
+
+void smp_flush_tlb(uint64_t cpumask)
+{
+    smp_call(cpumask, local_flush_tlb, NULL);
+}
+
+void smp_init_calls(void);
+void smp_init_calls(void)
+{
+    irq_register(VECTOR_CALL_IPI, call_ipi);
+}
+
+/* ------------------------------------------------------------ self-test */
+
+static void count_me(void *arg)
+{
+    __atomic_fetch_add((unsigned *)arg, 1u << (this_pcpu()->id * 4 % 32), __ATOMIC_RELAXED);
+}
+
+/* Every CPU is reached exactly once per call, and a remote flush really
+ * drops a stale translation: CPU n reads a page through a mapping the boot
+ * CPU then changes (without a local invlpg there) and flushes remotely. */
+static volatile uint64_t probe_value;
+static vaddr_t probe_va;
+
+static void read_probe(void *arg)
+{
+    (void)arg;
+    probe_value = *(volatile uint64_t *)probe_va;
+}
+
+void smp_selftest(void)
+{
+    uint64_t all = nr_pcpus >= 64 ? ~0ull : (1ull << nr_pcpus) - 1;
+    unsigned rounds = 200, bad = 0;
+    uint64_t t0 = now_ns();
+    for (unsigned r = 0; r < rounds; r++) {
+        unsigned seen = 0;
+        smp_call(all, count_me, &seen);
+        unsigned want = 0;
+        for (unsigned i = 0; i < nr_pcpus && i < 8; i++)
+            want += 1u << (i * 4);
+        if (seen != want)
+            bad++;
+    }
+    uint64_t took = now_ns() - t0;
+    log_info("selftest smp: %u CPUs, %u cross-calls to all, %u wrong, %llu us each", nr_pcpus,
+             rounds, bad, (unsigned long long)(took / rounds / 1000));
+
+    /* Two frames, one virtual page switched between them. */
+    mfn_t f = frame_pool_alloc(&machine_frames, 2, 1, ~(mfn_t)0);
+    if (f == INVALID_MFN)
+        panic("selftest smp: no frames");
+    *(uint64_t *)maddr_to_virt(mfn_to_paddr(f)) = 0x1111;
+    *(uint64_t *)maddr_to_virt(mfn_to_paddr(f + 1)) = 0x2222;
+    probe_va = MMIO_VIRT_START + 0x7fe00000;
+    unsigned stale = 0, fresh = 0;
+    for (unsigned i = 1; i < nr_pcpus; i++) {
+        paging_set_page(probe_va, mfn_to_paddr(f), PTE_RW | PTE_NX);
+        smp_flush_tlb(all);
+        smp_call(1ull << i, read_probe, NULL);      /* CPU i caches frame f */
+        /* Remap without telling CPU i (paging_set_page flushes only here). */
+        paging_set_page(probe_va, mfn_to_paddr(f + 1), PTE_RW | PTE_NX);
+        smp_flush_tlb(1ull << i);
+        smp_call(1ull << i, read_probe, NULL);
+        if (probe_value == 0x2222)
+            fresh++;
+        else
+            stale++;
+    }
+    paging_clear_page(probe_va);
+    smp_flush_tlb(all);
+    log_info("selftest smp: remote TLB flush seen by %u of %u other CPUs%s", fresh,
+             nr_pcpus - 1, stale ? " (stale translations left!)" : "");
 }
