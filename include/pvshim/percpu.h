@@ -22,10 +22,11 @@ struct pcpu {
     uint64_t entry_stack_top;   /* guest entries (TSS RSP0, SYSCALL, SYSENTER) */
     uint64_t *reserved_gdt;     /* pvshim's own GDT entries (pages 14-15) */
     uint64_t timer_deadline;    /* now_ns() of the armed LAPIC one-shot; 0: none */
+    uint64_t syscall_scratch;   /* the guest RSP while SYSCALL entry switches stacks */
     struct pcpu_stacks *stacks; /* entry and IST stacks, TSS (arch) */
     volatile bool online;       /* set by the CPU itself once it runs pvshim */
     volatile bool call_pending; /* smp_call request for this CPU (smp.c) */
-};
+} __attribute__((aligned(64)));
 
 extern struct pcpu pcpus[MAX_PCPUS];
 extern unsigned nr_pcpus;       /* CPUs 0 .. nr_pcpus-1 are online */

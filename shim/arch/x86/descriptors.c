@@ -75,15 +75,16 @@ void arch_set_ldt_descriptor(uint64_t base, uint32_t limit)
     set_system_desc(SEL_LDT >> 3, base, limit, 0x2);
 }
 
-extern char syscall_entry[], syscall32_entry[], sysenter_entry[];
+extern char sysenter_entry[];
+extern const uint64_t syscall64_stub_table[MAX_PCPUS], syscall32_stub_table[MAX_PCPUS];
 
 /* SYSCALL lands in pvshim with CS 0xe008/SS 0xe010; SYSRET would use the
  * guest's flat ring-3 selectors 0xe023 (+8 data, +16 64-bit code). */
 static void syscall_init(const struct pcpu *pc)
 {
     wrmsr(MSR_STAR, ((uint64_t)SEL_RING3_CS32 << 48) | ((uint64_t)SEL_HYP_CS << 32));
-    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-    wrmsr(MSR_CSTAR, (uint64_t)syscall32_entry);
+    wrmsr(MSR_LSTAR, syscall64_stub_table[pc->id]);
+    wrmsr(MSR_CSTAR, syscall32_stub_table[pc->id]);
     /* IF, TF, DF, NT, AC and IOPL cleared on entry. */
     wrmsr(MSR_FMASK, 0x47700);
     wrmsr(MSR_SYSENTER_CS, SEL_HYP_CS);

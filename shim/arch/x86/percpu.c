@@ -17,8 +17,20 @@ struct pcpu pcpus[MAX_PCPUS] = {
 };
 unsigned nr_pcpus = 1;
 
-/* entry.asm reads the entry stack top of a CPU at this offset. */
+/* entry.asm's view of struct pcpu. */
+STATIC_ASSERT(sizeof(struct pcpu) == 64, "PCPU_SIZE in entry.asm");
+STATIC_ASSERT(MAX_PCPUS == 32, "MAX_PCPUS in entry.asm");
 STATIC_ASSERT(offsetof(struct pcpu, entry_stack_top) == 16, "PCPU_ENTRY_STACK_TOP in entry.asm");
+STATIC_ASSERT(offsetof(struct pcpu, syscall_scratch) == 40, "PCPU_SYSCALL_SCRATCH in entry.asm");
+
+NORETURN void arch_enter_guest_on(const struct cpu_regs *r, uint64_t stack_top);
+NORETURN void arch_enter_guest(const struct cpu_regs *r);
+
+/* The first entry into the guest, on the calling CPU's entry stack. */
+void arch_enter_guest(const struct cpu_regs *r)
+{
+    arch_enter_guest_on(r, this_pcpu()->entry_stack_top);
+}
 
 extern char boot_stack[], boot_stack_top[];
 
