@@ -1,4 +1,5 @@
 /* The console fan-out and pvshim's log. */
+#include <pvshim/spinlock.h>
 #include <pvshim/console.h>
 #include <pvshim/log.h>
 #include <pvshim/string.h>
@@ -35,13 +36,26 @@ unsigned console_present(void)
     return m;
 }
 
+/*
+ * console_lock protects: the sinks' device state, and keeps each write
+ * (a whole log line) in one piece when several CPUs write.
+ * order: innermost, nothing is taken inside it. A CPU that faults while
+ * holding it (a panic in a sink) writes without it rather than deadlock.
+ */
+static spinlock_t console_lock;
+
 void console_write(const char *s, size_t len)
 {
+    bool nested = spin_is_mine(&console_lock);
+    if (!nested)
+        spin_lock(&console_lock);
     if (len)
         at_line_start = s[len - 1] == '\n';
     for (unsigned i = 0; i < nr_sinks; i++)
         if (sinks[i]->kind & active_mask)
             sinks[i]->write(s, len);
+    if (!nested)
+        spin_unlock(&console_lock);
 }
 
 int console_read(void)

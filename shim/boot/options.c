@@ -10,6 +10,7 @@ static const char *const selftests[] = {
     "pf",       /* touch an unmapped address: page-fault report and exit */
     "gp",       /* load a bad segment selector */
     "timer",    /* take LAPIC timer interrupts and report their rate */
+    "smp",      /* cross-calls and remote TLB flushes on every CPU */
     "panic",    /* call panic() */
     "poweroff", /* end with a clean power-off (ACPI S5) */
     "reboot",   /* end with the reboot status */

@@ -293,13 +293,14 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     dom.shared_info = maddr_to_virt(mfn_to_paddr(shinfo));
     dom.shared_info_mfn = shinfo;
     dom.domid = 1;
-    dom.vcpu.vcpu_info = &dom.shared_info->vcpu_info[0];
-    dom.vcpu.vcpu_info_mfn = INVALID_MFN;
     /* Every legacy vcpu_info slot starts with events masked, as Xen builds it. */
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
-    dom.vcpu.kernel_mode = true;
-    dom.vcpu.guest_table_user = INVALID_MFN;
+    /* The guest sees one vCPU until the SMP vCPU ABI is complete. */
+    dom.nr_vcpus = 1;
+    for (unsigned i = 0; i < dom.nr_vcpus; i++)
+        pv_vcpu_init(&dom.vcpu[i], i);
+    this_pcpu()->curr = &dom.vcpu[0];
     services = &local_services;
     evtchn_init();
     evtchn_port_t console_port = console_backend_bind();
@@ -362,7 +363,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     dom.xenstore_mfn = bs.xenstore_mfn;
     dom.console_port = console_port;
     dom.xenstore_port = xenstore_port;
-    dom.vcpu.guest_table = bs.l4_mfn;
+    dom.vcpu[0].guest_table = bs.l4_mfn;
     boot_phase("built");
 
     if (pv_mm_start_guest(bs.l4_mfn))

@@ -79,6 +79,13 @@ test_pvshim_linux_6_12_cloud() {
     pvshim_linux_full 6.12-cloud full $LINUX_6_12_QEMU_CPU
 }
 
+# Two CPUs (MTTCG): pvshim starts and parks the second one; the guest still
+# has one vCPU until pvshim's vCPU ABI is complete, and runs the workloads.
+test_pvshim_linux_6_1_cloud_smp2() {
+    pvshim_linux_full 6.1-cloud full --smp 2
+    expect_log "smp: 2 CPUs (2 in the MADT)"
+}
+
 # A guest panic: the crash status, with the panic text on the console.
 test_pvshim_linux_panic() {
     pvshim_linux 6.1-cloud panic

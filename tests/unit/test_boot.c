@@ -7,6 +7,7 @@
 #include <pvshim/memmap.h>
 #include <pvshim/frame_alloc.h>
 #include <pvshim/acpi.h>
+#include <pvshim/spinlock.h>
 #include <pvshim/console.h>
 #include <pvshim/time_scale.h>
 #include "unit.h"
@@ -542,6 +543,60 @@ START_TEST(acpi_s5_package)
 }
 END_TEST
 
+/* MADT processors: enabled Local APIC and x2APIC entries, in table order;
+ * disabled (online-capable) ones and duplicates are not CPUs. */
+START_TEST(acpi_madt_cpus)
+{
+    uint8_t m[128] = { 'A', 'P', 'I', 'C' };
+    size_t n = 36 + 8;
+    const uint8_t entries[] = {
+        0, 8, 0, 1, 1, 0, 0, 0,                 /* LAPIC uid 0, id 1, enabled */
+        0, 8, 1, 3, 2, 0, 0, 0,                 /* id 3: online-capable only */
+        1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0,  /* an I/O APIC */
+        9, 16, 0, 0, 0x05, 0x01, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, /* x2APIC 0x105 */
+        0, 8, 2, 0, 1, 0, 0, 0,                 /* id 0, enabled */
+        0, 8, 3, 1, 1, 0, 0, 0,                 /* id 1 again */
+    };
+    memcpy(m + n, entries, sizeof(entries));
+    n += sizeof(entries);
+    struct acpi_info a = { 0 };
+    acpi_parse_madt(m, n, &a);
+    ck_assert_uint_eq(a.nr_cpus, 3);
+    ck_assert_uint_eq(a.cpu_apic_id[0], 1);
+    ck_assert_uint_eq(a.cpu_apic_id[1], 0x105);
+    ck_assert_uint_eq(a.cpu_apic_id[2], 0);
+    ck_assert_uint_eq(a.cpus_ignored, 0);
+    ck_assert_uint_eq(a.ioapic_addr, 0xfec00000);
+    /* A truncated entry ends the walk. */
+    acpi_parse_madt(m, 36 + 8 + 12, &a);
+    ck_assert_uint_eq(a.nr_cpus, 1);
+}
+END_TEST
+
+/* The ticket lock: free when zeroed, exclusive, owned by the taker. */
+START_TEST(spinlock_basics)
+{
+    spinlock_t l = { 0 };
+    ck_assert(!spin_is_mine(&l));
+    spin_lock(&l);
+    ck_assert(spin_is_mine(&l));
+    ck_assert(!spin_trylock(&l));
+    spin_unlock(&l);
+    ck_assert(!spin_is_mine(&l));
+    ck_assert(spin_trylock(&l));
+    ck_assert(spin_is_mine(&l));
+    spin_unlock(&l);
+    /* Tickets wrap around without losing the lock. */
+    l.next = l.serving = 0xffff;
+    spin_lock(&l);
+    ck_assert(!spin_trylock(&l));
+    spin_unlock(&l);
+    ck_assert_uint_eq(l.serving, 0);
+    ck_assert(spin_trylock(&l));
+    spin_unlock(&l);
+}
+END_TEST
+
 START_TEST(time_scales)
 {
     struct time_scale s;
@@ -599,6 +654,8 @@ static Suite *boot_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("acpi-time");
     tcase_add_test(tc, acpi_s5_package);
+    tcase_add_test(tc, acpi_madt_cpus);
+    tcase_add_test(tc, spinlock_basics);
     tcase_add_test(tc, time_scales);
     suite_add_tcase(s, tc);
     return s;

@@ -55,6 +55,7 @@ void arch_init(const struct memmap *m, paddr_t rsdp)
     ioapic_init();
     power_init();
     uart16550_enable_input_irq();
+    smp_boot(m);
 }
 
 void arch_report(void)
@@ -93,6 +94,8 @@ void arch_selftest(const char *name)
         machine_exit(EXIT_POWEROFF);
     } else if (!strcmp(name, "reboot")) {
         machine_exit(EXIT_REBOOT);
+    } else if (!strcmp(name, "smp")) {
+        smp_selftest();
     } else if (!strcmp(name, "timer")) {
         timer_set_callback(selftest_tick);
         uint64_t start = now_ns();

@@ -47,6 +47,7 @@ void pvtest_main(start_info_t *start)
     grant_checks();
     emul_checks();
     user_checks();
+    smp_checks();
     fifo_checks();
 
     print_summary_and_exit();
