@@ -76,7 +76,7 @@ static void setup(void)
 
     memset(&si, 0, sizeof(si));
     dom.shared_info = &si;
-    dom.vcpu.vcpu_info = &si.vcpu_info[0];
+    dom.vcpu[0].vcpu_info = &si.vcpu_info[0];
     evtchn_init();
     sim_setup();
     nr_waiting = 0;
