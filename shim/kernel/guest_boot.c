@@ -32,6 +32,8 @@
 #include "emulate.h"
 #include <pvshim/arch.h>
 #include <pvshim/time.h>
+#include <pvshim/l0.h>
+#include <pvshim/console.h>
 #include <xen/features.h>
 
 #define RESERVE_FRAMES      64      /* grant-table frames and run-time slack */
@@ -39,6 +41,7 @@
 #define M2P_ALIGN_FRAMES    512     /* 2 MiB: the M2P is mapped with superpages */
 
 extern const struct xen_services local_services;
+extern const struct xen_services l0_services;
 extern char __image_start[], __image_end[];
 void arch_enter_guest(const struct cpu_regs *r) __attribute__((noreturn));
 uint32_t pv_features_submap0(void);
@@ -197,10 +200,12 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
     dom.vcpu.kernel_mode = true;
     dom.vcpu.guest_table_user = INVALID_MFN;
-    services = &local_services;
+    /* The one place a provider is chosen: a Xen underneath, or none. */
+    services = l0_active() ? &l0_services : &local_services;
+    log_info("services: %s", services->name);
     evtchn_init();
     evtchn_port_t console_port = console_backend_bind();
-    evtchn_port_t xenstore_port = xenstore_backend_bind();
+    evtchn_port_t xenstore_port = services->store_bind();
 
     /* Everything left, with the scratch and the modules, goes to the guest. */
     uint64_t module_frames = 0;
@@ -280,7 +285,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         .console_mfn = bs.console_mfn,
         .console_port = console_port,
     };
-    xenstore_backend_attach(bs.xenstore_mfn, &xsp);
+    services->store_attach(bs.xenstore_mfn, &xsp);
     abi_trace_enabled = o->trace_abi;
 
     const struct pv_layout *l = &bs.layout;
@@ -313,5 +318,6 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     if (o->trace_boot)
         boot_phase_report();
     log_info("entering the guest at %#llx", (unsigned long long)bs.entry.rip);
+    console_early_end();
     arch_enter_guest(&bs.entry);
 }
