@@ -105,6 +105,8 @@ run_domain() {
 
 # result SHIM TEST VERDICT DETAIL: the verdict, unless dom0 itself failed.
 result() {
+    [ "$fatal" -gt 0 ] && dmesg | grep -E 'segfault at|potentially unexpected fatal signal|general protection' |
+        tail -n "$fatal" | sed 's/^/L0: DOM0-FAILURE kernel: /'
     if [ "$fatal" -gt 0 ] || [ "$xl_status" -ge 128 ] || ! dead=$(daemons_alive); then
         echo "L0: RESULT $1 $2 DOM0-FAILURE fatal-signals=$fatal xl-status=$xl_status ${dead:+dead=$dead} (the shim's verdict would have been: $3 $4)"
     else
@@ -154,26 +156,48 @@ t_shutdown() {
     fi
 }
 
-# A guest kernel panic shows as crash.
+# A guest's SCHEDOP_shutdown(crash) (pvtest64-crash) shows as crash.
 t_crash() {
-    write_cfg "crash-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=panic"
-    run_domain "crash-$1" "$1" 'PVSHIM-TEST: userspace up'
+    write_cfg "crash-$1" "$1" /l0/pvtest64 /l0/pvtest64.mod "pvtest64-cmdline-token pvtest64-crash"
+    run_domain "crash-$1" "$1" 'pvtest64: crashing on purpose'
     if [ "$reason" = 3 ]; then
         result "$1" crash PASS "reason=crash"
     else
-        result "$1" crash FAIL "userspace=${t_marker:-never} reason=$(reasons "$reason")"
+        result "$1" crash FAIL "marker=${t_marker:-never} reason=$(reasons "$reason")"
     fi
 }
 
-# `xl console` shows the guest's hvc0: a shell guest, xl console attached
-# with a command on its standard input, the command's output read back.
+# A Linux guest's panic (sysrq from its /init) shows as crash.
+t_linux_crash() {
+    write_cfg "lcrash-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=panic"
+    run_domain "lcrash-$1" "$1" 'PVSHIM-TEST: userspace up'
+    if [ "$reason" = 3 ]; then
+        result "$1" linux-crash PASS "reason=crash"
+    else
+        result "$1" linux-crash FAIL "userspace=${t_marker:-never} reason=$(reasons "$reason")"
+    fi
+}
+
+# `xl console` shows the domain's console: pvtest64's lines read back
+# through `xl console` itself (not xenconsoled's log).
 t_xl_console() {
-    write_cfg "cons-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=shell"
-    run_domain "cons-$1" "$1" 'PVSHIM-TEST: userspace up' do_console
-    if grep -q 'L0-CONSOLE-OK' "/tmp/cons-$1.console" 2>/dev/null; then
-        result "$1" xl-console PASS "the echo came back through xl console"
+    write_cfg "cons-$1" "$1" /l0/pvtest64 /l0/pvtest64.mod "pvtest64-cmdline-token"
+    run_domain "cons-$1" "$1" 'pvtest64: starting' do_console
+    if grep -q '^PASS ' "/tmp/cons-$1.console" 2>/dev/null; then
+        result "$1" xl-console PASS "$(grep -c '^PASS ' "/tmp/cons-$1.console") PASS lines read through xl console"
     else
         result "$1" xl-console FAIL "$(tr -d '\r' < "/tmp/cons-$1.console" 2>/dev/null | tail -n 3 | tr '\n' '|')"
+    fi
+}
+
+# A Linux guest's hvc0 through `xl console`: a command typed, its output read back.
+t_linux_console() {
+    write_cfg "lcons-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=shell"
+    run_domain "lcons-$1" "$1" 'PVSHIM-TEST: userspace up' do_console_destroy
+    if grep -q 'L0-CONSOLE-OK' "/tmp/lcons-$1.console" 2>/dev/null; then
+        result "$1" linux-console PASS "the echo came back through xl console"
+    else
+        result "$1" linux-console FAIL "$(tr -d '\r' < "/tmp/lcons-$1.console" 2>/dev/null | tail -n 3 | tr '\n' '|')"
     fi
 }
 do_console() {
@@ -181,10 +205,16 @@ do_console() {
     cpid=$!
     sleep 11
     kill "$cpid" 2>/dev/null
-    sed -i 's/L0-CONSOLE-42/L0-CONSOLE-OK/' "/tmp/$1.console"
+    tr -d '\r' < "/tmp/$1.console" | sed 's/L0-CONSOLE-42/L0-CONSOLE-OK/' > "/tmp/$1.console.t"
+    mv "/tmp/$1.console.t" "/tmp/$1.console"
+}
+
+do_console_destroy() {
+    do_console "$1"
     xl destroy "$1" > /dev/null 2>&1
 }
 
+echo "L0: dom0 date: $(date -u)"
 echo "L0: xl info: $(xl info 2>&1 | grep -E '^(xen_version|total_memory|free_memory|virt_caps|xen_commandline)' | tr -s ' ' | tr '\n' ';')"
 for shim in $SHIMS; do
     for t in $TESTS; do

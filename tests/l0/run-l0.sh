@@ -7,8 +7,9 @@
 #
 #   tests/l0/run-l0.sh [options]
 #     --shims "pvshim xen-shim"     shims to run (default both)
-#     --tests "pvtest64 linux ..."  of pvtest64 linux xl-console shutdown crash
-#                                   (default all; names are t_* in dom0-tests.sh)
+#     --tests "pvtest64 linux ..."  of pvtest64 crash xl-console (pvtest64 guests),
+#                                   linux shutdown linux-crash linux-console (Debian
+#                                   6.1); default all; names are t_* in dom0-tests.sh
 #     --qemu 10|system|PATH         QEMU 10.0 from bookworm-backports (fetched
 #                                   into cache/l0 with apt-get download and
 #                                   unpacked, the system's QEMU untouched;
@@ -30,7 +31,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 CACHE=${L0_CACHE:-cache/l0}
 shims="pvshim xen-shim"
-tests="pvtest64 linux xl-console shutdown crash"
+tests="pvtest64 crash xl-console linux shutdown linux-crash linux-console"
 qemu_sel=10
 cpu=max
 timeout=3600
@@ -115,7 +116,7 @@ cp tests/l0/dom0-tests.sh "$work/l0/tests.sh"
 } > "$work/l0/config"
 (cd "$work" && find l0 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$work/payload.cpio.gz"
 mkdir -p "$(dirname "$log")"
-cat "$base" "$work/payload.cpio.gz" > "$BUILD/l0/dom0.cpio.gz"
+cat "$base" "$work/payload.cpio.gz" > "$work/dom0.cpio.gz"
 
 # smap=0: Xen's PV dom0 trips over TCG's SMAP emulation otherwise (QEMU 7.2).
 xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=768M,max:768M dom0_max_vcpus=1 noreboot x2apic=false loglvl=all guest_loglvl=all smap=0 $xen_args"
@@ -126,7 +127,7 @@ start=$(date +%s)
 # shellcheck disable=SC2086
 $qemu -accel tcg -cpu "$cpu" -m 2048 -smp 1 -display none -nodefaults -no-reboot \
     -serial "file:$log" -kernel "$xen" -append "$xen_cmdline" \
-    -initrd "$dom0_kernel $dom0_cmdline,$BUILD/l0/dom0.cpio.gz" \
+    -initrd "$dom0_kernel $dom0_cmdline,$work/dom0.cpio.gz" \
     > "$log.qemu" 2>&1 < /dev/null &
 qpid=$!
 
