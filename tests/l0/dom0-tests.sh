@@ -69,6 +69,14 @@ run_domain() {
     t0=$(now)
     xl create -F "/tmp/$name.cfg" > "/tmp/$name.xl" 2>&1 &
     xlpid=$!
+    conspid=
+    if [ -n "${WITH_CONSOLE:-}" ]; then
+        # `xl console` attached as soon as the domain exists, until it ends.
+        i=0
+        while ! xl domid "$name" > /dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        { sleep "$DOMAIN_TIMEOUT"; } | xl console "$name" > "/tmp/$name.console" 2>&1 &
+        conspid=$!
+    fi
     t_marker=
     acted=
     end=$(( $(cut -d. -f1 /proc/uptime) + DOMAIN_TIMEOUT ))
@@ -90,6 +98,7 @@ run_domain() {
     fi
     wait "$xlpid"
     xl_status=$?
+    [ -n "$conspid" ] && kill "$conspid" 2>/dev/null
     t_total=$(elapsed "$t0")
     [ -z "$t_marker" ] && grep -qE "$marker" "$CONLOG/guest-$name.log" 2>/dev/null && t_marker=$t_total
     reason=$(sed -n 's/.*has shut down, reason code \([0-9]*\).*/\1/p' "/tmp/$name.xl" | tail -n 1)
@@ -135,7 +144,9 @@ t_linux() {
         "console=hvc0 pvshim.test=poweroff"
     run_domain "linux-$1" "$1" 'PVSHIM-TEST: userspace up'
     mem=$(tr -d '\r' < "$CONLOG/guest-linux-$1.log" 2>/dev/null | sed -n 's/.*MemTotal: *\([0-9]*\) kB.*/\1/p' | tail -n 1)
-    echo "L0: MEASURE $1 linux userspace_s=${t_marker:-none} memtotal_kb=${mem:-none} total_s=$t_total reason=$(reasons "$reason")"
+    # The kernel's own count, in case userspace is never reached.
+    kmem=$(tr -d '\r' < "$CONLOG/guest-linux-$1.log" 2>/dev/null | grep -oE 'Memory: [0-9]+K/[0-9]+K available' | head -n 1 | tr ' ' '_')
+    echo "L0: MEASURE $1 linux userspace_s=${t_marker:-none} memtotal_kb=${mem:-none} kernel=${kmem:-none} total_s=$t_total reason=$(reasons "$reason")"
     if [ -n "$t_marker" ] && [ "$reason" = 0 ]; then
         result "$1" linux PASS "userspace after ${t_marker}s, MemTotal ${mem:-?} kB, poweroff"
     else
@@ -182,9 +193,9 @@ t_linux_crash() {
 # through `xl console` itself (not xenconsoled's log).
 t_xl_console() {
     write_cfg "cons-$1" "$1" /l0/pvtest64 /l0/pvtest64.mod "pvtest64-cmdline-token"
-    run_domain "cons-$1" "$1" 'pvtest64: starting' do_console
-    if grep -q '^PASS ' "/tmp/cons-$1.console" 2>/dev/null; then
-        result "$1" xl-console PASS "$(grep -c '^PASS ' "/tmp/cons-$1.console") PASS lines read through xl console"
+    WITH_CONSOLE=1 run_domain "cons-$1" "$1" 'pvtest64: [0-9]+ passed'
+    if tr -d '\r' < "/tmp/cons-$1.console" | grep -qE '^pvtest64: [0-9]+ passed'; then
+        result "$1" xl-console PASS "$(tr -d '\r' < "/tmp/cons-$1.console" | grep -c '^PASS ') PASS lines and the final line read through xl console"
     else
         result "$1" xl-console FAIL "$(tr -d '\r' < "/tmp/cons-$1.console" 2>/dev/null | tail -n 3 | tr '\n' '|')"
     fi

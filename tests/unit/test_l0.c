@@ -15,6 +15,7 @@ static struct {
     evtchn_port_t last_port;
     int shutdown_reason;
     uint64_t mapped_gfn;
+    unsigned callback_set;
 } l0f;
 static struct xencons_interface ring __attribute__((aligned(4096)));
 static struct shared_info shinfo __attribute__((aligned(4096)));
@@ -26,8 +27,14 @@ static long fake_hypercall(unsigned nr, unsigned long a1, unsigned long a2, unsi
     switch (nr) {
     case __HYPERVISOR_hvm_op: {
         struct xen_hvm_param *p = (void *)a2;
-        ck_assert_uint_eq(a1, HVMOP_get_param);
         ck_assert_uint_eq(p->domid, DOMID_SELF);
+        if (a1 == HVMOP_set_param) {
+            ck_assert_uint_eq(p->index, HVM_PARAM_CALLBACK_IRQ);
+            ck_assert_uint_eq(p->value, 0);
+            l0f.callback_set++;
+            return 0;
+        }
+        ck_assert_uint_eq(a1, HVMOP_get_param);
         if (l0f.get_param_rc)
             return l0f.get_param_rc;
         if (p->index == HVM_PARAM_CONSOLE_PFN)
@@ -201,6 +208,7 @@ START_TEST(wallclock_from_shared_info)
     shinfo.vcpu_info[0].time.system_time = 3000000000ull;
     uint64_t wc = l0_wallclock_ns(0x100000);
     ck_assert_uint_eq(shinfo_gfn, 0x100000);
+    ck_assert_uint_eq(l0f.callback_set, 1);
     ck_assert_uint_eq(wc, ((1ull << 32) + 1700000000ull + 3) * 1000000000ull + 5);
 }
 END_TEST

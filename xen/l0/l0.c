@@ -40,6 +40,12 @@ long l0_hvm_get_param(uint32_t index, uint64_t *value)
     return rc;
 }
 
+static long hvm_set_param(uint32_t index, uint64_t value)
+{
+    struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index, .value = value };
+    return hc(__HYPERVISOR_hvm_op, HVMOP_set_param, (unsigned long)&p, 0);
+}
+
 void *l0_map(uint64_t gfn, unsigned slot)
 {
     return l0.arch->map_frame(gfn, slot);
@@ -152,7 +158,15 @@ uint64_t l0_wallclock_ns(uint64_t gfn)
     };
     if (!l0.arch)
         return 0;
-    long rc = hc(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&xatp, 0);
+    /*
+     * L0 picks the 64- or 32-bit shared_info layout from the vCPU's mode
+     * when HVM_PARAM_CALLBACK_IRQ is set: set it (to "none") from 64-bit
+     * code, so the layout is the one read here.
+     */
+    long rc = hvm_set_param(HVM_PARAM_CALLBACK_IRQ, 0);
+    if (rc)
+        log_warn("l0: setting HVM_PARAM_CALLBACK_IRQ failed (%ld)", rc);
+    rc = hc(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&xatp, 0);
     const volatile struct shared_info *s = rc ? NULL : l0_map(gfn, L0_SLOT_SHARED_INFO);
     if (!s) {
         log_warn("l0: L0's shared_info not mapped at gfn %#llx (rc %ld)",
