@@ -27,6 +27,8 @@
 #include <pvshim/status.h>
 
 struct l0_arch {
+    /* The domain's id at L0 (CPUID leaf base+4), 0 if L0 does not say. */
+    uint16_t domid;
     /* A hypercall to L0 with up to three arguments; Xen's return value. */
     long (*hypercall)(unsigned nr, unsigned long a1, unsigned long a2, unsigned long a3);
     /* Map guest frame gfn (not RAM: uncached attributes are not used) into
@@ -45,6 +47,8 @@ bool l0_console_up(void);
 /* L0's wall clock (ns since 1970) from its shared_info, mapped at gfn (a
  * frame that is not RAM); 0 if L0 will not map it. */
 uint64_t l0_wallclock_ns(uint64_t gfn);
+/* The domain's id at L0, 0 if unknown: the guest's own domid in L0 mode. */
+uint16_t l0_domid(void);
 /* Tell L0 how the run ends: SCHEDOP_shutdown with the matching reason.
  * Returns only if L0 refused. */
 void l0_shutdown(enum pvshim_exit reason);

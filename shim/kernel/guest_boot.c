@@ -192,7 +192,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     mfn_t shinfo = take(1, 1, "shared_info");
     dom.shared_info = maddr_to_virt(mfn_to_paddr(shinfo));
     dom.shared_info_mfn = shinfo;
-    dom.domid = 1;
+    /* On a Xen host the guest is the domain xl created, with its id. */
+    dom.domid = l0_domid() ? l0_domid() : 1;
     dom.vcpu.vcpu_info = &dom.shared_info->vcpu_info[0];
     dom.vcpu.vcpu_info_mfn = INVALID_MFN;
     /* Every legacy vcpu_info slot starts with events masked, as Xen builds it. */
@@ -202,7 +203,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     dom.vcpu.guest_table_user = INVALID_MFN;
     /* The one place a provider is chosen: a Xen underneath, or none. */
     services = l0_active() ? &l0_services : &local_services;
-    log_info("services: %s", services->name);
+    log_info("services: %s, guest domid %u", services->name, dom.domid);
     evtchn_init();
     evtchn_port_t console_port = console_backend_bind();
     evtchn_port_t xenstore_port = services->store_bind();

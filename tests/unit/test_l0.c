@@ -84,7 +84,8 @@ static void *fake_map(uint64_t gfn, unsigned slot)
     return &ring;
 }
 
-static const struct l0_arch fake_arch = { fake_hypercall, fake_map };
+static const struct l0_arch fake_arch = { .domid = 7, .hypercall = fake_hypercall,
+                                          .map_frame = fake_map };
 
 static void setup(void)
 {
@@ -168,6 +169,12 @@ START_TEST(console_ring_input)
 }
 END_TEST
 
+START_TEST(domid_from_arch)
+{
+    ck_assert_uint_eq(l0_domid(), 7);
+}
+END_TEST
+
 START_TEST(console_missing)
 {
     l0f.get_param_rc = -XEN_EINVAL;
@@ -223,6 +230,7 @@ static Suite *l0_suite(void)
     tcase_add_test(tc, console_ring_full);
     tcase_add_test(tc, console_ring_input);
     tcase_add_test(tc, console_missing);
+    tcase_add_test(tc, domid_from_arch);
     tcase_add_test(tc, shutdown_reasons);
     tcase_add_test(tc, wallclock_from_shared_info);
     suite_add_tcase(s, tc);

@@ -109,6 +109,11 @@ bool l0_active(void)
     return l0.arch != NULL;
 }
 
+uint16_t l0_domid(void)
+{
+    return l0.arch ? l0.arch->domid : 0;
+}
+
 bool l0_console_up(void)
 {
     return l0.cons != NULL;

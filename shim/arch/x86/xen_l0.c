@@ -11,6 +11,7 @@
 #include <pvshim/paging.h>
 #include <pvshim/platform.h>
 #include <pvshim/string.h>
+#include <xen/arch-x86/cpuid.h>
 #include "x86.h"
 #include "arch.h"
 
@@ -44,7 +45,7 @@ static void *map_frame(uint64_t gfn, unsigned slot)
     return (void *)L0_FRAME_VIRT(slot);
 }
 
-static const struct l0_arch x86_l0 = {
+static struct l0_arch x86_l0 = {
     .hypercall = hypercall,
     .map_frame = map_frame,
 };
@@ -54,6 +55,11 @@ void xen_l0_attach(void)
     if (platform.kind != PLATFORM_XEN)
         return;
     use_vmmcall = !strcmp(cpu.vendor, "AuthenticAMD") || !strcmp(cpu.vendor, "HygonGenuine");
+    if (cpuid(platform.xen_cpuid_base, 0).eax >= platform.xen_cpuid_base + 4) {
+        struct cpuid_result r = cpuid(platform.xen_cpuid_base + 4, 0);
+        if (r.eax & XEN_HVM_CPUID_DOMID_PRESENT)
+            x86_l0.domid = (uint16_t)r.ecx;
+    }
     l0_attach(&x86_l0);
 }
 
