@@ -10,10 +10,12 @@
 #     --tests "pvtest64 linux ..."  of pvtest64 crash xl-console (pvtest64 guests),
 #                                   linux shutdown linux-crash linux-console (Debian
 #                                   6.1); default all; names are t_* in dom0-tests.sh
-#     --qemu 10|system|PATH         QEMU 10.0 from bookworm-backports (fetched
+#     --qemu system|10|PATH         the system's QEMU (Debian 12: 7.2; default),
+#                                   QEMU 10.0 from bookworm-backports (fetched
 #                                   into cache/l0 with apt-get download and
-#                                   unpacked, the system's QEMU untouched;
-#                                   default), the system's, or a binary
+#                                   unpacked, the system's QEMU untouched), or
+#                                   a binary. 10.0 loses CR2 on page faults in
+#                                   the PVH domain (tests/l0/README.md)
 #     --cpu CPU                     QEMU -cpu (default max: AMD, SVM with NPT)
 #     --timeout S                   whole run (default 3600)
 #     --domain-timeout S            one domain (default 900)
@@ -27,12 +29,12 @@
 # 2 no FAIL but dom0 or the emulation failed (DOM0-FAILURE, Xen or dom0
 # died, timeout) -- never counted as a pass; 3 setup problem.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 3
 BUILD=${BUILD:-build}
 CACHE=${L0_CACHE:-cache/l0}
 shims="pvshim xen-shim"
 tests="pvtest64 crash xl-console linux shutdown linux-crash linux-console"
-qemu_sel=10
+qemu_sel=system
 cpu=max
 timeout=3600
 dtimeout=900
@@ -79,7 +81,7 @@ fetch_qemu10() {
 }
 case $qemu_sel in
 10) fetch_qemu10 ;;
-system) qemu=qemu-system-x86_64 ;;
+system) qemu="qemu-system-x86_64" ;;
 *) qemu=$qemu_sel ;;
 esac
 
