@@ -133,7 +133,8 @@ $qemu -accel tcg -cpu "$cpu" -m 2048 -smp 1 -display none -nodefaults -no-reboot
     > "$log.qemu" 2>&1 < /dev/null &
 qpid=$!
 
-dead='Panic on CPU|Hardware Dom0 crashed|Hardware Dom0 shutdown|FATAL PAGE FAULT'
+# Xen's own last words, at a line's start: a shim's (XEN) lines arrive as "L0: con| (XEN) ...".
+dead='^\(XEN\) .*(Panic on CPU|Hardware Dom0 crashed|Hardware Dom0 shutdown|FATAL PAGE FAULT)'
 outcome=timeout
 end=$((start + timeout))
 while kill -0 "$qpid" 2>/dev/null; do
@@ -142,6 +143,8 @@ while kill -0 "$qpid" 2>/dev/null; do
     [ "$(date +%s)" -ge "$end" ] && break
     sleep 1
 done
+# QEMU may have ended by itself (dom0's power-off, ACPI S5) between two looks.
+[ "$outcome" = timeout ] && grep -q '^L0: END' "$log" && outcome=end
 kill "$qpid" 2>/dev/null
 wait "$qpid" 2>/dev/null
 qpid=
