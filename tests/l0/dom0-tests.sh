@@ -108,11 +108,11 @@ run_domain() {
     [ -n "$reason" ] || reason=none
     fatal=$(( $(fatal_count) - f0 ))
     echo "L0: --- xl create -F $name (status $xl_status, ${t_total}s):"
-    sed 's/^/L0: xl| /' "/tmp/$name.xl" | tail -n 15
+    awk '{ print "L0: xl| " $0 }' "/tmp/$name.xl" | tail -n 15
     echo "L0: --- failures and skips on the console of $name:"
-    tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | grep -E '^(FAIL|SKIP) ' | sed 's/^/L0: fail| /'
+    tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | grep -E '^(FAIL|SKIP) ' | awk '{ print "L0: fail| " $0 }'
     echo "L0: --- console of $name (last 40 lines):"
-    tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | tail -n 40 | sed 's/^/L0: con| /'
+    tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | tail -n 40 | awk '{ print "L0: con| " $0 }'
 }
 
 # result SHIM TEST VERDICT DETAIL: the verdict, unless dom0 itself failed.

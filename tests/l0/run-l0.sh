@@ -158,7 +158,7 @@ if [ "$outcome" != end ]; then
     tr -d '\r' < "$log" | tail -n 30 >&2
     status=2
 fi
-grep -q '^L0: .*DOM0-FAILURE' "$log" && status=2
-grep -q '^L0: RESULT .* FAIL ' "$log" && status=1
-grep -q '^L0: RESULT ' "$log" || status=2
+grep -q 'L0: .*DOM0-FAILURE' "$log" && status=2
+grep -q 'L0: RESULT .* FAIL ' "$log" && status=1
+grep -q 'L0: RESULT ' "$log" || status=2
 exit $status
