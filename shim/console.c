@@ -11,6 +11,15 @@ static const struct console_sink *sinks[MAX_SINKS];
 static unsigned nr_sinks;
 static unsigned active_mask = ~0u;
 
+/*
+ * The boot log so far, for a sink registered late (the L0 Xen's console
+ * ring, found once paging is up) and for dumping when no sink took it.
+ * Kept until the guest starts; what does not fit is not kept.
+ */
+static char early[8192];
+static size_t early_len;
+static bool early_done;
+
 int log_threshold = LOG_INFO;
 bool log_json;
 
@@ -21,6 +30,19 @@ void console_register(const struct console_sink *sink)
 {
     if (nr_sinks < MAX_SINKS)
         sinks[nr_sinks++] = sink;
+    if (early_len && (sink->kind & active_mask))
+        sink->write(early, early_len);
+}
+
+void console_early_end(void)
+{
+    early_done = true;
+}
+
+size_t console_early_log(const char **log)
+{
+    *log = early;
+    return early_len;
 }
 
 void console_select(unsigned mask)
@@ -51,6 +73,10 @@ void console_write(const char *s, size_t len)
         spin_lock(&console_lock);
     if (len)
         at_line_start = s[len - 1] == '\n';
+    if (!early_done && len <= sizeof(early) - early_len) {
+        memcpy(early + early_len, s, len);
+        early_len += len;
+    }
     for (unsigned i = 0; i < nr_sinks; i++)
         if (sinks[i]->kind & active_mask)
             sinks[i]->write(s, len);

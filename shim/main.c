@@ -103,12 +103,8 @@ void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
         json_str(&r, "cmdline", bi->cmdline);
         log_record(LOG_INFO, &r);
     }
-    if (options.console_given) {
-        unsigned missing = options.console_mask & ~console_present();
+    if (options.console_given)
         console_select(options.console_mask);
-        if (missing)
-            log_warn("console=: some requested consoles are not present");
-    }
 
     arch_cpu_detect();
     log_info("platform: %s%s%s%s", platform_name(),
@@ -143,6 +139,9 @@ void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
 
     arch_init(m, bi->rsdp);
     boot_phase("arch");
+    /* Now, when the L0 Xen's console ring (console=xen) may have appeared. */
+    if (options.console_given && (options.console_mask & ~console_present()))
+        log_warn("console=: some requested consoles are not present");
     arch_report();
     log_info("memory: %llu frames free for the guest after pvshim's own tables",
              (unsigned long long)machine_frames.free_frames);

@@ -58,13 +58,13 @@ static int parse_console(const char *v, size_t n, struct pvshim_options *o,
             mask |= CONSOLE_COM1;
         else if (word_is(w, wl, "debugcon"))
             mask |= CONSOLE_DEBUGCON;
-        else if (word_is(w, wl, "xen"))
-            mask |= CONSOLE_XEN;
+        else if (word_is(w, wl, "xen") || word_is(w, wl, "pv"))
+            mask |= CONSOLE_XEN;    /* "pv": Xen's shim name for it (xl's "console=xen,pv") */
         else if (word_is(w, wl, "none"))
             ;
         else
             return error_set(err, errlen, -1,
-                        "console=: unknown console '%.*s' (com1, debugcon, xen, none)",
+                        "console=: unknown console '%.*s' (com1, debugcon, xen, pv, none)",
                         (int)wl, w);
         i = j + 1;
     }
@@ -144,6 +144,12 @@ int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size
             if (strlcpy_s(o->guest_args, p, sizeof(o->guest_args)) >= sizeof(o->guest_args))
                 return error_set(err, errlen, -1, "guest arguments after -- are too long");
             return 0;
+        }
+
+        /* xl's default shim command line starts with Xen's own flag for shim mode. */
+        if (word_is(w, wl, "pv-shim")) {
+            o->pv_shim = true;
+            continue;
         }
 
         const char *eq = memchr(w, '=', wl);

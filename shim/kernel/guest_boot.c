@@ -37,6 +37,8 @@
 #include "emulate.h"
 #include <pvshim/arch.h>
 #include <pvshim/time.h>
+#include <pvshim/l0.h>
+#include <pvshim/console.h>
 #include <xen/features.h>
 
 #define RESERVE_FRAMES      64      /* grant-table frames and run-time slack */
@@ -44,6 +46,7 @@
 #define M2P_ALIGN_FRAMES    512     /* 2 MiB: the M2P is mapped with superpages */
 
 extern const struct xen_services local_services;
+extern const struct xen_services l0_services;
 extern char __image_start[], __image_end[];
 extern char __text_start[], __rodata_start[], __data_start[], __bss_start[];
 extern uint64_t boot_pool_frames;
@@ -292,7 +295,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     mfn_t shinfo = take(1, 1, "shared_info");
     dom.shared_info = maddr_to_virt(mfn_to_paddr(shinfo));
     dom.shared_info_mfn = shinfo;
-    dom.domid = 1;
+    /* On a Xen host the guest is the domain xl created, with its id. */
+    dom.domid = l0_domid() ? l0_domid() : 1;
     /* Every legacy vcpu_info slot starts with events masked, as Xen builds it. */
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
@@ -301,10 +305,12 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     for (unsigned i = 0; i < dom.nr_vcpus; i++)
         pv_vcpu_init(&dom.vcpu[i], i);
     this_pcpu()->curr = &dom.vcpu[0];
-    services = &local_services;
+    /* The one place a provider is chosen: a Xen underneath, or none. */
+    services = l0_active() ? &l0_services : &local_services;
+    log_info("services: %s, guest domid %u", services->name, dom.domid);
     evtchn_init();
     evtchn_port_t console_port = console_backend_bind();
-    evtchn_port_t xenstore_port = xenstore_backend_bind();
+    evtchn_port_t xenstore_port = services->store_bind();
 
     /* Everything left, with the scratch and the modules, goes to the guest. */
     uint64_t module_frames = 0;
@@ -383,7 +389,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         .console_mfn = bs.console_mfn,
         .console_port = console_port,
     };
-    xenstore_backend_attach(bs.xenstore_mfn, &xsp);
+    services->store_attach(bs.xenstore_mfn, &xsp);
     for (unsigned i = 0; i < nr_disks; i++)
         if (vbd_create(disks[i], dom.domid, i))
             log_warn("%s: no vbd for it", disks[i]->name);
@@ -419,5 +425,6 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     if (o->trace_boot)
         boot_phase_report();
     log_info("entering the guest at %#llx", (unsigned long long)bs.entry.rip);
+    console_early_end();
     arch_enter_guest(&bs.entry);
 }

@@ -43,7 +43,9 @@ static mfn_t noted_vcpu_info;
 
 static void io_write(const char *s, size_t len) { (void)s; (void)len; }
 static size_t io_read(char *buf, size_t len) { (void)buf; (void)len; return 0; }
-static const struct xen_services fuzz_services = { "fuzz", io_write, io_read, NULL };
+static const struct xen_services fuzz_services = {
+    .name = "fuzz", .console_io_write = io_write, .console_io_read = io_read,
+};
 
 static void on_exit_request(enum pvshim_exit reason)
 {

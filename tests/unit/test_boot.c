@@ -280,6 +280,21 @@ START_TEST(options_defaults_and_values)
 }
 END_TEST
 
+/* xl's default pvshim_cmdline for a PVH domain with pvshim = 1. */
+START_TEST(options_xl_default_shim_cmdline)
+{
+    struct pvshim_options o;
+    ck_assert_int_eq(options_parse("pv-shim console=xen,pv", &o, err, sizeof(err)), 0);
+    ck_assert(o.pv_shim);
+    ck_assert(o.console_given);
+    ck_assert_uint_eq(o.console_mask, CONSOLE_XEN);
+    ck_assert_int_eq(options_parse("console=pv", &o, err, sizeof(err)), 0);
+    ck_assert(!o.pv_shim);
+    ck_assert_uint_eq(o.console_mask, CONSOLE_XEN);
+    ck_assert_int_eq(options_parse("pv-shimx", &o, err, sizeof(err)), -1);
+}
+END_TEST
+
 START_TEST(options_guest_args)
 {
     struct pvshim_options o;
@@ -636,6 +651,7 @@ static Suite *boot_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("options");
     tcase_add_test(tc, options_defaults_and_values);
+    tcase_add_test(tc, options_xl_default_shim_cmdline);
     tcase_add_test(tc, options_guest_args);
     tcase_add_test(tc, options_errors);
     tcase_add_test(tc, sizes);

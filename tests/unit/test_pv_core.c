@@ -37,7 +37,9 @@ static void io_write(const char *s, size_t len)
     io_len += len < room ? len : room;
 }
 static size_t io_read(char *buf, size_t len) { (void)buf; (void)len; return 0; }
-static const struct xen_services test_services = { "test", io_write, io_read, NULL };
+static const struct xen_services test_services = {
+    .name = "test", .console_io_write = io_write, .console_io_read = io_read,
+};
 
 static void setup(void)
 {

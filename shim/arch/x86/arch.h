@@ -21,6 +21,10 @@ extern struct cpu_features cpu;
 
 void uart16550_init(void);
 void debugcon_init(void);
+/* On a Xen host (platform_detect): hand xen/l0 the hypercall instruction. */
+void xen_l0_attach(void);
+/* Copy the boot log to port 0xe9 (L0's log). */
+void xen_l0_dump_early_log(void);
 void cpu_detect(void);
 void cpu_enable_protections(void);
 void descriptors_init(void);
