@@ -179,6 +179,7 @@ bool pv_mm_frame_info(mfn_t mfn, struct pv_frame_info *out)
     out->pinned = f->info & FI_PINNED;
     out->shared = f->info & FI_SHARED;
     out->linear = pv_mm.linear[mfn];
+    out->pae_xen_l2 = f->info & FI_PAE_XEN_L2;
     return true;
 }
 
@@ -249,7 +250,7 @@ int get_page_type(mfn_t mfn, unsigned type)
          * each level only references the level below, and a linear
          * entry naming its own table takes no reference.)
          */
-        if (frame_type(f) != type || !(f->info & FI_VALIDATED))
+        if (frame_type(f) != type || !(f->info & FI_VALIDATED) || (f->info & FI_PAE_XEN_L2))
             return -XEN_EINVAL;
         f->info++;
         return 0;
@@ -300,6 +301,31 @@ void put_page_type(mfn_t mfn)
         pv_mm.stale_tlb = true;
     }
     f->info--;
+    if (!frame_type_count(f))
+        f->info &= ~FI_PAE_XEN_L2;
+}
+
+int get_page_type_pae_xen_l2(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    /* Unshareable: in use as anything, even a plain L2, it can't be one. */
+    if (!f || !pv_mm.pae || frame_type_count(f))
+        return -XEN_EINVAL;
+    if (frame_type(f) != PV_TYPE_L2 || (f->info & FI_VALIDATED)) {
+        if (pv_mm.stale_tlb)
+            mm_flush_tlb();
+        f->info = (f->info & ~(FI_TYPE_MASK | FI_VALIDATED)) |
+                  ((uint32_t)PV_TYPE_L2 << FI_TYPE_SHIFT);
+    }
+    f->info |= FI_PAE_XEN_L2;
+    f->info++;
+    int rc = validate_table(mfn, PV_TYPE_L2);
+    if (rc) {
+        f->info &= ~(FI_COUNT_MASK | FI_TYPE_MASK | FI_VALIDATED | FI_PAE_XEN_L2);
+        return rc;
+    }
+    f->info |= FI_VALIDATED;
+    return 0;
 }
 
 void put_linear_page_type(mfn_t mfn, mfn_t ptpg)
