@@ -157,7 +157,8 @@ int pv_mm_start_guest(mfn_t l4)
 {
     /* The builder may have recorded the base already: no reference is held for it. */
     current->guest_table = INVALID_MFN;
-    int rc = pv_mm_pin(l4, 4);
+    /* The root: an L4, or a PAE guest's L3. */
+    int rc = pv_mm_pin(l4, pv_mm.pae ? 3 : 4);
     if (rc)
         return rc;
     rc = pv_mm_set_kernel_base(l4);

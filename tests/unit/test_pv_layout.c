@@ -10,6 +10,8 @@
 #include <pvshim/xen_abi.h>
 #include <pvshim/xen_abi32.h>
 #include <pvshim/compiler.h>
+#include "mm.h"
+#include "domain.h"
 
 static char err[200];
 
@@ -543,6 +545,50 @@ START_TEST(compat_m2p_slots)
 }
 END_TEST
 
+/* What the builder makes for a PAE guest is what the PAE MMU accepts. */
+START_TEST(build_pae_validates)
+{
+    static struct pae_sim t;
+    static struct pv_build_state s;
+    pae_sim_init(&t, 4, GUEST_PAE_EXTENDED_CR3);
+    ck_assert_msg(pv_build_boot(&t.p, &s, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(pv_build_finish(&t.p, &s, err, sizeof(err)) == 0, "%s", err);
+
+    uint64_t hyp_slots[16] = { 0 };
+    void *ft = calloc(1, pv_mm_frame_table_bytes(t.max_mfn));
+    memset(&dom, 0, sizeof(dom));
+    pv_mm_init(ft, t.max_mfn, t.m2p, hyp_slots);
+    for (pfn_t pfn = 0; pfn < t.p.nr_pages; pfn++)
+        pv_mm_assign_frame(s.p2m[pfn]);
+    mfn_t root_l4 = frame_pool_alloc(&t.pool, 1, 1, t.max_mfn);
+    ck_assert_uint_ne(root_l4, INVALID_MFN);
+    pv_mm_set_pae(true, t.xen_slots, root_l4);
+
+    ck_assert_int_eq(pv_mm_start_guest(s.pae_l3_mfn), 0);
+    struct pv_frame_info fi;
+    ck_assert(pv_mm_frame_info(s.pae_l3_mfn, &fi));
+    ck_assert_int_eq(fi.type, PV_TYPE_L3);
+    ck_assert(fi.pinned);
+    const pte_t *l3 = phys_access_frame(s.pae_l3_mfn);
+    ck_assert(pv_mm_frame_info(paddr_to_mfn(l3[3] & PTE_ADDR_MASK), &fi));
+    ck_assert(fi.pae_xen_l2);
+    ck_assert_uint_eq(pv_mm_base_maddr(true), mfn_to_paddr(root_l4));
+    /* The boot region translates, read-only where it holds the tables. */
+    const struct pv_layout *l = &s.layout;
+    struct pv_walk w;
+    ck_assert(pv_mm_walk(pv_layout_va(l, l->kernel_pfn), true, &w));
+    ck_assert_uint_eq(w.mfn, s.p2m[l->kernel_pfn]);
+    ck_assert(w.rw && !w.user);
+    ck_assert(pv_mm_walk(pv_layout_va(l, l->pt_pfn + 1), true, &w));
+    ck_assert(!w.rw);
+
+    /* No L4 in PAE mode. */
+    ck_assert_int_eq(pv_mm_pin(s.pae_l3_mfn, 4), -XEN_EINVAL);
+    free(ft);
+    pae_sim_free(&t);
+}
+END_TEST
+
 static Suite *pv_layout_suite(void)
 {
     Suite *s = suite_create("pv_layout");
@@ -562,6 +608,7 @@ static Suite *pv_layout_suite(void)
     tcase_add_test(tc, build_pae_l3_below_4g);
     tcase_add_test(tc, build_pae_refusals);
     tcase_add_test(tc, compat_m2p_slots);
+    tcase_add_test(tc, build_pae_validates);
     suite_add_tcase(s, tc);
     return s;
 }
