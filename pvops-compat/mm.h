@@ -131,8 +131,11 @@ bool pv_mm_set_m2p(mfn_t mfn, uint64_t pfn);
  * (MMUEXT_NEW_BASEPTR) is an L3, which pvshim puts in slot 0 of root_l4,
  * a zeroed frame of its own: pv_mm_base_maddr() then gives root_l4; there
  * are no separate user tables (MMUEXT_NEW_USER_BASEPTR: -EINVAL).
+ * compat_m2p (pv_mm_init's frame count of 4-byte entries) is kept with the
+ * M2P from then on (MMU_MACHPHYS_UPDATE, releases, pv_mm_set_m2p).
  */
-void pv_mm_set_pae(bool pae, const uint64_t *compat_l2_slots, mfn_t root_l4);
+void pv_mm_set_pae(bool pae, const uint64_t *compat_l2_slots, mfn_t root_l4,
+                   uint32_t *compat_m2p);
 
 /* MMUEXT_PIN_L<level>_TABLE for a guest frame (level 1-4), Xen's errors. */
 int pv_mm_pin(mfn_t mfn, unsigned level);

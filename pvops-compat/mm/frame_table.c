@@ -152,15 +152,22 @@ int pv_mm_release_frame(mfn_t mfn)
         mm_flush_tlb();
     f->info = 0;
     f->refs = 0;
-    pv_mm.m2p[mfn] = ~0ull;
+    mm_write_m2p(mfn, ~0ull);
     return 0;
+}
+
+void mm_write_m2p(mfn_t mfn, uint64_t pfn)
+{
+    pv_mm.m2p[mfn] = pfn;
+    if (pv_mm.compat_m2p)
+        pv_mm.compat_m2p[mfn] = (uint32_t)pfn;
 }
 
 bool pv_mm_set_m2p(mfn_t mfn, uint64_t pfn)
 {
     if (!pv_mm.ready || mfn >= pv_mm.nr_frames)
         return false;
-    pv_mm.m2p[mfn] = pfn;
+    mm_write_m2p(mfn, pfn);
     return true;
 }
 

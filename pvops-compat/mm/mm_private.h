@@ -113,6 +113,7 @@ struct pv_mm_state {
      * one per vCPU.
      */
     mfn_t pae_l4;
+    uint32_t *compat_m2p;   /* PAE: the 4-byte M2P the guest reads, nr_frames entries */
 };
 
 extern struct pv_mm_state pv_mm;
@@ -141,6 +142,8 @@ static inline bool frame_in_use_as(const struct pv_frame *f, unsigned type)
            (f->info & FI_VALIDATED);
 }
 
+/* An M2P entry, in the compat M2P too for a PAE guest (~0: invalid). */
+void mm_write_m2p(mfn_t mfn, uint64_t pfn);
 /* A general reference on a guest frame; false if not the guest's or full. */
 bool get_page(mfn_t mfn);
 void put_page(mfn_t mfn);

@@ -65,11 +65,13 @@ static const struct paging_rules *rules(void)
     return pv_mm.pae ? &rules_pae : &rules_4level;
 }
 
-void pv_mm_set_pae(bool pae, const uint64_t *compat_l2_slots, mfn_t root_l4)
+void pv_mm_set_pae(bool pae, const uint64_t *compat_l2_slots, mfn_t root_l4,
+                   uint32_t *compat_m2p)
 {
     pte_t *l4 = pae ? frame_map(root_l4) : NULL;
-    pv_mm.pae = pae && compat_l2_slots && l4;
+    pv_mm.pae = pae && compat_l2_slots && l4 && compat_m2p;
     pv_mm.pae_l4 = pv_mm.pae ? root_l4 : INVALID_MFN;
+    pv_mm.compat_m2p = pv_mm.pae ? compat_m2p : NULL;
     for (unsigned i = 0; i < PAE_XEN_L2_SLOTS; i++)
         pv_mm.compat_l2_slots[i] = pv_mm.pae ? compat_l2_slots[i] : 0;
     if (!pv_mm.pae)

@@ -66,6 +66,7 @@ void mm_sim_setup(void)
 
 #define TBL_FLAGS (PTE_P | PTE_RW | PTE_US | PTE_A)
 pte_t mm_sim_compat_slots[512 - 428];
+uint32_t mm_sim_compat_m2p[SIM_FRAMES];
 bool mm_sim_pae;
 
 void mm_sim_setup_pae(void)
@@ -75,7 +76,8 @@ void mm_sim_setup_pae(void)
     for (unsigned i = 0; i < ARRAY_SIZE(mm_sim_compat_slots); i++)
         mm_sim_compat_slots[i] = i < 83 ? (0x7e00000ull + ((uint64_t)i << 21)) | PTE_P | PTE_PS
                                         : 0;
-    pv_mm_set_pae(true, mm_sim_compat_slots, SIM_PAE_L4);
+    memset(mm_sim_compat_m2p, 0xff, sizeof(mm_sim_compat_m2p));
+    pv_mm_set_pae(true, mm_sim_compat_slots, SIM_PAE_L4, mm_sim_compat_m2p);
     mm_sim_pae = true;
 }
 

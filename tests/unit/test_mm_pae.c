@@ -300,6 +300,19 @@ START_TEST(pae_ptwr_halves)
 }
 END_TEST
 
+START_TEST(pae_compat_m2p)
+{
+    /* MMU_MACHPHYS_UPDATE writes both M2Ps; a released frame is invalid in both. */
+    mfn_t m = mm_sim_alloc();
+    ck_assert_int_eq(mm_sim_mmu_update1(mfn_to_paddr(m) | MMU_MACHPHYS_UPDATE, 0x1234), 0);
+    ck_assert_uint_eq(mm_sim_compat_m2p[m], 0x1234);
+    ck_assert(pv_mm_set_m2p(m, 0x777));
+    ck_assert_uint_eq(mm_sim_compat_m2p[m], 0x777);
+    ck_assert_int_eq(pv_mm_release_frame(m), 0);
+    ck_assert_uint_eq(mm_sim_compat_m2p[m], 0xffffffffu);
+}
+END_TEST
+
 static Suite *mm_pae_suite(void)
 {
     Suite *s = suite_create("mm_pae");
@@ -311,6 +324,7 @@ static Suite *mm_pae_suite(void)
     tcase_add_test(tc, pae_mmu_update);
     tcase_add_test(tc, pae_base_pointer);
     tcase_add_test(tc, pae_ptwr_halves);
+    tcase_add_test(tc, pae_compat_m2p);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -562,7 +562,7 @@ START_TEST(build_pae_validates)
         pv_mm_assign_frame(s.p2m[pfn]);
     mfn_t root_l4 = frame_pool_alloc(&t.pool, 1, 1, t.max_mfn);
     ck_assert_uint_ne(root_l4, INVALID_MFN);
-    pv_mm_set_pae(true, t.xen_slots, root_l4);
+    pv_mm_set_pae(true, t.xen_slots, root_l4, t.compat_m2p);
 
     ck_assert_int_eq(pv_mm_start_guest(s.pae_l3_mfn), 0);
     struct pv_frame_info fi;
