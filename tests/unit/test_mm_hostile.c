@@ -318,6 +318,13 @@ static Suite *mm_hostile_suite(void)
     tcase_add_loop_test(tc, random_table_contents, 0, 6);
     tcase_add_loop_test(tc, random_hypercalls, 0, 6);
     suite_add_tcase(s, tc);
+    /* The same random walks with the MMU in PAE mode (a 32-bit guest). */
+    tc = tcase_create("hostile-pae");
+    tcase_add_checked_fixture(tc, mm_sim_setup_pae, mm_sim_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, random_table_contents, 0, 6);
+    tcase_add_loop_test(tc, random_hypercalls, 0, 6);
+    suite_add_tcase(s, tc);
     return s;
 }
 UNIT_SUITE(mm_hostile_suite)
