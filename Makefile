@@ -27,9 +27,10 @@ KERNEL_ASM  := $(sort $(filter-out %/multiboot_header.asm, \
 MB_ASM      := shim/arch/x86/boot/multiboot_header.asm
 
 # Portable sources: everything but the hardware layer (shim/arch), the
-# kernel-only glue (shim/kernel, main.c) and the kernel's libc.
+# kernel-only glue (shim/kernel, main.c), the device drivers (shim/virtio)
+# and the kernel's libc.
 # They are also built for the host, into the unit tests and fuzzers.
-PORTABLE_C  := $(filter-out shim/arch/% shim/kernel/% shim/main.c shim/lib/libc.c, $(KERNEL_C))
+PORTABLE_C  := $(filter-out shim/arch/% shim/kernel/% shim/virtio/% shim/main.c shim/lib/libc.c, $(KERNEL_C))
 
 # Nothing computed while make reads this file may depend on a package the
 # project installs: such values (GCC_INCLUDE, CHECK_LIBS) come from a fragment
@@ -136,7 +137,7 @@ test: all $(BUILD)/unit-tests
 # The slower runs at other VM sizes and memory layouts (tests/sizes/), then
 # a table of each boot's memory and trace=boot times.
 test-sizes: all
-	TESTS_DIR=tests/sizes LOGDIR=$(BUILD)/test-logs-sizes tests/run-tests.sh $(T); \
+	TESTS_DIR=tests/sizes LOGDIR=$(BUILD)/test-logs-sizes tests/run-tests.sh '$(T)'; \
 	status=$$?; LOGDIR=$(BUILD)/test-logs-sizes tests/sizes/report.sh; exit $$status
 
 run: all

@@ -5,12 +5,19 @@
 #   make bench            full suite, results in bench/results/ (< 30 min)
 #   make bench QUICK=1    smaller counts and fewer rounds, in bench/results/quick/ (< 5 min)
 #   BENCH_OPTS=...        more run-bench.sh options (--configs, --modes, --reps, ...)
+#   make bench-scale      pvshim at 256 MiB, 1 GiB, 4 GiB and 16 GiB (also the end of
+#                         make bench): scale.md, scale.svg (tests/bench/scale.sh, ~10 min)
+#   SCALE_OPTS=...        more scale.sh options (--sizes, --configs, --jobs)
 
 BENCH_OUT ?= $(if $(QUICK),bench/results/quick,bench/results)
 
-.PHONY: bench bench-report
+.PHONY: bench bench-report bench-scale
 bench: $(BUILD)/pvshim | $(BUILD)/.deps-ok
 	tests/bench/run-bench.sh $(if $(QUICK),--quick) --out $(BENCH_OUT) $(BENCH_OPTS)
+	$(if $(QUICK),,tests/bench/scale.sh --out $(BENCH_OUT) $(SCALE_OPTS))
+
+bench-scale: $(BUILD)/pvshim | $(BUILD)/.deps-ok
+	tests/bench/scale.sh --out $(BENCH_OUT) $(SCALE_OPTS)
 
 # Rewrite the tables and the chart from the last run's measurements.
 bench-report:

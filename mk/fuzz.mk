@@ -47,12 +47,6 @@ $(FUZZ_DIR)/obj/%.o: %.c | $(SYSINC)/xen
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-	$(Q)$(if $(FUZZ_GLOBALIZE),objcopy $(addprefix --globalize-symbol=,$(FUZZ_GLOBALIZE)) $@)
-
-# State a fuzz input can leave behind when it ends inside a hypercall (a
-# guest shutdown from within a multicall), which a real pvshim never sees
-# again: made reachable so fuzz_hypercall.c resets it before each input.
-$(FUZZ_DIR)/obj/pvops-compat/multicall.o: FUZZ_GLOBALIZE := in_multicall
 
 $(FUZZ_DIR)/obj/decompress_%.o: tests/fuzz/fuzz_decompress.c | $(SYSINC)/xen
 	@mkdir -p $(@D)

@@ -1,6 +1,6 @@
 # Installing pvshim, and its Debian package.
 #
-#   make install        images, the bundle tool, man pages and docs under
+#   make install        images, the host tools, man pages and docs under
 #                       $(DESTDIR)$(PREFIX) (default PREFIX=/usr/local)
 #   make deb            the Debian package, built with debhelper
 #                       (dpkg-buildpackage -b -us -uc) in a copy of the tree
@@ -36,24 +36,34 @@ $(BUILD)/pvshim-xl-convert: $(XL_CONVERT_SRC) xen/tools/xlcfg.h
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(XL_CONVERT_SRC)
 
-# The configuration parser and converter are unit-tested too.
-HOBJS += $(BUILD)/h/xen/tools/xlcfg.o
-$(BUILD)/unit-tests: $(BUILD)/h/xen/tools/xlcfg.o
+ABI_REPORT_SRC := xen/tools/pvshim-abi-report.c xen/tools/abitrace.c xen/tools/jsonparse.c
+
+$(BUILD)/pvshim-abi-report: $(ABI_REPORT_SRC) xen/tools/abitrace.h xen/tools/jsonparse.h
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(ABI_REPORT_SRC)
+
+# The parsers, the converter and the report are unit-tested too.
+TOOL_HOBJS := $(BUILD)/h/xen/tools/xlcfg.o $(BUILD)/h/xen/tools/abitrace.o \
+              $(BUILD)/h/xen/tools/jsonparse.o
+HOBJS += $(TOOL_HOBJS)
+$(BUILD)/unit-tests: $(TOOL_HOBJS)
 
 .PHONY: tools install deb deb-check
-tools: $(BUILD)/pvshim-bundle $(BUILD)/pvshim-xl-convert
+TOOLS := $(BUILD)/pvshim-bundle $(BUILD)/pvshim-xl-convert $(BUILD)/pvshim-abi-report
+tools: $(TOOLS)
 all: tools
 
 # ---------------------------------------------------------------- install
 INSTALL_DOCS := README.md DEPRECATION.md
 
-install: $(BUILD)/pvshim $(BUILD)/pvshim-pvh $(BUILD)/pvshim-bundle $(BUILD)/pvshim-xl-convert
+install: $(BUILD)/pvshim $(BUILD)/pvshim-pvh $(TOOLS)
 	$(INSTALL) -d $(DESTDIR)$(PVSHIM_LIBDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 0644 $(BUILD)/pvshim $(BUILD)/pvshim-pvh $(DESTDIR)$(PVSHIM_LIBDIR)/
-	$(INSTALL) -m 0755 $(BUILD)/pvshim-bundle $(BUILD)/pvshim-xl-convert $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0644 doc/pvshim.7 $(DESTDIR)$(MANDIR)/man7/
-	$(INSTALL) -m 0644 doc/pvshim-bundle.1 doc/pvshim-xl-convert.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 doc/pvshim-bundle.1 doc/pvshim-xl-convert.1 doc/pvshim-abi-report.1 \
+	    $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/
 
 # ---------------------------------------------------------------- Debian package

@@ -3,6 +3,7 @@
 #include <pvshim/string.h>
 #include <pvshim/xen_abi.h>
 #include <pvshim/compiler.h>
+#include <pvshim/json.h>
 
 #define OPS         64
 #define SUBS        64      /* sub-operations above 62 share the last row */
@@ -16,6 +17,16 @@ struct counter {
 };
 
 static struct counter table[OPS][SUBS];
+
+/* Refusals by error code, for the rows that had any; a row's refusals
+ * beyond these slots are reported as "other". */
+#define REFUSALS    128
+static struct refusal {
+    uint8_t op, row;
+    int16_t rc;
+    uint32_t n;
+} refusals[REFUSALS];
+static unsigned nr_refusals;
 static struct { const char *what; uint32_t n; } events[EVENTS];
 
 static const char *const op_names[OPS] = {
@@ -181,13 +192,39 @@ static const char *sub_name(unsigned op, unsigned sub)
     return "";
 }
 
+static void count_refusal(unsigned op, unsigned row, long rc)
+{
+    static unsigned last;       /* refusals come in runs of one kind */
+    int16_t e = (int16_t)MAX(rc, -32768L);
+    struct refusal *f = &refusals[last];
+    if (last < nr_refusals && f->op == op && f->row == row && f->rc == e) {
+        f->n++;
+        return;
+    }
+    for (unsigned i = 0; i < nr_refusals; i++) {
+        f = &refusals[i];
+        if (f->op == op && f->row == row && f->rc == e) {
+            f->n++;
+            last = i;
+            return;
+        }
+    }
+    if (nr_refusals == REFUSALS)
+        return;
+    last = nr_refusals++;
+    refusals[last] = (struct refusal){ .op = (uint8_t)op, .row = (uint8_t)row, .rc = e, .n = 1 };
+}
+
 void abi_trace_call(unsigned op, unsigned sub, long rc)
 {
     unsigned row = sub == ABI_SUB_NONE ? SUB_NONE_ROW : MIN(sub, SUBS - 2);
-    struct counter *c = &table[MIN(op, OPS - 1)][row];
+    op = MIN(op, OPS - 1);
+    struct counter *c = &table[op][row];
     c->calls++;
-    if (rc < 0)
+    if (rc < 0) {
         c->refused++;
+        count_refusal(op, row, rc);
+    }
     if (rc == -XEN_ENOSYS) {
         if (c->unimplemented++ == 0) {
             const char *name = op < OPS && op_names[op] ? op_names[op] : "unknown";
@@ -229,10 +266,110 @@ void abi_trace_event(const char *what)
     events[last].n++;
 }
 
+/* Xen's name for an error code ("ENOENT"), or "" for one it does not have. */
+static const char *xen_errno_name(long rc)
+{
+    /* From Xen's own list; aliases (EWOULDBLOCK) come after their first name. */
+    static const struct { int value; const char *name; } names[] = {
+#define XEN_ERRNO(name, value) { value, #name },
+#include <xen/errno.h>
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        if (names[i].value == -rc)
+            return names[i].name;
+    return "";
+}
+
+static const char *op_name(unsigned op)
+{
+    return op_names[op] ? op_names[op] : "unknown";
+}
+
+/* A row's refusals by error code: in text one line each, in JSON an object. */
+static void report_refusals(unsigned op, unsigned row, const struct counter *c,
+                            struct json_rec *r)
+{
+    uint32_t listed = 0;
+    char num[16];
+    if (r)
+        json_obj_begin(r, "errors");
+    for (unsigned i = 0; i < nr_refusals; i++) {
+        const struct refusal *f = &refusals[i];
+        if (f->op != op || f->row != row)
+            continue;
+        const char *name = xen_errno_name(f->rc);
+        if (!*name) {
+            snprintf(num, sizeof(num), "%d", f->rc);
+            name = num;
+        }
+        listed += f->n;
+        if (r)
+            json_uint(r, name, f->n);
+        else
+            log_info("      refused with %s%s: %u", f->rc < 0 && name != num ? "-" : "",
+                     name, f->n);
+    }
+    if (listed < c->refused) {
+        if (r)
+            json_uint(r, "other", c->refused - listed);
+        else
+            log_info("      refused, error not recorded: %u", c->refused - listed);
+    }
+    if (r)
+        json_obj_end(r);
+}
+
+static void report_json(void)
+{
+    struct json_rec r;
+    unsigned long long calls = 0, refused = 0;
+    for (unsigned op = 0; op < OPS; op++) {
+        for (unsigned row = 0; row < SUBS; row++) {
+            const struct counter *c = &table[op][row];
+            if (!c->calls)
+                continue;
+            calls += c->calls;
+            refused += c->refused;
+            json_begin(&r, "abi");
+            json_uint(&r, "op", op);
+            json_str(&r, "hypercall", op_name(op));
+            if (row != SUB_NONE_ROW) {
+                json_uint(&r, "sub", row);
+                json_str(&r, "subop", sub_name(op, row));
+                if (row == SUBS - 2)
+                    json_bool(&r, "sub_or_above", true);
+            }
+            json_uint(&r, "calls", c->calls);
+            json_uint(&r, "refused", c->refused);
+            json_uint(&r, "enosys", c->unimplemented);
+            if (c->refused)
+                report_refusals(op, row, c, &r);
+            log_record(LOG_INFO, &r);
+        }
+    }
+    unsigned long long events_n = 0;
+    for (unsigned i = 0; i < EVENTS && events[i].what; i++) {
+        events_n += events[i].n;
+        json_begin(&r, "abi-event");
+        json_str(&r, "what", events[i].what);
+        json_uint(&r, "count", events[i].n);
+        log_record(LOG_INFO, &r);
+    }
+    json_begin(&r, "abi-end");
+    json_uint(&r, "calls", calls);
+    json_uint(&r, "refused", refused);
+    json_uint(&r, "events", events_n);
+    log_record(LOG_INFO, &r);
+}
+
 void abi_trace_report(void)
 {
     if (!abi_trace_enabled)
         return;
+    if (log_json) {
+        report_json();
+        return;
+    }
     log_info("trace=abi: hypercalls used by the guest");
     log_info("  %-3s %-26s %-4s %-24s %10s %8s %6s", "op", "hypercall", "sub", "sub-operation",
              "calls", "refused", "enosys");
@@ -248,10 +385,11 @@ void abi_trace_report(void)
                 strlcpy_s(subs, ">=62", sizeof(subs));
             else
                 snprintf(subs, sizeof(subs), "%u", sub);
-            log_info("  %-3u %-26s %-4s %-24s %10u %8u %6u", op,
-                     op_names[op] ? op_names[op] : "unknown", subs,
+            log_info("  %-3u %-26s %-4s %-24s %10u %8u %6u", op, op_name(op), subs,
                      sub == SUB_NONE_ROW ? "" : sub_name(op, sub),
                      c->calls, c->refused, c->unimplemented);
+            if (c->refused)
+                report_refusals(op, sub, c, NULL);
         }
     }
     for (unsigned i = 0; i < EVENTS && events[i].what; i++)

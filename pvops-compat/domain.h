@@ -1,19 +1,39 @@
 /*
- * The one PV domain pvshim hosts and its one vCPU: everything the PV ABI
- * layer remembers about the guest between entries. Single vCPU, single
- * domain, uniprocessor pvshim: `current` is simply &dom.vcpu.
+ * The one PV domain pvshim hosts and its vCPUs: everything the PV ABI layer
+ * remembers about the guest between entries.
+ *
+ * Where state lives (STYLE.md section 3 item 1):
+ * - per vCPU: struct pv_vcpu, dom.vcpu[id] for id < dom.nr_vcpus; everything
+ *   a vCPU's hypercalls, traps, timers and emulation change;
+ * - per physical CPU: struct pcpu (<pvshim/percpu.h>): which vCPU it runs
+ *   (`current`), its entry stack, GDT and hardware timer;
+ * - per domain: the rest of struct pv_domain;
+ * - global: the frame table and event channels (their own files).
+ * A vCPU's state is changed only by the pCPU running it, or by vCPU 0's
+ * pCPU while it is down (VCPUOP_initialise, register_vcpu_info, ...).
  */
 #ifndef PVSHIM_PV_DOMAIN_H
 #define PVSHIM_PV_DOMAIN_H
 
 #include <pvshim/xen_abi.h>
 #include <pvshim/cpu_regs.h>
+#include <pvshim/soft_timer.h>
+#include <pvshim/percpu.h>
+#include "emulate.h"
 
 #define PV_GDT_GUEST_FRAMES 14      /* pages 0-13 of the GDT are the guest's */
 #define PV_GDT_GUEST_ENTRIES (PV_GDT_GUEST_FRAMES * 512)
 #define PV_LDT_MAX_ENTRIES  8192
+/* vCPUs a domain can have: each has a vcpu_info slot in shared_info. */
+#define PV_MAX_VCPUS        XEN_LEGACY_MAX_VCPUS
 
 struct pv_vcpu {
+    unsigned vcpu_id;               /* index in dom.vcpu[] */
+
+    /* --- the guest entry being handled now (set by the entry path) */
+    struct cpu_regs *regs;
+    bool in_multicall;              /* a multicall is being run (no nesting) */
+
     /* --- mode and address spaces (64-bit PV: kernel and user have own L4s) */
     bool kernel_mode;               /* guest kernel (true) or guest user */
     mfn_t guest_table;              /* kernel L4; INVALID_MFN before the first */
@@ -55,6 +75,10 @@ struct pv_vcpu {
     vaddr_t runstate_area;          /* guest VA of vcpu_runstate_info; 0: none */
     struct vcpu_runstate_info runstate;
     vaddr_t time_area;              /* guest VA of a vcpu_time_info copy; 0: none */
+    struct soft_timer singleshot_timer;     /* VCPUOP_set_singleshot_timer */
+    struct soft_timer periodic_timer;       /* VCPUOP_set_periodic_timer */
+    struct soft_timer poll_timer;           /* SCHEDOP_poll timeout */
+    volatile bool poll_timed_out;
 
     /* --- I/O privilege */
     unsigned iopl;                  /* virtual IOPL (PHYSDEVOP_set_iopl) */
@@ -70,6 +94,9 @@ struct pv_vcpu {
     /* --- NMI */
     bool nmi_pending;
     bool nmi_masked;
+
+    /* --- what emulated privileged instructions keep (emulate.h) */
+    struct pv_emul_vcpu emul;
 };
 
 struct pv_domain {
@@ -91,13 +118,23 @@ struct pv_domain {
     mfn_t console_mfn, xenstore_mfn;
     evtchn_port_t console_port, xenstore_port;
 
-    struct pv_vcpu vcpu;
+    unsigned nr_vcpus;              /* vCPUs 0 .. nr_vcpus-1 exist */
+    struct pv_vcpu vcpu[PV_MAX_VCPUS];
 };
 
 extern struct pv_domain dom;
-#define current (&dom.vcpu)
 
-/* The frame of the guest entry being handled now (set by the entry path). */
-extern struct cpu_regs *guest_regs;
+/* The vCPU the calling physical CPU runs. */
+#define current (this_pcpu()->curr)
+
+/* The frame of the guest entry being handled now on this vCPU. */
+#define guest_regs (current->regs)
+
+/*
+ * Give vCPU id of dom the state Xen gives a new PV vCPU before anything is
+ * loaded into it: kernel mode, no base pointers, its legacy vcpu_info slot
+ * in shared_info (dom.shared_info must be set), timers stopped.
+ */
+void pv_vcpu_init(struct pv_vcpu *v, unsigned id);
 
 #endif

@@ -51,7 +51,9 @@ struct pv_emul_vcpu {
     uint8_t cmos_index;             /* latched RTC/CMOS index (port 0x70) */
     uint32_t pci_cf8;               /* latched PCI CONFIG_ADDRESS (port 0xcf8) */
 };
-extern struct pv_emul_vcpu pv_emul;
+/* The calling vCPU's (struct pv_vcpu in domain.h holds it). */
+#include "domain.h"
+#define pv_emul (current->emul)
 
 /*
  * Give the vCPU the state Xen gives a new PV vCPU: CR4 view from pvshim's

@@ -21,7 +21,6 @@
 #include "emulate_internal.h"
 #include "abi_trace.h"
 
-struct pv_emul_vcpu pv_emul;
 
 /* CR3 write: MMUEXT_NEW_BASEPTR's checks, then the load the hypercall does too. */
 static int new_kernel_baseptr(mfn_t mfn)

@@ -93,9 +93,10 @@ static bool software_interrupt(struct cpu_regs *r)
  */
 static bool ldt_fault(struct cpu_regs *r, vaddr_t cr2)
 {
-    if (cr2 < LDT_WINDOW_VIRT || cr2 >= LDT_WINDOW_VIRT + LDT_WINDOW_PAGES * PAGE_SIZE)
+    vaddr_t window = hw_ldt_window();
+    if (cr2 < window || cr2 >= window + LDT_WINDOW_PAGES * PAGE_SIZE)
         return false;
-    unsigned offset = (unsigned)(cr2 - LDT_WINDOW_VIRT);
+    unsigned offset = (unsigned)(cr2 - window);
     mfn_t mfn;
     if (pv_mm_map_ldt_page(offset, &mfn) == 0) {
         hw_map_guest_ldt_page(offset >> PAGE_SHIFT, mfn);

@@ -182,6 +182,35 @@ evtchn_port_t evtchn_bind_backend(evtchn_backend_fn fn)
     return p;
 }
 
+int evtchn_backend_connect(evtchn_port_t port, evtchn_backend_fn fn)
+{
+    if (!evtchn_port_valid(port) || chans[port].state != ECS_UNBOUND ||
+        chans[port].remote_dom != BACKEND_DOMID)
+        return -XEN_EINVAL;
+    chans[port] = (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = BACKEND_DOMID,
+                                    .backend = fn };
+    return 0;
+}
+
+static bool backend_owns(evtchn_port_t port, evtchn_backend_fn fn)
+{
+    return evtchn_port_valid(port) && chans[port].state == ECS_INTERDOMAIN &&
+           chans[port].backend == fn;
+}
+
+void evtchn_backend_disconnect(evtchn_port_t port, evtchn_backend_fn fn)
+{
+    /* As when a remote domain closes its end: the guest's end waits unbound. */
+    if (backend_owns(port, fn))
+        chans[port] = (struct channel){ .state = ECS_UNBOUND, .remote_dom = BACKEND_DOMID };
+}
+
+void evtchn_backend_notify(evtchn_port_t port, evtchn_backend_fn fn)
+{
+    if (backend_owns(port, fn))
+        evtchn_set_pending(port);
+}
+
 static bool domid_is_self(domid_t d)
 {
     return d == DOMID_SELF || d == dom.domid;

@@ -27,6 +27,17 @@ void evtchn_init(void);
  */
 evtchn_port_t evtchn_bind_backend(evtchn_backend_fn fn);
 
+/*
+ * A backend takes the end of a channel the guest allocated for it
+ * (EVTCHNOP_alloc_unbound with remote BACKEND_DOMID) and named in xenstore:
+ * 0, or -XEN_EINVAL if port is not such an unbound port.
+ */
+int evtchn_backend_connect(evtchn_port_t port, evtchn_backend_fn fn);
+/* The backend lets go: the guest's port is unbound again (if still fn's). */
+void evtchn_backend_disconnect(evtchn_port_t port, evtchn_backend_fn fn);
+/* Notify the guest on port, only if it is still connected to fn. */
+void evtchn_backend_notify(evtchn_port_t port, evtchn_backend_fn fn);
+
 /* Mark a port pending and raise the upcall if it is not masked. */
 void evtchn_set_pending(evtchn_port_t port);
 

@@ -153,7 +153,8 @@ long do_memory_op(unsigned long cmd, vaddr_t arg)
         struct xen_machphys_mfn_list l;
         if (copy_from_guest(&l, arg, sizeof(l)))
             return -XEN_EFAULT;
-        unsigned chunks = (unsigned)(dom.m2p_bytes / (M2P_CHUNK_FRAMES * PAGE_SIZE));
+        /* The last chunk may be partial: the M2P ends a frame past the last RAM frame. */
+        unsigned chunks = (unsigned)DIV_ROUND_UP(dom.m2p_bytes, M2P_CHUNK_FRAMES * PAGE_SIZE);
         unsigned n = MIN(l.max_extents, chunks);
         for (unsigned i = 0; i < n; i++) {
             xen_pfn_t mfn = dom.m2p_first_mfn + (xen_pfn_t)i * M2P_CHUNK_FRAMES;

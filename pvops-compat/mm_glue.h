@@ -35,6 +35,12 @@ int pv_mm_start_guest(mfn_t l4_mfn);
 /* Take a writable-type reference on a guest frame pvshim will write; 0 or -errno. */
 int pv_mm_get_writable_frame(mfn_t mfn);
 void pv_mm_put_writable_frame(mfn_t mfn);
+/*
+ * Hold a guest frame a backend's device will read: a general reference, and
+ * refused (-XEN_EBUSY) while it is a page table or descriptor page.
+ */
+int pv_mm_get_readable_frame(mfn_t mfn);
+void pv_mm_put_readable_frame(mfn_t mfn);
 
 /* Release a frame from the guest (decrease_reservation): 0 or -errno. */
 int pv_mm_release_frame(mfn_t mfn);

@@ -12,13 +12,12 @@
 #include "domain.h"
 #include <pvshim/guest_access.h>
 
-static bool in_multicall;
-
 long do_multicall(vaddr_t call_list, uint32_t nr_calls)
 {
-    if (in_multicall)
+    struct pv_vcpu *v = current;
+    if (v->in_multicall)
         return -XEN_EINVAL;
-    in_multicall = true;
+    v->in_multicall = true;
     long rc = 0;
     for (uint32_t i = 0; i < nr_calls; i++) {
         struct multicall_entry mc;
@@ -42,6 +41,6 @@ long do_multicall(vaddr_t call_list, uint32_t nr_calls)
             break;
         }
     }
-    in_multicall = false;
+    v->in_multicall = false;
     return rc;
 }

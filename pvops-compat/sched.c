@@ -10,6 +10,7 @@
 #include "abi_trace.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/log.h>
+#include <pvshim/json.h>
 #include <pvshim/status.h>
 #include <pvshim/time.h>
 #include <pvshim/soft_timer.h>
@@ -20,8 +21,6 @@
 #define POLL_MAX_PORTS 128
 
 static uint32_t shutdown_code;
-static struct soft_timer poll_timeout_timer;
-static volatile bool poll_timed_out;
 
 bool pv_events_deliverable(void)
 {
@@ -56,15 +55,14 @@ struct poll_args {
 static bool poll_done(const void *arg)
 {
     const struct poll_args *p = arg;
-    return poll_timed_out || evtchn_any_pending(p->ports, p->n) ||
+    return current->poll_timed_out || evtchn_any_pending(p->ports, p->n) ||
            (p->n != 1 && evtchn_newly_pending_count() != p->newly_pending_at_start);
 }
 
 static void poll_timeout_fired(struct soft_timer *t, uint64_t now)
 {
-    (void)t;
     (void)now;
-    poll_timed_out = true;
+    container_of(t, struct pv_vcpu, poll_timer)->poll_timed_out = true;
 }
 
 static long sched_poll(vaddr_t arg)
@@ -86,13 +84,14 @@ static long sched_poll(vaddr_t arg)
     if (pv_events_deliverable())
         return 0;
     struct poll_args pa = { ports, sp.nr_ports, evtchn_newly_pending_count() };
-    poll_timed_out = false;
+    struct pv_vcpu *v = current;
+    v->poll_timed_out = false;
     if (sp.timeout) {
-        poll_timeout_timer.fire = poll_timeout_fired;
-        soft_timer_arm(&poll_timeout_timer, sp.timeout);
+        v->poll_timer.fire = poll_timeout_fired;
+        soft_timer_arm(&v->poll_timer, sp.timeout);
     }
     idle_until(poll_done, &pa);
-    soft_timer_cancel(&poll_timeout_timer);
+    soft_timer_cancel(&v->poll_timer);
     return 0;
 }
 
@@ -175,8 +174,13 @@ static const char *reason_name(unsigned reason)
 void pv_shutdown(unsigned int reason)
 {
     pv_services_flush();
-    log_info("guest shut down: %s (reason %u, code %u)", reason_name(reason), reason,
-             shutdown_code);
+    struct json_rec r;
+    json_begin(&r, "guest-shutdown");
+    json_str(&r, "reason", reason_name(reason));
+    json_uint(&r, "reason_code", reason);
+    json_uint(&r, "code", shutdown_code);
+    log_event(LOG_INFO, &r, "guest shut down: %s (reason %u, code %u)", reason_name(reason),
+              reason, shutdown_code);
     abi_trace_report();
     machine_exit(exit_for(reason));
 }
@@ -189,7 +193,10 @@ void pv_crash(const char *fmt, ...)
     fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     pv_services_flush();
-    log_err("guest crashed: %s", msg);
+    struct json_rec r;
+    json_begin(&r, "guest-crash");
+    json_str(&r, "what", msg);
+    log_event(LOG_ERR, &r, "guest crashed: %s", msg);
     abi_trace_report();
     machine_exit(EXIT_GUEST_CRASH);
 }

@@ -12,9 +12,7 @@
 #include <pvshim/soft_timer.h>
 #include <pvshim/guest_access.h>
 #include <pvshim/string.h>
-
-static struct soft_timer singleshot_timer;
-static struct soft_timer periodic_timer;
+#include <pvshim/assert.h>
 
 uint64_t pv_system_time(void)
 {
@@ -69,16 +67,18 @@ static void publish_wallclock(void)
 
 static void singleshot_fired(struct soft_timer *t, uint64_t now)
 {
-    (void)t;
+    struct pv_vcpu *v = container_of(t, struct pv_vcpu, singleshot_timer);
     (void)now;
-    current->singleshot_deadline = 0;
+    ASSERT(v == current);
+    v->singleshot_deadline = 0;
     pv_time_update();
     evtchn_send_virq(VIRQ_TIMER);
 }
 
 static void periodic_fired(struct soft_timer *t, uint64_t now)
 {
-    struct pv_vcpu *v = current;
+    struct pv_vcpu *v = container_of(t, struct pv_vcpu, periodic_timer);
+    ASSERT(v == current);
     if (!v->periodic_period)
         return;
     /* Skip the ticks that were missed rather than deliver a burst. */
@@ -95,7 +95,7 @@ void pv_set_singleshot(uint64_t deadline)
 {
     current->singleshot_deadline = deadline;
     /* A deadline already past fires at once (soft_timer_arm with now+0 would not). */
-    soft_timer_arm(&singleshot_timer, deadline ? MAX(deadline, 1) : 0);
+    soft_timer_arm(&current->singleshot_timer, deadline ? MAX(deadline, 1) : 0);
 }
 
 void pv_set_periodic(uint64_t period)
@@ -103,13 +103,18 @@ void pv_set_periodic(uint64_t period)
     struct pv_vcpu *v = current;
     v->periodic_period = period;
     v->periodic_next = period ? now_ns() + period : 0;
-    soft_timer_arm(&periodic_timer, v->periodic_next);
+    soft_timer_arm(&v->periodic_timer, v->periodic_next);
+}
+
+void pv_time_vcpu_init(struct pv_vcpu *v)
+{
+    v->singleshot_timer.fire = singleshot_fired;
+    v->periodic_timer.fire = periodic_fired;
 }
 
 void pv_time_init(void)
 {
-    singleshot_timer.fire = singleshot_fired;
-    periodic_timer.fire = periodic_fired;
+    pv_time_vcpu_init(current);
     publish_wallclock();
     pv_time_update();
     current->runstate.state = RUNSTATE_running;

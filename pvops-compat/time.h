@@ -6,6 +6,9 @@
 
 #define PV_DEFAULT_PERIOD_NS    10000000ull     /* Xen starts each vCPU with a 10 ms tick */
 
+struct pv_vcpu;
+/* Hook a vCPU's timers up (pv_vcpu_init does it). */
+void pv_time_vcpu_init(struct pv_vcpu *v);
 /* Publish the wallclock and time info and start the default periodic timer. */
 void pv_time_init(void);
 /* Refresh vcpu_time_info (and the registered user copy). */

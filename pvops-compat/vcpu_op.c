@@ -1,7 +1,8 @@
 /*
- * vcpu_op for the guest's single vCPU 0 (public/vcpu.h): timers,
- * vcpu_info placement, runstate and time areas. Other vCPU ids do not
- * exist (-ENOENT), as for a one-vCPU domain on Xen.
+ * vcpu_op (public/vcpu.h): timers, vcpu_info placement, runstate and time
+ * areas. vCPU ids are dense from 0; ids from dom.nr_vcpus on do not exist
+ * (-ENOENT), as on Xen. The guest is given one vCPU so far: the only id
+ * that exists is the caller's own.
  */
 #include "domain.h"
 #include "hypercalls.h"
@@ -12,6 +13,7 @@
 #include <pvshim/phys.h>
 #include <pvshim/string.h>
 #include <pvshim/time.h>
+#include <pvshim/assert.h>
 
 #define MILLISECS(ms) ((uint64_t)(ms) * 1000000ull)
 
@@ -47,9 +49,11 @@ static long register_vcpu_info(vaddr_t arg)
 
 long do_vcpu_op(int cmd, unsigned int vcpuid, vaddr_t arg)
 {
-    struct pv_vcpu *v = current;
-    if (vcpuid != 0)
+    if (vcpuid >= dom.nr_vcpus)
         return -XEN_ENOENT;
+    struct pv_vcpu *v = &dom.vcpu[vcpuid];
+    /* The sub-ops below act on the caller; with one vCPU that is v. */
+    ASSERT(v == current);
 
     switch (cmd) {
     case VCPUOP_is_up:

@@ -18,6 +18,7 @@ CACHE=${GUEST_CACHE:-cache/guests}
 BUSYBOX=$CACHE/busybox
 SRC=tests/guest-userspace
 BENCH_SRC=tests/bench/guest
+MODULES=$BUILD/debian/modules   # scripts/fetch-guest-modules.sh, if it ran
 CC=${HOSTCC:-gcc}
 
 say() { echo "mkinitramfs: $*" >&2; }
@@ -30,7 +31,8 @@ exec 9> "$OUT.lock"
 flock 9
 
 if [ -s "$OUT" ] &&
-   [ -z "$(find "$SRC" "$BENCH_SRC" scripts/mkinitramfs.sh "$BUSYBOX" -newer "$OUT" 2>/dev/null | head -n 1)" ]; then
+   [ -z "$(find "$SRC" "$BENCH_SRC" scripts/mkinitramfs.sh "$BUSYBOX" $MODULES/lib \
+             -newer "$OUT" 2>/dev/null | head -n 1)" ]; then
     exit 0
 fi
 
@@ -65,6 +67,9 @@ for src in "$BENCH_SRC"/nolibc/*.c; do
     $CC -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie \
         -O2 -g0 -s -Wall -Wextra -Werror -Wl,--build-id=none -o "$root/bench/$name" "$src"
 done
+if [ -d "$MODULES/lib" ]; then
+    cp -r "$MODULES/lib" "$root/"
+fi
 cp "$SRC/init" "$root/init"
 chmod 755 "$root/init"
 

@@ -6,6 +6,8 @@
 #   CMDLINE=...   the guest's command line
 #   SHIM_ARGS=... pvshim's own options (see README)
 #   MEM=MiB       VM memory (default 1024)
+#   DISK="a.raw b.raw:ro"  raw images as virtio-blk disks, in order: the
+#                 guest sees xvda, xvdb, ... (":ro" attaches one read-only)
 #
 # Scripted mode: when standard input is not a terminal, each of its lines is
 # typed into the guest's console after the guest shows a shell prompt, one
@@ -21,6 +23,7 @@ KERNEL=${KERNEL:-}
 INITRD=${INITRD:-}
 CMDLINE=${CMDLINE:-}
 SHIM_ARGS=${SHIM_ARGS:-}
+DISK=${DISK:-}
 
 if [ -z "$KERNEL" ]; then
     # The default guest is fetched and built on demand; a failure stops here.
@@ -71,6 +74,15 @@ set -- -accel tcg -cpu max -m "$MEM" -nographic -no-reboot \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -kernel "$BUILD/pvshim" -append "$SHIM_ARGS"
 [ -n "$modules" ] && set -- "$@" -initrd "$modules"
+n=0
+for d in $DISK; do
+    ro=
+    case $d in *:ro) d=${d%:ro}; ro=,readonly=on ;; esac
+    [ -f "$d" ] || { echo "run: no disk image $d" >&2; exit 1; }
+    set -- "$@" -drive "file=$d,if=none,id=disk$n,format=raw$ro" \
+        -device "virtio-blk-pci,drive=disk$n"
+    n=$((n + 1))
+done
 echo "run: qemu-system-x86_64 $*" >&2
 status=0
 if [ -t 0 ]; then

@@ -150,6 +150,8 @@ bool acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *typa, uint8_t *typb)
 
 void acpi_parse_madt(const uint8_t *madt, size_t len, struct acpi_info *out)
 {
+    out->nr_cpus = 0;
+    out->cpus_ignored = 0;
     for (unsigned i = 0; i < 16; i++)
         out->isa_irq[i].gsi = i;    /* identity unless overridden */
     /* Header, local APIC address and flags, then variable-length entries. */
@@ -161,6 +163,19 @@ void acpi_parse_madt(const uint8_t *madt, size_t len, struct acpi_info *out)
         if (type == 1 && elen >= 12 && !out->ioapic_addr) {
             out->ioapic_addr = rd32(madt + off + 4);
             out->ioapic_gsi_base = rd32(madt + off + 8);
+        } else if ((type == 0 && elen >= 8) || (type == 9 && elen >= 16)) {
+            /* Processor Local APIC: ID byte at 3, flags at 4; x2APIC: ID at 4, flags at 8. */
+            uint32_t id = type == 0 ? madt[off + 3] : rd32(madt + off + 4);
+            uint32_t flags = rd32(madt + off + (type == 0 ? 4 : 8));
+            bool dup = false;
+            for (unsigned i = 0; i < out->nr_cpus; i++)
+                dup |= out->cpu_apic_id[i] == id;
+            if (!(flags & 1) || dup)
+                ;   /* disabled (perhaps online-capable) or listed twice */
+            else if (out->nr_cpus < ACPI_MAX_CPUS)
+                out->cpu_apic_id[out->nr_cpus++] = id;
+            else
+                out->cpus_ignored++;
         } else if (type == 2 && elen >= 10 && madt[off + 2] == 0 && madt[off + 3] < 16) {
             out->isa_irq[madt[off + 3]].gsi = rd32(madt + off + 4);
             out->isa_irq[madt[off + 3]].flags = (uint16_t)(madt[off + 8] | (madt[off + 9] << 8));

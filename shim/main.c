@@ -7,6 +7,7 @@
 #include <pvshim/console.h>
 #include <pvshim/frame_alloc.h>
 #include <pvshim/log.h>
+#include <pvshim/json.h>
 #include <pvshim/options.h>
 #include <pvshim/platform.h>
 #include <pvshim/status.h>
@@ -24,6 +25,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
 
 static struct boot_info boot_info;
 struct pvshim_options options;
+/* The pool's free frames once pvshim's image, the modules and low memory are out. */
+uint64_t boot_pool_frames;
 
 static void print_memmap(const struct memmap *m)
 {
@@ -71,6 +74,7 @@ static void init_frames(const struct memmap *m, const struct boot_info *bi)
     frame_pool_reserve(&machine_frames, img_s, img_e);
     if (machine_frames.free_frames == 0)
         fail_bad_input("no usable RAM above 1 MiB");
+    boot_pool_frames = machine_frames.free_frames;
 }
 
 void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic);
@@ -90,12 +94,17 @@ void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
     if (options_parse(bi->cmdline, &options, err, sizeof(err)))
         fail_bad_input("command line: %s", err);
     log_threshold = options.loglevel;
-    if (options.console_given) {
-        unsigned missing = options.console_mask & ~console_present();
-        console_select(options.console_mask);
-        if (missing)
-            log_warn("console=: some requested consoles are not present");
+    log_json = options.log_json;
+    if (log_json) {     /* the banner above is text: the command line was not read yet */
+        struct json_rec r;
+        json_begin(&r, "start");
+        json_str(&r, "version", PVSHIM_VERSION);
+        json_str(&r, "boot", kind == BOOT_PVH ? "pvh" : "multiboot1");
+        json_str(&r, "cmdline", bi->cmdline);
+        log_record(LOG_INFO, &r);
     }
+    if (options.console_given)
+        console_select(options.console_mask);
 
     arch_cpu_detect();
     log_info("platform: %s%s%s%s", platform_name(),
@@ -130,6 +139,9 @@ void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
 
     arch_init(m, bi->rsdp);
     boot_phase("arch");
+    /* Now, when the L0 Xen's console ring (console=xen) may have appeared. */
+    if (options.console_given && (options.console_mask & ~console_present()))
+        log_warn("console=: some requested consoles are not present");
     arch_report();
     log_info("memory: %llu frames free for the guest after pvshim's own tables",
              (unsigned long long)machine_frames.free_frames);

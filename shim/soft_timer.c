@@ -21,9 +21,15 @@ static void program_hardware(void)
 void soft_timer_arm(struct soft_timer *t, uint64_t deadline)
 {
     if (!t->registered) {
-        if (nr_timers == MAX_TIMERS)
-            panic("too many software timers");
-        timers[nr_timers++] = t;
+        /* A timer whose owner was reset (zeroed) may still be listed. */
+        bool listed = false;
+        for (unsigned i = 0; i < nr_timers; i++)
+            listed |= timers[i] == t;
+        if (!listed) {
+            if (nr_timers == MAX_TIMERS)
+                panic("too many software timers");
+            timers[nr_timers++] = t;
+        }
         t->registered = true;
     }
     t->deadline = deadline;

@@ -4,6 +4,8 @@
 
 #include <pvshim/types.h>
 
+#define ACPI_MAX_CPUS 64
+
 struct acpi_info {
     paddr_t rsdp;
     bool have_fadt;
@@ -30,6 +32,15 @@ struct acpi_info {
         uint32_t gsi;
         uint16_t flags;             /* MPS INTI flags: polarity bits 0-1, trigger 2-3 */
     } isa_irq[16];
+    /*
+     * From the MADT: the usable processors' local APIC IDs, in table order
+     * (the boot CPU is not necessarily first). Processor Local APIC (type 0)
+     * and Local x2APIC (type 9) entries with the Enabled flag; entries past
+     * ACPI_MAX_CPUS are counted in cpus_ignored.
+     */
+    unsigned nr_cpus;
+    uint32_t cpu_apic_id[ACPI_MAX_CPUS];
+    unsigned cpus_ignored;
 };
 
 extern struct acpi_info acpi;

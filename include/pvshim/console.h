@@ -23,7 +23,12 @@ struct console_sink {
     int (*read)(void);
 };
 
+/* A sink registered after boot output started gets that output first. */
 void console_register(const struct console_sink *sink);
+/* The guest starts: stop keeping the boot log. */
+void console_early_end(void);
+/* The boot log kept so far (up to 8 KiB): its length, *log its start. */
+size_t console_early_log(const char **log);
 /* Keep only the sinks whose kind is in mask (0 silences everything). */
 void console_select(unsigned mask);
 /* Which kinds are registered (present), whatever the selection. */

@@ -11,5 +11,6 @@
 void *heap_alloc(size_t size);          /* zeroed, 16-byte aligned, or NULL */
 void heap_free(void *p);                /* NULL is fine */
 size_t heap_bytes_in_use(void);
+uint64_t heap_frames(void);             /* frames the heap holds (0 until first use) */
 
 #endif

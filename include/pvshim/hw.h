@@ -23,10 +23,13 @@ void hw_set_guest_gdt(const mfn_t *frames, unsigned n);
 /*
  * Point the CPU at an LDT of ents descriptors (0: none) in pvshim's LDT
  * window, with every window page unmapped: the CPU's first touch of a page
- * faults at LDT_WINDOW_VIRT + offset, and the PV layer answers with
+ * faults at hw_ldt_window() + offset, and the PV layer answers with
  * hw_map_guest_ldt_page() once the MMU has validated the frame.
  */
 void hw_set_guest_ldt(unsigned ents);
+/* Where the calling CPU's LDT window starts (LDT_WINDOW_VIRT on the boot
+ * CPU; each physical CPU has its own GDT and LDT windows). */
+vaddr_t hw_ldt_window(void);
 void hw_map_guest_ldt_page(unsigned page, mfn_t mfn);
 
 /*

@@ -20,6 +20,8 @@
 #define GDT_WINDOW_VIRT            PERVCPU_VIRT_START
 #define LDT_WINDOW_VIRT            0xffff808000010000
 #define LDT_WINDOW_PAGES           16
+/* Physical CPU n > 0 has its GDT window n strides above the boot CPU's. */
+#define PCPU_WINDOW_STRIDE         0x100000
 
 /* Slot 258: pvshim's image, linked at its load address plus this offset. */
 #define IMAGE_VIRT_OFFSET          0xffff810000000000

@@ -17,6 +17,25 @@ enum log_level {
 
 extern int log_threshold;   /* lines above this level are dropped */
 
+/*
+ * logformat=json: every line pvshim writes is a JSON record (pvshim/json.h),
+ * ordinary messages as {"pvshim":"log","level":"info","msg":"..."}.
+ */
+extern bool log_json;
+
+struct json_rec;
+/* Close r and write it on a line of its own (when level passes the threshold). */
+void log_record(int level, struct json_rec *r);
+
+/*
+ * A message with a record behind it: in text form the message as a line,
+ * in JSON r (begun by the caller with its fields) with "msg" added.
+ */
+void log_event(int level, struct json_rec *r, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* The name of a level in records: "err", "warn", "info", "debug". */
+const char *log_level_name(int level);
+
 void log_printf(int level, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void log_vprintf(int level, const char *fmt, va_list ap);
 

@@ -4,8 +4,12 @@
  * Xen's shim uses). An option pvshim does not know is an error, never
  * silently ignored.
  *
- *   console=LIST   com1, debugcon, xen, none (comma-separated; default: all present)
+ *   pv-shim        accepted and recorded: xl's default shim command line is
+ *                  "pv-shim console=xen,pv" (Xen's own shim-mode flag)
+ *   console=LIST   com1, debugcon, xen, none (comma-separated; default: all present);
+ *                  pv is another name for xen (the L0 Xen's console ring)
  *   loglevel=N     0 (silent) .. 4 (debug), or err|warn|info|debug; default 3
+ *   logformat=F    text (default) or json: one JSON record a line (pvshim/json.h)
  *   mem=SIZE       use no RAM at or above SIZE (suffix K, M, G, T)
  *   trace=LIST     abi: print the guest's hypercall usage at shutdown;
  *                  boot: print the TSC at each of pvshim's boot phases
@@ -20,9 +24,11 @@
 #include <pvshim/bootinfo.h>
 
 struct pvshim_options {
+    bool pv_shim;               /* "pv-shim" was given (xl does) */
     bool console_given;
     unsigned console_mask;      /* enum console_kind bits */
     int loglevel;
+    bool log_json;              /* logformat=json */
     uint64_t mem_limit;         /* 0: no limit */
     bool trace_abi;
     bool trace_boot;

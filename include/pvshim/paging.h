@@ -47,6 +47,9 @@ void paging_clear_page(vaddr_t va);
 pte_t *paging_master_l4(void);
 paddr_t paging_master_l4_maddr(void);
 
+/* Frames pvshim's own page tables occupy (the boot footprint report). */
+uint64_t paging_table_frames(void);
+
 /* Direct-map address of a machine address (no checks). */
 static inline void *maddr_to_virt(paddr_t pa)
 {

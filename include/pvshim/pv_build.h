@@ -28,6 +28,8 @@ struct pv_build_params {
     const uint64_t *compat_l2_xen_slots;    /* COMPAT_L2_XEN_SLOTS entries of the top L2 */
     paddr_t shared_info_maddr;
     uint32_t console_evtchn, xenstore_evtchn;
+    /* Called for every run of frames given to the guest (may be NULL). */
+    void (*assigned)(mfn_t first, uint64_t n);
 };
 
 struct pv_build_state {

@@ -26,6 +26,12 @@ static inline int exit_qemu_status(enum pvshim_exit e)
 
 const char *exit_reason_name(enum pvshim_exit e);
 
+/* The reason as a stable word for records: "poweroff", "guest-crash", ... */
+const char *exit_reason_id(enum pvshim_exit e);
+
+/* The "exit: REASON (QEMU status N)" line, or its "exit" record. */
+void log_exit(enum pvshim_exit reason);
+
 /* End the VM. Never returns. */
 NORETURN void machine_exit(enum pvshim_exit reason);
 

@@ -10,6 +10,7 @@ static const char *const selftests[] = {
     "pf",       /* touch an unmapped address: page-fault report and exit */
     "gp",       /* load a bad segment selector */
     "timer",    /* take LAPIC timer interrupts and report their rate */
+    "smp",      /* cross-calls and remote TLB flushes on every CPU */
     "panic",    /* call panic() */
     "poweroff", /* end with a clean power-off (ACPI S5) */
     "reboot",   /* end with the reboot status */
@@ -57,13 +58,13 @@ static int parse_console(const char *v, size_t n, struct pvshim_options *o,
             mask |= CONSOLE_COM1;
         else if (word_is(w, wl, "debugcon"))
             mask |= CONSOLE_DEBUGCON;
-        else if (word_is(w, wl, "xen"))
-            mask |= CONSOLE_XEN;
+        else if (word_is(w, wl, "xen") || word_is(w, wl, "pv"))
+            mask |= CONSOLE_XEN;    /* "pv": Xen's shim name for it (xl's "console=xen,pv") */
         else if (word_is(w, wl, "none"))
             ;
         else
             return error_set(err, errlen, -1,
-                        "console=: unknown console '%.*s' (com1, debugcon, xen, none)",
+                        "console=: unknown console '%.*s' (com1, debugcon, xen, pv, none)",
                         (int)wl, w);
         i = j + 1;
     }
@@ -145,6 +146,12 @@ int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size
             return 0;
         }
 
+        /* xl's default shim command line starts with Xen's own flag for shim mode. */
+        if (word_is(w, wl, "pv-shim")) {
+            o->pv_shim = true;
+            continue;
+        }
+
         const char *eq = memchr(w, '=', wl);
         if (!eq)
             return error_set(err, errlen, -1, "unknown option '%.*s'", (int)wl, w);
@@ -156,7 +163,14 @@ int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size
             rc = parse_console(v, vl, o, err, errlen);
         else if (word_is(w, kl, "loglevel"))
             rc = parse_loglevel(v, vl, o, err, errlen);
-        else if (word_is(w, kl, "mem")) {
+        else if (word_is(w, kl, "logformat")) {
+            rc = 0;
+            if (word_is(v, vl, "text") || word_is(v, vl, "json"))
+                o->log_json = word_is(v, vl, "json");
+            else
+                rc = error_set(err, errlen, -1, "logformat=: '%.*s' is not text or json",
+                               (int)vl, v);
+        } else if (word_is(w, kl, "mem")) {
             rc = parse_size(v, vl, &o->mem_limit) ? 0
                  : error_set(err, errlen, -1, "mem=: '%.*s' is not a size", (int)vl, v);
             if (!rc && o->mem_limit < MiB(16))

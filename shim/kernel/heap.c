@@ -5,9 +5,15 @@
 #include <pvshim/paging.h>
 #include <pvshim/status.h>
 
-#define HEAP_FRAMES 128     /* 512 KiB: xenstore and other run-time data */
+#define HEAP_FRAMES 128     /* 512 KiB: xenstore's nodes, watches and transactions */
 
 static struct arena heap;
+static bool heap_ready;
+
+uint64_t heap_frames(void)
+{
+    return heap_ready ? HEAP_FRAMES : 0;
+}
 
 void heap_init(void)
 {
@@ -15,6 +21,7 @@ void heap_init(void)
     if (mfn == INVALID_MFN)
         panic("no memory for pvshim's heap");
     arena_init(&heap, maddr_to_virt(mfn_to_paddr(mfn)), HEAP_FRAMES * PAGE_SIZE);
+    heap_ready = true;
 }
 
 void *heap_alloc(size_t size)

@@ -24,6 +24,8 @@
 #define PAE_L3_FLAGS    PTE_P
 #define FRAMES_BELOW_4G (1ull << (32 - PAGE_SHIFT))
 #define COMPAT_M2P_INVALID (~0u)
+STATIC_ASSERT(M2P_INVALID == ~0ull && COMPAT_M2P_INVALID == ~0u && INVALID_MFN == ~(mfn_t)0,
+              "all-ones fills");
 
 static bool is_pae(const struct pv_build_params *p)
 {
@@ -35,25 +37,85 @@ static void *frame(mfn_t mfn)
     return phys_access_frame(mfn);
 }
 
+/* All ones: M2P_INVALID (and COMPAT_M2P_INVALID), by string stores a word at a time. */
+static void m2p_invalid(const struct pv_build_params *p, mfn_t from, mfn_t to)
+{
+    to = MIN(to, p->max_mfn);
+    if (from >= to)
+        return;
+    memset(p->m2p + from, 0xff, (to - from) * sizeof(p->m2p[0]));
+    if (p->compat_m2p)
+        memset(p->compat_m2p + from, 0xff, (to - from) * sizeof(p->compat_m2p[0]));
+}
+
+static void m2p_invalid_outside_pool(const struct pv_build_params *p)
+{
+    mfn_t next = 0;
+    for (unsigned i = 0; i < p->pool->nr; i++) {
+        m2p_invalid(p, next, p->pool->r[i].start);
+        next = p->pool->r[i].end;
+    }
+    m2p_invalid(p, next, p->max_mfn);
+}
+
+static void m2p_invalid_in_pool(const struct pv_build_params *p)
+{
+    for (unsigned i = 0; i < p->pool->nr; i++)
+        m2p_invalid(p, p->pool->r[i].start, p->pool->r[i].end);
+}
+
+/* pfns [pfn, pfn + n) get frames [m, m + n): the p2m list and the M2P (and the compat M2P). */
+static void record_run(const struct pv_build_params *p, struct pv_build_state *s,
+                       pfn_t pfn, mfn_t m, uint64_t n)
+{
+    mfn_t *p2m = s->p2m + pfn;
+    uint64_t *m2p = p->m2p + m;
+#pragma GCC unroll 8
+    for (uint64_t i = 0; i < n; i++) {
+        p2m[i] = m + i;
+        m2p[i] = pfn + i;
+    }
+    if (p->compat_m2p) {
+        uint32_t *compat = p->compat_m2p + m;
+        for (uint64_t i = 0; i < n; i++)
+            compat[i] = (uint32_t)(pfn + i);
+    }
+    if (p->assigned)
+        p->assigned(m, n);
+}
+
+/* Frames for pfns [pfn, upto), none of which has one yet: lowest first, a range at a time. */
+static bool assign_range(const struct pv_build_params *p, struct pv_build_state *s,
+                         pfn_t pfn, pfn_t upto)
+{
+    while (pfn < upto) {
+        if (p->pool->nr == 0)
+            return false;
+        const struct frame_range *r = &p->pool->r[0];
+        uint64_t n = MIN(upto - pfn, r->end - r->start);
+        mfn_t m = frame_pool_alloc(p->pool, n, 1, p->max_mfn);
+        if (m == INVALID_MFN)
+            return false;
+        record_run(p, s, pfn, m, n);
+        pfn += n;
+    }
+    return true;
+}
+
 /*
- * Give every pfn in [from, upto) that has none yet a frame from the pool,
- * recording it in the p2m list and the M2P.
+ * Give every pfn in [from, upto) that has none yet a frame from the pool.
+ * The only pfns with frames before this are the ones pv_build_boot() gives
+ * frames first: a 64-bit guest's p2m list, a PAE guest's root L3.
  */
 static bool assign_frames(const struct pv_build_params *p, struct pv_build_state *s,
                           pfn_t from, pfn_t upto)
 {
-    for (pfn_t pfn = from; pfn < upto; pfn++) {
-        if (s->p2m[pfn] != INVALID_MFN)
-            continue;
-        mfn_t m = frame_pool_alloc(p->pool, 1, 1, p->max_mfn);
-        if (m == INVALID_MFN)
-            return false;
-        s->p2m[pfn] = m;
-        p->m2p[m] = pfn;
-        if (p->compat_m2p)
-            p->compat_m2p[m] = (uint32_t)pfn;
-    }
-    return true;
+    const struct pv_layout *l = &s->layout;
+    pfn_t first = is_pae(p) ? l->pt_pfn : l->p2m_pfn;
+    uint64_t count = is_pae(p) ? 1 : l->p2m_pages;
+    pfn_t held_s = MAX(from, MIN(upto, first));
+    pfn_t held_e = MAX(held_s, MIN(upto, first + count));
+    return assign_range(p, s, from, held_s) && assign_range(p, s, held_e, upto);
 }
 
 static void zero_pfns(const struct pv_build_state *s, pfn_t first, uint64_t n)
@@ -295,9 +357,7 @@ static int place_pae_root(const struct pv_build_params *p, struct pv_build_state
     if (m == INVALID_MFN)
         return error_set(err, errlen, -1, "no frame below 4 GiB for the PAE L3 of a guest "
                          "without extended-cr3");
-    s->p2m[root] = m;
-    p->m2p[m] = root;
-    p->compat_m2p[m] = (uint32_t)root;
+    record_run(p, s, root, m, 1);
     return 0;
 }
 
@@ -315,8 +375,9 @@ static int alloc_p2m_view(const struct pv_build_params *p, struct pv_build_state
         return error_set(err, errlen, -1, "p2m frames are not reachable");
     s->p2m_view_mfn = m;
     s->p2m_view_pages = pages;
-    for (uint64_t i = 0; i < pages * (PAGE_SIZE / sizeof(mfn_t)); i++)
-        s->p2m[i] = INVALID_MFN;
+    /* pvshim's frames, never the guest's: left out of the pool's M2P_INVALID fill at finish. */
+    m2p_invalid(p, m, m + pages);
+    memset(s->p2m, 0xff, pages * PAGE_SIZE);
     return 0;
 }
 
@@ -383,12 +444,10 @@ static int take_p2m_list(const struct pv_build_params *p, struct pv_build_state 
     s->p2m = phys_access(mfn_to_paddr(p2m0), l->p2m_pages * PAGE_SIZE);
     if (!s->p2m)
         return error_set(err, errlen, -1, "p2m list frames are not reachable");
-    for (uint64_t i = 0; i < l->p2m_pages * (PAGE_SIZE / sizeof(mfn_t)); i++)
-        s->p2m[i] = INVALID_MFN;
-    for (uint64_t i = 0; i < l->p2m_pages; i++) {
-        s->p2m[l->p2m_pfn + i] = p2m0 + i;
-        p->m2p[p2m0 + i] = l->p2m_pfn + i;
-    }
+    /* Entries past nr_pages stay INVALID_MFN; every pfn below gets a frame. */
+    memset(s->p2m + l->nr_pages, 0xff,
+           l->p2m_pages * PAGE_SIZE - l->nr_pages * sizeof(mfn_t));
+    record_run(p, s, l->p2m_pfn, p2m0, l->p2m_pages);
     return 0;
 }
 
@@ -402,11 +461,12 @@ int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
         return -1;
     if (pv_layout_compute(p->img, p->nr_pages, p->initrd_len, l, err, errlen))
         return -1;
-    for (mfn_t m = 0; m < p->max_mfn; m++)
-        p->m2p[m] = M2P_INVALID;
-    if (pae)
-        for (mfn_t m = 0; m < p->max_mfn; m++)
-            p->compat_m2p[m] = COMPAT_M2P_INVALID;
+    /*
+     * M2P_INVALID (and COMPAT_M2P_INVALID) for every frame outside the
+     * pool: the pool's frames get a pfn when given to the guest, or
+     * M2P_INVALID in pv_build_finish() if they are left over.
+     */
+    m2p_invalid_outside_pool(p);
 
     if (pae) {
         if (alloc_p2m_view(p, s, err, errlen) || place_pae_root(p, s, err, errlen))
@@ -460,6 +520,8 @@ int pv_build_finish(const struct pv_build_params *p, struct pv_build_state *s,
     if (!assign_frames(p, s, s->layout.pfns_used, s->layout.nr_pages))
         return error_set(err, errlen, -1, "out of memory giving the guest its %llu frames",
                     (unsigned long long)s->layout.nr_pages);
+    /* What the pool keeps, the frames the caller freed since pv_build_boot() included. */
+    m2p_invalid_in_pool(p);
     if (is_pae(p))
         write_p2m32(s);
     return 0;

@@ -13,6 +13,7 @@
 #   memtotal_kb          MemTotal of the guest
 #   op_NAME_ns           nanoseconds per iteration of benchmark NAME
 #   iters_NAME           its iteration count
+#   ram_kb, pvshim_kb    pvshim's boot log: the VM's RAM and what pvshim keeps
 #   phase_NAME_s         pvshim trace=boot: its boot phases (since power-on,
 #                          scaled by pvshim's own TSC rate)
 #   xen_start_s          Xen console_timestamps=raw: Xen's first line and
@@ -88,6 +89,15 @@ text ~ /PVSHIM-BENCH: result / {
     if (it > 0) {
         put("iters_" name, it)
         put("op_" name "_ns", sprintf("%.1f", ns / it))
+    }
+    next
+}
+
+text ~ /^\(pvshim\) memory: [0-9]+ KiB RAM, guest [0-9]+ KiB, pvshim [0-9]+ KiB/ {
+    n = split(text, w, / +/)
+    for (i = 1; i <= n; i++) {
+        if (w[i] == "RAM,") put("ram_kb", w[i - 2])
+        if (w[i] == "pvshim") put("pvshim_kb", w[i + 1])
     }
     next
 }

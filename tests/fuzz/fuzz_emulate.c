@@ -121,8 +121,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dom.shared_info = phys_access(mfn_to_paddr(SIM_FREE_FIRST), PAGE_SIZE);
     else
         dom.shared_info = &shinfo;
-    dom.vcpu.vcpu_info = &dom.shared_info->vcpu_info[0];
-    dom.vcpu.vcpu_info_mfn = INVALID_MFN;
+    dom.nr_vcpus = 1;
+    dom.vcpu[0].vcpu_info = &dom.shared_info->vcpu_info[0];
+    dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
     memset(data_page, 0x5a, sizeof(data_page));
     fake_guest_map(DATA_VA, data_page, sizeof(data_page));
 

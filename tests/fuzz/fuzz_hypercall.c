@@ -43,7 +43,9 @@ static mfn_t noted_vcpu_info;
 
 static void io_write(const char *s, size_t len) { (void)s; (void)len; }
 static size_t io_read(char *buf, size_t len) { (void)buf; (void)len; return 0; }
-static const struct xen_services fuzz_services = { "fuzz", io_write, io_read, NULL };
+static const struct xen_services fuzz_services = {
+    .name = "fuzz", .console_io_write = io_write, .console_io_read = io_read,
+};
 
 static void on_exit_request(enum pvshim_exit reason)
 {
@@ -61,12 +63,9 @@ static void on_idle_forever(void)
     longjmp(guest_gone, 2);     /* blocked with nothing that can wake it: so would Xen */
 }
 
-/* pvshim's file-local state, made global in the fuzz build (mk/fuzz.mk). */
-extern bool in_multicall;
-
 static void setup(void)
 {
-    in_multicall = false;       /* a previous input may have ended inside one */
+    dom.vcpu[0].in_multicall = false;   /* a previous input may have ended inside one */
     mm_sim_setup();             /* the grant table of the previous machine too */
     fake_log_reset();
     memset(&fake_clock, 0, sizeof(fake_clock));
@@ -76,8 +75,9 @@ static void setup(void)
     FZ_CHECK(pv_mm_share_with_guest(SHINFO_MFN) == 0, "shared_info frame");
     dom.shared_info = phys_access(mfn_to_paddr(SHINFO_MFN), PAGE_SIZE);
     dom.shared_info_mfn = SHINFO_MFN;
-    dom.vcpu.vcpu_info = &dom.shared_info->vcpu_info[0];
-    dom.vcpu.vcpu_info_mfn = INVALID_MFN;
+    dom.nr_vcpus = 1;
+    dom.vcpu[0].vcpu_info = &dom.shared_info->vcpu_info[0];
+    dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
     dom.tot_pages = dom.max_pages = SIM_GUEST_END - SIM_GUEST_FIRST;

@@ -18,7 +18,7 @@ fail() {
 # Runs QEMU with the serial console and debugcon captured in $LOG.
 # Sets STATUS to QEMU's exit status (124 on timeout).
 boot() {
-    local image=$BUILD/pvshim append= initrd= mem=256 timeout=${BOOT_TIMEOUT:-90}
+    local image=$BUILD/pvshim append= initrd= mem=256 timeout=${BOOT_TIMEOUT:-90} accel=tcg
     local have_append=0 have_initrd=0
     while [ $# -gt 0 ]; do
         case $1 in
@@ -26,12 +26,14 @@ boot() {
         --append) append=$2; have_append=1; shift 2 ;;
         --initrd) initrd=$2; have_initrd=1; shift 2 ;;
         --mem) mem=$2; shift 2 ;;
+        # --smp N: N CPUs, one host thread each (MTTCG)
+        --smp) accel="tcg,thread=multi -smp $2"; shift 2 ;;
         --timeout) timeout=$2; shift 2 ;;
         --) shift; break ;;
         *) break ;;     # the rest are QEMU's own arguments
         esac
     done
-    local args="-accel tcg -cpu max -m $mem -display none -no-reboot -nodefaults"
+    local args="-accel $accel -cpu max -m $mem -display none -no-reboot -nodefaults"
     args="$args -serial file:$LOG -device isa-debug-exit,iobase=0xf4,iosize=0x04"
     set -- "$@"
     [ $have_append = 1 ] && set -- -append "$append" "$@"

@@ -111,6 +111,18 @@ test_lapic_timer_interrupts() {
     expect_log "selftest timer: 100 ticks of 1 ms"
 }
 
+# The other CPUs are started and parked; cross-calls reach each exactly
+# once, and a remote TLB flush drops a translation another CPU cached.
+test_smp_cross_calls_and_tlb_flush() {
+    m=$(mod_text a)
+    boot --smp 4 --append "selftest=smp" --initrd "$m"
+    expect_status 7
+    expect_log "smp: 4 CPUs (4 in the MADT)"
+    expect_log "selftest smp: 4 CPUs, 200 cross-calls to all, 0 wrong"
+    expect_log "selftest smp: remote TLB flush seen by 3 of 3 other CPUs"
+    expect_no_log "stale"
+}
+
 test_poweroff_is_status_0() {
     m=$(mod_text a)
     boot --append "selftest=poweroff" --initrd "$m"

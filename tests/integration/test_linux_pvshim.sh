@@ -3,14 +3,15 @@
 # the test initramfs's workloads on hvc0, then a clean power-off.
 . tests/integration/linux-guest.sh
 
-# The VM's size in MiB: LINUX_MEM (default 1024).
+# The VM's size in MiB: LINUX_MEM (default 1024). pvshim writes JSON
+# records (logformat=json), which the host tool reads back below.
 pvshim_linux() { # KERNEL-NAME MODE [QEMU ARGS...]
     local kernel mode
     linux_guest_prepare || return 1
     kernel=$(linux_guest_kernel "$1") || return 1
     mode=$2
     shift 2
-    boot --mem "${LINUX_MEM:-1024}" --timeout 400 --append "trace=abi" \
+    boot --mem "${LINUX_MEM:-1024}" --timeout 400 --append "trace=abi logformat=json" \
         --initrd "$kernel console=hvc0 earlyprintk=xen pvshim.test=$mode,$LINUX_INITRD" "$@"
 }
 
@@ -22,6 +23,31 @@ test_pvshim_linux_early_console() {
     expect_log_re "Xen version: 4\.17"
 }
 
+# pvshim's records read back by the host tool: its summary must contain $1.
+expect_abi_summary() {
+    local out
+    out=$("$BUILD/pvshim-abi-report" --summary -n guest "$LOG" 2>&1)
+    case $out in
+    *"$1"*) ;;
+    *) fail "pvshim-abi-report --summary: $out (expected: $1)" ;;
+    esac
+}
+
+# The trace=abi report as pvshim-abi-report's table: the PV MMU used, and
+# the vCPUs the guest probed refused as Xen does (one vCPU: -ENOENT).
+expect_abi_table() {
+    local md
+    md=$(scratch abi-table.md)
+    if ! "$BUILD/pvshim-abi-report" -n guest -o "$md" "$LOG" 2> "$md.err"; then
+        fail "pvshim-abi-report: $(head -n 3 "$md.err" | tr '\n' ' ')"
+        return
+    fi
+    grep -qE '^\| 1 \| mmu_update \| 0 normal_pt_update \| [1-9][0-9]* \| 0 \|$' "$md" ||
+        fail "pvshim-abi-report: no mmu_update row without refusals in $md"
+    grep -qE '^\| 24 \| vcpu_op \| 3 is_up \| [0-9]+ \| -ENOENT [1-9][0-9]* \|$' "$md" ||
+        fail "pvshim-abi-report: no vcpu_op is_up row refused with -ENOENT in $md"
+}
+
 pvshim_linux_full() {
     pvshim_linux "$@"
     expect_status 0
@@ -30,6 +56,8 @@ pvshim_linux_full() {
     expect_log "Using FIFO-based ABI"      # init_control accepted: no 2-level fallback
     expect_log "guest shut down: poweroff"
     expect_no_log "internal error"
+    expect_abi_summary "exit poweroff (QEMU status 0), guest shut down: poweroff"
+    expect_abi_table
 }
 
 test_pvshim_linux_6_1_cloud() {
@@ -51,12 +79,20 @@ test_pvshim_linux_6_12_cloud() {
     pvshim_linux_full 6.12-cloud full $LINUX_6_12_QEMU_CPU
 }
 
+# Two CPUs (MTTCG): pvshim starts and parks the second one; the guest still
+# has one vCPU until pvshim's vCPU ABI is complete, and runs the workloads.
+test_pvshim_linux_6_1_cloud_smp2() {
+    pvshim_linux_full 6.1-cloud full --smp 2
+    expect_log "smp: 2 CPUs (2 in the MADT)"
+}
+
 # A guest panic: the crash status, with the panic text on the console.
 test_pvshim_linux_panic() {
     pvshim_linux 6.1-cloud panic
     expect_status 5
     expect_log "Kernel panic"
     expect_log_re "guest (crashed|shut down: crash)"
+    expect_abi_summary "exit guest-crash (QEMU status 5)"
 }
 
 # The guest's console takes keyboard input: a shell on hvc0 answers a

@@ -21,6 +21,25 @@ test_pvtest64_under_xen() {
     grep '^SKIP ' "$results" || true
 }
 
+# The same with two CPUs and a dom0 of two vCPUs: the smp.* checks (vCPU 1
+# initialised and brought up, IPIs both ways, a down/up cycle) must run and
+# pass here; they are the reference for pvshim's vCPU ABI.
+test_pvtest64_under_xen_smp2() {
+    local results
+    results=$(scratch results.txt)
+    scripts/fetch-xen.sh > "$(scratch fetch.log)" 2>&1 || { fail "cannot fetch Xen"; return 1; }
+    [ -f "$BUILD/guests/pvtest64" ] || { fail "no $BUILD/guests/pvtest64 (make guests)"; return 1; }
+    QEMU_ARGS="-smp 2" tests/guests/run-under-xen.sh --log "$LOG" --timeout 240 \
+        --xen-args "dom0_max_vcpus=2" > "$results" 2>&1
+    grep '^FAIL ' "$results" | while read -r line; do fail "$line"; done
+    grep -qE '^pvtest64: [0-9]+ passed, 0 failed$' "$results" ||
+        fail "no final line \"pvtest64: N passed, 0 failed\""
+    grep -q '^INFO vcpus: 2$' "$results" || fail "dom0 does not have 2 vCPUs"
+    for c in vcpu_ids_dense vcpu1_initialise_up ipi_both_ways down_up_cycle; do
+        grep -q "^PASS smp\.$c\$" "$results" || fail "smp.$c did not pass"
+    done
+}
+
 # The same guest as a domU of pvshim: every check must pass and the guest
 # powers off cleanly (QEMU status 0).
 # pvtest64_under_pvshim MiB [boot options...]: also used by tests/sizes/.
@@ -43,6 +62,22 @@ test_pvtest64_under_pvshim() {
 
 test_pvtest64_under_pvshim_1g() {
     pvtest64_under_pvshim 1024
+}
+
+# A VM with 2 and 4 CPUs: pvshim starts the application processors and
+# parks them; the guest still sees one vCPU and behaves exactly as on one CPU.
+test_pvtest64_under_pvshim_smp2() {
+    pvtest64_under_pvshim 256 --smp 2
+    expect_log "smp: 2 CPUs (2 in the MADT)"
+    # Until pvshim's vCPU ABI is complete the guest has one vCPU.
+    expect_log "INFO vcpus: 1"
+    expect_log "PASS smp.vcpu_ids_dense"
+    expect_log "SKIP smp.vcpu1_initialise_up: one vCPU"
+}
+
+test_pvtest64_under_pvshim_smp4() {
+    pvtest64_under_pvshim 256 --smp 4
+    expect_log "smp: 4 CPUs (4 in the MADT)"
 }
 
 # 4 GiB: QEMU puts 3 GiB below the PCI hole and 1 GiB above 4 GiB, so

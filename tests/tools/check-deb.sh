@@ -14,6 +14,7 @@ bad() { echo "check-deb: FAIL: $*"; failed=1; }
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' > "$tmp/list"
 for f in /usr/lib/pvshim/pvshim /usr/lib/pvshim/pvshim-pvh /usr/bin/pvshim-bundle \
          /usr/bin/pvshim-xl-convert /usr/share/man/man1/pvshim-xl-convert.1.gz \
+         /usr/bin/pvshim-abi-report /usr/share/man/man1/pvshim-abi-report.1.gz \
          /usr/share/man/man7/pvshim.7.gz /usr/share/man/man1/pvshim-bundle.1.gz \
          /usr/share/doc/pvshim/copyright /usr/share/doc/pvshim/README.md.gz; do
     grep -qx "$f" "$tmp/list" || bad "the package lacks $f"
@@ -35,6 +36,9 @@ head -c 5000 /dev/urandom > "$tmp/k"
 printf 'kernel = "/boot/vmlinuz"\nvcpus = 2\n' |
     "$r/usr/bin/pvshim-xl-convert" -q - | grep -qx 'type = "pvh"' ||
     bad "the packaged pvshim-xl-convert does not convert"
+printf '%s\n' 'guest line' '{"pvshim":"exit","reason":"poweroff","code":0,"qemu_status":0}' |
+    "$r/usr/bin/pvshim-abi-report" -s -n g - | grep -q '^g: exit poweroff (QEMU status 0)' ||
+    bad "the packaged pvshim-abi-report does not read a record"
 man -l "$r/usr/share/man/man7/pvshim.7.gz" 2> /dev/null | grep -q 'EXIT STATUS' ||
     bad "pvshim(7) does not render"
 

@@ -58,10 +58,11 @@ void fake_emulate_reset(void)
 {
     fake_emulate_hw_reset();
     memset(&dom, 0, sizeof(dom));
+    dom.nr_vcpus = 1;
     fake_guest_reset();
     fake_hw_reset();
-    dom.vcpu.guest_table = INVALID_MFN;
-    dom.vcpu.guest_table_user = INVALID_MFN;
+    dom.vcpu[0].guest_table = INVALID_MFN;
+    dom.vcpu[0].guest_table_user = INVALID_MFN;
 }
 
 void fake_cpuid_set(uint32_t leaf, uint32_t subleaf, uint32_t a, uint32_t b,

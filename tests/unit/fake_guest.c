@@ -1,4 +1,5 @@
 /* Simulated guest address space and hardware for host tests. */
+#include <pvshim/layout.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pvshim/guest_access.h>
@@ -82,6 +83,7 @@ void hw_set_guest_gdt(const mfn_t *frames, unsigned n)
     for (unsigned i = 0; i < n && i < 16; i++)
         fake_hw.gdt_frames[i] = frames[i];
 }
+vaddr_t hw_ldt_window(void) { return LDT_WINDOW_VIRT; }
 void hw_set_guest_ldt(unsigned ents) { fake_hw.ldt_ents = ents; fake_hw.ldt_loads++; }
 void hw_map_guest_ldt_page(unsigned page, mfn_t mfn)
 {

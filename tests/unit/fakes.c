@@ -113,3 +113,15 @@ void abort_idle_forever(void)
     fprintf(stderr, "fake: idle wait with no timer armed would hang forever\n");
     abort();
 }
+
+/* ------------------------------------------------------------- CPUs */
+
+#include "domain.h"
+
+/* One physical CPU running vCPU 0, as pvshim on a uniprocessor VM. */
+static struct pcpu fake_pcpu = { .curr = &dom.vcpu[0] };
+
+struct pcpu *this_pcpu(void)
+{
+    return &fake_pcpu;
+}

@@ -36,6 +36,7 @@ void mm_sim_setup(void)
     fake_phys_add(0, SIM_FRAMES * PAGE_SIZE);
 
     memset(&dom, 0, sizeof(dom));
+    dom.nr_vcpus = 1;
     mm_sim_pae = false;
     dom.domid = 1;
     current->kernel_mode = true;

@@ -7,6 +7,7 @@
 #include <pvshim/memmap.h>
 #include <pvshim/frame_alloc.h>
 #include <pvshim/acpi.h>
+#include <pvshim/spinlock.h>
 #include <pvshim/console.h>
 #include <pvshim/time_scale.h>
 #include "unit.h"
@@ -269,6 +270,28 @@ START_TEST(options_defaults_and_values)
     ck_assert(o.console_given);
     ck_assert_uint_eq(o.console_mask, 0);
     ck_assert_int_eq(o.loglevel, 0);
+    ck_assert(!o.log_json);
+    ck_assert_int_eq(options_parse("logformat=json trace=abi", &o, err, sizeof(err)), 0);
+    ck_assert(o.log_json && o.trace_abi);
+    ck_assert_int_eq(options_parse("logformat=json logformat=text", &o, err, sizeof(err)), 0);
+    ck_assert(!o.log_json);
+    ck_assert_int_eq(options_parse("logformat=xml", &o, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "logformat=: 'xml' is not text or json");
+}
+END_TEST
+
+/* xl's default pvshim_cmdline for a PVH domain with pvshim = 1. */
+START_TEST(options_xl_default_shim_cmdline)
+{
+    struct pvshim_options o;
+    ck_assert_int_eq(options_parse("pv-shim console=xen,pv", &o, err, sizeof(err)), 0);
+    ck_assert(o.pv_shim);
+    ck_assert(o.console_given);
+    ck_assert_uint_eq(o.console_mask, CONSOLE_XEN);
+    ck_assert_int_eq(options_parse("console=pv", &o, err, sizeof(err)), 0);
+    ck_assert(!o.pv_shim);
+    ck_assert_uint_eq(o.console_mask, CONSOLE_XEN);
+    ck_assert_int_eq(options_parse("pv-shimx", &o, err, sizeof(err)), -1);
 }
 END_TEST
 
@@ -535,6 +558,60 @@ START_TEST(acpi_s5_package)
 }
 END_TEST
 
+/* MADT processors: enabled Local APIC and x2APIC entries, in table order;
+ * disabled (online-capable) ones and duplicates are not CPUs. */
+START_TEST(acpi_madt_cpus)
+{
+    uint8_t m[128] = { 'A', 'P', 'I', 'C' };
+    size_t n = 36 + 8;
+    const uint8_t entries[] = {
+        0, 8, 0, 1, 1, 0, 0, 0,                 /* LAPIC uid 0, id 1, enabled */
+        0, 8, 1, 3, 2, 0, 0, 0,                 /* id 3: online-capable only */
+        1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0,  /* an I/O APIC */
+        9, 16, 0, 0, 0x05, 0x01, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, /* x2APIC 0x105 */
+        0, 8, 2, 0, 1, 0, 0, 0,                 /* id 0, enabled */
+        0, 8, 3, 1, 1, 0, 0, 0,                 /* id 1 again */
+    };
+    memcpy(m + n, entries, sizeof(entries));
+    n += sizeof(entries);
+    struct acpi_info a = { 0 };
+    acpi_parse_madt(m, n, &a);
+    ck_assert_uint_eq(a.nr_cpus, 3);
+    ck_assert_uint_eq(a.cpu_apic_id[0], 1);
+    ck_assert_uint_eq(a.cpu_apic_id[1], 0x105);
+    ck_assert_uint_eq(a.cpu_apic_id[2], 0);
+    ck_assert_uint_eq(a.cpus_ignored, 0);
+    ck_assert_uint_eq(a.ioapic_addr, 0xfec00000);
+    /* A truncated entry ends the walk. */
+    acpi_parse_madt(m, 36 + 8 + 12, &a);
+    ck_assert_uint_eq(a.nr_cpus, 1);
+}
+END_TEST
+
+/* The ticket lock: free when zeroed, exclusive, owned by the taker. */
+START_TEST(spinlock_basics)
+{
+    spinlock_t l = { 0 };
+    ck_assert(!spin_is_mine(&l));
+    spin_lock(&l);
+    ck_assert(spin_is_mine(&l));
+    ck_assert(!spin_trylock(&l));
+    spin_unlock(&l);
+    ck_assert(!spin_is_mine(&l));
+    ck_assert(spin_trylock(&l));
+    ck_assert(spin_is_mine(&l));
+    spin_unlock(&l);
+    /* Tickets wrap around without losing the lock. */
+    l.next = l.serving = 0xffff;
+    spin_lock(&l);
+    ck_assert(!spin_trylock(&l));
+    spin_unlock(&l);
+    ck_assert_uint_eq(l.serving, 0);
+    ck_assert(spin_trylock(&l));
+    spin_unlock(&l);
+}
+END_TEST
+
 START_TEST(time_scales)
 {
     struct time_scale s;
@@ -574,6 +651,7 @@ static Suite *boot_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("options");
     tcase_add_test(tc, options_defaults_and_values);
+    tcase_add_test(tc, options_xl_default_shim_cmdline);
     tcase_add_test(tc, options_guest_args);
     tcase_add_test(tc, options_errors);
     tcase_add_test(tc, sizes);
@@ -592,6 +670,8 @@ static Suite *boot_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("acpi-time");
     tcase_add_test(tc, acpi_s5_package);
+    tcase_add_test(tc, acpi_madt_cpus);
+    tcase_add_test(tc, spinlock_basics);
     tcase_add_test(tc, time_scales);
     suite_add_tcase(s, tc);
     return s;

@@ -29,8 +29,9 @@ static void setup(void)
     mm_sim_setup();
     shinfo = calloc(1, PAGE_SIZE);
     dom.shared_info = shinfo;
-    dom.vcpu.vcpu_info = &shinfo->vcpu_info[0];
-    dom.vcpu.vcpu_info_mfn = INVALID_MFN;
+    dom.nr_vcpus = 1;
+    dom.vcpu[0].vcpu_info = &shinfo->vcpu_info[0];
+    dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
     evtchn_init();
     control_mfn = mm_sim_alloc();
     array_mfn = mm_sim_alloc();

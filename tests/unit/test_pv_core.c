@@ -37,7 +37,9 @@ static void io_write(const char *s, size_t len)
     io_len += len < room ? len : room;
 }
 static size_t io_read(char *buf, size_t len) { (void)buf; (void)len; return 0; }
-static const struct xen_services test_services = { "test", io_write, io_read, NULL };
+static const struct xen_services test_services = {
+    .name = "test", .console_io_write = io_write, .console_io_read = io_read,
+};
 
 static void setup(void)
 {
@@ -54,12 +56,13 @@ static void setup(void)
     fake_guest_map(ARG_VA, args, PAGE_SIZE);
     dom.domid = 1;
     dom.shared_info = shinfo;
-    dom.vcpu.vcpu_info = &shinfo->vcpu_info[0];
-    dom.vcpu.vcpu_info_mfn = INVALID_MFN;
-    dom.vcpu.kernel_mode = true;
-    dom.vcpu.guest_table = 0x1234;
-    dom.vcpu.guest_table_user = 0x5678;
-    dom.vcpu.vcpu_info->evtchn_upcall_mask = 1;
+    dom.nr_vcpus = 1;
+    dom.vcpu[0].vcpu_info = &shinfo->vcpu_info[0];
+    dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
+    dom.vcpu[0].kernel_mode = true;
+    dom.vcpu[0].guest_table = 0x1234;
+    dom.vcpu[0].guest_table_user = 0x5678;
+    dom.vcpu[0].vcpu_info->evtchn_upcall_mask = 1;
     services = &test_services;
     io_len = 0;
     evtchn_init();

@@ -2,6 +2,7 @@
 #include <pvshim/console.h>
 #include <pvshim/log.h>
 #include "console_backend.h"
+#include "xenstore_backend.h"
 #include "services.h"
 
 static void io_write(const char *s, size_t len)
@@ -31,4 +32,6 @@ const struct xen_services local_services = {
     .console_io_write = io_write,
     .console_io_read = io_read,
     .flush = flush,
+    .store_bind = xenstore_backend_bind,
+    .store_attach = xenstore_backend_attach,
 };

@@ -21,6 +21,10 @@ extern struct cpu_features cpu;
 
 void uart16550_init(void);
 void debugcon_init(void);
+/* On a Xen host (platform_detect): hand xen/l0 the hypercall instruction. */
+void xen_l0_attach(void);
+/* Copy the boot log to port 0xe9 (L0's log). */
+void xen_l0_dump_early_log(void);
 void cpu_detect(void);
 void cpu_enable_protections(void);
 void descriptors_init(void);
@@ -39,6 +43,55 @@ void uart16550_enable_input_irq(void);
 #define IST_NMI 1
 #define IST_DF  2
 #define IST_MC  3
+
+/* A 64-bit TSS. */
+struct tss64 {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} PACKED;
+
+/*
+ * Every stack a CPU runs pvshim on, after boot, lies in one naturally
+ * aligned block of PCPU_STACK_SIZE whose last word points at the CPU's
+ * struct pcpu (as Xen's struct cpu_info): this_pcpu() rounds RSP up.
+ * The boot CPU runs on boot_stack until it first enters the guest.
+ */
+#define PCPU_STACK_SIZE 0x8000
+#define IST_STACK_SIZE  4096
+struct pcpu;
+struct pcpu_stacks {
+    uint8_t ist[3][IST_STACK_SIZE];         /* IST_NMI, IST_DF, IST_MC */
+    struct tss64 tss;
+    uint8_t entry[PCPU_STACK_SIZE - 3 * IST_STACK_SIZE - sizeof(struct tss64) - 16];
+    uint64_t pad;                           /* the entry stack's top is here */
+    struct pcpu *self;
+} PACKED;
+STATIC_ASSERT(sizeof(struct pcpu_stacks) == PCPU_STACK_SIZE, "pcpu_stacks");
+
+/* Allocate and fill CPU pc->id's GDT window, TSS and stacks (any CPU). */
+void descriptors_alloc(struct pcpu *pc);
+/* Load them on the calling CPU, with the IDT and the SYSCALL MSRs. */
+void descriptors_load(struct pcpu *pc);
+
+/* Per-CPU part of the local APIC set-up (after lapic_init on the boot CPU). */
+void lapic_init_secondary(void);
+uint32_t lapic_id(void);
+/* A fixed interrupt with vector to one APIC. */
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+/* Send INIT, then two STARTUPs for the page at vector << 12, to one APIC. */
+void lapic_send_init_sipi(uint32_t apic_id, uint8_t vector);
+/* Bring up the other CPUs the MADT lists and park them (smp.c). */
+struct memmap;
+void smp_boot(const struct memmap *m);
+/* selftest=smp: cross-calls and TLB flushes on every CPU, timed. */
+void smp_selftest(void);
+/* Per-CPU control register and MSR set-up of an AP, as the boot CPU's. */
+void cpu_init_secondary(void);
 
 paddr_t arch_zero_page(void);
 void arch_set_ldt_descriptor(uint64_t base, uint32_t limit);

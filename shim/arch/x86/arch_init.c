@@ -3,6 +3,7 @@
 #include <pvshim/acpi.h>
 #include <pvshim/paging.h>
 #include <pvshim/platform.h>
+#include <pvshim/l0.h>
 #include <pvshim/time.h>
 #include <pvshim/log.h>
 #include <pvshim/status.h>
@@ -20,6 +21,7 @@ void arch_cpu_detect(void)
 {
     cpu_detect();
     platform_detect();
+    xen_l0_attach();
 }
 
 /* CMOS registers QEMU and most firmware fill: RAM below 16M, above 16M, above 4G. */
@@ -55,6 +57,19 @@ void arch_init(const struct memmap *m, paddr_t rsdp)
     ioapic_init();
     power_init();
     uart16550_enable_input_irq();
+    if (l0_active()) {
+        l0_console_init();
+        /* No RTC in a PVH domain: the wall clock is L0's, its shared_info
+         * mapped just above RAM and 4 GiB. */
+        uint64_t top = GiB(4);
+        for (unsigned i = 0; i < m->nr; i++)
+            if (m->e[i].start + m->e[i].size > top)
+                top = m->e[i].start + m->e[i].size;
+        uint64_t wc = l0_wallclock_ns((top + PAGE_SIZE - 1) >> PAGE_SHIFT);
+        if (wc)
+            wallclock_at_boot_ns = wc;
+    }
+    smp_boot(m);
 }
 
 void arch_report(void)
@@ -93,6 +108,8 @@ void arch_selftest(const char *name)
         machine_exit(EXIT_POWEROFF);
     } else if (!strcmp(name, "reboot")) {
         machine_exit(EXIT_REBOOT);
+    } else if (!strcmp(name, "smp")) {
+        smp_selftest();
     } else if (!strcmp(name, "timer")) {
         timer_set_callback(selftest_tick);
         uint64_t start = now_ns();

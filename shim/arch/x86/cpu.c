@@ -107,6 +107,32 @@ static void enable_guest_cpu_features(void)
     }
 }
 
+/* An application processor: the same EFER, CR0 and CR4 features, XCR0 and
+ * CPUID faulting as the boot CPU (cpu_enable_protections ran there). */
+void cpu_init_secondary(void)
+{
+    uint64_t efer = rdmsr(MSR_EFER);
+    if (cpu.nx)
+        efer |= EFER_NXE;
+    wrmsr(MSR_EFER, efer);
+    write_cr0(read_cr0() | CR0_WP | CR0_NE | CR0_MP);
+    uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    if (cpu.smep)
+        cr4 |= CR4_SMEP;
+    if (smap_active)
+        cr4 |= CR4_SMAP;
+    if (cpu.xcr0_max)
+        cr4 |= CR4_OSXSAVE;
+    write_cr4(cr4);
+    if (cpu.xcr0_max)
+        (void)arch_xsetbv_safe(cpu.xcr0_max & 3);
+    if (cpu.cpuid_faulting) {
+        uint64_t mfe;
+        if (arch_rdmsr_safe(MSR_MISC_FEATURES_ENABLES, &mfe) == 0)
+            wrmsr(MSR_MISC_FEATURES_ENABLES, mfe | 1);
+    }
+}
+
 void cpu_enable_protections(void)
 {
     uint64_t efer = rdmsr(MSR_EFER);

@@ -9,23 +9,13 @@
 #include <pvshim/phys.h>
 #include <pvshim/status.h>
 #include <pvshim/string.h>
+#include <pvshim/percpu.h>
 #include "x86.h"
 #include "arch.h"
 #include "selectors.h"
 
 #define GDT_VIRT        PERVCPU_VIRT_START
 #define GDT_PAGES       16
-#define IST_STACK_SIZE  8192
-
-struct tss64 {
-    uint32_t reserved0;
-    uint64_t rsp[3];
-    uint64_t reserved1;
-    uint64_t ist[7];
-    uint64_t reserved2;
-    uint16_t reserved3;
-    uint16_t iomap_base;
-} PACKED;
 
 struct idt_gate {
     uint16_t offset_lo;
@@ -37,14 +27,9 @@ struct idt_gate {
     uint32_t reserved;
 } PACKED;
 
-static struct tss64 tss ALIGNED(64);
 static struct idt_gate idt[256] ALIGNED(16);
-static uint8_t ist_stacks[3][IST_STACK_SIZE] ALIGNED(16);
-/* The stack every entry from the guest lands on. */
-static uint8_t entry_stack[16384] ALIGNED(16);
 /* One zero page backs the guest part of the GDT until the guest sets its own. */
 static uint8_t zero_page[PAGE_SIZE] ALIGNED(4096);
-static uint64_t *reserved_gdt;  /* pages 14 and 15 of the window */
 
 extern const uint64_t trap_stub_table[256];
 
@@ -55,11 +40,17 @@ static uint64_t seg_desc(uint32_t base, uint32_t limit, unsigned access, unsigne
            ((uint64_t)flags << 52) | ((uint64_t)(base >> 24) << 56);
 }
 
-static void set_system_desc(unsigned index, uint64_t base, uint32_t limit, unsigned type)
+static void set_system_desc_in(uint64_t *reserved_gdt, unsigned index, uint64_t base,
+                              uint32_t limit, unsigned type)
 {
     reserved_gdt[index - GDT_FIRST_RESERVED] =
         seg_desc((uint32_t)base, limit, 0x80 | type, 0);
     reserved_gdt[index - GDT_FIRST_RESERVED + 1] = base >> 32;
+}
+
+static void set_system_desc(unsigned index, uint64_t base, uint32_t limit, unsigned type)
+{
+    set_system_desc_in(this_pcpu()->reserved_gdt, index, base, limit, type);
 }
 
 static void set_gate(unsigned vec, uint64_t handler, unsigned dpl, unsigned ist)
@@ -74,9 +65,6 @@ static void set_gate(unsigned vec, uint64_t handler, unsigned dpl, unsigned ist)
     };
 }
 
-/* Read by the SYSCALL entry stubs (entry.asm). */
-uint64_t entry_stack_top;
-
 paddr_t arch_zero_page(void)
 {
     return phys_of(zero_page);
@@ -87,27 +75,28 @@ void arch_set_ldt_descriptor(uint64_t base, uint32_t limit)
     set_system_desc(SEL_LDT >> 3, base, limit, 0x2);
 }
 
-extern char syscall_entry[], syscall32_entry[], sysenter_entry[];
+extern char sysenter_entry[];
+extern const uint64_t syscall64_stub_table[MAX_PCPUS], syscall32_stub_table[MAX_PCPUS];
 
 /* SYSCALL lands in pvshim with CS 0xe008/SS 0xe010; SYSRET would use the
  * guest's flat ring-3 selectors 0xe023 (+8 data, +16 64-bit code). */
-static void syscall_init(void)
+static void syscall_init(const struct pcpu *pc)
 {
     wrmsr(MSR_STAR, ((uint64_t)SEL_RING3_CS32 << 48) | ((uint64_t)SEL_HYP_CS << 32));
-    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-    wrmsr(MSR_CSTAR, (uint64_t)syscall32_entry);
+    wrmsr(MSR_LSTAR, syscall64_stub_table[pc->id]);
+    wrmsr(MSR_CSTAR, syscall32_stub_table[pc->id]);
     /* IF, TF, DF, NT, AC and IOPL cleared on entry. */
     wrmsr(MSR_FMASK, 0x47700);
     wrmsr(MSR_SYSENTER_CS, SEL_HYP_CS);
-    wrmsr(MSR_SYSENTER_ESP, entry_stack_top);
+    wrmsr(MSR_SYSENTER_ESP, pc->entry_stack_top);
     wrmsr(MSR_SYSENTER_EIP, (uint64_t)sysenter_entry);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
-static void load_gdt_and_segments(void)
+static void load_gdt_and_segments(vaddr_t gdt)
 {
     struct { uint16_t limit; uint64_t base; } PACKED gdtr = {
-        GDT_ENTRIES * 8 - 1, GDT_VIRT
+        GDT_ENTRIES * 8 - 1, gdt
     };
     __asm__ volatile(
         "lgdt %0\n\t"
@@ -134,17 +123,28 @@ static void load_gdt_and_segments(void)
     __asm__ volatile("lldt %w0" : : "r"(0));
 }
 
-void descriptors_init(void)
+/* Where CPU n's GDT is mapped: the boot CPU's is the per-vCPU window. */
+static vaddr_t gdt_virt(unsigned n)
+{
+    return GDT_VIRT + (vaddr_t)n * PCPU_WINDOW_STRIDE;
+}
+
+void descriptors_alloc(struct pcpu *pc)
 {
     /* Two frames for the reserved pages, mapped at the top of the window. */
     mfn_t mfn = frame_pool_alloc(&machine_frames, 2, 1, ~(mfn_t)0);
-    if (mfn == INVALID_MFN)
-        panic("out of memory for the GDT");
+    /* The stacks: one naturally aligned block, this_pcpu() reads its top. */
+    mfn_t st = frame_pool_alloc(&machine_frames, PCPU_STACK_SIZE / PAGE_SIZE,
+                                PCPU_STACK_SIZE / PAGE_SIZE, ~(mfn_t)0);
+    if (mfn == INVALID_MFN || st == INVALID_MFN)
+        panic("out of memory for CPU %u's GDT and stacks", pc->id);
+    vaddr_t gdt = gdt_virt(pc->id);
     for (unsigned i = 0; i < GDT_PAGES; i++) {
         paddr_t pa = i < 14 ? phys_of(zero_page) : mfn_to_paddr(mfn + i - 14);
-        paging_set_page(GDT_VIRT + i * PAGE_SIZE, pa, PTE_RW | PTE_NX);
+        paging_set_page(gdt + i * PAGE_SIZE, pa, PTE_RW | PTE_NX);
     }
-    reserved_gdt = (uint64_t *)(GDT_VIRT + 14 * PAGE_SIZE);
+    uint64_t *reserved_gdt = (uint64_t *)(gdt + 14 * PAGE_SIZE);
+    pc->reserved_gdt = reserved_gdt;
     memset(reserved_gdt, 0, 2 * PAGE_SIZE);
 
     /* access: P | DPL | S | type; flags: G | L (or D/B) */
@@ -154,15 +154,32 @@ void descriptors_init(void)
     reserved_gdt[(SEL_RING3_DS >> 3) - GDT_FIRST_RESERVED] = seg_desc(0, 0xfffff, 0xf3, 0xc);
     reserved_gdt[(SEL_RING3_CS64 >> 3) - GDT_FIRST_RESERVED] = seg_desc(0, 0xfffff, 0xfb, 0xa);
 
-    entry_stack_top = (uint64_t)(entry_stack + sizeof(entry_stack));
-    tss.rsp[0] = entry_stack_top;
-    tss.ist[IST_NMI - 1] = (uint64_t)(ist_stacks[0] + IST_STACK_SIZE);
-    tss.ist[IST_DF - 1] = (uint64_t)(ist_stacks[1] + IST_STACK_SIZE);
-    tss.ist[IST_MC - 1] = (uint64_t)(ist_stacks[2] + IST_STACK_SIZE);
-    tss.iomap_base = sizeof(tss);   /* no I/O bitmap: ring 3 port I/O faults */
-    set_system_desc(SEL_TSS >> 3, (uint64_t)&tss, sizeof(tss) - 1, 0x9);
+    struct pcpu_stacks *ps = maddr_to_virt(mfn_to_paddr(st));
+    memset(ps, 0, sizeof(*ps));
+    ps->self = pc;
+    pc->stacks = ps;
+    pc->entry_stack_top = (uint64_t)&ps->pad;
+    struct tss64 *tss = &ps->tss;
+    tss->rsp[0] = pc->entry_stack_top;
+    tss->ist[IST_NMI - 1] = (uint64_t)(ps->ist[0] + IST_STACK_SIZE);
+    tss->ist[IST_DF - 1] = (uint64_t)(ps->ist[1] + IST_STACK_SIZE);
+    tss->ist[IST_MC - 1] = (uint64_t)(ps->ist[2] + IST_STACK_SIZE);
+    tss->iomap_base = sizeof(*tss);   /* no I/O bitmap: ring 3 port I/O faults */
+    set_system_desc_in(reserved_gdt, SEL_TSS >> 3, (uint64_t)tss, sizeof(*tss) - 1, 0x9);
+}
 
-    load_gdt_and_segments();
+void descriptors_load(struct pcpu *pc)
+{
+    load_gdt_and_segments(gdt_virt(pc->id));
+    struct { uint16_t limit; uint64_t base; } PACKED idtr = { sizeof(idt) - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+    syscall_init(pc);
+}
+
+void descriptors_init(void)
+{
+    struct pcpu *pc = &pcpus[0];
+    descriptors_alloc(pc);
 
     for (unsigned v = 0; v < 256; v++)
         set_gate(v, trap_stub_table[v], 0, 0);
@@ -174,7 +191,5 @@ void descriptors_init(void)
     set_gate(4, trap_stub_table[4], 3, 0);
     set_gate(0x80, trap_stub_table[0x80], 3, 0);
 
-    struct { uint16_t limit; uint64_t base; } PACKED idtr = { sizeof(idt) - 1, (uint64_t)idt };
-    __asm__ volatile("lidt %0" : : "m"(idtr));
-    syscall_init();
+    descriptors_load(pc);
 }

@@ -9,7 +9,14 @@ section .text
 
 extern trap_entry
 extern guest_syscall_entry
-extern entry_stack_top
+extern pcpus
+
+; struct pcpu (include/pvshim/percpu.h; percpu.c checks these): its size,
+; and the offsets of entry_stack_top and syscall_scratch.
+%define MAX_PCPUS               32
+%define PCPU_SIZE               64
+%define PCPU_ENTRY_STACK_TOP    16
+%define PCPU_SYSCALL_SCRATCH    40
 
 %define ENTRY_SYSCALL       0x100
 %define ENTRY_SYSCALL32     0x101
@@ -65,23 +72,36 @@ trap_stub_ %+ v:
 %endmacro
 
 ; SYSCALL arrives with the guest's stack still loaded and interrupts off
-; (FMASK). pvshim is uniprocessor, so one scratch slot holds the guest RSP
-; while we move to the entry stack.
-%macro SYSCALL_ENTRY 3          ; name, vector, code selector
-global %1
-%1:
-    mov [rel syscall_guest_rsp], rsp
-    mov rsp, [rel entry_stack_top]
+; (FMASK), and nothing tells which CPU this is: each CPU has its own pair of
+; stubs (its MSR_LSTAR/CSTAR point at them, descriptors.c), which park the
+; guest RSP in that CPU's struct pcpu while moving to its entry stack.
+%macro SYSCALL_STUB 3           ; cpu, name, common tail
+%2_cpu%1:
+    mov [rel pcpus + %1 * PCPU_SIZE + PCPU_SYSCALL_SCRATCH], rsp
+    mov rsp, [rel pcpus + %1 * PCPU_SIZE + PCPU_ENTRY_STACK_TOP]
     push SEL_RING3_DS           ; ss
-    push qword [rel syscall_guest_rsp]
-    push r11                    ; rflags
-    push %3                     ; cs
-    push rcx                    ; rip
-    GUEST_SYSCALL_TO_C %2
+    push qword [rel pcpus + %1 * PCPU_SIZE + PCPU_SYSCALL_SCRATCH]
+    jmp %3
 %endmacro
 
-SYSCALL_ENTRY syscall_entry, ENTRY_SYSCALL, SEL_RING3_CS64
-SYSCALL_ENTRY syscall32_entry, ENTRY_SYSCALL32, SEL_RING3_CS32
+%assign c 0
+%rep MAX_PCPUS
+    SYSCALL_STUB c, syscall64, syscall64_common
+    SYSCALL_STUB c, syscall32, syscall32_common
+%assign c c + 1
+%endrep
+
+syscall64_common:
+    push r11                    ; rflags
+    push SEL_RING3_CS64         ; cs
+    push rcx                    ; rip
+    GUEST_SYSCALL_TO_C ENTRY_SYSCALL
+
+syscall32_common:
+    push r11
+    push SEL_RING3_CS32
+    push rcx
+    GUEST_SYSCALL_TO_C ENTRY_SYSCALL32
 
 ; SYSENTER (from 32-bit guest processes) lands on the entry stack with IF
 ; off and nothing saved: the caller's RIP and RSP are its own business, as
@@ -95,13 +115,14 @@ sysenter_entry:
     push 0                      ; rip
     GUEST_SYSCALL_TO_C ENTRY_SYSENTER
 
-; void arch_enter_guest(const struct cpu_regs *r): never returns.
-; The first entry into the guest: the frame goes to the top of the entry
-; stack and leaves through the common exit.
-global arch_enter_guest
-arch_enter_guest:
+; void arch_enter_guest_on(const struct cpu_regs *r, uint64_t stack_top):
+; never returns. The first entry into the guest: the frame goes to the top
+; of the CPU's entry stack and leaves through the common exit.
+global arch_enter_guest_on
+arch_enter_guest_on:
+    mov rax, rsi
     mov rsi, rdi
-    mov rsp, [rel entry_stack_top]
+    mov rsp, rax
     sub rsp, 22 * 8
     mov rdi, rsp
     mov ecx, 22
@@ -140,9 +161,6 @@ global return_iretq
 return_iretq:
     iretq
 
-section .bss
-syscall_guest_rsp:  resq 1
-
 section .rodata
 align 8
 global trap_stub_table
@@ -151,4 +169,19 @@ trap_stub_table:
 %rep 256
     dq trap_stub_ %+ v
 %assign v v + 1
+%endrep
+
+; Each CPU's SYSCALL entry points, by CPU number.
+global syscall64_stub_table, syscall32_stub_table
+syscall64_stub_table:
+%assign c 0
+%rep MAX_PCPUS
+    dq syscall64_cpu %+ c
+%assign c c + 1
+%endrep
+syscall32_stub_table:
+%assign c 0
+%rep MAX_PCPUS
+    dq syscall32_cpu %+ c
+%assign c c + 1
 %endrep

@@ -8,7 +8,18 @@
 #include "arch.h"
 #include "selectors.h"
 
-#define GDT_VIRT        GDT_WINDOW_VIRT
+#include <pvshim/percpu.h>
+
+/* The calling CPU's GDT and LDT windows (layout.h). */
+static vaddr_t gdt_window(void)
+{
+    return GDT_WINDOW_VIRT + (vaddr_t)this_pcpu()->id * PCPU_WINDOW_STRIDE;
+}
+
+vaddr_t hw_ldt_window(void)
+{
+    return LDT_WINDOW_VIRT + (vaddr_t)this_pcpu()->id * PCPU_WINDOW_STRIDE;
+}
 
 bool smap_active;
 
@@ -41,7 +52,7 @@ void hw_set_guest_gdt(const mfn_t *frames, unsigned n)
 {
     for (unsigned i = 0; i < 14; i++) {
         paddr_t pa = i < n ? mfn_to_paddr(frames[i]) : arch_zero_page();
-        paging_set_page(GDT_VIRT + i * PAGE_SIZE, pa, PTE_RW | PTE_NX);
+        paging_set_page(gdt_window() + i * PAGE_SIZE, pa, PTE_RW | PTE_NX);
     }
 }
 
@@ -52,20 +63,22 @@ void hw_set_guest_gdt(const mfn_t *frames, unsigned n)
  */
 void hw_set_guest_ldt(unsigned ents)
 {
+    vaddr_t window = hw_ldt_window();
     for (unsigned i = 0; i < LDT_WINDOW_PAGES; i++)
-        paging_clear_page(LDT_WINDOW_VIRT + i * PAGE_SIZE);
+        paging_clear_page(window + i * PAGE_SIZE);
     if (ents == 0 || ents > LDT_WINDOW_PAGES * PAGE_SIZE / 8) {
         __asm__ volatile("lldt %w0" : : "r"(0));
         return;
     }
-    arch_set_ldt_descriptor(LDT_WINDOW_VIRT, ents * 8 - 1);
+    arch_set_ldt_descriptor(window, ents * 8 - 1);
     __asm__ volatile("lldt %w0" : : "r"(SEL_LDT));
 }
 
 void hw_map_guest_ldt_page(unsigned page, mfn_t mfn)
 {
     if (page < LDT_WINDOW_PAGES)
-        paging_set_page(LDT_WINDOW_VIRT + page * PAGE_SIZE, mfn_to_paddr(mfn), PTE_RW | PTE_NX);
+        paging_set_page(hw_ldt_window() + page * PAGE_SIZE, mfn_to_paddr(mfn),
+                        PTE_RW | PTE_NX);
 }
 
 void hw_set_fs_base(uint64_t base)

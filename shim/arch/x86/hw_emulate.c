@@ -96,10 +96,12 @@ bool hw_read_descriptor(uint16_t sel, uint64_t *desc)
         __asm__ volatile("lsl %1, %0" : "=r"(limit) : "r"((uint32_t)ldtr) : "cc");
         if ((uint64_t)index * 8 + 7 > limit)
             return false;
-        return arch_read_qword_safe((const uint64_t *)(LDT_WINDOW_VIRT + index * 8ull),
+        return arch_read_qword_safe((const uint64_t *)(hw_ldt_window() + index * 8ull),
                                     desc) == 0;
     }
     if (index >= GDT_ENTRIES)
         return false;
-    return arch_read_qword_safe((const uint64_t *)(GDT_WINDOW_VIRT + index * 8ull), desc) == 0;
+    struct { uint16_t limit; uint64_t base; } PACKED gdtr;
+    __asm__ volatile("sgdt %0" : "=m"(gdtr));
+    return arch_read_qword_safe((const uint64_t *)(gdtr.base + index * 8ull), desc) == 0;
 }

@@ -9,6 +9,7 @@
 #include <pvshim/layout.h>
 #include <pvshim/paging.h>
 #include <pvshim/log.h>
+#include <pvshim/percpu.h>
 #include "x86.h"
 #include "arch.h"
 
@@ -30,7 +31,6 @@
 
 static struct time_scale ns_to_ticks;
 static uint64_t lapic_hz;
-static uint64_t deadline;
 static void (*timer_callback)(uint64_t now);
 
 static inline uint32_t lapic_read(uint32_t reg)
@@ -51,6 +51,7 @@ void arch_map_devices(void)
 
 static void arm(uint64_t now)
 {
+    uint64_t deadline = this_pcpu()->timer_deadline;
     uint64_t delta = deadline > now ? deadline - now : 0;
     uint64_t ticks = time_scale_apply(&ns_to_ticks, delta);
     if (ticks == 0)
@@ -69,14 +70,15 @@ static void timer_interrupt(struct cpu_regs *r)
 {
     (void)r;
     lapic_write(LAPIC_EOI, 0);
-    if (!deadline)
+    struct pcpu *pc = this_pcpu();
+    if (!pc->timer_deadline)
         return;
     uint64_t now = now_ns();
-    if (now < deadline) {
+    if (now < pc->timer_deadline) {
         arm(now);       /* a chained long deadline */
         return;
     }
-    deadline = 0;
+    pc->timer_deadline = 0;
     if (timer_callback)
         timer_callback(now);
 }
@@ -93,7 +95,7 @@ void timer_set_callback(void (*fn)(uint64_t now))
 
 void timer_set_deadline(uint64_t deadline_ns)
 {
-    deadline = deadline_ns;
+    this_pcpu()->timer_deadline = deadline_ns;
     if (!deadline_ns) {
         lapic_write(LAPIC_TIMER_INIT, 0);
         return;
@@ -106,12 +108,49 @@ void cpu_idle_wait(void)
     __asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
-void lapic_init(void)
+uint32_t lapic_id(void)
 {
-    /* The legacy PICs stay silent; everything comes through the local APIC. */
-    outb(0x21, 0xff);
-    outb(0xa1, 0xff);
+    return lapic_read(LAPIC_ID) >> 24;
+}
 
+#define LAPIC_ICR_LO        0x300
+#define LAPIC_ICR_HI        0x310
+#define ICR_INIT            0x00000500u
+#define ICR_STARTUP         0x00000600u
+#define ICR_LEVEL_ASSERT    0x00004000u
+#define ICR_BUSY            0x00001000u
+
+static void send_ipi_raw(uint32_t apic_id, uint32_t lo)
+{
+    while (lapic_read(LAPIC_ICR_LO) & ICR_BUSY)
+        cpu_relax();
+    lapic_write(LAPIC_ICR_HI, apic_id << 24);
+    lapic_write(LAPIC_ICR_LO, lo);
+    while (lapic_read(LAPIC_ICR_LO) & ICR_BUSY)
+        cpu_relax();
+}
+
+#define ICR_FIXED           0x00000000u
+
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    send_ipi_raw(apic_id, ICR_FIXED | ICR_LEVEL_ASSERT | vector);
+}
+
+/* The universal start-up algorithm (Intel SDM vol. 3 "MP initialization"). */
+void lapic_send_init_sipi(uint32_t apic_id, uint8_t vector)
+{
+    send_ipi_raw(apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
+    udelay(10000);
+    for (int i = 0; i < 2; i++) {
+        send_ipi_raw(apic_id, ICR_STARTUP | vector);
+        udelay(200);
+    }
+}
+
+/* What lapic_init does that every CPU needs for its own local APIC. */
+static void lapic_setup_this_cpu(void)
+{
     lapic_write(LAPIC_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
     lapic_write(LAPIC_TPR, 0);
     lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
@@ -119,6 +158,23 @@ void lapic_init(void)
     lapic_write(LAPIC_LVT_ERROR, LVT_MASKED | VECTOR_SPURIOUS);
     lapic_write(LAPIC_TIMER_DIV, DIV_BY_16);
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VECTOR_LAPIC_TIMER);
+}
+
+void lapic_init_secondary(void)
+{
+    lapic_setup_this_cpu();
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    this_pcpu()->timer_deadline = 0;
+    lapic_write(LAPIC_LVT_TIMER, VECTOR_LAPIC_TIMER);   /* one-shot, unmasked */
+}
+
+void lapic_init(void)
+{
+    /* The legacy PICs stay silent; everything comes through the local APIC. */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+
+    lapic_setup_this_cpu();
 
     /* Measure the count rate against the TSC over 10 ms. */
     lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);

@@ -26,6 +26,7 @@ static struct { paddr_t start, end; } mapped[DIRECTMAP_RANGES];
 static unsigned nr_mapped;
 static pte_t *master_l4;
 static paddr_t master_l4_pa;
+static uint64_t table_frames;       /* frames alloc_table() took */
 
 void *phys_access(paddr_t pa, size_t len)
 {
@@ -55,6 +56,7 @@ static pte_t *alloc_table(paddr_t *pa_out)
     mfn_t mfn = frame_pool_alloc(&machine_frames, 1, 1, limit);
     if (mfn == INVALID_MFN)
         panic("out of memory for pvshim's page tables");
+    table_frames++;
     pte_t *t = phys_access(mfn_to_paddr(mfn), PAGE_SIZE);
     memset(t, 0, PAGE_SIZE);
     *pa_out = mfn_to_paddr(mfn);
@@ -118,6 +120,11 @@ void paging_clear_page(vaddr_t va)
 pte_t *paging_master_l4(void)
 {
     return master_l4;
+}
+
+uint64_t paging_table_frames(void)
+{
+    return table_frames;
 }
 
 paddr_t paging_master_l4_maddr(void)

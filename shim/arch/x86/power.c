@@ -6,6 +6,8 @@
  * halts with interrupts off.
  */
 #include <pvshim/status.h>
+#include <pvshim/l0.h>
+#include <pvshim/console.h>
 #include <pvshim/acpi.h>
 #include <pvshim/log.h>
 #include <pvshim/string.h>
@@ -78,8 +80,13 @@ static void hardware_reset(void)
 void machine_exit(enum pvshim_exit reason)
 {
     irq_disable();
-    log_info("exit: %s (QEMU status %d)", exit_reason_name(reason),
-             exit_qemu_status(reason));
+    log_exit(reason);
+    if (l0_active()) {
+        /* On a Xen: the reason goes to it; the log to its own if xl cannot show it. */
+        if (!l0_console_up())
+            xen_l0_dump_early_log();
+        l0_shutdown(reason);
+    }
     if (reason == EXIT_POWEROFF) {
         acpi_poweroff();
         /* No ACPI power-off (microvm with acpi=off): isa-debug-exit's status 1. */

@@ -18,6 +18,7 @@
  *   pvbench stamp NAME            one stamp line
  *   pvbench suite quick|full      memtotal, every benchmark, then "stamp done"
  *   pvbench run NAME ITERS        one benchmark
+ *   pvbench memtotal              the memtotal line alone
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -241,12 +242,16 @@ static void memtotal(void)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: pvbench stamp NAME | suite quick|full | run NAME ITERS\n");
+    fprintf(stderr, "usage: pvbench stamp NAME | suite quick|full | run NAME ITERS | memtotal\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "memtotal") == 0) {
+        memtotal();
+        return 0;
+    }
     if (argc == 3 && strcmp(argv[1], "stamp") == 0) {
         stamp(argv[2]);
         return 0;

@@ -191,15 +191,46 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
     return n;
 }
 
-/* ---- console: whole lines go out through CONSOLEIO_write */
+/*
+ * ---- console: whole lines go out through CONSOLEIO_write. A domU's
+ * CONSOLEIO_write is refused by Xen (it is the hardware domain's), e.g.
+ * under Xen's own shim as a domU of a real Xen: then the line goes to the
+ * console ring of start_info (its page follows start_info and the xenstore
+ * page in the boot mapping).
+ */
 
 static char line[512];
 static size_t line_len;
 
+static void ring_write(const char *s, size_t n)
+{
+    if (is_dom0 || !si)
+        return;
+    struct xencons_interface *r = (void *)((unsigned long)si + 2 * PG_SIZE);
+    if (virt_to_mfn(r) != si->console.domU.mfn)
+        return;
+    evtchn_send_t send = { .port = si->console.domU.evtchn };
+    XENCONS_RING_IDX prod = r->out_prod;
+    for (size_t i = 0; i < n; i++) {
+        /* Full: let the backend drain it, but not forever. */
+        for (unsigned tries = 0; prod - r->out_cons >= sizeof(r->out); tries++) {
+            if (tries == 1000)
+                return;
+            __atomic_store_n(&r->out_prod, prod, __ATOMIC_RELEASE);
+            hc_event_channel_op(EVTCHNOP_send, &send);
+            hc_sched_op(SCHEDOP_yield, NULL);
+        }
+        r->out[MASK_XENCONS_IDX(prod, r->out)] = s[i];
+        prod++;
+    }
+    __atomic_store_n(&r->out_prod, prod, __ATOMIC_RELEASE);
+    hc_event_channel_op(EVTCHNOP_send, &send);
+}
+
 void console_flush(void)
 {
-    if (line_len)
-        hc_console_io(CONSOLEIO_write, (unsigned)line_len, line);
+    if (line_len && hc_console_io(CONSOLEIO_write, (unsigned)line_len, line) < 0)
+        ring_write(line, line_len);
     line_len = 0;
 }
 

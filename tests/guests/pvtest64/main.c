@@ -34,6 +34,14 @@ void pvtest_main(start_info_t *start)
             __asm__ volatile("pause");
     }
 
+    /* "pvtest64-crash": end at once with SHUTDOWN_crash (the host must say crash). */
+    if (strstr((const char *)si->cmd_line, "pvtest64-crash")) {
+        printf("pvtest64: crashing on purpose\n");
+        console_flush();
+        struct sched_shutdown sd = { .reason = SHUTDOWN_crash };
+        hc_sched_op(SCHEDOP_shutdown, &sd);
+    }
+
     boot_checks();
     pagetable_checks();
     p2m_checks();
@@ -47,6 +55,7 @@ void pvtest_main(start_info_t *start)
     grant_checks();
     emul_checks();
     user_checks();
+    smp_checks();
     fifo_checks();
 
     print_summary_and_exit();

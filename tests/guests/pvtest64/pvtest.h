@@ -101,6 +101,7 @@ void memory_checks(void);
 void grant_checks(void);
 void emul_checks(void);
 void user_checks(void);
+void smp_checks(void);                  /* before fifo: polls 2-level pending bits */
 void fifo_checks(void);                 /* last: switches the domain to FIFO */
 
 /* ---- page helpers (mm.c): frames we own but that are not mapped at boot */

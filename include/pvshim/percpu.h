@@ -1,0 +1,48 @@
+/*
+ * What each physical CPU keeps for itself (as Xen's struct cpu_info): the
+ * vCPU it runs, where entries from the guest land, its reserved GDT page
+ * and its hardware timer. Only the CPU itself changes its own struct pcpu,
+ * except while the CPU is being brought up by the boot CPU.
+ */
+#ifndef PVSHIM_PERCPU_H
+#define PVSHIM_PERCPU_H
+
+#include <pvshim/types.h>
+
+/* Physical CPUs pvshim drives at most; the rest are left in reset. */
+#define MAX_PCPUS 32
+
+struct pv_vcpu;
+struct pcpu_stacks;
+
+struct pcpu {
+    struct pv_vcpu *curr;       /* the vCPU this CPU runs (`current`) */
+    unsigned id;                /* 0 = boot CPU, dense */
+    uint32_t apic_id;
+    uint64_t entry_stack_top;   /* guest entries (TSS RSP0, SYSCALL, SYSENTER) */
+    uint64_t *reserved_gdt;     /* pvshim's own GDT entries (pages 14-15) */
+    uint64_t timer_deadline;    /* now_ns() of the armed LAPIC one-shot; 0: none */
+    uint64_t syscall_scratch;   /* the guest RSP while SYSCALL entry switches stacks */
+    struct pcpu_stacks *stacks; /* entry and IST stacks, TSS (arch) */
+    volatile bool online;       /* set by the CPU itself once it runs pvshim */
+    volatile bool call_pending; /* smp_call request for this CPU (smp.c) */
+} __attribute__((aligned(64)));
+
+extern struct pcpu pcpus[MAX_PCPUS];
+extern unsigned nr_pcpus;       /* CPUs 0 .. nr_pcpus-1 are online */
+
+/* The calling CPU's struct pcpu. */
+struct pcpu *this_pcpu(void);
+
+/*
+ * Run fn(arg) on every online CPU in cpumask (bit n = pcpus[n]), the
+ * caller's own included, and return once all have finished. fn runs with
+ * interrupts off, in interrupt context on the others: it must not block
+ * or take locks the interrupted code could hold.
+ */
+void smp_call(uint64_t cpumask, void (*fn)(void *), void *arg);
+
+/* Flush the TLBs (global pages too) of the CPUs in cpumask; done on return. */
+void smp_flush_tlb(uint64_t cpumask);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * spinlock_t: a ticket lock (FIFO, so no CPU starves) for state that
+ * several physical CPUs share. Zero-initialised storage is an unlocked
+ * lock.
+ *
+ * Convention: every spinlock_t is declared next to the data it protects
+ * (in the same struct or file) with a comment saying
+ *   - protects: which fields or objects, and
+ *   - order: which locks may be taken while holding it (nesting order,
+ *     outermost first in the list below; never take an earlier one inside
+ *     a later one).
+ * Functions that require a lock held check it with ASSERT_LOCKED(l).
+ * pvshim runs with interrupts off except inside cpu_idle_wait(): never
+ * hold a lock across it, and take no lock from an interrupt handler that
+ * the interrupted code on the same CPU could hold.
+ *
+ * Nesting order, outermost first:
+ *   1. console_lock (shim/console.c)
+ */
+#ifndef PVSHIM_SPINLOCK_H
+#define PVSHIM_SPINLOCK_H
+
+#include <pvshim/types.h>
+#include <pvshim/assert.h>
+#include <pvshim/percpu.h>
+
+typedef struct {
+    uint16_t next;      /* the next ticket handed out */
+    uint16_t serving;   /* the ticket that holds the lock */
+    unsigned owner;     /* 1 + id of the holding CPU; 0: none (debugging) */
+} spinlock_t;
+
+static inline void spin_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static inline void spin_lock(spinlock_t *l)
+{
+    uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
+        spin_relax();
+    l->owner = this_pcpu()->id + 1;
+}
+
+/* Take l if it is free now; true when taken. */
+static inline bool spin_trylock(spinlock_t *l)
+{
+    uint16_t serving = __atomic_load_n(&l->serving, __ATOMIC_RELAXED);
+    uint16_t expect = serving;
+    if (!__atomic_compare_exchange_n(&l->next, &expect, (uint16_t)(serving + 1), false,
+                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return false;
+    l->owner = this_pcpu()->id + 1;
+    return true;
+}
+
+/* Held by the calling CPU. */
+static inline bool spin_is_mine(const spinlock_t *l)
+{
+    return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == this_pcpu()->id + 1;
+}
+
+static inline void spin_unlock(spinlock_t *l)
+{
+    ASSERT(spin_is_mine(l));
+    l->owner = 0;
+    __atomic_store_n(&l->serving, (uint16_t)(l->serving + 1), __ATOMIC_RELEASE);
+}
+
+#define ASSERT_LOCKED(l) ASSERT(spin_is_mine(l))
+
+#endif

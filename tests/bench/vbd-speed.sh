@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Sequential disk throughput seen by the guest: the same Debian kernel and
+# test initramfs (pvshim.vbd=speed: O_DIRECT dd of the whole disk in
+# 128 KiB blocks, read then write+fsync) booted through pvshim (xen-blkfront
+# -> pvshim's vbd -> virtio-blk) and natively (the kernel's own virtio-blk)
+# on the same QEMU virtio-blk-pci device. A measurement, never a test.
+#
+#   tests/bench/vbd-speed.sh [MiB]          disk size, default 64
+#   Environment: KERNEL (default the 6.1 cloud kernel), INITRD, PVSHIM, QEMU.
+#   Run `make test T=test_vbd` once first: it fetches the modules and builds
+#   the initramfs.
+set -u
+cd "$(dirname "$0")/../.."
+mib=${1:-64}
+BUILD=${BUILD:-build}
+: "${KERNEL:=cache/guests/vmlinuz-6.1-cloud}" "${INITRD:=$BUILD/debian/initramfs.cpio.gz}"
+: "${PVSHIM:=$BUILD/pvshim}" "${QEMU:=qemu-system-x86_64}"
+for f in "$KERNEL" "$INITRD" "$PVSHIM"; do
+    [ -s "$f" ] || { echo "vbd-speed: no $f" >&2; exit 2; }
+done
+work=$(mktemp -d "${TMPDIR:-/tmp}/pvshim-vbd-speed.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+truncate -s "${mib}M" "$work/disk.raw"
+
+run() { # NAME QEMU-ARGS...
+    local name=$1
+    shift
+    timeout 600 "$QEMU" -accel tcg -cpu max -m 1024 -display none -no-reboot -nodefaults \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial "file:$work/$name.log" \
+        -drive "file=$work/disk.raw,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0 \
+        "$@" > /dev/null 2>&1
+    if grep -qE '^  vbd: x?vda (read|write)' "$work/$name.log"; then
+        grep -E '^  vbd: x?vda (read|write)' "$work/$name.log" | sed "s/^  vbd:/$name:/"
+    else
+        echo "$name: no result (console: $(tail -n 3 "$work/$name.log" | tr '\n' ' '))"
+    fi
+}
+
+run pvshim -kernel "$PVSHIM" \
+    -initrd "$KERNEL console=hvc0 pvshim.test=vbd pvshim.vbd=speed,$INITRD"
+run native -kernel "$KERNEL" -initrd "$INITRD" \
+    -append "console=ttyS0 panic=-1 pvshim.test=vbd pvshim.vbd=speed"

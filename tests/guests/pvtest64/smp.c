@@ -1,0 +1,205 @@
+/*
+ * vCPUs (public/vcpu.h): ids dense from 0 with -ENOENT past the last, and,
+ * when the domain has a second vCPU, bringing it up with VCPUOP_initialise
+ * and VCPUOP_up, IPIs both ways through EVTCHNOP_bind_ipi ports, and a
+ * down/up cycle in which vCPU 1 resumes right after its own VCPUOP_down.
+ *
+ * vCPU 1 runs ap_main() with events masked and no trap table: it only
+ * polls shared memory and event-channel pending bits and makes hypercalls.
+ */
+#include "pvtest.h"
+#include "hypercall.h"
+#include "events.h"
+#include "traps.h"
+
+#define PROBE_IDS       64              /* ids probed one by one */
+#define AP_TIMEOUT_NS   5000000000ull   /* Xen and QEMU's TCG on a busy host */
+
+static unsigned nr_vcpus;               /* found by smp.vcpu_ids_dense */
+
+/* ---- vCPU 1's side, and what it shares with vCPU 0 */
+static uint8_t ap_stack[16384] __attribute__((aligned(16)));
+static volatile unsigned ap_alive;      /* vCPU 1 set it on arrival */
+static volatile unsigned ap_pings;      /* IPIs vCPU 1 answered */
+static volatile unsigned ap_go_down;    /* vCPU 0 asks vCPU 1 to VCPUOP_down itself */
+static volatile unsigned ap_resumed;    /* times vCPU 1 came back from VCPUOP_down */
+static volatile long ap_down_rc;
+static unsigned port_to_ap, port_to_bsp;    /* bind_ipi for vCPU 1, for vCPU 0 */
+
+static void ap_main(void) __attribute__((noreturn, used));
+static void ap_main(void)
+{
+    __atomic_store_n(&ap_alive, 1, __ATOMIC_RELEASE);
+    for (;;) {
+        if (port_pending(port_to_ap)) {
+            port_clear(port_to_ap);
+            struct evtchn_send s = { .port = port_to_bsp };
+            hc_event_channel_op(EVTCHNOP_send, &s);
+            __atomic_fetch_add(&ap_pings, 1, __ATOMIC_RELEASE);
+        }
+        if (__atomic_load_n(&ap_go_down, __ATOMIC_ACQUIRE)) {
+            ap_go_down = 0;
+            ap_down_rc = hc_vcpu_op(VCPUOP_down, 1, NULL);
+            /* Here again only after VCPUOP_up(1). */
+            __atomic_fetch_add(&ap_resumed, 1, __ATOMIC_RELEASE);
+        }
+        __asm__ volatile("pause");
+    }
+}
+
+/* Wait (yielding) until *p reaches want; false on timeout. */
+static bool wait_for(volatile unsigned *p, unsigned want)
+{
+    uint64_t give_up = system_time_ns() + AP_TIMEOUT_NS;
+    while (__atomic_load_n(p, __ATOMIC_ACQUIRE) < want) {
+        if (system_time_ns() > give_up)
+            return false;
+        hc_sched_op(SCHEDOP_yield, NULL);
+    }
+    return true;
+}
+
+static bool wait_down(unsigned vcpu)
+{
+    uint64_t give_up = system_time_ns() + AP_TIMEOUT_NS;
+    while (hc_vcpu_op(VCPUOP_is_up, vcpu, NULL) != 0) {
+        if (system_time_ns() > give_up)
+            return false;
+        hc_sched_op(SCHEDOP_yield, NULL);
+    }
+    return true;
+}
+
+/* is_up from 0: 0 or 1 for every vCPU, then -ENOENT for every id after. */
+static void check_ids_dense(void)
+{
+    expect_rc(hc_vcpu_op(VCPUOP_is_up, 0, NULL), 1);
+    unsigned n = 0;
+    long rc;
+    while (n < PROBE_IDS && (rc = hc_vcpu_op(VCPUOP_is_up, n, NULL)) >= 0) {
+        expect(rc == 0 || rc == 1, "is_up(%u) returned %ld", n, rc);
+        n++;
+    }
+    nr_vcpus = n;
+    printf("INFO vcpus: %u\n", n);
+    for (unsigned id = n; id < PROBE_IDS; id++)
+        expect(hc_vcpu_op(VCPUOP_is_up, id, NULL) == -XEN_ENOENT,
+               "is_up(%u) past the last vCPU is not -ENOENT", id);
+    expect_rc(hc_vcpu_op(VCPUOP_is_up, 8191, NULL), -XEN_ENOENT);
+    /* Every sub-op looks the id up first. */
+    struct vcpu_runstate_info rs;
+    expect_rc(hc_vcpu_op(VCPUOP_get_runstate_info, n, &rs), -XEN_ENOENT);
+    expect_rc(hc_vcpu_op(VCPUOP_up, n, NULL), -XEN_ENOENT);
+    expect_rc(hc_vcpu_op(VCPUOP_down, n, NULL), -XEN_ENOENT);
+    static struct vcpu_guest_context none;
+    expect_rc(hc_vcpu_op(VCPUOP_initialise, n, &none), -XEN_ENOENT);
+}
+
+static long bind_ipi(unsigned vcpu)
+{
+    struct evtchn_bind_ipi b = { .vcpu = vcpu };
+    long rc = hc_event_channel_op(EVTCHNOP_bind_ipi, &b);
+    return rc ? rc : (long)b.port;
+}
+
+/* vCPU 1: initialise once (-EEXIST after), up, and it runs ap_main. */
+static void check_vcpu1_up(void)
+{
+    if (nr_vcpus < 2)
+        check_skip_current("one vCPU");
+    expect_rc(hc_vcpu_op(VCPUOP_is_up, 1, NULL), 0);
+    /* Not initialised yet: up is refused. */
+    expect_rc(hc_vcpu_op(VCPUOP_up, 1, NULL), -XEN_EINVAL);
+
+    long p = bind_ipi(1), q = bind_ipi(0);
+    if (!expect(p > 0 && q > 0, "bind_ipi: %ld, %ld", p, q))
+        return;
+    port_to_ap = (unsigned)p;
+    port_to_bsp = (unsigned)q;
+    port_mask(port_to_ap, true);        /* polled, never delivered as upcalls */
+    port_mask(port_to_bsp, true);
+
+    static struct vcpu_guest_context ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.flags = VGCF_in_kernel;
+    ctx.user_regs.rip = (unsigned long)ap_main;
+    ctx.user_regs.rsp = (unsigned long)(ap_stack + sizeof(ap_stack) - 8);  /* as after a call */
+    ctx.user_regs.cs = FLAT_KERNEL_CS;
+    ctx.user_regs.ss = FLAT_KERNEL_SS;
+    ctx.user_regs.ds = ctx.user_regs.es = FLAT_KERNEL_DS;
+    ctx.user_regs.rflags = 0x202;
+    ctx.kernel_ss = FLAT_KERNEL_SS;
+    ctx.kernel_sp = ctx.user_regs.rsp;
+    ctx.ctrlreg[3] = probe_read_cr3() & ~0xfffUL;  /* xen_pfn_to_cr3 = mfn << 12 (64-bit) */
+    expect_rc(hc_vcpu_op(VCPUOP_initialise, 1, &ctx), 0);
+    expect_rc(hc_vcpu_op(VCPUOP_initialise, 1, &ctx), -XEN_EEXIST);
+    expect_rc(hc_vcpu_op(VCPUOP_is_up, 1, NULL), 0);
+    expect_rc(hc_vcpu_op(VCPUOP_up, 1, NULL), 0);
+    expect(wait_for(&ap_alive, 1), "vCPU 1 did not start running");
+    expect_rc(hc_vcpu_op(VCPUOP_is_up, 1, NULL), 1);
+    expect_rc(hc_vcpu_op(VCPUOP_up, 1, NULL), 0);      /* already up */
+}
+
+/* vCPU 0 -> 1 through port_to_ap, 1 -> 0 through port_to_bsp. */
+static void check_ipi_both_ways(void)
+{
+    if (!ap_alive)
+        check_skip_current("vCPU 1 is not running");
+    for (unsigned i = 1; i <= 3; i++) {
+        port_clear(port_to_bsp);
+        struct evtchn_send s = { .port = port_to_ap };
+        expect_rc(hc_event_channel_op(EVTCHNOP_send, &s), 0);
+        if (!expect(wait_for(&ap_pings, i), "vCPU 1 did not answer IPI %u", i))
+            return;
+        expect(port_pending(port_to_bsp), "IPI %u from vCPU 1 is not pending on vCPU 0", i);
+    }
+    /* An IPI port belongs to its vCPU: it cannot be moved. */
+    struct evtchn_bind_vcpu bv = { .port = port_to_ap, .vcpu = 0 };
+    expect_rc(hc_event_channel_op(EVTCHNOP_bind_vcpu, &bv), -XEN_EINVAL);
+}
+
+/* vCPU 1 takes itself down, comes back after its VCPUOP_down when brought up. */
+static void check_down_up_cycle(void)
+{
+    if (!ap_alive)
+        check_skip_current("vCPU 1 is not running");
+    for (unsigned i = 1; i <= 2; i++) {
+        __atomic_store_n(&ap_go_down, 1, __ATOMIC_RELEASE);
+        if (!expect(wait_down(1), "vCPU 1 is still up after its VCPUOP_down (%u)", i))
+            return;
+        expect_eq(ap_resumed, i - 1);
+        expect_rc(hc_vcpu_op(VCPUOP_up, 1, NULL), 0);
+        if (!expect(wait_for(&ap_resumed, i), "vCPU 1 did not resume after VCPUOP_down"))
+            return;
+        expect_rc(ap_down_rc, 0);
+        expect_rc(hc_vcpu_op(VCPUOP_is_up, 1, NULL), 1);
+    }
+    /* It still answers IPIs. */
+    unsigned before = ap_pings;
+    struct evtchn_send s = { .port = port_to_ap };
+    expect_rc(hc_event_channel_op(EVTCHNOP_send, &s), 0);
+    expect(wait_for(&ap_pings, before + 1), "no IPI answer after the cycle");
+    /* Leave it down: nothing else in pvtest64 expects a second vCPU. */
+    __atomic_store_n(&ap_go_down, 1, __ATOMIC_RELEASE);
+    expect(wait_down(1), "vCPU 1 did not go down at the end");
+}
+
+/* The IPI ports go, whatever happened: later checks count ports from scratch. */
+static void close_ipi_ports(void)
+{
+    if (port_to_ap)
+        expect_rc(evtchn_close(port_to_ap), 0);
+    if (port_to_bsp)
+        expect_rc(evtchn_close(port_to_bsp), 0);
+    port_to_ap = port_to_bsp = 0;
+}
+
+void smp_checks(void)
+{
+    run_check("smp.vcpu_ids_dense", check_ids_dense);
+    run_check("smp.vcpu1_initialise_up", check_vcpu1_up);
+    run_check("smp.ipi_both_ways", check_ipi_both_ways);
+    run_check("smp.down_up_cycle", check_down_up_cycle);
+    if (port_to_ap || port_to_bsp)
+        run_check("smp.close_ipi_ports", close_ipi_ports);
+}

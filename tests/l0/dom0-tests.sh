@@ -1,0 +1,247 @@
+#!/bin/sh
+# Runs in the L0 harness's dom0 as /l0/tests.sh: starts each test domain
+# with xl as a PVH domain with a PV shim (pvshim = 1, pvshim_path = the
+# shim under test) and reports one line per test on the console:
+#   L0: RESULT SHIM TEST PASS|FAIL|DOM0-FAILURE detail
+#   L0: MEASURE SHIM TEST key=value ...
+# A dom0 process killed by a signal (xl, xenstored, xenconsoled, busybox)
+# makes the test DOM0-FAILURE, never PASS: that is the emulation's fault or
+# dom0's, not the shim's, and it is said as such.
+# /l0/config (from run-l0.sh) sets SHIMS, TESTS, DOMAIN_TIMEOUT, MEMORY,
+# PVSHIM_CMDLINE and XENSHIM_CMDLINE (empty: xl's default command line).
+. /l0/config
+PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
+CONLOG=/var/log/xen/console
+
+# Shell builtins where it can: every process dom0 starts is one more chance
+# for the emulation's occasional dom0 process crash.
+now() { read -r up _ < /proc/uptime; echo "$up"; }
+now_s() { read -r up _ < /proc/uptime; echo "${up%.*}"; }
+elapsed() { awk "BEGIN { printf \"%.1f\", $(now) - $1 }"; }
+fatal_count() { dmesg | grep -cE 'segfault at|potentially unexpected fatal signal|general protection'; }
+daemons_alive() {
+    for p in /run/xenstored.pid /run/xenconsoled.pid; do
+        kill -0 "$(cat "$p" 2>/dev/null)" 2>/dev/null || { echo "${p#/run/}"; return 1; }
+    done
+}
+
+shim_path() {
+    case $1 in
+    pvshim) echo /l0/pvshim-pvh ;;
+    xen-shim) echo /usr/lib/xen-4.17/boot/xen-shim ;;
+    esac
+}
+shim_cmdline() {
+    case $1 in
+    pvshim) echo "$PVSHIM_CMDLINE" ;;
+    xen-shim) echo "$XENSHIM_CMDLINE" ;;
+    esac
+}
+
+# write_cfg NAME SHIM KERNEL RAMDISK CMDLINE
+write_cfg() {
+    {
+        echo "name = \"$1\""
+        echo 'type = "pvh"'
+        echo 'pvshim = 1'
+        echo "pvshim_path = \"$(shim_path "$2")\""
+        c=$(shim_cmdline "$2")
+        [ -n "$c" ] && echo "pvshim_cmdline = \"$c\""
+        echo "kernel = \"$3\""
+        [ -n "$4" ] && echo "ramdisk = \"$4\""
+        echo "cmdline = \"$5\""
+        echo "memory = $MEMORY"
+        echo 'vcpus = 1'
+        # Xen under TCG cannot emulate a PVH guest's RDTSCP otherwise.
+        echo 'tsc_mode = "native"'
+        echo 'on_poweroff = "destroy"'
+        echo 'on_reboot = "destroy"'
+        echo 'on_crash = "destroy"'
+    } > "/tmp/$1.cfg"
+}
+
+# run_domain NAME SHIM MARKER [xl-action-at-marker]: creates the domain in
+# the foreground (xl create -F), waits for it to end (or DOMAIN_TIMEOUT);
+# sets reason (xl's shutdown reason code, "none" when it never ended),
+# t_marker (seconds from create to MARKER in the console log, "" if never),
+# xl_status, fatal (dom0 fatal signals during the run).
+run_domain() {
+    name=$1 shim=$2 marker=$3 action=${4:-}
+    rm -f "$CONLOG/guest-$name.log"
+    f0=$(fatal_count)
+    t0=$(now)
+    xl create -F "/tmp/$name.cfg" > "/tmp/$name.xl" 2>&1 &
+    xlpid=$!
+    conspid=
+    if [ -n "${WITH_CONSOLE:-}" ]; then
+        # `xl console` attached as soon as the domain exists, until it ends.
+        i=0
+        while ! xl domid "$name" > /dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        { sleep "$DOMAIN_TIMEOUT"; } | xl console "$name" > "/tmp/$name.console" 2>&1 &
+        conspid=$!
+    fi
+    t_marker=
+    acted=
+    end=$(( $(now_s) + DOMAIN_TIMEOUT ))
+    while kill -0 "$xlpid" 2>/dev/null; do
+        if [ -z "$t_marker" ] && grep -qE "$marker" "$CONLOG/guest-$name.log" 2>/dev/null; then
+            t_marker=$(elapsed "$t0")
+        fi
+        if [ -n "$t_marker" ] && [ -n "$action" ] && [ -z "$acted" ]; then
+            acted=1
+            $action "$name"
+        fi
+        [ "$(now_s)" -ge "$end" ] && break
+        sleep 0.5
+    done
+    if kill -0 "$xlpid" 2>/dev/null; then
+        xl destroy "$name" > /dev/null 2>&1
+        sleep 1
+        kill "$xlpid" 2>/dev/null
+    fi
+    wait "$xlpid"
+    xl_status=$?
+    [ -n "$conspid" ] && kill "$conspid" 2>/dev/null
+    t_total=$(elapsed "$t0")
+    [ -z "$t_marker" ] && grep -qE "$marker" "$CONLOG/guest-$name.log" 2>/dev/null && t_marker=$t_total
+    reason=$(sed -n 's/.*has shut down, reason code \([0-9]*\).*/\1/p' "/tmp/$name.xl" | tail -n 1)
+    [ -n "$reason" ] || reason=none
+    fatal=$(( $(fatal_count) - f0 ))
+    echo "L0: --- xl create -F $name (status $xl_status, ${t_total}s):"
+    awk '{ print "L0: xl| " $0 }' "/tmp/$name.xl" | tail -n 15
+    echo "L0: --- failures and skips on the console of $name:"
+    tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | grep -E '^(FAIL|SKIP) ' | awk '{ print "L0: fail| " $0 }'
+    echo "L0: --- console of $name (last 40 lines):"
+    tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | tail -n 40 | awk '{ print "L0: con| " $0 }'
+}
+
+# result SHIM TEST VERDICT DETAIL: the verdict, unless dom0 itself failed.
+result() {
+    [ "$fatal" -gt 0 ] && dmesg | grep -E 'segfault at|potentially unexpected fatal signal|general protection' |
+        tail -n "$fatal" | sed 's/^/L0: DOM0-FAILURE kernel: /'
+    if [ "$fatal" -gt 0 ] || [ "$xl_status" -ge 128 ] || ! dead=$(daemons_alive); then
+        echo "L0: RESULT $1 $2 DOM0-FAILURE fatal-signals=$fatal xl-status=$xl_status ${dead:+dead=$dead} (the shim's verdict would have been: $3 $4)"
+    else
+        echo "L0: RESULT $1 $2 $3 $4"
+    fi
+}
+
+reasons() { case $1 in 0) echo poweroff ;; 1) echo reboot ;; 2) echo suspend ;; 3) echo crash ;; 4) echo watchdog ;; *) echo "$1" ;; esac; }
+
+# pvtest64 as the shim's guest: its final line with 0 failed.
+t_pvtest64() {
+    write_cfg "pvtest-$1" "$1" /l0/pvtest64 /l0/pvtest64.mod "pvtest64-cmdline-token"
+    run_domain "pvtest-$1" "$1" 'pvtest64: [0-9]+ passed, [0-9]+ failed'
+    line=$(tr -d '\r' < "$CONLOG/guest-pvtest-$1.log" 2>/dev/null | grep -oE 'pvtest64: [0-9]+ passed, [0-9]+ failed' | tail -n 1)
+    case $line in
+    *', 0 failed') result "$1" pvtest64 PASS "$line reason=$(reasons "$reason")" ;;
+    '') result "$1" pvtest64 FAIL "no final line; reason=$(reasons "$reason")" ;;
+    *) result "$1" pvtest64 FAIL "$line" ;;
+    esac
+}
+
+# Debian's 6.1 kernel to userspace (the test initramfs, pvshim.test=poweroff):
+# the userspace marker, MemTotal, poweroff as the reason.
+t_linux() {
+    write_cfg "linux-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz \
+        "console=hvc0 pvshim.test=poweroff"
+    run_domain "linux-$1" "$1" 'PVSHIM-TEST: userspace up'
+    mem=$(tr -d '\r' < "$CONLOG/guest-linux-$1.log" 2>/dev/null | sed -n 's/.*MemTotal: *\([0-9]*\) kB.*/\1/p' | tail -n 1)
+    # The kernel's own count, in case userspace is never reached.
+    kmem=$(tr -d '\r' < "$CONLOG/guest-linux-$1.log" 2>/dev/null | grep -oE 'Memory: [0-9]+K/[0-9]+K available' | head -n 1 | tr ' ' '_')
+    echo "L0: MEASURE $1 linux userspace_s=${t_marker:-none} memtotal_kb=${mem:-none} kernel=${kmem:-none} total_s=$t_total reason=$(reasons "$reason")"
+    if [ -n "$t_marker" ] && [ "$reason" = 0 ]; then
+        result "$1" linux PASS "userspace after ${t_marker}s, MemTotal ${mem:-?} kB, poweroff"
+    else
+        result "$1" linux FAIL "userspace=${t_marker:-never} reason=$(reasons "$reason")"
+    fi
+}
+
+# xl shutdown of a running Linux guest (pvshim.test=idle: its /init powers
+# off when the kernel's shutdown watch runs /sbin/poweroff) ends it with
+# reason poweroff. Needs the guest's xenstore to be dom0's.
+do_xl_shutdown() { sleep 2; xl shutdown "$1" > "/tmp/$1.shutdown" 2>&1; }
+t_shutdown() {
+    write_cfg "shut-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=idle"
+    run_domain "shut-$1" "$1" 'PVSHIM-TEST: idle' do_xl_shutdown
+    if [ -n "$t_marker" ] && [ "$reason" = 0 ] &&
+       grep -q 'PVSHIM-TEST: shutdown requested' "$CONLOG/guest-shut-$1.log"; then
+        result "$1" xl-shutdown PASS "reason=poweroff, after the guest's own shutdown"
+    else
+        result "$1" xl-shutdown FAIL "userspace=${t_marker:-never} reason=$(reasons "$reason") $(cat "/tmp/shut-$1.shutdown" 2>/dev/null)"
+    fi
+}
+
+# A guest's SCHEDOP_shutdown(crash) (pvtest64-crash) shows as crash.
+t_crash() {
+    write_cfg "crash-$1" "$1" /l0/pvtest64 /l0/pvtest64.mod "pvtest64-cmdline-token pvtest64-crash"
+    run_domain "crash-$1" "$1" 'pvtest64: crashing on purpose'
+    if [ "$reason" = 3 ]; then
+        result "$1" crash PASS "reason=crash"
+    else
+        result "$1" crash FAIL "marker=${t_marker:-never} reason=$(reasons "$reason")"
+    fi
+}
+
+# A Linux guest's panic (sysrq from its /init) shows as crash.
+t_linux_crash() {
+    write_cfg "lcrash-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=panic"
+    run_domain "lcrash-$1" "$1" 'PVSHIM-TEST: userspace up'
+    if [ "$reason" = 3 ]; then
+        result "$1" linux-crash PASS "reason=crash"
+    else
+        result "$1" linux-crash FAIL "userspace=${t_marker:-never} reason=$(reasons "$reason")"
+    fi
+}
+
+# `xl console` shows the domain's console: pvtest64's lines read back
+# through `xl console` itself (not xenconsoled's log).
+t_xl_console() {
+    write_cfg "cons-$1" "$1" /l0/pvtest64 /l0/pvtest64.mod "pvtest64-cmdline-token"
+    WITH_CONSOLE=1 run_domain "cons-$1" "$1" 'pvtest64: [0-9]+ passed'
+    if tr -d '\r' < "/tmp/cons-$1.console" | grep -qE '^pvtest64: [0-9]+ passed'; then
+        result "$1" xl-console PASS "$(tr -d '\r' < "/tmp/cons-$1.console" | grep -c '^PASS ') PASS lines and the final line read through xl console"
+    else
+        result "$1" xl-console FAIL "$(tr -d '\r' < "/tmp/cons-$1.console" 2>/dev/null | tail -n 3 | tr '\n' '|')"
+    fi
+}
+
+# A Linux guest's hvc0 through xl's console client: a command typed, its
+# output read back.
+t_linux_console() {
+    write_cfg "lcons-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=shell"
+    run_domain "lcons-$1" "$1" 'PVSHIM-TEST: userspace up' do_console_destroy
+    if grep -q 'L0-CONSOLE-OK' "/tmp/lcons-$1.console" 2>/dev/null; then
+        result "$1" linux-console PASS "the echo came back through xenconsole (xl console's client)"
+    else
+        result "$1" linux-console FAIL "$(tr -d '\r' < "/tmp/lcons-$1.console" 2>/dev/null | tail -n 3 | tr '\n' '|')"
+    fi
+}
+do_console() {
+    # The shell may take the first line as its answer to a terminal query.
+    # `xl console` runs xenconsole, which reads its standard input only with
+    # --interactive (xl passes it for a terminal): the same client, called
+    # directly, for a pipe.
+    { sleep 2; echo; sleep 3; echo 'echo L0-CONSOLE-$((40+2))'; sleep 3;
+      echo 'echo L0-CONSOLE-$((40+2))'; sleep 5; } |
+        xenconsole --interactive --type pv "$(xl domid "$1")" > "/tmp/$1.console" 2>&1 &
+    cpid=$!
+    sleep 14
+    kill "$cpid" 2>/dev/null
+    tr -d '\r' < "/tmp/$1.console" | sed 's/L0-CONSOLE-42/L0-CONSOLE-OK/' > "/tmp/$1.console.t"
+    mv "/tmp/$1.console.t" "/tmp/$1.console"
+}
+
+do_console_destroy() {
+    do_console "$1"
+    xl destroy "$1" > /dev/null 2>&1
+}
+
+echo "L0: dom0 date: $(date -u)"
+echo "L0: xl info: $(xl info 2>&1 | grep -E '^(xen_version|total_memory|free_memory|virt_caps|xen_commandline)' | tr -s ' ' | tr '\n' ';')"
+for shim in $SHIMS; do
+    for t in $TESTS; do
+        echo "L0: --- $shim $t at $(now)"
+        "t_$t" "$shim"
+    done
+done

@@ -1,0 +1,239 @@
+/* xen/l0: pvshim as a PVH domain of a real Xen, against a fake L0. */
+#include "unit.h"
+#include <pvshim/l0.h>
+#include <pvshim/console.h>
+#include <pvshim/log.h>
+#include <pvshim/xen_abi.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
+
+static struct {
+    uint64_t console_pfn, console_port;
+    long get_param_rc;
+    bool drain_on_yield;
+    unsigned sends, yields;
+    evtchn_port_t last_port;
+    int shutdown_reason;
+    uint64_t mapped_gfn;
+    unsigned callback_set;
+} l0f;
+static struct xencons_interface ring __attribute__((aligned(4096)));
+static struct shared_info shinfo __attribute__((aligned(4096)));
+static uint64_t shinfo_gfn;
+
+static long fake_hypercall(unsigned nr, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+    (void)a3;
+    switch (nr) {
+    case __HYPERVISOR_hvm_op: {
+        struct xen_hvm_param *p = (void *)a2;
+        ck_assert_uint_eq(p->domid, DOMID_SELF);
+        if (a1 == HVMOP_set_param) {
+            ck_assert_uint_eq(p->index, HVM_PARAM_CALLBACK_IRQ);
+            ck_assert_uint_eq(p->value, 0);
+            l0f.callback_set++;
+            return 0;
+        }
+        ck_assert_uint_eq(a1, HVMOP_get_param);
+        if (l0f.get_param_rc)
+            return l0f.get_param_rc;
+        if (p->index == HVM_PARAM_CONSOLE_PFN)
+            p->value = l0f.console_pfn;
+        else if (p->index == HVM_PARAM_CONSOLE_EVTCHN)
+            p->value = l0f.console_port;
+        else
+            return -XEN_EINVAL;
+        return 0;
+    }
+    case __HYPERVISOR_memory_op: {
+        struct xen_add_to_physmap *x = (void *)a2;
+        ck_assert_uint_eq(a1, XENMEM_add_to_physmap);
+        ck_assert_uint_eq(x->domid, DOMID_SELF);
+        ck_assert_uint_eq(x->space, XENMAPSPACE_shared_info);
+        ck_assert_uint_eq(x->idx, 0);
+        shinfo_gfn = x->gpfn;
+        return 0;
+    }
+    case __HYPERVISOR_event_channel_op:
+        ck_assert_uint_eq(a1, EVTCHNOP_send);
+        l0f.sends++;
+        l0f.last_port = ((struct evtchn_send *)a2)->port;
+        return 0;
+    case __HYPERVISOR_sched_op:
+        if (a1 == SCHEDOP_yield) {
+            l0f.yields++;
+            if (l0f.drain_on_yield)
+                ring.out_cons = ring.out_prod;
+            return 0;
+        }
+        ck_assert_uint_eq(a1, SCHEDOP_shutdown);
+        l0f.shutdown_reason = (int)((struct sched_shutdown *)a2)->reason;
+        return 0;
+    }
+    return -XEN_ENOSYS;
+}
+
+static void *fake_map(uint64_t gfn, unsigned slot)
+{
+    if (slot == 2) {
+        ck_assert_uint_eq(gfn, shinfo_gfn);
+        return &shinfo;
+    }
+    ck_assert_uint_eq(slot, 0);
+    l0f.mapped_gfn = gfn;
+    return &ring;
+}
+
+static const struct l0_arch fake_arch = { .domid = 7, .hypercall = fake_hypercall,
+                                          .map_frame = fake_map };
+
+static void setup(void)
+{
+    memset(&l0f, 0, sizeof(l0f));
+    memset(&ring, 0, sizeof(ring));
+    l0f.console_pfn = 0xfefff;
+    l0f.console_port = 2;
+    l0f.shutdown_reason = -1;
+    l0_attach(&fake_arch);
+}
+
+/* The bytes written to the ring from index `from` on. */
+static size_t ring_text(XENCONS_RING_IDX from, char *out, size_t max)
+{
+    size_t n = 0;
+    for (XENCONS_RING_IDX i = from; i != ring.out_prod && n + 1 < max; i++)
+        out[n++] = ring.out[MASK_XENCONS_IDX(i, ring.out)];
+    out[n] = '\0';
+    return n;
+}
+
+START_TEST(console_ring_output)
+{
+    ck_assert(l0_console_init());
+    ck_assert(l0_console_up());
+    ck_assert_uint_eq(l0f.mapped_gfn, 0xfefff);
+    XENCONS_RING_IDX before = ring.out_prod;
+    unsigned sends = l0f.sends;
+    console_write("ab\ncd\r\n", 7);
+    char buf[64];
+    ring_text(before, buf, sizeof(buf));
+    /* A bare '\n' gets its '\r'; one after '\r' does not get a second. */
+    ck_assert_str_eq(buf, "ab\r\ncd\r\n");
+    ck_assert_uint_gt(l0f.sends, sends);
+    ck_assert_uint_eq(l0f.last_port, 2);
+}
+END_TEST
+
+/* The boot log written before the ring was found is replayed into it. */
+START_TEST(console_ring_gets_boot_log)
+{
+    console_write("early line\n", 11);
+    ck_assert(l0_console_init());
+    char buf[256];
+    ring_text(0, buf, sizeof(buf));
+    ck_assert_ptr_nonnull(strstr(buf, "early line\r\n"));
+}
+END_TEST
+
+START_TEST(console_ring_full)
+{
+    ck_assert(l0_console_init());
+    static char big[3 * sizeof(ring.out)];
+    memset(big, 'x', sizeof(big));
+    /* L0 drains while pvshim yields: everything arrives. */
+    l0f.drain_on_yield = true;
+    XENCONS_RING_IDX before = ring.out_prod;
+    console_write(big, sizeof(big));
+    ck_assert_uint_eq(ring.out_prod - before, sizeof(big));
+    ck_assert_uint_gt(l0f.yields, 0);
+    /* Nobody drains: the write gives up instead of hanging. */
+    l0f.drain_on_yield = false;
+    l0f.yields = 0;
+    console_write(big, sizeof(big));
+    ck_assert_uint_eq(ring.out_prod - ring.out_cons, sizeof(ring.out));
+    ck_assert_uint_gt(l0f.yields, 1000);
+}
+END_TEST
+
+START_TEST(console_ring_input)
+{
+    ck_assert(l0_console_init());
+    ck_assert_int_eq(console_read(), -1);
+    ring.in[0] = 'q';
+    ring.in[1] = '\n';
+    ring.in_prod = 2;
+    ck_assert_int_eq(console_read(), 'q');
+    ck_assert_int_eq(console_read(), '\n');
+    ck_assert_int_eq(console_read(), -1);
+    ck_assert_uint_eq(ring.in_cons, 2);
+}
+END_TEST
+
+START_TEST(domid_from_arch)
+{
+    ck_assert_uint_eq(l0_domid(), 7);
+}
+END_TEST
+
+START_TEST(console_missing)
+{
+    l0f.get_param_rc = -XEN_EINVAL;
+    ck_assert(!l0_console_init());
+    ck_assert(!l0_console_up());
+    l0f.get_param_rc = 0;
+    l0f.console_pfn = 0;
+    ck_assert(!l0_console_init());
+}
+END_TEST
+
+START_TEST(shutdown_reasons)
+{
+    static const struct { enum pvshim_exit e; int reason; } t[] = {
+        { EXIT_POWEROFF, SHUTDOWN_poweroff },
+        { EXIT_REBOOT, SHUTDOWN_reboot },
+        { EXIT_GUEST_CRASH, SHUTDOWN_crash },
+        { EXIT_WATCHDOG, SHUTDOWN_watchdog },
+        { EXIT_BAD_INPUT, SHUTDOWN_crash },
+        { EXIT_INTERNAL_ERROR, SHUTDOWN_crash },
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
+        l0f.shutdown_reason = -1;
+        l0_shutdown(t[i].e);
+        ck_assert_int_eq(l0f.shutdown_reason, t[i].reason);
+    }
+}
+END_TEST
+
+/* L0's shared_info gives the wall clock: wc plus vCPU 0's system time. */
+START_TEST(wallclock_from_shared_info)
+{
+    memset(&shinfo, 0, sizeof(shinfo));
+    shinfo.wc_sec = 1700000000u;
+    shinfo.wc_sec_hi = 1;
+    shinfo.wc_nsec = 5;
+    shinfo.wc_version = 2;
+    shinfo.vcpu_info[0].time.system_time = 3000000000ull;
+    uint64_t wc = l0_wallclock_ns(0x100000);
+    ck_assert_uint_eq(shinfo_gfn, 0x100000);
+    ck_assert_uint_eq(l0f.callback_set, 1);
+    ck_assert_uint_eq(wc, ((1ull << 32) + 1700000000ull + 3) * 1000000000ull + 5);
+}
+END_TEST
+
+static Suite *l0_suite(void)
+{
+    Suite *s = suite_create("l0");
+    TCase *tc = tcase_create("l0");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, console_ring_output);
+    tcase_add_test(tc, console_ring_gets_boot_log);
+    tcase_add_test(tc, console_ring_full);
+    tcase_add_test(tc, console_ring_input);
+    tcase_add_test(tc, console_missing);
+    tcase_add_test(tc, domid_from_arch);
+    tcase_add_test(tc, shutdown_reasons);
+    tcase_add_test(tc, wallclock_from_shared_info);
+    suite_add_tcase(s, tc);
+    return s;
+}
+UNIT_SUITE(l0_suite)
