@@ -67,6 +67,7 @@ struct pv_frame_info {
     bool pinned;
     bool shared;            /* pvshim-shared page (shared_info): always writable */
     int linear;             /* > 0: linear entries it holds; < 0: naming it (tables) */
+    bool pae_xen_l2;        /* PAE: the L2 in slot 3 of an L3 (hypervisor slots) */
 };
 
 /* ---- set-up (boot, domain builder): see also mm_glue.h
@@ -115,6 +116,26 @@ int pv_mm_share_with_guest(mfn_t mfn);
 bool pv_mm_set_m2p(mfn_t mfn, uint64_t pfn);
 
 /* ---- tables and base pointers */
+
+/*
+ * The paging mode, once, before any table exists: a 32-bit guest's PAE
+ * (true, with the COMPAT_L2_XEN_SLOTS entries its top L2s carry) or 4
+ * levels (false, the default after pv_mm_init). The rules differ as in
+ * Xen's compat MM: PAE L1 and L2 entries keep their US bit as the guest
+ * wrote it (its kernel runs in ring 1); an L3 has 4 entries (the rest of
+ * its page is zeroed), may not use PWT, PCD, PS, G, NX or bits 52-62,
+ * gets US and RW added, must have slot 3 present, never changes slot 3,
+ * sits below 4 GiB unless VMASST pae_extended_cr3 is on, and has no linear
+ * entries; its slot-3 L2 is not shared with any other use and its slots
+ * 428-511 are the hypervisor's. There is no L4 to pin. The base pointer
+ * (MMUEXT_NEW_BASEPTR) is an L3, which pvshim puts in slot 0 of root_l4,
+ * a zeroed frame of its own: pv_mm_base_maddr() then gives root_l4; there
+ * are no separate user tables (MMUEXT_NEW_USER_BASEPTR: -EINVAL).
+ * compat_m2p (pv_mm_init's frame count of 4-byte entries) is kept with the
+ * M2P from then on (MMU_MACHPHYS_UPDATE, releases, pv_mm_set_m2p).
+ */
+void pv_mm_set_pae(bool pae, const uint64_t *compat_l2_slots, mfn_t root_l4,
+                   uint32_t *compat_m2p);
 
 /* MMUEXT_PIN_L<level>_TABLE for a guest frame (level 1-4), Xen's errors. */
 int pv_mm_pin(mfn_t mfn, unsigned level);

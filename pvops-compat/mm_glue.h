@@ -29,7 +29,7 @@ void pv_mm_init(void *frame_table, mfn_t max_mfn, uint64_t *m2p, const uint64_t 
  * -XEN_EINVAL if the MMU is not set up.
  */
 int pv_mm_mark_io(const struct memmap *m, mfn_t low_io_frames);
-/* Pin the builder's initial L4 and make it the guest kernel's page-table base. */
+/* Pin the builder's initial root (L4; a PAE guest's L3) and make it the base. */
 int pv_mm_start_guest(mfn_t l4_mfn);
 
 /* Take a writable-type reference on a guest frame pvshim will write; 0 or -errno. */

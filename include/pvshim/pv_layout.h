@@ -6,6 +6,12 @@
  * relocated by INIT_P2M), start_info, the xenstore and console rings, the
  * bootstrap page tables and the boot stack; the region ends on a 4 MiB
  * boundary at least 512 KiB after the stack. Pure arithmetic, no memory.
+ *
+ * A 32-bit PAE guest gets the same region with the widths of its ABI:
+ * 4-byte p2m entries, a PAE L3 as the root of its tables (pvshim's own L4
+ * points at it), an L2 for L3 slot 3 even where the region does not reach
+ * it (it carries the hypervisor's slots), and everything below the
+ * hypervisor hole at COMPAT_HV_VIRT_START.
  */
 #ifndef PVSHIM_PV_LAYOUT_H
 #define PVSHIM_PV_LAYOUT_H
@@ -22,6 +28,8 @@ struct pv_va_range {
 
 struct pv_layout {
     uint64_t nr_pages;              /* guest memory in frames */
+    unsigned levels;                /* 4, or 3 for a 32-bit PAE guest */
+    unsigned p2m_entry_size;        /* 8, or 4 for a 32-bit PAE guest */
     uint64_t virt_base;
     uint64_t virt_end;              /* end of the boot region (4 MiB aligned) */
 
@@ -41,9 +49,9 @@ struct pv_layout {
     pfn_t xenstore_pfn;
     pfn_t console_pfn;
 
-    pfn_t pt_pfn;                   /* L4, then the L3s, L2s, L1s */
-    uint64_t pt_pages;
-    uint64_t nr_l3, nr_l2, nr_l1;
+    pfn_t pt_pfn;                   /* the root (L4, or PAE L3), then L3s, L2s, L1s */
+    uint64_t pt_pages;              /* 1 + nr_l3 + nr_l2 + nr_l1 */
+    uint64_t nr_l3, nr_l2, nr_l1;   /* below the root: nr_l3 is 0 for PAE */
 
     pfn_t stack_pfn;
 

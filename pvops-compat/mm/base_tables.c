@@ -8,7 +8,7 @@
 
 int pv_mm_pin(mfn_t mfn, unsigned level)
 {
-    if (level < 1 || level > 4 || !get_page(mfn))
+    if (level < 1 || level > (pv_mm.pae ? 3u : 4u) || !get_page(mfn))
         return -XEN_EINVAL;
     int rc = get_page_type(mfn, level);
     if (rc) {
@@ -41,8 +41,18 @@ int pv_mm_unpin(mfn_t mfn)
 
 paddr_t pv_mm_base_maddr(bool kernel)
 {
+    if (pv_mm.pae)
+        return current->guest_table == INVALID_MFN ? 0 : mfn_to_paddr(pv_mm.pae_l4);
     mfn_t mfn = kernel ? current->guest_table : current->guest_table_user;
     return mfn == INVALID_MFN ? 0 : mfn_to_paddr(mfn);
+}
+
+/* PAE: the CPU reaches the guest's L3 through slot 0 of pvshim's L4. */
+static void pae_l4_point_at(mfn_t l3)
+{
+    pte_t *l4 = frame_map(pv_mm.pae_l4);
+    if (l4)
+        l4[0] = l3 == INVALID_MFN ? 0 : mfn_to_paddr(l3) | PTE_P | PTE_RW | PTE_US | PTE_A;
 }
 
 /* Load the tables of the vCPU's current mode (a full TLB flush). */
@@ -64,12 +74,14 @@ int mm_new_baseptr(mfn_t mfn, bool load_cr3)
             load_current_cr3();
         return 0;
     }
-    int rc = get_page_and_type(mfn, PV_TYPE_L4);
+    int rc = get_page_and_type(mfn, pv_mm.pae ? PV_TYPE_L3 : PV_TYPE_L4);
     if (rc)
         return rc;
     /* The LDT's frames were found through the old tables. */
     bool ldt_dropped = mm_drop_ldt_frames();
-    if (!vm_assist(VMASST_TYPE_m2p_strict))
+    if (pv_mm.pae)
+        pae_l4_point_at(mfn);
+    else if (!vm_assist(VMASST_TYPE_m2p_strict))
         l4_fill_ro_m2p(mfn);
     current->guest_table = mfn;
     if (load_cr3)
@@ -91,6 +103,8 @@ int pv_mm_set_kernel_base(mfn_t l4)
 /* MMUEXT_NEW_USER_BASEPTR: mfn 0 means no user tables. */
 int pv_mm_set_user_base(mfn_t mfn)
 {
+    if (pv_mm.pae)
+        return -XEN_EINVAL;         /* one set of tables for kernel and user */
     mfn_t old = current->guest_table_user == INVALID_MFN ? 0 : current->guest_table_user;
     if (old == mfn)
         return 0;
@@ -113,6 +127,8 @@ void pv_mm_drop_base_pointers(void)
     mfn_t k = current->guest_table, u = current->guest_table_user;
     current->guest_table = INVALID_MFN;
     current->guest_table_user = INVALID_MFN;
+    if (pv_mm.pae)
+        pae_l4_point_at(INVALID_MFN);
     if (k != INVALID_MFN)
         put_page_and_type(k);
     if (u != INVALID_MFN)
@@ -141,7 +157,8 @@ int pv_mm_start_guest(mfn_t l4)
 {
     /* The builder may have recorded the base already: no reference is held for it. */
     current->guest_table = INVALID_MFN;
-    int rc = pv_mm_pin(l4, 4);
+    /* The root: an L4, or a PAE guest's L3. */
+    int rc = pv_mm_pin(l4, pv_mm.pae ? 3 : 4);
     if (rc)
         return rc;
     rc = pv_mm_set_kernel_base(l4);

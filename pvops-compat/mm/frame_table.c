@@ -168,15 +168,22 @@ int pv_mm_release_frame(mfn_t mfn)
         mm_flush_tlb();
     f->info = 0;
     f->refs = 0;
-    pv_mm.m2p[mfn] = ~0ull;
+    mm_write_m2p(mfn, ~0ull);
     return 0;
+}
+
+void mm_write_m2p(mfn_t mfn, uint64_t pfn)
+{
+    pv_mm.m2p[mfn] = pfn;
+    if (pv_mm.compat_m2p)
+        pv_mm.compat_m2p[mfn] = (uint32_t)pfn;
 }
 
 bool pv_mm_set_m2p(mfn_t mfn, uint64_t pfn)
 {
     if (!pv_mm.ready || mfn >= pv_mm.nr_frames)
         return false;
-    pv_mm.m2p[mfn] = pfn;
+    mm_write_m2p(mfn, pfn);
     return true;
 }
 
@@ -195,6 +202,7 @@ bool pv_mm_frame_info(mfn_t mfn, struct pv_frame_info *out)
     out->pinned = f->info & FI_PINNED;
     out->shared = f->info & FI_SHARED;
     out->linear = pv_mm.linear[mfn];
+    out->pae_xen_l2 = f->info & FI_PAE_XEN_L2;
     return true;
 }
 
@@ -265,7 +273,7 @@ int get_page_type(mfn_t mfn, unsigned type)
          * each level only references the level below, and a linear
          * entry naming its own table takes no reference.)
          */
-        if (frame_type(f) != type || !(f->info & FI_VALIDATED))
+        if (frame_type(f) != type || !(f->info & FI_VALIDATED) || (f->info & FI_PAE_XEN_L2))
             return -XEN_EINVAL;
         f->info++;
         return 0;
@@ -316,6 +324,31 @@ void put_page_type(mfn_t mfn)
         pv_mm.stale_tlb = true;
     }
     f->info--;
+    if (!frame_type_count(f))
+        f->info &= ~FI_PAE_XEN_L2;
+}
+
+int get_page_type_pae_xen_l2(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    /* Unshareable: in use as anything, even a plain L2, it can't be one. */
+    if (!f || !pv_mm.pae || frame_type_count(f))
+        return -XEN_EINVAL;
+    if (frame_type(f) != PV_TYPE_L2 || (f->info & FI_VALIDATED)) {
+        if (pv_mm.stale_tlb)
+            mm_flush_tlb();
+        f->info = (f->info & ~(FI_TYPE_MASK | FI_VALIDATED)) |
+                  ((uint32_t)PV_TYPE_L2 << FI_TYPE_SHIFT);
+    }
+    f->info |= FI_PAE_XEN_L2;
+    f->info++;
+    int rc = validate_table(mfn, PV_TYPE_L2);
+    if (rc) {
+        f->info &= ~(FI_COUNT_MASK | FI_TYPE_MASK | FI_VALIDATED | FI_PAE_XEN_L2);
+        return rc;
+    }
+    f->info |= FI_VALIDATED;
+    return 0;
 }
 
 void put_linear_page_type(mfn_t mfn, mfn_t ptpg)

@@ -141,6 +141,6 @@ int pv_mm_unshare_frame(mfn_t mfn)
         mm_flush_tlb();
     f->info = 0;
     f->refs = 0;
-    pv_mm.m2p[mfn] = ~0ull;
+    mm_write_m2p(mfn, ~0ull);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <pvshim/paging.h>
 #include <pvshim/layout.h>
 #include <pvshim/xen_abi.h>
+#include <pvshim/xen_abi32.h>
 #include "mm.h"
 #include "domain.h"
 
@@ -19,7 +20,10 @@ struct pv_frame {
     uint32_t info;          /* type count | flags | owner | type */
 };
 
-#define FI_COUNT_MASK       0x00ffffffu     /* type count */
+#define FI_COUNT_MASK       0x007fffffu     /* type count */
+/* PAE guests: an L2 in slot 3 of an L3, holding the hypervisor's slots
+ * (Xen's PGT_pae_xen_l2); such an L2 has exactly one type reference. */
+#define FI_PAE_XEN_L2       (1u << 23)
 #define FI_VALIDATED        (1u << 24)
 #define FI_PINNED           (1u << 25)
 #define FI_OWNER_SHIFT      26
@@ -29,6 +33,9 @@ struct pv_frame {
 #define FI_SHARED           (1u << 31)
 
 #define HYP_L4_SLOTS        16
+#define PAE_FIRST_XEN_L2_SLOT COMPAT_L2_FIRST_XEN_SLOT
+#define PAE_XEN_L2_SLOTS    (PT_ENTRIES - PAE_FIRST_XEN_L2_SLOT)
+#define PAE_L3_ENTRIES      4
 #define LDT_PAGES           16
 
 /* Xen's software PTE bit marking guest-kernel mappings (bit 52). */
@@ -92,6 +99,21 @@ struct pv_mm_state {
     bool stale_tlb;
     mfn_t ldt_frames[LDT_PAGES];
     bool ready;
+    /*
+     * The guest's paging mode (pv_mm_set_pae): 4-level for a 64-bit
+     * guest, or PAE for a 32-bit one, with the hypervisor's entries of the
+     * top L2 (slots COMPAT_L2_FIRST_XEN_SLOT-511: the compat M2P).
+     */
+    bool pae;
+    pte_t compat_l2_slots[PAE_XEN_L2_SLOTS];
+    /*
+     * PAE: the L4 the CPU walks (pvshim's, as Xen's per-vCPU compat L4):
+     * slot 0 names the guest's current L3, slots 256-271 are pvshim's
+     * (without the 64-bit RO M2P), nothing else. One vCPU: with several,
+     * one per vCPU.
+     */
+    mfn_t pae_l4;
+    uint32_t *compat_m2p;   /* PAE: the 4-byte M2P the guest reads, nr_frames entries */
 };
 
 extern struct pv_mm_state pv_mm;
@@ -120,6 +142,8 @@ static inline bool frame_in_use_as(const struct pv_frame *f, unsigned type)
            (f->info & FI_VALIDATED);
 }
 
+/* An M2P entry, in the compat M2P too for a PAE guest (~0: invalid). */
+void mm_write_m2p(mfn_t mfn, uint64_t pfn);
 /* A general reference on a guest frame; false if not the guest's or full. */
 bool get_page(mfn_t mfn);
 void put_page(mfn_t mfn);
@@ -128,6 +152,8 @@ int get_page_type(mfn_t mfn, unsigned type);
 void put_page_type(mfn_t mfn);
 /* Drop a type reference that is a linear entry of table ptpg (counts too). */
 void put_linear_page_type(mfn_t mfn, mfn_t ptpg);
+/* PAE: the type reference an L3's slot 3 takes on its L2 (count 0 -> 1 only). */
+int get_page_type_pae_xen_l2(mfn_t mfn);
 /* Both; -XEN_EINVAL if the frame is not the guest's. */
 int get_page_and_type(mfn_t mfn, unsigned type);
 void put_page_and_type(mfn_t mfn);

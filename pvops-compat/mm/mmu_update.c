@@ -79,7 +79,7 @@ static int machphys_update(uint64_t ptr, uint64_t pfn, enum req_owner owner)
     mfn_t mfn = paddr_to_mfn(ptr);
     if (owner != REQ_SELF || !get_page(mfn))
         return -XEN_EINVAL;
-    pv_mm.m2p[mfn] = pfn;
+    mm_write_m2p(mfn, pfn);
     put_page(mfn);
     return 0;
 }

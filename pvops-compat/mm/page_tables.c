@@ -3,7 +3,9 @@
  * entry must reference, the references a present entry holds, validating
  * and devalidating whole tables, and updating one entry (Xen's
  * get_page_from_lNe / put_page_from_lNe / promote / demote / mod_lN_entry
- * for a 64-bit PV domU, linear page tables included: see mm_private.h).
+ * for a 64-bit PV domU, linear page tables included: see mm_private.h;
+ * and for a 32-bit PAE domU as Xen's compat MM, the differences kept in
+ * the per-mode rules below and described in mm.h at pv_mm_set_pae).
  */
 #include <pvshim/log.h>
 #include "mm_private.h"
@@ -30,14 +32,64 @@
 
 #define L4_RO_M2P_SLOT      HYPERVISOR_FIRST_L4_SLOT
 
+/*
+ * A PAE L3 entry (Xen's 0xFFFFF198 on l3e_get_flags): besides PWT, PCD,
+ * PS and G, no NX and none of the bits 52-62 (Xen's flag bits 12-23).
+ */
+#define PAE_L3_DISALLOW     (PDE_DISALLOW | 0xfff0000000000000ull)
+
+/* What differs between the two paging modes, per level (index 1-4). */
+struct paging_rules {
+    unsigned root_level;
+    pte_t disallow[5];
+    pte_t add[5];               /* flags ORed into present entries (L1: see adjust) */
+    bool linear[5];             /* may an entry of this level name a table of its own level */
+};
+
+static const struct paging_rules rules_4level = {
+    .root_level = 4,
+    .disallow = { 0, L1_DISALLOW, PDE_DISALLOW, PDE_DISALLOW, PDE_DISALLOW },
+    .add = { 0, 0, PTE_US, PTE_US, PTE_US | PTE_A },
+    .linear = { false, false, true, true, true },
+};
+
+static const struct paging_rules rules_pae = {
+    .root_level = 3,
+    .disallow = { 0, L1_DISALLOW, PDE_DISALLOW, PAE_L3_DISALLOW, ~0ull },
+    .add = { 0, 0, 0, PTE_US | PTE_RW, 0 },
+    .linear = { false, false, true, false, false },
+};
+
+static const struct paging_rules *rules(void)
+{
+    return pv_mm.pae ? &rules_pae : &rules_4level;
+}
+
+void pv_mm_set_pae(bool pae, const uint64_t *compat_l2_slots, mfn_t root_l4,
+                   uint32_t *compat_m2p)
+{
+    pte_t *l4 = pae ? frame_map(root_l4) : NULL;
+    pv_mm.pae = pae && compat_l2_slots && l4 && compat_m2p;
+    pv_mm.pae_l4 = pv_mm.pae ? root_l4 : INVALID_MFN;
+    pv_mm.compat_m2p = pv_mm.pae ? compat_m2p : NULL;
+    for (unsigned i = 0; i < PAE_XEN_L2_SLOTS; i++)
+        pv_mm.compat_l2_slots[i] = pv_mm.pae ? compat_l2_slots[i] : 0;
+    if (!pv_mm.pae)
+        return;
+    for (unsigned i = 0; i < PT_ENTRIES; i++)
+        l4[i] = 0;
+    for (unsigned s = 1; s < HYP_L4_SLOTS; s++)
+        l4[HYPERVISOR_FIRST_L4_SLOT + s] = pv_mm.hyp_slots[s];
+}
+
 pte_t l1_disallow_mask(void)
 {
     return L1_DISALLOW;
 }
 
-static pte_t pde_disallow_mask(void)
+static pte_t pde_disallow_mask(unsigned level)
 {
-    return PDE_DISALLOW;
+    return rules()->disallow[level];
 }
 
 bool is_guest_l4_slot(unsigned idx)
@@ -54,7 +106,8 @@ pte_t adjust_guest_l1e(pte_t e)
 {
     if (!(e & PTE_P))
         return e;
-    if (!(e & PTE_US))
+    /* A PAE guest's kernel runs in ring 1: its supervisor mappings stay so. */
+    if (!(e & PTE_US) && !pv_mm.pae)
         e |= PTE_US | PTE_GUEST_KERNEL;
     return e & ~PTE_G;
 }
@@ -63,14 +116,9 @@ static pte_t adjust_guest_entry(pte_t e, unsigned level)
 {
     if (!(e & PTE_P))
         return e;
-    switch (level) {
-    case 1:
+    if (level == 1)
         return adjust_guest_l1e(e);
-    case 4:
-        return e | PTE_US | PTE_A;
-    default:
-        return e | PTE_US;
-    }
+    return e | rules()->add[level];
 }
 
 /* ---------------------------------------------------------- references */
@@ -154,11 +202,11 @@ static bool get_linear_table(pte_t e, mfn_t ptpg, unsigned level)
 /* An L2/L3/L4 entry of table ptpg names a table of the level below, or a linear one. */
 static int get_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
 {
-    if (e & pde_disallow_mask())
+    if (e & pde_disallow_mask(level))
         return -XEN_EINVAL;
     int rc = get_page_and_type(pte_mfn(e), level - 1);
     /* Not a table of the level below (only then): perhaps a linear entry. */
-    if (rc == -XEN_EINVAL && get_linear_table(e, ptpg, level))
+    if (rc == -XEN_EINVAL && rules()->linear[level] && get_linear_table(e, ptpg, level))
         rc = 0;
     return rc;
 }
@@ -194,9 +242,59 @@ static void put_page_from_entry(pte_t e, mfn_t table, unsigned level)
 
 /* ---------------------------------------------------------- whole tables */
 
-static bool is_guest_slot(unsigned level, unsigned idx)
+static bool is_pae_xen_l2(mfn_t mfn)
 {
-    return level != 4 || is_guest_l4_slot(idx);
+    const struct pv_frame *f = frame_of(mfn);
+    return f && (f->info & FI_PAE_XEN_L2);
+}
+
+/* Whether entry idx of table (level) is the guest's to manage. */
+static bool is_guest_slot(mfn_t table, unsigned level, unsigned idx)
+{
+    if (!pv_mm.pae)
+        return level != 4 || is_guest_l4_slot(idx);
+    if (level == 3)
+        return idx < PAE_L3_ENTRIES;
+    if (level == 2 && idx >= PAE_FIRST_XEN_L2_SLOT)
+        return !is_pae_xen_l2(table);
+    return true;
+}
+
+/*
+ * A PAE L3, as Xen's promote_l3_table for a 32-bit guest: below 4 GiB
+ * unless extended-cr3, entries 4-511 zeroed, slot 3 present and its L2
+ * taken as the unshared hypervisor-slot L2. 0, or the error before any
+ * entry is checked (the entries are then the caller's loop).
+ */
+static int pae_l3_precheck(mfn_t mfn, pte_t *t)
+{
+    if (mfn >= (1ull << (32 - PAGE_SHIFT)) && !vm_assist(VMASST_TYPE_pae_extended_cr3))
+        return -XEN_ERANGE;
+    if (!(t[COMPAT_L3_XEN_SLOT] & PTE_P))
+        return -XEN_EINVAL;
+    for (unsigned i = PAE_L3_ENTRIES; i < PT_ENTRIES; i++)
+        t[i] = 0;
+    return 0;
+}
+
+/* Slot 3 of a PAE L3: an L2 that carries the hypervisor slots. */
+static int get_pae_xen_l2(pte_t e)
+{
+    if (e & PAE_L3_DISALLOW)
+        return -XEN_EINVAL;
+    mfn_t l2 = pte_mfn(e);
+    if (!get_page(l2))
+        return -XEN_EINVAL;
+    int rc = get_page_type_pae_xen_l2(l2);
+    if (rc)
+        put_page(l2);
+    return rc;
+}
+
+static void install_pae_xen_slots(pte_t *l2)
+{
+    for (unsigned s = 0; s < PAE_XEN_L2_SLOTS; s++)
+        l2[PAE_FIRST_XEN_L2_SLOT + s] = pv_mm.compat_l2_slots[s];
 }
 
 static void install_hyp_slots(pte_t *l4)
@@ -213,15 +311,25 @@ int validate_table(mfn_t mfn, unsigned level)
     pte_t *t = frame_map(mfn);
     if (!t)
         return -XEN_EINVAL;
+    const bool pae_l3 = pv_mm.pae && level == 3;
+    if (level > rules()->root_level)
+        return -XEN_EINVAL;
+    if (pae_l3) {
+        int rc = pae_l3_precheck(mfn, t);
+        if (rc)
+            return rc;
+    }
     for (unsigned i = 0; i < PT_ENTRIES; i++) {
-        if (!is_guest_slot(level, i) || !(t[i] & PTE_P))
+        if (!is_guest_slot(mfn, level, i) || !(t[i] & PTE_P))
             continue;
-        int rc = get_page_from_entry(t[i], mfn, level, PG_OWNER_SELF);
+        int rc = pae_l3 && i == COMPAT_L3_XEN_SLOT
+                     ? get_pae_xen_l2(t[i])
+                     : get_page_from_entry(t[i], mfn, level, PG_OWNER_SELF);
         if (rc) {
             log_debug("pv-mm: L%u %#llx slot %u: %d\n", level,
                       (unsigned long long)mfn, i, rc);
             while (i-- > 0)
-                if (is_guest_slot(level, i))
+                if (is_guest_slot(mfn, level, i))
                     put_page_from_entry(t[i], mfn, level);
             return rc;
         }
@@ -229,6 +337,8 @@ int validate_table(mfn_t mfn, unsigned level)
     }
     if (level == 4)
         install_hyp_slots(t);
+    if (pv_mm.pae && level == 2 && is_pae_xen_l2(mfn))
+        install_pae_xen_slots(t);
     return 0;
 }
 
@@ -238,7 +348,7 @@ void devalidate_table(mfn_t mfn, unsigned level)
     if (!t)
         return;
     for (unsigned i = 0; i < PT_ENTRIES; i++)
-        if (is_guest_slot(level, i))
+        if (is_guest_slot(mfn, level, i))
             put_page_from_entry(t[i], mfn, level);
 }
 
@@ -271,12 +381,15 @@ int mod_entry(mfn_t table, unsigned level, unsigned idx, pte_t val,
     pte_t *t = frame_map(table);
     if (!t || level < 1 || level > 4 || idx >= PT_ENTRIES)
         return -XEN_EINVAL;
-    if (!is_guest_slot(level, idx))
-        return -XEN_EINVAL;         /* hypervisor slot of an L4 */
+    if (!is_guest_slot(table, level, idx) || level > rules()->root_level)
+        return -XEN_EINVAL;         /* a hypervisor slot, or a level the mode has not */
+    /* A PAE L3's slot 3 is fixed for the table's life. */
+    if (pv_mm.pae && level == 3 && idx >= COMPAT_L3_XEN_SLOT)
+        return -XEN_EINVAL;
 
     pte_t old = t[idx];
     if (val & PTE_P) {
-        if (val & (level == 1 ? l1_disallow_mask() : pde_disallow_mask()))
+        if (val & (level == 1 ? l1_disallow_mask() : pde_disallow_mask(level)))
             return -XEN_EINVAL;
         val = adjust_guest_entry(val, level);
         /* Same frame, same rights: the references already held still fit. */

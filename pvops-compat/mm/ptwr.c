@@ -270,7 +270,15 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
     compute(&in, regs, old, bit, &e);
     if (e.write) {
         pte_t val = (full & ~(m << shift)) | (e.new_val << shift);
-        if (!update_l1_entry(l1, idx, val))
+        /*
+         * A PAE kernel writes an entry's upper half first: merged with the
+         * old lower half it may name no usable frame. Taken not present
+         * then; the lower half, written next, is checked in full (Xen).
+         */
+        bool upper_half_first = pv_mm.pae && in.size == 4 && shift == 32 &&
+                                in.op != PTWR_CMPXCHG && in.op != PTWR_CMPXCHG8B;
+        if (!update_l1_entry(l1, idx, val) &&
+            (!upper_half_first || !(val & PTE_P) || !update_l1_entry(l1, idx, val & ~PTE_P)))
             return false;
     }
     apply(regs, &in, &e, old);

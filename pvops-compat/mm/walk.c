@@ -16,12 +16,14 @@ bool pv_mm_walk(vaddr_t va, bool kernel_tables, struct pv_walk *w)
     w->mfn = INVALID_MFN;
     w->stop_level = 4;
 
-    mfn_t t = kernel_tables ? current->guest_table : current->guest_table_user;
-    if (!pv_mm.ready || !guest_addr_ok(va) || t == INVALID_MFN)
+    /* PAE: one L3 for kernel and user, 32-bit addresses below the hypervisor hole. */
+    mfn_t t = kernel_tables || pv_mm.pae ? current->guest_table : current->guest_table_user;
+    bool addr_ok = pv_mm.pae ? va < COMPAT_HV_VIRT_START : guest_addr_ok(va);
+    if (!pv_mm.ready || !addr_ok || t == INVALID_MFN)
         return false;
 
     bool rw = true, user = true, nx = false;
-    for (unsigned level = 4; level >= 1; level--) {
+    for (unsigned level = pv_mm.pae ? 3 : 4; level >= 1; level--) {
         const pte_t *p = frame_map(t);
         w->stop_level = level;
         if (!p)

@@ -5,26 +5,47 @@
 #include <pvshim/error.h>
 #include <pvshim/compiler.h>
 #include <pvshim/xen_abi.h>
+#include <pvshim/xen_abi32.h>
 
 #define M2P_INVALID     (~0ull)
-STATIC_ASSERT(M2P_INVALID == ~0ull && INVALID_MFN == ~(mfn_t)0, "all-ones fills");
 /* Mappings of the boot region: the guest kernel runs in ring 3, so user too. */
 #define L1_FLAGS        (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
 #define TABLE_FLAGS     (PTE_P | PTE_RW | PTE_US | PTE_A)
 #define HYP_FIRST_SLOT  256
 #define HYP_SLOTS       16
+/*
+ * A 32-bit PAE guest's kernel runs in ring 1 (supervisor): its boot
+ * mappings have no user bit, its L2 entries do (so its user mappings work
+ * later), and its L3 entries are bare present bits, as Xen's toolstack
+ * writes them (the PV MMU adds what a 4-level walk of them needs).
+ */
+#define PAE_L1_FLAGS    (PTE_P | PTE_RW | PTE_A | PTE_D)
+#define PAE_L2_FLAGS    (PTE_P | PTE_RW | PTE_US | PTE_A)
+#define PAE_L3_FLAGS    PTE_P
+#define FRAMES_BELOW_4G (1ull << (32 - PAGE_SHIFT))
+#define COMPAT_M2P_INVALID (~0u)
+STATIC_ASSERT(M2P_INVALID == ~0ull && COMPAT_M2P_INVALID == ~0u && INVALID_MFN == ~(mfn_t)0,
+              "all-ones fills");
+
+static bool is_pae(const struct pv_build_params *p)
+{
+    return p->img->elf_class == 32;
+}
 
 static void *frame(mfn_t mfn)
 {
     return phys_access_frame(mfn);
 }
 
-/* All ones: M2P_INVALID, by string stores a word at a time. */
+/* All ones: M2P_INVALID (and COMPAT_M2P_INVALID), by string stores a word at a time. */
 static void m2p_invalid(const struct pv_build_params *p, mfn_t from, mfn_t to)
 {
     to = MIN(to, p->max_mfn);
-    if (from < to)
-        memset(p->m2p + from, 0xff, (to - from) * sizeof(p->m2p[0]));
+    if (from >= to)
+        return;
+    memset(p->m2p + from, 0xff, (to - from) * sizeof(p->m2p[0]));
+    if (p->compat_m2p)
+        memset(p->compat_m2p + from, 0xff, (to - from) * sizeof(p->compat_m2p[0]));
 }
 
 static void m2p_invalid_outside_pool(const struct pv_build_params *p)
@@ -43,7 +64,7 @@ static void m2p_invalid_in_pool(const struct pv_build_params *p)
         m2p_invalid(p, p->pool->r[i].start, p->pool->r[i].end);
 }
 
-/* pfns [pfn, pfn + n) get frames [m, m + n): the p2m list and the M2P. */
+/* pfns [pfn, pfn + n) get frames [m, m + n): the p2m list and the M2P (and the compat M2P). */
 static void record_run(const struct pv_build_params *p, struct pv_build_state *s,
                        pfn_t pfn, mfn_t m, uint64_t n)
 {
@@ -53,6 +74,11 @@ static void record_run(const struct pv_build_params *p, struct pv_build_state *s
     for (uint64_t i = 0; i < n; i++) {
         p2m[i] = m + i;
         m2p[i] = pfn + i;
+    }
+    if (p->compat_m2p) {
+        uint32_t *compat = p->compat_m2p + m;
+        for (uint64_t i = 0; i < n; i++)
+            compat[i] = (uint32_t)(pfn + i);
     }
     if (p->assigned)
         p->assigned(m, n);
@@ -78,15 +104,17 @@ static bool assign_range(const struct pv_build_params *p, struct pv_build_state 
 
 /*
  * Give every pfn in [from, upto) that has none yet a frame from the pool.
- * The only pfns with frames before this are the p2m list's own, which
- * pv_build_boot() gives frames first.
+ * The only pfns with frames before this are the ones pv_build_boot() gives
+ * frames first: a 64-bit guest's p2m list, a PAE guest's root L3.
  */
 static bool assign_frames(const struct pv_build_params *p, struct pv_build_state *s,
                           pfn_t from, pfn_t upto)
 {
     const struct pv_layout *l = &s->layout;
-    pfn_t held_s = MAX(from, MIN(upto, l->p2m_pfn));
-    pfn_t held_e = MAX(held_s, MIN(upto, l->p2m_pfn + l->p2m_pages));
+    pfn_t first = is_pae(p) ? l->pt_pfn : l->p2m_pfn;
+    uint64_t count = is_pae(p) ? 1 : l->p2m_pages;
+    pfn_t held_s = MAX(from, MIN(upto, first));
+    pfn_t held_e = MAX(held_s, MIN(upto, first + count));
     return assign_range(p, s, from, held_s) && assign_range(p, s, held_e, upto);
 }
 
@@ -111,6 +139,32 @@ void pv_write_hypercall_page(uint8_t *page)
                                      0x41, 0x5b, 0x59, 0xc3 };
             memcpy(p, stub, sizeof(stub));
         }
+    }
+}
+
+void pv_write_hypercall_page32(uint8_t *page)
+{
+    memset(page, 0xcc, PAGE_SIZE);
+    for (unsigned i = 0; i < PAGE_SIZE / 32; i++) {
+        uint8_t *p = page + i * 32;
+        if (i == __HYPERVISOR_iret) {
+            /* push %eax; mov $23,%eax; int $0x82 (reached by jmp, never returns) */
+            const uint8_t stub[] = { 0x50, 0xb8, i, 0, 0, 0, 0xcd, 0x82 };
+            memcpy(p, stub, sizeof(stub));
+        } else {
+            /* mov $i,%eax; int $0x82; ret */
+            const uint8_t stub[] = { 0xb8, i, 0, 0, 0, 0xcd, 0x82, 0xc3 };
+            memcpy(p, stub, sizeof(stub));
+        }
+    }
+}
+
+void pv_compat_m2p_l2_slots(paddr_t maddr, uint64_t bytes, uint64_t *slots)
+{
+    for (unsigned i = 0; i < COMPAT_L2_XEN_SLOTS; i++) {
+        uint64_t off = (uint64_t)i << L2_SHIFT;
+        bool m2p = COMPAT_HV_VIRT_START + off < COMPAT_M2P_VIRT_END && off < bytes;
+        slots[i] = m2p ? (maddr + off) | PTE_P | PTE_PS : 0;
     }
 }
 
@@ -155,7 +209,10 @@ static int load_kernel(const struct pv_build_params *p, const struct pv_build_st
         if ((va & (PAGE_SIZE - 1)) || va < img->virt_kstart || va >= img->virt_kend)
             return error_set(err, errlen, -1, "hypercall page %#llx is not a page inside the kernel",
                         (unsigned long long)va);
-        pv_write_hypercall_page(frame(s->p2m[pfn]));
+        if (is_pae(p))
+            pv_write_hypercall_page32(frame(s->p2m[pfn]));
+        else
+            pv_write_hypercall_page(frame(s->p2m[pfn]));
     }
     return 0;
 }
@@ -168,6 +225,7 @@ static bool is_page_table_pfn(const struct pv_layout *l, pfn_t pfn)
 static void build_page_tables(const struct pv_build_params *p, struct pv_build_state *s)
 {
     const struct pv_layout *l = &s->layout;
+    s->pae_l3_mfn = INVALID_MFN;
     pfn_t next_l3 = l->pt_pfn + 1;
     pfn_t next_l2 = next_l3 + l->nr_l3;
     pfn_t next_l1 = next_l2 + l->nr_l2;
@@ -197,6 +255,142 @@ static void build_page_tables(const struct pv_build_params *p, struct pv_build_s
             pfn_t pfn = range->first_pfn + ((va - range->start) >> PAGE_SHIFT);
             uint64_t flags = is_page_table_pfn(l, pfn) ? L1_FLAGS & ~PTE_RW : L1_FLAGS;
             l1[pt_index(va, L1_SHIFT)] = mfn_to_paddr(s->p2m[pfn]) | flags;
+        }
+    }
+}
+
+/* PAE: the L3 (root), the L2s (the top one always), the L1s. */
+static void build_pae_tables(const struct pv_build_params *p, struct pv_build_state *s)
+{
+    const struct pv_layout *l = &s->layout;
+    pfn_t next_l2 = l->pt_pfn + 1;
+    pfn_t next_l1 = next_l2 + l->nr_l2;
+
+    for (uint64_t i = 0; i < l->pt_pages; i++)
+        memset(frame(s->p2m[l->pt_pfn + i]), 0, PAGE_SIZE);
+    pte_t *l3 = frame(s->p2m[l->pt_pfn]);
+    s->pae_l3_mfn = s->p2m[l->pt_pfn];
+    s->l4_mfn = INVALID_MFN;
+
+    for (unsigned r = 0; r < l->nr_ranges; r++) {
+        const struct pv_va_range *range = &l->ranges[r];
+        for (uint64_t va = range->start; va < range->end; va += PAGE_SIZE) {
+            pte_t *e = &l3[pt_index(va, L3_SHIFT)];
+            if (!(*e & PTE_P))
+                *e = mfn_to_paddr(s->p2m[next_l2++]) | PAE_L3_FLAGS;
+            pte_t *l2 = frame(paddr_to_mfn(*e & PTE_ADDR_MASK));
+            e = &l2[pt_index(va, L2_SHIFT)];
+            if (!(*e & PTE_P))
+                *e = mfn_to_paddr(s->p2m[next_l1++]) | PAE_L2_FLAGS;
+            pte_t *l1 = frame(paddr_to_mfn(*e & PTE_ADDR_MASK));
+            pfn_t pfn = range->first_pfn + ((va - range->start) >> PAGE_SHIFT);
+            uint64_t flags = is_page_table_pfn(l, pfn) ? PAE_L1_FLAGS & ~PTE_RW : PAE_L1_FLAGS;
+            l1[pt_index(va, L1_SHIFT)] = mfn_to_paddr(s->p2m[pfn]) | flags;
+        }
+    }
+    if (!(l3[COMPAT_L3_XEN_SLOT] & PTE_P))
+        l3[COMPAT_L3_XEN_SLOT] = mfn_to_paddr(s->p2m[next_l2++]) | PAE_L3_FLAGS;
+    pte_t *top = frame(paddr_to_mfn(l3[COMPAT_L3_XEN_SLOT] & PTE_ADDR_MASK));
+    for (unsigned i = 0; i < COMPAT_L2_XEN_SLOTS; i++)
+        top[COMPAT_L2_FIRST_XEN_SLOT + i] = p->compat_l2_xen_slots[i];
+}
+
+static void write_start_info32(const struct pv_build_params *p, struct pv_build_state *s)
+{
+    const struct pv_layout *l = &s->layout;
+    struct start_info_x86_32 *si = frame(s->start_info_mfn);
+    memset(si, 0, PAGE_SIZE);
+    strlcpy_s(si->magic, COMPAT_START_INFO_MAGIC, sizeof(si->magic));
+    /* The layout and pv_build_boot's checks keep every value below 2^32. */
+    si->nr_pages = (uint32_t)l->nr_pages;
+    si->shared_info = (uint32_t)p->shared_info_maddr;
+    si->store_mfn = (uint32_t)s->xenstore_mfn;
+    si->store_evtchn = p->xenstore_evtchn;
+    si->console.domU.mfn = (uint32_t)s->console_mfn;
+    si->console.domU.evtchn = p->console_evtchn;
+    si->pt_base = (uint32_t)pv_layout_va(l, l->pt_pfn);
+    si->nr_pt_frames = (uint32_t)l->pt_pages;
+    si->mfn_list = (uint32_t)l->p2m_va;
+    if (l->initrd_pages) {
+        if (l->initrd_mapped) {
+            si->mod_start = (uint32_t)pv_layout_va(l, l->initrd_pfn);
+        } else {
+            si->mod_start = (uint32_t)l->initrd_pfn;
+            si->flags |= SIF_MOD_START_PFN;
+        }
+        si->mod_len = (uint32_t)p->initrd_len;
+    }
+    if (p->cmdline)
+        strlcpy_s((char *)si->cmd_line, p->cmdline, sizeof(si->cmd_line));
+    s->start_info_va = pv_layout_va(l, l->start_info_pfn);
+}
+
+/* The checks a 32-bit guest adds: everything it is told must fit its fields. */
+static int check_pae_params(const struct pv_build_params *p, char *err, size_t errlen)
+{
+    if (!p->compat_m2p || !p->compat_l2_xen_slots)
+        return error_set(err, errlen, -1, "no compat M2P for a 32-bit guest");
+    if (p->max_mfn > COMPAT_MAX_MFN)
+        return error_set(err, errlen, -1, "machine memory reaches %llu GiB: a 32-bit guest's "
+                         "frames must lie below 128 GiB",
+                         (unsigned long long)(p->max_mfn >> (30 - PAGE_SHIFT)));
+    if (p->shared_info_maddr >> 32)
+        return error_set(err, errlen, -1, "shared_info at %#llx is above 4 GiB",
+                         (unsigned long long)p->shared_info_maddr);
+    if (p->initrd_len >> 32)
+        return error_set(err, errlen, -1, "the initrd is too large for a 32-bit guest");
+    return 0;
+}
+
+/*
+ * The root L3 goes below 4 GiB: Xen refuses a higher one unless the guest
+ * said extended-cr3 (PAE "yes" in a note, "yes[extended-cr3]" in the
+ * legacy string); for those it is only a preference.
+ */
+static int place_pae_root(const struct pv_build_params *p, struct pv_build_state *s,
+                          char *err, size_t errlen)
+{
+    pfn_t root = s->layout.pt_pfn;
+    mfn_t m = frame_pool_alloc(p->pool, 1, 1, MIN(p->max_mfn, FRAMES_BELOW_4G));
+    if (m == INVALID_MFN && p->img->xen.pae != GUEST_PAE_YES)
+        m = frame_pool_alloc(p->pool, 1, 1, p->max_mfn);
+    if (m == INVALID_MFN)
+        return error_set(err, errlen, -1, "no frame below 4 GiB for the PAE L3 of a guest "
+                         "without extended-cr3");
+    record_run(p, s, root, m, 1);
+    return 0;
+}
+
+/* pvshim's own mfn_t array for a guest whose p2m list has 4-byte entries. */
+static int alloc_p2m_view(const struct pv_build_params *p, struct pv_build_state *s,
+                          char *err, size_t errlen)
+{
+    uint64_t pages = DIV_ROUND_UP(s->layout.nr_pages * sizeof(mfn_t), PAGE_SIZE);
+    mfn_t m = frame_pool_alloc(p->pool, pages, 1, p->max_mfn);
+    if (m == INVALID_MFN)
+        return error_set(err, errlen, -1, "no contiguous %llu KiB for the p2m",
+                         (unsigned long long)(pages * 4));
+    s->p2m = phys_access(mfn_to_paddr(m), pages * PAGE_SIZE);
+    if (!s->p2m)
+        return error_set(err, errlen, -1, "p2m frames are not reachable");
+    s->p2m_view_mfn = m;
+    s->p2m_view_pages = pages;
+    /* pvshim's frames, never the guest's: left out of the pool's M2P_INVALID fill at finish. */
+    m2p_invalid(p, m, m + pages);
+    memset(s->p2m, 0xff, pages * PAGE_SIZE);
+    return 0;
+}
+
+/* The guest's own p2m list, 4-byte entries, from pvshim's view. */
+static void write_p2m32(const struct pv_build_state *s)
+{
+    const struct pv_layout *l = &s->layout;
+    const unsigned per_page = PAGE_SIZE / sizeof(uint32_t);
+    for (uint64_t i = 0; i < l->p2m_pages; i++) {
+        uint32_t *dst = frame(s->p2m[l->p2m_pfn + i]);
+        for (unsigned j = 0; j < per_page; j++) {
+            uint64_t pfn = i * per_page + j;
+            dst[j] = pfn < l->nr_pages ? (uint32_t)s->p2m[pfn] : 0;
         }
     }
 }
@@ -235,24 +429,14 @@ static void write_start_info(const struct pv_build_params *p, struct pv_build_st
     s->start_info_va = pv_layout_va(l, l->start_info_pfn);
 }
 
-int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
-                  char *err, size_t errlen)
+/*
+ * The p2m list is one contiguous run of frames, so pvshim can use it as
+ * the pfn-to-mfn array while it builds; its own pfns come first.
+ */
+static int take_p2m_list(const struct pv_build_params *p, struct pv_build_state *s,
+                         char *err, size_t errlen)
 {
-    struct pv_layout *l = &s->layout;
-    memset(s, 0, sizeof(*s));
-    if (pv_layout_compute(p->img, p->nr_pages, p->initrd_len, l, err, errlen))
-        return -1;
-    /*
-     * M2P_INVALID for every frame outside the pool: the pool's frames get
-     * a pfn when given to the guest, or M2P_INVALID in pv_build_finish()
-     * if they are left over.
-     */
-    m2p_invalid_outside_pool(p);
-
-    /*
-     * The p2m list is one contiguous run of frames, so pvshim can use it
-     * as the pfn-to-mfn array while it builds; its own pfns come first.
-     */
+    const struct pv_layout *l = &s->layout;
     mfn_t p2m0 = frame_pool_alloc(p->pool, l->p2m_pages, 1, p->max_mfn);
     if (p2m0 == INVALID_MFN)
         return error_set(err, errlen, -1, "no contiguous %llu KiB for the p2m list",
@@ -264,8 +448,35 @@ int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
     memset(s->p2m + l->nr_pages, 0xff,
            l->p2m_pages * PAGE_SIZE - l->nr_pages * sizeof(mfn_t));
     record_run(p, s, l->p2m_pfn, p2m0, l->p2m_pages);
+    return 0;
+}
+
+int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
+                  char *err, size_t errlen)
+{
+    struct pv_layout *l = &s->layout;
+    const bool pae = is_pae(p);
+    memset(s, 0, sizeof(*s));
+    if (pae && check_pae_params(p, err, errlen))
+        return -1;
+    if (pv_layout_compute(p->img, p->nr_pages, p->initrd_len, l, err, errlen))
+        return -1;
+    /*
+     * M2P_INVALID (and COMPAT_M2P_INVALID) for every frame outside the
+     * pool: the pool's frames get a pfn when given to the guest, or
+     * M2P_INVALID in pv_build_finish() if they are left over.
+     */
+    m2p_invalid_outside_pool(p);
+
+    if (pae) {
+        if (alloc_p2m_view(p, s, err, errlen) || place_pae_root(p, s, err, errlen))
+            return -1;
+    } else if (take_p2m_list(p, s, err, errlen)) {
+        return -1;
+    }
     /* The boot region is filled while the kernel and initrd still occupy memory. */
-    if (l->pfns_used - l->p2m_pages > p->pool->free_frames)
+    uint64_t placed = pae ? 1 : l->p2m_pages;
+    if (l->pfns_used - placed > p->pool->free_frames)
         return error_set(err, errlen, -1, "too little memory: the guest's first %llu MiB must be "
                     "built while its kernel and initrd still take memory; %llu MiB are free",
                     (unsigned long long)((l->pfns_used * PAGE_SIZE) >> 20),
@@ -284,16 +495,21 @@ int pv_build_boot(const struct pv_build_params *p, struct pv_build_state *s,
         return -1;
     if (l->initrd_pages)
         copy_to_pfns(s, l->initrd_pfn, p->initrd, p->initrd_len, l->initrd_pages);
-    build_page_tables(p, s);
-    write_start_info(p, s);
+    if (pae) {
+        build_pae_tables(p, s);
+        write_start_info32(p, s);
+    } else {
+        build_page_tables(p, s);
+        write_start_info(p, s);
+    }
 
     struct cpu_regs *r = &s->entry;
     memset(r, 0, sizeof(*r));
     r->rip = p->img->entry;
     r->rsp = pv_layout_va(l, l->stack_pfn + 1);
     r->rsi = s->start_info_va;
-    r->cs = FLAT_KERNEL_CS64;
-    r->ss = FLAT_KERNEL_SS64;
+    r->cs = pae ? FLAT_KERNEL_CS_X86_32 : FLAT_KERNEL_CS64;
+    r->ss = pae ? FLAT_KERNEL_SS_X86_32 : FLAT_KERNEL_SS64;
     r->rflags = 0x202;      /* IF and the always-one bit */
     return 0;
 }
@@ -306,5 +522,7 @@ int pv_build_finish(const struct pv_build_params *p, struct pv_build_state *s,
                     (unsigned long long)s->layout.nr_pages);
     /* What the pool keeps, the frames the caller freed since pv_build_boot() included. */
     m2p_invalid_in_pool(p);
+    if (is_pae(p))
+        write_p2m32(s);
     return 0;
 }

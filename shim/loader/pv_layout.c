@@ -2,6 +2,7 @@
 #include <pvshim/compiler.h>
 #include <pvshim/string.h>
 #include <pvshim/error.h>
+#include <pvshim/xen_abi32.h>
 
 #define REGION_ALIGN    MiB(4)
 #define REGION_SLACK    KiB(512)
@@ -32,9 +33,16 @@ static uint64_t tables_for(const struct pv_va_range *r, unsigned n, unsigned shi
 
 static void count_tables(struct pv_layout *l)
 {
-    l->nr_l3 = tables_for(l->ranges, l->nr_ranges, 39);
     l->nr_l2 = tables_for(l->ranges, l->nr_ranges, 30);
     l->nr_l1 = tables_for(l->ranges, l->nr_ranges, 21);
+    if (l->levels == 4) {
+        l->nr_l3 = tables_for(l->ranges, l->nr_ranges, 39);
+    } else {
+        /* The root is the L3; the top L2 exists even if nothing of ours is in it. */
+        l->nr_l3 = 0;
+        if ((l->ranges[l->nr_ranges - 1].end - 1) >> 30 != COMPAT_L3_XEN_SLOT)
+            l->nr_l2++;
+    }
     l->pt_pages = 1 + l->nr_l3 + l->nr_l2 + l->nr_l1;
 }
 
@@ -45,6 +53,11 @@ int pv_layout_compute(const struct guest_image *img, uint64_t nr_pages, uint64_t
     memset(l, 0, sizeof(*l));
     l->nr_pages = nr_pages;
     l->virt_base = x->virt_base;
+    bool pae = img->elf_class == 32;
+    l->levels = pae ? 3 : 4;
+    l->p2m_entry_size = pae ? 4 : 8;
+    if (pae && x->has_init_p2m)
+        return error_set(err, errlen, -1, "INIT_P2M is for 64-bit guests only");
 
     if (img->virt_kstart < x->virt_base || img->virt_kend <= img->virt_kstart)
         return error_set(err, errlen, -1, "kernel at %#llx-%#llx is not above VIRT_BASE %#llx",
@@ -66,7 +79,7 @@ int pv_layout_compute(const struct guest_image *img, uint64_t nr_pages, uint64_t
         pfn += l->initrd_pages;
     }
 
-    l->p2m_pages = pages_of(nr_pages * sizeof(uint64_t));
+    l->p2m_pages = pages_of(nr_pages * l->p2m_entry_size);
     l->p2m_relocated = x->has_init_p2m;
     if (!l->p2m_relocated) {
         l->p2m_pfn = pfn;
@@ -130,6 +143,15 @@ int pv_layout_compute(const struct guest_image *img, uint64_t nr_pages, uint64_t
                 l->ranges[i].first_pfn = l->p2m_pfn;
     }
     l->pfns_used = pfn;
+
+    if (pae && l->virt_end > COMPAT_HV_VIRT_START)
+        return error_set(err, errlen, -1, "the boot region %#llx-%#llx of a 32-bit guest reaches "
+                         "into the hypervisor hole at %#x: too much memory for its "
+                         "VIRT_BASE", (unsigned long long)l->virt_base,
+                         (unsigned long long)l->virt_end - 1, COMPAT_HV_VIRT_START);
+    if (pae && nr_pages > UINT32_MAX)
+        return error_set(err, errlen, -1, "a 32-bit guest cannot have %llu frames",
+                         (unsigned long long)nr_pages);
 
     if (l->pfns_used > nr_pages)
         return error_set(err, errlen, -1,

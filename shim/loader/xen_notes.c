@@ -221,6 +221,26 @@ static bool owner_is_xen(const uint8_t *name, uint32_t namesz)
            memcmp(name, "Xen", 3) == 0;
 }
 
+/* Notes whose value is a NUL-terminated string. */
+static bool is_string(uint32_t type)
+{
+    switch (type) {
+    case XEN_ELFNOTE_XEN_VERSION: case XEN_ELFNOTE_GUEST_OS: case XEN_ELFNOTE_GUEST_VERSION:
+    case XEN_ELFNOTE_LOADER: case XEN_ELFNOTE_PAE_MODE: case XEN_ELFNOTE_BSD_SYMTAB:
+    case XEN_ELFNOTE_FEATURES:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int past_end(struct loader_err *e, uint64_t off, const char *what, unsigned idx)
+{
+    return loader_fail(e, "malformed ELF note at offset 0x%llx of %s %u: "
+                       "it extends past the end of the %s",
+                       (unsigned long long)off, what, idx, what);
+}
+
 /*
  * Walk the notes in data[start, start+len) (already inside the file);
  * what names the container in messages. Returns the number of Xen notes.
@@ -240,16 +260,27 @@ static int parse_note_area(const struct elf_file *f, uint64_t start, uint64_t le
         uint32_t type = rd32(area + off + 8);
         uint64_t name_off = off + ELF_NHDR_SIZE;
         uint64_t desc_off = name_off + ALIGN_UP((uint64_t)namesz, 4);
-        if (!range_ok(name_off, namesz, len) || !range_ok(desc_off, descsz, len))
-            return loader_fail(e, "malformed ELF note at offset 0x%llx of %s %u: "
-                               "it extends past the end of the %s",
-                               (unsigned long long)off, what, idx, what);
+        if (!range_ok(name_off, namesz, len) || desc_off > len)
+            return past_end(e, off, what, idx);
+        /*
+         * A descriptor running past the area (GRUB's i386-xen PAE_MODE
+         * declares 12 bytes and writes "yes\0") is cut at the area's end:
+         * a string note still reads up to its NUL, nothing else may be cut.
+         */
+        bool cut = !range_ok(desc_off, descsz, len);
+        if (cut)
+            descsz = (uint32_t)(len - desc_off);
         if (owner_is_xen(area + name_off, namesz)) {
             struct note n = { type, area + desc_off, descsz };
-            if (type < ARRAY_SIZE(note_names) && note_names[type] && apply_note(&n, xp, e))
+            bool known = type < ARRAY_SIZE(note_names) && note_names[type];
+            if (cut && (!is_string(type) || note_strlen(&n) == descsz))
+                return past_end(e, off, what, idx);
+            if (known && apply_note(&n, xp, e))
                 return -1;
             found++;
         }
+        if (cut)
+            break;
         off = desc_off + ALIGN_UP((uint64_t)descsz, 4);
     }
     return found;

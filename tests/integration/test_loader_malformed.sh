@@ -137,6 +137,43 @@ ASM
     expect_log "bad input: guest kernel: image is 32-bit i386 but not PAE"
 }
 
+test_elf_i386_pae_refused_until_compat() {
+    # A 32-bit PAE kernel shaped like GRUB's i386-xen image (its PAE_MODE
+    # note declares 12 bytes, holds "yes\0" and ends the note section):
+    # the loader accepts it, then pvshim refuses it cleanly, as it cannot
+    # run 32-bit guests yet.
+    local dir
+    dir=$(scratch i386-pae)
+    mkdir -p "$dir"
+    cat > "$dir/k.asm" <<'ASM'
+bits 32
+%macro NOTE_STR 2
+    dd 4, %%e - %%s, %1
+    db "Xen", 0
+%%s: db %2, 0
+%%e: align 4, db 0
+%endmacro
+section .note.Xen note alloc noexec nowrite align=4
+    NOTE_STR 6, "GRUB"
+    NOTE_STR 5, "xen-3.0"
+    NOTE_STR 8, "generic"
+    dd 4, 12, 9
+    db "Xen", 0
+    db "yes", 0
+section .text
+global _start
+_start:
+    jmp _start
+ASM
+    nasm -f elf32 -o "$dir/k.o" "$dir/k.asm" &&
+        ld -m elf_i386 -static -Ttext-segment=0x100000 -e _start -o "$dir/k.elf" "$dir/k.o" ||
+        { fail "cannot build the i386 kernel with nasm and ld -m elf_i386"; return 1; }
+    boot --initrd "$dir/k.elf"
+    expect_status 7
+    expect_log "guest kernel: ELF, 32-bit"
+    expect_log "bad input: guest kernel is 32-bit; pvshim runs 64-bit PV guests only so far"
+}
+
 test_elf32_claiming_x86_64() {
     local dir f
     dir=$(scratch elf32)

@@ -37,6 +37,7 @@ void mm_sim_setup(void)
 
     memset(&dom, 0, sizeof(dom));
     dom.nr_vcpus = 1;
+    mm_sim_pae = false;
     dom.domid = 1;
     current->kernel_mode = true;
 
@@ -62,6 +63,23 @@ void mm_sim_setup(void)
     next_free = SIM_GUEST_FIRST;
     memset(holds, 0, sizeof(holds));
     gnttab_reset();
+}
+
+#define TBL_FLAGS (PTE_P | PTE_RW | PTE_US | PTE_A)
+pte_t mm_sim_compat_slots[512 - 428];
+uint32_t mm_sim_compat_m2p[SIM_FRAMES];
+bool mm_sim_pae;
+
+void mm_sim_setup_pae(void)
+{
+    mm_sim_setup();
+    /* Superpages of a compat M2P above the simulated machine. */
+    for (unsigned i = 0; i < ARRAY_SIZE(mm_sim_compat_slots); i++)
+        mm_sim_compat_slots[i] = i < 83 ? (0x7e00000ull + ((uint64_t)i << 21)) | PTE_P | PTE_PS
+                                        : 0;
+    memset(mm_sim_compat_m2p, 0xff, sizeof(mm_sim_compat_m2p));
+    pv_mm_set_pae(true, mm_sim_compat_slots, SIM_PAE_L4, mm_sim_compat_m2p);
+    mm_sim_pae = true;
 }
 
 void mm_sim_teardown(void)
@@ -240,8 +258,11 @@ const char *mm_sim_check(void)
             continue;
         if (bases[i] >= SIM_FRAMES)
             FAIL("base pointer %#lx out of range", (unsigned long)bases[i]);
-        if (fi[bases[i]].type != PV_TYPE_L4)
-            FAIL("base pointer %#lx is not an L4", (unsigned long)bases[i]);
+        if (fi[bases[i]].type != (mm_sim_pae ? PV_TYPE_L3 : PV_TYPE_L4))
+            FAIL("base pointer %#lx is not an L%d", (unsigned long)bases[i], mm_sim_pae ? 3 : 4);
+        if (mm_sim_pae && mm_sim_table(SIM_PAE_L4)[0] != (mfn_to_paddr(bases[i]) | TBL_FLAGS))
+            FAIL("PAE root L4 slot 0 = %#llx, not the base %#lx",
+                 (unsigned long long)mm_sim_table(SIM_PAE_L4)[0], (unsigned long)bases[i]);
         exp_refs[bases[i]]++, exp_type[bases[i]]++;
     }
     for (unsigned i = 0; i < DIV_ROUND_UP(current->gdt_ents, 512); i++) {
@@ -266,8 +287,29 @@ const char *mm_sim_check(void)
         if (!fi[t].validated)
             FAIL("L%u %#lx in use but not validated", level, (unsigned long)t);
         const pte_t *p = mm_sim_table(t);
+        if (mm_sim_pae && level == 4)
+            FAIL("L4 %#lx in use by a PAE guest", (unsigned long)t);
+        if (mm_sim_pae && level == 2 && fi[t].pae_xen_l2 && fi[t].type_count != 1)
+            FAIL("PAE slot-3 L2 %#lx has type count %u", (unsigned long)t, fi[t].type_count);
         for (unsigned i = 0; i < 512; i++) {
             pte_t e = p[i];
+            if (mm_sim_pae && level == 3 && i >= 4) {
+                if (e)
+                    FAIL("PAE L3 %#lx[%u] = %#llx beyond its 4 entries", (unsigned long)t, i,
+                         (unsigned long long)e);
+                continue;
+            }
+            if (mm_sim_pae && level == 2 && fi[t].pae_xen_l2 && i >= 428) {
+                if (e != mm_sim_compat_slots[i - 428])
+                    FAIL("PAE L2 %#lx hypervisor slot %u = %#llx", (unsigned long)t, i,
+                         (unsigned long long)e);
+                continue;
+            }
+            if (mm_sim_pae && level == 3 && i == 3 &&
+                (!(e & PTE_P) || (e & PTE_ADDR_MASK) >> PAGE_SHIFT >= SIM_FRAMES ||
+                 !fi[(e & PTE_ADDR_MASK) >> PAGE_SHIFT].pae_xen_l2))
+                FAIL("PAE L3 %#lx slot 3 = %#llx is not a hypervisor-slot L2",
+                     (unsigned long)t, (unsigned long long)e);
             if (level == 4 && i >= 256 && i <= 271) {
                 pte_t want = mm_sim_hyp_slots[i - 256];
                 if (e != want && !(i == 256 && e == 0))
@@ -281,8 +323,13 @@ const char *mm_sim_check(void)
             if (target >= SIM_FRAMES || fi[target].owner != PV_OWNER_GUEST)
                 FAIL("L%u %#lx[%u] = %#llx names a frame the guest does not own", level,
                      (unsigned long)t, i, (unsigned long long)e);
-            if (!(e & PTE_US))
+            /* A PAE guest's L1 and L2 entries keep its own US; its L3 entries get US|RW. */
+            if (!(e & PTE_US) && (!mm_sim_pae || level == 3))
                 FAIL("L%u %#lx[%u] lacks US", level, (unsigned long)t, i);
+            if (mm_sim_pae && level == 3 &&
+                (!(e & PTE_RW) || (e & (0xfff0000000000000ull | PTE_PWT | PTE_PCD | PTE_PS | PTE_G))))
+                FAIL("PAE L3 %#lx[%u] = %#llx: flags", (unsigned long)t, i,
+                     (unsigned long long)e);
             if (level == 1 && (e & (1ull << 62))) {
                 /* A grant PTE holds nothing; a live handle must hold its frame. */
                 unsigned g_refs, g_types;

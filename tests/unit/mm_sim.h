@@ -48,6 +48,12 @@ void mm_sim_memmap(struct memmap *m);
 
 /* Fresh machine and MMU; guest frames all zero, kernel mode, no assists. */
 void mm_sim_setup(void);
+/* The same for a 32-bit PAE guest (pv_mm_set_pae with mm_sim_compat_slots). */
+void mm_sim_setup_pae(void);
+extern pte_t mm_sim_compat_slots[512 - 428];
+extern uint32_t mm_sim_compat_m2p[SIM_FRAMES];
+#define SIM_PAE_L4          (SIM_GUEST_FIRST - 1)   /* pvshim's root L4 in PAE mode */
+extern bool mm_sim_pae;
 void mm_sim_teardown(void);
 
 /* The next unused guest frame (zeroed); frames are handed out in order. */

@@ -346,6 +346,68 @@ START_TEST(malformed_notes)
 }
 END_TEST
 
+/*
+ * GRUB's i386-xen image: its last note, PAE_MODE, declares a 12-byte
+ * descriptor ("yes,bimodal") but only "yes\0" lies inside the note
+ * segment. The string is read up to its NUL; cut numbers stay refused.
+ */
+static size_t cut_note(uint8_t *p, size_t off, uint32_t type, uint32_t descsz, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    memset(p + off, 0, 16 + n);
+    p[off] = 4;
+    p[off + 4] = (uint8_t)descsz;
+    p[off + 8] = (uint8_t)type;
+    memcpy(p + off + 12, "Xen", 4);
+    memcpy(p + off + 16, s, n);
+    return off + 16 + n;
+}
+
+START_TEST(note_past_segment_end)
+{
+    ib_bare(&im, 32);
+    im.entry = 0x100000;        /* no VIRT_BASE: segments at their physical addresses */
+    size_t off = raw_note(im.raw_notes, 0, 4, XEN_ELFNOTE_GUEST_OS, "GRUB");
+    off = raw_note(im.raw_notes, off, 4, XEN_ELFNOTE_LOADER, "generic");
+    off = raw_note(im.raw_notes, off, 4, XEN_ELFNOTE_XEN_VERSION, "xen-3.0");
+    size_t last = off;
+    im.raw_notes_len = cut_note(im.raw_notes, off, XEN_ELFNOTE_PAE_MODE, 12, "yes");
+    const struct xen_guest_params *x = ok();
+    ck_assert_str_eq(x->guest_os, "GRUB");
+    ck_assert_int_eq(x->pae, GUEST_PAE_EXTENDED_CR3);
+
+    /* The same cut in a SHT_NOTE section. */
+    im.notes_where = IB_NOTES_SECTION;
+    ck_assert_int_eq(ok()->pae, GUEST_PAE_EXTENDED_CR3);
+    im.notes_where = IB_NOTES_SEGMENT;
+
+    /* A cut string without its NUL inside the segment is refused. */
+    im.raw_notes_len = cut_note(im.raw_notes, last, XEN_ELFNOTE_PAE_MODE, 12, "yes") - 1;
+    IB_EXPECT_FAIL(ib_parse_image(&im), "malformed ELF note at offset 0x48 of segment 2: it "
+                   "extends past the end of the segment");
+
+    /* A cut number is refused: its value is not all there. */
+    uint8_t entry[4] = { 0x10, 0x00, 0x10, 0xc0 };
+    memset(im.raw_notes + last, 0, 32);
+    im.raw_notes[last] = 4;
+    im.raw_notes[last + 4] = 8;
+    im.raw_notes[last + 8] = XEN_ELFNOTE_ENTRY;
+    memcpy(im.raw_notes + last + 12, "Xen", 4);
+    memcpy(im.raw_notes + last + 16, entry, 4);
+    im.raw_notes_len = last + 20;
+    IB_EXPECT_FAIL(ib_parse_image(&im), "malformed ELF note at offset 0x48");
+
+    /* A cut note of another owner ends the walk and is ignored. */
+    off = raw_note(im.raw_notes, last, 4, XEN_ELFNOTE_PAE_MODE, "yes");
+    cut_note(im.raw_notes, off, XEN_ELFNOTE_ENTRY, 40, "whatever");
+    memcpy(im.raw_notes + off + 12, "GNU", 4);
+    im.raw_notes_len = off + 20;
+    x = ok();
+    ck_assert_int_eq(x->pae, GUEST_PAE_EXTENDED_CR3);
+    ck_assert_str_eq(x->loader, "generic");
+}
+END_TEST
+
 START_TEST(features_string)
 {
     minimal64();
@@ -435,6 +497,7 @@ static Suite *loader_notes_suite(void)
     tcase_add_test(tc, identity_checks);
     tcase_add_test(tc, note_sources);
     tcase_add_test(tc, malformed_notes);
+    tcase_add_test(tc, note_past_segment_end);
     tcase_add_test(tc, features_string);
     tcase_add_test(tc, required_features);
     suite_add_tcase(s, tc);
