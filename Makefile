@@ -132,12 +132,12 @@ unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 test: all $(BUILD)/unit-tests
-	tests/run-tests.sh '$(T)'
+	tests/run-tests.sh '$(value T)'
 
 # The slower runs at other VM sizes and memory layouts (tests/sizes/), then
 # a table of each boot's memory and trace=boot times.
 test-sizes: all
-	TESTS_DIR=tests/sizes LOGDIR=$(BUILD)/test-logs-sizes tests/run-tests.sh '$(T)'; \
+	TESTS_DIR=tests/sizes LOGDIR=$(BUILD)/test-logs-sizes tests/run-tests.sh '$(value T)'; \
 	status=$$?; LOGDIR=$(BUILD)/test-logs-sizes tests/sizes/report.sh; exit $$status
 
 run: all
