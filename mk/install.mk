@@ -30,15 +30,17 @@ $(BUILD)/pvshim-bundle: $(BUNDLE_TOOL_SRC) include/pvshim/bundle.h | $(SYSINC)/x
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(BUNDLE_TOOL_SRC)
 
-XL_CONVERT_SRC := xen/tools/pvshim-xl-convert.c xen/tools/xlcfg.c
+XL_CONVERT_SRC := xen/tools/pvshim-xl-convert.c xen/tools/xlcfg.c xen/tools/read_all.c
 
-$(BUILD)/pvshim-xl-convert: $(XL_CONVERT_SRC) xen/tools/xlcfg.h
+$(BUILD)/pvshim-xl-convert: $(XL_CONVERT_SRC) xen/tools/xlcfg.h xen/tools/read_all.h
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(XL_CONVERT_SRC)
 
-ABI_REPORT_SRC := xen/tools/pvshim-abi-report.c xen/tools/abitrace.c xen/tools/jsonparse.c
+ABI_REPORT_SRC := xen/tools/pvshim-abi-report.c xen/tools/abitrace.c xen/tools/jsonparse.c \
+                  xen/tools/read_all.c
 
-$(BUILD)/pvshim-abi-report: $(ABI_REPORT_SRC) xen/tools/abitrace.h xen/tools/jsonparse.h
+$(BUILD)/pvshim-abi-report: $(ABI_REPORT_SRC) xen/tools/abitrace.h xen/tools/jsonparse.h \
+                           xen/tools/read_all.h
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(ABI_REPORT_SRC)
 

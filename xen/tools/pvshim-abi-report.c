@@ -16,6 +16,7 @@
 #include <string.h>
 #include <pvshim/version.h>
 #include "abitrace.h"
+#include "read_all.h"
 
 static const char *prog = "pvshim-abi-report";
 
@@ -32,29 +33,6 @@ static void usage(FILE *f)
             "  -h, --help, -V, --version\n", prog);
 }
 
-static char *slurp(FILE *f, size_t *len)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *s = malloc(cap);
-    while (s) {
-        n += fread(s + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *t = realloc(s, cap *= 2);
-        if (!t) {
-            free(s);
-            return NULL;
-        }
-        s = t;
-    }
-    if (s && ferror(f)) {
-        free(s);
-        return NULL;
-    }
-    *len = n;
-    return s;
-}
-
 static int read_log(const char *path, const char *name, struct abi_trace *t)
 {
     memset(t, 0, sizeof(*t));
@@ -67,7 +45,7 @@ static int read_log(const char *path, const char *name, struct abi_trace *t)
         return -1;
     }
     size_t len;
-    char *text = slurp(f, &len);
+    char *text = read_all(f, &len);
     if (f != stdin)
         fclose(f);
     if (!text) {

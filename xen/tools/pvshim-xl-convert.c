@@ -16,6 +16,7 @@
 #include <string.h>
 #include <pvshim/version.h>
 #include "xlcfg.h"
+#include "read_all.h"
 
 static const char *prog = "pvshim-xl-convert";
 
@@ -30,29 +31,6 @@ static void usage(FILE *f)
             "  -o, --output FILE        write there instead of standard output\n"
             "  -q, --quiet              no notes on standard error\n"
             "  -h, --help, -V, --version\n", prog);
-}
-
-static char *slurp(FILE *f, size_t *len)
-{
-    size_t cap = 4096, n = 0;
-    char *s = malloc(cap);
-    while (s) {
-        n += fread(s + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *t = realloc(s, cap *= 2);
-        if (!t) {
-            free(s);
-            return NULL;
-        }
-        s = t;
-    }
-    if (s && ferror(f)) {
-        free(s);
-        return NULL;
-    }
-    *len = n;
-    return s;
 }
 
 int main(int argc, char **argv)
@@ -92,7 +70,7 @@ int main(int argc, char **argv)
         return 1;
     }
     size_t len;
-    char *text = slurp(f, &len);
+    char *text = read_all(f, &len);
     if (f != stdin)
         fclose(f);
     if (!text) {
