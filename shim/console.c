@@ -96,6 +96,18 @@ int console_read(void)
     return -1;
 }
 
+size_t console_read_buf(char *buf, size_t len)
+{
+    size_t n = 0;
+    while (n < len) {
+        int c = console_read();
+        if (c < 0)
+            break;
+        buf[n++] = (char)c;
+    }
+    return n;
+}
+
 static void (*input_listener)(void);
 
 void console_set_input_listener(void (*fn)(void))

@@ -35,6 +35,8 @@ void console_select(unsigned mask);
 unsigned console_present(void);
 /* Next byte typed on any active input, or -1. */
 int console_read(void);
+/* Up to len bytes typed so far (console_read until none is left): how many. */
+size_t console_read_buf(char *buf, size_t len);
 
 /* Who to tell when input arrives (interrupt context); one listener. */
 void console_set_input_listener(void (*fn)(void));

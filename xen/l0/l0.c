@@ -235,27 +235,10 @@ static void store_attach(mfn_t ring, const struct xenstore_guest_params *params)
         xenstore_backend_attach(ring, params);
 }
 
-static void io_write(const char *s, size_t len)
-{
-    console_write(s, len);
-}
-
-static size_t io_read(char *buf, size_t len)
-{
-    size_t n = 0;
-    while (n < len) {
-        int c = console_read();
-        if (c < 0)
-            break;
-        buf[n++] = (char)c;
-    }
-    return n;
-}
-
 const struct xen_services l0_services = {
     .name = "l0",
-    .console_io_write = io_write,
-    .console_io_read = io_read,
+    .console_io_write = console_write,
+    .console_io_read = console_read_buf,
     .flush = console_backend_service,
     .store_bind = store_bind,
     .store_attach = store_attach,
