@@ -223,7 +223,8 @@ static void setup_host(void)
     file("/var/lib/xen/userdata-d.4." UUID("04") ".libxl-json", json_grub, sizeof(json_grub) - 1);
     file("/var/lib/xen/userdata-d.5." UUID("05") ".libxl-json", json_pvh_noshim,
          sizeof(json_pvh_noshim) - 1);
-    file("/var/lib/xen/userdata-d.7." UUID("07") ".libxl-json", json_shim, sizeof(json_shim) - 1);
+    /* As libxl stores it: with the string's NUL. */
+    file("/var/lib/xen/userdata-d.7." UUID("07") ".libxl-json", json_shim, sizeof(json_shim));
     file("/var/lib/xen/userdata-d.10." UUID("0a") ".libxl-json", json_old, sizeof(json_old) - 1);
 }
 

@@ -111,6 +111,9 @@ static void from_libxl_json(const struct inv_host *h, struct inv_domain *d)
     uint8_t *text = h->read_file(h->ctx, path, &len);
     if (!text)
         return;
+    /* libxl stores the text with its terminating NUL. */
+    while (len && text[len - 1] == '\0')
+        len--;
     struct jp_value root;
     char err[128];
     int rc = jp_parse((const char *)text, len, &root, err, sizeof(err));
