@@ -9,14 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <pvshim/bundle.h>
 #include <pvshim/decompress.h>
 #include <pvshim/pv_features.h>
 #include "jsonparse.h"
 
-/* Room for the decompressed kernel: at most the shim's scratch area. */
+/* Room for the decompressed kernel: the shim's scratch area (guest_boot.c). */
 #define INV_UNPACK_MAX  ((size_t)512 << 20)
-#define INV_UNPACK_MIN  ((size_t)16 << 20)
 
 const char *inv_type_name(enum inv_type t)
 {
@@ -65,13 +65,15 @@ static void format_uuid(const uint8_t h[16], char out[37])
     out[o] = '\0';
 }
 
-static char *xs_get(const struct inv_host *h, const char *fmt, const char *a, uint32_t n)
+static char *xs_get(const struct inv_host *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static char *xs_get(const struct inv_host *h, const char *fmt, ...)
 {
     char path[256];
-    if (a)
-        snprintf(path, sizeof(path), fmt, a);
-    else
-        snprintf(path, sizeof(path), fmt, n);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof(path), fmt, ap);
+    va_end(ap);
     return h->xs_read(h->ctx, path);
 }
 
@@ -83,22 +85,22 @@ static char *dup_or_null(const char *s)
 /* A PV domain's image/ keys, written by libxl when it built the domain. */
 static void kernel_from_xenstore(const struct inv_host *h, struct inv_domain *d)
 {
-    char *vm = xs_get(h, "/local/domain/%u/vm", NULL, d->info.domid);
+    char *vm = xs_get(h, "/local/domain/%u/vm", d->info.domid);
     char base[128];
     if (vm && vm[0])
         snprintf(base, sizeof(base), "%s/image", vm);
     else
         snprintf(base, sizeof(base), "/vm/%s/image", d->uuid);
     free(vm);
-    char *k = xs_get(h, "%s/kernel", base, 0);
+    char *k = xs_get(h, "%s/kernel", base);
     if (!k || !k[0]) {
         free(k);
         return;
     }
     d->kernel = k;
     d->kernel_source = "xenstore";
-    d->ramdisk = xs_get(h, "%s/ramdisk", base, 0);
-    d->cmdline = xs_get(h, "%s/cmdline", base, 0);
+    d->ramdisk = xs_get(h, "%s/ramdisk", base);
+    d->cmdline = xs_get(h, "%s/cmdline", base);
 }
 
 /* libxl's stored configuration of the domain (xl creates one for each). */
@@ -186,15 +188,20 @@ void inventory_judge_kernel(struct inv_domain *d, const uint8_t *bytes, size_t l
         size_t w = decomp_workspace_size((enum decomp_format)f);
         work_len = w > work_len ? w : work_len;
     }
-    /* Room for a kernel 16 times its packed size (real ones: 3 to 5). */
-    size_t out_cap = len < INV_UNPACK_MAX / 16 ? len * 16 : INV_UNPACK_MAX;
-    out_cap = out_cap < INV_UNPACK_MIN ? INV_UNPACK_MIN : out_cap;
-    uint8_t *out = malloc(out_cap);
+    /*
+     * As much room as the shim gives the unpacked kernel, mapped without
+     * reserving it: pages the decompressor never writes cost nothing.
+     */
+    size_t out_cap = INV_UNPACK_MAX;
+    void *map = mmap(NULL, out_cap, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    uint8_t *out = map == MAP_FAILED ? NULL : map;
     void *work = work_len ? malloc(work_len) : NULL;
     if (!out || (work_len && !work)) {
-        free(out);
+        if (out)
+            munmap(out, out_cap);
         free(work);
-        set_reason(d, INV_REFUSED, "no memory to unpack the kernel");
+        set_reason(d, INV_NO_KERNEL, "cannot judge the kernel here: no memory to unpack it");
         return;
     }
     static const uint32_t offered[GUEST_FEATURE_WORDS] = { PV_FEATURES_KERNEL_MAY_REQUIRE };
@@ -223,7 +230,7 @@ void inventory_judge_kernel(struct inv_domain *d, const uint8_t *bytes, size_t l
     }
     free(img);
     free(work);
-    free(out);
+    munmap(out, out_cap);
 }
 
 /* Find, read and judge the kernel of a PV domain (or a PVH domain's PV guest). */
@@ -260,7 +267,7 @@ static void inspect(const struct inv_host *h, struct inv_domain *d)
 {
     d->type = classify(&d->info);
     format_uuid(d->info.handle, d->uuid);
-    d->name = xs_get(h, "/local/domain/%u/name", NULL, d->info.domid);
+    d->name = xs_get(h, "/local/domain/%u/name", d->info.domid);
     if (d->type == INV_PV)
         kernel_from_xenstore(h, d);
     from_libxl_json(h, d);
