@@ -41,6 +41,14 @@ static void put_printable(FILE *f, const char *s)
         fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
 }
 
+/* s (or "-" for none) into buf, cut to fit, control characters as '?'. */
+static void printable_copy(char *buf, size_t cap, const char *s)
+{
+    snprintf(buf, cap, "%s", s ? s : "-");
+    for (char *c = buf; *c; c++)
+        *c = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
+}
+
 static unsigned vcpus(const struct inv_domain *d)
 {
     return d->info.max_vcpu_id == XEN_INVALID_MAX_VCPU_ID ? 0 : d->info.max_vcpu_id + 1;
@@ -117,12 +125,8 @@ void inventory_print_table(FILE *f, const struct inv_domain *d, size_t n)
     for (size_t i = 0; i < n; i++) {
         const struct inv_domain *x = &d[i];
         char name[64], kernel[256];
-        snprintf(name, sizeof(name), "%s", x->name ? x->name : "-");
-        snprintf(kernel, sizeof(kernel), "%s", x->kernel ? x->kernel : "-");
-        for (char *c = name; *c; c++)
-            *c = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
-        for (char *c = kernel; *c; c++)
-            *c = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
+        printable_copy(name, sizeof(name), x->name);
+        printable_copy(kernel, sizeof(kernel), x->kernel);
         char vc[24], mem[24];
         snprintf(vc, sizeof(vc), "%u/%u", x->info.nr_online_vcpus, vcpus(x));
         snprintf(mem, sizeof(mem), "%llu MiB",
@@ -132,14 +136,14 @@ void inventory_print_table(FILE *f, const struct inv_domain *d, size_t n)
     }
 
     /* The details, one line each; a domain with nothing more to say has none. */
-    bool heading = false;
+    bool blank_line = false;
     for (size_t i = 0; i < n; i++) {
         const struct inv_domain *x = &d[i];
         if (x->verdict == INV_NOT_PV && !x->kernel)
             continue;
-        if (!heading) {
+        if (!blank_line) {
             fputc('\n', f);
-            heading = true;
+            blank_line = true;
         }
         fprintf(f, "%u ", x->info.domid);
         put_printable(f, x->name ? x->name : "-");
