@@ -7,6 +7,11 @@
 #include "../virtio/virtio.h"
 #include "devices.h"
 
+#define MAX_PCI_DEVICES 8
+
+static struct virtio_pci pci_devices[MAX_PCI_DEVICES];
+static unsigned nr_pci_devices;
+
 struct probe {
     struct blkdev **disks;
     unsigned max, n;
@@ -20,13 +25,19 @@ static void visit(struct pci_addr a, void *arg)
         return;
     uint16_t dev = (uint16_t)(id >> 16);
     /* Modern ID, or the transitional one (modern capabilities required anyway). */
-    if (dev != VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_BLOCK && dev != 0x1001)
+    if (dev != VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_BLOCK && dev != VIRTIO_PCI_TRANS_BLOCK)
         return;
-    if (p->n == p->max) {
+    if (p->n == p->max || nr_pci_devices == MAX_PCI_DEVICES) {
         log_warn("pci %02x:%02x.%x: too many disks; not used", a.bus, a.dev, a.fn);
         return;
     }
-    struct blkdev *d = virtio_blk_probe(a);
+    struct virtio_pci *v = &pci_devices[nr_pci_devices];
+    if (virtio_pci_init(v, a)) {
+        log_warn("virtio-blk %s: no modern virtio capabilities; not used", v->dev.where);
+        return;
+    }
+    nr_pci_devices++;
+    struct blkdev *d = virtio_blk_probe(&v->dev);
     if (d)
         p->disks[p->n++] = d;
 }
