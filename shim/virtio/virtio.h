@@ -133,6 +133,22 @@ struct virtio_pci {
 /* Find the capabilities, map them, reset the device and acknowledge it. */
 int virtio_pci_init(struct virtio_pci *v, struct pci_addr a);
 
+/* ---- The MMIO transport, version 2 (virtio_mmio.c). */
+struct virtio_mmio {
+    struct virtio_dev dev;
+    paddr_t base;
+    volatile uint8_t *regs;
+    uint32_t version;
+    unsigned gsi;                   /* the interrupt the VMM announced */
+    char irq_name[12];
+};
+
+/*
+ * Map the registers at [base, base + size) and check them (magic, version 2,
+ * a device present), then reset and acknowledge: 0, or -1 with a log line.
+ */
+int virtio_mmio_init(struct virtio_mmio *v, paddr_t base, size_t size, unsigned gsi);
+
 /* ---- Device drivers. */
 /* Drive an initialised (acknowledged) virtio-blk device; its blkdev, or NULL. */
 struct blkdev *virtio_blk_probe(struct virtio_dev *d);

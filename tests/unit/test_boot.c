@@ -1,4 +1,5 @@
 /* Boot-information parsing, command line, memory map, frame allocator, ACPI. */
+#include <stdio.h>
 #include <string.h>
 #include <stdint.h>
 #include <xen/arch-x86/hvm/start_info.h>
@@ -292,6 +293,64 @@ START_TEST(options_xl_default_shim_cmdline)
     ck_assert(!o.pv_shim);
     ck_assert_uint_eq(o.console_mask, CONSOLE_XEN);
     ck_assert_int_eq(options_parse("pv-shimx", &o, err, sizeof(err)), -1);
+}
+END_TEST
+
+/* The announcements QEMU microvm and Firecracker add: taken, never the guest's. */
+START_TEST(options_mmio_announcements)
+{
+    static const struct {
+        const char *cmdline, *guest_args;
+        unsigned n;
+        uint64_t base0, size0;
+        unsigned gsi0;
+    } cases[] = {
+        /* QEMU microvm, acpi=off: appended at the very end, after "--". */
+        { "loglevel=3 -- console=hvc0 virtio_mmio.device=512@0xfeb00000:5",
+          "console=hvc0", 1, 0xfeb00000, 512, 5 },
+        { "-- a  virtio_mmio.device=512@0xfeb00000:5 virtio_mmio.device=512@0xfeb00200:6",
+          "a", 2, 0xfeb00000, 512, 5 },
+        /* Firecracker: before " -- ", one per device, 4K slots. */
+        { "virtio_mmio.device=4K@0xc0001000:5 -- root=/dev/xvda",
+          "root=/dev/xvda", 1, 0xc0001000, 4096, 5 },
+        { "virtio_mmio.device=4K@0xc0001000:5", "", 1, 0xc0001000, 4096, 5 },
+        /* First after "--", an optional platform device id, words around kept. */
+        { "-- virtio_mmio.device=1K@0xd0000000:12:3 x=1 -- y", "x=1 -- y",
+          1, 0xd0000000, 1024, 12 },
+        /* Not an announcement: a word that only starts alike is the guest's. */
+        { "-- virtio_mmio.devicex=1", "virtio_mmio.devicex=1", 0, 0, 0, 0 },
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct pvshim_options o;
+        ck_assert_msg(options_parse(cases[i].cmdline, &o, err, sizeof(err)) == 0,
+                      "case %u: %s", i, err);
+        ck_assert_str_eq(o.guest_args, cases[i].guest_args);
+        ck_assert_uint_eq(o.nr_mmio, cases[i].n);
+        if (cases[i].n) {
+            ck_assert_uint_eq(o.mmio[0].base, cases[i].base0);
+            ck_assert_uint_eq(o.mmio[0].size, cases[i].size0);
+            ck_assert_uint_eq(o.mmio[0].gsi, cases[i].gsi0);
+        }
+    }
+    static const char *const bad[] = {
+        "virtio_mmio.device=", "virtio_mmio.device=512", "virtio_mmio.device=512@0xfeb00000",
+        "virtio_mmio.device=512@0xfeb00000:", "virtio_mmio.device=512@zz:5",
+        "virtio_mmio.device=0@0x1000:5", "virtio_mmio.device=512@0x1000:256",
+        "virtio_mmio.device=4K@0xfffffffffffff000:5",
+        "-- virtio_mmio.device=512@0x1000:5:x",
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+        struct pvshim_options o;
+        ck_assert_msg(options_parse(bad[i], &o, err, sizeof(err)) == -1, "accepted %s", bad[i]);
+        ck_assert_ptr_nonnull(strstr(err, "virtio_mmio.device="));
+    }
+    /* More than fit. */
+    char many[BOOT_CMDLINE_MAX] = "";
+    for (unsigned i = 0; i <= OPTIONS_MAX_MMIO; i++)
+        snprintf(many + strlen(many), sizeof(many) - strlen(many),
+                 " virtio_mmio.device=512@%#x:5", 0xfeb00000u + 512 * i);
+    struct pvshim_options o;
+    ck_assert_int_eq(options_parse(many, &o, err, sizeof(err)), -1);
 }
 END_TEST
 
@@ -653,6 +712,7 @@ static Suite *boot_suite(void)
     tcase_add_test(tc, options_defaults_and_values);
     tcase_add_test(tc, options_xl_default_shim_cmdline);
     tcase_add_test(tc, options_guest_args);
+    tcase_add_test(tc, options_mmio_announcements);
     tcase_add_test(tc, options_errors);
     tcase_add_test(tc, sizes);
     suite_add_tcase(s, tc);
