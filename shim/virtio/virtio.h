@@ -28,12 +28,14 @@
 #define VIRTIO_S_NEEDS_RESET    64
 #define VIRTIO_S_FAILED         128
 
+#define VIRTIO_F_INDIRECT_DESC  28
 #define VIRTIO_F_VERSION_1      32
 #define VIRTIO_F_ACCESS_PLATFORM 33
 
 /* Descriptor flags. */
 #define VIRTQ_DESC_F_NEXT       1
 #define VIRTQ_DESC_F_WRITE      2
+#define VIRTQ_DESC_F_INDIRECT   4
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 
 struct virtio_dev;
@@ -112,6 +114,14 @@ uint64_t virtio_config_read(struct virtio_dev *d, unsigned off, unsigned size);
  */
 int virtq_add(struct virtq *q, const uint64_t *addr, const uint32_t *len,
               const bool *dev_writes, unsigned n);
+/*
+ * The same as one ring descriptor naming an indirect table (table, at
+ * machine address table_pa, room for n entries; VIRTIO_F_INDIRECT_DESC
+ * negotiated, n <= q->size): the head, or -1 if no descriptor is free.
+ */
+int virtq_add_indirect(struct virtq *q, struct virtq_desc *table, uint64_t table_pa,
+                       const uint64_t *addr, const uint32_t *len, const bool *dev_writes,
+                       unsigned n);
 void virtq_kick(struct virtq *q);
 /* The next used head (and bytes written), or -1 when none; frees its chain. */
 int virtq_get_used(struct virtq *q, uint32_t *len);
