@@ -216,11 +216,14 @@ vbd_microvm() { # APPEND QEMU-ARGS...
 
 # Without ACPI QEMU appends the announcements to pvshim's command line
 # (after the "--", so they would reach the guest if pvshim passed them on).
-# No MADT, so no I/O APIC: completions are polled; the end is isa-debug-exit's 1.
+# No MADT: the I/O APIC comes from the firmware's MP table; the transports
+# interrupt on GSI 5 and up. The end is isa-debug-exit's 1.
 test_vbd_microvm_mmio() {
     vbd_microvm "loglevel=info -- console=hvc0" -M microvm,acpi=off || return 1
     vbd_expect_clean 1
-    expect_log_re "vblk0: .*, polled"
+    expect_log "mptable: I/O APIC at 0xfec00000"
+    expect_log_re "vblk0: .*, GSI 5,"
+    expect_log_re "vblk1: .*, GSI 6,"
 }
 
 # With ACPI QEMU announces nothing on the command line (the DSDT describes

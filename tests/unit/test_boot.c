@@ -647,6 +647,60 @@ START_TEST(acpi_madt_cpus)
 }
 END_TEST
 
+/* An MP table as QEMU microvm's firmware writes one without ACPI: found in
+ * the last KiB of base memory; its I/O APIC and ISA IRQ 0 on pin 2. */
+static void mp_sum(uint8_t *p, size_t len, size_t at)
+{
+    uint8_t s = 0;
+    p[at] = 0;
+    for (size_t i = 0; i < len; i++)
+        s += p[i];
+    p[at] = (uint8_t)-s;
+}
+
+START_TEST(mptable_ioapic)
+{
+    uint8_t *low = fake_phys_add(0x9fc00, 1024);
+    uint8_t *t = low + 16;
+    memcpy(low, "_MP_", 4);
+    uint32_t cfg = 0x9fc10;
+    memcpy(low + 4, &cfg, 4);
+    low[8] = 1;
+    low[9] = 4;
+    mp_sum(low, 16, 10);
+    memcpy(t, "PCMP", 4);
+    const uint8_t entries[] = {
+        0, 0, 0x14, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* CPU */
+        1, 0, 'I', 'S', 'A', ' ', ' ', ' ',                             /* bus 0 ISA */
+        2, 2, 0x14, 1, 0x00, 0x00, 0xc0, 0xfe,                          /* I/O APIC id 2 */
+        3, 0, 0, 0, 0, 0, 2, 2,                                         /* IRQ 0 -> pin 2 */
+        3, 0, 0x0f, 0, 0, 9, 2, 9,                                      /* IRQ 9, level low */
+        4, 3, 0, 0, 0, 0, 0, 0,                                         /* local ExtINT */
+    };
+    memcpy(t + 44, entries, sizeof(entries));
+    uint16_t len = (uint16_t)(44 + sizeof(entries));
+    memcpy(t + 4, &len, 2);     /* entry count left 0, as qboot leaves it */
+    mp_sum(t, len, 7);
+    struct acpi_info a = { 0 };
+    mptable_parse(&a);
+    ck_assert_uint_eq(a.ioapic_addr, 0xfec00000);
+    ck_assert_uint_eq(a.ioapic_gsi_base, 0);
+    ck_assert_uint_eq(a.isa_irq[0].gsi, 2);
+    ck_assert_uint_eq(a.isa_irq[5].gsi, 5);
+    ck_assert_uint_eq(a.isa_irq[9].flags, 0x0f);
+    /* A bad checksum, a disabled I/O APIC, a truncated table: nothing. */
+    struct acpi_info b = { 0 };
+    t[7]++;
+    ck_assert(!mptable_parse_config(t, len, &b));
+    t[7]--;
+    t[44 + 28 + 3] = 0;
+    mp_sum(t, len, 7);
+    ck_assert(!mptable_parse_config(t, len, &b));
+    ck_assert(!mptable_parse_config(t, 40, &b));
+    ck_assert_uint_eq(b.ioapic_addr, 0);
+}
+END_TEST
+
 /* The ticket lock: free when zeroed, exclusive, owned by the taker. */
 START_TEST(spinlock_basics)
 {
@@ -731,6 +785,7 @@ static Suite *boot_suite(void)
     tc = tcase_create("acpi-time");
     tcase_add_test(tc, acpi_s5_package);
     tcase_add_test(tc, acpi_madt_cpus);
+    tcase_add_test(tc, mptable_ioapic);
     tcase_add_test(tc, spinlock_basics);
     tcase_add_test(tc, time_scales);
     suite_add_tcase(s, tc);
