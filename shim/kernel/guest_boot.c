@@ -268,7 +268,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
 
     /* pvshim's own device memory (queues) before the guest gets the rest. */
     struct blkdev *disks[VBD_MAX];
-    unsigned nr_disks = platform.kind == PLATFORM_BARE ? devices_probe_disks(disks, VBD_MAX) : 0;
+    unsigned nr_disks = platform.kind == PLATFORM_BARE ? devices_probe_disks(disks, VBD_MAX, o->mmio, o->nr_mmio) : 0;
 
     mfn_t max_mfn = highest_ram_frame(m);
     setup_m2p(max_mfn);
