@@ -8,6 +8,7 @@
 #   session_expect TEXT [secs]    TEXT appears after the last session_send
 #   session_wait [secs]           QEMU ends by itself; sets STATUS
 #   session_kill                  SIGKILL to QEMU (a power cut); sets STATUS
+#   session_output                the console since the last send (or start)
 #
 # A failed expectation calls fail with what was awaited; QEMU is always
 # gone when session_wait or session_kill return.
@@ -28,8 +29,10 @@ session_start() {
     fifo=$TEST_DIR/console
     rm -f "$fifo.in" "$fifo.out" "$TEST_DIR/qemu.pid"
     mkfifo "$fifo.in" "$fifo.out"
-    : > "$LOG"
-    SESSION_MARK=0
+    # A test's boots follow each other in one $LOG; expectations look at
+    # what came after this line.
+    echo "(test harness) ---- QEMU starts ----" >> "$LOG"
+    SESSION_MARK=$(stat -c %s "$LOG")
     SESSION_T0=$(date +%s)
     # shellcheck disable=SC2086
     timeout --foreground -k 5 "$timeout" $QEMU -accel tcg -cpu max -m "$mem" \
