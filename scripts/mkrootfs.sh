@@ -37,6 +37,7 @@ die() { say "error: $*"; exit 1; }
 
 [ -s "$CACHE/VERSIONS" ] || scripts/fetch-guests.sh >&2
 # The default guest kernel's package, so modules and kernel always match.
+# shellcheck disable=SC2046
 set -- $(awk '$1 == "vmlinuz-6.1-cloud" { print $2, $3 }' "$CACHE/VERSIONS")
 [ $# = 2 ] || die "no vmlinuz-6.1-cloud in $CACHE/VERSIONS"
 kpkg=$1 kver=$2

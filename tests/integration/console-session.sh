@@ -16,7 +16,7 @@
 SESSION_EXPECT_TIMEOUT=${SESSION_EXPECT_TIMEOUT:-900}
 
 session_start() {
-    local mem=1024 timeout=3000 initrd= have_initrd=0 fifo
+    local mem=1024 timeout=3000 initrd='' have_initrd=0 fifo
     while [ $# -gt 0 ]; do
         case $1 in
         --mem) mem=$2; shift 2 ;;
