@@ -102,7 +102,8 @@ cp "$boot/vmlinuz-$release" "$dir/vmlinuz"
 cp "$boot/initrd.img-$release" "$dir/initrd.img"
 
 say "making the ext4 image ($SIZE)"
-mke2fs -q -t ext4 -L pvshim-root -d "$root" "$dir/disk.raw.tmp" "$SIZE" ||
+# (mke2fs says "Creating regular file" on stdout, which is for the path.)
+mke2fs -q -t ext4 -L pvshim-root -d "$root" "$dir/disk.raw.tmp" "$SIZE" >&2 ||
     die "mke2fs failed"
 e2fsck -fn "$dir/disk.raw.tmp" > /dev/null 2>&1 || die "the new image does not pass e2fsck"
 mv "$dir/disk.raw.tmp" "$dir/disk.raw"

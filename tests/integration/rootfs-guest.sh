@@ -25,12 +25,20 @@ rootfs_prepare() {
         fail "could not build the Debian image: $(tail -n 3 "$log" | tr '\n' ' ')"
         return 1
     fi
+    [ -f "$ROOTFS_DIR/disk.raw" ] || {
+        fail "scripts/mkrootfs.sh named no image: '$ROOTFS_DIR'"
+        return 1
+    }
 }
 
 rootfs_copy() { # NAME: prints the copy's path
     local img
     img=$(scratch "$1")
-    cp --sparse=always "$ROOTFS_DIR/disk.raw" "$img" && echo "$img"
+    cp --sparse=always "$ROOTFS_DIR/disk.raw" "$img" || {
+        fail "cannot copy $ROOTFS_DIR/disk.raw"
+        return 1
+    }
+    echo "$img"
 }
 
 rootfs_drive() { # ID IMG [OPTIONS]: QEMU arguments for one virtio disk
