@@ -8,6 +8,10 @@
 #   MEM=MiB       VM memory (default 1024)
 #   DISK="a.raw b.raw:ro"  raw images as virtio-blk disks, in order: the
 #                 guest sees xvda, xvdb, ... (":ro" attaches one read-only)
+#                 Without KERNEL, when the first image is a root file system
+#                 with /boot/vmlinuz-* and its initrd.img (make rootfs), the
+#                 guest boots that kernel with root=/dev/xvda (pygrub's way;
+#                 scripts/disk-kernel.sh); otherwise the default guest.
 #
 # Scripted mode: when standard input is not a terminal, each of its lines is
 # typed into the guest's console after the guest shows a shell prompt, one
@@ -25,6 +29,16 @@ CMDLINE=${CMDLINE:-}
 SHIM_ARGS=${SHIM_ARGS:-}
 DISK=${DISK:-}
 
+if [ -z "$KERNEL" ] && [ -n "$DISK" ]; then
+    first=${DISK%% *}
+    first=${first%:ro}
+    if [ -f "$first" ] && out=$(scripts/disk-kernel.sh "$first" "$BUILD/disk-boot"); then
+        saved_cmdline=$CMDLINE
+        eval "$out"
+        [ -n "$saved_cmdline" ] && CMDLINE=$saved_cmdline
+        echo "run: booting $KERNEL from $first (root=/dev/xvda)" >&2
+    fi
+fi
 if [ -z "$KERNEL" ]; then
     # The default guest is fetched and built on demand; a failure stops here.
     out=$(scripts/default-guest.sh) || { echo "run: cannot prepare the default guest" >&2; exit 1; }
