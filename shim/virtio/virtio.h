@@ -1,7 +1,8 @@
 /*
  * pvshim's virtio 1.x drivers (virtio spec: transport-pci, split-ring,
- * device-types/blk): the modern PCI transport, split virtqueues driven by
- * polling, and virtio-blk as a struct blkdev for the PV block backend.
+ * device-types/blk, device-types/net): the modern PCI transport, split
+ * virtqueues, virtio-blk as a struct blkdev for the PV block backend and
+ * virtio-net as a struct netdev for the PV network backend.
  * Kernel only (device memory, port I/O).
  */
 #ifndef PVSHIM_VIRTIO_H
@@ -10,9 +11,11 @@
 #include <pvshim/types.h>
 #include <pvshim/pci.h>
 #include <pvshim/blkdev.h>
+#include <pvshim/netdev.h>
 
 #define VIRTIO_PCI_VENDOR       0x1af4
 #define VIRTIO_PCI_MODERN_BASE  0x1040      /* + device type */
+#define VIRTIO_ID_NET           1
 #define VIRTIO_ID_BLOCK         2
 
 /* Device status bits. */
@@ -86,5 +89,7 @@ int virtq_get_used(struct virtq *q, uint32_t *len);
 
 /* Probe a virtio-blk PCI function; on success its blkdev, else NULL. */
 struct blkdev *virtio_blk_probe(struct pci_addr a);
+/* Probe a virtio-net PCI function; on success its netdev, else NULL. */
+struct netdev *virtio_net_probe(struct pci_addr a);
 
 #endif
