@@ -8,17 +8,16 @@
 #include "../virtio/virtio.h"
 #include "devices.h"
 
+#define MAX_PCI_DEVICES 12
+
+static struct virtio_pci pci_devices[MAX_PCI_DEVICES];
+static unsigned nr_pci_devices;
+
 struct probe {
     uint16_t type;          /* VIRTIO_ID_* */
     void **found;
     unsigned max, n;
 };
-
-/* The transitional device ID of a type (modern capabilities required anyway). */
-static uint16_t transitional_id(uint16_t type)
-{
-    return type == VIRTIO_ID_NET ? 0x1000 : 0x1001;
-}
 
 static void visit(struct pci_addr a, void *arg)
 {
@@ -27,15 +26,24 @@ static void visit(struct pci_addr a, void *arg)
     if ((id & 0xffff) != VIRTIO_PCI_VENDOR)
         return;
     uint16_t dev = (uint16_t)(id >> 16);
-    if (dev != VIRTIO_PCI_MODERN_BASE + p->type && dev != transitional_id(p->type))
+    /* Modern ID, or the transitional one (modern capabilities required anyway). */
+    uint16_t transitional = p->type == VIRTIO_ID_NET ? VIRTIO_PCI_TRANS_NET
+                                                     : VIRTIO_PCI_TRANS_BLOCK;
+    if (dev != VIRTIO_PCI_MODERN_BASE + p->type && dev != transitional)
         return;
-    if (p->n == p->max) {
-        log_warn("pci %02x:%02x.%x: too many %s; not used", a.bus, a.dev, a.fn,
-                 p->type == VIRTIO_ID_NET ? "NICs" : "disks");
+    const char *kind = p->type == VIRTIO_ID_NET ? "virtio-net" : "virtio-blk";
+    if (p->n == p->max || nr_pci_devices == MAX_PCI_DEVICES) {
+        log_warn("%s pci %02x:%02x.%x: too many devices; not used", kind, a.bus, a.dev, a.fn);
         return;
     }
-    void *d = p->type == VIRTIO_ID_NET ? (void *)virtio_net_probe(a)
-                                       : (void *)virtio_blk_probe(a);
+    struct virtio_pci *v = &pci_devices[nr_pci_devices];
+    if (virtio_pci_init(v, a)) {
+        log_warn("%s %s: no modern virtio capabilities; not used", kind, v->dev.where);
+        return;
+    }
+    nr_pci_devices++;
+    void *d = p->type == VIRTIO_ID_NET ? (void *)virtio_net_probe(&v->dev)
+                                       : (void *)virtio_blk_probe(&v->dev);
     if (d)
         p->found[p->n++] = d;
 }

@@ -5,8 +5,9 @@
  * bytes. Each receive buffer is one page (header, then up to
  * NETDEV_RX_MAX bytes of frame: enough without GUEST_TSO, which is never
  * asked for). Each send buffer is NETDEV_TX_MAX bytes, contiguous, after
- * its header in a page of headers: a frame is two descriptors. Completions
- * by MSI-X, else INTx, else polled.
+ * its header in a page of headers: a frame is two descriptors. Written
+ * against struct virtio_dev: any transport; completions by the
+ * transport's interrupt, else polled.
  */
 #include "virtio.h"
 #include <pvshim/netdev.h>
@@ -34,7 +35,7 @@
 
 struct vnet {
     struct netdev nd;
-    struct virtio_pci vp;
+    struct virtio_dev *vd;
     struct virtq rxq, txq;
     uint8_t *rx_pages;              /* rxq.size pages, one buffer each */
     uint8_t rx_buf[QUEUE_MAX];      /* the buffer a receive descriptor holds */
@@ -213,14 +214,8 @@ static void vnet_poll(struct netdev *d)
         d->on_event(d->event_arg);
 }
 
-static void vnet_intx(void *arg)
-{
-    struct vnet *n = arg;
-    if (*n->vp.isr & 1)         /* reading acknowledges */
-        vnet_poll(&n->nd);
-}
-
-static void vnet_msix(void *arg)
+/* The transport acknowledged the interrupt; look at both queues. */
+static void vnet_interrupt(void *arg)
 {
     struct vnet *n = arg;
     vnet_poll(&n->nd);
@@ -236,36 +231,31 @@ static void *alloc_frames(unsigned count)
     return p;
 }
 
-struct netdev *virtio_net_probe(struct pci_addr a)
+struct netdev *virtio_net_probe(struct virtio_dev *vd)
 {
     if (nr_nics == MAX_NICS) {
-        log_warn("virtio-net: more than %u NICs; %02x:%02x.%x left alone", MAX_NICS,
-                 a.bus, a.dev, a.fn);
+        log_warn("virtio-net %s: more than %u NICs; left alone", vd->where, MAX_NICS);
         return NULL;
     }
     struct vnet *n = &nics[nr_nics];
     memset(n, 0, sizeof(*n));
+    n->vd = vd;
     n->rx_head = -1;
     memset(n->rx_buf, NO_BUF, sizeof(n->rx_buf));
     memset(n->tx_buf, NO_BUF, sizeof(n->tx_buf));
     snprintf(n->nd.name, sizeof(n->nd.name), "vnet%u", nr_nics);
-    if (virtio_pci_init(&n->vp, a) || !n->vp.device) {
-        log_warn("virtio-net %02x:%02x.%x: no modern virtio capabilities; not used",
-                 a.bus, a.dev, a.fn);
-        return NULL;
-    }
     uint64_t want = 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
                     1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_HOST_TSO4 |
                     1ull << VIRTIO_NET_F_HOST_TSO6;
-    if (virtio_pci_negotiate(&n->vp, want)) {
+    if (virtio_negotiate(vd, want)) {
         log_warn("%s: feature negotiation failed", n->nd.name);
-        virtio_pci_fail(&n->vp);
+        virtio_fail(vd);
         return NULL;
     }
-    if (virtio_pci_setup_queue(&n->vp, &n->rxq, RX_QUEUE, QUEUE_MAX) ||
-        virtio_pci_setup_queue(&n->vp, &n->txq, TX_QUEUE, QUEUE_MAX) || n->txq.size < 2) {
+    if (virtio_setup_queue(vd, &n->rxq, RX_QUEUE, QUEUE_MAX) ||
+        virtio_setup_queue(vd, &n->txq, TX_QUEUE, QUEUE_MAX) || n->txq.size < 2) {
         log_warn("%s: no receive and send queues", n->nd.name);
-        virtio_pci_fail(&n->vp);
+        virtio_fail(vd);
         return NULL;
     }
     n->rx_pages = alloc_frames(n->rxq.size);
@@ -273,13 +263,13 @@ struct netdev *virtio_net_probe(struct pci_addr a)
     n->tx_data = alloc_frames(TX_BUFS * TX_BUF_PAGES);
     if (!n->rx_pages || !n->tx_hdrs || !n->tx_data) {
         log_warn("%s: no memory for buffers", n->nd.name);
-        virtio_pci_fail(&n->vp);
+        virtio_fail(vd);
         return NULL;
     }
-    uint64_t f = n->vp.features;
-    if (f & 1ull << VIRTIO_NET_F_MAC) {
+    uint64_t f = vd->features;
+    if ((f & 1ull << VIRTIO_NET_F_MAC) && vd->config) {
         for (unsigned i = 0; i < 6; i++)
-            n->nd.mac[i] = *(volatile uint8_t *)(n->vp.device + i);
+            n->nd.mac[i] = (uint8_t)virtio_config_read(vd, i, 1);
     } else {
         /* Xen's OUI, as libxl picks one, and a number of our own. */
         static const uint8_t oui[6] = { 0x00, 0x16, 0x3e, 0x70, 0x76, 0x00 };
@@ -298,31 +288,22 @@ struct netdev *virtio_net_probe(struct pci_addr a)
     n->nd.poll = vnet_poll;
     n->nd.priv = n;
 
-    const char *irq = "polled";
-    if (pci_msix_enable(a, 0, vnet_msix, n)) {
-        if (virtio_pci_set_queue_vector(&n->vp, RX_QUEUE, 0) &&
-            virtio_pci_set_queue_vector(&n->vp, TX_QUEUE, 0))
-            irq = "MSI-X";
-        else
-            pci_msix_disable(a);
-    }
-    if (irq[0] == 'p' && pci_intx_enable(a, vnet_intx, n))
-        irq = "INTx";
-    if (irq[0] != 'p') {
-        n->nd.interrupts = true;
-        n->rxq.avail[0] = 0;
-        n->txq.avail[0] = 0;
-    }
-    virtio_pci_driver_ok(&n->vp);
+    /* One interrupt for both queues, else polled. */
+    const char *irq = virtio_irq_enable(vd, &n->rxq, vnet_interrupt, n);
+    if (irq && !virtio_irq_enable(vd, &n->txq, vnet_interrupt, n))
+        log_warn("%s: send completions are polled", n->nd.name);
+    n->nd.interrupts = irq != NULL;
+    virtio_driver_ok(vd);
     for (unsigned b = 0; b < n->rxq.size; b++)
         post_rx(n, b);
     virtq_kick(&n->rxq);
     nr_nics++;
     const uint8_t *mac = n->nd.mac;
-    log_info("%s: virtio-net at %02x:%02x.%x, mac %02x:%02x:%02x:%02x:%02x:%02x, "
-             "queues %u+%u, %s%s%s%s%s", n->nd.name, a.bus, a.dev, a.fn,
-             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], n->rxq.size, n->txq.size, irq,
-             n->nd.has_csum ? ", csum" : "", n->nd.has_tso4 ? ", tso4" : "",
-             n->nd.has_tso6 ? ", tso6" : "", n->nd.rx_csum ? ", rx-csum" : "");
+    log_info("%s: virtio-net at %s, mac %02x:%02x:%02x:%02x:%02x:%02x, "
+             "queues %u+%u, %s%s%s%s%s", n->nd.name, vd->where,
+             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], n->rxq.size, n->txq.size,
+             irq ? irq : "polled", n->nd.has_csum ? ", csum" : "",
+             n->nd.has_tso4 ? ", tso4" : "", n->nd.has_tso6 ? ", tso6" : "",
+             n->nd.rx_csum ? ", rx-csum" : "");
     return &n->nd;
 }

@@ -1,8 +1,9 @@
 /*
- * Split virtqueues, driver side, without interrupts or EVENT_IDX: the
- * driver polls the used ring. x86 keeps stores in order, so a compiler
- * barrier orders descriptors before the avail index; a full fence orders
- * the avail index before the notification the device acts on.
+ * Split virtqueues, driver side, without EVENT_IDX: the driver looks at
+ * the used ring when the device interrupts, or polls it. x86 keeps stores
+ * in order, so a compiler barrier orders descriptors before the avail
+ * index; a full fence orders the avail index before the notification the
+ * device acts on.
  */
 #include "virtio.h"
 
@@ -40,7 +41,7 @@ int virtq_add(struct virtq *q, const uint64_t *addr, const uint32_t *len,
 void virtq_kick(struct virtq *q)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    *q->notify_at = q->index;
+    q->dev->ops->notify(q->dev, q);
 }
 
 int virtq_get_used(struct virtq *q, uint32_t *len)
