@@ -32,6 +32,7 @@
 #define TX_BUFS     16
 #define TX_BUF_PAGES (NETDEV_TX_MAX / PAGE_SIZE)
 #define NO_BUF      0xff
+#define VIRTQ_USED_F_NO_NOTIFY 1
 
 struct vnet {
     struct netdev nd;
@@ -104,17 +105,29 @@ static int free_tx_buf(const struct vnet *n)
     return -1;
 }
 
+static bool tx_room(const struct vnet *n)
+{
+    return free_tx_buf(n) >= 0 && n->txq.nr_free >= 2;
+}
+
+/*
+ * Send completions interrupt only while the backend waits for a buffer:
+ * otherwise they are taken back here, as buffers are needed.
+ */
 static uint8_t *vnet_tx_buffer(struct netdev *d)
 {
     struct vnet *n = d->priv;
-    int b = free_tx_buf(n);
-    if (b < 0 || n->txq.nr_free < 2) {
+    if (!tx_room(n))
         reap_tx(n);
-        b = free_tx_buf(n);
+    if (!tx_room(n) && n->nd.interrupts) {
+        n->txq.avail[0] = 0;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        reap_tx(n);         /* completions before the flag was seen */
     }
-    if (b < 0 || n->txq.nr_free < 2)
+    if (!tx_room(n))
         return NULL;
-    return n->tx_data + (size_t)b * NETDEV_TX_MAX;
+    n->txq.avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
+    return n->tx_data + (size_t)free_tx_buf(n) * NETDEV_TX_MAX;
 }
 
 static void vnet_tx_send(struct netdev *d, uint32_t len, const struct netdev_meta *m)
@@ -146,12 +159,23 @@ static void vnet_tx_send(struct netdev *d, uint32_t len, const struct netdev_met
     n->tx_pending = true;
 }
 
+/*
+ * Tell the device about new buffers unless it said it does not need to be
+ * told (VIRTQ_USED_F_NO_NOTIFY: it is working through the queue already).
+ */
+static void kick(struct virtq *q)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!(q->used[0] & VIRTQ_USED_F_NO_NOTIFY))
+        virtq_kick(q);
+}
+
 static void vnet_tx_flush(struct netdev *d)
 {
     struct vnet *n = d->priv;
     if (n->tx_pending) {
         n->tx_pending = false;
-        virtq_kick(&n->txq);
+        kick(&n->txq);
     }
 }
 
@@ -196,7 +220,7 @@ static void vnet_rx_pop(struct netdev *d)
     n->rx_buf[n->rx_head] = NO_BUF;
     n->rx_head = -1;
     if (post_rx(n, b))
-        virtq_kick(&n->rxq);
+        kick(&n->rxq);
     else
         log_err("%s: receive buffer %u could not go back", d->name, b);
 }
@@ -292,6 +316,7 @@ struct netdev *virtio_net_probe(struct virtio_dev *vd)
     const char *irq = virtio_irq_enable(vd, &n->rxq, vnet_interrupt, n);
     if (irq && !virtio_irq_enable(vd, &n->txq, vnet_interrupt, n))
         log_warn("%s: send completions are polled", n->nd.name);
+    n->txq.avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;     /* see vnet_tx_buffer */
     n->nd.interrupts = irq != NULL;
     virtio_driver_ok(vd);
     for (unsigned b = 0; b < n->rxq.size; b++)

@@ -344,11 +344,13 @@ void netback_service(struct netback *nb)
 {
     if (!nb->tx || !nb->rx || nb->broken)
         return;
+    nb->stats.services++;
     service_tx(nb);
     if (!nb->broken)
         service_rx(nb);
     if (nb->kick && nb->notify) {
         nb->kick = false;
+        nb->stats.notifies++;
         nb->notify(nb->notify_arg);
     }
 }

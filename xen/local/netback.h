@@ -79,6 +79,7 @@ unsigned netback_tx_parse(const netif_tx_sring_t *s, RING_IDX cons, RING_IDX pro
 struct netback_stats {
     uint64_t tx_packets, tx_bytes, tx_errors;
     uint64_t rx_packets, rx_bytes, rx_errors;
+    uint64_t services, notifies;    /* netback_service calls, event channel kicks */
 };
 
 struct netback {

@@ -78,13 +78,16 @@ static void set_state(struct vif *v, int state)
     write_key(v->be_path, "state", "%d", state);
     if (state == XenbusStateClosed)
         log_info("%s: closed (tx %llu packets %llu bytes %llu errors, "
-                 "rx %llu packets %llu bytes %llu errors)", v->name,
+                 "rx %llu packets %llu bytes %llu errors; %llu services, %llu notifications)",
+                 v->name,
                  (unsigned long long)v->be.stats.tx_packets,
                  (unsigned long long)v->be.stats.tx_bytes,
                  (unsigned long long)v->be.stats.tx_errors,
                  (unsigned long long)v->be.stats.rx_packets,
                  (unsigned long long)v->be.stats.rx_bytes,
-                 (unsigned long long)v->be.stats.rx_errors);
+                 (unsigned long long)v->be.stats.rx_errors,
+                 (unsigned long long)v->be.stats.services,
+                 (unsigned long long)v->be.stats.notifies);
 }
 
 /* The frontend broke the protocol: say why where xenbus_dev_fatal would. */
