@@ -30,12 +30,14 @@
 #define VIRTIO_S_NEEDS_RESET    64
 #define VIRTIO_S_FAILED         128
 
+#define VIRTIO_F_INDIRECT_DESC  28
 #define VIRTIO_F_VERSION_1      32
 #define VIRTIO_F_ACCESS_PLATFORM 33
 
 /* Descriptor flags. */
 #define VIRTQ_DESC_F_NEXT       1
 #define VIRTQ_DESC_F_WRITE      2
+#define VIRTQ_DESC_F_INDIRECT   4
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 
 struct virtio_dev;
@@ -116,6 +118,14 @@ uint64_t virtio_config_read(struct virtio_dev *d, unsigned off, unsigned size);
  */
 int virtq_add(struct virtq *q, const uint64_t *addr, const uint32_t *len,
               const bool *dev_writes, unsigned n);
+/*
+ * The same as one ring descriptor naming an indirect table (table, at
+ * machine address table_pa, room for n entries; VIRTIO_F_INDIRECT_DESC
+ * negotiated, n <= q->size): the head, or -1 if no descriptor is free.
+ */
+int virtq_add_indirect(struct virtq *q, struct virtq_desc *table, uint64_t table_pa,
+                       const uint64_t *addr, const uint32_t *len, const bool *dev_writes,
+                       unsigned n);
 void virtq_kick(struct virtq *q);
 /* The next used head (and bytes written), or -1 when none; frees its chain. */
 int virtq_get_used(struct virtq *q, uint32_t *len);
@@ -138,6 +148,22 @@ struct virtio_pci {
 
 /* Find the capabilities, map them, reset the device and acknowledge it. */
 int virtio_pci_init(struct virtio_pci *v, struct pci_addr a);
+
+/* ---- The MMIO transport, version 2 (virtio_mmio.c). */
+struct virtio_mmio {
+    struct virtio_dev dev;
+    paddr_t base;
+    volatile uint8_t *regs;
+    uint32_t version;
+    unsigned gsi;                   /* the interrupt the VMM announced */
+    char irq_name[12];
+};
+
+/*
+ * Map the registers at [base, base + size) and check them (magic, version 2,
+ * a device present), then reset and acknowledge: 0, or -1 with a log line.
+ */
+int virtio_mmio_init(struct virtio_mmio *v, paddr_t base, size_t size, unsigned gsi);
 
 /* ---- Device drivers. */
 /* Drive an initialised (acknowledged) virtio-blk device; its blkdev, or NULL. */

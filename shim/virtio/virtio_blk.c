@@ -34,18 +34,23 @@
 
 #define MAX_DISKS   8
 #define QUEUE_MAX   128
-#define SLOT_BYTES  64          /* header (16), discard range (16), status (1) */
+/* Per head descriptor: header (16), discard range (16), status (1), indirect table. */
+#define SLOT_BYTES  1024
 #define SLOT_RANGE  16
 #define SLOT_STATUS 32
+#define SLOT_TABLE  64          /* BLKDEV_MAX_SEGS + 2 descriptors of 16 bytes */
+_Static_assert(SLOT_TABLE + (BLKDEV_MAX_SEGS + 2) * sizeof(struct virtq_desc) <= SLOT_BYTES &&
+               PAGE_SIZE % SLOT_BYTES == 0, "a slot holds its table and stays in one page");
 
 struct vblk {
     struct blkdev bd;
     struct virtio_dev *vd;      /* its transport's */
     struct virtq q;
-    uint8_t *slots;             /* QUEUE_MAX * SLOT_BYTES in one frame */
+    uint8_t *slots;             /* QUEUE_MAX * SLOT_BYTES, contiguous frames */
     struct blkdev_io *owner[QUEUE_MAX];
     struct blkdev_io *wait_head, *wait_tail;
     unsigned seg_max;
+    bool indirect;              /* a request is one ring descriptor and a table in its slot */
     uint32_t max_discard;       /* sectors per discard request */
     unsigned in_flight;         /* submitted and not yet done */
     bool in_interrupt;
@@ -82,7 +87,7 @@ static bool start_part(struct vblk *b, struct blkdev_io *io, unsigned first, uns
     uint32_t len[BLKDEV_MAX_SEGS + 2];
     bool wr[BLKDEV_MAX_SEGS + 2];
     unsigned n = nseg + 2;
-    if (b->q.nr_free < n)
+    if (b->q.nr_free < (b->indirect ? 1 : n))
         return false;
     uint16_t slot = b->q.free_head;     /* becomes the head descriptor */
     uint8_t *s = b->slots + (size_t)slot * SLOT_BYTES;
@@ -113,7 +118,10 @@ static bool start_part(struct vblk *b, struct blkdev_io *io, unsigned first, uns
     addr[n - 1] = phys_of(s + SLOT_STATUS);
     len[n - 1] = 1;
     wr[n - 1] = true;
-    int head = virtq_add(&b->q, addr, len, wr, n);
+    int head = b->indirect ?
+        virtq_add_indirect(&b->q, (struct virtq_desc *)(void *)(s + SLOT_TABLE),
+                           phys_of(s + SLOT_TABLE), addr, len, wr, n) :
+        virtq_add(&b->q, addr, len, wr, n);
     if (head != slot) {
         log_err("%s: virtqueue chain at %d, expected %u", b->bd.name, head, slot);
         return false;
@@ -274,7 +282,7 @@ struct blkdev *virtio_blk_probe(struct virtio_dev *d)
     }
     uint64_t want = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_RO |
                     1ull << VIRTIO_BLK_F_BLK_SIZE | 1ull << VIRTIO_BLK_F_FLUSH |
-                    1ull << VIRTIO_BLK_F_DISCARD;
+                    1ull << VIRTIO_BLK_F_DISCARD | 1ull << VIRTIO_F_INDIRECT_DESC;
     if (virtio_negotiate(d, want)) {
         log_warn("%s: feature negotiation failed", b->bd.name);
         virtio_fail(d);
@@ -295,6 +303,7 @@ struct blkdev *virtio_blk_probe(struct virtio_dev *d)
     memset(b->slots, 0, QUEUE_MAX * SLOT_BYTES);
 
     uint64_t f = d->features;
+    b->indirect = f & 1ull << VIRTIO_F_INDIRECT_DESC;
     uint64_t cap = virtio_config_read(d, 0, 8);
     b->seg_max = (f & 1ull << VIRTIO_BLK_F_SEG_MAX) ? cfg32(b, 12) : 1;
     /* A piece is header + buffers + status in our queue. */
@@ -323,9 +332,9 @@ struct blkdev *virtio_blk_probe(struct virtio_dev *d)
     virtio_driver_ok(d);
     nr_disks++;
     log_info("%s: virtio-blk at %s, %llu sectors (%llu MiB), block %u, "
-             "%u segments, queue %u, %s%s%s%s", b->bd.name, d->where,
+             "%u segments, queue %u%s, %s%s%s%s", b->bd.name, d->where,
              (unsigned long long)cap, (unsigned long long)(cap >> 11), b->bd.block_size,
-             b->seg_max, b->q.size, irq ? irq : "polled",
+             b->seg_max, b->q.size, b->indirect ? " (indirect)" : "", irq ? irq : "polled",
              b->bd.read_only ? ", read-only" : "",
              b->bd.has_flush ? ", flush" : "", b->bd.has_discard ? ", discard" : "");
     return &b->bd;
