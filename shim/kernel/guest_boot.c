@@ -32,6 +32,7 @@
 #include "xenstore_backend.h"
 #include "xenstore.h"
 #include "vbd.h"
+#include "vif.h"
 #include "devices.h"
 #include "cpuid_policy.h"
 #include "emulate.h"
@@ -268,7 +269,11 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
 
     /* pvshim's own device memory (queues) before the guest gets the rest. */
     struct blkdev *disks[VBD_MAX];
-    unsigned nr_disks = platform.kind == PLATFORM_BARE ? devices_probe_disks(disks, VBD_MAX, o->mmio, o->nr_mmio) : 0;
+    struct netdev *nics[VIF_MAX];
+    struct device_list devs = { disks, VBD_MAX, 0, nics, VIF_MAX, 0 };
+    if (platform.kind == PLATFORM_BARE)
+        devices_probe(&devs, o->mmio, o->nr_mmio);
+    unsigned nr_disks = devs.nr_disks, nr_nics = devs.nr_nics;
 
     mfn_t max_mfn = highest_ram_frame(m);
     setup_m2p(max_mfn);
@@ -383,6 +388,9 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     for (unsigned i = 0; i < nr_disks; i++)
         if (vbd_create(disks[i], dom.domid, i))
             log_warn("%s: no vbd for it", disks[i]->name);
+    for (unsigned i = 0; i < nr_nics; i++)
+        if (vif_create(nics[i], dom.domid, i))
+            log_warn("%s: no vif for it", nics[i]->name);
     abi_trace_enabled = o->trace_abi;
 
     const struct pv_layout *l = &bs.layout;

@@ -1,8 +1,9 @@
 /*
  * pvshim's virtio 1.x drivers (virtio spec: basic facilities, split ring,
- * transport-pci, transport-mmio, device-types/blk). A device driver (blk
- * here) is written once against struct virtio_dev and the generic calls
- * below; a transport (modern PCI, MMIO version 2) fills in virtio_ops.
+ * transport-pci, transport-mmio, device-types/blk, device-types/net). A
+ * device driver (blk, net) is written once against struct virtio_dev and
+ * the generic calls below; a transport (modern PCI, MMIO version 2) fills
+ * in virtio_ops.
  * Kernel only (device memory, port I/O).
  *
  * Order of initialisation (spec 3.1.1), the same on every transport:
@@ -16,6 +17,7 @@
 #include <pvshim/types.h>
 #include <pvshim/pci.h>
 #include <pvshim/blkdev.h>
+#include <pvshim/netdev.h>
 
 #define VIRTIO_ID_NET           1
 #define VIRTIO_ID_BLOCK         2
@@ -75,6 +77,8 @@ struct virtio_ops {
      * Interrupt on used buffers of queue index: fn(arg) then runs, interrupts
      * off, after the transport acknowledged the interrupt. A short name of the
      * kind ("MSI-X", "INTx", "GSI 5"), or NULL if the device cannot interrupt.
+     * Called again for another queue of the device with the same fn and
+     * arg, it adds that queue to the same interrupt.
      */
     const char *(*irq_enable)(struct virtio_dev *d, uint16_t index,
                               void (*fn)(void *arg), void *arg);
@@ -129,6 +133,7 @@ int virtq_get_used(struct virtq *q, uint32_t *len);
 /* ---- The modern PCI transport (virtio_pci.c). */
 #define VIRTIO_PCI_VENDOR       0x1af4
 #define VIRTIO_PCI_MODERN_BASE  0x1040      /* + device type */
+#define VIRTIO_PCI_TRANS_NET    0x1000      /* transitional virtio-net */
 #define VIRTIO_PCI_TRANS_BLOCK  0x1001      /* transitional virtio-blk */
 
 struct virtio_pci {
@@ -138,6 +143,7 @@ struct virtio_pci {
     volatile uint8_t *isr;
     volatile uint8_t *notify;
     uint32_t notify_mul;
+    const char *irq_kind;           /* what irq_enable set up, NULL before */
 };
 
 /* Find the capabilities, map them, reset the device and acknowledge it. */
@@ -162,5 +168,7 @@ int virtio_mmio_init(struct virtio_mmio *v, paddr_t base, size_t size, unsigned 
 /* ---- Device drivers. */
 /* Drive an initialised (acknowledged) virtio-blk device; its blkdev, or NULL. */
 struct blkdev *virtio_blk_probe(struct virtio_dev *d);
+/* Drive an initialised (acknowledged) virtio-net device; its netdev, or NULL. */
+struct netdev *virtio_net_probe(struct virtio_dev *d);
 
 #endif

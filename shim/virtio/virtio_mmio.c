@@ -139,6 +139,8 @@ static const char *irq_enable(struct virtio_dev *d, uint16_t index,
                               void (*fn)(void *arg), void *arg)
 {
     struct virtio_mmio *v = mmio_of(d);
+    if (v->irq_name[0])     /* one line for every queue: already set up */
+        return d->irq_fn == fn && d->irq_arg == arg ? v->irq_name : NULL;
     d->irq_fn = fn;
     d->irq_arg = arg;
     if (!irq_line_enable(v->gsi, mmio_interrupt, v))

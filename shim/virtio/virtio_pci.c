@@ -135,6 +135,16 @@ static const char *irq_enable(struct virtio_dev *d, uint16_t index,
                               void (*fn)(void *arg), void *arg)
 {
     struct virtio_pci *v = pci_of(d);
+    if (v->irq_kind) {
+        /* Another queue on the interrupt already set up (one handler each). */
+        if (d->irq_fn != fn || d->irq_arg != arg)
+            return NULL;
+        if (v->irq_kind[0] != 'M')
+            return v->irq_kind;         /* INTx covers every queue */
+        w16(v->common, C_Q_SELECT, index);
+        w16(v->common, C_Q_MSIX, 0);
+        return r16(v->common, C_Q_MSIX) == 0 ? v->irq_kind : NULL;
+    }
     d->irq_fn = fn;
     d->irq_arg = arg;
     if (pci_msix_enable(v->pci, 0, msix_interrupt, v)) {
@@ -142,11 +152,11 @@ static const char *irq_enable(struct virtio_dev *d, uint16_t index,
         w16(v->common, C_Q_SELECT, index);
         w16(v->common, C_Q_MSIX, 0);
         if (r16(v->common, C_Q_MSIX) == 0)
-            return "MSI-X";
+            return v->irq_kind = "MSI-X";
         pci_msix_disable(v->pci);
     }
     if (pci_intx_enable(v->pci, intx_interrupt, v))
-        return "INTx";
+        return v->irq_kind = "INTx";
     return NULL;
 }
 
@@ -181,6 +191,7 @@ int virtio_pci_init(struct virtio_pci *v, struct pci_addr a)
     snprintf(v->dev.where, sizeof(v->dev.where), "pci %02x:%02x.%x", a.bus, a.dev, a.fn);
     uint16_t id = (uint16_t)pci_conf_read(a, PCI_DEVICE_ID, 2);
     v->dev.device_type = id == VIRTIO_PCI_TRANS_BLOCK ? VIRTIO_ID_BLOCK :
+                         id == VIRTIO_PCI_TRANS_NET ? VIRTIO_ID_NET :
                          (uint16_t)(id - VIRTIO_PCI_MODERN_BASE);
     if (!(pci_conf_read(a, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
         return -1;
