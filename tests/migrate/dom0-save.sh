@@ -5,7 +5,8 @@
 # with `xl save`, copies the file to the virtio disk the host gave dom0
 # (/dev/vda, at 1 MiB-aligned offsets) and restores it with `xl restore`
 # as the reference that the file is good. Lines for the host:
-#   L0: SAVED NAME OFFSET_MIB BYTES MD5 SAVE_SECONDS
+#   L0: SAVED NAME OFFSET_MIB BYTES MD5 SAVE_SECONDS LAST_STEP
+# (LAST_STEP: the last "MIGRATE: step N" xenconsoled logged before the save)
 #   L0: RESULT xen NAME-restore PASS|FAIL detail
 . /l0/config
 PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
@@ -76,7 +77,8 @@ for name in $SAVES; do
     sum=$(md5sum "/tmp/$name.save" | cut -d' ' -f1)
     dd if="/tmp/$name.save" of=/dev/vda bs=1M seek="$offset" conv=fsync 2>/dev/null ||
         echo "L0: DOM0-FAILURE writing /dev/vda"
-    echo "L0: SAVED $name $offset $bytes $sum $t_save"
+    last=$(tr -d '\r' < "$CONLOG/guest-$name.log" | sed -n 's/^MIGRATE: step \([0-9]*\) .*/\1/p' | tail -n 1)
+    echo "L0: SAVED $name $offset $bytes $sum $t_save ${last:-0}"
     offset=$((offset + (bytes + 1048575) / 1048576))
     echo "L0: RESULT xen $name-save PASS ${t_save}s, $bytes bytes"
     # The reference: Xen's own restore of the same file.

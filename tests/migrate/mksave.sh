@@ -120,7 +120,7 @@ for name in $only; do
     line=$(tr -d '\r' < "$log" | grep "^L0: SAVED $name " | tail -n 1)
     if [ -z "$line" ]; then say "$name: not saved"; status=1; continue; fi
     set -- $line
-    off=$4 bytes=$5 sum=$6 secs=$7
+    off=$4 bytes=$5 sum=$6 secs=$7 last=${8:-0}
     dd if="$disk" of="$work/$name.xlsave" bs=1M skip="$off" count=$(( (bytes + 1048575) / 1048576 )) 2>/dev/null
     truncate -s "$bytes" "$work/$name.xlsave"
     [ "$(md5sum < "$work/$name.xlsave" | cut -d' ' -f1)" = "$sum" ] ||
@@ -131,6 +131,7 @@ for name in $only; do
         echo "md5 $sum"
         echo "bytes $bytes"
         echo "xl-save-seconds $secs"
+        echo "last-step-before-save $last"
         echo "xen-restore $restore"
         echo "made $(date -u +%Y-%m-%dT%H:%MZ) by tests/migrate/mksave.sh"
     } > "$OUTDIR/$name.info"
