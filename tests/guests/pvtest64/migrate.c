@@ -12,8 +12,10 @@
  *      shared_info, store and console frames; the guest remaps shared_info;
  *   1  cancelled (xl save -c): the same domain goes on.
  * After a resume it runs MIGRATE_STEPS_AFTER more steps, then checks that
- * the counter went on from where it stopped, the buffer is intact and the
- * wall clock did not go back, and ends like the checks ("N passed, M failed").
+ * the counter went on from where it stopped, the buffer is intact, the
+ * wall clock did not go back, start_info is as Xen's restore leaves it, the
+ * p2m and the M2P agree, every port was masked at the resume, and xenstore answers; it ends like the checks ("N passed, M
+ * failed").
  *
  * Guest contract with the saver (Xen's libxc): the p2m is published in
  * shared_info arch (linear list: p2m_cr3, p2m_vaddr, max_pfn), no PTE maps
@@ -30,6 +32,8 @@
 static uint64_t buf[MIGRATE_BUF_WORDS] __attribute__((aligned(4096)));
 static volatile uint64_t step;
 static uint64_t steps_at_suspend;
+static uint64_t pages_at_suspend;
+static unsigned unmasked_at_resume;     /* ports, right after it */
 static uint64_t wall_at_suspend;
 static long suspend_rc = -1;
 
@@ -146,13 +150,17 @@ static void do_suspend(void)
     si->store_mfn = virt_to_pfn((void *)((unsigned long)si + PG_SIZE));
     si->console.domU.mfn = virt_to_pfn((void *)((unsigned long)si + 2 * PG_SIZE));
     map_shared_info(virt_to_maddr(shared_info_page) & PTE_ADDR);
+    pages_at_suspend = si->nr_pages;
     suspend_rc = sched_suspend(si_mfn);
+    map_shared_info(si->shared_info);
+    for (unsigned w = 0; w < sizeof(shinfo->evtchn_mask) / sizeof(shinfo->evtchn_mask[0]); w++)
+        for (xen_ulong_t m = ~shinfo->evtchn_mask[w]; m; m &= m - 1)
+            unmasked_at_resume++;
     if (suspend_rc != 0) {
         /* Cancelled: the same domain, the same frames. */
         si->store_mfn = pfn_to_mfn(si->store_mfn);
         si->console.domU.mfn = pfn_to_mfn(si->console.domU.mfn);
     }
-    map_shared_info(si->shared_info);
     publish_p2m();
     printf("MIGRATE: suspend returned %ld (%s) at step %lu\n", suspend_rc,
            suspend_rc == 0 ? "resumed in a new domain" : "cancelled",
@@ -191,6 +199,42 @@ static void check_clock_forward(void)
            (unsigned long)now, (unsigned long)wall_at_suspend);
 }
 
+/* start_info as Xen's restore leaves it: flags 0, the same pages, frames via the new p2m. */
+static void check_start_info(void)
+{
+    expect_eq(si->flags, 0);
+    expect_eq(si->nr_pages, pages_at_suspend);
+    expect_eq(si->store_mfn, virt_to_mfn((void *)((unsigned long)si + PG_SIZE)));
+    expect_eq(si->console.domU.mfn, virt_to_mfn((void *)((unsigned long)si + 2 * PG_SIZE)));
+    expect(si->store_evtchn && si->console.domU.evtchn, "store port %u, console port %u",
+           si->store_evtchn, si->console.domU.evtchn);
+}
+
+/* The rewritten p2m and the new host's M2P agree on every page. */
+static void check_m2p(void)
+{
+    const unsigned long *m2p = (const unsigned long *)MACH2PHYS_VIRT_START;
+    unsigned long bad = 0;
+    for (unsigned long pfn = 0; pfn < si->nr_pages; pfn++)
+        if (m2p[p2m[pfn]] != pfn)
+            bad++;
+    expect(bad == 0, "%lu pfns disagree", bad);
+}
+
+/* Every event channel masked when the guest resumed (backends may raise pending bits). */
+static void check_ports_masked(void)
+{
+    expect(unmasked_at_resume == 0, "%u ports unmasked", unmasked_at_resume);
+}
+
+/* The new xenstore port and the old ring work: a read of our own node. */
+static void check_xenstore(void)
+{
+    char val[32];
+    expect(xs_request(XS_READ, "domid", NULL, val, sizeof(val)) == XS_READ,
+           "XS_READ domid failed: %s", val);
+}
+
 void migrate_workload(void)
 {
     char val[64];
@@ -218,5 +262,9 @@ void migrate_workload(void)
     run_check("migrate.counter_continues", check_counter);
     run_check("migrate.memory_intact", check_buffer);
     run_check("migrate.clock_forward", check_clock_forward);
+    run_check("migrate.start_info", check_start_info);
+    run_check("migrate.m2p_consistent", check_m2p);
+    run_check("migrate.ports_masked", check_ports_masked);
+    run_check("migrate.xenstore", check_xenstore);
     print_summary_and_exit();
 }
