@@ -43,7 +43,7 @@
  *     callbacks, gdt_ents <= 7168, frames (cr3, user cr3, GDT) <= end_pfn;
  *     EXTENDED <= 128 bytes, XSAVE empty or >= 16, MSRS a multiple of 16;
  *   - SHARED_INFO 4096 bytes, TSC_INFO 24 bytes with mode <= 2, CPUID policy a
- *     multiple of 24 bytes, MSR policy of 16;
+ *     multiple of 24 bytes (at most 256 entries), MSR policy of 16;
  *   - HVM, checkpoint (Remus/COLO) and unknown mandatory records refused;
  *   - at the END: X86_PV_INFO, P2M_FRAMES, SHARED_INFO and vCPU 0's BASIC seen.
  * What it cannot see (page-table contents, pfns sent twice, the types of the
@@ -125,6 +125,7 @@
 #define SAVE_GDT_ENTS_MAX       7168    /* FIRST_RESERVED_GDT_ENTRY */
 #define SAVE_TSC_INFO_LEN       24
 #define SAVE_CPUID_ENTRY_LEN    24      /* leaf, subleaf, eax, ebx, ecx, edx */
+#define SAVE_CPUID_POLICY_MAX   (256 * SAVE_CPUID_ENTRY_LEN)   /* Xen 4.17 writes ~52 */
 #define SAVE_MSR_ENTRY_LEN      16      /* index, flags, value */
 
 /* A record body inside the module: offset and length (0/0: absent). */

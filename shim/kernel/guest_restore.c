@@ -42,7 +42,14 @@ static struct save_image img;
 static struct restore_state rs;
 static const uint8_t *file;
 
-/* The saved FPU state, checked so that FXRSTOR/XRSTOR cannot fault. */
+/*
+ * What is still needed once the save file's frames went back to the pool:
+ * the CPUID policy and the FPU state, checked so that FXRSTOR/XRSTOR
+ * cannot fault.
+ */
+static uint8_t cpuid_policy[SAVE_CPUID_POLICY_MAX];
+static uint32_t cpuid_policy_len;
+static uint8_t xsave_copy[XSAVE_AREA_MAX];
 static const uint8_t *xsave_area;
 static uint32_t xsave_len;
 static uint64_t xcr0;
@@ -70,6 +77,8 @@ static void check_fpu(void)
         if (bv & ~xcr0)
             fail_bad_input("save stream: X86_PV_VCPU_XSAVE of vcpu 0: state %#llx outside "
                            "XCR0 %#llx", (unsigned long long)bv, (unsigned long long)xcr0);
+        memcpy(xsave_copy, xsave_area, xsave_len);
+        xsave_area = xsave_copy;
     }
     const uint8_t *fx = xsave_area ? xsave_area : (const uint8_t *)rs.ctx.fpu_ctxt.x;
     if (save_le32(fx + MXCSR_OFF) >> 16)
@@ -83,9 +92,9 @@ static void check_fpu(void)
  */
 static bool saw_fsgsbase(void)
 {
-    for (uint32_t off = 0; off + SAVE_CPUID_ENTRY_LEN <= img.cpuid_policy.len;
+    for (uint32_t off = 0; off + SAVE_CPUID_ENTRY_LEN <= cpuid_policy_len;
          off += SAVE_CPUID_ENTRY_LEN) {
-        const uint8_t *e = file + img.cpuid_policy.off + off;
+        const uint8_t *e = cpuid_policy + off;
         if (save_le32(e) == 7 && save_le32(e + 4) == 0)
             return save_le32(e + 12) & 1;
     }
@@ -107,8 +116,7 @@ static void offered(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 static void load_cpu_state(void)
 {
     char err[400];
-    if (restore_check_cpuid(file + img.cpuid_policy.off, img.cpuid_policy.len, offered,
-                            err, sizeof(err)))
+    if (restore_check_cpuid(cpuid_policy, cpuid_policy_len, offered, err, sizeof(err)))
         fail_bad_input("%s", err);
     if (!pv_emul_restore_state(rs.ctx.ctrlreg[4], xcr0))
         fail_bad_input("save stream: the guest ran with XCR0 %#llx (x87, SSE, AVX, ... state "
@@ -121,6 +129,16 @@ static void load_cpu_state(void)
         hw_load_fpu(xsave_area, true, xcr0);
     else if (rs.ctx.flags & VGCF_i387_valid)
         hw_load_fpu(rs.ctx.fpu_ctxt.x, false, 0);
+}
+
+/* The save file is read: its frames become free memory (for ballooning, grant frames). */
+static void give_back_module(const struct boot_module *mod)
+{
+    mfn_t first = paddr_to_mfn(mod->start);
+    mfn_t last = paddr_to_mfn(ALIGN_UP(mod->start + mod->size, PAGE_SIZE));
+    for (mfn_t f = first; f < last; f++)
+        if (!frame_pool_is_free(&machine_frames, f))
+            frame_pool_free(&machine_frames, f, 1);
 }
 
 /* A local function: its address is taken (no GOT in pvshim's image). */
@@ -166,6 +184,10 @@ void guest_restore(const struct boot_info *bi, const struct memmap *m,
     if (restore_domain(&rp, &rs, err, sizeof(err)))
         fail_bad_input("%s", err);
     check_fpu();
+    cpuid_policy_len = img.cpuid_policy.len;
+    memcpy(cpuid_policy, file + img.cpuid_policy.off, cpuid_policy_len);
+    give_back_module(mod);
+    file = NULL;
     pv_mm_assign_frame(dom.shared_info_mfn);
     dom.tot_pages = rs.nr_pages;
     dom.max_pages = img.max_pfn + 1ull;

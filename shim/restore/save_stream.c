@@ -331,6 +331,8 @@ static int libxc_record(struct parser *p, struct save_blob b)
     case SAVE_REC_X86_CPUID_POLICY:
         if (p->seen_static_end)
             return BAD_REC(p, "after STATIC_DATA_END");
+        if (b.len > SAVE_CPUID_POLICY_MAX)
+            return BAD_REC(p, "length %u exceeds %u", b.len, SAVE_CPUID_POLICY_MAX);
         return rec_fixed(p, b, &p->seen_cpuid, 0, SAVE_CPUID_ENTRY_LEN, &p->img->cpuid_policy);
     case SAVE_REC_X86_MSR_POLICY:
         if (p->seen_static_end)

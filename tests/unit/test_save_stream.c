@@ -155,6 +155,7 @@ static void m_cpuid_late(struct sb_stream *s)
     s->rec[i + 2] = r;
 }
 static void m_cpuid_len(struct sb_stream *s) { sb_resize(rec(s, SAVE_REC_X86_CPUID_POLICY), 30); }
+static void m_cpuid_big(struct sb_stream *s) { sb_resize(rec(s, SAVE_REC_X86_CPUID_POLICY), SAVE_CPUID_POLICY_MAX + 24); }
 static void m_msr_len(struct sb_stream *s) { sb_resize(rec(s, SAVE_REC_X86_MSR_POLICY), 12); }
 static void m_pages_before_p2m(struct sb_stream *s)
 {
@@ -258,6 +259,7 @@ static const struct bad_case {
     { "no STATIC_DATA_END", m_no_static_end, "before STATIC_DATA_END" },
     { "CPUID after STATIC_DATA_END", m_cpuid_late, "X86_CPUID_POLICY) at offset" },
     { "CPUID length", m_cpuid_len, "X86_CPUID_POLICY" },
+    { "CPUID oversized", m_cpuid_big, "6168 exceeds 6144" },
     { "MSR policy length", m_msr_len, "X86_MSR_POLICY" },
     { "PAGE_DATA before P2M", m_pages_before_p2m, "PAGE_DATA) at offset" },
     { "p2m start", m_p2m_start, "X86_PV_P2M_FRAMES" },
