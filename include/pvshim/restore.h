@@ -35,7 +35,9 @@ struct restore_params {
     const uint8_t *file;            /* the checked save file */
     const struct save_image *img;
     struct frame_pool *pool;        /* where guest frames come from */
-    uint64_t *m2p;                  /* pvshim's writable M2P, max_mfn entries */
+    uint64_t *m2p;                  /* pvshim's writable M2P, max_mfn entries, all made
+                                       INVALID first (NULL: left as it is); entries
+                                       are set through pv_mm_set_m2p */
     mfn_t max_mfn;
     struct shared_info *shared_info;        /* pvshim's new page */
     paddr_t shared_info_maddr;

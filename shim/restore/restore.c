@@ -62,7 +62,7 @@ static int allocate(struct rs *r)
                 return BAD(r, "too little memory: the saved guest has %u pages",
                            r->img->max_pfn + 1);
             r->p2m[pfn] = m;
-            p->m2p[m] = pfn;
+            pv_mm_set_m2p(m, pfn);
             r->s->nr_pages++;
             if (p->assigned)
                 p->assigned(m, 1);
@@ -177,10 +177,12 @@ static int pin_tables(struct rs *r)
 /* 5. shared_info. */
 static void restore_shared_info(struct rs *r)
 {
-    const struct shared_info *old = (const void *)(r->p->file + r->img->shared_info.off);
+    /* The record lies at any alignment in the file: bytes, not a struct. */
+    const uint8_t *old = r->p->file + r->img->shared_info.off;
     struct shared_info *si = r->p->shared_info;
-    memcpy(si->vcpu_info, old->vcpu_info, sizeof(si->vcpu_info));
-    memcpy(&si->arch, &old->arch, sizeof(si->arch));
+    memcpy(si->vcpu_info, old + __builtin_offsetof(struct shared_info, vcpu_info),
+           sizeof(si->vcpu_info));
+    memcpy(&si->arch, old + __builtin_offsetof(struct shared_info, arch), sizeof(si->arch));
     si->arch.pfn_to_mfn_frame_list_list = 0;
     for (unsigned i = 0; i < sizeof(si->vcpu_info) / sizeof(si->vcpu_info[0]); i++)
         si->vcpu_info[i].evtchn_pending_sel = 0;
@@ -257,7 +259,8 @@ int restore_domain(const struct restore_params *p, struct restore_state *s,
     r.type = (uint8_t *)(r.p2m + n);
     memset(r.p2m, 0xff, n * sizeof(mfn_t));
     memset(r.type, NO_TYPE, n);
-    memset(p->m2p, 0xff, p->max_mfn * sizeof(p->m2p[0]));
+    if (p->m2p)
+        memset(p->m2p, 0xff, p->max_mfn * sizeof(p->m2p[0]));
 
     int rc = allocate(&r);
     if (!rc)

@@ -80,13 +80,13 @@ void sb_default(struct sb_stream *s)
     uint8_t p2m[16];
     put(p2m, 0, 4);
     put(p2m + 4, SB_NR_PFNS - 1, 4);
-    put(p2m + 8, 4, 8);                                 /* the p2m lives in pfn 4 */
+    put(p2m + 8, 7, 8);                                 /* the p2m lives in pfn 7 */
     add(s, SAVE_REC_X86_PV_P2M_FRAMES, p2m, sizeof(p2m));
 
     static const unsigned types[SB_NR_PFNS] = {
-        SAVE_PF_PINNED | SAVE_PF_L4, 3, 2, SAVE_PF_L1, 0, 0, 0, SAVE_PF_XTAB,
+        SAVE_PF_PINNED | SAVE_PF_L4, 3, 2, SAVE_PF_L1, 0, 0, 0, 0, SAVE_PF_XTAB,
     };
-    uint32_t len = 8 + 8 * SB_NR_PFNS + 7 * SAVE_PAGE_SIZE;
+    uint32_t len = 8 + 8 * SB_NR_PFNS + (SB_NR_PFNS - 1) * SAVE_PAGE_SIZE;
     uint8_t *pd = calloc(1, len);
     put(pd, SB_NR_PFNS, 4);
     uint8_t *page = pd + 8 + 8 * SB_NR_PFNS;
@@ -102,6 +102,13 @@ void sb_default(struct sb_stream *s)
             for (unsigned i = 0; i < 3; i++)
                 put(page + 8 * i, pte(4 + i), 8);
             break;
+        case 4: {                                       /* start_info, frames as pfns */
+            memcpy(page, "xen-3.0-x86_64", 15);
+            put(page + 32, SB_NR_PFNS, 8);
+            put(page + 56, 5, 8);                       /* store_mfn */
+            put(page + 72, 6, 8);                       /* console.domU.mfn */
+            break;
+        }
         default: memset(page, 0x40 + pfn, SAVE_PAGE_SIZE); break;
         }
         page += SAVE_PAGE_SIZE;

@@ -3,10 +3,11 @@
  * 64-bit PV save file (xl header, libxl and libxc streams) as a list of
  * records that a test can change, drop, reorder or truncate before writing.
  *
- * The default guest: 8 pfns (end_pfn 7). pfn 0 the L4 (pinned), 1 L3, 2 L2,
- * 3 L1, mapping pfns 4..6 at 0xffffffff80000000 (4 start_info, 5 xenstore,
- * 6 console), pfn 7 not present (XTAB); p2m frame pfn 4. vCPU 0: cr3 pfn 0,
- * rip in the mapping, selectors 0xe033/0xe02b, rdx = start_info pfn 4.
+ * The default guest: 9 pfns (end_pfn 8). pfn 0 the L4 (pinned), 1 L3, 2 L2,
+ * 3 L1, mapping pfns 4..6 at 0xffffffff80000000 (4 start_info naming store
+ * pfn 5 and console pfn 6), pfn 7 the p2m frame, pfn 8 not present (XTAB).
+ * vCPU 0: cr3 pfn 0, rip in the mapping, selectors 0xe033/0xe02b, rdx =
+ * start_info pfn 4.
  */
 #ifndef SAVE_BUILDER_H
 #define SAVE_BUILDER_H
@@ -16,7 +17,7 @@
 #include <stdbool.h>
 
 #define SB_MAX_RECS     32
-#define SB_NR_PFNS      8
+#define SB_NR_PFNS      9
 #define SB_VA_BASE      0xffffffff80000000ull
 
 struct sb_rec {

@@ -40,7 +40,7 @@ START_TEST(save_default_accepted)
     ck_assert_uint_eq(img.nr_p2m_frames, 1);
     ck_assert_uint_eq(img.nr_page_records, 1);
     ck_assert_uint_eq(img.nr_page_entries, SB_NR_PFNS);
-    ck_assert_uint_eq(img.nr_pages_with_data, 7);
+    ck_assert_uint_eq(img.nr_pages_with_data, SB_NR_PFNS - 1);
     ck_assert_uint_eq(img.shared_info.len, 4096);
     ck_assert(img.has_tsc);
     ck_assert_uint_eq(img.tsc_khz, 2000000);
@@ -71,9 +71,9 @@ START_TEST(save_page_batches)
     ck_assert_uint_eq(b.count, SB_NR_PFNS);
     ck_assert_uint_eq(save_entry_type(save_batch_entry(&b, 0)), SAVE_PF_PINNED | SAVE_PF_L4);
     ck_assert_uint_eq(save_entry_pfn(save_batch_entry(&b, 5)), 5);
-    ck_assert_uint_eq(save_entry_type(save_batch_entry(&b, 7)), SAVE_PF_XTAB);
-    /* Page 4 is the fifth page with data: 0x44 bytes. */
-    ck_assert_uint_eq(b.data[4 * SAVE_PAGE_SIZE], 0x44);
+    ck_assert_uint_eq(save_entry_type(save_batch_entry(&b, 8)), SAVE_PF_XTAB);
+    /* Page 5 is the sixth page with data: 0x45 bytes. */
+    ck_assert_uint_eq(b.data[5 * SAVE_PAGE_SIZE], 0x45);
     ck_assert(!save_next_page_batch(buf, &img, &cur, &b));
     free(buf);
     sb_free(&s);
@@ -180,8 +180,8 @@ static void m_pd_type(struct sb_stream *s) { put64(PD(s)->body + 8 + 8 * 5, 6ull
 static void m_pd_reserved(struct sb_stream *s) { put64(PD(s)->body + 8 + 8 * 5, 1ull << 55 | 5); }
 static void m_pd_short(struct sb_stream *s) { sb_resize(PD(s), PD(s)->len - SAVE_PAGE_SIZE); }
 static void m_pd_long(struct sb_stream *s) { sb_resize(PD(s), PD(s)->len + 8); }
-/* pfn 7 becomes NOTAB: the record now lacks one page. */
-static void m_pd_type_needs_data(struct sb_stream *s) { put64(PD(s)->body + 8 + 8 * 7, 7); }
+/* pfn 8 becomes NOTAB: the record now lacks one page. */
+static void m_pd_type_needs_data(struct sb_stream *s) { put64(PD(s)->body + 8 + 8 * 8, 8); }
 static void m_shinfo_len(struct sb_stream *s) { sb_resize(rec(s, SAVE_REC_SHARED_INFO), 4000); }
 static void m_shinfo_twice(struct sb_stream *s)
 {
@@ -274,7 +274,7 @@ static const struct bad_case {
     { "PAGE_DATA reserved bits", m_pd_reserved, "reserved bits" },
     { "PAGE_DATA short", m_pd_short, "PAGE_DATA" },
     { "PAGE_DATA long", m_pd_long, "PAGE_DATA" },
-    { "PAGE_DATA data missing", m_pd_type_needs_data, "8 with data" },
+    { "PAGE_DATA data missing", m_pd_type_needs_data, "9 with data" },
     { "SHARED_INFO length", m_shinfo_len, "SHARED_INFO" },
     { "SHARED_INFO twice", m_shinfo_twice, "appears twice" },
     { "no SHARED_INFO", m_no_shinfo, "no SHARED_INFO" },
