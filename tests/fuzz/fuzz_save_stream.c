@@ -6,12 +6,17 @@
  * and of known types, the page counts as parsed, a vCPU 0 context of the
  * full size; the CPUID comparison over the policy record with an offer of
  * nothing and of everything. A refusal must come with a one-line reason.
+ * A file small enough for the simulated machine (tests/unit/mm_sim.c) is
+ * then rebuilt there (restore_domain, and pv_vcpu_set_context when that
+ * succeeds): whatever it refuses, the PV MMU's books must balance after.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pvshim/save_stream.h>
 #include <pvshim/restore_cpuid.h>
+#include <pvshim/restore.h>
+#include "mm_sim.h"
 
 #define CHECK(c, ...) do {                                                   \
         if (!(c)) {                                                           \
@@ -40,6 +45,35 @@ static void blob_inside(struct save_blob b, size_t len, const char *what)
 {
     CHECK(b.off <= len && b.len <= len - b.off, "%s %#llx+%u outside %zu bytes", what,
           (unsigned long long)b.off, b.len, len);
+}
+
+/* The rebuild on the simulated machine (its guest frames are the pool). */
+static void rebuild(const uint8_t *buf, const struct save_image *img)
+{
+    static struct frame_pool pool;
+    static struct shared_info shinfo;
+    static struct restore_state rs;
+    char err[512];
+    mm_sim_setup();
+    frame_pool_init(&pool);
+    frame_pool_free(&pool, SIM_GUEST_FIRST, SIM_GUEST_END - SIM_GUEST_FIRST);
+    struct restore_params p = {
+        .file = buf, .img = img, .pool = &pool, .max_mfn = SIM_FRAMES,
+        .shared_info = &shinfo, .shared_info_maddr = 0x123000,
+        .console_evtchn = 2, .xenstore_evtchn = 1,
+    };
+    err[0] = '\0';
+    if (restore_domain(&p, &rs, err, sizeof(err)) == 0) {
+        struct cpu_regs r;
+        err[0] = '\0';
+        if (pv_vcpu_set_context(&rs.ctx, rs.ext, rs.ext_len, &r, err, sizeof(err)))
+            CHECK(err[0] && !strchr(err, '\n'), "context refused without a reason");
+    } else {
+        CHECK(err[0] && !strchr(err, '\n'), "rebuild refused without a reason");
+    }
+    const char *why = mm_sim_check();
+    CHECK(why == NULL, "MMU invariant after the rebuild: %s", why);
+    mm_sim_teardown();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
@@ -96,6 +130,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     if (restore_check_cpuid(buf + img.cpuid_policy.off, img.cpuid_policy.len, offer_nothing,
                             err, sizeof(err)))
         CHECK(err[0] && !strchr(err, '\n'), "cpuid refusal without a reason");
+    /* Room for every pfn and the scratch pages among the simulated guest frames. */
+    if (img.max_pfn < 128)
+        rebuild(buf, &img);
     free(buf);
     return 0;
 }
