@@ -7,12 +7,18 @@
 # naming the record. The Linux workload's restore is `make test-migrate`.
 
 restore_fixture() {
-    local f=${MIGRATE_CACHE:-cache/migrate}/pvtest64.xlsave
+    local dir=${MIGRATE_CACHE:-cache/migrate}
+    local f=$dir/pvtest64.xlsave
+    mkdir -p "$dir"
+    # One test makes it (the tests run in parallel), the others wait for it.
     # The file holds the guest's code: remade when the workload's code changed.
-    if [ ! -s "$f" ] || [ tests/guests/pvtest64/migrate.c -nt "$f" ]; then
-        tests/migrate/mksave.sh --only pvtest64 > "$(scratch mksave.log)" 2>&1 ||
-            { fail "cannot make $f with tests/migrate/mksave.sh: $(tail -n 3 "$(scratch mksave.log)")"; return 1; }
-    fi
+    (
+        flock 9
+        if [ ! -s "$f" ] || [ tests/guests/pvtest64/migrate.c -nt "$f" ]; then
+            tests/migrate/mksave.sh --only pvtest64 > "$(scratch mksave.log)" 2>&1 ||
+                { echo "cannot make $f with tests/migrate/mksave.sh: $(tail -n 3 "$(scratch mksave.log)")"; exit 1; }
+        fi
+    ) 9> "$dir/.lock" > "$(scratch fixture.err)" || { fail "$(cat "$(scratch fixture.err)")"; return 1; }
     echo "$f"
 }
 

@@ -7,11 +7,13 @@
 # Slow (the workload runs 90 one-second steps; a few minutes under TCG).
 
 test_linux_restore_from_xen() {
-    local f=${MIGRATE_CACHE:-cache/migrate}/linux.xlsave
-    if [ ! -s "$f" ]; then
-        tests/migrate/mksave.sh --only linux > "$(scratch mksave.log)" 2>&1 ||
-            { fail "cannot make $f: $(tail -n 3 "$(scratch mksave.log)")"; return 1; }
-    fi
+    local dir=${MIGRATE_CACHE:-cache/migrate}
+    local f=$dir/linux.xlsave
+    mkdir -p "$dir"
+    (
+        flock 9
+        [ -s "$f" ] || tests/migrate/mksave.sh --only linux > "$(scratch mksave.log)" 2>&1
+    ) 9> "$dir/.lock" || { fail "cannot make $f: $(tail -n 3 "$(scratch mksave.log)")"; return 1; }
     boot --mem 512 --timeout 1200 --initrd "$f"
     expect_log "restore: xl save file, libxc stream v3 from Xen 4.17"
     expect_log "MIGRATE: done step 90 lines 90 child alive clock forward"
