@@ -109,6 +109,7 @@ int pv_vcpu_set_context(const struct vcpu_guest_context *c, const uint8_t *ext,
     /* IOPL is virtual; interrupts are always on in hardware (events are the guest's IF). */
     if (dom.vm_assist & (1ul << VMASST_TYPE_architectural_iopl))
         v->iopl = (unsigned)((u->rflags & X86_EFLAGS_IOPL) >> 12);
-    r->rflags = (u->rflags & ~X86_EFLAGS_IOPL) | 0x202;
+    r->rflags = (u->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_NT)) |
+                X86_EFLAGS_IF | 0x2;
     return 0;
 }

@@ -97,6 +97,7 @@ START_TEST(restore_default)
     ck_assert_uint_eq(r.rip, SB_VA_BASE + 0x100);
     ck_assert_uint_eq(r.rdx, si);
     ck_assert_uint_eq(r.rax, 0);
+    ck_assert_uint_eq(r.rflags, 0x202);
     ck_assert_uint_eq(current->trap_ctxt[14].address, SB_VA_BASE + 0x500);
     ck_assert_uint_eq(current->event_callback, SB_VA_BASE + 0x200);
     ck_mm_invariants();
@@ -139,6 +140,20 @@ static void h_gdt_is_table(struct sb_stream *s)
     sb_ctx_put64(s, CTX(gdt_ents), 16);
     sb_ctx_put64(s, CTX(gdt_frames[0]), 2);
 }
+
+/* Flags a context may not carry into the guest: IOPL (virtual), VM, NT. */
+START_TEST(restore_rflags_sanitised)
+{
+    struct sb_stream s;
+    sb_default(&s);
+    sb_ctx_put64(&s, CTX(user_regs.rflags), 0x3000 | 0x20000 | 0x4000 | 0x1 | 0x100);
+    ck_assert_msg(rebuild(&s) == 0, "%s", err);
+    struct cpu_regs r;
+    ck_assert_int_eq(pv_vcpu_set_context(&rs.ctx, rs.ext, rs.ext_len, &r, err, sizeof(err)), 0);
+    ck_assert_uint_eq(r.rflags, 0x1 | 0x100 | 0x200 | 0x2);
+    sb_free(&s);
+}
+END_TEST
 
 static const struct hostile {
     const char *name;
@@ -188,6 +203,7 @@ static Suite *restore_suite(void)
     tcase_add_test(tc, restore_default);
     tcase_add_loop_test(tc, restore_hostile, 0, (int)(sizeof(hostile) / sizeof(hostile[0])));
     tcase_add_test(tc, restore_gdt_frame_is_table);
+    tcase_add_test(tc, restore_rflags_sanitised);
     suite_add_tcase(s, tc);
     return s;
 }
