@@ -72,7 +72,8 @@ $(FUZZ_DIR)/decompress_%: $(FUZZ_DIR)/obj/decompress_%.o $(FUZZ_DIR)/libportable
 # The seed generator: unit-test fixtures (image_builder) written as files.
 FUZZ_SEEDGEN_OBJS := $(patsubst %.c,$(BUILD)/h/%.o,$(PORTABLE_C) tests/unit/fakes.c \
                        tests/unit/fake_guest.c tests/unit/fake_time.c tests/unit/fake_emulate.c \
-                       tests/unit/image_builder.c tests/fuzz/make_seeds.c tests/fuzz/op_seeds.c)
+                       tests/unit/image_builder.c tests/unit/save_builder.c \
+                       tests/fuzz/make_seeds.c tests/fuzz/op_seeds.c)
 $(BUILD)/fuzz-make-seeds: $(FUZZ_SEEDGEN_OBJS)
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^

@@ -137,4 +137,15 @@ extern struct pv_domain dom;
  */
 void pv_vcpu_init(struct pv_vcpu *v, unsigned id);
 
+/*
+ * Load a saved 64-bit vCPU context (Xen's arch_set_info_guest) into the
+ * current vCPU and the register frame r it will be entered with; frames in
+ * c are machine frames; ext is the stream's EXTENDED record (ext_len bytes,
+ * may be 0). pvops-compat/vcpu_context.c says what is left out. 0, or -1
+ * with the reason in err.
+ */
+struct vcpu_guest_context;
+int pv_vcpu_set_context(const struct vcpu_guest_context *c, const uint8_t *ext,
+                        uint32_t ext_len, struct cpu_regs *r, char *err, size_t errlen);
+
 #endif

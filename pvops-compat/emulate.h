@@ -63,6 +63,11 @@ struct pv_emul_vcpu {
  * until the policy exists both entry points above refuse everything.
  */
 void pv_emul_vcpu_init(void);
+/*
+ * After pv_emul_vcpu_init, for a restored vCPU: its CR4 view and XCR0 as
+ * saved (0: leave the default). false if this CPU cannot give that XCR0.
+ */
+bool pv_emul_restore_state(uint64_t cr4, uint64_t xcr0);
 
 /*
  * What the emulator needs from the other PV layers: pv_emul_default_ops

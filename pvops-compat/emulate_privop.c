@@ -501,3 +501,15 @@ bool pv_emulate_privileged_op(struct cpu_regs *regs)
     }
     return false;
 }
+
+bool pv_emul_restore_state(uint64_t cr4, uint64_t xcr0)
+{
+    pv_emul.cr4 = fixup_guest_cr4(cr4);
+    hw_apply_guest_cr4(pv_emul.cr4);
+    if (!xcr0 || xcr0 == pv_emul.xcr0)
+        return true;
+    if ((xcr0 & ~cpuid_policy_xcr0_max()) || !xcr0_valid(xcr0) || !hw_set_xcr0(xcr0))
+        return false;
+    pv_emul.xcr0 = xcr0;
+    return true;
+}

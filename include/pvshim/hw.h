@@ -83,6 +83,12 @@ uint64_t hw_rdtsc(void);
 
 /* XSETBV XCR0 for the guest; false if the hardware refused the value. */
 bool hw_set_xcr0(uint64_t xcr0);
+/*
+ * Load the guest's FPU state (a restore): a 512-byte FXSAVE image, or an
+ * XSAVE area in the standard format (at most 4096 bytes, header checked by
+ * the caller) restored for the components in mask (a subset of XCR0).
+ */
+void hw_load_fpu(const void *area, bool xsave, uint64_t mask);
 
 /* Load a debug register (0-3, 6 or 7) with the guest's value. */
 void hw_set_debugreg(unsigned int reg, uint64_t val);

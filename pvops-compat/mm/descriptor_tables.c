@@ -93,16 +93,11 @@ void pv_mm_destroy_gdt(void)
     hw_set_guest_gdt(current->gdt_frames, 0);
 }
 
-long do_set_gdt(vaddr_t frame_list, unsigned int entries)
+int pv_mm_set_gdt_frames(const uint64_t *frames, unsigned int entries)
 {
-    uint64_t frames[PV_GDT_GUEST_FRAMES];
-
     if (entries > FIRST_RESERVED_GDT_ENTRY)
         return -XEN_EINVAL;
     unsigned nr = DIV_ROUND_UP(entries, DESCS_PER_PAGE);
-    if (nr && copy_from_guest(frames, frame_list, nr * sizeof(frames[0])))
-        return -XEN_EFAULT;
-
     for (unsigned i = 0; i < nr; i++) {
         if (get_page_and_type(frames[i], PV_TYPE_SEG_DESC)) {
             while (i-- > 0)
@@ -117,6 +112,18 @@ long do_set_gdt(vaddr_t frame_list, unsigned int entries)
     hw_set_guest_gdt(current->gdt_frames, nr);
     mm_flush_tlb();
     return 0;
+}
+
+long do_set_gdt(vaddr_t frame_list, unsigned int entries)
+{
+    uint64_t frames[PV_GDT_GUEST_FRAMES];
+
+    if (entries > FIRST_RESERVED_GDT_ENTRY)
+        return -XEN_EINVAL;
+    unsigned nr = DIV_ROUND_UP(entries, DESCS_PER_PAGE);
+    if (nr && copy_from_guest(frames, frame_list, nr * sizeof(frames[0])))
+        return -XEN_EFAULT;
+    return pv_mm_set_gdt_frames(frames, entries);
 }
 
 long do_update_descriptor(uint64_t maddr, uint64_t desc)
@@ -218,4 +225,9 @@ int pv_mm_map_ldt_page(unsigned offset, mfn_t *mfn)
     pv_mm.ldt_frames[i] = w.mfn;
     *mfn = w.mfn;
     return 0;
+}
+
+int pv_mm_set_ldt(vaddr_t base, unsigned int ents)
+{
+    return mm_set_ldt(base, ents);
 }

@@ -36,6 +36,8 @@
 #include "devices.h"
 #include "cpuid_policy.h"
 #include "emulate.h"
+#include "guest_boot.h"
+#include <pvshim/save_stream.h>
 #include <pvshim/arch.h>
 #include <pvshim/time.h>
 #include <pvshim/l0.h>
@@ -71,7 +73,7 @@ static void keep(const char *what, int64_t frames)
 }
 
 /* n frames for pvshim's own use, zeroed unless their user fills them itself. */
-static mfn_t take_frames(uint64_t n, uint64_t align, const char *what, bool zero)
+mfn_t take_frames(uint64_t n, uint64_t align, const char *what, bool zero)
 {
     mfn_t m = frame_pool_alloc(&machine_frames, n, align, ~(mfn_t)0);
     if (m == INVALID_MFN)
@@ -83,7 +85,7 @@ static mfn_t take_frames(uint64_t n, uint64_t align, const char *what, bool zero
     return m;
 }
 
-static mfn_t take(uint64_t n, uint64_t align, const char *what)
+mfn_t take(uint64_t n, uint64_t align, const char *what)
 {
     return take_frames(n, align, what, true);
 }
@@ -177,7 +179,7 @@ static void setup_m2p(mfn_t max_mfn)
 }
 
 /* pv_build's report of each run of frames it gives the guest. */
-static void assign_to_guest(mfn_t first, uint64_t n)
+void assign_to_guest(mfn_t first, uint64_t n)
 {
     if (pv_mm_assign(first, n, PV_OWNER_GUEST))
         panic("mfns %#llx-%#llx given to the guest are not free",
@@ -254,27 +256,32 @@ static void report_footprint(const struct memmap *m, uint64_t nr_pages,
              (unsigned long long)kib(l->pt_pages), (unsigned long long)kib(l->p2m_pages));
 }
 
-void guest_boot(const struct boot_info *bi, const struct memmap *m,
-                const struct pvshim_options *o)
+void guest_devices_probe(struct guest_devices *d, const struct pvshim_options *o)
 {
-    char err[200];
-    struct guest_image img;
-    mfn_t scratch;
-    uint64_t scratch_n;
-
-    uint64_t pool_at_start = machine_frames.free_frames;
-    uint64_t tables_at_start = paging_table_frames();
-    load_image(&bi->modules[0], &img, &scratch, &scratch_n);
-    boot_phase("unpacked");
-
-    /* pvshim's own device memory (queues) before the guest gets the rest. */
-    struct blkdev *disks[VBD_MAX];
-    struct netdev *nics[VIF_MAX];
-    struct device_list devs = { disks, VBD_MAX, 0, nics, VIF_MAX, 0 };
+    d->list = (struct device_list){ d->disks, VBD_MAX, 0, d->nics, VIF_MAX, 0 };
+    /* On a Xen host the guest's devices are dom0's, not pvshim's. */
     if (platform.kind == PLATFORM_BARE)
-        devices_probe(&devs, o->mmio, o->nr_mmio);
-    unsigned nr_disks = devs.nr_disks, nr_nics = devs.nr_nics;
+        devices_probe(&d->list, o->mmio, o->nr_mmio);
+}
 
+void guest_devices_attach(const struct guest_devices *d)
+{
+    for (unsigned i = 0; i < d->list.nr_disks; i++)
+        if (vbd_create(d->disks[i], dom.domid, i))
+            log_warn("%s: no vbd for it", d->disks[i]->name);
+    for (unsigned i = 0; i < d->list.nr_nics; i++)
+        if (vif_create(d->nics[i], dom.domid, i))
+            log_warn("%s: no vif for it", d->nics[i]->name);
+}
+
+/*
+ * The domain around the guest, whether built or restored: the M2P, the
+ * frame table and PV MMU, shared_info, the vCPUs, the provider, event
+ * channels and the console and xenstore ports.
+ */
+void guest_domain_setup(const struct memmap *m, mfn_t *max_mfn_out,
+                        evtchn_port_t *console_port_out, evtchn_port_t *xenstore_port_out)
+{
     mfn_t max_mfn = highest_ram_frame(m);
     setup_m2p(max_mfn);
     size_t ft_bytes = pv_mm_frame_table_bytes(max_mfn);
@@ -304,8 +311,34 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     services = l0_active() ? &l0_services : &local_services;
     log_info("services: %s, guest domid %u", services->name, dom.domid);
     evtchn_init();
-    evtchn_port_t console_port = console_backend_bind();
-    evtchn_port_t xenstore_port = services->store_bind();
+    *console_port_out = console_backend_bind();
+    *xenstore_port_out = services->store_bind();
+    *max_mfn_out = max_mfn;
+}
+
+void guest_boot(const struct boot_info *bi, const struct memmap *m,
+                const struct pvshim_options *o)
+{
+    char err[200];
+    struct guest_image img;
+    mfn_t scratch;
+    uint64_t scratch_n;
+
+    if (bi->nr_modules && save_stream_is(phys_access(bi->modules[0].start, bi->modules[0].size),
+                                         bi->modules[0].size))
+        guest_restore(bi, m, o);
+
+    uint64_t pool_at_start = machine_frames.free_frames;
+    uint64_t tables_at_start = paging_table_frames();
+    load_image(&bi->modules[0], &img, &scratch, &scratch_n);
+    boot_phase("unpacked");
+
+    static struct guest_devices devs;
+    guest_devices_probe(&devs, o);
+
+    mfn_t max_mfn;
+    evtchn_port_t console_port, xenstore_port;
+    guest_domain_setup(m, &max_mfn, &console_port, &xenstore_port);
 
     /* Everything left, with the scratch and the modules, goes to the guest. */
     uint64_t module_frames = 0;
@@ -331,8 +364,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         .pool = &machine_frames,
         .m2p = dom.m2p,
         .max_mfn = max_mfn,
-        .hypervisor_l4_slots = hyp_slots,
-        .shared_info_maddr = mfn_to_paddr(shinfo),
+        .hypervisor_l4_slots = paging_master_l4() + 256,
+        .shared_info_maddr = mfn_to_paddr(dom.shared_info_mfn),
         .console_evtchn = console_port,
         .xenstore_evtchn = xenstore_port,
         .assigned = assign_to_guest,
@@ -356,7 +389,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     if (pv_build_finish(&bp, &bs, err, sizeof(err)))
         fail_bad_input("building the guest: %s", err);
 
-    pv_mm_assign_frame(shinfo);
+    pv_mm_assign_frame(dom.shared_info_mfn);
     dom.tot_pages = dom.max_pages = nr_pages;
     dom.shared_info->arch.max_pfn = nr_pages;
     dom.start_info_mfn = bs.start_info_mfn;
@@ -385,12 +418,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         .console_port = console_port,
     };
     services->store_attach(bs.xenstore_mfn, &xsp);
-    for (unsigned i = 0; i < nr_disks; i++)
-        if (vbd_create(disks[i], dom.domid, i))
-            log_warn("%s: no vbd for it", disks[i]->name);
-    for (unsigned i = 0; i < nr_nics; i++)
-        if (vif_create(nics[i], dom.domid, i))
-            log_warn("%s: no vif for it", nics[i]->name);
+    guest_devices_attach(&devs);
     abi_trace_enabled = o->trace_abi;
 
     const struct pv_layout *l = &bs.layout;
@@ -404,25 +432,35 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
                                                    : l->initrd_pfn));
     report_footprint(m, nr_pages, pool_at_start, tables_at_start, l);
 
+    guest_start(bs.l4_mfn, &bs.entry, max_mfn, o, false, NULL);
+}
+
+/* The last steps of both paths: the CPU's policy, time, then the guest. */
+void guest_start(mfn_t l4, const struct cpu_regs *entry, mfn_t max_mfn,
+                 const struct pvshim_options *o, bool fsgsbase, void (*before_entry)(void))
+{
     struct arch_guest_cpu gc = arch_guest_cpu();
     struct cpuid_policy_params cp = {
         .xcr0_max = gc.xcr0_max,
         .cpuid_faulting = gc.cpuid_faulting,
-        .fsgsbase = false,      /* pvshim keeps CR4.FSGSBASE off for now */
+        /* Off for a booted guest for now; a restored one that saw it gets it back. */
+        .fsgsbase = fsgsbase,
         .tsc_khz = tsc_khz,
         .max_mfn = max_mfn,
     };
     cpuid_policy_init(&cp);
     pv_emul_vcpu_init();
+    if (before_entry)
+        before_entry();
 
     pv_time_init();
     pv_watchdog_host_start(o->watchdog_seconds);
-    hw_load_cr3(mfn_to_paddr(bs.l4_mfn));
+    hw_load_cr3(mfn_to_paddr(l4));
     dom.started = true;
     boot_phase("guest-entry");
     if (o->trace_boot)
         boot_phase_report();
-    log_info("entering the guest at %#llx", (unsigned long long)bs.entry.rip);
+    log_info("entering the guest at %#llx", (unsigned long long)entry->rip);
     console_early_end();
-    arch_enter_guest(&bs.entry);
+    arch_enter_guest(entry);
 }

@@ -38,4 +38,36 @@ for f in text zeros mixed empty; do
     zstd -q -19 -c "$tmp/$f" > "corpus/decompress_zstd/$f.zst"
     zstd -q -1 --no-check -c "$tmp/$f" > "corpus/decompress_zstd/$f.1.zst"
 done
+# A real stream, cut down: pvtest64 saved by Xen 4.17 (tests/migrate/mksave.sh),
+# every record kept but the PAGE_DATA ones, of which the first 8 entries of
+# the first (pfns 0-7 with their pages) stay.
+real=${MIGRATE_CACHE:-../../cache/migrate}/pvtest64.xlsave
+if [ -s "$real" ]; then
+    perl -e 'my ($in, $out) = @ARGV;
+        open(my $h, "<:raw", $in) or die; local $/; my $d = <$h>;
+        my $optlen = unpack("V", substr($d, 44, 4));
+        my $p = 48 + $optlen + 16 + 8 + 24 + 16;      # xl, libxl hdr, LIBXC_CONTEXT, libxc hdrs
+        my $o = substr($d, 0, $p); my $first = 1;
+        while (1) {
+            my ($t, $l) = unpack("VV", substr($d, $p, 8));
+            my $pad = ($l + 7) & ~7;
+            if ($t == 1) {
+                if ($first) {
+                    my $n = 8; my $body = substr($d, $p + 8, 8 + 8 * 1024 + 4096 * 1024);
+                    my $count = unpack("V", $body);
+                    my $ents = substr($body, 8, 8 * $n);
+                    my $pages = substr($body, 8 + 8 * $count, 4096 * $n);
+                    $o .= pack("VVVV", 1, 8 + 8 * $n + 4096 * $n, $n, 0) . $ents . $pages;
+                    $first = 0;
+                }
+            } else {
+                $o .= substr($d, $p, 8 + $pad);
+            }
+            $p += 8 + $pad;
+            last if $t == 0;
+        }
+        $o .= substr($d, $p);                        # the libxl END
+        open(my $w, ">:raw", $out) or die; print $w $o; close($w) or die;' \
+        "$real" corpus/save_stream/pvtest64-xen417-cut.xlsave
+fi
 du -sh corpus | sed 's/^/seed corpora: /'

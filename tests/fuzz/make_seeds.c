@@ -12,6 +12,7 @@
 #include <xen/elfnote.h>
 #include "image_builder.h"
 #include "fuzz_seeds.h"
+#include "save_builder.h"
 
 static const char *root;
 
@@ -65,6 +66,28 @@ static void image_seeds(void)
     seed_write("image", "pvh-only.elf", elf, ib_build(&im, elf, sizeof(elf)));
 }
 
+/* Save files: the unit tests' small stream, bare and as version 2. */
+static void save_seeds(void)
+{
+    struct sb_stream s;
+    size_t n;
+    uint8_t *f;
+    sb_default(&s);
+    f = sb_write(&s, &n);
+    seed_write("save_stream", "builder.xlsave", f, n);
+    free(f);
+    s.xl = false;
+    f = sb_write(&s, &n);
+    seed_write("save_stream", "builder.libxc", f, n);
+    free(f);
+    s.version = 2;
+    sb_remove(&s, (unsigned)sb_find(&s, 0x10));     /* STATIC_DATA_END */
+    f = sb_write(&s, &n);
+    seed_write("save_stream", "builder-v2.libxc", f, n);
+    free(f);
+    sb_free(&s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -75,5 +98,6 @@ int main(int argc, char **argv)
     mkdir(root, 0755);
     image_seeds();
     op_seeds();
+    save_seeds();
     return 0;
 }

@@ -21,6 +21,7 @@ test_fuzz_smoke_xenstore() { fuzz_smoke xenstore; }
 test_fuzz_smoke_blkback() { fuzz_smoke blkback; }
 test_fuzz_smoke_emulate() { fuzz_smoke emulate; }
 test_fuzz_smoke_records() { fuzz_smoke records; }
+test_fuzz_smoke_save_stream() { fuzz_smoke save_stream; }
 test_fuzz_smoke_decompress_gzip() { fuzz_smoke decompress_gzip; }
 test_fuzz_smoke_decompress_bzip2() { fuzz_smoke decompress_bzip2; }
 test_fuzz_smoke_decompress_xz() { fuzz_smoke decompress_xz; }

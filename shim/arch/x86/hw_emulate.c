@@ -1,5 +1,6 @@
 /* The hardware side of privileged-instruction emulation (include/pvshim/hw.h). */
 #include <pvshim/hw.h>
+#include <pvshim/string.h>
 #include <pvshim/layout.h>
 #include "x86.h"
 #include "arch.h"
@@ -104,4 +105,16 @@ bool hw_read_descriptor(uint16_t sel, uint64_t *desc)
     struct { uint16_t limit; uint64_t base; } PACKED gdtr;
     __asm__ volatile("sgdt %0" : "=m"(gdtr));
     return arch_read_qword_safe((const uint64_t *)(gdtr.base + index * 8ull), desc) == 0;
+}
+
+/* A restored guest's FPU/SSE/AVX registers (hw.h): FXRSTOR, or XRSTOR of mask. */
+void hw_load_fpu(const void *area, bool xsave, uint64_t mask)
+{
+    static uint8_t buf[4096] __attribute__((aligned(64)));
+    memcpy(buf, area, xsave ? sizeof(buf) : 512);
+    if (xsave)
+        __asm__ volatile("xrstor64 %0" : : "m"(buf), "a"((uint32_t)mask),
+                         "d"((uint32_t)(mask >> 32)) : "memory");
+    else
+        __asm__ volatile("fxrstor64 %0" : : "m"(buf) : "memory");
 }

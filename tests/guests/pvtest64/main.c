@@ -42,6 +42,9 @@ void pvtest_main(start_info_t *start)
         hc_sched_op(SCHEDOP_shutdown, &sd);
     }
 
+    if (strstr((const char *)si->cmd_line, "pvtest64-migrate"))
+        migrate_workload();
+
     boot_checks();
     pagetable_checks();
     p2m_checks();

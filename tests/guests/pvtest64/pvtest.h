@@ -103,6 +103,8 @@ void emul_checks(void);
 void user_checks(void);
 void smp_checks(void);                  /* before fifo: polls 2-level pending bits */
 void fifo_checks(void);                 /* last: switches the domain to FIFO */
+/* "pvtest64-migrate": a workload to save part-way and restore (migrate.c). */
+void migrate_workload(void) __attribute__((noreturn));
 
 /* ---- page helpers (mm.c): frames we own but that are not mapped at boot */
 void mm_init(void);

@@ -1,0 +1,224 @@
+/*
+ * Module 0 is an `xl save` file (or a bare libxc stream) of a classic
+ * 64-bit PV domain: check it, rebuild the domain in it (shim/restore/),
+ * give it pvshim's console and xenstore, and resume it where it stopped.
+ *
+ * Guest-visible contract at the resume: the guest's SCHEDOP_shutdown
+ * (SHUTDOWN_suspend) returns 0 in rax, "resumed in a new domain" (Xen's
+ * save already left rax 0 in the context; 1 would be "cancelled", which
+ * only the source host's xc_domain_resume writes); start_info carries the
+ * new shared_info, nr_pages, flags 0, the store and console frames and
+ * pvshim's event channels for them; every event channel is masked and none
+ * pending; the rings keep the indices they had.
+ */
+#include <pvshim/boot_trace.h>
+#include <pvshim/restore.h>
+#include <pvshim/save_stream.h>
+#include <pvshim/frame_alloc.h>
+#include <pvshim/phys.h>
+#include <pvshim/log.h>
+#include <pvshim/status.h>
+#include <pvshim/string.h>
+#include <pvshim/hw.h>
+#include <pvshim/platform.h>
+#include "guest_boot.h"
+#include "domain.h"
+#include "mm.h"
+#include "services.h"
+#include "emulate.h"
+#include "cpuid_policy.h"
+#include <pvshim/restore_cpuid.h>
+#include "console_backend.h"
+#include "xenstore.h"
+#include "abi_trace.h"
+
+#define XSAVE_HDR           512     /* the XSAVE header in the standard format */
+#define XSAVE_AREA_MAX      4096    /* what hw_load_fpu takes */
+#define MXCSR_OFF           24
+
+static struct save_image img;
+static struct restore_state rs;
+static const uint8_t *file;
+
+/*
+ * What is still needed once the save file's frames went back to the pool:
+ * the CPUID policy and the FPU state, checked so that FXRSTOR/XRSTOR
+ * cannot fault.
+ */
+static uint8_t cpuid_policy[SAVE_CPUID_POLICY_MAX];
+static uint32_t cpuid_policy_len;
+static uint8_t xsave_copy[XSAVE_AREA_MAX];
+static const uint8_t *xsave_area;
+static uint32_t xsave_len;
+static uint64_t xcr0;
+
+static void check_fpu(void)
+{
+    const struct save_vcpu *v = &img.vcpu[0];
+    if (v->xsave.len >= 16) {
+        xcr0 = save_le64(file + v->xsave.off);
+        xsave_area = file + v->xsave.off + 16;
+        xsave_len = v->xsave.len - 16;
+    }
+    if (!xcr0 || xsave_len == 0) {
+        xsave_area = NULL;
+        xcr0 = 0;
+    } else {
+        if (xsave_len < XSAVE_HDR + 64 || xsave_len > XSAVE_AREA_MAX)
+            fail_bad_input("save stream: X86_PV_VCPU_XSAVE of vcpu 0: an area of %u bytes "
+                           "(want %u..%u)", xsave_len, XSAVE_HDR + 64, XSAVE_AREA_MAX);
+        uint64_t bv = save_le64(xsave_area + XSAVE_HDR);
+        for (unsigned i = 8; i < 64; i++)
+            if (xsave_area[XSAVE_HDR + i])
+                fail_bad_input("save stream: X86_PV_VCPU_XSAVE of vcpu 0: compacted format or "
+                               "reserved header bytes set");
+        if (bv & ~xcr0)
+            fail_bad_input("save stream: X86_PV_VCPU_XSAVE of vcpu 0: state %#llx outside "
+                           "XCR0 %#llx", (unsigned long long)bv, (unsigned long long)xcr0);
+        memcpy(xsave_copy, xsave_area, xsave_len);
+        xsave_area = xsave_copy;
+    }
+    const uint8_t *fx = xsave_area ? xsave_area : (const uint8_t *)rs.ctx.fpu_ctxt.x;
+    if (save_le32(fx + MXCSR_OFF) >> 16)
+        fail_bad_input("save stream: X86_PV_VCPU_BASIC of vcpu 0: MXCSR %#x has reserved bits",
+                       save_le32(fx + MXCSR_OFF));
+}
+
+/*
+ * A guest that saw FSGSBASE may have patched RDFSBASE/WRGSBASE into its
+ * code: it gets the instructions back (a booted guest does not, so far).
+ */
+static bool saw_fsgsbase(void)
+{
+    for (uint32_t off = 0; off + SAVE_CPUID_ENTRY_LEN <= cpuid_policy_len;
+         off += SAVE_CPUID_ENTRY_LEN) {
+        const uint8_t *e = cpuid_policy + off;
+        if (save_le32(e) == 7 && save_le32(e + 4) == 0)
+            return save_le32(e + 12) & 1;
+    }
+    return false;
+}
+
+/* What the guest kernel sees (it asks through the forced-emulation prefix). */
+static void offered(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    struct cpuid_leaf l;
+    pv_guest_cpuid(leaf, subleaf, true, rs.ctx.ctrlreg[4], &l);
+    out[0] = l.a;
+    out[1] = l.b;
+    out[2] = l.c;
+    out[3] = l.d;
+}
+
+/* After the CPU policy is built and the vCPU's emulation state reset. */
+static void load_cpu_state(void)
+{
+    char err[400];
+    if (restore_check_cpuid(cpuid_policy, cpuid_policy_len, offered, err, sizeof(err)))
+        fail_bad_input("%s", err);
+    if (!pv_emul_restore_state(rs.ctx.ctrlreg[4], xcr0))
+        fail_bad_input("save stream: the guest ran with XCR0 %#llx (x87, SSE, AVX, ... state "
+                       "it patched its code for); this CPU offers %#llx",
+                       (unsigned long long)xcr0, (unsigned long long)cpuid_policy_xcr0_max());
+    for (unsigned r = 0; r < 8; r++)
+        if (r != 4 && r != 5)
+            pv_set_debugreg(r, rs.ctx.debugreg[r]);
+    if (xsave_area)
+        hw_load_fpu(xsave_area, true, xcr0);
+    else if (rs.ctx.flags & VGCF_i387_valid)
+        hw_load_fpu(rs.ctx.fpu_ctxt.x, false, 0);
+}
+
+/* The save file is read: its frames become free memory (for ballooning, grant frames). */
+static void give_back_module(const struct boot_module *mod)
+{
+    mfn_t first = paddr_to_mfn(mod->start);
+    mfn_t last = paddr_to_mfn(ALIGN_UP(mod->start + mod->size, PAGE_SIZE));
+    for (mfn_t f = first; f < last; f++)
+        if (!frame_pool_is_free(&machine_frames, f))
+            frame_pool_free(&machine_frames, f, 1);
+}
+
+/* A local function: its address is taken (no GOT in pvshim's image). */
+static void assign(mfn_t first, uint64_t n)
+{
+    assign_to_guest(first, n);
+}
+
+void guest_restore(const struct boot_info *bi, const struct memmap *m,
+                   const struct pvshim_options *o)
+{
+    char err[300];
+    const struct boot_module *mod = &bi->modules[0];
+    file = phys_access(mod->start, mod->size);
+    if (!file || save_stream_parse(file, mod->size, &img, err, sizeof(err)))
+        fail_bad_input("%s", file ? err : "save file (module 0) is out of reach");
+    log_info("restore: %s, libxc stream v%u from Xen %u.%u: %u pages, %u PAGE_DATA records, "
+             "%u vCPU(s)", img.xl_header ? "xl save file" : "libxc stream", img.version,
+             img.xen_major, img.xen_minor, img.max_pfn + 1, img.nr_page_records, img.nr_vcpus);
+    if (img.nr_vcpus > 1)
+        fail_bad_input("save file: %u vCPUs; pvshim restores single-vCPU guests so far",
+                       img.nr_vcpus);
+    boot_phase("parsed");
+
+    static struct guest_devices devs;
+    guest_devices_probe(&devs, o);
+    mfn_t max_mfn;
+    evtchn_port_t console_port, xenstore_port;
+    guest_domain_setup(m, &max_mfn, &console_port, &xenstore_port);
+
+    struct restore_params rp = {
+        .file = file,
+        .img = &img,
+        .pool = &machine_frames,
+        .m2p = dom.m2p,
+        .max_mfn = max_mfn,
+        .shared_info = dom.shared_info,
+        .shared_info_maddr = mfn_to_paddr(dom.shared_info_mfn),
+        .console_evtchn = console_port,
+        .xenstore_evtchn = xenstore_port,
+        .assigned = assign,
+    };
+    if (restore_domain(&rp, &rs, err, sizeof(err)))
+        fail_bad_input("%s", err);
+    check_fpu();
+    cpuid_policy_len = img.cpuid_policy.len;
+    memcpy(cpuid_policy, file + img.cpuid_policy.off, cpuid_policy_len);
+    give_back_module(mod);
+    file = NULL;
+    pv_mm_assign_frame(dom.shared_info_mfn);
+    dom.tot_pages = rs.nr_pages;
+    dom.max_pages = img.max_pfn + 1ull;
+    dom.start_info_mfn = rs.start_info_mfn;
+    dom.console_mfn = rs.console_mfn;
+    dom.xenstore_mfn = rs.xenstore_mfn;
+    dom.console_port = console_port;
+    dom.xenstore_port = xenstore_port;
+    boot_phase("built");
+
+    static struct cpu_regs entry;
+    if (pv_vcpu_set_context(&rs.ctx, rs.ext, rs.ext_len, &entry, err, sizeof(err)))
+        fail_bad_input("save stream: X86_PV_VCPU_BASIC of vcpu 0: %s", err);
+    console_backend_attach(rs.console_mfn);
+    struct xenstore_guest_params xsp = {
+        .domid = dom.domid,
+        .name = "pvshim-guest",
+        .uuid = { 0x70, 0x76, 0x73, 0x68, 0x69, 0x6d, 0x40, 0x00,
+                  0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01 },
+        .memory_kb = dom.tot_pages * 4,
+        .max_memory_kb = dom.max_pages * 4,
+        .vcpus = 1,
+        .store_mfn = rs.xenstore_mfn,
+        .store_port = xenstore_port,
+        .console_mfn = rs.console_mfn,
+        .console_port = console_port,
+    };
+    services->store_attach(rs.xenstore_mfn, &xsp);
+    guest_devices_attach(&devs);
+    abi_trace_enabled = o->trace_abi;
+    log_info("restore: %llu pages in, resuming at %#llx (suspend returns %llu)",
+             (unsigned long long)rs.nr_pages, (unsigned long long)entry.rip,
+             (unsigned long long)entry.rax);
+    guest_start(pv_mm_base_maddr(dom.vcpu[0].kernel_mode) >> PAGE_SHIFT, &entry, max_mfn, o,
+                saw_fsgsbase(), load_cpu_state);
+}
