@@ -9,7 +9,7 @@
 #     initramfs that loads xen-blkfront before mounting root=/dev/xvda
 #   - /boot/vmlinux.gz (that kernel's ELF, gzipped) and /boot/grub/grub.cfg
 #     for PV-GRUB, which cannot load a bzImage
-#   - systemd-networkd: DHCP on eth0; the network service: busybox httpd on
+#   - systemd-networkd: DHCP on the PV NICs (enX0, ...); the network service: busybox httpd on
 #     port 80 serving /srv/www (pvshim-httpd.service)
 # The files it adds are in scripts/rootfs/ (copied over the root first).
 #
