@@ -38,7 +38,7 @@ static void inject_page_fault(struct cpu_regs *r, uint64_t error_code, vaddr_t c
 {
     /* As Xen: CR2 in vcpu_info, and the user bit says which guest mode faulted. */
     if (current->vcpu_info)
-        current->vcpu_info->arch.cr2 = cr2;
+        pv_set_guest_cr2(cr2);
     error_code = (error_code & ~(uint64_t)PFEC_USER) | (current->kernel_mode ? 0 : PFEC_USER);
     pv_inject_exception(r, X86_EXC_PF, true, error_code);
 }
@@ -223,7 +223,7 @@ static enum emul_result mov_to_cr(const struct x86_insn *insn, struct cpu_regs *
         return EMUL_ADVANCE;
     case 2:
         if (current->vcpu_info)
-            current->vcpu_info->arch.cr2 = val;
+            pv_set_guest_cr2(val);
         return EMUL_ADVANCE;
     case 3: {
         int rc = pv_emul_ops.new_baseptr(paddr_to_mfn(val));

@@ -18,9 +18,6 @@
 #define MAX_EXTENT_ORDER 9          /* 2 MiB, as Xen allows a domU */
 #define M2P_INVALID      (~0ull)    /* INVALID_M2P_ENTRY */
 #define M2P_CHUNK_FRAMES 512        /* machphys_mfn_list reports 2 MiB chunks */
-/* cmd bits above the op number carry the extent to start at (continuations). */
-#define MEMOP_EXTENT_SHIFT 6
-#define MEMOP_CMD_MASK   ((1u << MEMOP_EXTENT_SHIFT) - 1)
 
 static bool domid_is_self(domid_t d)
 {

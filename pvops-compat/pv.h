@@ -59,6 +59,9 @@ void pv_bounce_failsafe(struct cpu_regs *r, const uint16_t sels[4]);
 void pv_inject_exception(struct cpu_regs *r, unsigned vector, bool has_error,
                          uint64_t error_code);
 
+/* vcpu_info.arch.cr2 of the current vCPU, at its offset for the guest's width. */
+void pv_set_guest_cr2(uint64_t cr2);
+
 /* Switch between guest kernel and user mode: page tables and GS base. */
 void pv_toggle_guest_mode(void);
 

@@ -35,6 +35,8 @@
 #include "devices.h"
 #include "cpuid_policy.h"
 #include "emulate.h"
+#include "compat.h"
+#include <pvshim/xen_abi32.h>
 #include <pvshim/arch.h>
 #include <pvshim/time.h>
 #include <pvshim/l0.h>
@@ -54,7 +56,7 @@ void arch_enter_guest(const struct cpu_regs *r) __attribute__((noreturn));
 uint32_t pv_features_submap0(void);
 
 /* What pvshim takes for the guest's sake, by name, for the boot log. */
-#define KEPT_ITEMS 8
+#define KEPT_ITEMS 10
 static struct { const char *what; uint64_t frames; } kept[KEPT_ITEMS];
 
 static void keep(const char *what, int64_t frames)
@@ -161,8 +163,6 @@ static void load_image(const struct boot_module *kmod, struct guest_image *img,
              img->xen.guest_os[0] ? img->xen.guest_os : "?",
              img->xen.guest_version[0] ? img->xen.guest_version : "",
              (unsigned long long)img->virt_kstart, (unsigned long long)img->virt_kend);
-    if (img->elf_class != 64)
-        fail_bad_input("guest kernel is 32-bit; pvshim runs 64-bit PV guests only so far");
 }
 
 /*
@@ -183,6 +183,44 @@ static void setup_m2p(mfn_t max_mfn)
     dom.m2p_bytes = bytes;
     dom.max_mfn = max_mfn;
     memset(dom.m2p + max_mfn, 0xff, bytes - max_mfn * sizeof(uint64_t));    /* invalid */
+}
+
+/*
+ * A 32-bit PAE guest's parts of the address space (compat.h): the compat
+ * M2P (4-byte entries, read-only and supervisor-only 2 MiB pages in the
+ * top L2 from COMPAT_HV_VIRT_START), pvshim's own L4 whose slot 0 the MMU
+ * points at the guest's L3, and in its slot 1 the vCPUs' translation
+ * areas. Fills slots with the top L2's hypervisor entries.
+ */
+static uint32_t *setup_compat(mfn_t max_mfn, uint64_t *slots)
+{
+    uint64_t bytes = ALIGN_UP(max_mfn * sizeof(uint32_t), (uint64_t)M2P_ALIGN_FRAMES * PAGE_SIZE);
+    if (bytes > COMPAT_M2P_VIRT_END - COMPAT_M2P_VIRT_START)
+        fail_bad_input("too much memory for a 32-bit guest's M2P");
+    mfn_t m = take_frames(bytes >> PAGE_SHIFT, M2P_ALIGN_FRAMES, "compat M2P", false);
+    uint32_t *m2p = maddr_to_virt(mfn_to_paddr(m));
+    memset(m2p + max_mfn, 0xff, bytes - max_mfn * sizeof(uint32_t));    /* invalid */
+    pv_compat_m2p_l2_slots(mfn_to_paddr(m), bytes, slots);
+
+    mfn_t root = take(1, 1, "32-bit guest root and translation area");
+    pv_mm_set_pae(true, slots, root, m2p);
+
+    /* Slot 1: an L3, an L2 and an L1 mapping each vCPU's area (never US). */
+    unsigned data = PV_MAX_VCPUS * COMPAT_XLAT_PAGES;
+    mfn_t t = take(3 + data, 1, "32-bit guest root and translation area");
+    uint64_t *l4 = maddr_to_virt(mfn_to_paddr(root));
+    uint64_t *l3 = maddr_to_virt(mfn_to_paddr(t));
+    uint64_t *l2 = maddr_to_virt(mfn_to_paddr(t + 1));
+    uint64_t *l1 = maddr_to_virt(mfn_to_paddr(t + 2));
+    unsigned slot = (unsigned)((uint64_t)COMPAT_XLAT_VIRT_START >> 39) & 511;
+    l4[slot] = mfn_to_paddr(t) | PTE_P | PTE_RW;
+    l3[((uint64_t)COMPAT_XLAT_VIRT_START >> 30) & 511] = mfn_to_paddr(t + 1) | PTE_P | PTE_RW;
+    l2[((uint64_t)COMPAT_XLAT_VIRT_START >> 21) & 511] = mfn_to_paddr(t + 2) | PTE_P | PTE_RW;
+    for (unsigned i = 0; i < data; i++)
+        l1[(((uint64_t)COMPAT_XLAT_VIRT_START >> 12) & 511) + i] =
+            mfn_to_paddr(t + 3 + i) | PTE_P | PTE_RW | PTE_NX;
+    compat_xlat_init(COMPAT_XLAT_VIRT_START);
+    return m2p;
 }
 
 /* pv_build's report of each run of frames it gives the guest. */
@@ -290,6 +328,11 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     pv_mm_init(ft, max_mfn, dom.m2p, hyp_slots);
     /* Holes and reserved ranges are I/O, and so is the first MiB, as in Xen. */
     pv_mm_mark_io(m, MiB(1) >> PAGE_SHIFT);
+    static uint64_t compat_slots[COMPAT_L2_XEN_SLOTS];
+    uint32_t *compat_m2p = NULL;
+    dom.compat = img.elf_class == 32;
+    if (dom.compat)
+        compat_m2p = setup_compat(max_mfn, compat_slots);
     boot_phase("tables");
 
     mfn_t shinfo = take(1, 1, "shared_info");
@@ -321,6 +364,9 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     if (available <= RESERVE_FRAMES)
         fail_bad_input("too little memory for any guest");
     uint64_t nr_pages = available - RESERVE_FRAMES;
+    /* A 32-bit guest's builder keeps a wide copy of its p2m while it works. */
+    if (dom.compat)
+        nr_pages -= DIV_ROUND_UP(nr_pages * sizeof(mfn_t), PAGE_SIZE);
 
     char cmdline[MODULE_CMDLINE_MAX];
     snprintf(cmdline, sizeof(cmdline), "%s%s%s", bi->modules[0].cmdline,
@@ -337,6 +383,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         .m2p = dom.m2p,
         .max_mfn = max_mfn,
         .hypervisor_l4_slots = hyp_slots,
+        .compat_m2p = compat_m2p,
+        .compat_l2_xen_slots = dom.compat ? compat_slots : NULL,
         .shared_info_maddr = mfn_to_paddr(shinfo),
         .console_evtchn = console_port,
         .xenstore_evtchn = xenstore_port,
@@ -360,19 +408,26 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     }
     if (pv_build_finish(&bp, &bs, err, sizeof(err)))
         fail_bad_input("building the guest: %s", err);
+    /* A 32-bit guest's p2m list has 4-byte entries: pvshim's wide copy goes. */
+    if (bs.p2m_view_pages)
+        frame_pool_free(&machine_frames, bs.p2m_view_mfn, bs.p2m_view_pages);
 
     pv_mm_assign_frame(shinfo);
     dom.tot_pages = dom.max_pages = nr_pages;
-    dom.shared_info->arch.max_pfn = nr_pages;
+    if (dom.compat)
+        compat_set_max_pfn(nr_pages);
+    else
+        dom.shared_info->arch.max_pfn = nr_pages;
     dom.start_info_mfn = bs.start_info_mfn;
     dom.console_mfn = bs.console_mfn;
     dom.xenstore_mfn = bs.xenstore_mfn;
     dom.console_port = console_port;
     dom.xenstore_port = xenstore_port;
-    dom.vcpu[0].guest_table = bs.l4_mfn;
+    mfn_t root = dom.compat ? bs.pae_l3_mfn : bs.l4_mfn;
+    dom.vcpu[0].guest_table = root;
     boot_phase("built");
 
-    if (pv_mm_start_guest(bs.l4_mfn))
+    if (pv_mm_start_guest(root))
         panic("the initial page tables did not validate");
     console_backend_attach(bs.console_mfn);
     struct xenstore_guest_params xsp = {
@@ -419,7 +474,9 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
 
     pv_time_init();
     pv_watchdog_host_start(o->watchdog_seconds);
-    hw_load_cr3(mfn_to_paddr(bs.l4_mfn));
+    hw_load_cr3(pv_mm_base_maddr(true));
+    if (dom.compat)
+        arch_set_compat_guest();
     dom.started = true;
     boot_phase("guest-entry");
     if (o->trace_boot)
