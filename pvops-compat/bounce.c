@@ -35,6 +35,23 @@ void pv_set_guest_cr2(uint64_t cr2)
         current->vcpu_info->arch.cr2 = cr2;
 }
 
+uint64_t pv_guest_cr2(void)
+{
+    if (dom.compat)
+        return ((const struct vcpu_info_x86_32 *)current->vcpu_info)->arch.cr2;
+    return current->vcpu_info->arch.cr2;
+}
+
+uint64_t pv_mfn_to_cr3(mfn_t mfn)
+{
+    return dom.compat ? xen_pfn_to_cr3_x86_32(mfn) : mfn_to_paddr(mfn);
+}
+
+mfn_t pv_cr3_to_mfn(uint64_t cr3)
+{
+    return dom.compat ? xen_cr3_to_pfn_x86_32(cr3) : paddr_to_mfn(cr3);
+}
+
 void pv_toggle_guest_mode(void)
 {
     struct pv_vcpu *v = current;

@@ -151,8 +151,58 @@ static void check_extended_cr3(void)
     expect(fi.submap & (1u << XENFEAT_pae_pgdir_above_4gb), "no feature with the assist");
 }
 
+/* Emulated `mov %cr3`: the L3's frame rotated as xen_pfn_to_cr3 does for i386. */
+static void check_mov_cr3(void)
+{
+    uint32_t cr3, mfn = virt_to_mfn((void *)si->pt_base);
+    __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+    expect_eq(cr3, (mfn << 12) | (mfn >> 20));
+}
+
+/*
+ * A GDT of the guest's own with RHEL5-style selectors (__KERNEL_CS 0x60,
+ * __KERNEL_DS 0x68, written with DPL 0): pvshim raises them to DPL 1 and
+ * the ring-1 kernel can load and run on them; 64-bit code is refused.
+ */
+static void check_own_gdt(void)
+{
+    uint32_t pfn = alloc_pfn(), va = scratch_va(8);
+    uint64_t pte = ((uint64_t)p2m[pfn] << 12) | PTE_P | PTE_RW | PTE_A | PTE_D;
+    expect_rc(hypercall4(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte,
+                         (uint32_t)(pte >> 32), UVMF_INVLPG), 0);
+    uint64_t *gdt = (uint64_t *)va;
+    memset(gdt, 0, PG_SIZE);
+    gdt[12] = 0x00cf9a000000ffffull;        /* flat 32-bit code, DPL 0 */
+    gdt[13] = 0x00cf92000000ffffull;        /* flat data, DPL 0 */
+    /* Read-only, then it can become a descriptor page. */
+    pte &= ~PTE_RW;
+    expect_rc(hypercall4(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte,
+                         (uint32_t)(pte >> 32), UVMF_INVLPG), 0);
+    unsigned long frame = p2m[pfn];
+    expect_rc(hypercall2(__HYPERVISOR_set_gdt, &frame, 14), 0);
+    expect_eq((gdt[12] >> 45) & 3, 1);
+    expect_eq((gdt[13] >> 45) & 3, 1);
+    uint32_t cs = 0, ds = 0;
+    __asm__ volatile("mov $0x69, %%eax\n\tmov %%eax, %%ds\n\t"
+                     "ljmp $0x61, $1f\n1:\n\t"
+                     "mov %%cs, %0\n\tmov %%ds, %1\n\t"
+                     "ljmp $0xe019, $2f\n2:\n\t"
+                     "mov $0xe021, %%eax\n\tmov %%eax, %%ds"
+                     : "=&r"(cs), "=&r"(ds) : : "eax", "memory");
+    expect_eq(cs & 0xffff, 0x61);
+    expect_eq(ds & 0xffff, 0x69);
+    uint64_t maddr = ((uint64_t)p2m[pfn] << 12) + 14 * 8;
+    expect_rc(hypercall4(__HYPERVISOR_update_descriptor, (uint32_t)maddr,
+                         (uint32_t)(maddr >> 32), 0x0000ffff, 0x00af9a00), -XEN_EINVAL);
+    expect_rc(hypercall4(__HYPERVISOR_update_descriptor, (uint32_t)maddr,
+                         (uint32_t)(maddr >> 32), 0x0000ffff, 0x00cf9a00), 0);
+    expect_eq((gdt[14] >> 45) & 3, 1);
+}
+
 void compat_checks(void)
 {
+    run_check("compat.mov_cr3", check_mov_cr3);
+    run_check("compat.own_gdt", check_own_gdt);
     run_check("compat.refusals", check_refusals);
     run_check("compat.one_vcpu", check_one_vcpu);
     run_check("compat.extended_cr3", check_extended_cr3);
