@@ -425,6 +425,9 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     dom.xenstore_port = xenstore_port;
     mfn_t root = dom.compat ? bs.pae_l3_mfn : bs.l4_mfn;
     dom.vcpu[0].guest_table = root;
+    /* Entries from user mode land on the boot stack until stack_switch, as libxc sets it. */
+    dom.vcpu[0].kernel_ss = bs.entry.ss;
+    dom.vcpu[0].kernel_sp = bs.entry.rsp;
     boot_phase("built");
 
     if (pv_mm_start_guest(root))

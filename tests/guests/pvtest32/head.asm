@@ -305,3 +305,39 @@ check_abort_jump:
 section .bss
 user_saved_esp:
     resd 1
+
+section .text
+; int probe_bad_iret(void): HYPERVISOR_iret to ring 3 with a code selector
+; that cannot load (GDT index 0x1ff). pvshim's iretq faults, the failsafe
+; callback runs (failsafe_handler() sends it to failsafe_resume) and this
+; returns 1.
+global probe_bad_iret, failsafe_resume
+probe_bad_iret:
+    push ebp
+    push ebx
+    push esi
+    push edi
+    mov [failsafe_saved_esp], esp
+    mov eax, esp
+    push dword 0xe033           ; ss
+    push eax                    ; esp
+    push dword 0x202            ; eflags
+    push dword 0x0ffb           ; cs: nothing there
+    push dword failsafe_resume  ; eip (never reached this way)
+    xor eax, eax
+    jmp hypercall_page + HC_IRET * 32
+failsafe_resume:
+    mov esp, [failsafe_saved_esp]
+    mov ax, 0xe021
+    mov ds, ax
+    mov es, ax
+    pop edi
+    pop esi
+    pop ebx
+    pop ebp
+    mov eax, 1
+    ret
+
+section .bss
+failsafe_saved_esp:
+    resd 1

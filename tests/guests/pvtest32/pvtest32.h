@@ -71,6 +71,8 @@ struct trap_record {
 extern volatile struct trap_record last_trap;
 extern volatile unsigned events_seen, failsafe_seen;
 extern volatile uint32_t event_sel_seen, event_port_seen;
+extern volatile uint32_t failsafe_cs_seen, failsafe_ds_seen;
+int probe_bad_iret(void);
 void trap_setup(void);
 int probe_read32(const void *p, uint32_t *val);
 int probe_write32(void *p, uint32_t val);

@@ -47,8 +47,24 @@ static void check_gp(void)
     expect_eq(last_trap.error, (0x40 << 3) | 2);
 }
 
+/*
+ * HYPERVISOR_iret to a CS that does not load: the failsafe callback, at
+ * FLAT_RING1_CS, with the data selectors below the frame that failed.
+ */
+static void check_failsafe(void)
+{
+    unsigned before = failsafe_seen;
+    /* A return to ring 3 failed: the frame goes on the kernel stack. */
+    expect_rc(hypercall2(__HYPERVISOR_stack_switch, RING1_DS, kernel_stack_top), 0);
+    expect_rc(probe_bad_iret(), 1);
+    expect_eq(failsafe_seen, before + 1);
+    expect_eq(failsafe_cs_seen & 0xffff, 0x0ffb);
+    expect_eq(failsafe_ds_seen & 0xffff, RING1_DS);
+}
+
 void trap_checks(void)
 {
+    run_check("traps.failsafe", check_failsafe);
     run_check("traps.int3", check_int3);
     run_check("traps.page_fault", check_page_fault);
     run_check("traps.gp_int", check_gp);

@@ -104,7 +104,20 @@ void event_handler(struct tframe *f)
     }
 }
 
+/* After pushad: DS, ES, FS, GS of the frame that failed, then EIP, CS, EFLAGS, ESP, SS. */
+struct failsafe_frame {
+    uint32_t edi, esi, ebp, esp0, ebx, edx, ecx, eax;
+    uint32_t ds, es, fs, gs, eip, cs, eflags, esp, ss;
+};
+volatile uint32_t failsafe_cs_seen, failsafe_ds_seen;
+extern char failsafe_resume[];
+
 void failsafe_handler(struct tframe *f)
 {
+    struct failsafe_frame *ff = (struct failsafe_frame *)f;
     failsafe_seen++;
+    failsafe_cs_seen = ff->cs;
+    failsafe_ds_seen = ff->ds;
+    ff->eip = (uint32_t)failsafe_resume;
+    ff->cs = RING1_CS;
 }
