@@ -33,6 +33,7 @@ test_pvtest32_under_pvshim_1g() {
 test_pvtest32_trace_abi() {
     pvtest32_under_pvshim 256
     expect_log "trace=abi: hypercalls used by the guest"
+    expect_log "guest ABI: xen-3.0-x86_32p (32-bit PAE, compat)"
     expect_log_re " 23 +iret +- +[1-9][0-9]* "
     expect_log_re " 25 +set_segment_base +- +2 +2 +2"
 }
