@@ -6,6 +6,7 @@
  * reports the MFNs it hands out (populate, increase).
  */
 #include "domain.h"
+#include "mm.h"
 #include "hypercalls.h"
 #include "mm_glue.h"
 #include "event_channel.h"
@@ -24,10 +25,11 @@ static bool domid_is_self(domid_t d)
     return d == DOMID_SELF || d == dom.domid;
 }
 
+/* Both M2Ps (a 32-bit guest's compat one too), through the MMU that keeps them. */
 static void m2p_set(mfn_t mfn, uint64_t pfn)
 {
     if (mfn < dom.max_mfn)
-        dom.m2p[mfn] = pfn;
+        pv_mm_set_m2p(mfn, pfn);
 }
 
 static long decrease_reservation(struct xen_memory_reservation *r, unsigned long start)

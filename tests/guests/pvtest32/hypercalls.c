@@ -60,6 +60,26 @@ static void check_memory_ops(void)
               si->nr_pages - 1);
 }
 
+/*
+ * A frame given back and a new one populated at the same pfn: 4-byte
+ * extents both ways, and the compat M2P names the pfn for the new frame.
+ */
+static void check_balloon(void)
+{
+    uint32_t pfn = alloc_pfn(), mfn = p2m[pfn];
+    struct xen_memory_reservation r = { .nr_extents = 1, .domid = DOMID_SELF };
+    _Static_assert(sizeof(r) == 20, "i386 layout");
+    set_xen_guest_handle(r.extent_start, (xen_pfn_t *)&mfn);
+    expect_rc(hypercall2(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, &r), 1);
+    expect_eq(COMPAT_M2P[mfn], 0xffffffffu);
+    uint32_t gpfn = pfn;
+    set_xen_guest_handle(r.extent_start, (xen_pfn_t *)&gpfn);
+    expect_rc(hypercall2(__HYPERVISOR_memory_op, XENMEM_populate_physmap, &r), 1);
+    expect(gpfn != pfn || gpfn == mfn, "no frame back");
+    expect_eq(COMPAT_M2P[gpfn], pfn);
+    p2m[pfn] = gpfn;
+}
+
 /* 44-byte vcpu_runstate_info: nothing past it is written. */
 static void check_runstate(void)
 {
@@ -107,6 +127,7 @@ void hypercall_checks(void)
     run_check("hypercall.machphys_mapping", check_machphys_mapping);
     run_check("hypercall.compat_m2p", check_compat_m2p);
     run_check("hypercall.memory_ops", check_memory_ops);
+    run_check("hypercall.balloon", check_balloon);
     run_check("hypercall.runstate", check_runstate);
     run_check("hypercall.multicall", check_multicall);
 }
