@@ -44,14 +44,36 @@ $(BUILD)/pvshim-abi-report: $(ABI_REPORT_SRC) xen/tools/abitrace.h xen/tools/jso
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(ABI_REPORT_SRC)
 
-# The parsers, the converter and the report are unit-tested too.
+# The inventory judges kernels with the shim's own image parser (shim/loader,
+# shim/decompress, the bundle reader), built for the host as the unit tests
+# build it; only inventory_xen.c talks to libxenctrl and libxenstore.
+INVENTORY_SRC := xen/tools/pvshim-inventory.c xen/tools/inventory.c \
+                 xen/tools/inventory_format.c xen/tools/inventory_xen.c \
+                 xen/tools/jsonparse.c xen/tools/read_all.c \
+                 $(filter-out shim/loader/pv_build.c shim/loader/pv_layout.c, \
+                              $(wildcard shim/loader/*.c)) \
+                 $(wildcard shim/decompress/*.c) shim/boot/bundle.c shim/lib/error.c \
+                 shim/lib/format.c shim/lib/strings.c
+INVENTORY_HDR := xen/tools/inventory.h xen/tools/inventory_host.h xen/tools/inventory_xen.h xen/tools/jsonparse.h \
+                 xen/tools/read_all.h include/pvshim/guest_image.h include/pvshim/pv_features.h \
+                 $(wildcard shim/loader/*.h shim/decompress/*.h)
+
+$(BUILD)/pvshim-inventory: $(INVENTORY_SRC) $(INVENTORY_HDR) | $(SYSINC)/xen
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(INVENTORY_SRC) \
+	    $$(pkg-config --libs xencontrol xenstore)
+
+# The parsers, the converter, the report and the inventory (less its
+# libxenctrl layer, which the tests fake) are unit-tested too.
 TOOL_HOBJS := $(BUILD)/h/xen/tools/xlcfg.o $(BUILD)/h/xen/tools/abitrace.o \
-              $(BUILD)/h/xen/tools/jsonparse.o
+              $(BUILD)/h/xen/tools/jsonparse.o $(BUILD)/h/xen/tools/inventory.o \
+              $(BUILD)/h/xen/tools/inventory_format.o
 HOBJS += $(TOOL_HOBJS)
 $(BUILD)/unit-tests: $(TOOL_HOBJS)
 
 .PHONY: tools install deb deb-check
-TOOLS := $(BUILD)/pvshim-bundle $(BUILD)/pvshim-xl-convert $(BUILD)/pvshim-abi-report
+TOOLS := $(BUILD)/pvshim-bundle $(BUILD)/pvshim-xl-convert $(BUILD)/pvshim-abi-report \
+         $(BUILD)/pvshim-inventory
 tools: $(TOOLS)
 all: tools
 
@@ -65,7 +87,7 @@ install: $(BUILD)/pvshim $(BUILD)/pvshim-pvh $(TOOLS)
 	$(INSTALL) -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0644 doc/pvshim.7 $(DESTDIR)$(MANDIR)/man7/
 	$(INSTALL) -m 0644 doc/pvshim-bundle.1 doc/pvshim-xl-convert.1 doc/pvshim-abi-report.1 \
-	    $(DESTDIR)$(MANDIR)/man1/
+	    doc/pvshim-inventory.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/
 
 # ---------------------------------------------------------------- Debian package

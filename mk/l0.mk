@@ -7,5 +7,5 @@
 #   make test-l0                       every test, both shims
 #   make test-l0 L0_OPTS='--shims pvshim --tests "pvtest64 linux"'
 .PHONY: test-l0
-test-l0: $(BUILD)/pvshim-pvh guests | $(BUILD)/.deps-ok
+test-l0: $(BUILD)/pvshim-pvh $(BUILD)/pvshim-inventory guests | $(BUILD)/.deps-ok
 	tests/l0/run-l0.sh $(L0_OPTS)

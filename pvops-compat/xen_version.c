@@ -7,21 +7,11 @@
 #include <pvshim/guest_access.h>
 #include <pvshim/string.h>
 #include <pvshim/layout.h>
+#include <pvshim/pv_features.h>
 
 #define XEN_MAJOR 4
 #define XEN_MINOR 17
 #define DENIED    "<denied>"
-
-/* Features a PV domU sees in submap 0 (as xen/common/kernel.c gives them). */
-#define PV_FEATURES ((1u << XENFEAT_memory_op_vnode_supported) |      \
-                     (1u << XENFEAT_mmu_pt_update_preserve_ad) |      \
-                     (1u << XENFEAT_highmem_assist) |                 \
-                     (1u << XENFEAT_gnttab_map_avail_bits))
-
-uint32_t pv_features_submap0(void)
-{
-    return PV_FEATURES;
-}
 
 static long put_string(vaddr_t arg, const char *s, size_t size)
 {
@@ -61,7 +51,7 @@ long do_xen_version(int cmd, vaddr_t arg)
             return -XEN_EFAULT;
         if (fi.submap_idx != 0)
             return -XEN_EINVAL;
-        fi.submap = PV_FEATURES;
+        fi.submap = PV_FEATURES_SUBMAP0;
         return copy_to_guest(arg, &fi, sizeof(fi)) ? -XEN_EFAULT : 0;
     }
     case XENVER_pagesize:

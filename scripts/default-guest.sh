@@ -11,6 +11,9 @@ CACHE=${GUEST_CACHE:-cache/guests}
 initrd=$BUILD/debian/initramfs.cpio.gz
 
 scripts/fetch-guests.sh >&2
+# The PV frontends are modules in Debian's kernels (disks and NICs of
+# DISK= and NET=); without them the shell still comes up.
+scripts/fetch-guest-modules.sh >&2 || echo "default-guest: no frontend modules" >&2
 scripts/mkinitramfs.sh "$initrd" >&2
 
 printf "KERNEL='%s'\n" "$CACHE/vmlinuz-6.1-cloud"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The few kernel modules the test initramfs needs from Debian's guest
 # kernels (the PV disk and network frontends, built as modules there, and
-# virtio-blk with its transport for the same tests booted natively),
+# virtio-blk and virtio-net with their transport for the same tests booted
+# natively),
 # taken from the very package versions scripts/fetch-guests.sh recorded,
 # into $BUILD/debian/modules/lib/modules/<release>/. Once per build dir.
 #
@@ -14,9 +15,10 @@ OUT=$BUILD/debian/modules
 MODULES="drivers/block/xen-blkfront.ko drivers/net/xen-netfront.ko
  drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko
  drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko
- drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko"
+ drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko
+ net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko"
 # Bump when MODULES changes, so build directories fetch again.
-STAMP=3
+STAMP=4
 
 say() { echo "fetch-guest-modules: $*" >&2; }
 

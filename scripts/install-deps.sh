@@ -11,7 +11,7 @@ PACKAGES="
     qemu-system-x86 qemu-utils
     gzip bzip2 xz-utils lzma lzop lz4 zstd
     cpio busybox-static apt-utils ca-certificates
-    e2fsprogs
+    e2fsprogs mmdebstrap
 "
 
 # --deb: what `make deb` needs on top (debhelper, lintian); not for every build.

@@ -8,6 +8,16 @@
 #   MEM=MiB       VM memory (default 1024)
 #   DISK="a.raw b.raw:ro"  raw images as virtio-blk disks, in order: the
 #                 guest sees xvda, xvdb, ... (":ro" attaches one read-only)
+#                 Without KERNEL, when the first image is a root file system
+#                 with /boot/vmlinuz-* and its initrd.img (make rootfs), the
+#                 guest boots that kernel with root=/dev/xvda (pygrub's way;
+#                 scripts/disk-kernel.sh); otherwise the default guest.
+#   NET="user user"  one virtio-net NIC per word, each on its own QEMU
+#                 user-mode network (NIC n: 10.0.(2+n).0/24, DHCP, the host
+#                 at 10.0.(2+n).2); the guest sees vif n (eth n). A word
+#                 user:H-G[+H-G...] forwards TCP 127.0.0.1:H on the host to
+#                 the guest's port G on that NIC; plain "user" on the first
+#                 NIC forwards 127.0.0.1:2222 -> 22 and 127.0.0.1:8080 -> 80.
 #
 # Scripted mode: when standard input is not a terminal, each of its lines is
 # typed into the guest's console after the guest shows a shell prompt, one
@@ -24,7 +34,18 @@ INITRD=${INITRD:-}
 CMDLINE=${CMDLINE:-}
 SHIM_ARGS=${SHIM_ARGS:-}
 DISK=${DISK:-}
+NET=${NET:-}
 
+if [ -z "$KERNEL" ] && [ -n "$DISK" ]; then
+    first=${DISK%% *}
+    first=${first%:ro}
+    if [ -f "$first" ] && out=$(scripts/disk-kernel.sh "$first" "$BUILD/disk-boot"); then
+        saved_cmdline=$CMDLINE
+        eval "$out"
+        [ -n "$saved_cmdline" ] && CMDLINE=$saved_cmdline
+        echo "run: booting $KERNEL from $first (root=/dev/xvda)" >&2
+    fi
+fi
 if [ -z "$KERNEL" ]; then
     # The default guest is fetched and built on demand; a failure stops here.
     out=$(scripts/default-guest.sh) || { echo "run: cannot prepare the default guest" >&2; exit 1; }
@@ -81,6 +102,20 @@ for d in $DISK; do
     [ -f "$d" ] || { echo "run: no disk image $d" >&2; exit 1; }
     set -- "$@" -drive "file=$d,if=none,id=disk$n,format=raw$ro" \
         -device "virtio-blk-pci,drive=disk$n"
+    n=$((n + 1))
+done
+n=0
+for w in $NET; do
+    case $w in
+    user) fwds=; [ $n = 0 ] && fwds="2222-22+8080-80" ;;
+    user:*) fwds=${w#user:} ;;
+    *) echo "run: NET word '$w' is not user or user:H-G[+H-G...]" >&2; exit 1 ;;
+    esac
+    opts="user,id=net$n,net=10.0.$((2 + n)).0/24"
+    for f in $(printf '%s' "$fwds" | tr '+' ' '); do
+        opts="$opts,hostfwd=tcp:127.0.0.1:${f%-*}-:${f#*-}"
+    done
+    set -- "$@" -netdev "$opts" -device "virtio-net-pci,netdev=net$n"
     n=$((n + 1))
 done
 echo "run: qemu-system-x86_64 $*" >&2

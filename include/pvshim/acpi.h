@@ -25,7 +25,7 @@ struct acpi_info {
     bool have_sleep_ctl;
     uint8_t sleep_ctl_space;
     uint64_t sleep_ctl_addr;
-    /* From the MADT: the first I/O APIC and the ISA IRQ overrides. */
+    /* From the MADT (else the MP table): the first I/O APIC and the ISA IRQ overrides. */
     uint32_t ioapic_addr;           /* 0 if none */
     uint32_t ioapic_gsi_base;
     struct {
@@ -53,6 +53,15 @@ void acpi_parse(paddr_t rsdp_hint, struct acpi_info *out);
 
 /* Fill the I/O APIC fields from a MADT (table with header). */
 void acpi_parse_madt(const uint8_t *madt, size_t len, struct acpi_info *out);
+
+/*
+ * Without an I/O APIC from the MADT: the MP specification's table (found in
+ * the EBDA, the last KiB of base memory or the BIOS ROM) gives the first
+ * usable I/O APIC (GSI base 0) and the ISA IRQ assignments (shim/mptable.c).
+ */
+void mptable_parse(struct acpi_info *out);
+/* The same from a configuration table ("PCMP") of len bytes; false if unusable. */
+bool mptable_parse_config(const uint8_t *t, size_t len, struct acpi_info *out);
 
 /* The SLP_TYP values of the \_S5 package in an AML blob; false if absent. */
 bool acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *typa, uint8_t *typb);

@@ -88,4 +88,14 @@ int guest_image_parse(const uint8_t *mod, size_t mod_len,
                       const uint32_t supported_features[GUEST_FEATURE_WORDS],
                       struct guest_image *img, char *err, size_t errlen);
 
+/*
+ * pvshim's own limits on a kernel guest_image_parse() accepted (Xen would
+ * boot it; pvshim does not yet): NULL when pvshim runs it, else the
+ * reason in one line. The shim stops with it; pvshim-inventory shows it.
+ */
+const char *guest_image_refusal(const struct guest_image *img);
+
+/* The XENFEAT_* name of bit nr, or NULL. */
+const char *xen_feature_name(unsigned nr);
+
 #endif

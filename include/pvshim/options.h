@@ -16,12 +16,25 @@
  *                  when entering the guest (comma-separated)
  *   watchdog=SECS  end a guest that makes no hypercall for SECS seconds (0: off)
  *   selftest=NAME  test hooks for pvshim's own test suite (see options.c)
+ *
+ * virtio_mmio.device=SIZE@BASE:GSI[:ID] is how a VMM without PCI (QEMU's
+ * microvm with acpi=off, Firecracker) announces a virtio-mmio device: it
+ * adds one to the kernel command line per device, before a "--" (Firecracker)
+ * or at the very end (QEMU). pvshim takes them wherever they are, drives
+ * those devices itself, and never passes them on to the guest.
  */
 #ifndef PVSHIM_OPTIONS_H
 #define PVSHIM_OPTIONS_H
 
 #include <pvshim/types.h>
 #include <pvshim/bootinfo.h>
+
+#define OPTIONS_MAX_MMIO 16
+
+struct mmio_announce {
+    uint64_t base, size;
+    unsigned gsi;
+};
 
 struct pvshim_options {
     bool pv_shim;               /* "pv-shim" was given (xl does) */
@@ -34,7 +47,9 @@ struct pvshim_options {
     bool trace_boot;
     unsigned watchdog_seconds;  /* 0: no host watchdog */
     char selftest[32];          /* "" unless a self-test was asked for */
-    char guest_args[BOOT_CMDLINE_MAX];  /* after "--", "" if none */
+    char guest_args[BOOT_CMDLINE_MAX];  /* after "--", "" if none; no announcements */
+    unsigned nr_mmio;
+    struct mmio_announce mmio[OPTIONS_MAX_MMIO];    /* in command-line order */
 };
 
 /* 0 on success; on error -1 with a one-line explanation in err. */

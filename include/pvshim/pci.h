@@ -1,6 +1,6 @@
 /*
- * PCI configuration space and device memory, the hardware interface the
- * device drivers (shim/virtio) use. The kernel implements it in
+ * PCI configuration space, device memory and interrupt lines, the
+ * hardware interface the device drivers (shim/virtio) use. The kernel implements it in
  * shim/arch/x86/pci.c with configuration mechanism #1 (ports 0xCF8/0xCFC).
  */
 #ifndef PVSHIM_PCI_H
@@ -48,6 +48,13 @@ volatile void *pci_map_mmio(paddr_t pa, size_t len);
  * if the line cannot be routed (the caller polls instead).
  */
 bool pci_intx_enable(struct pci_addr a, void (*fn)(void *arg), void *arg);
+
+/*
+ * Take interrupt line gsi of a device outside PCI (virtio-mmio: level,
+ * active high), sharing the INTx vector: fn(arg) runs as for INTx. false if
+ * there is no I/O APIC for that line (the caller polls instead).
+ */
+bool irq_line_enable(unsigned gsi, void (*fn)(void *arg), void *arg);
 
 /*
  * Program MSI-X table entry `entry` of the function to interrupt pvshim's

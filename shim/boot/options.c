@@ -122,6 +122,84 @@ static int parse_selftest(const char *v, size_t n, struct pvshim_options *o,
     return error_set(err, errlen, -1, "selftest=: unknown self-test '%.*s'", (int)n, v);
 }
 
+#define MMIO_KEY "virtio_mmio.device="
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n';
+}
+
+static bool is_mmio_announce(const char *w, size_t wl)
+{
+    size_t kl = strlen(MMIO_KEY);
+    return wl >= kl && memcmp(w, MMIO_KEY, kl) == 0;
+}
+
+/* One virtio_mmio.device= word: SIZE@BASE:GSI, optionally :ID (ignored). */
+static int parse_mmio_announce(const char *w, size_t wl, struct pvshim_options *o,
+                               char *err, size_t errlen)
+{
+    const char *v = w + strlen(MMIO_KEY), *end = w + wl;
+    const char *at = memchr(v, '@', (size_t)(end - v));
+    const char *colon = at ? memchr(at, ':', (size_t)(end - at)) : NULL;
+    const char *colon2 = colon ? memchr(colon + 1, ':', (size_t)(end - colon - 1)) : NULL;
+    const char *gsi_end = colon2 ? colon2 : end;
+    struct mmio_announce a;
+    uint64_t gsi, id;
+    if (!at || !colon || !parse_size(v, (size_t)(at - v), &a.size) ||
+        !parse_u64(at + 1, (size_t)(colon - at - 1), &a.base) ||
+        !parse_u64(colon + 1, (size_t)(gsi_end - colon - 1), &gsi) || gsi > 255 ||
+        (colon2 && !parse_u64(colon2 + 1, (size_t)(end - colon2 - 1), &id)) ||
+        a.size == 0 || a.base + a.size < a.base)
+        return error_set(err, errlen, -1, MMIO_KEY ": '%.*s' is not SIZE@BASE:IRQ[:ID]",
+                         (int)(end - v), v);
+    if (o->nr_mmio == OPTIONS_MAX_MMIO)
+        return error_set(err, errlen, -1, MMIO_KEY ": more than %u devices", OPTIONS_MAX_MMIO);
+    a.gsi = (unsigned)gsi;
+    o->mmio[o->nr_mmio++] = a;
+    return 0;
+}
+
+/*
+ * The guest's arguments: the rest of the line, less the announcements
+ * (each with the blank before it, as QEMU appends " virtio_mmio.device=...").
+ */
+static int take_guest_args(const char *p, struct pvshim_options *o, char *err, size_t errlen)
+{
+    size_t n = 0;
+    while (*p) {
+        if (is_space(*p)) {
+            if (n + 1 >= sizeof(o->guest_args))
+                return error_set(err, errlen, -1, "guest arguments after -- are too long");
+            o->guest_args[n++] = *p++;
+            continue;
+        }
+        const char *w = p;
+        while (*p && !is_space(*p))
+            p++;
+        size_t wl = (size_t)(p - w);
+        if (is_mmio_announce(w, wl)) {
+            int rc = parse_mmio_announce(w, wl, o, err, errlen);
+            if (rc)
+                return rc;
+            while (n > 0 && is_space(o->guest_args[n - 1]))
+                n--;
+            continue;
+        }
+        if (n + wl >= sizeof(o->guest_args))
+            return error_set(err, errlen, -1, "guest arguments after -- are too long");
+        memcpy(o->guest_args + n, w, wl);
+        n += wl;
+    }
+    o->guest_args[n] = 0;
+    /* An announcement first leaves the blank that followed it. */
+    size_t lead = 0;
+    while (is_space(o->guest_args[lead]))
+        lead++;
+    memmove(o->guest_args, o->guest_args + lead, n + 1 - lead);
+    return 0;
+}
+
 int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof(*o));
@@ -141,9 +219,14 @@ int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size
         if (word_is(w, wl, "--")) {
             while (*p == ' ' || *p == '\t')
                 p++;
-            if (strlcpy_s(o->guest_args, p, sizeof(o->guest_args)) >= sizeof(o->guest_args))
-                return error_set(err, errlen, -1, "guest arguments after -- are too long");
-            return 0;
+            return take_guest_args(p, o, err, errlen);
+        }
+
+        if (is_mmio_announce(w, wl)) {
+            int rc = parse_mmio_announce(w, wl, o, err, errlen);
+            if (rc)
+                return rc;
+            continue;
         }
 
         /* xl's default shim command line starts with Xen's own flag for shim mode. */

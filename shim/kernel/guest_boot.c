@@ -32,6 +32,7 @@
 #include "xenstore_backend.h"
 #include "xenstore.h"
 #include "vbd.h"
+#include "vif.h"
 #include "devices.h"
 #include "cpuid_policy.h"
 #include "emulate.h"
@@ -41,7 +42,7 @@
 #include <pvshim/time.h>
 #include <pvshim/l0.h>
 #include <pvshim/console.h>
-#include <xen/features.h>
+#include <pvshim/pv_features.h>
 
 #define RESERVE_FRAMES      64      /* grant-table frames and run-time slack */
 #define SCRATCH_MAX_FRAMES  (MiB(512) >> PAGE_SHIFT)
@@ -53,7 +54,6 @@ extern char __image_start[], __image_end[];
 extern char __text_start[], __rodata_start[], __data_start[], __bss_start[];
 extern uint64_t boot_pool_frames;
 void arch_enter_guest(const struct cpu_regs *r) __attribute__((noreturn));
-uint32_t pv_features_submap0(void);
 
 /* What pvshim takes for the guest's sake, by name, for the boot log. */
 #define KEPT_ITEMS 10
@@ -128,17 +128,7 @@ static void load_image(const struct boot_module *kmod, struct guest_image *img,
     if (*scratch == INVALID_MFN)
         fail_bad_input("too little memory to unpack the guest kernel");
 
-    /*
-     * What a kernel may require in its FEATURES note: the run-time features,
-     * plus writable_page_tables (honoured by emulating trapped page-table
-     * writes; Linux requires it) and pae_pgdir_above_4gb. Not dom0,
-     * auto_translated_physmap, supervisor_mode_kernel or writable
-     * descriptor tables.
-     */
-    uint32_t features[GUEST_FEATURE_WORDS] = {
-        pv_features_submap0() | (1u << XENFEAT_writable_page_tables) |
-        (1u << XENFEAT_pae_pgdir_above_4gb)
-    };
+    uint32_t features[GUEST_FEATURE_WORDS] = { PV_FEATURES_KERNEL_MAY_REQUIRE };
     int rc = guest_image_parse(bytes, kmod->size, maddr_to_virt(mfn_to_paddr(*scratch)),
                                *scratch_n * PAGE_SIZE,
                                work_frames ? maddr_to_virt(mfn_to_paddr(work)) : NULL,
@@ -163,6 +153,9 @@ static void load_image(const struct boot_module *kmod, struct guest_image *img,
              img->xen.guest_os[0] ? img->xen.guest_os : "?",
              img->xen.guest_version[0] ? img->xen.guest_version : "",
              (unsigned long long)img->virt_kstart, (unsigned long long)img->virt_kend);
+    const char *refused = guest_image_refusal(img);
+    if (refused)
+        fail_bad_input("%s", refused);
 }
 
 /*
@@ -316,7 +309,11 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
 
     /* pvshim's own device memory (queues) before the guest gets the rest. */
     struct blkdev *disks[VBD_MAX];
-    unsigned nr_disks = platform.kind == PLATFORM_BARE ? devices_probe_disks(disks, VBD_MAX) : 0;
+    struct netdev *nics[VIF_MAX];
+    struct device_list devs = { disks, VBD_MAX, 0, nics, VIF_MAX, 0 };
+    if (platform.kind == PLATFORM_BARE)
+        devices_probe(&devs, o->mmio, o->nr_mmio);
+    unsigned nr_disks = devs.nr_disks, nr_nics = devs.nr_nics;
 
     mfn_t max_mfn = highest_ram_frame(m);
     setup_m2p(max_mfn);
@@ -451,6 +448,9 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     for (unsigned i = 0; i < nr_disks; i++)
         if (vbd_create(disks[i], dom.domid, i))
             log_warn("%s: no vbd for it", disks[i]->name);
+    for (unsigned i = 0; i < nr_nics; i++)
+        if (vif_create(nics[i], dom.domid, i))
+            log_warn("%s: no vif for it", nics[i]->name);
     abi_trace_enabled = o->trace_abi;
 
     const struct pv_layout *l = &bs.layout;

@@ -98,8 +98,6 @@ int xen_guest_string_parse(const struct elf_file *f, struct xen_parse *xp,
 /* A '|'-separated FEATURES list, with libelf's meaning of '!'. */
 int xen_features_parse(const char *s, size_t len, uint32_t *supported,
                        uint32_t *required, struct loader_err *e);
-/* The XENFEAT_* name of bit nr, or NULL. */
-const char *xen_feature_name(unsigned nr);
 
 /* ---- checks and address computation (xen_params.c, layout.c) */
 

@@ -1,7 +1,7 @@
 /*
- * virtio-blk (virtio spec device-types/blk) as a struct blkdev: one
- * request queue, completions by MSI-X, or INTx through the I/O APIC when
- * the device has no MSI-X, else polled. A request is the 16-byte header, the data
+ * virtio-blk (virtio spec device-types/blk) as a struct blkdev, on any
+ * transport: one request queue, completions by the transport's interrupt
+ * when it has one, else polled. A request is the 16-byte header, the data
  * buffers and the status byte, chained; headers and status bytes live in
  * a frame of the driver's, one slot per possible head descriptor.
  * Requests the queue has no room for wait in a FIFO and go in as
@@ -34,18 +34,23 @@
 
 #define MAX_DISKS   8
 #define QUEUE_MAX   128
-#define SLOT_BYTES  64          /* header (16), discard range (16), status (1) */
+/* Per head descriptor: header (16), discard range (16), status (1), indirect table. */
+#define SLOT_BYTES  1024
 #define SLOT_RANGE  16
 #define SLOT_STATUS 32
+#define SLOT_TABLE  64          /* BLKDEV_MAX_SEGS + 2 descriptors of 16 bytes */
+_Static_assert(SLOT_TABLE + (BLKDEV_MAX_SEGS + 2) * sizeof(struct virtq_desc) <= SLOT_BYTES &&
+               PAGE_SIZE % SLOT_BYTES == 0, "a slot holds its table and stays in one page");
 
 struct vblk {
     struct blkdev bd;
-    struct virtio_pci vp;
+    struct virtio_dev *vd;      /* its transport's */
     struct virtq q;
-    uint8_t *slots;             /* QUEUE_MAX * SLOT_BYTES in one frame */
+    uint8_t *slots;             /* QUEUE_MAX * SLOT_BYTES, contiguous frames */
     struct blkdev_io *owner[QUEUE_MAX];
     struct blkdev_io *wait_head, *wait_tail;
     unsigned seg_max;
+    bool indirect;              /* a request is one ring descriptor and a table in its slot */
     uint32_t max_discard;       /* sectors per discard request */
     unsigned in_flight;         /* submitted and not yet done */
     bool in_interrupt;
@@ -82,7 +87,7 @@ static bool start_part(struct vblk *b, struct blkdev_io *io, unsigned first, uns
     uint32_t len[BLKDEV_MAX_SEGS + 2];
     bool wr[BLKDEV_MAX_SEGS + 2];
     unsigned n = nseg + 2;
-    if (b->q.nr_free < n)
+    if (b->q.nr_free < (b->indirect ? 1 : n))
         return false;
     uint16_t slot = b->q.free_head;     /* becomes the head descriptor */
     uint8_t *s = b->slots + (size_t)slot * SLOT_BYTES;
@@ -113,7 +118,10 @@ static bool start_part(struct vblk *b, struct blkdev_io *io, unsigned first, uns
     addr[n - 1] = phys_of(s + SLOT_STATUS);
     len[n - 1] = 1;
     wr[n - 1] = true;
-    int head = virtq_add(&b->q, addr, len, wr, n);
+    int head = b->indirect ?
+        virtq_add_indirect(&b->q, (struct virtq_desc *)(void *)(s + SLOT_TABLE),
+                           phys_of(s + SLOT_TABLE), addr, len, wr, n) :
+        virtq_add(&b->q, addr, len, wr, n);
     if (head != slot) {
         log_err("%s: virtqueue chain at %d, expected %u", b->bd.name, head, slot);
         return false;
@@ -237,20 +245,8 @@ static void vblk_poll(struct blkdev *d)
     start_waiting(b);
 }
 
-/* INTx: reading the ISR byte acknowledges it and lowers the line. */
+/* The transport acknowledged a queue interrupt. */
 static void vblk_interrupt(void *arg)
-{
-    struct vblk *b = arg;
-    uint8_t isr = *b->vp.isr;
-    if (isr & 1) {
-        b->in_interrupt = true;
-        vblk_poll(&b->bd);
-        b->in_interrupt = false;
-    }
-}
-
-/* MSI-X: the vector is shared with other devices; look at our queue. */
-static void vblk_msix(void *arg)
 {
     struct vblk *b = arg;
     b->in_interrupt = true;
@@ -266,53 +262,49 @@ static unsigned vblk_in_flight(const struct blkdev *d)
 
 static uint32_t cfg32(struct vblk *b, unsigned off)
 {
-    return *(volatile uint32_t *)(b->vp.device + off);
+    return (uint32_t)virtio_config_read(b->vd, off, 4);
 }
 
-struct blkdev *virtio_blk_probe(struct pci_addr a)
+struct blkdev *virtio_blk_probe(struct virtio_dev *d)
 {
     if (nr_disks == MAX_DISKS) {
-        log_warn("virtio-blk: more than %u disks; %02x:%02x.%x left alone", MAX_DISKS,
-                 a.bus, a.dev, a.fn);
+        log_warn("virtio-blk: more than %u disks; %s left alone", MAX_DISKS, d->where);
         return NULL;
     }
     struct vblk *b = &disks[nr_disks];
     memset(b, 0, sizeof(*b));
+    b->vd = d;
     snprintf(b->bd.name, sizeof(b->bd.name), "vblk%u", nr_disks);
-    if (virtio_pci_init(&b->vp, a) || !b->vp.device) {
-        log_warn("virtio-blk %02x:%02x.%x: no modern virtio capabilities; not used",
-                 a.bus, a.dev, a.fn);
+    if (!d->config) {
+        log_warn("virtio-blk %s: no device configuration; not used", d->where);
+        virtio_fail(d);
         return NULL;
     }
     uint64_t want = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_RO |
                     1ull << VIRTIO_BLK_F_BLK_SIZE | 1ull << VIRTIO_BLK_F_FLUSH |
-                    1ull << VIRTIO_BLK_F_DISCARD;
-    if (virtio_pci_negotiate(&b->vp, want)) {
+                    1ull << VIRTIO_BLK_F_DISCARD | 1ull << VIRTIO_F_INDIRECT_DESC;
+    if (virtio_negotiate(d, want)) {
         log_warn("%s: feature negotiation failed", b->bd.name);
-        virtio_pci_fail(&b->vp);
+        virtio_fail(d);
         return NULL;
     }
     mfn_t m = frame_pool_alloc(&machine_frames, QUEUE_MAX * SLOT_BYTES / PAGE_SIZE, 1, ~(mfn_t)0);
-    if (m == INVALID_MFN || virtio_pci_setup_queue(&b->vp, &b->q, 0, QUEUE_MAX)) {
+    if (m == INVALID_MFN || virtio_setup_queue(d, &b->q, 0, QUEUE_MAX)) {
         log_warn("%s: no memory or no queue 0", b->bd.name);
-        virtio_pci_fail(&b->vp);
+        virtio_fail(d);
         return NULL;
     }
     if (b->q.size < 4) {
         log_warn("%s: queue of %u entries is too small", b->bd.name, b->q.size);
-        virtio_pci_fail(&b->vp);
+        virtio_fail(d);
         return NULL;
     }
     b->slots = maddr_to_virt(mfn_to_paddr(m));
     memset(b->slots, 0, QUEUE_MAX * SLOT_BYTES);
 
-    uint64_t f = b->vp.features;
-    uint64_t cap;
-    uint8_t gen;
-    do {
-        gen = *(volatile uint8_t *)(b->vp.common + 0x15);
-        cap = cfg32(b, 0) | (uint64_t)cfg32(b, 4) << 32;
-    } while (gen != *(volatile uint8_t *)(b->vp.common + 0x15));
+    uint64_t f = d->features;
+    b->indirect = f & 1ull << VIRTIO_F_INDIRECT_DESC;
+    uint64_t cap = virtio_config_read(d, 0, 8);
     b->seg_max = (f & 1ull << VIRTIO_BLK_F_SEG_MAX) ? cfg32(b, 12) : 1;
     /* A piece is header + buffers + status in our queue. */
     b->seg_max = MAX(1u, MIN(b->seg_max, MIN((unsigned)BLKDEV_MAX_SEGS, b->q.size - 2u)));
@@ -335,26 +327,14 @@ struct blkdev *virtio_blk_probe(struct pci_addr a)
     b->bd.poll = vblk_poll;
     b->bd.in_flight = vblk_in_flight;
     b->bd.priv = b;
-    /* MSI-X if the device has it, else INTx, else polling. */
-    const char *irq = "polled";
-    if (pci_msix_enable(a, 0, vblk_msix, b)) {
-        if (virtio_pci_set_queue_vector(&b->vp, 0, 0))
-            irq = "MSI-X";
-        else
-            pci_msix_disable(a);
-    }
-    if (irq[0] == 'p' && pci_intx_enable(a, vblk_interrupt, b))
-        irq = "INTx";
-    if (irq[0] != 'p') {
-        b->bd.interrupts = true;
-        b->q.avail[0] = 0;          /* interrupt on used buffers */
-    }
-    virtio_pci_driver_ok(&b->vp);
+    const char *irq = virtio_irq_enable(d, &b->q, vblk_interrupt, b);
+    b->bd.interrupts = irq != NULL;
+    virtio_driver_ok(d);
     nr_disks++;
-    log_info("%s: virtio-blk at %02x:%02x.%x, %llu sectors (%llu MiB), block %u, "
-             "%u segments, queue %u, %s%s%s%s", b->bd.name, a.bus, a.dev, a.fn,
+    log_info("%s: virtio-blk at %s, %llu sectors (%llu MiB), block %u, "
+             "%u segments, queue %u%s, %s%s%s%s", b->bd.name, d->where,
              (unsigned long long)cap, (unsigned long long)(cap >> 11), b->bd.block_size,
-             b->seg_max, b->q.size, irq,
+             b->seg_max, b->q.size, b->indirect ? " (indirect)" : "", irq ? irq : "polled",
              b->bd.read_only ? ", read-only" : "",
              b->bd.has_flush ? ", flush" : "", b->bd.has_discard ? ", discard" : "");
     return &b->bd;

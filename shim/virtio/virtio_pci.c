@@ -2,10 +2,10 @@
  * The virtio 1.x PCI transport, modern only: the vendor capabilities name
  * where in which BAR the common, notify, ISR and device configuration
  * structures live; a device without them (legacy-only) is not driven.
+ * Interrupts: MSI-X entry 0 for the queue if the function has MSI-X, else
+ * INTx through the I/O APIC (the ISR byte says whether it was ours).
  */
 #include "virtio.h"
-#include <pvshim/frame_alloc.h>
-#include <pvshim/paging.h>
 #include <pvshim/phys.h>
 #include <pvshim/string.h>
 #include <pvshim/log.h>
@@ -21,8 +21,9 @@
 #define C_DF            0x04
 #define C_GFSELECT      0x08
 #define C_GF            0x0c
-#define C_NUM_QUEUES    0x12
+#define C_MSIX_CONFIG   0x10
 #define C_STATUS        0x14
+#define C_CONFIG_GEN    0x15
 #define C_Q_SELECT      0x16
 #define C_Q_SIZE        0x18
 #define C_Q_MSIX        0x1a
@@ -32,6 +33,7 @@
 #define C_Q_DRIVER      0x28
 #define C_Q_DEVICE      0x30
 
+#define ISR_QUEUE       1
 #define NO_VECTOR       0xffff
 
 static void w8(volatile uint8_t *b, unsigned off, uint8_t v) { *(volatile uint8_t *)(b + off) = v; }
@@ -47,6 +49,129 @@ static void w64(volatile uint8_t *b, unsigned off, uint64_t v)
     w32(b, off + 4, (uint32_t)(v >> 32));
 }
 
+static struct virtio_pci *pci_of(struct virtio_dev *d)
+{
+    return (struct virtio_pci *)(void *)d;     /* dev is the first member */
+}
+
+static uint8_t get_status(struct virtio_dev *d)
+{
+    return r8(pci_of(d)->common, C_STATUS);
+}
+
+static void set_status(struct virtio_dev *d, uint8_t s)
+{
+    w8(pci_of(d)->common, C_STATUS, s);
+}
+
+static uint64_t device_features(struct virtio_dev *d)
+{
+    struct virtio_pci *v = pci_of(d);
+    uint64_t f = 0;
+    for (uint32_t sel = 0; sel < 2; sel++) {
+        w32(v->common, C_DFSELECT, sel);
+        f |= (uint64_t)r32(v->common, C_DF) << (32 * sel);
+    }
+    return f;
+}
+
+static void set_driver_features(struct virtio_dev *d, uint64_t f)
+{
+    struct virtio_pci *v = pci_of(d);
+    for (uint32_t sel = 0; sel < 2; sel++) {
+        w32(v->common, C_GFSELECT, sel);
+        w32(v->common, C_GF, (uint32_t)(f >> (32 * sel)));
+    }
+}
+
+static uint8_t config_generation(struct virtio_dev *d)
+{
+    return r8(pci_of(d)->common, C_CONFIG_GEN);
+}
+
+static uint16_t queue_max(struct virtio_dev *d, uint16_t index)
+{
+    struct virtio_pci *v = pci_of(d);
+    w16(v->common, C_Q_SELECT, index);
+    return r16(v->common, C_Q_SIZE);
+}
+
+static int queue_enable(struct virtio_dev *d, struct virtq *q)
+{
+    struct virtio_pci *v = pci_of(d);
+    w16(v->common, C_Q_SELECT, q->index);
+    w16(v->common, C_Q_SIZE, q->size);
+    w16(v->common, C_Q_MSIX, NO_VECTOR);
+    w64(v->common, C_Q_DESC, phys_of(q->desc));
+    w64(v->common, C_Q_DRIVER, phys_of((const void *)q->avail));
+    w64(v->common, C_Q_DEVICE, phys_of((const void *)q->used));
+    uint16_t noff = r16(v->common, C_Q_NOFF);
+    q->notify_at = v->notify + (uint32_t)noff * v->notify_mul;
+    w16(v->common, C_Q_ENABLE, 1);
+    return 0;
+}
+
+static void notify(struct virtio_dev *d, const struct virtq *q)
+{
+    *(volatile uint16_t *)q->notify_at = q->index;
+}
+
+/* INTx: reading the ISR byte acknowledges it and lowers the line. */
+static void intx_interrupt(void *arg)
+{
+    struct virtio_pci *v = arg;
+    if (*v->isr & ISR_QUEUE)
+        v->dev.irq_fn(v->dev.irq_arg);
+}
+
+/* MSI-X: the vector is shared with other devices; the handler looks. */
+static void msix_interrupt(void *arg)
+{
+    struct virtio_pci *v = arg;
+    v->dev.irq_fn(v->dev.irq_arg);
+}
+
+static const char *irq_enable(struct virtio_dev *d, uint16_t index,
+                              void (*fn)(void *arg), void *arg)
+{
+    struct virtio_pci *v = pci_of(d);
+    if (v->irq_kind) {
+        /* Another queue on the interrupt already set up (one handler each). */
+        if (d->irq_fn != fn || d->irq_arg != arg)
+            return NULL;
+        if (v->irq_kind[0] != 'M')
+            return v->irq_kind;         /* INTx covers every queue */
+        w16(v->common, C_Q_SELECT, index);
+        w16(v->common, C_Q_MSIX, 0);
+        return r16(v->common, C_Q_MSIX) == 0 ? v->irq_kind : NULL;
+    }
+    d->irq_fn = fn;
+    d->irq_arg = arg;
+    if (pci_msix_enable(v->pci, 0, msix_interrupt, v)) {
+        w16(v->common, C_MSIX_CONFIG, NO_VECTOR);
+        w16(v->common, C_Q_SELECT, index);
+        w16(v->common, C_Q_MSIX, 0);
+        if (r16(v->common, C_Q_MSIX) == 0)
+            return v->irq_kind = "MSI-X";
+        pci_msix_disable(v->pci);
+    }
+    if (pci_intx_enable(v->pci, intx_interrupt, v))
+        return v->irq_kind = "INTx";
+    return NULL;
+}
+
+static const struct virtio_ops pci_ops = {
+    .get_status = get_status,
+    .set_status = set_status,
+    .device_features = device_features,
+    .set_driver_features = set_driver_features,
+    .config_generation = config_generation,
+    .queue_max = queue_max,
+    .queue_enable = queue_enable,
+    .notify = notify,
+    .irq_enable = irq_enable,
+};
+
 static volatile uint8_t *map_cap(struct pci_addr a, unsigned cap)
 {
     unsigned bar = pci_conf_read(a, cap + 4, 1);
@@ -58,26 +183,16 @@ static volatile uint8_t *map_cap(struct pci_addr a, unsigned cap)
     return pci_map_mmio(base + off, len);
 }
 
-uint8_t virtio_pci_status(struct virtio_pci *v)
-{
-    return r8(v->common, C_STATUS);
-}
-
-static void set_status(struct virtio_pci *v, uint8_t bits)
-{
-    w8(v->common, C_STATUS, (uint8_t)(virtio_pci_status(v) | bits));
-}
-
-void virtio_pci_fail(struct virtio_pci *v)
-{
-    set_status(v, VIRTIO_S_FAILED);
-}
-
 int virtio_pci_init(struct virtio_pci *v, struct pci_addr a)
 {
     memset(v, 0, sizeof(*v));
+    v->dev.ops = &pci_ops;
     v->pci = a;
-    v->device_type = (uint16_t)(pci_conf_read(a, PCI_DEVICE_ID, 2) - VIRTIO_PCI_MODERN_BASE);
+    snprintf(v->dev.where, sizeof(v->dev.where), "pci %02x:%02x.%x", a.bus, a.dev, a.fn);
+    uint16_t id = (uint16_t)pci_conf_read(a, PCI_DEVICE_ID, 2);
+    v->dev.device_type = id == VIRTIO_PCI_TRANS_BLOCK ? VIRTIO_ID_BLOCK :
+                         id == VIRTIO_PCI_TRANS_NET ? VIRTIO_ID_NET :
+                         (uint16_t)(id - VIRTIO_PCI_MODERN_BASE);
     if (!(pci_conf_read(a, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
         return -1;
     unsigned cap = pci_conf_read(a, PCI_CAP_PTR, 1) & 0xfc;
@@ -99,8 +214,8 @@ int virtio_pci_init(struct virtio_pci *v, struct pci_addr a)
                     v->isr = map_cap(a, cap);
                 break;
             case CAP_DEVICE:
-                if (!v->device)
-                    v->device = map_cap(a, cap);
+                if (!v->dev.config)
+                    v->dev.config = map_cap(a, cap);
                 break;
             }
         }
@@ -108,93 +223,9 @@ int virtio_pci_init(struct virtio_pci *v, struct pci_addr a)
     }
     if (!v->common || !v->notify || !v->isr)
         return -1;
-    /* Memory decoding and bus mastering on; polled, so no INTx either. */
+    /* Memory decoding and bus mastering on; INTx off until irq_enable. */
     uint32_t cmd = pci_conf_read(a, PCI_COMMAND, 2);
     pci_conf_write(a, PCI_COMMAND, 2,
                    cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_OFF);
-    w8(v->common, C_STATUS, 0);
-    for (unsigned i = 0; i < 1000000 && virtio_pci_status(v) != 0; i++)
-        __asm__ volatile("pause");
-    if (virtio_pci_status(v) != 0)
-        return -1;
-    set_status(v, VIRTIO_S_ACKNOWLEDGE);
-    set_status(v, VIRTIO_S_DRIVER);
-    return 0;
-}
-
-int virtio_pci_negotiate(struct virtio_pci *v, uint64_t wanted)
-{
-    uint64_t offered = 0;
-    for (uint32_t sel = 0; sel < 2; sel++) {
-        w32(v->common, C_DFSELECT, sel);
-        offered |= (uint64_t)r32(v->common, C_DF) << (32 * sel);
-    }
-    if (!(offered & (1ull << VIRTIO_F_VERSION_1)))
-        return -1;
-    uint64_t take = offered & (wanted | 1ull << VIRTIO_F_VERSION_1 |
-                               1ull << VIRTIO_F_ACCESS_PLATFORM);
-    for (uint32_t sel = 0; sel < 2; sel++) {
-        w32(v->common, C_GFSELECT, sel);
-        w32(v->common, C_GF, (uint32_t)(take >> (32 * sel)));
-    }
-    set_status(v, VIRTIO_S_FEATURES_OK);
-    if (!(virtio_pci_status(v) & VIRTIO_S_FEATURES_OK))
-        return -1;
-    v->features = take;
-    return 0;
-}
-
-int virtio_pci_setup_queue(struct virtio_pci *v, struct virtq *q, uint16_t index,
-                           uint16_t max_size)
-{
-    w16(v->common, C_Q_SELECT, index);
-    uint16_t size = r16(v->common, C_Q_SIZE);
-    if (size == 0)
-        return -1;
-    /* A power of two no larger than the device's, ours or 128 (two pages). */
-    uint16_t n = 1;
-    while ((uint32_t)n * 2 <= size && n * 2 <= max_size && n * 2 <= 128)
-        n = (uint16_t)(n * 2);
-    mfn_t m = frame_pool_alloc(&machine_frames, 2, 1, ~(mfn_t)0);
-    if (m == INVALID_MFN)
-        return -1;
-    uint8_t *mem = maddr_to_virt(mfn_to_paddr(m));
-    memset(mem, 0, 2 * PAGE_SIZE);
-    memset(q, 0, sizeof(*q));
-    q->index = index;
-    q->size = n;
-    q->desc = (struct virtq_desc *)mem;                         /* 16 * 128 = 2 KiB */
-    q->avail = (volatile uint16_t *)(mem + 2048);               /* 6 + 2 * 128 */
-    q->next_free = (uint16_t *)(mem + 3072);                    /* 2 * 128 */
-    q->used = (volatile uint32_t *)(mem + PAGE_SIZE);           /* 4 + 8 * 128 */
-    for (uint16_t i = 0; i < n; i++)
-        q->next_free[i] = (uint16_t)(i + 1);
-    q->free_head = 0;
-    q->nr_free = n;
-    q->avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
-
-    w16(v->common, C_Q_SIZE, n);
-    w16(v->common, C_Q_MSIX, NO_VECTOR);
-    w64(v->common, C_Q_DESC, phys_of(q->desc));
-    w64(v->common, C_Q_DRIVER, phys_of((const void *)q->avail));
-    w64(v->common, C_Q_DEVICE, phys_of((const void *)q->used));
-    uint16_t noff = r16(v->common, C_Q_NOFF);
-    q->notify_at = (volatile uint16_t *)(v->notify + (uint32_t)noff * v->notify_mul);
-    w16(v->common, C_Q_ENABLE, 1);
-    return 0;
-}
-
-#define C_MSIX_CONFIG   0x10
-
-bool virtio_pci_set_queue_vector(struct virtio_pci *v, uint16_t index, uint16_t vec)
-{
-    w16(v->common, C_MSIX_CONFIG, NO_VECTOR);
-    w16(v->common, C_Q_SELECT, index);
-    w16(v->common, C_Q_MSIX, vec);
-    return r16(v->common, C_Q_MSIX) == vec;
-}
-
-void virtio_pci_driver_ok(struct virtio_pci *v)
-{
-    set_status(v, VIRTIO_S_DRIVER_OK);
+    return virtio_reset_and_ack(&v->dev);
 }

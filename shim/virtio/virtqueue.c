@@ -1,8 +1,9 @@
 /*
- * Split virtqueues, driver side, without interrupts or EVENT_IDX: the
- * driver polls the used ring. x86 keeps stores in order, so a compiler
- * barrier orders descriptors before the avail index; a full fence orders
- * the avail index before the notification the device acts on.
+ * Split virtqueues, driver side, without EVENT_IDX: the driver looks at
+ * the used ring when the device interrupts, or polls it. x86 keeps stores
+ * in order, so a compiler barrier orders descriptors before the avail
+ * index; a full fence orders the avail index before the notification the
+ * device acts on.
  */
 #include "virtio.h"
 
@@ -37,10 +38,38 @@ int virtq_add(struct virtq *q, const uint64_t *addr, const uint32_t *len,
     return head;
 }
 
+int virtq_add_indirect(struct virtq *q, struct virtq_desc *table, uint64_t table_pa,
+                       const uint64_t *addr, const uint32_t *len, const bool *dev_writes,
+                       unsigned n)
+{
+    if (n == 0 || n > q->size || q->nr_free == 0)
+        return -1;
+    for (unsigned i = 0; i < n; i++) {
+        table[i].addr = addr[i];
+        table[i].len = len[i];
+        table[i].flags = (uint16_t)((dev_writes[i] ? VIRTQ_DESC_F_WRITE : 0) |
+                                    (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+        table[i].next = (uint16_t)(i + 1 < n ? i + 1 : 0);
+    }
+    uint16_t head = q->free_head;
+    struct virtq_desc *e = &q->desc[head];
+    e->addr = table_pa;
+    e->len = (uint32_t)(n * sizeof(*table));
+    e->flags = VIRTQ_DESC_F_INDIRECT;
+    e->next = 0;
+    q->free_head = q->next_free[head];
+    q->nr_free--;
+    q->avail[2 + (q->avail_idx & (q->size - 1))] = head;
+    compiler_barrier();
+    q->avail_idx++;
+    q->avail[1] = q->avail_idx;
+    return head;
+}
+
 void virtq_kick(struct virtq *q)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    *q->notify_at = q->index;
+    q->dev->ops->notify(q->dev, q);
 }
 
 int virtq_get_used(struct virtq *q, uint32_t *len)

@@ -7,9 +7,13 @@
  * completions in any order with any status. The grant checks are the real
  * grant_claim_entry(); frames outside the guest's pages are refused as the
  * MMU would refuse them. Checked: every buffer the device is given lies
- * inside one granted guest page and inside the disk, the device never gets
- * a write on a read-only disk, no response goes out that no request asked
- * for, and when everything completed no grant access is left held.
+ * inside one granted guest page and inside the disk, a buffer the device
+ * writes into (a disk read) is in a frame whose grant was claimed for
+ * writing, the device never gets a write on a read-only disk or a flush a
+ * disk without a cache, a device request is aligned to the disk's block
+ * size, every response has a status blkif defines, no response goes out
+ * that no request asked for, and when everything completed no grant
+ * access is left held.
  */
 #include <string.h>
 #include "blkback.h"
@@ -26,6 +30,7 @@ static union { blkif_sring_t s; uint8_t page[PAGE_SIZE]; } ring __attribute__((a
 static uint8_t pages[NR_PAGES][PAGE_SIZE];
 static grant_entry_v1_t gtab[NR_GREFS];
 static unsigned held_by_ref[NR_GREFS];
+static unsigned held_write_by_frame[NR_PAGES];  /* accesses claimed for writing, by frame */
 static struct blkdev_io *held[BLKBACK_RING_SIZE * 2];
 static unsigned nr_held;
 static struct blkback be;
@@ -37,6 +42,7 @@ static int disk_submit(struct blkdev *d, struct blkdev_io *io)
     FZ_CHECK(!((io->op == BLKDEV_WRITE || io->op == BLKDEV_DISCARD) &&
                (disk_read_only || be.read_only)), "a write reached a read-only disk");
     FZ_CHECK(io->op != BLKDEV_DISCARD || d->has_discard, "a discard the disk cannot do");
+    FZ_CHECK(io->op != BLKDEV_FLUSH || d->has_flush, "a flush the disk cannot do");
     if (io->op == BLKDEV_DISCARD)
         FZ_CHECK(io->nr_sectors && io->sector + io->nr_sectors <= DISK_SECTORS &&
                  io->sector + io->nr_sectors > io->sector, "discard %llu+%llu",
@@ -53,7 +59,16 @@ static int disk_submit(struct blkdev *d, struct blkdev_io *io)
                      off + io->seg[i].len <= PAGE_SIZE, "buffer %#llx+%u crosses its page",
                      (unsigned long long)a, io->seg[i].len);
             sectors += io->seg[i].len / 512;
+            if (io->op == BLKDEV_READ) {
+                FZ_CHECK(held_write_by_frame[f - FRAME_BASE],
+                         "the device writes into frame %#llx, not claimed for writing",
+                         (unsigned long long)f);
+            }
         }
+        uint32_t blk = d->block_size / 512;
+        FZ_CHECK(io->sector % blk == 0 && sectors % blk == 0,
+                 "%llu+%llu not aligned to %u-sector blocks", (unsigned long long)io->sector,
+                 (unsigned long long)sectors, blk);
         FZ_CHECK(io->sector + sectors <= DISK_SECTORS && io->sector + sectors >= io->sector,
                  "sectors %llu+%llu past the disk", (unsigned long long)io->sector,
                  (unsigned long long)sectors);
@@ -81,6 +96,7 @@ static int acquire(void *ctx, grant_ref_t ref, bool write, mfn_t *frame)
         return -XEN_EPERM;      /* not a guest frame: the MMU refuses it */
     }
     held_by_ref[ref]++;
+    held_write_by_frame[f - FRAME_BASE] += write;
     *frame = f;
     return 0;
 }
@@ -89,6 +105,12 @@ static void release(void *ctx, grant_ref_t ref, bool write, mfn_t frame)
 {
     FZ_CHECK(ref < NR_GREFS && held_by_ref[ref], "release of ref %u not held", ref);
     held_by_ref[ref]--;
+    if (write) {
+        FZ_CHECK(frame >= FRAME_BASE && frame < FRAME_BASE + NR_PAGES &&
+                 held_write_by_frame[frame - FRAME_BASE],
+                 "write release of frame %#llx not held for writing", (unsigned long long)frame);
+        held_write_by_frame[frame - FRAME_BASE]--;
+    }
     if (!held_by_ref[ref])
         grant_unclaim_entry(&gtab[ref], write);
 }
@@ -116,13 +138,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&ring, 0, sizeof(ring));
     memset(gtab, 0, sizeof(gtab));
     memset(held_by_ref, 0, sizeof(held_by_ref));
+    memset(held_write_by_frame, 0, sizeof(held_write_by_frame));
     nr_held = 0;
     for (unsigned i = 0; i < NR_PAGES; i++)
         gtab[8 + i] = (grant_entry_v1_t){ GTF_permit_access | (i & 1 ? GTF_readonly : 0), 0,
                                           FRAME_BASE + i };
     disk_read_only = fz_u8(&f) & 1;
     disk.read_only = disk_read_only;
-    disk.has_discard = fz_u8(&f) & 1;
+    uint8_t shape = fz_u8(&f);
+    disk.has_discard = shape & 1;
+    disk.has_flush = shape & 2;
+    disk.block_size = shape & 4 ? 4096 : 512;
     memset(&be, 0, sizeof(be));
     be = (struct blkback){ .disk = &disk, .be_domid = 0, .read_only = disk_read_only,
                            .indirect_segs = fz_u8(&f) & 1 ? BLKBACK_MAX_SEGS : 0,
@@ -130,6 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ring.s.req_event = ring.s.rsp_event = 1;
     blkback_connect(&be, &ring);
     RING_IDX consumed_base = be.req_cons, answered_base = be.rsp_prod_pvt;
+    RING_IDX checked = be.rsp_prod_pvt;     /* responses looked at */
 
     for (unsigned step = 0; step < MAX_STEPS && f.n; step++) {
         switch (fz_u8(&f) % 8) {
@@ -176,6 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 blkback_connect(&be, &ring);
                 consumed_base = be.req_cons;
                 answered_base = be.rsp_prod_pvt;
+                checked = be.rsp_prod_pvt;
             }
             break;
         }
@@ -184,6 +212,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      (RING_IDX)(be.req_cons - consumed_base) + BLKBACK_RING_SIZE,
                      "more responses than requests");
         FZ_CHECK(be.in_flight <= BLKBACK_RING_SIZE, "%u in flight", be.in_flight);
+        /* What went out since the last step: statuses blkif defines. */
+        for (; be.sring && checked != be.rsp_prod_pvt; checked++) {
+            const blkif_response_t *r = &((union blkif_sring_entry *)(void *)ring.s.ring +
+                                          (checked & (BLKBACK_RING_SIZE - 1)))->rsp;
+            FZ_CHECK(r->status == BLKIF_RSP_OKAY || r->status == BLKIF_RSP_ERROR ||
+                     r->status == BLKIF_RSP_EOPNOTSUPP, "response status %d", r->status);
+        }
+        if (!be.sring)
+            checked = be.rsp_prod_pvt;
     }
     while (nr_held)
         complete(0, 0);

@@ -119,7 +119,7 @@ static void dom0_step(struct fz *f)
     case 0: xenstore_dom0_write_str(p, "4"); break;
     case 1: xenstore_dom0_rm(p); break;
     case 2: xenstore_dom0_mkdir(p); break;
-    case 3: xenstore_dom0_watch(p, "tok"); break;
+    case 3: xenstore_dom0_watch(p, "tok", sim_dom0_handler, NULL); break;
     case 4: xenstore_dom0_unwatch(p, "tok"); break;
     case 5: xenstore_request_shutdown(b & 8 ? "poweroff" : "suspend"); break;
     case 6: xenstore_send_sysrq('s'); break;

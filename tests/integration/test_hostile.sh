@@ -17,3 +17,39 @@ test_hostile_guest() {
     expect_no_log "internal error"
     expect_log "guest shut down: poweroff"
 }
+
+# pvhostile64 with a disk (blk=1): its own frontend for xvda posts garbage
+# (bad grant refs, segments past the page, last_sect < first_sect, sectors
+# past the end, grants of its page tables and of frames not its own,
+# indirect pages naming page tables, and finally a producer index a ring
+# ahead). Each bad request is answered with an error, the good ones in
+# between still work, the ring ends with a log line, and the image changes
+# only where the one good write went (sectors 64-71).
+test_hostile_blkfront() {
+    [ -f "$BUILD/guests/pvhostile64" ] || { fail "no $BUILD/guests/pvhostile64 (make guests)"; return 1; }
+    local out disk orig
+    out=$(scratch run.out)
+    disk=$(scratch disk.raw)
+    orig=$(scratch disk.orig)
+    rm -f "$disk"
+    printf 'PVHOSTILE-DISK' > "$disk"
+    truncate -s 4M "$disk"
+    head -c 4194304 /dev/urandom | dd of="$disk" bs=512 seek=1 count=8000 conv=notrunc 2> /dev/null
+    cp "$disk" "$orig"
+    tests/guests/pvhostile64/run.sh --seed 7 --ops 2000 --disk "$disk" --log "$LOG" \
+        --timeout 240 > "$out" 2>&1
+    local rc=$?
+    [ $rc = 0 ] || fail "$(tr '\n' ' ' < "$out")"
+    grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
+    expect_log_re "pvhostile64: blk: [0-9]+ bad requests refused, 3 good ones answered"
+    expect_log_re "xvda: request 0x[0-9a-f]+: grant [0-9]+ refused"
+    expect_log "xvda: frontend's request producer"
+    expect_log "pvhostile64: 2000 operations, pvshim healthy"
+    expect_no_log "internal error"
+    cmp -s <(head -c 32768 "$disk") <(head -c 32768 "$orig") ||
+        fail "the image changed before sector 64"
+    cmp -s <(tail -c +36865 "$disk") <(tail -c +36865 "$orig") ||
+        fail "the image changed after sector 71"
+    [ "$(dd if="$disk" bs=512 skip=64 count=1 2> /dev/null | head -c 15)" = PVHOSTILE-WRITE ] ||
+        fail "the good write did not reach sector 64"
+}

@@ -17,9 +17,10 @@ vbd_boot() { # KIND QEMU-ARGS...: boot $VBD_KERNEL (default 6.1-cloud) in vbd mo
 }
 
 # What every vbd boot must show: the guest's verdict, both handshakes
-# complete, and a clean unplug at power-off.
-vbd_expect_clean() {
-    expect_status 0
+# complete, and a clean unplug at power-off (QEMU's exit status STATUS,
+# default 0).
+vbd_expect_clean() { # [STATUS]
+    expect_status "${1:-0}"
     expect_log "xvda: connected"
     expect_log "PVSHIM-TEST: PASS vbd"
     expect_log "PVSHIM-TEST: done 1 passed 0 failed"
@@ -72,13 +73,15 @@ test_vbd_linux_6_12() {
 }
 
 # A device that takes 2 buffers per request (QEMU: seg_max = queue size - 2):
-# pvshim gives it each 32-segment request in pieces. No MSI-X: INTx.
+# pvshim gives it each 32-segment request in pieces, each one descriptor
+# with an indirect table. No MSI-X: INTx.
 test_vbd_small_device_requests() {
     vbd_read_write ",queue-size=4,vectors=0"
-    expect_log "2 segments, queue 4, INTx"
+    expect_log "2 segments, queue 4 (indirect), INTx"
 }
 
-# The same on q35 (PCIe), xvda by INTx there, xvdb by MSI-X.
+# The same on q35 (PCIe), xvda by INTx there and without indirect
+# descriptors (chains in the ring, as on Firecracker), xvdb by MSI-X.
 test_vbd_q35() {
     local disk ro
     disk=$(scratch disk.raw)
@@ -88,12 +91,12 @@ test_vbd_q35() {
     pattern PVSHIM-VBD-READ > "$ro"
     truncate -s 4M "$ro"
     vbd_boot rw -M q35 \
-        -drive "file=$disk,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0,vectors=0 \
+        -drive "file=$disk,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0,vectors=0,indirect_desc=off \
         -drive "file=$ro,if=none,id=d1,format=raw,readonly=on" -device virtio-blk-pci,drive=d1 ||
         return 1
     vbd_expect_clean
-    expect_log_re "vblk0: virtio-blk at .*, INTx"
-    expect_log_re "vblk1: virtio-blk at .*, MSI-X"
+    expect_log_re "vblk0: virtio-blk at .*, queue [0-9]+, INTx"
+    expect_log_re "vblk1: virtio-blk at .*, queue [0-9]+ \(indirect\), MSI-X"
     cmp -s <(dd if="$disk" bs=65536 skip=32 count=16 2> /dev/null) \
         <(pattern PVSHIM-VBD-WRITTEN) || fail "the guest's write did not reach disk.raw"
 }
@@ -173,4 +176,63 @@ test_vbd_discard() {
         <(head -c 1048576 /dev/zero) || fail "the discarded range is not zeros"
     cmp -s <(head -c 1048576 "$disk") <(pattern PVSHIM-VBD-READ) ||
         fail "disk.raw's first MiB changed"
+}
+
+# virtio-mmio (version 2) on QEMU's microvm: two disks, no PCI. The guest's
+# kernel and initramfs travel in one bundle, as PVH loaders pass one module.
+# MMIO-ARGS: the machine and how pvshim learns of the devices.
+vbd_microvm() { # APPEND QEMU-ARGS...
+    local disk ro bundle kernel append=$1
+    shift
+    disk=$(scratch disk.raw)
+    ro=$(scratch ro.raw)
+    bundle=$(scratch vbd.bundle)
+    pattern PVSHIM-VBD-READ > "$disk"
+    truncate -s 8M "$disk"
+    pattern PVSHIM-VBD-READ > "$ro"
+    truncate -s 4M "$ro"
+    linux_guest_prepare || return 1
+    kernel=$(linux_guest_kernel 6.1-cloud) || return 1
+    "$BUILD/pvshim-bundle" -k "$kernel" -i "$LINUX_INITRD" -o "$bundle" \
+        -c "console=hvc0 pvshim.test=vbd pvshim.vbd=rw" || { fail "pvshim-bundle failed"; return 1; }
+    boot --image "$BUILD/pvshim-pvh" --mem 1024 --timeout 400 --append "$append" \
+        --initrd "$bundle" -global virtio-mmio.force-legacy=false \
+        -drive "file=$disk,if=none,id=d0,format=raw" \
+        -device virtio-blk-device,drive=d0,bus=virtio-mmio-bus.0 \
+        -drive "file=$ro,if=none,id=d1,format=raw,readonly=on" \
+        -device virtio-blk-device,drive=d1,bus=virtio-mmio-bus.1 "$@"
+    expect_log "xvdb: closed"
+    expect_log_re "vbd: xvdb [0-9]+ sectors, ro 1"
+    expect_log_re "vblk0: virtio-blk at mmio 0xfeb00000, "
+    expect_log_re "vblk1: virtio-blk at mmio 0xfeb00200, .*read-only"
+    expect_log_re "Kernel command line: .*pvshim.test=vbd"
+    grep "Kernel command line:" "$LOG" | grep -q virtio_mmio &&
+        fail "the announcements reached the guest's command line"
+    cmp -s <(dd if="$disk" bs=65536 skip=32 count=16 2> /dev/null) \
+        <(pattern PVSHIM-VBD-WRITTEN) || fail "the guest's write did not reach disk.raw"
+    cmp -s <(head -c 1048576 "$ro") <(pattern PVSHIM-VBD-READ) || fail "ro.raw changed"
+    return 0
+}
+
+# Without ACPI QEMU appends the announcements to pvshim's command line
+# (after the "--", so they would reach the guest if pvshim passed them on).
+# No MADT: the I/O APIC comes from the firmware's MP table; the transports
+# interrupt on GSI 5 and up. The end is isa-debug-exit's 1.
+test_vbd_microvm_mmio() {
+    vbd_microvm "loglevel=info -- console=hvc0" -M microvm,acpi=off || return 1
+    vbd_expect_clean 1
+    expect_log "mptable: I/O APIC at 0xfec00000"
+    expect_log_re "vblk0: .*, GSI 5,"
+    expect_log_re "vblk1: .*, GSI 6,"
+}
+
+# With ACPI QEMU announces nothing on the command line (the DSDT describes
+# the devices): given on pvshim's command line the way Firecracker does it,
+# before the "--". One I/O APIC (ioapic2=off): transports on GSI 16 and up.
+test_vbd_microvm_mmio_irq() {
+    vbd_microvm "virtio_mmio.device=512@0xfeb00000:16 virtio_mmio.device=512@0xfeb00200:17 --" \
+        -M microvm,ioapic2=off || return 1
+    vbd_expect_clean
+    expect_log_re "vblk0: .*, GSI 16"
+    expect_log_re "vblk1: .*, GSI 17"
 }

@@ -237,6 +237,129 @@ do_console_destroy() {
     xl destroy "$1" > /dev/null 2>&1
 }
 
+# ---------------------------------------------------------------- inventory
+# pvshim-inventory (issue 16), run in dom0 while a classic PV domU (Debian's
+# 6.1 kernel, type = "pv", pvshim.test=idle) runs, beside three domains xl
+# builds but leaves paused (they never run, so the shim under test cannot
+# change the outcome): a PVH domain running pvtest64 through the shim
+# (PVH+shim), and two classic PV domains whose kernel file is afterwards
+# deleted (the inventory must say it cannot be read) or replaced by a
+# PVH-only image (pvshim's parser must refuse it). Checked on --json, with
+# the table printed for the log.
+
+# inv_cfg NAME TYPE KERNEL MEMORY [SHIM]: a domain of one vCPU.
+inv_cfg() {
+    {
+        echo "name = \"$1\""
+        echo "type = \"$2\""
+        echo "kernel = \"$3\""
+        echo "memory = $4"
+        echo 'vcpus = 1'
+        if [ "$2" = pvh ]; then
+            echo 'pvshim = 1'
+            echo "pvshim_path = \"$(shim_path "$5")\""
+            echo 'tsc_mode = "native"'
+        else
+            echo 'ramdisk = "/l0/initramfs.cpio.gz"'
+            echo 'cmdline = "console=hvc0 pvshim.test=idle"'
+        fi
+        echo 'on_poweroff = "destroy"'
+        echo 'on_crash = "destroy"'
+    } > "/tmp/$1.cfg"
+}
+
+# inv_expect NAME TEXT...: the domain's JSON line holds every TEXT.
+inv_expect() {
+    n=$1
+    shift
+    line=$(grep -F "\"name\":\"$n\"" /tmp/inv.json)
+    [ -n "$line" ] || { inv_bad="$inv_bad; no line for $n"; return; }
+    for want in "$@"; do
+        case $line in
+        *"$want"*) ;;
+        *) inv_bad="$inv_bad; $n lacks $want" ;;
+        esac
+    done
+}
+
+t_inventory() {
+    pv=invpv-$1 shim=invshim-$1 gone=invgone-$1 refused=invref-$1
+    f0=$(fatal_count)
+    t0=$(now)
+    cp /l0/pvtest64 /tmp/inv-gone-kernel
+    cp /l0/pvtest64 /tmp/inv-refused-kernel
+    inv_cfg "$pv" pv /l0/vmlinuz "$MEMORY"
+    inv_cfg "$shim" pvh /l0/pvtest64 64 "$1"
+    inv_cfg "$gone" pv /tmp/inv-gone-kernel 32
+    inv_cfg "$refused" pv /tmp/inv-refused-kernel 32
+    rm -f "$CONLOG/guest-$pv.log"
+    xl_status=0
+    for d in "$shim" "$gone" "$refused"; do
+        xl create -p "/tmp/$d.cfg" > "/tmp/$d.xl" 2>&1 || xl_status=$?
+    done
+    rm -f /tmp/inv-gone-kernel
+    cp /l0/pvshim-pvh /tmp/inv-refused-kernel
+    xl create "/tmp/$pv.cfg" > "/tmp/$pv.xl" 2>&1 || xl_status=$?
+    # The PV domU up and idle: its userspace waits for a shutdown request.
+    t_marker=
+    end=$(( $(now_s) + DOMAIN_TIMEOUT ))
+    while [ "$(now_s)" -lt "$end" ]; do
+        if grep -q 'PVSHIM-TEST: idle' "$CONLOG/guest-$pv.log" 2>/dev/null; then
+            t_marker=$(elapsed "$t0")
+            break
+        fi
+        xl domid "$pv" > /dev/null 2>&1 || break
+        sleep 1
+    done
+    pvid=$(xl domid "$pv" 2>/dev/null)
+    state=$(xl list "$pv" 2>/dev/null | awk 'NR == 2 { print $5 }')
+    /l0/pvshim-inventory > /tmp/inv.txt 2>&1
+    inv_table=$?
+    /l0/pvshim-inventory --json > /tmp/inv.json 2> /tmp/inv.err
+    inv_json=$?
+    echo "L0: --- pvshim-inventory (status $inv_table; PV domU $pv id ${pvid:-none} state ${state:-none}, idle after ${t_marker:-never}s):"
+    awk '{ print "L0: inv| " $0 }' /tmp/inv.txt
+    echo "L0: --- pvshim-inventory --json (status $inv_json):"
+    awk '{ print "L0: inv| " $0 }' /tmp/inv.json /tmp/inv.err
+    for d in "$pv" "$shim" "$gone" "$refused"; do
+        awk '{ print "L0: xl| " $0 }' "/tmp/$d.xl" | tail -n 5
+        xl destroy "$d" > /dev/null 2>&1
+    done
+    fatal=$(( $(fatal_count) - f0 ))
+    t_total=$(elapsed "$t0")
+
+    inv_bad=
+    [ "$inv_table" = 0 ] && [ "$inv_json" = 0 ] || inv_bad="$inv_bad; exit status $inv_table/$inv_json"
+    [ -n "$t_marker" ] && [ -n "$pvid" ] || inv_bad="$inv_bad; the PV domU did not run"
+    grep -q '^DOMID  NAME' /tmp/inv.txt || inv_bad="$inv_bad; no table header"
+    grep -qE "^$pvid +$pv +PV +1/1 .* /l0/vmlinuz +runs\$" /tmp/inv.txt ||
+        inv_bad="$inv_bad; no table row for $pv"
+    grep -qF '{"pvshim":"domain","domid":0,"name":"Domain-0",' /tmp/inv.json ||
+        inv_bad="$inv_bad; no Domain-0 line first"
+    inv_expect Domain-0 '"type":"pv"' '"verdict":"dom0"'
+    inv_expect "$pv" "\"domid\":$pvid," '"type":"pv"' '"pv_in_pvh":false' '"vcpus":1,' \
+        '"kernel":"/l0/vmlinuz"' '"kernel_source":"xenstore"' \
+        '"ramdisk":"/l0/initramfs.cpio.gz"' '"cmdline":"console=hvc0 pvshim.test=idle"' \
+        '"verdict":"runs"' '"container":"bzImage+' '"elf_class":64' '"guest_os":"linux"' \
+        '"features_required":["writable_page_tables"]'
+    mem=$(grep -F "\"name\":\"$pv\"" /tmp/inv.json | sed -n 's/.*"memory_kib":\([0-9]*\),.*/\1/p')
+    # MEMORY MiB, less what the guest's balloon may have handed back.
+    [ -n "$mem" ] && [ "$mem" -le $((MEMORY * 1024)) ] && [ "$mem" -ge $((MEMORY * 1024 * 9 / 10)) ] ||
+        inv_bad="$inv_bad; $pv memory_kib ${mem:-none} for memory = $MEMORY"
+    inv_expect "$shim" '"type":"pvh"' '"pv_in_pvh":true' "\"shim_path\":\"$(shim_path "$1")\"" \
+        '"kernel":"/l0/pvtest64"' '"kernel_source":"libxl-json"' '"verdict":"runs"' \
+        '"elf_class":64'
+    inv_expect "$gone" '"type":"pv"' '"verdict":"no-kernel"' \
+        '"reason":"kernel /tmp/inv-gone-kernel cannot be read: No such file or directory"'
+    inv_expect "$refused" '"type":"pv"' '"verdict":"refused"' 'only a PVH entry point'
+    echo "L0: MEASURE $1 inventory pv_idle_s=${t_marker:-none} total_s=$t_total memory_kib=${mem:-none}"
+    if [ -z "$inv_bad" ]; then
+        result "$1" inventory PASS "PV domU $pv (id $pvid) listed as PV, 1 vCPU, ${mem} KiB, /l0/vmlinuz, runs; PVH+shim, unreadable and refused kernels said so"
+    else
+        result "$1" inventory FAIL "${inv_bad#; }"
+    fi
+}
+
 echo "L0: dom0 date: $(date -u)"
 echo "L0: xl info: $(xl info 2>&1 | grep -E '^(xen_version|total_memory|free_memory|virt_caps|xen_commandline)' | tr -s ' ' | tr '\n' ';')"
 for shim in $SHIMS; do

@@ -9,7 +9,8 @@
 #     --shims "pvshim xen-shim"     shims to run (default both)
 #     --tests "pvtest64 linux ..."  of pvtest64 crash xl-console (pvtest64 guests),
 #                                   linux shutdown linux-crash linux-console (Debian
-#                                   6.1); default all; names are t_* in dom0-tests.sh
+#                                   6.1), inventory (pvshim-inventory beside a classic
+#                                   PV domU); default all; names are t_* in dom0-tests.sh
 #     --qemu system|10|PATH         the system's QEMU (Debian 12: 7.2; default),
 #                                   QEMU 10.0 from bookworm-backports (fetched
 #                                   into cache/l0 with apt-get download and
@@ -33,7 +34,7 @@ cd "$(dirname "$0")/../.." || exit 3
 BUILD=${BUILD:-build}
 CACHE=${L0_CACHE:-cache/l0}
 shims="pvshim xen-shim"
-tests="pvtest64 crash xl-console linux shutdown linux-crash linux-console"
+tests="pvtest64 crash xl-console linux shutdown linux-crash linux-console inventory"
 qemu_sel=system
 cpu=max
 timeout=3600
@@ -90,6 +91,7 @@ base=$(tests/l0/mkdom0.sh) || die "cannot build the dom0 initramfs"
 scripts/mkinitramfs.sh || die "cannot build the guest initramfs"
 dom0_kernel=${GUEST_CACHE:-cache/guests}/vmlinuz-6.1-generic
 for f in "$BUILD/pvshim-pvh" "$BUILD/guests/pvtest64" "$BUILD/guests/pvtest64.mod" \
+         "$BUILD/pvshim-inventory" \
          "$dom0_kernel" cache/guests/vmlinuz-6.1-cloud "$BUILD/debian/initramfs.cpio.gz"; do
     [ -s "$f" ] || die "no $f (make all; scripts/fetch-guests.sh)"
 done
@@ -108,6 +110,13 @@ cp "$BUILD/pvshim-pvh" "$BUILD/guests/pvtest64" "$BUILD/guests/pvtest64.mod" "$w
 cp cache/guests/vmlinuz-6.1-cloud "$work/l0/vmlinuz"
 cp "$BUILD/debian/initramfs.cpio.gz" "$work/l0/initramfs.cpio.gz"
 cp tests/l0/dom0-tests.sh "$work/l0/tests.sh"
+# pvshim-inventory, with the shared libraries it needs from this host (the
+# same libxen* as xl's, added again at the same paths).
+cp "$BUILD/pvshim-inventory" "$work/l0/"
+for lib in $(ldd "$BUILD/pvshim-inventory" | awk '/=>/ { print $3 }'); do
+    mkdir -p "$work$(dirname "$lib")"
+    cp -L "$lib" "$work$lib"
+done
 {
     echo "SHIMS='$shims'"
     echo "TESTS='$(echo "$tests" | tr '-' '_')'"
@@ -116,7 +125,7 @@ cp tests/l0/dom0-tests.sh "$work/l0/tests.sh"
     echo "PVSHIM_CMDLINE='$pvshim_cmdline'"
     echo "XENSHIM_CMDLINE=''"
 } > "$work/l0/config"
-(cd "$work" && find l0 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$work/payload.cpio.gz"
+(cd "$work" && find l0 lib usr 2> /dev/null | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$work/payload.cpio.gz"
 mkdir -p "$(dirname "$log")"
 cat "$base" "$work/payload.cpio.gz" > "$work/dom0.cpio.gz"
 

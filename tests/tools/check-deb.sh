@@ -15,6 +15,7 @@ dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' > "$tmp/list"
 for f in /usr/lib/pvshim/pvshim /usr/lib/pvshim/pvshim-pvh /usr/bin/pvshim-bundle \
          /usr/bin/pvshim-xl-convert /usr/share/man/man1/pvshim-xl-convert.1.gz \
          /usr/bin/pvshim-abi-report /usr/share/man/man1/pvshim-abi-report.1.gz \
+         /usr/bin/pvshim-inventory /usr/share/man/man1/pvshim-inventory.1.gz \
          /usr/share/man/man7/pvshim.7.gz /usr/share/man/man1/pvshim-bundle.1.gz \
          /usr/share/doc/pvshim/copyright /usr/share/doc/pvshim/README.md.gz; do
     grep -qx "$f" "$tmp/list" || bad "the package lacks $f"
@@ -39,6 +40,14 @@ printf 'kernel = "/boot/vmlinuz"\nvcpus = 2\n' |
 printf '%s\n' 'guest line' '{"pvshim":"exit","reason":"poweroff","code":0,"qemu_status":0}' |
     "$r/usr/bin/pvshim-abi-report" -s -n g - | grep -q '^g: exit poweroff (QEMU status 0)' ||
     bad "the packaged pvshim-abi-report does not read a record"
+# No Xen here: the inventory judges one file, the packaged PVH image, which
+# is no PV kernel (exit status 3, refused, with the parser's reason).
+set +e
+"$r/usr/bin/pvshim-inventory" -k "$r/usr/lib/pvshim/pvshim-pvh" > "$tmp/inv" 2>&1
+inv_status=$?
+set -e
+[ $inv_status = 3 ] && grep -q 'pvshim refuses it: kernel has only a PVH entry point' "$tmp/inv" ||
+    bad "the packaged pvshim-inventory does not judge a kernel (status $inv_status: $(cat "$tmp/inv"))"
 man -l "$r/usr/share/man/man7/pvshim.7.gz" 2> /dev/null | grep -q 'EXIT STATUS' ||
     bad "pvshim(7) does not render"
 

@@ -228,21 +228,48 @@ START_TEST(flush_reaches_the_device_before_the_answer)
 }
 END_TEST
 
-START_TEST(flush_with_data_flushes_then_writes)
+/* A flush with data (PREFLUSH or FUA): flush, write, flush, then the answer. */
+START_TEST(flush_with_data_flushes_writes_and_flushes)
 {
     memset(pages[0], 0x5a, PAGE_SIZE);
     blkif_request_t r = rw(BLKIF_OP_FLUSH_DISKCACHE, 4, 8, 1);
     post(&r);
     blkback_service(&be);
-    ck_assert_int_eq(held[0]->op, BLKDEV_FLUSH);
-    complete_one(0);
-    ck_assert_uint_eq(ring.s.rsp_prod, 0);
-    ck_assert_uint_eq(nr_held, 1);
-    ck_assert_int_eq(held[0]->op, BLKDEV_WRITE);
-    complete_one(0);
+    static const enum blkdev_op order[] = { BLKDEV_FLUSH, BLKDEV_WRITE, BLKDEV_FLUSH };
+    for (unsigned i = 0; i < ARRAY_SIZE(order); i++) {
+        ck_assert_uint_eq(ring.s.rsp_prod, 0);
+        ck_assert_uint_eq(nr_held, 1);
+        ck_assert_msg(held[0]->op == order[i], "step %u: op %d", i, held[0]->op);
+        ck_assert_uint_eq(held_grants, 1);
+        complete_one(0);
+    }
+    ck_assert_uint_eq(nr_held, 0);
+    ck_assert_uint_eq(flushes_done, 2);
+    ck_assert_uint_eq(ring.s.rsp_prod, 1);
     ck_assert_int_eq(rsp(0).status, BLKIF_RSP_OKAY);
+    ck_assert_uint_eq(rsp(0).operation, BLKIF_OP_FLUSH_DISKCACHE);
     ck_assert_uint_eq(disk_data[8 * 512], 0x5a);
     ck_assert_uint_eq(held_grants, 0);
+}
+END_TEST
+
+/* The device fails the write or a flush of it: an error, and nothing after. */
+START_TEST(flush_with_data_stops_at_the_first_error)
+{
+    for (unsigned fail_at = 0; fail_at < 3; fail_at++) {
+        setup();
+        blkif_request_t r = rw(BLKIF_OP_FLUSH_DISKCACHE, 4, 8, 1);
+        post(&r);
+        blkback_service(&be);
+        for (unsigned i = 0; i < fail_at; i++)
+            complete_one(0);
+        fail_status = -XEN_EIO;
+        complete_one(0);
+        ck_assert_uint_eq(nr_held, 0);
+        ck_assert_uint_eq(ring.s.rsp_prod, 1);
+        ck_assert_int_eq(rsp(0).status, BLKIF_RSP_ERROR);
+        ck_assert_uint_eq(held_grants, 0);
+    }
 }
 END_TEST
 
@@ -569,7 +596,8 @@ static Suite *blkback_suite(void)
     tcase_add_test(tc, read_answers_after_the_device_with_its_data);
     tcase_add_test(tc, write_answers_only_after_completion);
     tcase_add_test(tc, flush_reaches_the_device_before_the_answer);
-    tcase_add_test(tc, flush_with_data_flushes_then_writes);
+    tcase_add_test(tc, flush_with_data_flushes_writes_and_flushes);
+    tcase_add_test(tc, flush_with_data_stops_at_the_first_error);
     tcase_add_test(tc, device_errors_are_errors);
     tcase_add_loop_test(tc, bad_requests_get_errors, 0, (int)ARRAY_SIZE(bad_cases));
     tcase_add_test(tc, read_only_disk_refuses_writes);

@@ -1,4 +1,5 @@
 /* Boot-information parsing, command line, memory map, frame allocator, ACPI. */
+#include <stdio.h>
 #include <string.h>
 #include <stdint.h>
 #include <xen/arch-x86/hvm/start_info.h>
@@ -295,6 +296,64 @@ START_TEST(options_xl_default_shim_cmdline)
 }
 END_TEST
 
+/* The announcements QEMU microvm and Firecracker add: taken, never the guest's. */
+START_TEST(options_mmio_announcements)
+{
+    static const struct {
+        const char *cmdline, *guest_args;
+        unsigned n;
+        uint64_t base0, size0;
+        unsigned gsi0;
+    } cases[] = {
+        /* QEMU microvm, acpi=off: appended at the very end, after "--". */
+        { "loglevel=3 -- console=hvc0 virtio_mmio.device=512@0xfeb00000:5",
+          "console=hvc0", 1, 0xfeb00000, 512, 5 },
+        { "-- a  virtio_mmio.device=512@0xfeb00000:5 virtio_mmio.device=512@0xfeb00200:6",
+          "a", 2, 0xfeb00000, 512, 5 },
+        /* Firecracker: before " -- ", one per device, 4K slots. */
+        { "virtio_mmio.device=4K@0xc0001000:5 -- root=/dev/xvda",
+          "root=/dev/xvda", 1, 0xc0001000, 4096, 5 },
+        { "virtio_mmio.device=4K@0xc0001000:5", "", 1, 0xc0001000, 4096, 5 },
+        /* First after "--", an optional platform device id, words around kept. */
+        { "-- virtio_mmio.device=1K@0xd0000000:12:3 x=1 -- y", "x=1 -- y",
+          1, 0xd0000000, 1024, 12 },
+        /* Not an announcement: a word that only starts alike is the guest's. */
+        { "-- virtio_mmio.devicex=1", "virtio_mmio.devicex=1", 0, 0, 0, 0 },
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct pvshim_options o;
+        ck_assert_msg(options_parse(cases[i].cmdline, &o, err, sizeof(err)) == 0,
+                      "case %u: %s", i, err);
+        ck_assert_str_eq(o.guest_args, cases[i].guest_args);
+        ck_assert_uint_eq(o.nr_mmio, cases[i].n);
+        if (cases[i].n) {
+            ck_assert_uint_eq(o.mmio[0].base, cases[i].base0);
+            ck_assert_uint_eq(o.mmio[0].size, cases[i].size0);
+            ck_assert_uint_eq(o.mmio[0].gsi, cases[i].gsi0);
+        }
+    }
+    static const char *const bad[] = {
+        "virtio_mmio.device=", "virtio_mmio.device=512", "virtio_mmio.device=512@0xfeb00000",
+        "virtio_mmio.device=512@0xfeb00000:", "virtio_mmio.device=512@zz:5",
+        "virtio_mmio.device=0@0x1000:5", "virtio_mmio.device=512@0x1000:256",
+        "virtio_mmio.device=4K@0xfffffffffffff000:5",
+        "-- virtio_mmio.device=512@0x1000:5:x",
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+        struct pvshim_options o;
+        ck_assert_msg(options_parse(bad[i], &o, err, sizeof(err)) == -1, "accepted %s", bad[i]);
+        ck_assert_ptr_nonnull(strstr(err, "virtio_mmio.device="));
+    }
+    /* More than fit. */
+    char many[BOOT_CMDLINE_MAX] = "";
+    for (unsigned i = 0; i <= OPTIONS_MAX_MMIO; i++)
+        snprintf(many + strlen(many), sizeof(many) - strlen(many),
+                 " virtio_mmio.device=512@%#x:5", 0xfeb00000u + 512 * i);
+    struct pvshim_options o;
+    ck_assert_int_eq(options_parse(many, &o, err, sizeof(err)), -1);
+}
+END_TEST
+
 START_TEST(options_guest_args)
 {
     struct pvshim_options o;
@@ -588,6 +647,60 @@ START_TEST(acpi_madt_cpus)
 }
 END_TEST
 
+/* An MP table as QEMU microvm's firmware writes one without ACPI: found in
+ * the last KiB of base memory; its I/O APIC and ISA IRQ 0 on pin 2. */
+static void mp_sum(uint8_t *p, size_t len, size_t at)
+{
+    uint8_t s = 0;
+    p[at] = 0;
+    for (size_t i = 0; i < len; i++)
+        s += p[i];
+    p[at] = (uint8_t)-s;
+}
+
+START_TEST(mptable_ioapic)
+{
+    uint8_t *low = fake_phys_add(0x9fc00, 1024);
+    uint8_t *t = low + 16;
+    memcpy(low, "_MP_", 4);
+    uint32_t cfg = 0x9fc10;
+    memcpy(low + 4, &cfg, 4);
+    low[8] = 1;
+    low[9] = 4;
+    mp_sum(low, 16, 10);
+    memcpy(t, "PCMP", 4);
+    const uint8_t entries[] = {
+        0, 0, 0x14, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* CPU */
+        1, 0, 'I', 'S', 'A', ' ', ' ', ' ',                             /* bus 0 ISA */
+        2, 2, 0x14, 1, 0x00, 0x00, 0xc0, 0xfe,                          /* I/O APIC id 2 */
+        3, 0, 0, 0, 0, 0, 2, 2,                                         /* IRQ 0 -> pin 2 */
+        3, 0, 0x0f, 0, 0, 9, 2, 9,                                      /* IRQ 9, level low */
+        4, 3, 0, 0, 0, 0, 0, 0,                                         /* local ExtINT */
+    };
+    memcpy(t + 44, entries, sizeof(entries));
+    uint16_t len = (uint16_t)(44 + sizeof(entries));
+    memcpy(t + 4, &len, 2);     /* entry count left 0, as qboot leaves it */
+    mp_sum(t, len, 7);
+    struct acpi_info a = { 0 };
+    mptable_parse(&a);
+    ck_assert_uint_eq(a.ioapic_addr, 0xfec00000);
+    ck_assert_uint_eq(a.ioapic_gsi_base, 0);
+    ck_assert_uint_eq(a.isa_irq[0].gsi, 2);
+    ck_assert_uint_eq(a.isa_irq[5].gsi, 5);
+    ck_assert_uint_eq(a.isa_irq[9].flags, 0x0f);
+    /* A bad checksum, a disabled I/O APIC, a truncated table: nothing. */
+    struct acpi_info b = { 0 };
+    t[7]++;
+    ck_assert(!mptable_parse_config(t, len, &b));
+    t[7]--;
+    t[44 + 28 + 3] = 0;
+    mp_sum(t, len, 7);
+    ck_assert(!mptable_parse_config(t, len, &b));
+    ck_assert(!mptable_parse_config(t, 40, &b));
+    ck_assert_uint_eq(b.ioapic_addr, 0);
+}
+END_TEST
+
 /* The ticket lock: free when zeroed, exclusive, owned by the taker. */
 START_TEST(spinlock_basics)
 {
@@ -653,6 +766,7 @@ static Suite *boot_suite(void)
     tcase_add_test(tc, options_defaults_and_values);
     tcase_add_test(tc, options_xl_default_shim_cmdline);
     tcase_add_test(tc, options_guest_args);
+    tcase_add_test(tc, options_mmio_announcements);
     tcase_add_test(tc, options_errors);
     tcase_add_test(tc, sizes);
     suite_add_tcase(s, tc);
@@ -671,6 +785,7 @@ static Suite *boot_suite(void)
     tc = tcase_create("acpi-time");
     tcase_add_test(tc, acpi_s5_package);
     tcase_add_test(tc, acpi_madt_cpus);
+    tcase_add_test(tc, mptable_ioapic);
     tcase_add_test(tc, spinlock_basics);
     tcase_add_test(tc, time_scales);
     suite_add_tcase(s, tc);

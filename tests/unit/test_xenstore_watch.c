@@ -316,12 +316,12 @@ static void dom0_backend(const char *path, const char *token, void *arg)
 START_TEST(pvshim_watches)
 {
     memset(&probe, 0, sizeof(probe));
-    xenstore_set_dom0_event_handler(dom0_backend, NULL);
-    OK(xenstore_dom0_watch(SIM_HOME "/data", "be"));
+    OK(xenstore_dom0_watch(SIM_HOME "/data", "be", dom0_backend, NULL));
     ck_assert_uint_eq(probe.calls, 1);
     ck_assert_str_eq(sim.dom0_last_path, SIM_HOME "/data");
     ck_assert_str_eq(sim.dom0_last_token, "be");
-    ck_assert_int_eq(xenstore_dom0_watch(SIM_HOME "/data", "be"), -XEN_EEXIST);
+    ck_assert_int_eq(xenstore_dom0_watch(SIM_HOME "/data", "be", dom0_backend, NULL),
+                     -XEN_EEXIST);
 
     /* The guest's change reaches pvshim once the guest's request is done. */
     probe.write_back = true;
@@ -332,13 +332,64 @@ START_TEST(pvshim_watches)
     ck_assert_str_eq(dom0_read(SIM_HOME "/data/backend-state"), "4");
     expect_event("data/backend-state", "fe");
     /* Relative paths are the dom0 connection's own home. */
-    OK(xenstore_dom0_watch("backend", "mine"));
+    OK(xenstore_dom0_watch("backend", "mine", dom0_backend, NULL));
     ck_assert_str_eq(sim.dom0_last_path, "backend");
     OK(xenstore_dom0_unwatch(SIM_HOME "/data", "be"));
     ck_assert_int_eq(xenstore_dom0_unwatch(SIM_HOME "/data", "be"), -XEN_ENOENT);
     unsigned calls = probe.calls;
     sim_write(0, "data/state", "5");
     ck_assert_uint_eq(probe.calls, calls);
+}
+END_TEST
+
+/* Each watch's events go to the handler its token names, and only there. */
+START_TEST(pvshim_watch_dispatch)
+{
+    memset(&probe, 0, sizeof(probe));
+    sim.dom0_events = 0;
+    OK(xenstore_dom0_watch(SIM_HOME "/data/a", "vbd0", dom0_backend, NULL));
+    OK(xenstore_dom0_watch(SIM_HOME "/data/b", "vif0", sim_dom0_handler, NULL));
+    ck_assert_uint_eq(probe.calls, 1);
+    ck_assert_uint_eq(sim.dom0_events, 1);
+    /* A token names one handler: another one for it is refused. */
+    ck_assert_int_eq(xenstore_dom0_watch(SIM_HOME "/data/c", "vbd0", sim_dom0_handler, NULL),
+                     -XEN_EEXIST);
+    ck_assert_int_eq(xenstore_dom0_watch(SIM_HOME "/data/c", "vbd0", dom0_backend, &probe),
+                     -XEN_EEXIST);
+    /* Shared by two watches with the same handler. */
+    OK(xenstore_dom0_watch(SIM_HOME "/data/c", "vbd0", dom0_backend, NULL));
+    ck_assert_uint_eq(probe.calls, 2);
+    sim_write(0, "data/b", "x");
+    ck_assert_uint_eq(probe.calls, 2);
+    ck_assert_uint_eq(sim.dom0_events, 2);
+    ck_assert_str_eq(sim.dom0_last_token, "vif0");
+    sim_write(0, "data/a", "x");
+    sim_write(0, "data/c", "x");
+    ck_assert_uint_eq(probe.calls, 4);
+    ck_assert_uint_eq(sim.dom0_events, 2);
+    /* The token's handler stays until its last watch goes. */
+    OK(xenstore_dom0_unwatch(SIM_HOME "/data/a", "vbd0"));
+    sim_write(0, "data/c", "y");
+    ck_assert_uint_eq(probe.calls, 5);
+    OK(xenstore_dom0_unwatch(SIM_HOME "/data/c", "vbd0"));
+    OK(xenstore_dom0_watch(SIM_HOME "/data/a", "vbd0", sim_dom0_handler, NULL));
+    ck_assert_uint_eq(sim.dom0_events, 3);
+    ck_assert_str_eq(sim.dom0_last_token, "vbd0");
+    /* Tokens the table cannot hold. */
+    ck_assert_int_eq(xenstore_dom0_watch(SIM_HOME "/data/a", "", dom0_backend, NULL),
+                     -XEN_EINVAL);
+    ck_assert_int_eq(xenstore_dom0_watch(SIM_HOME "/data/a", "0123456789abcdef0123456789abcdef",
+                                         dom0_backend, NULL), -XEN_E2BIG);
+    ck_assert_int_eq(xenstore_dom0_watch(SIM_HOME "/data/a", "t", NULL, NULL), -XEN_EINVAL);
+    char tok[8];
+    int rc = 0;
+    unsigned n;
+    for (n = 0; n < 64 && rc == 0; n++) {
+        snprintf(tok, sizeof(tok), "t%u", n);
+        rc = xenstore_dom0_watch(SIM_HOME "/data/a", tok, dom0_backend, NULL);
+    }
+    ck_assert_int_eq(rc, -XEN_ENOSPC);
+    ck_assert_uint_eq(n, 32 - 2 + 1);
 }
 END_TEST
 
@@ -360,6 +411,7 @@ static Suite *xenstore_watch_suite(void)
     tcase_add_test(tc, transaction_changes_fire_at_commit);
     tcase_add_test(tc, watch_quota);
     tcase_add_test(tc, pvshim_watches);
+    tcase_add_test(tc, pvshim_watch_dispatch);
     suite_add_tcase(s, tc);
     return s;
 }

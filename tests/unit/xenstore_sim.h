@@ -89,4 +89,7 @@ bool sim_take_event(const char *path, const char *token);
 const char *dom0_read(const char *path);    /* NULL on error */
 const char *dom0_control(const char *cmd);  /* reply text or error name */
 
+/* A dom0 watch handler recording into sim.dom0_* (xenstore_dom0_watch). */
+void sim_dom0_handler(const char *path, const char *token, void *arg);
+
 #endif

@@ -10,6 +10,11 @@
 
 #define SECTORS_PER_PAGE (PAGE_SIZE / BLKDEV_SECTOR_SIZE)
 
+/* blkback_req.flush_stage: the device holds ... */
+#define FLUSH_BEFORE    1       /* the flush before the data */
+#define FLUSH_WRITE     2       /* the data */
+#define FLUSH_AFTER     3       /* the flush after it */
+
 static void full_barrier(void)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -98,10 +103,10 @@ static void io_done(struct blkdev_io *io, int status)
 {
     struct blkback_req *q = io->arg;
     struct blkback *be = q->be;
-    if (status == 0 && q->write_after_flush) {
-        /* The flush that must precede this write is done: now the data. */
-        q->write_after_flush = false;
-        q->io.op = BLKDEV_WRITE;
+    if (status == 0 && (q->flush_stage == FLUSH_BEFORE || q->flush_stage == FLUSH_WRITE)) {
+        /* Flushed before the data: now the data. Written: flush it. */
+        q->io.op = q->flush_stage == FLUSH_BEFORE ? BLKDEV_WRITE : BLKDEV_FLUSH;
+        q->flush_stage++;
         int rc = be->disk->submit(be->disk, &q->io);
         if (rc == 0)
             return;
@@ -207,7 +212,7 @@ static void start(struct blkback *be, struct blkback_req *q, const blkif_request
     q->generation = be->generation;
     q->operation = r->operation;
     q->nr_grants = 0;
-    q->write_after_flush = false;
+    q->flush_stage = 0;
     q->io = (struct blkdev_io){ .done = io_done, .arg = q };
     q->in_use = true;
     be->in_flight++;
@@ -235,10 +240,14 @@ static void start(struct blkback *be, struct blkback_req *q, const blkif_request
         } else if (be->read_only || r->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
             st = BLKIF_RSP_ERROR;
         } else {
-            /* Flush, then write the data: the order QEMU's xen-block uses. */
+            /*
+             * Flush, write the data, flush: blkfront sends a flush with
+             * data for a write that wants the cache emptied before it
+             * (PREFLUSH) or the data stable when answered (FUA).
+             */
             st = map_segments(be, q, r->seg, r->nr_segments, r->sector_number, true);
             q->io.op = BLKDEV_FLUSH;
-            q->write_after_flush = true;
+            q->flush_stage = FLUSH_BEFORE;
         }
         break;
     case BLKIF_OP_INDIRECT: {

@@ -10,8 +10,9 @@
  * is copied out of the shared page before it is looked at; a producer
  * index more than a ring ahead of the responses marks the frontend broken
  * and the ring is no longer served; a write is answered only after the
- * device completed it, a flush only after the device flushed; grants are
- * released before the response is published.
+ * device completed it, a flush only after the device flushed (a flush
+ * with data: after flush, write, flush); grants are released before the
+ * response is published.
  */
 #ifndef PVSHIM_BLKBACK_H
 #define PVSHIM_BLKBACK_H
@@ -41,7 +42,12 @@ struct blkback_req {
     uint64_t id;
     uint8_t operation;
     uint8_t nr_grants;
-    bool write_after_flush;         /* a FLUSH_DISKCACHE carrying data */
+    /*
+     * A FLUSH_DISKCACHE carrying data is a flush, the write, and a flush
+     * again (the data stable before the answer, as for FUA): which of the
+     * three the device holds now, 0 for every other request.
+     */
+    uint8_t flush_stage;
     bool in_use;
     uint32_t generation;            /* the connection it came on */
     grant_ref_t gref[BLKBACK_MAX_SEGS];

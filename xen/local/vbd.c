@@ -271,10 +271,8 @@ static void frontend_changed(struct vbd *v)
 static void store_event(const char *path, const char *token, void *arg)
 {
     (void)path;
-    (void)arg;
-    for (unsigned i = 0; i < nr_vbds; i++)
-        if (strcmp(token, vbds[i].token) == 0)
-            frontend_changed(&vbds[i]);
+    (void)token;
+    frontend_changed(arg);
 }
 
 int vbd_create(struct blkdev *disk, domid_t fe_domid, unsigned index)
@@ -339,10 +337,9 @@ int vbd_create(struct blkdev *disk, domid_t fe_domid, unsigned index)
 
     /* Nothing more to learn before the frontend comes: wait for it. */
     set_state(v, XenbusStateInitWait);
-    xenstore_set_dom0_event_handler(store_event, NULL);
     char watch[96];
     snprintf(watch, sizeof(watch), "%s/state", v->fe_path);
-    rc = xenstore_dom0_watch(watch, v->token);
+    rc = xenstore_dom0_watch(watch, v->token, store_event, v);
     log_info("%s: vbd %u for %s (%llu sectors%s%s)", v->name, v->devid, disk->name,
              (unsigned long long)disk->sectors, v->be.read_only ? ", read-only" : "",
              disk->has_flush ? ", flush" : "");

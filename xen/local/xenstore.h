@@ -112,9 +112,16 @@ struct xenstore_perm {
 int xenstore_dom0_set_perms(const char *path, const struct xenstore_perm *perms,
                             unsigned int nperms);
 
-/* Watches for pvshim's own backends; events reach handler after the change. */
-void xenstore_set_dom0_event_handler(xenstore_event_fn handler, void *arg);
-int xenstore_dom0_watch(const char *path, const char *token);
+/*
+ * Watches for pvshim's own backends (vbd, vif, ...). The token names the
+ * handler: every event of a watch with that token goes to fn(path, token,
+ * arg), after the change that fired it (so fn may use the store itself).
+ * Several watches may share a token and its handler; a token registered
+ * with another handler is refused (-XEN_EEXIST), as is a token of 32 bytes or
+ * more (-XEN_E2BIG) or one handler too many
+ * (-XEN_ENOSPC). Unwatching the token's last watch forgets its handler.
+ */
+int xenstore_dom0_watch(const char *path, const char *token, xenstore_event_fn fn, void *arg);
 int xenstore_dom0_unwatch(const char *path, const char *token);
 
 /*

@@ -36,7 +36,10 @@ void ioapic_init(void);
 /* Map what power-off needs (the hardware-reduced sleep control register). */
 void power_init(void);
 void lapic_eoi(void);
+/* Route ISA IRQ irq to vector on LAPIC 0; false if there is no I/O APIC for it. */
 bool ioapic_route_isa_irq(unsigned irq, uint8_t vector);
+/* Route global system interrupt gsi the same way, with the trigger mode given. */
+bool ioapic_route_gsi(unsigned gsi, uint8_t vector, bool level, bool active_low);
 void uart16550_enable_input_irq(void);
 
 /* The IST stacks: 1 NMI, 2 double fault, 3 machine check. */

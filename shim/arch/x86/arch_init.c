@@ -49,6 +49,8 @@ void arch_fallback_memmap(struct memmap *m)
 void arch_init(const struct memmap *m, paddr_t rsdp)
 {
     acpi_parse(rsdp, &acpi);        /* before the boot window closes */
+    if (!acpi.ioapic_addr)
+        mptable_parse(&acpi);
     paging_init(m);
     descriptors_init();
     cpu_enable_protections();

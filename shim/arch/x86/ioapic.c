@@ -1,6 +1,7 @@
 /*
- * The I/O APIC, for the one device interrupt pvshim takes: serial input.
- * Routed to the boot CPU's local APIC; everything else stays masked.
+ * The I/O APIC, for the device interrupts pvshim takes: serial input, PCI
+ * INTx lines and the lines VMMs announce for virtio-mmio devices. Routed to
+ * the boot CPU's local APIC; everything else stays masked.
  */
 #include <pvshim/acpi.h>
 #include <pvshim/layout.h>
@@ -49,22 +50,22 @@ void ioapic_init(void)
     }
 }
 
-/* Route ISA IRQ irq to vector on LAPIC 0; false if there is no I/O APIC for it. */
-bool ioapic_route_isa_irq(unsigned irq, uint8_t vector)
+bool ioapic_route_gsi(unsigned gsi, uint8_t vector, bool level, bool active_low)
 {
-    if (!present || irq >= 16)
-        return false;
-    uint32_t gsi = acpi.isa_irq[irq].gsi;
-    if (gsi < acpi.ioapic_gsi_base || gsi - acpi.ioapic_gsi_base >= nr_pins)
+    if (!present || gsi < acpi.ioapic_gsi_base || gsi - acpi.ioapic_gsi_base >= nr_pins)
         return false;
     unsigned pin = gsi - acpi.ioapic_gsi_base;
-    uint16_t f = acpi.isa_irq[irq].flags;
-    uint32_t lo = vector;
-    if ((f & 3) == 3)
-        lo |= REDIR_LOW;        /* ISA default is active high */
-    if (((f >> 2) & 3) == 3)
-        lo |= REDIR_LEVEL;      /* ISA default is edge */
+    uint32_t lo = vector | (level ? REDIR_LEVEL : 0) | (active_low ? REDIR_LOW : 0);
     ioapic_write(REG_REDIR(pin) + 1, 0);    /* destination: APIC id 0 */
     ioapic_write(REG_REDIR(pin), lo);
     return true;
+}
+
+bool ioapic_route_isa_irq(unsigned irq, uint8_t vector)
+{
+    if (irq >= 16)
+        return false;
+    uint16_t f = acpi.isa_irq[irq].flags;
+    /* ISA defaults: edge, active high; the MADT's override flags say otherwise. */
+    return ioapic_route_gsi(acpi.isa_irq[irq].gsi, vector, ((f >> 2) & 3) == 3, (f & 3) == 3);
 }

@@ -175,6 +175,15 @@ void pci_msix_disable(struct pci_addr a)
         pci_conf_write(a, cap + 2, 2, pci_conf_read(a, cap + 2, 2) & ~MSIX_CTRL_ENABLE);
 }
 
+bool irq_line_enable(unsigned gsi, void (*fn)(void *arg), void *arg)
+{
+    if (intx.n == MAX_HANDLERS || !ioapic_route_gsi(gsi, VECTOR_PCI_INTX, true, false) ||
+        !add_handler(&intx, fn, arg))
+        return false;
+    irq_register(VECTOR_PCI_INTX, intx_interrupt);
+    return true;
+}
+
 bool pci_intx_enable(struct pci_addr a, void (*fn)(void *arg), void *arg)
 {
     unsigned pin = pci_conf_read(a, PCI_INTERRUPT_PIN, 1);

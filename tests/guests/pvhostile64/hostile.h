@@ -93,6 +93,9 @@ bool is_our_mfn(unsigned long mfn);      /* a frame of the initial region */
 void restore_state(void);
 void set_trap_table_ours(void);
 
+/* ---- blkfront.c: a hostile frontend for xvda (blk=1) */
+void blkfront_attacks(void);
+
 /* ---- attacks.c */
 void attack(void);
 extern unsigned long op_counts[32];

@@ -332,6 +332,8 @@ void hostile_main(start_info_t *start)
     v_features = features(&rc);
     v_maxres = max_reservation();
 
+    if (parse_arg(cmd, "blk", 0))
+        blkfront_attacks();
     run_attacks(ops);
     restore_state();
     final_checks();

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Boot pvhostile64 under pvshim (QEMU TCG) and judge the run:
 #   tests/guests/pvhostile64/run.sh --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE]
-#   (--mem: QEMU's -m, default 256)
+#                                   [--disk IMAGE]
+#   (--mem: QEMU's -m, default 256; --disk: IMAGE as a virtio-blk disk, which
+#   the guest attacks first through a frontend of its own, blk=1)
 # Passes when the guest printed "pvhostile64: N operations, pvshim healthy",
 # no FAIL line and no "internal error" appeared, and QEMU exited with 0.
 set -u
 cd "$(dirname "$0")/../../.."
 BUILD=${BUILD:-build}
-seed=1 ops=10000 log= timeout= mem=256
+seed=1 ops=10000 log= timeout= mem=256 disk=
 while [ $# -gt 0 ]; do
     case $1 in
     --seed) seed=$2; shift 2 ;;
@@ -15,7 +17,9 @@ while [ $# -gt 0 ]; do
     --log) log=$2; shift 2 ;;
     --timeout) timeout=$2; shift 2 ;;
     --mem) mem=$2; shift 2 ;;
-    *) echo "usage: $0 --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE]" >&2; exit 2 ;;
+    --disk) disk=$2; shift 2 ;;
+    *) echo "usage: $0 --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE] [--disk IMAGE]" >&2
+       exit 2 ;;
     esac
 done
 # Under TCG an operation costs some tens of microseconds; allow for slow runs.
@@ -24,10 +28,15 @@ done
 : > "$log"
 start=$(date +%s)
 status=0
+devices=() guest_args="seed=$seed ops=$ops"
+if [ -n "$disk" ]; then
+    devices=(-drive "file=$disk,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0)
+    guest_args="$guest_args blk=1"
+fi
 timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" \
     -display none -no-reboot -nodefaults -serial "file:$log" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/pvshim" \
-    -initrd "$BUILD/guests/pvhostile64 seed=$seed ops=$ops" < /dev/null > "$log.qemu" 2>&1 ||
+    -initrd "$BUILD/guests/pvhostile64 $guest_args" "${devices[@]}" < /dev/null > "$log.qemu" 2>&1 ||
     status=$?
 end=$(date +%s)
 ok=1

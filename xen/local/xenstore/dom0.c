@@ -1,9 +1,10 @@
 /*
  * pvshim as dom0: requests on a privileged connection of its own, the
- * convenience calls built on them, and delivery of watch events to
- * pvshim's handler. Events are queued while a request runs and handed
- * over once it is finished, so a handler may itself use the store; a
- * handler's own changes are delivered in the same round, up to a bound.
+ * convenience calls built on them, and delivery of watch events to the
+ * handler each watch's token names (one per backend instance: vbd, vif).
+ * Events are queued while a request runs and handed over once it is
+ * finished, so a handler may itself use the store; a handler's own changes
+ * are delivered in the same round, up to a bound.
  */
 #include <pvshim/string.h>
 #include "xs.h"
@@ -11,11 +12,23 @@
 /* Event records: u16 path length, u16 token length (NULs included), path, token. */
 #define REC_HDR 4
 
+static struct xs_dom0_handler *find_handler(const char *token)
+{
+    for (unsigned i = 0; i < XS_DOM0_HANDLERS; i++) {
+        struct xs_dom0_handler *h = &xstore.ev.handlers[i];
+        if (h->token[0] && strcmp(h->token, token) == 0)
+            return h;
+    }
+    return NULL;
+}
+
 bool dom0_deliver_event(struct xs_conn *c, const char *path, const char *token, bool special)
 {
     struct xs_dom0_events *ev = &xstore.ev;
-    if (!ev->handler)
-        return false;
+    (void)c;
+    (void)special;
+    if (!find_handler(token))
+        return false;       /* nobody would take it */
     uint32_t plen = (uint32_t)strlen(path) + 1, tlen = (uint32_t)strlen(token) + 1;
     uint32_t size = REC_HDR + plen + tlen;
     if (plen + tlen > XENSTORE_PAYLOAD_MAX || XS_DOM0_EVENT_FIFO - (ev->end - ev->start) < size)
@@ -51,17 +64,14 @@ void dom0_drain_events(void)
         uint32_t plen = hdr[0] | (uint32_t)hdr[1] << 8;
         uint32_t tlen = hdr[2] | (uint32_t)hdr[3] << 8;
         pop(plen + tlen, (uint8_t *)ev->one);
-        if (ev->handler)
-            ev->handler(ev->one, ev->one + plen, ev->arg);
+        /* Looked up now: a watch removed meanwhile gets nothing. */
+        const struct xs_dom0_handler *h = find_handler(ev->one + plen);
+        if (h)
+            h->fn(ev->one, ev->one + plen, h->arg);
     }
     ev->draining = false;
 }
 
-void xenstore_set_dom0_event_handler(xenstore_event_fn handler, void *arg)
-{
-    xstore.ev.handler = handler;
-    xstore.ev.arg = arg;
-}
 
 int xenstore_dom0_request(uint32_t type, uint32_t tx_id,
                           const void *payload, size_t len,
@@ -170,14 +180,44 @@ int xenstore_dom0_set_perms(const char *path, const struct xenstore_perm *perms,
     return xenstore_dom0_request(XS_SET_PERMS, 0, xstore.dom0_build, len, NULL, NULL, 0, NULL);
 }
 
-int xenstore_dom0_watch(const char *path, const char *token)
+int xenstore_dom0_watch(const char *path, const char *token, xenstore_event_fn fn, void *arg)
 {
-    return simple(XS_WATCH, path, token, strnlen(token, XENSTORE_PAYLOAD_MAX) + 1);
+    size_t tlen = strnlen(token, XS_DOM0_TOKEN_MAX);
+    if (!fn || tlen == 0)
+        return -XEN_EINVAL;
+    if (tlen == XS_DOM0_TOKEN_MAX)
+        return -XEN_E2BIG;
+    struct xs_dom0_handler *h = find_handler(token);
+    if (h && (h->fn != fn || h->arg != arg))
+        return -XEN_EEXIST;
+    bool fresh = !h;
+    for (unsigned i = 0; !h && i < XS_DOM0_HANDLERS; i++)
+        if (!xstore.ev.handlers[i].token[0])
+            h = &xstore.ev.handlers[i];
+    if (!h)
+        return -XEN_ENOSPC;
+    if (fresh) {
+        /* Registered before the watch: its first event comes at once. */
+        memcpy(h->token, token, tlen + 1);
+        h->fn = fn;
+        h->arg = arg;
+        h->watches = 0;
+    }
+    int err = simple(XS_WATCH, path, token, tlen + 1);
+    if (!err)
+        h->watches++;
+    else if (!h->watches)
+        memset(h, 0, sizeof(*h));
+    return err;
 }
 
 int xenstore_dom0_unwatch(const char *path, const char *token)
 {
-    return simple(XS_UNWATCH, path, token, strnlen(token, XENSTORE_PAYLOAD_MAX) + 1);
+    int err = simple(XS_UNWATCH, path, token, strnlen(token, XENSTORE_PAYLOAD_MAX) + 1);
+    struct xs_dom0_handler *h = err ? NULL : find_handler(token);
+    if (h && --h->watches == 0)
+        memset(h, 0, sizeof(*h));
+    return err;
 }
 
 static int write_guest_control(const char *node, const char *value)

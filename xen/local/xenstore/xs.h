@@ -29,6 +29,8 @@
 #define XS_DOM0_EVENT_FIFO  (8 * 1024)      /* dom0 watch events waiting for delivery */
 #define XS_REQUESTS_PER_CALL 256            /* bound on one xenstore_guest_notified() */
 #define XS_DOM0_EVENTS_PER_DRAIN 256
+#define XS_DOM0_HANDLERS    32              /* distinct tokens of pvshim's own watches */
+#define XS_DOM0_TOKEN_MAX   32              /* bytes of such a token, NUL included */
 
 #define XS_DEFAULT_NODES        1000
 #define XS_DEFAULT_NODE_SIZE    2048
@@ -146,9 +148,16 @@ struct xs_ring {
     uint8_t out[XS_OUT_FIFO_SIZE];
 };
 
-struct xs_dom0_events {
-    xenstore_event_fn handler;
+/* Where the events of pvshim's watches with one token go. */
+struct xs_dom0_handler {
+    char token[XS_DOM0_TOKEN_MAX];  /* "" when the entry is free */
+    xenstore_event_fn fn;
     void *arg;
+    unsigned watches;               /* watches registered with this token */
+};
+
+struct xs_dom0_events {
+    struct xs_dom0_handler handlers[XS_DOM0_HANDLERS];
     uint32_t start, end;        /* free-running offsets into buf */
     bool draining;
     uint8_t buf[XS_DOM0_EVENT_FIFO];
