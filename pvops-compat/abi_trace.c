@@ -1,4 +1,5 @@
 #include "abi_trace.h"
+#include "domain.h"
 #include <pvshim/log.h>
 #include <pvshim/string.h>
 #include <pvshim/xen_abi.h>
@@ -319,6 +320,12 @@ static void report_refusals(unsigned op, unsigned row, const struct counter *c,
         json_obj_end(r);
 }
 
+/* The guest's width, as Xen's capabilities string names it. */
+static const char *guest_abi(void)
+{
+    return dom.compat ? "xen-3.0-x86_32p (32-bit PAE, compat)" : "xen-3.0-x86_64";
+}
+
 static void report_json(void)
 {
     struct json_rec r;
@@ -356,6 +363,7 @@ static void report_json(void)
         log_record(LOG_INFO, &r);
     }
     json_begin(&r, "abi-end");
+    json_str(&r, "guest", guest_abi());
     json_uint(&r, "calls", calls);
     json_uint(&r, "refused", refused);
     json_uint(&r, "events", events_n);
@@ -371,6 +379,7 @@ void abi_trace_report(void)
         return;
     }
     log_info("trace=abi: hypercalls used by the guest");
+    log_info("  guest ABI: %s", guest_abi());
     log_info("  %-3s %-26s %-4s %-24s %10s %8s %6s", "op", "hypercall", "sub", "sub-operation",
              "calls", "refused", "enosys");
     for (unsigned op = 0; op < OPS; op++) {

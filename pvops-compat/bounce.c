@@ -4,6 +4,7 @@
  * code], RIP, CS (saved upcall mask in bits 32-39), RFLAGS, RSP, SS.
  */
 #include "pv.h"
+#include "compat.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/hw.h>
 #include <pvshim/layout.h>
@@ -26,6 +27,31 @@ void pv_load_guest_cr3(void)
     hw_load_cr3(mfn_to_paddr(table));
 }
 
+void pv_set_guest_cr2(uint64_t cr2)
+{
+    if (dom.compat)
+        compat_set_cr2(current->vcpu_info, cr2);
+    else
+        current->vcpu_info->arch.cr2 = cr2;
+}
+
+uint64_t pv_guest_cr2(void)
+{
+    if (dom.compat)
+        return ((const struct vcpu_info_x86_32 *)current->vcpu_info)->arch.cr2;
+    return current->vcpu_info->arch.cr2;
+}
+
+uint64_t pv_mfn_to_cr3(mfn_t mfn)
+{
+    return dom.compat ? xen_pfn_to_cr3_x86_32(mfn) : mfn_to_paddr(mfn);
+}
+
+mfn_t pv_cr3_to_mfn(uint64_t cr3)
+{
+    return dom.compat ? xen_cr3_to_pfn_x86_32(cr3) : paddr_to_mfn(cr3);
+}
+
 void pv_toggle_guest_mode(void)
 {
     struct pv_vcpu *v = current;
@@ -46,6 +72,8 @@ static const char *bounce(struct cpu_regs *r, uint64_t handler, bool has_error,
     struct pv_vcpu *v = current;
     struct vcpu_info *vi = v->vcpu_info;
 
+    if (dom.compat)
+        return compat_bounce(r, handler, has_error, error_code, mask_events, sels);
     if (!handler)
         return "no guest handler";
 

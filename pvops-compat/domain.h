@@ -102,6 +102,7 @@ struct pv_vcpu {
 struct pv_domain {
     domid_t domid;
     bool started;                   /* the guest has been entered */
+    bool compat;                    /* a 32-bit PAE guest (compat.h) */
     uint64_t tot_pages;             /* frames the guest owns */
     uint64_t max_pages;             /* its reservation limit */
     unsigned long vm_assist;        /* VMASST_TYPE_* bits */

@@ -38,7 +38,7 @@ static void inject_page_fault(struct cpu_regs *r, uint64_t error_code, vaddr_t c
 {
     /* As Xen: CR2 in vcpu_info, and the user bit says which guest mode faulted. */
     if (current->vcpu_info)
-        current->vcpu_info->arch.cr2 = cr2;
+        pv_set_guest_cr2(cr2);
     error_code = (error_code & ~(uint64_t)PFEC_USER) | (current->kernel_mode ? 0 : PFEC_USER);
     pv_inject_exception(r, X86_EXC_PF, true, error_code);
 }
@@ -194,10 +194,10 @@ static enum emul_result mov_from_cr(const struct x86_insn *insn, struct cpu_regs
         break;
     case 2:
         /* Xen's ctrlreg[2] is mirrored in vcpu_info; the bounce code writes both. */
-        val = current->vcpu_info ? current->vcpu_info->arch.cr2 : 0;
+        val = current->vcpu_info ? pv_guest_cr2() : 0;
         break;
     case 3:
-        val = current->guest_table == INVALID_MFN ? 0 : mfn_to_paddr(current->guest_table);
+        val = current->guest_table == INVALID_MFN ? 0 : pv_mfn_to_cr3(current->guest_table);
         break;
     case 4:
         val = pv_emul.cr4;
@@ -223,10 +223,10 @@ static enum emul_result mov_to_cr(const struct x86_insn *insn, struct cpu_regs *
         return EMUL_ADVANCE;
     case 2:
         if (current->vcpu_info)
-            current->vcpu_info->arch.cr2 = val;
+            pv_set_guest_cr2(val);
         return EMUL_ADVANCE;
     case 3: {
-        int rc = pv_emul_ops.new_baseptr(paddr_to_mfn(val));
+        int rc = pv_emul_ops.new_baseptr(pv_cr3_to_mfn(val));
         if (rc == 0)
             return EMUL_ADVANCE;
         return rc == -PV_ERESTART ? EMUL_RETRY : EMUL_GP;

@@ -13,6 +13,7 @@
 #include <pvshim/log.h>
 #include <pvshim/layout.h>
 #include "mm.h"
+#include "compat.h"
 
 #define PFEC_user   (1u << 2)
 
@@ -32,10 +33,26 @@ static void sysenter(struct cpu_regs *r)
               "sysenter");
 }
 
+/*
+ * Every entry from the guest starts here. A 32-bit guest's kernel is the
+ * one in ring 1 (its mode follows the CS it was running with); a 64-bit
+ * guest's mode is switched by pvshim itself.
+ */
+static void entered(struct cpu_regs *r)
+{
+    guest_regs = r;
+    if (dom.compat)
+        current->kernel_mode = (r->cs & 3) == COMPAT_KERNEL_RPL;
+}
+
 void guest_syscall(struct cpu_regs *r)
 {
     struct pv_vcpu *v = current;
-    guest_regs = r;
+    entered(r);
+    if (dom.compat && r->vector != ENTRY_SYSENTER) {
+        compat_syscall(r);
+        return;
+    }
 
     if (v->kernel_mode) {
         hypercall_dispatch(r);
@@ -102,7 +119,7 @@ static bool ldt_fault(struct cpu_regs *r, vaddr_t cr2)
         hw_map_guest_ldt_page(offset >> PAGE_SHIFT, mfn);
         return true;
     }
-    current->vcpu_info->arch.cr2 = current->ldt_base + offset;
+    pv_set_guest_cr2(current->ldt_base + offset);
     pv_inject_exception(r, TRAP_page_fault, true, r->error_code);
     return true;
 }
@@ -154,7 +171,7 @@ static void page_fault(struct cpu_regs *r, vaddr_t cr2)
     }
     /* The hardware saw ring 3 either way; tell the guest which mode it was. */
     uint64_t ec = (r->error_code & ~(uint64_t)PFEC_user) | (v->kernel_mode ? 0 : PFEC_user);
-    v->vcpu_info->arch.cr2 = cr2;
+    pv_set_guest_cr2(cr2);
     pv_inject_exception(r, TRAP_page_fault, true, ec);
 }
 
@@ -163,7 +180,7 @@ void guest_exception(struct cpu_regs *r)
     struct pv_vcpu *v = current;
     /* Read CR2 before anything else can fault and overwrite it. */
     vaddr_t cr2 = r->vector == TRAP_page_fault ? hw_read_cr2() : 0;
-    guest_regs = r;
+    entered(r);
 
     switch (r->vector) {
     case TRAP_page_fault:
@@ -208,7 +225,7 @@ void guest_exception(struct cpu_regs *r)
  */
 void guest_int80(struct cpu_regs *r)
 {
-    guest_regs = r;
+    entered(r);
     if (current->trap_ctxt[0x80].address) {
         pv_inject_exception(r, 0x80, false, 0);
         return;
@@ -220,7 +237,11 @@ void guest_int80(struct cpu_regs *r)
 void guest_return_failed(struct cpu_regs *r)
 {
     struct pv_vcpu *v = current;
-    guest_regs = r;
+    entered(r);
+    if (dom.compat) {
+        compat_return_failed(r);
+        return;
+    }
     if (!v->failsafe_callback || r->rip == v->failsafe_callback)
         pv_crash("cannot return to the guest at %04llx:%#llx (stack %04llx:%#llx)",
                  (unsigned long long)r->cs, (unsigned long long)r->rip,

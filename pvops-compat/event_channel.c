@@ -9,6 +9,7 @@
 #include "evtchn_port.h"
 #include "domain.h"
 #include "hypercalls.h"
+#include "compat.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/string.h>
 
@@ -115,13 +116,19 @@ static const struct evtchn_port_ops l2_ops = {
 /* The domain's ABI: 2-level until a successful EVTCHNOP_init_control. */
 static const struct evtchn_port_ops *port_ops = &l2_ops;
 
+/* 2-level on the shared_info of the guest's width. */
+static const struct evtchn_port_ops *l2_ops_for_guest(void)
+{
+    return dom.compat ? &evtchn_2l_compat_ops : &l2_ops;
+}
+
 void evtchn_init(void)
 {
     memset(chans, 0, sizeof(chans));
     memset(virq_port, 0, sizeof(virq_port));
     chans[0].state = ECS_RESERVED;
     evtchn_fifo_destroy();
-    port_ops = &l2_ops;
+    port_ops = l2_ops_for_guest();
 }
 
 bool evtchn_port_valid(evtchn_port_t port)
@@ -406,7 +413,7 @@ static long op_reset(struct evtchn_reset *r)
     /* Back to the 2-level ABI, as Xen does once the ports are closed. */
     if (port_ops != &l2_ops) {
         evtchn_fifo_destroy();
-        port_ops = &l2_ops;
+        port_ops = l2_ops_for_guest();
     }
     return 0;
 }

@@ -10,6 +10,12 @@
 
 #include <pvshim/types.h>
 
+/* Xen's continuation marker in the count of mmu_update / mmuext_op. */
+#define MMU_UPDATE_PREEMPTED (~(~0u >> 1))
+/* memory_op: cmd bits above the op number carry the extent to start at. */
+#define MEMOP_EXTENT_SHIFT 6
+#define MEMOP_CMD_MASK   ((1u << MEMOP_EXTENT_SHIFT) - 1)
+
 /* mm/: the PV MMU and descriptor tables */
 long do_mmu_update(vaddr_t ureqs, unsigned int count, vaddr_t pdone, unsigned int foreigndom);
 long do_mmuext_op(vaddr_t uops, unsigned int count, vaddr_t pdone, unsigned int foreigndom);

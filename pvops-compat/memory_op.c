@@ -6,6 +6,7 @@
  * reports the MFNs it hands out (populate, increase).
  */
 #include "domain.h"
+#include "mm.h"
 #include "hypercalls.h"
 #include "mm_glue.h"
 #include "event_channel.h"
@@ -18,19 +19,17 @@
 #define MAX_EXTENT_ORDER 9          /* 2 MiB, as Xen allows a domU */
 #define M2P_INVALID      (~0ull)    /* INVALID_M2P_ENTRY */
 #define M2P_CHUNK_FRAMES 512        /* machphys_mfn_list reports 2 MiB chunks */
-/* cmd bits above the op number carry the extent to start at (continuations). */
-#define MEMOP_EXTENT_SHIFT 6
-#define MEMOP_CMD_MASK   ((1u << MEMOP_EXTENT_SHIFT) - 1)
 
 static bool domid_is_self(domid_t d)
 {
     return d == DOMID_SELF || d == dom.domid;
 }
 
+/* Both M2Ps (a 32-bit guest's compat one too), through the MMU that keeps them. */
 static void m2p_set(mfn_t mfn, uint64_t pfn)
 {
     if (mfn < dom.max_mfn)
-        dom.m2p[mfn] = pfn;
+        pv_mm_set_m2p(mfn, pfn);
 }
 
 static long decrease_reservation(struct xen_memory_reservation *r, unsigned long start)

@@ -59,6 +59,19 @@ void pv_bounce_failsafe(struct cpu_regs *r, const uint16_t sels[4]);
 void pv_inject_exception(struct cpu_regs *r, unsigned vector, bool has_error,
                          uint64_t error_code);
 
+/* vcpu_info.arch.cr2 of the current vCPU, at its offset for the guest's width. */
+void pv_set_guest_cr2(uint64_t cr2);
+uint64_t pv_guest_cr2(void);
+
+/*
+ * A page-table base as the guest writes it in CR3 (emulated mov) and its
+ * structures: mfn << 12 for a 64-bit guest; for a 32-bit one the frame
+ * number rotated left by 12 in 32 bits (xen_pfn_to_cr3_x86_32), so that
+ * L3s above 4 GiB fit.
+ */
+uint64_t pv_mfn_to_cr3(mfn_t mfn);
+mfn_t pv_cr3_to_mfn(uint64_t cr3);
+
 /* Switch between guest kernel and user mode: page tables and GS base. */
 void pv_toggle_guest_mode(void);
 

@@ -8,6 +8,7 @@
 #include "domain.h"
 #include "event_channel.h"
 #include "hypercalls.h"
+#include "compat.h"
 #include <pvshim/time.h>
 #include <pvshim/soft_timer.h>
 #include <pvshim/guest_access.h>
@@ -56,6 +57,10 @@ static void publish_wallclock(void)
 {
     struct shared_info *s = dom.shared_info;
     uint64_t wc = wallclock_at_boot_ns;
+    if (dom.compat) {
+        compat_publish_wallclock(wc);
+        return;
+    }
     s->wc_version++;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     s->wc_sec = (uint32_t)(wc / 1000000000ull);
@@ -125,6 +130,10 @@ void pv_time_init(void)
 void pv_runstate_publish(void)
 {
     struct pv_vcpu *v = current;
+    if (dom.compat) {
+        compat_runstate_publish();
+        return;
+    }
     if (!v->runstate_area)
         return;
     bool flag = dom.vm_assist & (1ul << VMASST_TYPE_runstate_update_flag);

@@ -25,6 +25,13 @@ struct arch_guest_cpu {
 };
 struct arch_guest_cpu arch_guest_cpu(void);
 
+/*
+ * The guest is a 32-bit PAE one (call once, before entering it): the
+ * reserved GDT entries of a 32-bit guest on every CPU, its flat kernel
+ * data selectors loaded, SMEP/SMAP off while it runs.
+ */
+void arch_set_compat_guest(void);
+
 /* Run a named self-test of the arch layer (selftest= option). */
 void arch_selftest(const char *name);
 

@@ -17,6 +17,9 @@ void guest_syscall(struct cpu_regs *r);
 /* `int $0x80` from the guest (a DPL-3 gate, Xen's direct path). */
 void guest_int80(struct cpu_regs *r);
 
+/* `int $0x82` from the guest: a 32-bit guest kernel's hypercall (compat.h). */
+void guest_int82(struct cpu_regs *r);
+
 /* Last step before any return to the guest: deliver pending events. */
 void guest_resume(struct cpu_regs *r);
 

@@ -33,6 +33,16 @@
 #define DIRECTMAP_VIRT_START       0xffff830000000000
 #define DIRECTMAP_VIRT_END         0xffff840000000000
 
+/*
+ * 32-bit PAE guests only: slot 1 of pvshim's L4 (whose slot 0 is the
+ * guest's L3) holds the compat translation area, supervisor-only and out
+ * of a 32-bit guest's reach: per vCPU, COMPAT_XLAT_PAGES pages where a
+ * 32-bit hypercall's arguments are rebuilt in the native layout for the
+ * 64-bit handlers (Xen's COMPAT_ARG_XLAT area).
+ */
+#define COMPAT_XLAT_VIRT_START     0x0000008000000000
+#define COMPAT_XLAT_PAGES          2
+
 /* Where the multiboot/PVH loaders place pvshim's first byte. */
 #define IMAGE_LOAD_PADDR           0x100000
 

@@ -34,6 +34,12 @@
 #define COMPAT_L2_FIRST_XEN_SLOT    ((COMPAT_HV_VIRT_START >> 21) & 511)
 #define COMPAT_L2_XEN_SLOTS         (512 - COMPAT_L2_FIRST_XEN_SLOT)
 
+/* public/arch-x86/xen-x86_32.h's ring-3 flat selectors (the generated
+ * header has only the ring-1 ones). Shared with the arch layer's GDT. */
+#define COMPAT_FLAT_RING3_CS        0xe02b
+#define COMPAT_FLAT_RING3_DS        0xe033
+#define COMPAT_FLAT_RING3_SS        COMPAT_FLAT_RING3_DS
+
 /* start_info.magic of a 32-bit PAE guest (public/xen.h). */
 #define COMPAT_START_INFO_MAGIC     "xen-3.0-x86_32p"
 

@@ -15,16 +15,29 @@
 #define SEG_S           (1u << 12)      /* code/data (not system) */
 #define SEG_DPL         (3u << 13)
 #define SEG_P           (1u << 15)
-#define SEG_CALL_GATE64 (12u << 8)
+#define SEG_CALL_GATE64 (12u << 8)      /* a 32-bit call gate in a 32-bit guest's tables */
+#define SEG_L           (1u << 21)      /* 64-bit code */
+#define GATE_RESERVED64 0xffu
+#define GATE_RESERVED32 0xe0u           /* bits 0-4 are the parameter count */
 
 #define DESCS_PER_PAGE  512
-#define GUEST_KERNEL_RPL 3              /* a 64-bit PV kernel runs in ring 3 */
+/*
+ * The paging mode says the guest's width (mm.h, pv_mm_set_pae): a 64-bit
+ * PV kernel runs in ring 3, a 32-bit one in ring 1, and Xen's
+ * check_descriptor differs accordingly: a 32-bit guest's descriptors get
+ * DPL 1 at least, may not be 64-bit code (L), and its call gates are the
+ * 8-byte 32-bit kind to its own selectors or FLAT_RING1_CS.
+ */
+static unsigned guest_kernel_rpl(void)
+{
+    return pv_mm.pae ? 1 : 3;
+}
 
 /* A gate may only lead to a guest selector or the flat kernel code segment. */
 static bool gate_selector_ok(unsigned sel)
 {
-    return (sel >> 3) < FIRST_RESERVED_GDT_ENTRY || sel == FLAT_KERNEL_CS ||
-           (sel & 4);
+    unsigned flat_cs = pv_mm.pae ? FLAT_RING1_CS_X86_32 : FLAT_KERNEL_CS;
+    return (sel >> 3) < FIRST_RESERVED_GDT_ENTRY || sel == flat_cs || (sel & 4);
 }
 
 /*
@@ -41,9 +54,11 @@ static bool check_descriptor(uint64_t *desc)
         return true;                    /* a not-present one always faults */
 
     unsigned dpl = (b >> 13) & 3;
-    if (dpl < GUEST_KERNEL_RPL)
-        dpl = GUEST_KERNEL_RPL;
+    if (dpl < guest_kernel_rpl())
+        dpl = guest_kernel_rpl();
     b = (b & ~SEG_DPL) | (dpl << 13);
+    if ((b & SEG_S) && (b & SEG_L) && pv_mm.pae)
+        return false;                   /* no 64-bit code for a 32-bit guest */
 
     if (!(b & SEG_S)) {
         if ((b & SEG_TYPE) == 0)
@@ -56,7 +71,7 @@ static bool check_descriptor(uint64_t *desc)
         b &= ~SEG_DPL;
         cs = (cs & ~3u) | dpl;
         a = (a & 0xffff) | (cs << 16);
-        if (b & 0xff)
+        if (b & (pv_mm.pae ? GATE_RESERVED32 : GATE_RESERVED64))
             return false;               /* reserved bits */
     }
     *desc = a | ((uint64_t)b << 32);

@@ -12,6 +12,7 @@
 #include <pvshim/xen_abi.h>
 #include <pvshim/xen_abi32.h>
 #include "mm.h"
+#include "hypercalls.h"
 #include "domain.h"
 
 /* One frame's state in 8 bytes. */
@@ -49,8 +50,6 @@ struct pv_frame {
 /* MFN Xen treats as "no frame" in the I/O path (PADDR_MASK >> PAGE_SHIFT). */
 #define MFN_PADDR_MASK      0xffffffffffull
 
-/* Xen's continuation marker in the count of mmu_update / mmuext_op. */
-#define MMU_UPDATE_PREEMPTED (~(~0u >> 1))
 
 /* Page-fault error code bits. */
 #define PFEC_PRESENT        (1u << 0)

@@ -238,7 +238,12 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
         gpr[n] = *gpr_slot(regs, n);
     uint64_t seg_base = in.seg == PTWR_SEG_FS ? current->fs_base :
                         in.seg == PTWR_SEG_GS ? current->gs_base_kernel : 0;
+    /* A 32-bit guest (PAE): mod 00 r/m 101 is an absolute disp32, and addresses wrap at 4 GiB. */
+    if (pv_mm.pae)
+        in.rip_relative = false;
     uint64_t ea = ptwr_effective_address(&in, gpr, regs->rip + in.len, seg_base);
+    if (pv_mm.pae)
+        ea = (uint32_t)ea;
 
     /* BTx with a register offset addresses a bit string around ea. */
     unsigned bits = in.size * 8, bit = 0;

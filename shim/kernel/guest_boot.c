@@ -38,6 +38,8 @@
 #include "emulate.h"
 #include "guest_boot.h"
 #include <pvshim/save_stream.h>
+#include "compat.h"
+#include <pvshim/xen_abi32.h>
 #include <pvshim/arch.h>
 #include <pvshim/time.h>
 #include <pvshim/l0.h>
@@ -56,7 +58,7 @@ extern uint64_t boot_pool_frames;
 void arch_enter_guest(const struct cpu_regs *r) __attribute__((noreturn));
 
 /* What pvshim takes for the guest's sake, by name, for the boot log. */
-#define KEPT_ITEMS 8
+#define KEPT_ITEMS 10
 static struct { const char *what; uint64_t frames; } kept[KEPT_ITEMS];
 
 static void keep(const char *what, int64_t frames)
@@ -178,6 +180,48 @@ static void setup_m2p(mfn_t max_mfn)
     memset(dom.m2p + max_mfn, 0xff, bytes - max_mfn * sizeof(uint64_t));    /* invalid */
 }
 
+/*
+ * A 32-bit PAE guest's parts of the address space (compat.h): the compat
+ * M2P (4-byte entries, read-only and supervisor-only 2 MiB pages in the
+ * top L2 from COMPAT_HV_VIRT_START), pvshim's own L4 whose slot 0 the MMU
+ * points at the guest's L3, and in its slot 1 the vCPUs' translation
+ * areas. Fills slots with the top L2's hypervisor entries.
+ */
+static uint32_t *setup_compat(mfn_t max_mfn, uint64_t *slots)
+{
+    uint64_t bytes = ALIGN_UP(max_mfn * sizeof(uint32_t), (uint64_t)M2P_ALIGN_FRAMES * PAGE_SIZE);
+    if (bytes > COMPAT_M2P_VIRT_END - COMPAT_M2P_VIRT_START)
+        fail_bad_input("too much memory for a 32-bit guest's M2P");
+    mfn_t m = take_frames(bytes >> PAGE_SHIFT, M2P_ALIGN_FRAMES, "compat M2P", false);
+    uint32_t *m2p = maddr_to_virt(mfn_to_paddr(m));
+    memset(m2p + max_mfn, 0xff, bytes - max_mfn * sizeof(uint32_t));    /* invalid */
+    pv_compat_m2p_l2_slots(mfn_to_paddr(m), bytes, slots);
+
+    mfn_t root = take(1, 1, "32-bit guest root and translation area");
+    pv_mm_set_pae(true, slots, root, m2p);
+
+    /* Slot 1: an L3, an L2 and an L1 mapping each vCPU's area (never US). */
+    unsigned data = PV_MAX_VCPUS * COMPAT_XLAT_PAGES;
+    mfn_t t = take(3 + data, 1, "32-bit guest root and translation area");
+    uint64_t *l4 = maddr_to_virt(mfn_to_paddr(root));
+    uint64_t *l3 = maddr_to_virt(mfn_to_paddr(t));
+    uint64_t *l2 = maddr_to_virt(mfn_to_paddr(t + 1));
+    uint64_t *l1 = maddr_to_virt(mfn_to_paddr(t + 2));
+    unsigned slot = (unsigned)((uint64_t)COMPAT_XLAT_VIRT_START >> 39) & 511;
+    l4[slot] = mfn_to_paddr(t) | PTE_P | PTE_RW;
+    l3[((uint64_t)COMPAT_XLAT_VIRT_START >> 30) & 511] = mfn_to_paddr(t + 1) | PTE_P | PTE_RW;
+    l2[((uint64_t)COMPAT_XLAT_VIRT_START >> 21) & 511] = mfn_to_paddr(t + 2) | PTE_P | PTE_RW;
+    for (unsigned i = 0; i < data; i++)
+        l1[(((uint64_t)COMPAT_XLAT_VIRT_START >> 12) & 511) + i] =
+            mfn_to_paddr(t + 3 + i) | PTE_P | PTE_RW | PTE_NX;
+    compat_xlat_init(COMPAT_XLAT_VIRT_START);
+    return m2p;
+}
+
+/* A 32-bit guest's compat M2P and the hypervisor entries of its top L2. */
+static uint64_t compat_slots[COMPAT_L2_XEN_SLOTS];
+static uint32_t *compat_m2p;
+
 /* pv_build's report of each run of frames it gives the guest. */
 void assign_to_guest(mfn_t first, uint64_t n)
 {
@@ -292,6 +336,8 @@ void guest_domain_setup(const struct memmap *m, mfn_t *max_mfn_out,
     pv_mm_init(ft, max_mfn, dom.m2p, hyp_slots);
     /* Holes and reserved ranges are I/O, and so is the first MiB, as in Xen. */
     pv_mm_mark_io(m, MiB(1) >> PAGE_SHIFT);
+    if (dom.compat)
+        compat_m2p = setup_compat(max_mfn, compat_slots);
     boot_phase("tables");
 
     mfn_t shinfo = take(1, 1, "shared_info");
@@ -336,6 +382,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     static struct guest_devices devs;
     guest_devices_probe(&devs, o);
 
+    dom.compat = img.elf_class == 32;
     mfn_t max_mfn;
     evtchn_port_t console_port, xenstore_port;
     guest_domain_setup(m, &max_mfn, &console_port, &xenstore_port);
@@ -349,6 +396,9 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     if (available <= RESERVE_FRAMES)
         fail_bad_input("too little memory for any guest");
     uint64_t nr_pages = available - RESERVE_FRAMES;
+    /* A 32-bit guest's builder keeps a wide copy of its p2m while it works. */
+    if (dom.compat)
+        nr_pages -= DIV_ROUND_UP(nr_pages * sizeof(mfn_t), PAGE_SIZE);
 
     char cmdline[MODULE_CMDLINE_MAX];
     snprintf(cmdline, sizeof(cmdline), "%s%s%s", bi->modules[0].cmdline,
@@ -365,6 +415,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         .m2p = dom.m2p,
         .max_mfn = max_mfn,
         .hypervisor_l4_slots = paging_master_l4() + 256,
+        .compat_m2p = compat_m2p,
+        .compat_l2_xen_slots = dom.compat ? compat_slots : NULL,
         .shared_info_maddr = mfn_to_paddr(dom.shared_info_mfn),
         .console_evtchn = console_port,
         .xenstore_evtchn = xenstore_port,
@@ -388,19 +440,29 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     }
     if (pv_build_finish(&bp, &bs, err, sizeof(err)))
         fail_bad_input("building the guest: %s", err);
+    /* A 32-bit guest's p2m list has 4-byte entries: pvshim's wide copy goes. */
+    if (bs.p2m_view_pages)
+        frame_pool_free(&machine_frames, bs.p2m_view_mfn, bs.p2m_view_pages);
 
     pv_mm_assign_frame(dom.shared_info_mfn);
     dom.tot_pages = dom.max_pages = nr_pages;
-    dom.shared_info->arch.max_pfn = nr_pages;
+    if (dom.compat)
+        compat_set_max_pfn(nr_pages);
+    else
+        dom.shared_info->arch.max_pfn = nr_pages;
     dom.start_info_mfn = bs.start_info_mfn;
     dom.console_mfn = bs.console_mfn;
     dom.xenstore_mfn = bs.xenstore_mfn;
     dom.console_port = console_port;
     dom.xenstore_port = xenstore_port;
-    dom.vcpu[0].guest_table = bs.l4_mfn;
+    mfn_t root = dom.compat ? bs.pae_l3_mfn : bs.l4_mfn;
+    dom.vcpu[0].guest_table = root;
+    /* Entries from user mode land on the boot stack until stack_switch, as libxc sets it. */
+    dom.vcpu[0].kernel_ss = bs.entry.ss;
+    dom.vcpu[0].kernel_sp = bs.entry.rsp;
     boot_phase("built");
 
-    if (pv_mm_start_guest(bs.l4_mfn))
+    if (pv_mm_start_guest(root))
         panic("the initial page tables did not validate");
     console_backend_attach(bs.console_mfn);
     struct xenstore_guest_params xsp = {
@@ -432,7 +494,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
                                                    : l->initrd_pfn));
     report_footprint(m, nr_pages, pool_at_start, tables_at_start, l);
 
-    guest_start(bs.l4_mfn, &bs.entry, max_mfn, o, false, NULL);
+    guest_start(pv_mm_base_maddr(true) >> PAGE_SHIFT, &bs.entry, max_mfn, o, false, NULL);
 }
 
 /* The last steps of both paths: the CPU's policy, time, then the guest. */
@@ -456,6 +518,8 @@ void guest_start(mfn_t l4, const struct cpu_regs *entry, mfn_t max_mfn,
     pv_time_init();
     pv_watchdog_host_start(o->watchdog_seconds);
     hw_load_cr3(mfn_to_paddr(l4));
+    if (dom.compat)
+        arch_set_compat_guest();
     dom.started = true;
     boot_phase("guest-entry");
     if (o->trace_boot)

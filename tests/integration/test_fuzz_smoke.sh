@@ -17,6 +17,7 @@ fuzz_smoke() {
 test_fuzz_smoke_image() { fuzz_smoke image; }
 test_fuzz_smoke_mmu() { fuzz_smoke mmu; }
 test_fuzz_smoke_hypercall() { fuzz_smoke hypercall; }
+test_fuzz_smoke_compat() { fuzz_smoke compat; }
 test_fuzz_smoke_xenstore() { fuzz_smoke xenstore; }
 test_fuzz_smoke_blkback() { fuzz_smoke blkback; }
 test_fuzz_smoke_emulate() { fuzz_smoke emulate; }

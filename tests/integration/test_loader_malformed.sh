@@ -137,11 +137,12 @@ ASM
     expect_log "bad input: guest kernel: image is 32-bit i386 but not PAE"
 }
 
-test_elf_i386_pae_refused_until_compat() {
+test_elf_i386_pae_grub_shaped_runs() {
     # A 32-bit PAE kernel shaped like GRUB's i386-xen image (its PAE_MODE
-    # note declares 12 bytes, holds "yes\0" and ends the note section):
-    # the loader accepts it, then pvshim refuses it cleanly, as it cannot
-    # run 32-bit guests yet.
+    # note declares 12 bytes, holds "yes\0" and ends the note section; no
+    # hypercall page, no ENTRY or VIRT_BASE note): the loader accepts it,
+    # and it runs in ring 1, powering off with `int $0x82` as GRUB issues
+    # its hypercalls.
     local dir
     dir=$(scratch i386-pae)
     mkdir -p "$dir"
@@ -163,15 +164,21 @@ section .note.Xen note alloc noexec nowrite align=4
 section .text
 global _start
 _start:
+    mov eax, 29                 ; sched_op
+    mov ebx, 2                  ; SCHEDOP_shutdown
+    mov ecx, reason
+    int 0x82
     jmp _start
+section .data
+reason: dd 0                    ; SHUTDOWN_poweroff
 ASM
     nasm -f elf32 -o "$dir/k.o" "$dir/k.asm" &&
         ld -m elf_i386 -static -Ttext-segment=0x100000 -e _start -o "$dir/k.elf" "$dir/k.o" ||
         { fail "cannot build the i386 kernel with nasm and ld -m elf_i386"; return 1; }
     boot --initrd "$dir/k.elf"
-    expect_status 7
+    expect_status 0
     expect_log "guest kernel: ELF, 32-bit"
-    expect_log "bad input: guest kernel is 32-bit; pvshim runs 64-bit PV guests only so far"
+    expect_log "guest shut down: poweroff"
 }
 
 test_elf32_claiming_x86_64() {

@@ -5,6 +5,7 @@
 #include <pvshim/phys.h>
 #include <pvshim/compiler.h>
 #include "mm_sim.h"
+#include <pvshim/xen_abi32.h>
 #include "grant_table.h"
 
 pte_t mm_sim_hyp_slots[16];
@@ -212,13 +213,16 @@ static const char *check_descriptors(mfn_t m)
         if (!(b & (1u << 15)))
             continue;
         unsigned dpl = (b >> 13) & 3, type = (b >> 8) & 15;
+        /* A 32-bit (PAE) guest's kernel is ring 1: DPL 1 at least, no 64-bit code. */
+        unsigned min_dpl = mm_sim_pae ? 1 : 3;
+        unsigned flat_cs = mm_sim_pae ? FLAT_RING1_CS_X86_32 : FLAT_KERNEL_CS;
         if (b & (1u << 12)) {
-            if (dpl != 3)
+            if (dpl < min_dpl || (mm_sim_pae && (b & (1u << 21))))
                 FAIL("mfn %#lx desc %u: code/data DPL %u", (unsigned long)m, i, dpl);
         } else if (type != 0) {
             unsigned sel = a >> 16;
-            if (type != 12 || dpl != 0 || (b & 0xff) ||
-                !((sel >> 3) < FIRST_RESERVED_GDT_ENTRY || sel == FLAT_KERNEL_CS || (sel & 4)))
+            if (type != 12 || dpl != 0 || (b & (mm_sim_pae ? 0xe0 : 0xff)) ||
+                !((sel >> 3) < FIRST_RESERVED_GDT_ENTRY || sel == flat_cs || (sel & 4)))
                 FAIL("mfn %#lx desc %u: system descriptor %#llx", (unsigned long)m, i,
                      (unsigned long long)d[i]);
         }

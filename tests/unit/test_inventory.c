@@ -166,7 +166,7 @@ static const char json_old[] =
 static const struct row rows[] = {
     { 0, "Domain-0", false, 0, "pv", "dom0", NULL, NULL, NULL, false, 0 },
     { 1, "web", false, 0, "pv", "runs", NULL, "/boot/vmlinuz-web", "xenstore", false, 64 },
-    { 2, "old32", false, 0, "pv", "refused", "32-bit", "/boot/vmlinuz-32", "xenstore", false, 32 },
+    { 2, "old32", false, 0, "pv", "runs", NULL, "/boot/vmlinuz-32", "xenstore", false, 32 },
     { 3, "gone", false, 0, "pv", "no-kernel", "/boot/vmlinuz-gone cannot be read: No such file",
       "/boot/vmlinuz-gone", "xenstore", false, 0 },
     { 4, "grub", false, 0, "pv", "no-kernel", "bootloader pygrub",
@@ -400,7 +400,7 @@ START_TEST(table)
         "; pvshim runs it\n",
         "\n2 old32: kernel /boot/vmlinuz-32: ELF, 32-bit, linux 2.6, xen-3.0, loader generic",
         "PAE yes[extended-cr3]; requires none, supports ",
-        "; pvshim refuses it: guest kernel is 32-bit;",
+        "; pvshim runs it\n",
         "\n3 gone: kernel /boot/vmlinuz-gone cannot be read: No such file or directory\n",
         "\n5 pvh1: PVH, not a PV guest; kernel /boot/vmlinuz-pvh\n",
         "\n7 shimmed: PV guest in a PVH domain, shim /usr/lib/pvshim/pvshim-pvh; kernel "

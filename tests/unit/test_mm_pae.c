@@ -313,6 +313,37 @@ START_TEST(pae_compat_m2p)
 }
 END_TEST
 
+/*
+ * update_descriptor with a 32-bit guest's rules (Xen's check_descriptor for
+ * compat): DPL raised to 1 (not 3), no 64-bit code, 32-bit call gates to
+ * its own selectors or FLAT_RING1_CS with the parameter count allowed.
+ */
+#define D32(lo, hi) (((uint64_t)(hi) << 32) | (lo))
+static const struct { uint64_t in, out; long rc; } desc32_cases[] = {
+    { D32(0x0000ffff, 0x00cf9a00), D32(0x0000ffff, 0x00cfba00), 0 },   /* code DPL 0 -> 1 */
+    { D32(0x0000ffff, 0x00cf9200), D32(0x0000ffff, 0x00cfb200), 0 },   /* data DPL 0 -> 1 */
+    { D32(0x0000ffff, 0x00cffa00), D32(0x0000ffff, 0x00cffa00), 0 },   /* DPL 3 stays */
+    { D32(0x0000ffff, 0x00af9a00), 0, -XEN_EINVAL },                    /* L: 64-bit code */
+    { D32(0x0000ffff, 0x00af1a00), D32(0x0000ffff, 0x00af1a00), 0 },   /* not present: as is */
+    { D32(0x00601234, 0x0000ec03), D32(0x00631234, 0x00008c03), 0 },   /* gate DPL 3, 3 params */
+    { D32(0xe0191234, 0x0000ec00), D32(0xe01b1234, 0x00008c00), 0 },   /* to FLAT_RING1_CS */
+    { D32(0xe0081234, 0x0000ec00), 0, -XEN_EINVAL },                    /* to pvshim's CS */
+    { D32(0x00601234, 0x0000ec20), 0, -XEN_EINVAL },                    /* reserved bits */
+    { D32(0x00000067, 0x00008900), 0, -XEN_EINVAL },                    /* TSS */
+};
+
+START_TEST(pae_descriptor_rules)
+{
+    mfn_t m = mm_sim_alloc();
+    uint64_t *d = (uint64_t *)mm_sim_table(m);
+    ck_assert_int_eq(do_update_descriptor(mfn_to_paddr(m) + 8, desc32_cases[_i].in),
+                     desc32_cases[_i].rc);
+    if (!desc32_cases[_i].rc)
+        ck_assert_uint_eq(d[1] & ~(1ull << 40), desc32_cases[_i].out);
+    ck_mm_invariants();
+}
+END_TEST
+
 static Suite *mm_pae_suite(void)
 {
     Suite *s = suite_create("mm_pae");
@@ -325,6 +356,8 @@ static Suite *mm_pae_suite(void)
     tcase_add_test(tc, pae_base_pointer);
     tcase_add_test(tc, pae_ptwr_halves);
     tcase_add_test(tc, pae_compat_m2p);
+    tcase_add_loop_test(tc, pae_descriptor_rules, 0,
+                        (int)(sizeof(desc32_cases) / sizeof(desc32_cases[0])));
     suite_add_tcase(s, tc);
     return s;
 }

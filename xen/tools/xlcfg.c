@@ -487,7 +487,6 @@ char *xl_convert_pv_to_pvh(const struct xlcfg *in, const struct xl_convert_opts 
             devices_noted = true;
         }
     }
-    note(nt, "pvshim runs 64-bit PV kernels only so far");
 
     struct buf b = { 0 };
     bprintf(&b, "# Converted by pvshim-xl-convert%s%s: the same PV kernel, run as a PVH\n"

@@ -101,6 +101,11 @@ void arch_set_ldt_descriptor(uint64_t base, uint32_t limit);
 /* Translate a guest virtual address through the live page tables. */
 bool arch_guest_walk(vaddr_t va, paddr_t *pa);
 extern bool smap_active;
+/* compat_cpu.c: a 32-bit guest's reserved GDT entries (no-op for 64-bit
+ * guests), and CR4's SMEP/SMAP on entry to pvshim and off on return. */
+void arch_compat_gdt(uint64_t *reserved_gdt);
+void arch_compat_enter_shim(void);
+void arch_compat_leave_shim(void);
 
 /* Fatal: report an unexpected exception in pvshim and exit. */
 NORETURN void fatal_exception(const struct cpu_regs *r);

@@ -166,6 +166,7 @@ void descriptors_alloc(struct pcpu *pc)
     tss->ist[IST_MC - 1] = (uint64_t)(ps->ist[2] + IST_STACK_SIZE);
     tss->iomap_base = sizeof(*tss);   /* no I/O bitmap: ring 3 port I/O faults */
     set_system_desc_in(reserved_gdt, SEL_TSS >> 3, (uint64_t)tss, sizeof(*tss) - 1, 0x9);
+    arch_compat_gdt(reserved_gdt);
 }
 
 void descriptors_load(struct pcpu *pc)
@@ -190,6 +191,8 @@ void descriptors_init(void)
     set_gate(3, trap_stub_table[3], 3, 0);
     set_gate(4, trap_stub_table[4], 3, 0);
     set_gate(0x80, trap_stub_table[0x80], 3, 0);
+    /* A 32-bit guest kernel's hypercalls: from ring 1 (and ring 0) only. */
+    set_gate(0x82, trap_stub_table[0x82], 1, 0);
 
     descriptors_load(pc);
 }

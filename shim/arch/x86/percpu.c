@@ -29,6 +29,7 @@ NORETURN void arch_enter_guest(const struct cpu_regs *r);
 /* The first entry into the guest, on the calling CPU's entry stack. */
 void arch_enter_guest(const struct cpu_regs *r)
 {
+    arch_compat_leave_shim();
     arch_enter_guest_on(r, this_pcpu()->entry_stack_top);
 }
 

@@ -136,8 +136,12 @@ void trap_entry(struct cpu_regs *r)
 {
     bool from_guest = (r->cs & 3) != 0;
 
+    if (from_guest)
+        arch_compat_enter_shim();
     if (r->vector == 0x80 && from_guest) {
         guest_int80(r);
+    } else if (r->vector == 0x82 && from_guest) {
+        guest_int82(r);
     } else if (r->vector >= 32) {
         irq_handler_t h = irq_handlers[r->vector];
         if (h)
@@ -156,13 +160,17 @@ void trap_entry(struct cpu_regs *r)
     } else {
         guest_exception(r);
     }
-    if (from_guest)
+    if (from_guest) {
         guest_resume(r);
+        arch_compat_leave_shim();
+    }
 }
 
 void guest_syscall_entry(struct cpu_regs *r);
 void guest_syscall_entry(struct cpu_regs *r)
 {
+    arch_compat_enter_shim();
     guest_syscall(r);
     guest_resume(r);
+    arch_compat_leave_shim();
 }

@@ -1,0 +1,72 @@
+#!/bin/sh
+# Fetches Debian's PV-GRUB images (package grub-xen-host, which ships GRUB
+# built with grub-mkimage for i386-xen and x86_64-xen as
+# usr/lib/grub-xen/grub-{i386,x86_64}-xen.bin) into cache/grub-xen/: real
+# 32-bit and 64-bit PV guests nobody here wrote. Nothing fetched is
+# committed (cache/ is git-ignored). Idempotent: a verified copy is kept.
+#
+#   scripts/fetch-grub-xen.sh       prints the directory holding the images
+#
+# Needs apt-get (Debian 12's archive); runs `apt-get update` once if apt
+# knows no candidate for the package (that needs root).
+set -eu
+cd "$(dirname "$0")/.."
+PKG=grub-xen-host
+DIR=cache/grub-xen
+STAMP=$DIR/source
+IMAGES="grub-i386-xen.bin grub-x86_64-xen.bin"
+
+die() { echo "fetch-grub-xen: $*" >&2; exit 1; }
+
+intact() {
+    [ -s "$STAMP" ] || return 1
+    for f in $IMAGES; do
+        [ -s "$DIR/$f" ] || return 1
+        [ "$(sha256sum "$DIR/$f" | cut -d' ' -f1)" = \
+          "$(sed -n "s/^$f-sha256 //p" "$STAMP")" ] || return 1
+    done
+}
+if intact; then
+    echo "$DIR"
+    exit 0
+fi
+
+command -v apt-get >/dev/null 2>&1 || die "apt-get is needed (Debian)"
+# The bookworm version, not a backport: the one Debian 12 users have.
+candidate() { apt-cache policy "$PKG" 2>/dev/null | sed -n 's/^ *Candidate: //p'; }
+ver=$(candidate)
+if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+    echo "fetch-grub-xen: no candidate for $PKG, running apt-get update" >&2
+    apt-get update -q >&2 || die "apt-get update failed (needs root)"
+    ver=$(candidate)
+    [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "Debian's archive has no $PKG"
+fi
+
+mkdir -p "$DIR"
+tmp=$(mktemp -d "$DIR/fetch.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+(cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "$PKG=$ver" >&2) ||
+    die "apt-get download $PKG=$ver failed"
+deb=$(ls "$tmp"/*.deb 2>/dev/null | head -1)
+[ -n "$deb" ] || die "no .deb downloaded"
+want=$(apt-cache show "$PKG=$ver" | sed -n 's/^SHA256: //p' | head -1)
+got=$(sha256sum "$deb" | cut -d' ' -f1)
+[ -n "$want" ] && [ "$want" = "$got" ] || die "SHA256 of $deb is $got, the archive says $want"
+[ "$(dpkg-deb -f "$deb" Package)" = "$PKG" ] || die "$deb is not $PKG"
+
+for f in $IMAGES; do
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./usr/lib/grub-xen/$f" ||
+        die "no usr/lib/grub-xen/$f in $deb"
+    [ "$(od -An -tx1 -N4 "$tmp/usr/lib/grub-xen/$f" | tr -d ' ')" = "7f454c46" ] ||
+        die "$f is not an ELF file"
+done
+{
+    echo "package $PKG"
+    echo "version $ver"
+    echo "deb-sha256 $got"
+    for f in $IMAGES; do
+        mv "$tmp/usr/lib/grub-xen/$f" "$DIR/$f"
+        echo "$f-sha256 $(sha256sum "$DIR/$f" | cut -d' ' -f1)"
+    done
+} > "$STAMP"
+echo "$DIR"
