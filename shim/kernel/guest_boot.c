@@ -46,7 +46,7 @@
 #define M2P_ALIGN_FRAMES    512     /* 2 MiB: the M2P is mapped with superpages */
 
 extern const struct xen_services local_services;
-extern const struct xen_services l0_services;
+extern struct xen_services l0_services;
 extern char __image_start[], __image_end[];
 extern char __text_start[], __rodata_start[], __data_start[], __bss_start[];
 extern uint64_t boot_pool_frames;

@@ -58,6 +58,17 @@ static void pump(void)
     }
 }
 
+void l0_store_kick(void)
+{
+    if (rs.guest && rs.l0)
+        pump();
+}
+
+evtchn_port_t l0_store_port(void)
+{
+    return rs.l0 ? rs.l0_port : 0;
+}
+
 static void guest_notified(evtchn_port_t p)
 {
     (void)p;
@@ -79,9 +90,11 @@ bool l0_store_available(void)
     if (!rs.l0) {
         rs.l0 = l0_map(pfn, L0_SLOT_STORE);
         rs.l0_port = (evtchn_port_t)port;
-        if (rs.l0)
+        if (rs.l0) {
             log_info("l0: xenstore ring at pfn %#llx, L0 port %u", (unsigned long long)pfn,
                      rs.l0_port);
+            l0_events_watch_store();
+        }
     }
     return rs.l0 != NULL;
 }
