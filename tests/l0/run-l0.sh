@@ -8,8 +8,9 @@
 #   tests/l0/run-l0.sh [options]
 #     --shims "pvshim xen-shim"     shims to run (default both)
 #     --tests "pvtest64 linux ..."  of pvtest64 crash xl-console (pvtest64 guests),
-#                                   linux shutdown linux-crash linux-console (Debian
-#                                   6.1); default all; names are t_* in dom0-tests.sh
+#                                   linux shutdown linux-crash linux-console disk net
+#                                   (Debian 6.1); default all; names are t_* in
+#                                   dom0-tests.sh
 #     --qemu system|10|PATH         the system's QEMU (Debian 12: 7.2; default),
 #                                   QEMU 10.0 from bookworm-backports (fetched
 #                                   into cache/l0 with apt-get download and
@@ -33,7 +34,7 @@ cd "$(dirname "$0")/../.." || exit 3
 BUILD=${BUILD:-build}
 CACHE=${L0_CACHE:-cache/l0}
 shims="pvshim xen-shim"
-tests="pvtest64 crash xl-console linux shutdown linux-crash linux-console"
+tests="pvtest64 crash xl-console linux shutdown linux-crash linux-console disk net"
 qemu_sel=system
 cpu=max
 timeout=3600
@@ -87,6 +88,8 @@ esac
 
 xen=$(scripts/fetch-xen.sh) || die "cannot fetch Xen"
 base=$(tests/l0/mkdom0.sh) || die "cannot build the dom0 initramfs"
+# The guest's PV disk and NIC frontends are modules in Debian's kernels.
+scripts/fetch-guest-modules.sh || die "cannot fetch the guest kernel's modules"
 scripts/mkinitramfs.sh || die "cannot build the guest initramfs"
 dom0_kernel=${GUEST_CACHE:-cache/guests}/vmlinuz-6.1-generic
 for f in "$BUILD/pvshim-pvh" "$BUILD/guests/pvtest64" "$BUILD/guests/pvtest64.mod" \
@@ -108,6 +111,7 @@ cp "$BUILD/pvshim-pvh" "$BUILD/guests/pvtest64" "$BUILD/guests/pvtest64.mod" "$w
 cp cache/guests/vmlinuz-6.1-cloud "$work/l0/vmlinuz"
 cp "$BUILD/debian/initramfs.cpio.gz" "$work/l0/initramfs.cpio.gz"
 cp tests/l0/dom0-tests.sh "$work/l0/tests.sh"
+cp tests/l0/hotplug-disk tests/l0/hotplug-vif "$work/l0/"
 {
     echo "SHIMS='$shims'"
     echo "TESTS='$(echo "$tests" | tr '-' '_')'"

@@ -10,6 +10,7 @@
 #include "services.h"
 #include "console_backend.h"
 #include "xenstore_backend.h"
+#include "xenstore.h"
 #include "l0_internal.h"
 
 /* Giving up on a console ring nobody drains: this many yields to L0. */
@@ -247,7 +248,9 @@ static evtchn_port_t store_bind(void)
 static void store_attach(mfn_t ring, const struct xenstore_guest_params *params)
 {
     if (l0.store_relayed)
-        l0_store_attach(ring);
+        l0_store_attach(ring, params->domid,
+                        params->domain_memory_kb > params->memory_kb
+                            ? params->domain_memory_kb - params->memory_kb : 0);
     else
         xenstore_backend_attach(ring, params);
 }

@@ -24,7 +24,8 @@ void *l0_map(uint64_t gfn, unsigned slot);
 /* The xenstore relay (store_relay.c). */
 bool l0_store_available(void);
 evtchn_port_t l0_store_bind(void);
-void l0_store_attach(mfn_t ring_mfn);
+/* offset_kib: what pvshim keeps, taken off the guest's memory/target reads. */
+void l0_store_attach(mfn_t ring_mfn, domid_t domid, uint64_t offset_kib);
 /* L0 signalled the store port: move what waits. */
 void l0_store_kick(void);
 evtchn_port_t l0_store_port(void);
