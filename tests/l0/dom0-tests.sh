@@ -238,6 +238,40 @@ device_dump_report() {
     rm -f /tmp/device-dump
 }
 
+# The guest's balloon: its target agrees with what it has from the start
+# (no driver chasing memory that is not there), and after `xl mem-set` to
+# 3/4 of the domain it gives memory back until it meets the new target,
+# and L0 counts the domain that much smaller (xl list): pvshim gave the
+# frames on to L0. The guest prints its balloon figures every 2 s
+# (pvshim.test=balloon).
+xl_mem() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $3 }'; }
+do_mem_set() {
+    xl_mem "$1" > /tmp/mem-before
+    xl mem-set "$1" "$((MEMORY * 3 / 4))m" > /tmp/mem-set.out 2>&1
+    sleep 40
+    xl_mem "$1" > /tmp/mem-after
+}
+t_balloon() {
+    rm -f /tmp/mem-before /tmp/mem-after
+    write_cfg "balloon-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=balloon"
+    run_domain "balloon-$1" "$1" 'PVSHIM-TEST: balloon start' do_mem_set
+    log=$CONLOG/guest-balloon-$1.log
+    first=$(tr -d '\r' < "$log" | grep -E '^balloon: ' | head -n 1)
+    last=$(tr -d '\r' < "$log" | grep -E '^balloon: ' | tail -n 1)
+    before=$(cat /tmp/mem-before 2>/dev/null) after=$(cat /tmp/mem-after 2>/dev/null)
+    set -- "$1" $first
+    c0=${4:-x} t0=${6:-y}
+    set -- "$1" $last
+    c1=${4:-x} t1=${6:-y}
+    echo "L0: MEASURE $1 balloon boot_current_kb=$c0 boot_target_kb=$t0 end_current_kb=$c1 end_target_kb=$t1 l0_mib_before=${before:-none} l0_mib_after=${after:-none} reason=$(reasons "$reason")"
+    if [ "$c0" = "$t0" ] && [ "$c1" = "$t1" ] && [ "$t1" != "$t0" ] && [ -n "$before" ] && [ -n "$after" ] &&
+       [ $((before - after)) -ge $((MEMORY / 4 - 2)) ] && [ "$reason" = 0 ]; then
+        result "$1" balloon PASS "target = current at boot ($c0 kB); after xl mem-set $((MEMORY * 3 / 4))m the guest has $c1 kB = its target, L0 counts ${before} -> ${after} MiB"
+    else
+        result "$1" balloon FAIL "boot current/target $c0/$t0, end $c1/$t1, L0 MiB $before -> $after, mem-set: $(cat /tmp/mem-set.out 2>/dev/null | tr '\n' ' ') reason=$(reasons "$reason")"
+    fi
+}
+
 # A guest's SCHEDOP_shutdown(crash) (pvtest64-crash) shows as crash.
 t_crash() {
     write_cfg "crash-$1" "$1" /l0/pvtest64 /l0/pvtest64.mod "pvtest64-cmdline-token pvtest64-crash"

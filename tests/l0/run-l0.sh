@@ -8,7 +8,7 @@
 #   tests/l0/run-l0.sh [options]
 #     --shims "pvshim xen-shim"     shims to run (default both)
 #     --tests "pvtest64 linux ..."  of pvtest64 crash xl-console (pvtest64 guests),
-#                                   linux shutdown linux-crash linux-console disk net
+#                                   linux shutdown linux-crash linux-console disk net balloon
 #                                   (Debian 6.1); default all; names are t_* in
 #                                   dom0-tests.sh
 #     --qemu system|10|PATH         the system's QEMU (Debian 12: 7.2; default),
@@ -34,7 +34,7 @@ cd "$(dirname "$0")/../.." || exit 3
 BUILD=${BUILD:-build}
 CACHE=${L0_CACHE:-cache/l0}
 shims="pvshim xen-shim"
-tests="pvtest64 crash xl-console linux shutdown linux-crash linux-console disk net"
+tests="pvtest64 crash xl-console linux shutdown linux-crash linux-console disk net balloon"
 qemu_sel=system
 cpu=max
 timeout=3600
