@@ -25,10 +25,14 @@
 #                                   i.e. xl's own "pv-shim console=xen,pv")
 #     --xen-args S                  more arguments for Xen
 #     --log FILE                    serial log (default $BUILD/l0/serial.log)
+#     --measure FILE                append the run's MEASURE lines to FILE as
+#                                   tab-separated "qemu shim test key value"
 #
-# Prints dom0's "L0:" lines. Exit status: 0 every test PASS; 1 a test FAIL;
-# 2 no FAIL but dom0 or the emulation failed (DOM0-FAILURE, Xen or dom0
-# died, timeout) -- never counted as a pass; 3 setup problem.
+# Prints dom0's "L0:" lines. Exit status, from pvshim's results only
+# (xen-shim is the reference, reported but not judged): 0 every pvshim test
+# PASS; 1 a pvshim test FAIL; 2 no FAIL but dom0 or the emulation failed
+# (DOM0-FAILURE, Xen or dom0 died, timeout) -- never counted as a pass; 3
+# setup problem.
 set -u
 cd "$(dirname "$0")/../.." || exit 3
 BUILD=${BUILD:-build}
@@ -43,6 +47,7 @@ memory=256
 pvshim_cmdline=
 xen_args=
 log=$BUILD/l0/serial.log
+measure=
 while [ $# -gt 0 ]; do
     case $1 in
     --shims) shims=$2; shift 2 ;;
@@ -55,6 +60,7 @@ while [ $# -gt 0 ]; do
     --pvshim-cmdline) pvshim_cmdline=$2; shift 2 ;;
     --xen-args) xen_args=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
+    --measure) measure=$2; shift 2 ;;
     *) echo "run-l0: unknown option $1" >&2; exit 3 ;;
     esac
 done
@@ -163,6 +169,14 @@ if [ "$outcome" != end ]; then
     status=2
 fi
 grep -q 'L0: .*DOM0-FAILURE' "$log" && status=2
-grep -q 'L0: RESULT .* FAIL ' "$log" && status=1
-grep -q 'L0: RESULT ' "$log" || status=2
+grep -q 'L0: RESULT pvshim .* FAIL ' "$log" && status=1
+case " $shims " in
+*" pvshim "*) grep -q 'L0: RESULT pvshim ' "$log" || status=2 ;;
+*) grep -q 'L0: RESULT ' "$log" || status=2 ;;
+esac
+if [ -n "$measure" ]; then
+    qv=$($qemu --version | head -n 1 | sed -n 's/.*version \([0-9.]*\).*/\1/p')
+    tr -d '\r' < "$log" | grep -E '^L0: MEASURE ' |
+        awk -v q="$qv" '{ for (i = 5; i <= NF; i++) { split($i, kv, "="); print q "\t" $3 "\t" $4 "\t" kv[1] "\t" kv[2] } }' >> "$measure"
+fi
 exit $status
