@@ -260,11 +260,11 @@ t_balloon() {
     last=$(tr -d '\r' < "$log" | grep -E '^balloon: ' | tail -n 1)
     before=$(cat /tmp/mem-before 2>/dev/null) after=$(cat /tmp/mem-after 2>/dev/null)
     set -- "$1" $first
-    c0=${4:-x} t0=${6:-y}
+    c0=${4:-none} t0=${6:-none}
     set -- "$1" $last
-    c1=${4:-x} t1=${6:-y}
+    c1=${4:-none} t1=${6:-none}
     echo "L0: MEASURE $1 balloon boot_current_kb=$c0 boot_target_kb=$t0 end_current_kb=$c1 end_target_kb=$t1 l0_mib_before=${before:-none} l0_mib_after=${after:-none} reason=$(reasons "$reason")"
-    if [ "$c0" = "$t0" ] && [ "$c1" = "$t1" ] && [ "$t1" != "$t0" ] && [ -n "$before" ] && [ -n "$after" ] &&
+    if [ "$c0" != none ] && [ "$c1" != none ] && [ "$c0" = "$t0" ] && [ "$c1" = "$t1" ] && [ "$t1" != "$t0" ] && [ -n "$before" ] && [ -n "$after" ] &&
        [ $((before - after)) -ge $((MEMORY / 4 - 2)) ] && [ "$reason" = 0 ]; then
         result "$1" balloon PASS "target = current at boot ($c0 kB); after xl mem-set $((MEMORY * 3 / 4))m the guest has $c1 kB = its target, L0 counts ${before} -> ${after} MiB"
     else
