@@ -9,3 +9,9 @@
 .PHONY: test-l0
 test-l0: $(BUILD)/pvshim-pvh $(BUILD)/pvshim-inventory guests | $(BUILD)/.deps-ok
 	tests/l0/run-l0.sh $(L0_OPTS)
+
+# pvshim vs Debian's xen-shim, memory the guest gets and time to userspace
+# (tests/l0/bench-l0.sh, ~15 min): bench/results/l0.tsv and l0.md.
+.PHONY: bench-l0
+bench-l0: $(BUILD)/pvshim-pvh guests | $(BUILD)/.deps-ok
+	tests/l0/bench-l0.sh $(BENCH_OUT)

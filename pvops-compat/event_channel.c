@@ -10,6 +10,7 @@
 #include "domain.h"
 #include "hypercalls.h"
 #include "compat.h"
+#include "services.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/string.h>
 
@@ -20,6 +21,8 @@ enum chan_state {
     ECS_INTERDOMAIN,
     ECS_VIRQ,
     ECS_IPI,
+    ECS_REMOTE,     /* a channel of L0's (unbound or interdomain there) */
+    ECS_CLOSING,    /* closed, still on a FIFO queue: L0 keeps the number */
 };
 
 struct channel {
@@ -34,6 +37,12 @@ static struct channel chans[EVTCHN_PORTS];
 static evtchn_port_t virq_port[NR_VIRQS];
 
 #define BITS_PER_WORD 64
+
+/* L0's event channels, when a provider forwards them (services.h). */
+static const struct evtchn_forward *fwd(void)
+{
+    return services ? services->evtchn : NULL;
+}
 
 static bool test_bit(const xen_ulong_t *words, unsigned bit)
 {
@@ -136,9 +145,40 @@ bool evtchn_port_valid(evtchn_port_t port)
     return port < EVTCHN_PORTS;
 }
 
-/* The lowest free port; a closed one still on a FIFO queue is skipped, as on Xen. */
+/* Can the guest's table take port p (an L0 number) now? */
+static bool port_takeable(long p)
+{
+    return p > 0 && p < EVTCHN_PORTS && chans[p].state == ECS_FREE &&
+           !port_ops->is_busy((evtchn_port_t)p);
+}
+
+/* Closed ports no longer on a FIFO queue give their number back to L0. */
+static void release_closed(void)
+{
+    for (evtchn_port_t p = 1; p < EVTCHN_PORTS; p++)
+        if (chans[p].state == ECS_CLOSING && !port_ops->is_busy(p)) {
+            chans[p].state = ECS_FREE;
+            fwd()->close(p);
+        }
+}
+
+/*
+ * The lowest free port; a closed one still on a FIFO queue is skipped, as on
+ * Xen. Forwarding: the number L0 reserves (one L0 port per guest port).
+ */
 static evtchn_port_t alloc_port(void)
 {
+    if (fwd()) {
+        release_closed();
+        long p = fwd()->reserve();
+        if (p <= 0)
+            return 0;
+        if (!port_takeable(p)) {
+            fwd()->close((evtchn_port_t)p);
+            return 0;
+        }
+        return (evtchn_port_t)p;
+    }
     for (evtchn_port_t p = 1; p < EVTCHN_PORTS; p++)
         if (chans[p].state == ECS_FREE && !port_ops->is_busy(p))
             return p;
@@ -170,6 +210,12 @@ void evtchn_send_virq(unsigned virq)
 {
     if (virq < NR_VIRQS && virq_port[virq])
         evtchn_set_pending(virq_port[virq]);
+}
+
+void evtchn_from_l0(evtchn_port_t port)
+{
+    if (evtchn_port_valid(port) && chans[port].state == ECS_REMOTE)
+        evtchn_set_pending(port);
 }
 
 bool evtchn_any_pending(const evtchn_port_t *ports, unsigned n)
@@ -223,10 +269,27 @@ static bool domid_is_self(domid_t d)
     return d == DOMID_SELF || d == dom.domid;
 }
 
+/* A port L0 just gave the guest becomes its own, or is given back. */
+static long take_remote(evtchn_port_t p)
+{
+    if (!port_takeable(p)) {
+        fwd()->close(p);
+        return -XEN_ENOSPC;
+    }
+    bind_port(p, (struct channel){ .state = ECS_REMOTE });
+    return 0;
+}
+
 static long op_alloc_unbound(struct evtchn_alloc_unbound *a)
 {
     if (!domid_is_self(a->dom))
         return -XEN_EPERM;
+    if (fwd()) {
+        release_closed();
+        a->dom = DOMID_SELF;
+        long rc = fwd()->alloc_unbound(a);
+        return rc ? rc : take_remote(a->port);
+    }
     evtchn_port_t p = alloc_port();
     if (!p)
         return -XEN_ENOSPC;
@@ -268,6 +331,16 @@ static long op_bind_ipi(struct evtchn_bind_ipi *b)
 
 static long op_bind_interdomain(struct evtchn_bind_interdomain *b)
 {
+    if (fwd()) {
+        /* To itself only through a channel of L0's: the numbers L0 reserved
+         * for pvshim's own ports are unbound there, but not the guest's. */
+        if (domid_is_self(b->remote_dom) &&
+            (!evtchn_port_valid(b->remote_port) || chans[b->remote_port].state != ECS_REMOTE))
+            return -XEN_EINVAL;
+        release_closed();
+        long rc = fwd()->bind_interdomain(b);
+        return rc ? rc : take_remote(b->local_port);
+    }
     /* Only pvshim's backends are there to bind to, and they bind, not us. */
     if (domid_is_self(b->remote_dom)) {
         evtchn_port_t rp = b->remote_port;
@@ -292,7 +365,7 @@ static long op_bind_interdomain(struct evtchn_bind_interdomain *b)
 
 static long close_port(evtchn_port_t p)
 {
-    if (!evtchn_port_valid(p) || chans[p].state == ECS_FREE)
+    if (!evtchn_port_valid(p) || chans[p].state == ECS_FREE || chans[p].state == ECS_CLOSING)
         return -XEN_EINVAL;
     if (chans[p].state == ECS_RESERVED)
         return -XEN_EINVAL;
@@ -307,6 +380,15 @@ static long close_port(evtchn_port_t p)
     }
     memset(&chans[p], 0, sizeof(chans[p]));
     port_ops->clear_pending(p);
+    /* L0's end (or the number it reserved) goes too; a port still on a
+     * FIFO queue keeps it (L0 events on it are dropped) until it leaves the
+     * queue, so L0 cannot hand the number out meanwhile. */
+    if (fwd()) {
+        if (port_ops->is_busy(p))
+            chans[p].state = ECS_CLOSING;
+        else
+            fwd()->close(p);
+    }
     return 0;
 }
 
@@ -326,6 +408,8 @@ static long op_send(evtchn_port_t p)
         return 0;
     case ECS_UNBOUND:
         return 0;   /* nobody listens yet: dropped, as on Xen */
+    case ECS_REMOTE:
+        return fwd()->send(p);
     default:
         return -XEN_EINVAL;
     }
@@ -338,10 +422,15 @@ static long op_status(struct evtchn_status *st)
     if (!evtchn_port_valid(st->port))
         return -XEN_EINVAL;
     const struct channel *c = &chans[st->port];
+    if (c->state == ECS_REMOTE) {
+        st->dom = DOMID_SELF;
+        return fwd()->status(st);
+    }
     st->vcpu = 0;
     switch (c->state) {
     case ECS_FREE:
     case ECS_RESERVED:
+    case ECS_CLOSING:
         st->status = EVTCHNSTAT_closed;
         break;
     case ECS_UNBOUND:
@@ -359,6 +448,8 @@ static long op_status(struct evtchn_status *st)
         break;
     case ECS_IPI:
         st->status = EVTCHNSTAT_ipi;
+        break;
+    case ECS_REMOTE:
         break;
     }
     return 0;
@@ -396,7 +487,8 @@ static long op_expand_array(struct evtchn_expand_array *ea)
 
 static long op_bind_vcpu(struct evtchn_bind_vcpu *b)
 {
-    if (!evtchn_port_valid(b->port) || chans[b->port].state == ECS_FREE)
+    if (!evtchn_port_valid(b->port) || chans[b->port].state == ECS_FREE ||
+        chans[b->port].state == ECS_CLOSING)
         return -XEN_EINVAL;
     if (b->vcpu != 0)
         return -XEN_ENOENT;
@@ -415,6 +507,8 @@ static long op_reset(struct evtchn_reset *r)
         evtchn_fifo_destroy();
         port_ops = l2_ops_for_guest();
     }
+    if (fwd())
+        release_closed();
     return 0;
 }
 

@@ -41,6 +41,10 @@ void evtchn_backend_notify(evtchn_port_t port, evtchn_backend_fn fn);
 /* Mark a port pending and raise the upcall if it is not masked. */
 void evtchn_set_pending(evtchn_port_t port);
 
+/* L0 signalled port: pending for the guest if it is a channel of L0's
+ * (services.h, struct evtchn_forward); ignored otherwise. */
+void evtchn_from_l0(evtchn_port_t port);
+
 /* Raise a VIRQ if the guest bound it. */
 void evtchn_send_virq(unsigned virq);
 

@@ -22,6 +22,7 @@
 #include "mm.h"
 #include "event_channel.h"
 #include "grant_table.h"
+#include "services.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/frame_alloc.h>
 #include <pvshim/phys.h>
@@ -211,19 +212,32 @@ static int unpopulate_status(void)
 }
 
 /* Xen's gnttab_grow_table: at least one frame ever; 0 or -XEN_ENOMEM. */
+/*
+ * Frames from a Xen underneath (services->gnttab_frame): L0 maps its table
+ * frame over the one pvshim took, which is then L0's for good: never back
+ * to the pool, so a failed growth keeps what it got.
+ */
 static int grow_to(unsigned want)
 {
     if (want < 1)
         want = 1;
     unsigned had = gt.nr_frames;
+    gnttab_frame_fn l0_frame = services ? services->gnttab_frame : NULL;
     while (gt.nr_frames < want) {
         mfn_t m = alloc_shared_frame();
         if (m == INVALID_MFN)
             break;
+        if (l0_frame && l0_frame(gt.nr_frames, m)) {
+            if (!pv_mm_unshare_frame(m))
+                frame_pool_free(&machine_frames, m, 1);
+            return -XEN_ENOMEM;
+        }
         gt.frames[gt.nr_frames++] = m;
     }
     if (gt.nr_frames == want && (gt.version == 1 || !populate_status(want)))
         return 0;
+    if (l0_frame)
+        return -XEN_ENOMEM;
     while (gt.nr_frames > had) {
         mfn_t m = gt.frames[--gt.nr_frames];
         if (!pv_mm_unshare_frame(m))
@@ -883,6 +897,8 @@ static long set_version(vaddr_t arg)
     long rc = 0;
     if (op.version != 1 && op.version != 2)
         rc = -XEN_EINVAL;
+    else if (op.version == 2 && services && services->gnttab_frame)
+        rc = -XEN_EOPNOTSUPP;   /* L0's frames: version 1 only, as under xen-shim */
     else if (op.version != gt.version)
         rc = switch_version(op.version);
     op.version = gt.version;

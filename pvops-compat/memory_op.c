@@ -10,6 +10,7 @@
 #include "hypercalls.h"
 #include "mm_glue.h"
 #include "event_channel.h"
+#include "services.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/frame_alloc.h>
 #include <pvshim/phys.h>
@@ -47,10 +48,13 @@ static long decrease_reservation(struct xen_memory_reservation *r, unsigned long
         for (j = 0; j < n; j++)
             if (pv_mm_release_frame(mfn + j))
                 break;
-        for (unsigned long k = 0; k < j; k++) {
+        for (unsigned long k = 0; k < j; k++)
             m2p_set(mfn + k, M2P_INVALID);
-            frame_pool_free(&machine_frames, mfn + k, 1);
-        }
+        /* On a Xen host a whole extent leaves the domain; else pvshim keeps it. */
+        const struct mem_forward *l0 = services ? services->mem : NULL;
+        if (!(j == n && l0 && l0->release(mfn, n)))
+            for (unsigned long k = 0; k < j; k++)
+                frame_pool_free(&machine_frames, mfn + k, 1);
         dom.tot_pages -= j;
         if (j != n)
             break;
@@ -70,7 +74,11 @@ static long populate(struct xen_memory_reservation *r, bool set_m2p, unsigned lo
             break;
         if (dom.tot_pages + n > dom.max_pages)
             break;
-        mfn_t mfn = frame_pool_alloc(&machine_frames, n, n, ~(mfn_t)0);
+        /* What the guest gave back to L0 comes back first, then pvshim's own. */
+        const struct mem_forward *l0 = services ? services->mem : NULL;
+        mfn_t mfn = l0 ? l0->reclaim(n) : INVALID_MFN;
+        if (mfn == INVALID_MFN)
+            mfn = frame_pool_alloc(&machine_frames, n, n, ~(mfn_t)0);
         if (mfn == INVALID_MFN)
             break;
         for (uint64_t j = 0; j < n; j++) {

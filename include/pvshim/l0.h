@@ -18,7 +18,16 @@
  *     the guest talks to dom0's xenstored as the domain xl created;
  *   - how the run ends: the guest's SCHEDOP_shutdown reason (and pvshim's
  *     own failures, as crash) become SCHEDOP_shutdown at L0, so xl sees
- *     poweroff, reboot, crash or watchdog.
+ *     poweroff, reboot, crash or watchdog;
+ *   - event channels (xen/l0/evtchn_l0.c): every guest port number is an
+ *     L0 port number; channels to other domains are L0's, pvshim's own
+ *     ports (VIRQs, IPIs, its backends) hold numbers L0 reserved; L0's
+ *     upcall (HVM_PARAM_CALLBACK_IRQ, a vector) makes them pending for the
+ *     guest;
+ *   - grant table frames (xen/l0/gnttab_l0.c): L0's, mapped over the frames
+ *     pvshim gives the guest as its table (version 1 only);
+ *   - the guest's balloon (xen/l0/balloon_l0.c): extents it gives back leave
+ *     the domain at L0, and come back from L0 first when it asks again.
  */
 #ifndef PVSHIM_L0_H
 #define PVSHIM_L0_H
@@ -34,6 +43,8 @@ struct l0_arch {
     /* Map guest frame gfn (not RAM: uncached attributes are not used) into
      * pvshim's address space, slot 0 to 2; NULL if it cannot. */
     void *(*map_frame)(uint64_t gfn, unsigned slot);
+    /* Call fn on the interrupt vector it returns (L0's event upcall). */
+    uint8_t (*route_upcall)(void (*fn)(void));
 };
 
 /* pvshim runs on a Xen: hypercalls to it work from now on (boot, early). */
@@ -47,6 +58,10 @@ bool l0_console_up(void);
 /* L0's wall clock (ns since 1970) from its shared_info, mapped at gfn (a
  * frame that is not RAM); 0 if L0 will not map it. */
 uint64_t l0_wallclock_ns(uint64_t gfn);
+/* After l0_wallclock_ns mapped L0's shared_info: L0's event channels
+ * reach pvshim on an upcall vector, and the guest's are forwarded
+ * (services.h, struct evtchn_forward). false if L0 refuses. */
+bool l0_events_init(void);
 /* The domain's id at L0, 0 if unknown: the guest's own domid in L0 mode. */
 uint16_t l0_domid(void);
 /* Tell L0 how the run ends: SCHEDOP_shutdown with the matching reason.

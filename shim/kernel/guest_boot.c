@@ -51,7 +51,7 @@
 #define M2P_ALIGN_FRAMES    512     /* 2 MiB: the M2P is mapped with superpages */
 
 extern const struct xen_services local_services;
-extern const struct xen_services l0_services;
+extern struct xen_services l0_services;
 extern char __image_start[], __image_end[];
 extern char __text_start[], __rodata_start[], __data_start[], __bss_start[];
 extern uint64_t boot_pool_frames;
@@ -473,6 +473,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
                   0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01 },
         .memory_kb = nr_pages * 4,
         .max_memory_kb = nr_pages * 4,
+        .domain_memory_kb = memmap_ram_bytes(m) >> 10,
         .vcpus = 1,
         .store_mfn = bs.xenstore_mfn,
         .store_port = xenstore_port,

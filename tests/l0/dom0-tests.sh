@@ -57,6 +57,7 @@ write_cfg() {
         echo 'on_poweroff = "destroy"'
         echo 'on_reboot = "destroy"'
         echo 'on_crash = "destroy"'
+        [ -n "${EXTRA_CFG:-}" ] && echo "$EXTRA_CFG"
     } > "/tmp/$1.cfg"
 }
 
@@ -111,6 +112,8 @@ run_domain() {
     awk '{ print "L0: xl| " $0 }' "/tmp/$name.xl" | tail -n 15
     echo "L0: --- failures and skips on the console of $name:"
     tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | grep -E '^(FAIL|SKIP) ' | awk '{ print "L0: fail| " $0 }'
+    echo "L0: --- the shim's L0 lines on the console of $name:"
+    tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | grep -E 'l0: |services: ' | head -n 20 | awk '{ print "L0: shim| " $0 }'
     echo "L0: --- console of $name (last 40 lines):"
     tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | tail -n 40 | awk '{ print "L0: con| " $0 }'
 }
@@ -169,6 +172,103 @@ t_shutdown() {
         result "$1" xl-shutdown PASS "reason=poweroff, after the guest's own shutdown"
     else
         result "$1" xl-shutdown FAIL "userspace=${t_marker:-never} reason=$(reasons "$reason") $(cat "/tmp/shut-$1.shutdown" 2>/dev/null)"
+    fi
+}
+
+# A disk from dom0's blkback (a loop device over a file in dom0's tmpfs, 4
+# MiB, its first MiB "PVSHIM-VBD-READ" lines): the guest's xen-blkfront sees
+# xvda, reads the known MiB, writes 1 MiB of "PVSHIM-VBD-WRITTEN" lines at 2
+# MiB (pvshim.vbd=rw); dom0 finds them in the file after power-off. The
+# guest's grant entries are in L0's grant frames and its event channel is
+# L0's port, or blkback could not map or bind them.
+pattern_md5() { yes "$1" | head -c 1048576 | md5sum | cut -d' ' -f1; }
+t_disk() {
+    img=/tmp/disk-$1.img
+    { yes PVSHIM-VBD-READ | head -c 1048576; head -c 3145728 /dev/zero; } > "$img"
+    loop=$(losetup -f)
+    losetup "$loop" "$img" || { result "$1" disk FAIL "losetup $loop failed (dom0)"; return; }
+    EXTRA_CFG="disk = [ 'format=raw, vdev=xvda, access=rw, script=/l0/hotplug-disk, target=$loop' ]" \
+        write_cfg "disk-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz \
+        "console=hvc0 pvshim.test=vbd pvshim.vbd=rw"
+    run_domain "disk-$1" "$1" 'PVSHIM-TEST: env' do_device_dump
+    losetup -d "$loop"
+    written=$(dd if="$img" bs=65536 skip=32 count=16 2>/dev/null | md5sum | cut -d' ' -f1)
+    rm -f "$img"
+    log=$CONLOG/guest-disk-$1.log
+    if grep -q 'PVSHIM-TEST: PASS vbd' "$log" && [ "$reason" = 0 ] &&
+       [ "$written" = "$(pattern_md5 PVSHIM-VBD-WRITTEN)" ]; then
+        result "$1" disk PASS "xvda read and written through dom0's blkback, data in dom0's file, poweroff"
+        rm -f /tmp/device-dump
+    else
+        device_dump_report
+        result "$1" disk FAIL "guest=$(grep -oE 'PVSHIM-TEST: (PASS|FAIL) vbd' "$log" | tail -n 1 | tr ' ' _) written-data=$([ "$written" = "$(pattern_md5 PVSHIM-VBD-WRITTEN)" ] && echo ok || echo missing) reason=$(reasons "$reason") $(tr -d '\r' < "$log" | grep -E 'vbd:|blkfront' | tail -n 3 | tr '\n' '|')"
+    fi
+}
+
+# A NIC from dom0's netback: the guest's xen-netfront gets eth0, takes
+# 10.99.0.2/24 and pings dom0's end of the link (10.99.0.1 on vifN.0, set
+# by /l0/hotplug-vif).
+t_net() {
+    EXTRA_CFG="vif = [ 'mac=00:16:3e:4c:30:01, script=/l0/hotplug-vif' ]" \
+        write_cfg "net-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz \
+        "console=hvc0 pvshim.test=ping pvshim.addr=10.99.0.2/24 pvshim.peer=10.99.0.1"
+    run_domain "net-$1" "$1" 'PVSHIM-TEST: env' do_device_dump
+    log=$CONLOG/guest-net-$1.log
+    if grep -q 'PVSHIM-TEST: PASS ping' "$log" && [ "$reason" = 0 ]; then
+        result "$1" net PASS "eth0 up, $(tr -d '\r' < "$log" | grep -oE '[0-9]+ packets received' | tail -n 1) from dom0, poweroff"
+        rm -f /tmp/device-dump
+    else
+        device_dump_report
+        result "$1" net FAIL "reason=$(reasons "$reason") $(tr -d '\r' < "$log" | grep -E 'net:|packets|netfront' | tail -n 3 | tr '\n' '|')"
+    fi
+}
+
+# What the device handshake left in xenstore 30 s into the guest's
+# userspace (if it still runs), and dom0's kernel messages about it
+# (reported when the test fails).
+do_device_dump() {
+    sleep 30
+    d=$(xl domid "$1" 2>/dev/null) || return
+    { xenstore-ls -f "/local/domain/$d/device"; xenstore-ls -f "/local/domain/0/backend"
+      dmesg | grep -iE 'blkback|netback|vif|xen|loop' | tail -n 15; } > /tmp/device-dump 2>&1
+}
+device_dump_report() {
+    grep -vE '/(feature-[a-z-]*|multi-queue-[a-z-]*|discard-[a-z-]*|protocol|sectors|info|sector-size|mode|params|frontend-id|online|script|handle|type|device-type|bootable|virtual-device|backend-id|removable) = ' /tmp/device-dump 2>/dev/null |
+        head -n 40 | awk '{ print "L0: dev| " $0 }'
+    rm -f /tmp/device-dump
+}
+
+# The guest's balloon: its target agrees with what it has from the start
+# (no driver chasing memory that is not there), and after `xl mem-set` to
+# 3/4 of the domain it gives memory back until it meets the new target,
+# and L0 counts the domain that much smaller (xl list): pvshim gave the
+# frames on to L0. The guest prints its balloon figures every 2 s
+# (pvshim.test=balloon).
+xl_mem() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $3 }'; }
+do_mem_set() {
+    xl_mem "$1" > /tmp/mem-before
+    xl mem-set "$1" "$((MEMORY * 3 / 4))m" > /tmp/mem-set.out 2>&1
+    sleep 40
+    xl_mem "$1" > /tmp/mem-after
+}
+t_balloon() {
+    rm -f /tmp/mem-before /tmp/mem-after
+    write_cfg "balloon-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=balloon"
+    run_domain "balloon-$1" "$1" 'PVSHIM-TEST: balloon start' do_mem_set
+    log=$CONLOG/guest-balloon-$1.log
+    first=$(tr -d '\r' < "$log" | grep -E '^balloon: ' | head -n 1)
+    last=$(tr -d '\r' < "$log" | grep -E '^balloon: ' | tail -n 1)
+    before=$(cat /tmp/mem-before 2>/dev/null) after=$(cat /tmp/mem-after 2>/dev/null)
+    set -- "$1" $first
+    c0=${4:-none} t0=${6:-none}
+    set -- "$1" $last
+    c1=${4:-none} t1=${6:-none}
+    echo "L0: MEASURE $1 balloon boot_current_kb=$c0 boot_target_kb=$t0 end_current_kb=$c1 end_target_kb=$t1 l0_mib_before=${before:-none} l0_mib_after=${after:-none} reason=$(reasons "$reason")"
+    if [ "$c0" != none ] && [ "$c1" != none ] && [ "$c0" = "$t0" ] && [ "$c1" = "$t1" ] && [ "$t1" != "$t0" ] && [ -n "$before" ] && [ -n "$after" ] &&
+       [ $((before - after)) -ge $((MEMORY / 4 - 2)) ] && [ "$reason" = 0 ]; then
+        result "$1" balloon PASS "target = current at boot ($c0 kB); after xl mem-set $((MEMORY * 3 / 4))m the guest has $c1 kB = its target, L0 counts ${before} -> ${after} MiB"
+    else
+        result "$1" balloon FAIL "boot current/target $c0/$t0, end $c1/$t1, L0 MiB $before -> $after, mem-set: $(cat /tmp/mem-set.out 2>/dev/null | tr '\n' ' ') reason=$(reasons "$reason")"
     fi
 }
 

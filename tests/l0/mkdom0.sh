@@ -2,9 +2,11 @@
 # Builds the dom0 initramfs of the L0 harness (tests/l0/run-l0.sh): Debian
 # 12's busybox-static, the toolstack of xen-utils-4.17 (xl, xenstored,
 # xenconsoled, xenconsole, xen-init-dom0) with the shared libraries it
-# needs, Debian's xen-shim (the reference shim), and the dom0 kernel's Xen
-# device modules (evtchn, privcmd, gntdev, gntalloc, xenfs) taken from the
-# linux-image package whose vmlinuz fetch-guests.sh put in cache/guests.
+# needs, xenstore-utils (xenstore-read/-write for the harness's own disk and
+# NIC hotplug scripts), Debian's xen-shim (the reference shim), and the dom0
+# kernel's Xen device modules (evtchn, privcmd, gntdev, gntalloc, xenfs,
+# blkback, netback, loop) taken from the linux-image package whose vmlinuz
+# fetch-guests.sh put in cache/guests.
 #
 #   tests/l0/mkdom0.sh [OUTPUT]   default: $BUILD/l0/dom0-base.cpio.gz
 #
@@ -27,7 +29,7 @@ die() { say "error: $*"; exit 1; }
 [ -s "$BUSYBOX" ] && [ -s "$GUESTS/VERSIONS" ] || scripts/fetch-guests.sh
 kpkg=$(sed -n 's/^vmlinuz-6.1-generic //p' "$GUESTS/VERSIONS" | cut -d' ' -f1)
 [ -n "$kpkg" ] || die "no vmlinuz-6.1-generic in $GUESTS/VERSIONS"
-PKGS="xen-utils-4.17 $kpkg"
+PKGS="xen-utils-4.17 xenstore-utils $kpkg"
 
 mkdir -p "$CACHE" "$(dirname "$OUT")"
 exec 9> "$CACHE/.lock"
@@ -70,10 +72,13 @@ for b in $bins; do
     ln -sf "/$X/bin/$b" "$root/usr/sbin/$b"
 done
 cp "$work/pkgs/$X/boot/xen-shim" "$root/$X/boot/xen-shim" || die "no xen-shim in xen-utils-4.17"
+cp "$work/pkgs/usr/bin/xenstore" "$root/usr/bin/xenstore" || die "no xenstore in xenstore-utils"
+for t in read write rm ls exists; do ln -sf xenstore "$root/usr/bin/xenstore-$t"; done
 # The shared libraries: those in the packages first, then this host's.
+LD_LIBRARY_PATH="$work/pkgs/usr/lib/x86_64-linux-gnu" ldd "$work/pkgs/usr/bin/xenstore" > "$work/ldd-xenstore"
 for b in $bins; do
     LD_LIBRARY_PATH="$work/pkgs/usr/lib/x86_64-linux-gnu" ldd "$work/pkgs/$X/bin/$b"
-done | awk '/=>/ { print $3 } /^\t\/lib64\/ld-linux/ { print $1 }' | sort -u > "$work/libs"
+done | cat - "$work/ldd-xenstore" | awk '/=>/ { print $3 } /^\t\/lib64\/ld-linux/ { print $1 }' | sort -u > "$work/libs"
 # Loaded with dlopen by glibc for pthread_cancel (xl aborts without it).
 gcc_s=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ { print $NF; exit }')
 [ -n "$gcc_s" ] || die "no libgcc_s.so.1 on this host"

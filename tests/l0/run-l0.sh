@@ -8,9 +8,10 @@
 #   tests/l0/run-l0.sh [options]
 #     --shims "pvshim xen-shim"     shims to run (default both)
 #     --tests "pvtest64 linux ..."  of pvtest64 crash xl-console (pvtest64 guests),
-#                                   linux shutdown linux-crash linux-console (Debian
-#                                   6.1), inventory (pvshim-inventory beside a classic
-#                                   PV domU); default all; names are t_* in dom0-tests.sh
+#                                   linux shutdown linux-crash linux-console disk net balloon
+#                                   (Debian 6.1), inventory (pvshim-inventory beside a
+#                                   classic PV domU); default all; names are t_* in
+#                                   dom0-tests.sh
 #     --qemu system|10|PATH         the system's QEMU (Debian 12: 7.2; default),
 #                                   QEMU 10.0 from bookworm-backports (fetched
 #                                   into cache/l0 with apt-get download and
@@ -25,16 +26,20 @@
 #                                   i.e. xl's own "pv-shim console=xen,pv")
 #     --xen-args S                  more arguments for Xen
 #     --log FILE                    serial log (default $BUILD/l0/serial.log)
+#     --measure FILE                append the run's MEASURE lines to FILE as
+#                                   tab-separated "qemu shim test key value"
 #
-# Prints dom0's "L0:" lines. Exit status: 0 every test PASS; 1 a test FAIL;
-# 2 no FAIL but dom0 or the emulation failed (DOM0-FAILURE, Xen or dom0
-# died, timeout) -- never counted as a pass; 3 setup problem.
+# Prints dom0's "L0:" lines. Exit status, from pvshim's results only
+# (xen-shim is the reference, reported but not judged): 0 every pvshim test
+# PASS; 1 a pvshim test FAIL; 2 no FAIL but dom0 or the emulation failed
+# (DOM0-FAILURE, Xen or dom0 died, timeout) -- never counted as a pass; 3
+# setup problem.
 set -u
 cd "$(dirname "$0")/../.." || exit 3
 BUILD=${BUILD:-build}
 CACHE=${L0_CACHE:-cache/l0}
 shims="pvshim xen-shim"
-tests="pvtest64 crash xl-console linux shutdown linux-crash linux-console inventory"
+tests="pvtest64 crash xl-console linux shutdown linux-crash linux-console disk net balloon inventory"
 qemu_sel=system
 cpu=max
 timeout=3600
@@ -43,6 +48,7 @@ memory=256
 pvshim_cmdline=
 xen_args=
 log=$BUILD/l0/serial.log
+measure=
 while [ $# -gt 0 ]; do
     case $1 in
     --shims) shims=$2; shift 2 ;;
@@ -55,6 +61,7 @@ while [ $# -gt 0 ]; do
     --pvshim-cmdline) pvshim_cmdline=$2; shift 2 ;;
     --xen-args) xen_args=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
+    --measure) measure=$2; shift 2 ;;
     *) echo "run-l0: unknown option $1" >&2; exit 3 ;;
     esac
 done
@@ -88,6 +95,8 @@ esac
 
 xen=$(scripts/fetch-xen.sh) || die "cannot fetch Xen"
 base=$(tests/l0/mkdom0.sh) || die "cannot build the dom0 initramfs"
+# The guest's PV disk and NIC frontends are modules in Debian's kernels.
+scripts/fetch-guest-modules.sh || die "cannot fetch the guest kernel's modules"
 scripts/mkinitramfs.sh || die "cannot build the guest initramfs"
 dom0_kernel=${GUEST_CACHE:-cache/guests}/vmlinuz-6.1-generic
 for f in "$BUILD/pvshim-pvh" "$BUILD/guests/pvtest64" "$BUILD/guests/pvtest64.mod" \
@@ -117,6 +126,7 @@ for lib in $(ldd "$BUILD/pvshim-inventory" | awk '/=>/ { print $3 }'); do
     mkdir -p "$work$(dirname "$lib")"
     cp -L "$lib" "$work$lib"
 done
+cp tests/l0/hotplug-disk tests/l0/hotplug-vif "$work/l0/"
 {
     echo "SHIMS='$shims'"
     echo "TESTS='$(echo "$tests" | tr '-' '_')'"
@@ -168,6 +178,14 @@ if [ "$outcome" != end ]; then
     status=2
 fi
 grep -q 'L0: .*DOM0-FAILURE' "$log" && status=2
-grep -q 'L0: RESULT .* FAIL ' "$log" && status=1
-grep -q 'L0: RESULT ' "$log" || status=2
+grep -q 'L0: RESULT pvshim .* FAIL ' "$log" && status=1
+case " $shims " in
+*" pvshim "*) grep -q 'L0: RESULT pvshim ' "$log" || status=2 ;;
+*) grep -q 'L0: RESULT ' "$log" || status=2 ;;
+esac
+if [ -n "$measure" ]; then
+    qv=$($qemu --version | head -n 1 | sed -n 's/.*version \([0-9.]*\).*/\1/p')
+    tr -d '\r' < "$log" | grep -E '^L0: MEASURE ' |
+        awk -v q="$qv" '{ for (i = 5; i <= NF; i++) { split($i, kv, "="); print q "\t" $3 "\t" $4 "\t" kv[1] "\t" kv[2] } }' >> "$measure"
+fi
 exit $status

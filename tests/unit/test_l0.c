@@ -6,6 +6,14 @@
 #include <pvshim/xen_abi.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
+#include <stdlib.h>
+#include "fakes.h"
+#include "domain.h"
+#include "hypercall.h"
+#include "hypercalls.h"
+#include "event_channel.h"
+#include "services.h"
+#include <pvshim/guest_entry.h>
 
 static struct {
     uint64_t console_pfn, console_port;
@@ -16,6 +24,11 @@ static struct {
     int shutdown_reason;
     uint64_t mapped_gfn;
     unsigned callback_set;
+    uint64_t callback_value;
+    evtchn_port_t next_port;            /* what alloc_unbound hands out */
+    evtchn_port_t unmasked[8];
+    unsigned nr_unmasked;
+    void (*upcall)(void);
 } l0f;
 static struct xencons_interface ring __attribute__((aligned(4096)));
 static struct shared_info shinfo __attribute__((aligned(4096)));
@@ -30,7 +43,7 @@ static long fake_hypercall(unsigned nr, unsigned long a1, unsigned long a2, unsi
         ck_assert_uint_eq(p->domid, DOMID_SELF);
         if (a1 == HVMOP_set_param) {
             ck_assert_uint_eq(p->index, HVM_PARAM_CALLBACK_IRQ);
-            ck_assert_uint_eq(p->value, 0);
+            l0f.callback_value = p->value;
             l0f.callback_set++;
             return 0;
         }
@@ -55,6 +68,16 @@ static long fake_hypercall(unsigned nr, unsigned long a1, unsigned long a2, unsi
         return 0;
     }
     case __HYPERVISOR_event_channel_op:
+        if (a1 == EVTCHNOP_unmask) {
+            l0f.unmasked[l0f.nr_unmasked++] = ((struct evtchn_unmask *)a2)->port;
+            return 0;
+        }
+        if (a1 == EVTCHNOP_alloc_unbound) {
+            ((struct evtchn_alloc_unbound *)a2)->port = l0f.next_port++;
+            return 0;
+        }
+        if (a1 == EVTCHNOP_close)
+            return 0;
         ck_assert_uint_eq(a1, EVTCHNOP_send);
         l0f.sends++;
         l0f.last_port = ((struct evtchn_send *)a2)->port;
@@ -84,8 +107,15 @@ static void *fake_map(uint64_t gfn, unsigned slot)
     return &ring;
 }
 
+static uint8_t fake_route_upcall(void (*fn)(void))
+{
+    l0f.upcall = fn;
+    return 0xf5;
+}
+
 static const struct l0_arch fake_arch = { .domid = 7, .hypercall = fake_hypercall,
-                                          .map_frame = fake_map };
+                                          .map_frame = fake_map,
+                                          .route_upcall = fake_route_upcall };
 
 static void setup(void)
 {
@@ -220,6 +250,66 @@ START_TEST(wallclock_from_shared_info)
 }
 END_TEST
 
+/*
+ * L0's events: every L0 port masked but the forwarded ones, the upcall on a
+ * callback vector; an L0 port that fires becomes pending for the guest
+ * under the same number, a masked one does not, and L0's pending bit is
+ * cleared.
+ */
+START_TEST(events_forwarded_and_delivered)
+{
+    memset(&shinfo, 0, sizeof(shinfo));
+    l0_wallclock_ns(0x100000);                     /* maps L0's shared_info */
+    ck_assert(l0_events_init());
+    ck_assert_uint_eq(l0f.callback_value, (2ull << 56) | 0xf5);
+    ck_assert_ptr_nonnull(l0f.upcall);
+    ck_assert_uint_eq(shinfo.evtchn_mask[0], ~0ull);
+
+    /* The guest: its own shared_info, pvshim's event channels over L0's. */
+    extern struct xen_services l0_services;
+    struct shared_info *g = calloc(1, PAGE_SIZE);
+    uint8_t *args = calloc(1, PAGE_SIZE);
+    fake_guest_reset();
+    fake_guest_map(0x300000, args, PAGE_SIZE);
+    memset(&dom, 0, sizeof(dom));
+    dom.domid = 7;
+    dom.shared_info = g;
+    dom.nr_vcpus = 1;
+    dom.vcpu[0].vcpu_info = &g->vcpu_info[0];
+    dom.vcpu[0].kernel_mode = true;
+    services = &l0_services;
+    evtchn_init();
+    l0f.next_port = 3;
+    struct evtchn_alloc_unbound *a = (void *)args;
+    *a = (struct evtchn_alloc_unbound){ .dom = DOMID_SELF, .remote_dom = 0 };
+    ck_assert_int_eq(do_event_channel_op(EVTCHNOP_alloc_unbound, 0x300000), 0);
+    ck_assert_uint_eq(a->port, 3);
+    ck_assert_uint_eq(l0f.nr_unmasked, 1);
+    ck_assert_uint_eq(l0f.unmasked[0], 3);
+    shinfo.evtchn_mask[0] &= ~(1ull << 3);          /* as L0's unmask does */
+    struct evtchn_bind_virq *v = (void *)args;
+    *v = (struct evtchn_bind_virq){ .virq = VIRQ_TIMER };
+    ck_assert_int_eq(do_event_channel_op(EVTCHNOP_bind_virq, 0x300000), 0);
+    ck_assert_uint_eq(v->port, 4);                  /* a number L0 reserved */
+    ck_assert_uint_eq(l0f.nr_unmasked, 1);          /* and left masked there */
+
+    /* L0 raises both: only the forwarded one reaches the guest. */
+    shinfo.evtchn_pending[0] = (1ull << 3) | (1ull << 4);
+    shinfo.vcpu_info[0].evtchn_pending_sel = 1;
+    shinfo.vcpu_info[0].evtchn_upcall_pending = 1;
+    l0f.upcall();
+    ck_assert_uint_eq(shinfo.vcpu_info[0].evtchn_upcall_pending, 0);
+    ck_assert_uint_eq(shinfo.vcpu_info[0].evtchn_pending_sel, 0);
+    ck_assert_uint_eq(shinfo.evtchn_pending[0], 1ull << 4);
+    ck_assert_uint_eq(g->evtchn_pending[0], 1ull << 3);
+    ck_assert_uint_eq(g->vcpu_info[0].evtchn_upcall_pending, 1);
+
+    services = NULL;
+    free(g);
+    free(args);
+}
+END_TEST
+
 static Suite *l0_suite(void)
 {
     Suite *s = suite_create("l0");
@@ -233,6 +323,7 @@ static Suite *l0_suite(void)
     tcase_add_test(tc, domid_from_arch);
     tcase_add_test(tc, shutdown_reasons);
     tcase_add_test(tc, wallclock_from_shared_info);
+    tcase_add_test(tc, events_forwarded_and_delivered);
     suite_add_tcase(s, tc);
     return s;
 }

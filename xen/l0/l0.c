@@ -10,6 +10,7 @@
 #include "services.h"
 #include "console_backend.h"
 #include "xenstore_backend.h"
+#include "xenstore.h"
 #include "l0_internal.h"
 
 /* Giving up on a console ring nobody drains: this many yields to L0. */
@@ -24,11 +25,27 @@ static struct {
     uint64_t cons_pfn;
     bool last_was_cr;                   /* the ring's last byte was '\r' */
     bool store_relayed;                 /* the guest's xenstore is L0's */
+    volatile struct shared_info *shinfo; /* L0's, once mapped */
 } l0;
 
 static long hc(unsigned nr, unsigned long a1, unsigned long a2, unsigned long a3)
 {
     return l0.arch->hypercall(nr, a1, a2, a3);
+}
+
+long l0_hypercall(unsigned nr, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+    return hc(nr, a1, a2, a3);
+}
+
+volatile struct shared_info *l0_shared_info(void)
+{
+    return l0.shinfo;
+}
+
+evtchn_port_t l0_console_port(void)
+{
+    return l0.cons ? l0.cons_port : 0;
 }
 
 long l0_hvm_get_param(uint32_t index, uint64_t *value)
@@ -40,7 +57,7 @@ long l0_hvm_get_param(uint32_t index, uint64_t *value)
     return rc;
 }
 
-static long hvm_set_param(uint32_t index, uint64_t value)
+long l0_hvm_set_param(uint32_t index, uint64_t value)
 {
     struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index, .value = value };
     return hc(__HYPERVISOR_hvm_op, HVMOP_set_param, (unsigned long)&p, 0);
@@ -168,16 +185,17 @@ uint64_t l0_wallclock_ns(uint64_t gfn)
      * when HVM_PARAM_CALLBACK_IRQ is set: set it (to "none") from 64-bit
      * code, so the layout is the one read here.
      */
-    long rc = hvm_set_param(HVM_PARAM_CALLBACK_IRQ, 0);
+    long rc = l0_hvm_set_param(HVM_PARAM_CALLBACK_IRQ, 0);
     if (rc)
         log_warn("l0: setting HVM_PARAM_CALLBACK_IRQ failed (%ld)", rc);
     rc = hc(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&xatp, 0);
-    const volatile struct shared_info *s = rc ? NULL : l0_map(gfn, L0_SLOT_SHARED_INFO);
+    volatile struct shared_info *s = rc ? NULL : l0_map(gfn, L0_SLOT_SHARED_INFO);
     if (!s) {
         log_warn("l0: L0's shared_info not mapped at gfn %#llx (rc %ld)",
                  (unsigned long long)gfn, rc);
         return 0;
     }
+    l0.shinfo = s;
     uint32_t v;
     uint64_t sec, nsec, sys;
     do {
@@ -230,12 +248,20 @@ static evtchn_port_t store_bind(void)
 static void store_attach(mfn_t ring, const struct xenstore_guest_params *params)
 {
     if (l0.store_relayed)
-        l0_store_attach(ring);
+        l0_store_attach(ring, params->domid,
+                        params->domain_memory_kb > params->memory_kb
+                            ? params->domain_memory_kb - params->memory_kb : 0);
     else
         xenstore_backend_attach(ring, params);
 }
 
-const struct xen_services l0_services = {
+uint8_t l0_route_upcall(void (*fn)(void))
+{
+    return l0.arch && l0.arch->route_upcall ? l0.arch->route_upcall(fn) : 0;
+}
+
+/* evtchn and gnttab_frame are set once L0's events are up (l0_events_init). */
+struct xen_services l0_services = {
     .name = "l0",
     .console_io_write = console_write,
     .console_io_read = console_read_buf,
@@ -243,3 +269,10 @@ const struct xen_services l0_services = {
     .store_bind = store_bind,
     .store_attach = store_attach,
 };
+
+void l0_forwarding_on(void)
+{
+    l0_services.evtchn = &l0_evtchn_forward;
+    l0_services.gnttab_frame = l0_gnttab_frame_fn;
+    l0_services.mem = &l0_mem_forward;
+}

@@ -27,6 +27,7 @@ struct xenstore_guest_params {
     uint8_t uuid[16];               /* /vm/<uuid> */
     uint64_t memory_kb;             /* ~/memory/target */
     uint64_t max_memory_kb;         /* ~/memory/static-max (0: same as memory_kb) */
+    uint64_t domain_memory_kb;      /* the VM's RAM, pvshim's share included (L0 relay) */
     unsigned int vcpus;             /* ~/cpu/N/availability for N < vcpus (1..512) */
     uint64_t store_mfn;             /* ~/store/ring-ref */
     evtchn_port_t store_port;       /* ~/store/port */

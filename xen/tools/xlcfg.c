@@ -408,9 +408,10 @@ static const char *const replaced[] = {
 static const char *const passthrough[] = {
     "pci", "irqs", "iomem", "ioports", "e820_host", "gfx_passthru", "dtdev", NULL
 };
-/* PV devices: carried over, not forwarded by pvshim yet. */
+/* PV devices pvshim does not forward yet (disk and vif it does: their
+ * event channels and grant frames are the Xen host's). */
 static const char *const pv_devices[] = {
-    "disk", "vif", "vtpm", "vfb", "vkb", "channel", "p9", "pvcalls", "vdispl", "vsnd",
+    "vtpm", "vfb", "vkb", "channel", "p9", "pvcalls", "vdispl", "vsnd",
     "usbctrl", "usbdev", "vusb", NULL
 };
 
@@ -482,8 +483,8 @@ char *xl_convert_pv_to_pvh(const struct xlcfg *in, const struct xl_convert_opts 
         if (key_in(k, passthrough))
             note(nt, "%s not carried over: pvshim passes no devices through to the guest", k);
         else if (!devices_noted && key_in(k, pv_devices)) {
-            note(nt, "PV devices (disk, vif, ...) carried over, but pvshim does not forward "
-                 "them to Xen yet: the guest will not see them until it does");
+            note(nt, "%s carried over, but pvshim does not forward it to Xen yet (disk and "
+                 "vif it does): the guest will not see it until it does", k);
             devices_noted = true;
         }
     }

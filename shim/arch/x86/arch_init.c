@@ -70,6 +70,8 @@ void arch_init(const struct memmap *m, paddr_t rsdp)
         uint64_t wc = l0_wallclock_ns((top + PAGE_SIZE - 1) >> PAGE_SHIFT);
         if (wc)
             wallclock_at_boot_ns = wc;
+        if (!l0_events_init())
+            log_warn("l0: event channels and grant frames stay pvshim's own");
     }
     smp_boot(m);
 }

@@ -11,6 +11,7 @@
 #include <pvshim/paging.h>
 #include <pvshim/platform.h>
 #include <pvshim/string.h>
+#include <pvshim/irq.h>
 #include <xen/arch-x86/cpuid.h>
 #include "x86.h"
 #include "arch.h"
@@ -45,9 +46,27 @@ static void *map_frame(uint64_t gfn, unsigned slot)
     return (void *)L0_FRAME_VIRT(slot);
 }
 
+static void (*upcall_fn)(void);
+
+/* L0 injects the vector directly (HVM_PARAM_CALLBACK_IRQ): no LAPIC EOI. */
+static void upcall_interrupt(struct cpu_regs *r)
+{
+    (void)r;
+    if (upcall_fn)
+        upcall_fn();
+}
+
+static uint8_t route_upcall(void (*fn)(void))
+{
+    upcall_fn = fn;
+    irq_register(VECTOR_L0_UPCALL, upcall_interrupt);
+    return VECTOR_L0_UPCALL;
+}
+
 static struct l0_arch x86_l0 = {
     .hypercall = hypercall,
     .map_frame = map_frame,
+    .route_upcall = route_upcall,
 };
 
 void xen_l0_attach(void)

@@ -245,7 +245,13 @@ static void check_version_2(void)
 {
     if (!table_setup())
         return;
-    if (!expect_rc(set_version(2), 0))
+    long rc = set_version(2);
+    /* A shim whose grant frames are a Xen host's (pvshim's L0 mode, Xen's
+     * own pv-shim) offers version 1 only and says so; Xen itself and
+     * pvshim's local provider must switch. */
+    if (rc == -XEN_EOPNOTSUPP)
+        check_skip_current("set_version(2): -EOPNOTSUPP (a shim on a Xen host: v1 only)");
+    if (!expect_rc(rc, 0))
         return;
     struct gnttab_get_version gv = { .dom = DOMID_SELF };
     expect_rc(hc_grant_table_op(GNTTABOP_get_version, &gv, 1), 0);
