@@ -98,9 +98,10 @@ static bool link_after(event_word_t *tail, evtchn_port_t next)
     return true;
 }
 
+/* Every queue is vCPU 0's (the one control block): its upcall. */
 static void raise_upcall(void)
 {
-    __atomic_store_n(&current->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&dom.vcpu[0].vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
 }
 
 static bool fifo_set_pending(evtchn_port_t port)

@@ -9,6 +9,7 @@
 #define VECTOR_PCI_INTX     0xf2    /* every PCI INTx line pvshim takes, shared */
 #define VECTOR_PCI_MSI      0xf3    /* every MSI-X entry pvshim programs, shared */
 #define VECTOR_CALL_IPI     0xf4    /* smp_call: run a function on other CPUs */
+#define VECTOR_KICK_IPI     0xf5    /* smp_kick: look again at what the CPU waits for */
 #define VECTOR_SPURIOUS     0xff
 
 typedef void (*irq_handler_t)(struct cpu_regs *r);

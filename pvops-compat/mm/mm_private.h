@@ -200,18 +200,7 @@ bool mm_drop_ldt_frames(void);
 /* Tell the arch layer the LDT changed (its window mappings are dropped). */
 void mm_load_ldt(void);
 
-/* ---- guest address checks */
-
-/* Xen's __addr_ok: below the canonical hole or above the hypervisor slots. */
-static inline bool guest_addr_ok(vaddr_t va)
-{
-    return va < (1ull << 47) || va >= 0xffff880000000000ull;
-}
-
-static inline bool is_canonical(vaddr_t va)
-{
-    return va < (1ull << 47) || va >= 0xffff800000000000ull;
-}
+/* Guest address checks (guest_addr_ok, is_canonical): domain.h. */
 
 static inline bool vm_assist(unsigned type)
 {

@@ -300,8 +300,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     /* Every legacy vcpu_info slot starts with events masked, as Xen builds it. */
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
-    /* The guest sees one vCPU until the SMP vCPU ABI is complete. */
-    dom.nr_vcpus = 1;
+    /* vCPU n for physical CPU n, as many as the VM has (and shared_info has slots). */
+    dom.nr_vcpus = MIN(nr_pcpus, (unsigned)PV_MAX_VCPUS);
     for (unsigned i = 0; i < dom.nr_vcpus; i++)
         pv_vcpu_init(&dom.vcpu[i], i);
     this_pcpu()->curr = &dom.vcpu[0];
@@ -383,7 +383,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
                   0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01 },
         .memory_kb = nr_pages * 4,
         .max_memory_kb = nr_pages * 4,
-        .vcpus = 1,
+        .vcpus = dom.nr_vcpus,
         .store_mfn = bs.xenstore_mfn,
         .store_port = xenstore_port,
         .console_mfn = bs.console_mfn,
@@ -421,6 +421,11 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     pv_watchdog_host_start(o->watchdog_seconds);
     hw_load_cr3(mfn_to_paddr(bs.l4_mfn));
     dom.started = true;
+    /* The APs wait (guest_ap_wait) for their vCPU, each to be brought up. */
+    pv_lock();
+    for (unsigned i = 1; i < dom.nr_vcpus; i++)
+        pcpus[i].curr = &dom.vcpu[i];
+    pv_unlock();
     boot_phase("guest-entry");
     if (o->trace_boot)
         boot_phase_report();

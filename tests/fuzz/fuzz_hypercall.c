@@ -76,6 +76,7 @@ static void setup(void)
     dom.shared_info = phys_access(mfn_to_paddr(SHINFO_MFN), PAGE_SIZE);
     dom.shared_info_mfn = SHINFO_MFN;
     dom.nr_vcpus = 1;
+    dom.vcpu[0].initialised = dom.vcpu[0].up = dom.vcpu[0].loaded = true;   /* booted, running */
     dom.vcpu[0].vcpu_info = &dom.shared_info->vcpu_info[0];
     dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)

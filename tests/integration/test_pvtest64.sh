@@ -64,20 +64,23 @@ test_pvtest64_under_pvshim_1g() {
     pvtest64_under_pvshim 1024
 }
 
-# A VM with 2 and 4 CPUs: pvshim starts the application processors and
-# parks them; the guest still sees one vCPU and behaves exactly as on one CPU.
+# A VM with 2 and 4 CPUs: the guest has as many vCPUs, vCPU n on CPU n, and
+# the smp.* checks run and pass with the same expectations as under Xen.
 test_pvtest64_under_pvshim_smp2() {
     pvtest64_under_pvshim 256 --smp 2
     expect_log "smp: 2 CPUs (2 in the MADT)"
-    # Until pvshim's vCPU ABI is complete the guest has one vCPU.
-    expect_log "INFO vcpus: 1"
-    expect_log "PASS smp.vcpu_ids_dense"
-    expect_log "SKIP smp.vcpu1_initialise_up: one vCPU"
+    expect_log "INFO vcpus: 2"
+    local c
+    for c in vcpu_ids_dense vcpu1_initialise_up ipi_both_ways down_up_cycle; do
+        expect_log "PASS smp.$c"
+    done
 }
 
 test_pvtest64_under_pvshim_smp4() {
     pvtest64_under_pvshim 256 --smp 4
     expect_log "smp: 4 CPUs (4 in the MADT)"
+    expect_log "INFO vcpus: 4"
+    expect_log "PASS smp.down_up_cycle"
 }
 
 # 4 GiB: QEMU puts 3 GiB below the PCI hole and 1 GiB above 4 GiB, so

@@ -125,3 +125,13 @@ struct pcpu *this_pcpu(void)
 {
     return &fake_pcpu;
 }
+
+/* One CPU: no other CPU to call or kick. */
+void smp_serve_calls(void)
+{
+}
+
+void smp_kick(unsigned n)
+{
+    (void)n;
+}
