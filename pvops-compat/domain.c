@@ -81,3 +81,20 @@ void pv_vcpu_kick(const struct pv_vcpu *v)
     if (v != current)
         smp_kick(v->vcpu_id);
 }
+
+uint64_t pv_vcpus_loaded(void)
+{
+    uint64_t m = 0;
+    for (unsigned i = 0; i < dom.nr_vcpus; i++)
+        if (dom.vcpu[i].loaded)
+            m |= 1ull << i;
+    return m;
+}
+
+void pv_flush_vcpus_tlb(uint64_t vcpus)
+{
+    /* vCPU n runs on CPU n: the masks coincide. */
+    vcpus &= pv_vcpus_loaded();
+    if (vcpus)
+        smp_flush_tlb(vcpus);
+}

@@ -167,4 +167,12 @@ void pv_idle_wait(void);
  * leaves the guest or its idle wait. Nothing for the caller's own vCPU. */
 void pv_vcpu_kick(const struct pv_vcpu *v);
 
+/* Bit n: vCPU n has run, so its CPU's TLB may hold its translations (a
+ * down vCPU's too: its CPU idles with its tables loaded). */
+uint64_t pv_vcpus_loaded(void);
+
+/* Flush the TLBs of the CPUs of the vCPUs in the mask (bit n: vCPU n; the
+ * caller's own included if set) that have run; done when it returns. */
+void pv_flush_vcpus_tlb(uint64_t vcpus);
+
 #endif

@@ -68,15 +68,49 @@ pte_t *frame_map(mfn_t mfn)
     return phys_access(mfn_to_paddr(mfn), PAGE_SIZE);
 }
 
+static uint64_t other_vcpus(void)
+{
+    return pv_vcpus_loaded() & ~(1ull << current->vcpu_id);
+}
+
 void mm_tlb_flushed(void)
 {
-    pv_mm.stale_tlb = false;
+    /* Only this CPU's TLB is clean: the others may still hold what was dropped. */
+    if (!other_vcpus())
+        pv_mm.stale_tlb = false;
 }
 
 void mm_flush_tlb(void)
 {
     hw_flush_tlb();
-    mm_tlb_flushed();
+    if (pv_mm.stale_tlb)
+        pv_flush_vcpus_tlb(other_vcpus());
+    pv_mm.stale_tlb = false;
+}
+
+void mm_flush_tlb_vcpus(uint64_t vcpus)
+{
+    if (vcpus & (1ull << current->vcpu_id)) {
+        hw_flush_tlb();
+        mm_tlb_flushed();
+    }
+    uint64_t others = vcpus & other_vcpus();
+    if (others) {
+        pv_flush_vcpus_tlb(others);
+        /* Every CPU that may hold a stale translation was flushed. */
+        if (vcpus & (1ull << current->vcpu_id) && others == other_vcpus())
+            pv_mm.stale_tlb = false;
+    }
+}
+
+void mm_invlpg_vcpus(uint64_t vcpus, vaddr_t va)
+{
+    if (vcpus & (1ull << current->vcpu_id))
+        hw_invlpg(va);
+    /* The other CPUs flush in full: a superset of one page. */
+    uint64_t others = vcpus & other_vcpus();
+    if (others)
+        pv_flush_vcpus_tlb(others);
 }
 
 /* ---------------------------------------------------------- ownership */

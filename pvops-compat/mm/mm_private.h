@@ -94,7 +94,8 @@ struct pv_mm_state {
      * Some TLB entry may still name a frame whose reference has been
      * dropped since the last full flush. Set on every such drop, cleared
      * by a full flush; a frame changing type or leaving the guest while it
-     * is set forces the flush first. (Single CPU: one flag suffices.)
+     * is set forces the flush first. One flag for all CPUs: see
+     * mm_flush_tlb() below for how several CPUs' TLBs are covered.
      */
     bool stale_tlb;
     mfn_t ldt_frames[LDT_PAGES];
@@ -159,8 +160,28 @@ int get_page_and_type(mfn_t mfn, unsigned type);
 void put_page_and_type(mfn_t mfn);
 
 /* Flush the guest TLB now / record that a flush happened. */
+/*
+ * TLB flushes. Invariant (under the PV lock): while pv_mm.stale_tlb is
+ * clear, no CPU's TLB holds a translation through an entry or reference
+ * the MMU has dropped; anything that relies on that (a type change, a frame
+ * leaving the guest) calls mm_flush_tlb() first when it is set.
+ * mm_flush_tlb: this CPU, and every other vCPU's CPU while the flag is set;
+ * clears it. mm_tlb_flushed: this CPU's TLB was just flushed in full (a CR3
+ * load); clears the flag only if no other vCPU has run.
+ * mm_flush_tlb_vcpus / mm_invlpg_vcpus: the guest's requests, for the vCPUs
+ * in a mask (bit n: vCPU n), done on every CPU named before they return.
+ */
 void mm_flush_tlb(void);
 void mm_tlb_flushed(void);
+
+/* Every vCPU of the domain, as a mask. */
+static inline uint64_t mm_all_vcpus(void)
+{
+    return dom.nr_vcpus >= 64 ? ~0ull : (1ull << dom.nr_vcpus) - 1;
+}
+
+void mm_flush_tlb_vcpus(uint64_t vcpus);
+void mm_invlpg_vcpus(uint64_t vcpus, vaddr_t va);
 
 /* The frame's contents (a table), or NULL if machine memory is out of reach. */
 pte_t *frame_map(mfn_t mfn);
@@ -189,8 +210,9 @@ static inline mfn_t pte_mfn(pte_t e)
 int mm_new_baseptr(mfn_t mfn, bool load_cr3);
 bool mm_find_l1(vaddr_t va, mfn_t *l1);
 
-/* First word of a guest vCPU bitmap: is vCPU 0 in it? 0 or -XEN_EFAULT. */
-int mm_read_vcpumask(vaddr_t ptr, bool *vcpu0);
+/* A guest vCPU bitmap (bit n: vCPU n; bits past the last vCPU ignored).
+ * 0 or -XEN_EFAULT. */
+int mm_read_vcpumask(vaddr_t ptr, uint64_t *vcpus);
 
 /* ---- descriptor tables (descriptor_tables.c) */
 int validate_segdesc_page(mfn_t mfn);

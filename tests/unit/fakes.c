@@ -135,3 +135,8 @@ void smp_kick(unsigned n)
 {
     (void)n;
 }
+
+void smp_flush_tlb(uint64_t cpumask)
+{
+    (void)cpumask;      /* only ever other CPUs' vCPUs, and there are none */
+}
