@@ -4,6 +4,7 @@
  * code], RIP, CS (saved upcall mask in bits 32-39), RFLAGS, RSP, SS.
  */
 #include "pv.h"
+#include "mm.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/hw.h>
 #include <pvshim/layout.h>
@@ -24,6 +25,7 @@ void pv_load_guest_cr3(void)
     struct pv_vcpu *v = current;
     mfn_t table = v->kernel_mode ? v->guest_table : v->guest_table_user;
     hw_load_cr3(mfn_to_paddr(table));
+    pv_mm_cr3_loaded();
 }
 
 void pv_toggle_guest_mode(void)

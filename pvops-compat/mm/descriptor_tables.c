@@ -166,7 +166,7 @@ bool mm_drop_ldt_frames(void)
         dropped = true;
     }
     if (dropped)
-        pv_mm.stale_tlb = true;
+        mm_mark_stale();
     return dropped;
 }
 

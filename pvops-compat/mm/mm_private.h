@@ -91,13 +91,13 @@ struct pv_mm_state {
     uint64_t *m2p;
     pte_t hyp_slots[HYP_L4_SLOTS];
     /*
-     * Some TLB entry may still name a frame whose reference has been
-     * dropped since the last full flush. Set on every such drop, cleared
-     * by a full flush; a frame changing type or leaving the guest while it
-     * is set forces the flush first. One flag for all CPUs: see
-     * mm_flush_tlb() below for how several CPUs' TLBs are covered.
+     * The vCPUs (bit n: vCPU n, on CPU n) whose TLB may still name a frame
+     * whose reference has been dropped since that CPU's last full flush.
+     * Every such drop sets the bits of every vCPU that has run; a full
+     * flush of a CPU (a CR3 load) clears its bit; a frame changing type or
+     * leaving the guest while any is set forces mm_flush_tlb() first.
      */
-    bool stale_tlb;
+    uint64_t stale_tlb;
     mfn_t ldt_frames[LDT_PAGES];
     bool ready;
     /*
@@ -161,16 +161,17 @@ void put_page_and_type(mfn_t mfn);
 
 /* Flush the guest TLB now / record that a flush happened. */
 /*
- * TLB flushes. Invariant (under the PV lock): while pv_mm.stale_tlb is
- * clear, no CPU's TLB holds a translation through an entry or reference
- * the MMU has dropped; anything that relies on that (a type change, a frame
- * leaving the guest) calls mm_flush_tlb() first when it is set.
- * mm_flush_tlb: this CPU, and every other vCPU's CPU while the flag is set;
- * clears it. mm_tlb_flushed: this CPU's TLB was just flushed in full (a CR3
- * load); clears the flag only if no other vCPU has run.
+ * TLB flushes. Invariant (under the PV lock): no CPU outside
+ * pv_mm.stale_tlb holds a translation through an entry or reference the MMU
+ * has dropped; anything that relies on that (a type change, a frame leaving
+ * the guest) calls mm_flush_tlb() first when any bit is set.
+ * mm_mark_stale: a reference was dropped (every vCPU that has run may hold it).
+ * mm_flush_tlb: this CPU, and the other CPUs in the mask; clears it.
+ * mm_tlb_flushed: this CPU's TLB was just flushed in full (a CR3 load).
  * mm_flush_tlb_vcpus / mm_invlpg_vcpus: the guest's requests, for the vCPUs
  * in a mask (bit n: vCPU n), done on every CPU named before they return.
  */
+void mm_mark_stale(void);
 void mm_flush_tlb(void);
 void mm_tlb_flushed(void);
 

@@ -140,10 +140,11 @@ long do_mmu_update(vaddr_t ureqs, unsigned int count, vaddr_t pdone, unsigned in
             break;
     }
 
-    /* A table left the tree: no CPU's paging-structure cache may keep it. */
+    /* A table left the tree: this CPU flushes now; the others may still
+     * cache it until their next flush, which a type change forces. */
     if (flush) {
-        mm_flush_tlb();
-        mm_flush_tlb_vcpus(mm_all_vcpus() & ~(1ull << current->vcpu_id));
+        mm_mark_stale();
+        mm_flush_tlb_vcpus(1ull << current->vcpu_id);
     }
     if (pdone) {
         done += i;

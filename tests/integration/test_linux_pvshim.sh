@@ -128,3 +128,29 @@ test_pvshim_linux_interactive_shell() {
     expect_log "guest shut down: poweroff"
     expect_status 0
 }
+
+# Two vCPUs on two CPUs (MTTCG): Linux brings vCPU 1 up through
+# VCPUOP_initialise/up, sees both CPUs in /proc/cpuinfo, runs a process on
+# each, threads and fork/exec across them, and takes CPU 1 offline and back.
+pvshim_linux_smp() { # KERNEL-NAME [QEMU ARGS...]
+    pvshim_linux "$1" smp --smp 2 "${@:2}"
+    expect_status 0
+    expect_log "smp: Brought up 1 node, 2 CPUs"
+    expect_log "init: cpus 2 online 0-1"
+    local t
+    for t in smp threads forkexec hotplug smp-after-hotplug; do
+        expect_log "PVSHIM-TEST: PASS $t"
+    done
+    expect_log "PVSHIM-TEST: done 5 passed 0 failed"
+    expect_log "guest shut down: poweroff"
+    expect_no_log "internal error"
+}
+
+test_pvshim_linux_6_1_smp2() {
+    pvshim_linux_smp 6.1-cloud
+}
+
+test_pvshim_linux_6_12_smp2() {
+    # shellcheck disable=SC2086
+    pvshim_linux_smp 6.12-cloud $LINUX_6_12_QEMU_CPU
+}

@@ -22,7 +22,8 @@ test_pvtest64_under_xen() {
 }
 
 # The same with two CPUs and a dom0 of two vCPUs: the smp.* checks (vCPU 1
-# initialised and brought up, IPIs both ways, a down/up cycle) must run and
+# initialised and brought up, IPIs both ways, shootdowns seen by vCPU 1, a
+# down/up cycle) must run and
 # pass here; they are the reference for pvshim's vCPU ABI.
 test_pvtest64_under_xen_smp2() {
     local results
@@ -35,7 +36,7 @@ test_pvtest64_under_xen_smp2() {
     grep -qE '^pvtest64: [0-9]+ passed, 0 failed$' "$results" ||
         fail "no final line \"pvtest64: N passed, 0 failed\""
     grep -q '^INFO vcpus: 2$' "$results" || fail "dom0 does not have 2 vCPUs"
-    for c in vcpu_ids_dense vcpu1_initialise_up ipi_both_ways down_up_cycle; do
+    for c in vcpu_ids_dense vcpu1_initialise_up ipi_both_ways tlb_shootdown down_up_cycle; do
         grep -q "^PASS smp\.$c\$" "$results" || fail "smp.$c did not pass"
     done
 }
@@ -71,7 +72,7 @@ test_pvtest64_under_pvshim_smp2() {
     expect_log "smp: 2 CPUs (2 in the MADT)"
     expect_log "INFO vcpus: 2"
     local c
-    for c in vcpu_ids_dense vcpu1_initialise_up ipi_both_ways down_up_cycle; do
+    for c in vcpu_ids_dense vcpu1_initialise_up ipi_both_ways tlb_shootdown down_up_cycle; do
         expect_log "PASS smp.$c"
     done
 }
