@@ -6,6 +6,7 @@
 #include <pvshim/spinlock.h>
 #include <pvshim/percpu.h>
 #include <pvshim/time.h>
+#include <pvshim/hw.h>
 
 struct pv_domain dom;
 
@@ -56,6 +57,12 @@ void pv_lock(void)
     while (!spin_trylock(&pv_big_lock))
         smp_serve_calls();
     pv_lock_depth = 1;
+    /* A flush deferred while this CPU idled: before anything reaches guest memory. */
+    struct pv_vcpu *v = current;
+    if (v && v->tlb_flush_due) {
+        hw_flush_tlb();
+        v->tlb_flush_due = false;
+    }
 }
 
 void pv_unlock(void)
@@ -69,10 +76,15 @@ void pv_idle_wait(void)
 {
     ASSERT_LOCKED(&pv_big_lock);
     unsigned depth = pv_lock_depth;
+    struct pv_vcpu *v = current;
+    if (v)
+        v->idle = true;
     pv_lock_depth = 0;
     spin_unlock(&pv_big_lock);
     cpu_idle_wait();
     pv_lock();
+    if (v)
+        v->idle = false;
     pv_lock_depth = depth;
 }
 
@@ -91,10 +103,20 @@ uint64_t pv_vcpus_loaded(void)
     return m;
 }
 
+/*
+ * A CPU idling in pv_idle_wait runs no guest code and touches no guest
+ * memory before it takes the PV lock again, and pv_lock() flushes its TLB
+ * first: its flush is deferred to then rather than waking it now.
+ */
 void pv_flush_vcpus_tlb(uint64_t vcpus)
 {
     /* vCPU n runs on CPU n: the masks coincide. */
     vcpus &= pv_vcpus_loaded();
+    for (unsigned i = 0; i < dom.nr_vcpus; i++)
+        if ((vcpus >> i & 1) && dom.vcpu[i].idle && &dom.vcpu[i] != current) {
+            dom.vcpu[i].tlb_flush_due = true;
+            vcpus &= ~(1ull << i);
+        }
     if (vcpus)
         smp_flush_tlb(vcpus);
 }
