@@ -21,6 +21,7 @@
 #include <pvshim/status.h>
 #include "mm_sim.h"
 #include "hypercall.h"
+#include <pvshim/guest_entry.h>
 #include "mm/mm_private.h"
 #include "event_channel.h"
 #include "services.h"
@@ -147,7 +148,11 @@ static void hypercall(struct fz *f)
     for (unsigned i = 0; i < 5; i++)
         last_args[i] = pick_arg(f);
     regs.rax = last_op;
+    /* Held as the arch entry path holds it (a shutdown's longjmp leaves it
+     * held: it nests, and idle waits release it whatever the depth). */
+    pv_lock();
     long rc = hypercall_call(last_op, last_args);
+    pv_unlock();
     /*
      * An error is -1..-4095. Some calls return other values by design: iret
      * returns the guest's restored RAX, and so does a multicall that an iret
