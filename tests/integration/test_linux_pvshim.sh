@@ -129,14 +129,15 @@ test_pvshim_linux_interactive_shell() {
     expect_status 0
 }
 
-# Two vCPUs on two CPUs (MTTCG): Linux brings vCPU 1 up through
-# VCPUOP_initialise/up, sees both CPUs in /proc/cpuinfo, runs a process on
+# N vCPUs on N CPUs (MTTCG): Linux brings vCPUs 1..N-1 up through
+# VCPUOP_initialise/up, sees every CPU in /proc/cpuinfo, runs a process on
 # each, threads and fork/exec across them, and takes CPU 1 offline and back.
-pvshim_linux_smp() { # KERNEL-NAME [QEMU ARGS...]
-    pvshim_linux "$1" smp --smp 2 "${@:2}"
+pvshim_linux_smp() { # KERNEL-NAME N [QEMU ARGS...]
+    local n=$2
+    pvshim_linux "$1" smp --smp "$n" "${@:3}"
     expect_status 0
-    expect_log "smp: Brought up 1 node, 2 CPUs"
-    expect_log "init: cpus 2 online 0-1"
+    expect_log "smp: Brought up 1 node, $n CPUs"
+    expect_log "init: cpus $n online 0-$((n - 1))"
     local t
     for t in smp threads forkexec hotplug smp-after-hotplug; do
         expect_log "PVSHIM-TEST: PASS $t"
@@ -147,10 +148,14 @@ pvshim_linux_smp() { # KERNEL-NAME [QEMU ARGS...]
 }
 
 test_pvshim_linux_6_1_smp2() {
-    pvshim_linux_smp 6.1-cloud
+    pvshim_linux_smp 6.1-cloud 2
 }
 
 test_pvshim_linux_6_12_smp2() {
     # shellcheck disable=SC2086
-    pvshim_linux_smp 6.12-cloud $LINUX_6_12_QEMU_CPU
+    pvshim_linux_smp 6.12-cloud 2 $LINUX_6_12_QEMU_CPU
+}
+
+test_pvshim_linux_6_1_smp4() {
+    pvshim_linux_smp 6.1-cloud 4
 }
