@@ -159,3 +159,8 @@ test_pvshim_linux_6_12_smp2() {
 test_pvshim_linux_6_1_smp4() {
     pvshim_linux_smp 6.1-cloud 4
 }
+
+test_pvshim_linux_6_12_smp4() {
+    # shellcheck disable=SC2086
+    pvshim_linux_smp 6.12-cloud 4 $LINUX_6_12_QEMU_CPU
+}
