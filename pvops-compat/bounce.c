@@ -5,6 +5,7 @@
  */
 #include "pv.h"
 #include "compat.h"
+#include "mm.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/hw.h>
 #include <pvshim/layout.h>
@@ -25,6 +26,7 @@ void pv_load_guest_cr3(void)
     struct pv_vcpu *v = current;
     mfn_t table = v->kernel_mode ? v->guest_table : v->guest_table_user;
     hw_load_cr3(mfn_to_paddr(table));
+    pv_mm_cr3_loaded();
 }
 
 void pv_set_guest_cr2(uint64_t cr2)

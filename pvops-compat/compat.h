@@ -109,7 +109,7 @@ void compat_publish_wallclock(uint64_t wc_ns);
 /* vcpu_info.arch.cr2 at its 32-bit offset. */
 void compat_set_cr2(struct vcpu_info *vi, uint64_t cr2);
 /* The runstate area in its 44-byte layout. */
-void compat_runstate_publish(void);
+void compat_runstate_publish(struct pv_vcpu *v);
 /* shared_info.arch.max_pfn at its 32-bit offset. */
 void compat_set_max_pfn(uint64_t max_pfn);
 uint64_t compat_max_pfn(void);

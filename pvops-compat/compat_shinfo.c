@@ -126,9 +126,8 @@ uint64_t compat_max_pfn(void)
 }
 
 /* As pv_runstate_publish(), in the 44-byte layout (state_entry_time at 4). */
-void compat_runstate_publish(void)
+void compat_runstate_publish(struct pv_vcpu *v)
 {
-    struct pv_vcpu *v = current;
     if (!v->runstate_area)
         return;
     const vaddr_t at = v->runstate_area;

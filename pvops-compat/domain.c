@@ -3,6 +3,10 @@
 #include "time.h"
 #include <pvshim/assert.h>
 #include <pvshim/string.h>
+#include <pvshim/spinlock.h>
+#include <pvshim/percpu.h>
+#include <pvshim/time.h>
+#include <pvshim/hw.h>
 
 struct pv_domain dom;
 
@@ -17,5 +21,102 @@ void pv_vcpu_init(struct pv_vcpu *v, unsigned id)
     v->guest_table_user = INVALID_MFN;
     v->vcpu_info = &dom.shared_info->vcpu_info[id];
     v->vcpu_info_mfn = INVALID_MFN;
+    /* vCPU 0 is the one the domain boots on: it has a context and is up. */
+    v->initialised = v->up = id == 0;
+    if (id != 0) {
+        v->runstate.state = RUNSTATE_offline;
+        v->runstate.state_entry_time = now_ns();
+    }
     pv_time_vcpu_init(v);
+}
+
+/*
+ * pv_big_lock protects: every piece of PV-layer state that more than one
+ * vCPU can reach: struct pv_domain and the vCPUs' structs (a vCPU's own
+ * fields are changed by others only under it), event channels, the grant
+ * table, the frame table (page types and reference counts, so no type
+ * change races another), the backends and services.
+ * Held: from an entry into pvshim (a guest trap, hypercall or interrupt,
+ * taken by the arch layer) until the return to the guest, and by every
+ * interrupt handler. Never held while a guest vCPU runs, and dropped while
+ * a vCPU idles (SCHEDOP_block/poll, VCPUOP_down, an AP waiting for its vCPU).
+ * Recursive: an interrupt taken in an idle wait of code that holds it
+ * (a backend waiting for its disk) takes it again.
+ * order: outermost; the smp_call, timer and console locks are taken inside.
+ * Its waiters keep serving cross-calls, so a holder may flush remote TLBs.
+ */
+static spinlock_t pv_big_lock;
+static unsigned pv_lock_depth;      /* nesting on the holding CPU */
+
+void pv_lock(void)
+{
+    if (spin_is_mine(&pv_big_lock)) {
+        pv_lock_depth++;
+        return;
+    }
+    while (!spin_trylock(&pv_big_lock))
+        smp_serve_calls();
+    pv_lock_depth = 1;
+    /* A flush deferred while this CPU idled: before anything reaches guest memory. */
+    struct pv_vcpu *v = current;
+    if (v && v->tlb_flush_due) {
+        hw_flush_tlb();
+        v->tlb_flush_due = false;
+    }
+}
+
+void pv_unlock(void)
+{
+    ASSERT_LOCKED(&pv_big_lock);
+    if (--pv_lock_depth == 0)
+        spin_unlock(&pv_big_lock);
+}
+
+void pv_idle_wait(void)
+{
+    ASSERT_LOCKED(&pv_big_lock);
+    unsigned depth = pv_lock_depth;
+    struct pv_vcpu *v = current;
+    if (v)
+        v->idle = true;
+    pv_lock_depth = 0;
+    spin_unlock(&pv_big_lock);
+    cpu_idle_wait();
+    pv_lock();
+    if (v)
+        v->idle = false;
+    pv_lock_depth = depth;
+}
+
+void pv_vcpu_kick(const struct pv_vcpu *v)
+{
+    if (v != current)
+        smp_kick(v->vcpu_id);
+}
+
+uint64_t pv_vcpus_loaded(void)
+{
+    uint64_t m = 0;
+    for (unsigned i = 0; i < dom.nr_vcpus; i++)
+        if (dom.vcpu[i].loaded)
+            m |= 1ull << i;
+    return m;
+}
+
+/*
+ * A CPU idling in pv_idle_wait runs no guest code and touches no guest
+ * memory before it takes the PV lock again, and pv_lock() flushes its TLB
+ * first: its flush is deferred to then rather than waking it now.
+ */
+void pv_flush_vcpus_tlb(uint64_t vcpus)
+{
+    /* vCPU n runs on CPU n: the masks coincide. */
+    vcpus &= pv_vcpus_loaded();
+    for (unsigned i = 0; i < dom.nr_vcpus; i++)
+        if ((vcpus >> i & 1) && dom.vcpu[i].idle && &dom.vcpu[i] != current) {
+            dom.vcpu[i].tlb_flush_due = true;
+            vcpus &= ~(1ull << i);
+        }
+    if (vcpus)
+        smp_flush_tlb(vcpus);
 }

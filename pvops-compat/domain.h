@@ -9,8 +9,11 @@
  *   (`current`), its entry stack, GDT and hardware timer;
  * - per domain: the rest of struct pv_domain;
  * - global: the frame table and event channels (their own files).
- * A vCPU's state is changed only by the pCPU running it, or by vCPU 0's
- * pCPU while it is down (VCPUOP_initialise, register_vcpu_info, ...).
+ * vCPU n runs on physical CPU n, always. All of it is under the PV lock
+ * (domain.c); a vCPU's hardware state (base pointers loaded, GDT window,
+ * segment bases, debug registers) is loaded only by its own pCPU, so
+ * another vCPU's hypercalls (VCPUOP_initialise, register_vcpu_info,
+ * set_periodic_timer, ...) change its structure, never its CPU.
  */
 #ifndef PVSHIM_PV_DOMAIN_H
 #define PVSHIM_PV_DOMAIN_H
@@ -20,6 +23,7 @@
 #include <pvshim/soft_timer.h>
 #include <pvshim/percpu.h>
 #include "emulate.h"
+#include <pvshim/guest_entry.h>
 
 #define PV_GDT_GUEST_FRAMES 14      /* pages 0-13 of the GDT are the guest's */
 #define PV_GDT_GUEST_ENTRIES (PV_GDT_GUEST_FRAMES * 512)
@@ -28,7 +32,16 @@
 #define PV_MAX_VCPUS        XEN_LEGACY_MAX_VCPUS
 
 struct pv_vcpu {
-    unsigned vcpu_id;               /* index in dom.vcpu[] */
+    unsigned vcpu_id;               /* index in dom.vcpu[]; it runs on pcpus[vcpu_id] */
+
+    /* --- life cycle (VCPUOP_initialise, up, down); changed under the PV lock */
+    bool initialised;               /* has a context: vCPU 0 from boot, others by initialise */
+    volatile bool up;               /* runnable: initialised and not VCPUOP_down */
+    bool loaded;                    /* its context is in its physical CPU (it has run) */
+    struct cpu_regs start_regs;     /* the frame it first enters the guest with */
+    uint64_t start_debugreg[8];     /* the context's debug registers, set when first run */
+    bool idle;                      /* its CPU waits in pv_idle_wait, lock released */
+    bool tlb_flush_due;             /* its CPU flushes its TLB when it next takes the lock */
 
     /* --- the guest entry being handled now (set by the entry path) */
     struct cpu_regs *regs;
@@ -125,6 +138,17 @@ struct pv_domain {
 
 extern struct pv_domain dom;
 
+/* Xen's __addr_ok: below the canonical hole or above the hypervisor slots. */
+static inline bool guest_addr_ok(vaddr_t va)
+{
+    return va < (1ull << 47) || va >= 0xffff880000000000ull;
+}
+
+static inline bool is_canonical(vaddr_t va)
+{
+    return va < (1ull << 47) || va >= 0xffff800000000000ull;
+}
+
 /* The vCPU the calling physical CPU runs. */
 #define current (this_pcpu()->curr)
 
@@ -142,11 +166,27 @@ void pv_vcpu_init(struct pv_vcpu *v, unsigned id);
  * Load a saved 64-bit vCPU context (Xen's arch_set_info_guest) into the
  * current vCPU and the register frame r it will be entered with; frames in
  * c are machine frames; ext is the stream's EXTENDED record (ext_len bytes,
- * may be 0). pvops-compat/vcpu_context.c says what is left out. 0, or -1
+ * may be 0). pvops-compat/vcpu_restore.c says what is left out. 0, or -1
  * with the reason in err.
  */
 struct vcpu_guest_context;
 int pv_vcpu_set_context(const struct vcpu_guest_context *c, const uint8_t *ext,
                         uint32_t ext_len, struct cpu_regs *r, char *err, size_t errlen);
+
+/* Wait for an interrupt with the lock released (however deeply held), then
+ * take it back: whatever it guarded may have changed meanwhile. */
+void pv_idle_wait(void);
+
+/* Have v's physical CPU look at v again (an event, VCPUOP_up/down): it
+ * leaves the guest or its idle wait. Nothing for the caller's own vCPU. */
+void pv_vcpu_kick(const struct pv_vcpu *v);
+
+/* Bit n: vCPU n has run, so its CPU's TLB may hold its translations (a
+ * down vCPU's too: its CPU idles with its tables loaded). */
+uint64_t pv_vcpus_loaded(void);
+
+/* Flush the TLBs of the CPUs of the vCPUs in the mask (bit n: vCPU n; the
+ * caller's own included if set) that have run; done when it returns. */
+void pv_flush_vcpus_tlb(uint64_t vcpus);
 
 #endif

@@ -116,12 +116,6 @@ static bool vendor_is(unsigned mask)
 #define V_CENTAUR   (1u << CPU_VENDOR_CENTAUR)
 #define V_SHANGHAI  (1u << CPU_VENDOR_SHANGHAI)
 
-static bool is_canonical(uint64_t a)
-{
-    uint64_t top = a >> 47;         /* bits 63:47 all equal */
-    return top == 0 || top == 0x1ffff;
-}
-
 static uint64_t guest_efer(void)
 {
     uint64_t efer = 0;

@@ -4,6 +4,7 @@
  * guest user space), exceptions, and the last step before every return.
  */
 #include "pv.h"
+#include "vcpu.h"
 #include "hypercall.h"
 #include "abi_trace.h"
 #include "emulate.h"
@@ -259,6 +260,9 @@ void guest_return_failed(struct cpu_regs *r)
 
 void guest_resume(struct cpu_regs *r)
 {
+    /* Taken down by another vCPU while it ran: it stops here. */
+    if (!current->up)
+        pv_vcpu_park();
     if (current->event_callback && pv_events_deliverable())
         pv_bounce(r, current->event_callback, false, 0, true, "event upcall");
 }

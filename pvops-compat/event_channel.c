@@ -1,7 +1,11 @@
 /*
  * event_channel_op and event_channel_op_compat, with Xen's semantics for
  * a domU (common/event_channel.c, event_2l.c): port 0 is reserved, ports
- * are allocated lowest first, a VIRQ or IPI binds to vCPU 0 only.
+ * are allocated lowest first. Each port notifies one vCPU (notify_vcpu):
+ * the one its VIRQ or IPI was bound for, vCPU 0 for the rest until
+ * EVTCHNOP_bind_vcpu moves it; the event raises that vCPU's upcall and
+ * kicks its CPU. Per-vCPU VIRQs (timer, debug, ...) bind on any vCPU,
+ * global ones on vCPU 0 only (-EINVAL), as on Xen. All under the PV lock.
  * Delivery goes through port_ops: the 2-level ABI here until the guest
  * switches to FIFO (event_fifo.c) with EVTCHNOP_init_control.
  */
@@ -31,10 +35,23 @@ struct channel {
     domid_t remote_dom;             /* ECS_UNBOUND: who may bind; ECS_INTERDOMAIN: the peer */
     evtchn_port_t remote_port;      /* ECS_INTERDOMAIN to the guest itself: the other end */
     evtchn_backend_fn backend;      /* ECS_INTERDOMAIN to a pvshim backend */
+    uint8_t notify_vcpu;            /* the vCPU whose upcall it raises */
 };
 
 static struct channel chans[EVTCHN_PORTS];
-static evtchn_port_t virq_port[NR_VIRQS];
+static evtchn_port_t virq_port[PV_MAX_VCPUS][NR_VIRQS];    /* per vCPU, as on Xen */
+
+struct pv_vcpu *evtchn_notify_vcpu(evtchn_port_t port)
+{
+    return &dom.vcpu[port < EVTCHN_PORTS ? chans[port].notify_vcpu : 0];
+}
+
+/* Global VIRQs go to the port bound on vCPU 0; the others are per vCPU. */
+static bool virq_is_global(unsigned virq)
+{
+    return virq != VIRQ_TIMER && virq != VIRQ_DEBUG && virq != VIRQ_XENOPROF &&
+           virq != VIRQ_XENPMU;
+}
 
 #define BITS_PER_WORD 64
 
@@ -78,7 +95,7 @@ static void l2_bound(evtchn_port_t port)
 static bool l2_set_pending(evtchn_port_t port)
 {
     struct shared_info *s = dom.shared_info;
-    struct vcpu_info *vi = current->vcpu_info;
+    struct vcpu_info *vi = evtchn_notify_vcpu(port)->vcpu_info;
     if (test_and_set_bit(s->evtchn_pending, port))
         return false;
     if (!test_bit(s->evtchn_mask, port) &&
@@ -96,7 +113,7 @@ static void l2_clear_pending(evtchn_port_t port)
 static void l2_unmask(evtchn_port_t port)
 {
     struct shared_info *s = dom.shared_info;
-    struct vcpu_info *vi = current->vcpu_info;
+    struct vcpu_info *vi = evtchn_notify_vcpu(port)->vcpu_info;
     if (test_and_clear_bit(s->evtchn_mask, port) && test_bit(s->evtchn_pending, port) &&
         !test_and_set_bit(&vi->evtchn_pending_sel, port / BITS_PER_WORD))
         __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
@@ -202,14 +219,21 @@ unsigned evtchn_newly_pending_count(void)
 void evtchn_set_pending(evtchn_port_t port)
 {
     /* Masked or not: pollers watch masked ports. */
-    if (evtchn_port_valid(port) && port_ops->set_pending(port))
+    if (!evtchn_port_valid(port))
+        return;
+    if (port_ops->set_pending(port))
         newly_pending++;
+    /* It may be polling or blocked on this port, or running: it looks again. */
+    pv_vcpu_kick(evtchn_notify_vcpu(port));
 }
 
 void evtchn_send_virq(unsigned virq)
 {
-    if (virq < NR_VIRQS && virq_port[virq])
-        evtchn_set_pending(virq_port[virq]);
+    if (virq >= NR_VIRQS)
+        return;
+    unsigned v = virq_is_global(virq) ? 0 : current->vcpu_id;
+    if (virq_port[v][virq])
+        evtchn_set_pending(virq_port[v][virq]);
 }
 
 void evtchn_from_l0(evtchn_port_t port)
@@ -241,7 +265,7 @@ int evtchn_backend_connect(evtchn_port_t port, evtchn_backend_fn fn)
         chans[port].remote_dom != BACKEND_DOMID)
         return -XEN_EINVAL;
     chans[port] = (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = BACKEND_DOMID,
-                                    .backend = fn };
+                                    .backend = fn, .notify_vcpu = chans[port].notify_vcpu };
     return 0;
 }
 
@@ -255,7 +279,8 @@ void evtchn_backend_disconnect(evtchn_port_t port, evtchn_backend_fn fn)
 {
     /* As when a remote domain closes its end: the guest's end waits unbound. */
     if (backend_owns(port, fn))
-        chans[port] = (struct channel){ .state = ECS_UNBOUND, .remote_dom = BACKEND_DOMID };
+        chans[port] = (struct channel){ .state = ECS_UNBOUND, .remote_dom = BACKEND_DOMID,
+                                        .notify_vcpu = chans[port].notify_vcpu };
 }
 
 void evtchn_backend_notify(evtchn_port_t port, evtchn_backend_fn fn)
@@ -304,27 +329,30 @@ static long op_bind_virq(struct evtchn_bind_virq *b)
 {
     if (b->virq >= NR_VIRQS)
         return -XEN_EINVAL;
-    if (b->vcpu != 0)
+    if (virq_is_global(b->virq) && b->vcpu != 0)
+        return -XEN_EINVAL;
+    if (b->vcpu >= dom.nr_vcpus)
         return -XEN_ENOENT;
-    if (virq_port[b->virq])
+    if (virq_port[b->vcpu][b->virq])
         return -XEN_EEXIST;
     evtchn_port_t p = alloc_port();
     if (!p)
         return -XEN_ENOSPC;
-    bind_port(p, (struct channel){ .state = ECS_VIRQ, .virq = (uint8_t)b->virq });
-    virq_port[b->virq] = p;
+    bind_port(p, (struct channel){ .state = ECS_VIRQ, .virq = (uint8_t)b->virq,
+                                   .notify_vcpu = (uint8_t)b->vcpu });
+    virq_port[b->vcpu][b->virq] = p;
     b->port = p;
     return 0;
 }
 
 static long op_bind_ipi(struct evtchn_bind_ipi *b)
 {
-    if (b->vcpu != 0)
+    if (b->vcpu >= dom.nr_vcpus)
         return -XEN_ENOENT;
     evtchn_port_t p = alloc_port();
     if (!p)
         return -XEN_ENOSPC;
-    bind_port(p, (struct channel){ .state = ECS_IPI });
+    bind_port(p, (struct channel){ .state = ECS_IPI, .notify_vcpu = (uint8_t)b->vcpu });
     b->port = p;
     return 0;
 }
@@ -354,7 +382,7 @@ static long op_bind_interdomain(struct evtchn_bind_interdomain *b)
         bind_port(p, (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = dom.domid,
                                        .remote_port = rp });
         chans[rp] = (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = dom.domid,
-                                      .remote_port = p };
+                                      .remote_port = p, .notify_vcpu = chans[rp].notify_vcpu };
         /* The peer may have sent before we bound: the new port starts pending. */
         evtchn_set_pending(p);
         b->local_port = p;
@@ -370,13 +398,14 @@ static long close_port(evtchn_port_t p)
     if (chans[p].state == ECS_RESERVED)
         return -XEN_EINVAL;
     if (chans[p].state == ECS_VIRQ)
-        virq_port[chans[p].virq] = 0;
+        virq_port[chans[p].notify_vcpu][chans[p].virq] = 0;
     /* The other end of a loopback pair is left unbound, waiting for a new peer. */
     if (chans[p].state == ECS_INTERDOMAIN && !chans[p].backend) {
         evtchn_port_t rp = chans[p].remote_port;
         if (evtchn_port_valid(rp) && chans[rp].state == ECS_INTERDOMAIN &&
             chans[rp].remote_port == p)
-            chans[rp] = (struct channel){ .state = ECS_UNBOUND, .remote_dom = dom.domid };
+            chans[rp] = (struct channel){ .state = ECS_UNBOUND, .remote_dom = dom.domid,
+                                          .notify_vcpu = chans[rp].notify_vcpu };
     }
     memset(&chans[p], 0, sizeof(chans[p]));
     port_ops->clear_pending(p);
@@ -426,7 +455,7 @@ static long op_status(struct evtchn_status *st)
         st->dom = DOMID_SELF;
         return fwd()->status(st);
     }
-    st->vcpu = 0;
+    st->vcpu = c->notify_vcpu;
     switch (c->state) {
     case ECS_FREE:
     case ECS_RESERVED:
@@ -485,14 +514,28 @@ static long op_expand_array(struct evtchn_expand_array *ea)
     return evtchn_fifo_expand_array(ea);
 }
 
+/* As on Xen: unbound, interdomain and global-VIRQ ports move; IPIs and
+ * per-vCPU VIRQs belong to their vCPU (-EINVAL), as do closed ports. */
 static long op_bind_vcpu(struct evtchn_bind_vcpu *b)
 {
-    if (!evtchn_port_valid(b->port) || chans[b->port].state == ECS_FREE ||
-        chans[b->port].state == ECS_CLOSING)
-        return -XEN_EINVAL;
-    if (b->vcpu != 0)
+    if (b->vcpu >= dom.nr_vcpus)
         return -XEN_ENOENT;
-    return 0;
+    if (!evtchn_port_valid(b->port))
+        return -XEN_EINVAL;
+    struct channel *c = &chans[b->port];
+    switch (c->state) {
+    case ECS_VIRQ:
+        if (!virq_is_global(c->virq))
+            return -XEN_EINVAL;
+        /* fall through */
+    case ECS_UNBOUND:
+    case ECS_INTERDOMAIN:
+    case ECS_REMOTE:
+        c->notify_vcpu = (uint8_t)b->vcpu;
+        return 0;
+    default:
+        return -XEN_EINVAL;
+    }
 }
 
 static long op_reset(struct evtchn_reset *r)

@@ -1,12 +1,15 @@
 /*
  * FIFO event channels (public/event_channel.h, "FIFO ABI"), with the
- * semantics of Xen 4.17's common/event_fifo.c for a one-vCPU domain.
+ * semantics of Xen 4.17's common/event_fifo.c.
  *
  * Each port has a 32-bit event word in the event array, pages the guest
  * hands over with EVTCHNOP_expand_array: PENDING, MASKED, LINKED and BUSY
  * bits and a LINK field naming the next port of its queue. There are 16
- * queues, one per priority; the guest's control block holds their heads
- * and a READY bit per queue, pvshim keeps the tails. An event that becomes
+ * queues per vCPU, one per priority; each vCPU's control block (its own
+ * EVTCHNOP_init_control) holds their heads and a READY bit per queue, pvshim
+ * keeps the tails. An event goes to the queues of its port's notify vCPU;
+ * one whose vCPU has no control block yet is left pending, unlinked, as on
+ * Xen (the guest unmasks nothing before it registered the block). An event that becomes
  * pending while unmasked and unlinked is appended to its queue; when that
  * queue was empty its READY bit is set and the upcall raised. The guest
  * consumes from the heads, unlinking as it goes, concurrently with us: it
@@ -26,21 +29,26 @@
 #define WORD_BIT(b)         ((event_word_t)1 << (b))
 #define LINK_TRIES          4   /* the guest can change a BUSY word at most this often */
 
+/* A vCPU's queues. */
+struct fifo_vcpu {
+    struct evtchn_fifo_control_block *control;      /* in a guest frame; NULL: none yet */
+    mfn_t control_mfn;
+    evtchn_port_t tail[EVTCHN_FIFO_MAX_QUEUES];     /* 0: nothing linked last */
+};
+
 /*
- * Per-domain FIFO state; the control block and the queue tails would be
- * per vCPU, and the domain has one. No lock: pvshim runs one hypercall or
- * one timer at a time, with interrupts off.
+ * The domain's FIFO state. Under the PV lock (domain.c); the guest's side
+ * of the words is raced with atomics as described above.
  */
 static struct {
     bool active;                                    /* the domain uses FIFO */
-    struct evtchn_fifo_control_block *control;      /* vCPU 0's, in a guest frame */
-    mfn_t control_mfn;
-    evtchn_port_t tail[EVTCHN_FIFO_MAX_QUEUES];     /* 0: nothing linked last */
+    struct fifo_vcpu vcpu[PV_MAX_VCPUS];
     event_word_t *array[MAX_ARRAY_PAGES];           /* guest frames, in order */
     mfn_t array_mfn[MAX_ARRAY_PAGES];
     unsigned nr_pages;
     uint8_t priority[EVTCHN_PORTS];                 /* queue of the next link */
     uint8_t last_queue[EVTCHN_PORTS];               /* queue it was last linked on */
+    uint8_t last_vcpu[EVTCHN_PORTS];                /* whose queue that was */
     bool saved_pending[EVTCHN_PORTS];               /* raised while its page was missing */
 } fifo;
 
@@ -98,9 +106,9 @@ static bool link_after(event_word_t *tail, evtchn_port_t next)
     return true;
 }
 
-static void raise_upcall(void)
+static void raise_upcall(struct pv_vcpu *v)
 {
-    __atomic_store_n(&current->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
 }
 
 static bool fifo_set_pending(evtchn_port_t port)
@@ -112,31 +120,35 @@ static bool fifo_set_pending(evtchn_port_t port)
             fifo.saved_pending[port] = true;
         return false;
     }
-    if (!fifo.control)
-        return false;
+    struct pv_vcpu *v = evtchn_notify_vcpu(port);
+    struct fifo_vcpu *fv = &fifo.vcpu[v->vcpu_id];
     bool newly = !word_test_and_set(w, EVTCHN_FIFO_PENDING);
+    if (!fv->control)
+        return newly;       /* no queues to link it on: stays pending */
     if (word_test(w, EVTCHN_FIFO_MASKED) || word_test_and_set(w, EVTCHN_FIFO_LINKED))
         return newly;
 
     unsigned q = fifo.priority[port];
     /* Linked again, perhaps on another queue: the old one must not append after it. */
-    if (fifo.tail[fifo.last_queue[port]] == port)
-        fifo.tail[fifo.last_queue[port]] = 0;
+    struct fifo_vcpu *old = &fifo.vcpu[fifo.last_vcpu[port]];
+    if (old->tail[fifo.last_queue[port]] == port)
+        old->tail[fifo.last_queue[port]] = 0;
     fifo.last_queue[port] = (uint8_t)q;
+    fifo.last_vcpu[port] = (uint8_t)v->vcpu_id;
 
     bool linked = false;
-    if (fifo.tail[q]) {
-        event_word_t *tw = word_of(fifo.tail[q]);
+    if (fv->tail[q]) {
+        event_word_t *tw = word_of(fv->tail[q]);
         linked = tw && link_after(tw, port);
     }
     if (!linked)
-        __atomic_store_n(&fifo.control->head[q], port, __ATOMIC_SEQ_CST);
-    fifo.tail[q] = port;
+        __atomic_store_n(&fv->control->head[q], port, __ATOMIC_SEQ_CST);
+    fv->tail[q] = port;
 
     /* A queue that was empty becomes ready; the first ready queue raises the upcall. */
-    if (!linked && !(__atomic_fetch_or(&fifo.control->ready, 1u << q, __ATOMIC_SEQ_CST) &
+    if (!linked && !(__atomic_fetch_or(&fv->control->ready, 1u << q, __ATOMIC_SEQ_CST) &
                      (1u << q)))
-        raise_upcall();
+        raise_upcall(v);
     return newly;
 }
 
@@ -211,8 +223,9 @@ static void *map_guest_frame(uint64_t gfn)
 
 void evtchn_fifo_destroy(void)
 {
-    if (fifo.control)
-        pv_mm_put_writable_frame(fifo.control_mfn);
+    for (unsigned i = 0; i < PV_MAX_VCPUS; i++)
+        if (fifo.vcpu[i].control)
+            pv_mm_put_writable_frame(fifo.vcpu[i].control_mfn);
     for (unsigned i = 0; i < fifo.nr_pages; i++)
         pv_mm_put_writable_frame(fifo.array_mfn[i]);
     memset(&fifo, 0, sizeof(fifo));
@@ -221,24 +234,33 @@ void evtchn_fifo_destroy(void)
 long evtchn_fifo_init_control(struct evtchn_init_control *ic)
 {
     ic->link_bits = EVTCHN_FIFO_LINK_BITS;
-    if (ic->vcpu != 0)
+    if (ic->vcpu >= dom.nr_vcpus)
         return -XEN_ENOENT;
     /* Inside one page, 8-byte aligned. */
     if (ic->offset > PAGE_SIZE - sizeof(struct evtchn_fifo_control_block) || (ic->offset & 7))
         return -XEN_EINVAL;
-    if (fifo.control)
+    struct fifo_vcpu *fv = &fifo.vcpu[ic->vcpu];
+    if (fv->control)
         return -XEN_EINVAL;     /* this vCPU has one already */
     uint8_t *page = map_guest_frame(ic->control_gfn);
     if (!page)
-        return -XEN_EINVAL;     /* and the domain stays on 2-level */
+        return -XEN_EINVAL;     /* and the domain stays on 2-level if it was */
+    struct evtchn_fifo_control_block *control =
+        (struct evtchn_fifo_control_block *)(page + ic->offset);
+    if (fifo.active) {
+        /* Another vCPU's queues; the domain is on FIFO already. */
+        fv->control = control;
+        fv->control_mfn = ic->control_gfn;
+        return 0;
+    }
 
     /*
      * The switch: no event array yet, every port at the default priority,
      * and what is pending in the 2-level bitmap raised once pages arrive.
      */
     memset(&fifo, 0, sizeof(fifo));
-    fifo.control = (struct evtchn_fifo_control_block *)(page + ic->offset);
-    fifo.control_mfn = ic->control_gfn;
+    fv->control = control;
+    fv->control_mfn = ic->control_gfn;
     for (evtchn_port_t p = 0; p < EVTCHN_PORTS; p++) {
         fifo.priority[p] = EVTCHN_FIFO_PRIORITY_DEFAULT;
         fifo.last_queue[p] = EVTCHN_FIFO_PRIORITY_DEFAULT;

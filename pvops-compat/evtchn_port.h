@@ -27,6 +27,10 @@ struct evtchn_port_ops {
 
 extern const struct evtchn_port_ops evtchn_fifo_ops;
 
+struct pv_vcpu;
+/* The vCPU whose upcall an event on port raises. */
+struct pv_vcpu *evtchn_notify_vcpu(evtchn_port_t port);
+
 /*
  * EVTCHNOP_init_control with Xen's checks. The first success switches the
  * domain to FIFO: the caller then installs evtchn_fifo_ops. Fills in

@@ -41,6 +41,8 @@
 #include <pvshim/cpu_regs.h>
 #include "mm_glue.h"
 
+struct pv_vcpu;
+
 enum pv_owner {
     PV_OWNER_NONE  = 0,     /* free: nobody may map it */
     PV_OWNER_GUEST = 1,     /* the guest's memory */
@@ -150,6 +152,17 @@ int pv_mm_unpin(mfn_t mfn);
  * pv_mm_base_maddr() themselves.
  */
 int pv_mm_set_kernel_base(mfn_t l4);
+
+/*
+ * VCPUOP_initialise: give vCPU v (not running, no base pointers yet) its
+ * kernel L4 and, unless 0, its user L4, each holding a general and a type
+ * reference as a base pointer does. Nothing is loaded into any CPU.
+ */
+int pv_mm_vcpu_set_bases(struct pv_vcpu *v, mfn_t kernel, mfn_t user);
+
+/* v's GDT: entries descriptors in frames (references taken, v's old ones
+ * dropped); -XEN_EINVAL if a frame cannot be a descriptor page. Not loaded. */
+int pv_mm_vcpu_set_gdt(struct pv_vcpu *v, const uint64_t *frames, unsigned entries);
 int pv_mm_set_user_base(mfn_t l4);
 
 /*
@@ -247,6 +260,8 @@ void pv_mm_destroy_gdt(void);
 bool pv_mm_grant_get_frame(mfn_t mfn, bool writable);
 void pv_mm_grant_put_frame(mfn_t mfn, bool writable);
 void pv_mm_flush_tlb(void);
+/* The calling CPU loaded a CR3 (a full flush of the guest's translations). */
+void pv_mm_cr3_loaded(void);
 int pv_mm_create_grant_mapping(uint64_t addr, mfn_t frame, unsigned flags);
 int pv_mm_replace_grant_mapping(uint64_t addr, mfn_t frame, uint64_t new_addr, unsigned flags);
 int pv_mm_unshare_frame(mfn_t mfn);

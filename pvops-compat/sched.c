@@ -1,5 +1,6 @@
 /*
- * sched_op for a domain that has the CPU to itself: yield is a no-op,
+ * sched_op for a domain whose vCPUs each have a CPU to themselves (vCPU n
+ * on physical CPU n): yield is a no-op,
  * block idles the CPU until an event is pending, poll until one of some
  * ports is, shutdown ends the VM with the matching status.
  */
@@ -29,12 +30,13 @@ bool pv_events_deliverable(void)
            !vi->evtchn_upcall_mask;
 }
 
-/* Idle until wake() holds; interrupts (timers, input) run in between. */
+/* Idle until wake() holds; interrupts (timers, input, kicks from other
+ * vCPUs raising events) run in between, with the PV lock released. */
 static void idle_until(bool (*wake)(const void *), const void *arg)
 {
     pv_runstate_set(RUNSTATE_blocked);
     while (!wake(arg))
-        cpu_idle_wait();
+        pv_idle_wait();
     pv_runstate_set(RUNSTATE_running);
 }
 

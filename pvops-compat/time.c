@@ -34,9 +34,8 @@ static void write_time_info(volatile struct vcpu_time_info *t, const struct vcpu
     t->version = src->version + 2 - (src->version & 1);
 }
 
-void pv_time_update(void)
+void pv_time_update(struct pv_vcpu *v)
 {
-    struct pv_vcpu *v = current;
     struct time_scale sc;
     time_get_tsc_scale(&sc);
 
@@ -76,7 +75,7 @@ static void singleshot_fired(struct soft_timer *t, uint64_t now)
     (void)now;
     ASSERT(v == current);
     v->singleshot_deadline = 0;
-    pv_time_update();
+    pv_time_update(v);
     evtchn_send_virq(VIRQ_TIMER);
 }
 
@@ -92,7 +91,7 @@ static void periodic_fired(struct soft_timer *t, uint64_t now)
         next = now + v->periodic_period;
     v->periodic_next = next;
     soft_timer_arm(t, next);
-    pv_time_update();
+    pv_time_update(v);
     evtchn_send_virq(VIRQ_TIMER);
 }
 
@@ -103,10 +102,13 @@ void pv_set_singleshot(uint64_t deadline)
     soft_timer_arm(&current->singleshot_timer, deadline ? MAX(deadline, 1) : 0);
 }
 
-void pv_set_periodic(uint64_t period)
+/* The timer runs on v's own physical CPU (vCPU n on pCPU n); one that has
+ * not started yet keeps the period and starts it with pv_time_vcpu_start. */
+void pv_set_periodic(struct pv_vcpu *v, uint64_t period)
 {
-    struct pv_vcpu *v = current;
     v->periodic_period = period;
+    if (!v->loaded)
+        return;
     v->periodic_next = period ? now_ns() + period : 0;
     soft_timer_arm(&v->periodic_timer, v->periodic_next);
 }
@@ -115,23 +117,35 @@ void pv_time_vcpu_init(struct pv_vcpu *v)
 {
     v->singleshot_timer.fire = singleshot_fired;
     v->periodic_timer.fire = periodic_fired;
+    soft_timer_bind(&v->singleshot_timer, v->vcpu_id);
+    soft_timer_bind(&v->periodic_timer, v->vcpu_id);
+    soft_timer_bind(&v->poll_timer, v->vcpu_id);
+    /* Every PV vCPU starts with a 10 ms periodic timer, as on Xen. */
+    v->periodic_period = PV_DEFAULT_PERIOD_NS;
+}
+
+void pv_time_vcpu_start(struct pv_vcpu *v)
+{
+    ASSERT(v == current && v->loaded);
+    pv_time_update(v);
+    v->runstate.state = RUNSTATE_running;
+    v->runstate.state_entry_time = now_ns();
+    pv_runstate_publish(v);
+    pv_set_periodic(v, v->periodic_period);
 }
 
 void pv_time_init(void)
 {
     pv_time_vcpu_init(current);
     publish_wallclock();
-    pv_time_update();
-    current->runstate.state = RUNSTATE_running;
-    current->runstate.state_entry_time = now_ns();
-    pv_set_periodic(PV_DEFAULT_PERIOD_NS);
+    current->loaded = true;
+    pv_time_vcpu_start(current);
 }
 
-void pv_runstate_publish(void)
+void pv_runstate_publish(struct pv_vcpu *v)
 {
-    struct pv_vcpu *v = current;
     if (dom.compat) {
-        compat_runstate_publish();
+        compat_runstate_publish(v);
         return;
     }
     if (!v->runstate_area)
@@ -165,7 +179,7 @@ void pv_runstate_set(int state)
         rs->time[rs->state] += now - rs->state_entry_time;
     rs->state = state;
     rs->state_entry_time = now;
-    pv_runstate_publish();
+    pv_runstate_publish(current);
 }
 
 long do_set_timer_op(uint64_t timeout)

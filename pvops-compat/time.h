@@ -11,18 +11,21 @@ struct pv_vcpu;
 void pv_time_vcpu_init(struct pv_vcpu *v);
 /* Publish the wallclock and time info and start the default periodic timer. */
 void pv_time_init(void);
+/* The calling CPU's vCPU starts running: its time info, runstate and periodic timer. */
+void pv_time_vcpu_start(struct pv_vcpu *v);
 /* Refresh vcpu_time_info (and the registered user copy). */
-void pv_time_update(void);
+void pv_time_update(struct pv_vcpu *v);
 /* System time as the guest computes it. */
 uint64_t pv_system_time(void);
 
 /* Timers, in system time (ns). 0 cancels. */
 void pv_set_singleshot(uint64_t deadline);
-void pv_set_periodic(uint64_t period);
+/* v's periodic timer (any vCPU; 0 stops it). */
+void pv_set_periodic(struct pv_vcpu *v, uint64_t period);
 
 /* Runstate changes (RUNSTATE_running / RUNSTATE_blocked). */
 void pv_runstate_set(int state);
 /* Write the runstate to the guest's registered area, if any. */
-void pv_runstate_publish(void);
+void pv_runstate_publish(struct pv_vcpu *v);
 
 #endif

@@ -1,115 +1,133 @@
 /*
- * Loading a whole saved vCPU context (struct vcpu_guest_context, 64-bit)
- * into the current vCPU, as Xen's arch_set_info_guest does for a 64-bit PV
- * vCPU: used to resume a guest restored from a save file. Frames in the
- * context are machine frames already (the restore localised them).
- *
- * Not restored here: the FPU/XSAVE image (the arch layer loads it just
- * before entering the guest), runstate/time areas and vcpu_info placement
- * (the guest registers them again after a resume, as Linux does).
- * Data selectors other than null are refused for now (a 64-bit kernel
- * suspends with null ones).
+ * VCPUOP_initialise (public/vcpu.h): a vCPU's first context, a whole
+ * struct vcpu_guest_context (public/arch-x86/xen-x86_64.h), checked and
+ * taken as Xen 4.17 takes it from a 64-bit PV guest (arch_set_info_guest):
+ *   - -EEXIST once the vCPU has a context (vCPU 0 always has one);
+ *   - -EINVAL for a non-canonical RIP, RSP, kernel_sp, FS/GS bases, event,
+ *     syscall or failsafe callback or trap handler; an LDT base that is not
+ *     a guest address, not page aligned, or more than 8192 entries; more
+ *     GDT entries than the guest's 14 frames hold; user mode without user
+ *     page tables (ctrlreg[1] 0); a GDT frame that cannot be a descriptor
+ *     page; a CR3 or CR1 frame the guest does not own;
+ *   - a CR3/CR1 frame that does not validate as an L4: the type error;
+ *   - selectors with RPL 0 get RPL 3; RFLAGS.IOPL becomes the virtual IOPL
+ *     and IF is set; only CR0.TS is taken from ctrlreg[0]; the debug
+ *     registers are taken as set_debugreg would (invalid ones are dropped);
+ *     VGCF_failsafe/syscall_disables_events set the callbacks' masking;
+ *   - VGCF_online: the vCPU is up at once; otherwise it stays down.
+ * The context is recorded in the vCPU; its own CPU loads it when it first
+ * runs (vcpu_run.c).
  */
-#include "domain.h"
-#include "hypercalls.h"
-#include "mm.h"
 #include "pv.h"
-#include <pvshim/hw.h>
+#include "vcpu.h"
+#include "mm.h"
+#include "emulate_internal.h"
+#include <pvshim/guest_access.h>
 #include <pvshim/string.h>
-#include <pvshim/error.h>
+#include <pvshim/assert.h>
 
-#define CTX_ERR(...) error_set(err, errlen, -1, "vcpu context: " __VA_ARGS__)
+#define LDT_MAX_ENTRIES 8192
 
-/* EXTENDED record (xen_domctl_ext_vcpucontext) fields used by a 64-bit guest. */
-#define EXT_SYSCALL32_EIP       8
-#define EXT_SYSENTER_EIP        16
-#define EXT_SYSCALL32_DISABLES  28
-#define EXT_SYSENTER_DISABLES   29
+/* Taken under the PV lock: one initialise at a time; too big for a stack. */
+static struct vcpu_guest_context ctxt;
 
-static uint64_t le64(const uint8_t *p)
+static uint64_t guest_selector(uint64_t sel)
 {
-    uint64_t v = 0;
-    for (unsigned i = 8; i-- > 0;)
-        v = v << 8 | p[i];
-    return v;
+    return (sel & 3) == 0 ? sel | 3 : sel;
 }
 
-int pv_vcpu_set_context(const struct vcpu_guest_context *c, const uint8_t *ext,
-                        uint32_t ext_len, struct cpu_regs *r, char *err, size_t errlen)
+static bool context_ok(const struct vcpu_guest_context *c)
 {
-    struct pv_vcpu *v = current;
+    const uint64_t va[] = {
+        c->user_regs.rip, c->user_regs.rsp, c->kernel_sp, c->fs_base, c->gs_base_kernel,
+        c->gs_base_user, c->event_callback_eip, c->syscall_callback_eip,
+        c->failsafe_callback_eip,
+    };
+    for (unsigned i = 0; i < sizeof(va) / sizeof(va[0]); i++)
+        if (!is_canonical(va[i]))
+            return false;
+    if (c->ldt_ents && !is_canonical(c->ldt_base))
+        return false;
+    for (unsigned i = 0; i < 256; i++)
+        if (!is_canonical(c->trap_ctxt[i].address))
+            return false;
+    if (!guest_addr_ok(c->ldt_base) || (c->ldt_base & (PAGE_SIZE - 1)) ||
+        c->ldt_ents > LDT_MAX_ENTRIES)
+        return false;
+    if (DIV_ROUND_UP(c->gdt_ents, 512) > PV_GDT_GUEST_FRAMES)
+        return false;
+    if (!(c->flags & VGCF_in_kernel) && !c->ctrlreg[1])
+        return false;
+    return true;
+}
+
+static void take_registers(struct pv_vcpu *v, const struct vcpu_guest_context *c)
+{
     const struct cpu_user_regs *u = &c->user_regs;
-
-    if ((u->ds & ~3) || (u->es & ~3) || (u->fs & ~3) || (u->gs & ~3))
-        return CTX_ERR("data selectors %#x %#x %#x %#x: only null ones are restored", u->ds,
-                       u->es, u->fs, u->gs);
-    for (unsigned t = 0; t < 64; t++)
-        if ((c->vm_assist >> t) & 1 && do_vm_assist(VMASST_CMD_enable, t))
-            return CTX_ERR("vm_assist %#lx: type %u is not offered",
-                           (unsigned long)c->vm_assist, t);
-
-    v->kernel_mode = c->flags & VGCF_in_kernel;
-    memset(v->trap_ctxt, 0, sizeof(v->trap_ctxt));
-    for (unsigned i = 0; i < 256; i++) {
-        if (!c->trap_ctxt[i].address)
-            continue;
-        v->trap_ctxt[i] = c->trap_ctxt[i];
-        v->trap_ctxt[i].cs = PV_KERNEL_CS;
-    }
-    v->event_callback = c->event_callback_eip;
-    v->failsafe_callback = c->failsafe_callback_eip;
-    v->syscall_callback = c->syscall_callback_eip;
-    v->failsafe_disables_events = c->flags & VGCF_failsafe_disables_events;
-    v->syscall_disables_events = c->flags & VGCF_syscall_disables_events;
-    if (ext_len > EXT_SYSENTER_DISABLES) {
-        v->syscall32_callback = le64(ext + EXT_SYSCALL32_EIP);
-        v->sysenter_callback = le64(ext + EXT_SYSENTER_EIP);
-        v->syscall32_disables_events = ext[EXT_SYSCALL32_DISABLES];
-        v->sysenter_disables_events = ext[EXT_SYSENTER_DISABLES];
-    }
-    do_stack_switch(c->kernel_ss, c->kernel_sp);
-
-    int rc = pv_mm_set_gdt_frames(c->gdt_frames, (unsigned)c->gdt_ents);
-    if (rc)
-        return CTX_ERR("GDT of %lu entries refused (error %d)", (unsigned long)c->gdt_ents, rc);
-    rc = pv_mm_set_ldt(c->ldt_base, (unsigned)c->ldt_ents);
-    if (rc)
-        return CTX_ERR("LDT %#lx/%lu refused (error %d)", (unsigned long)c->ldt_base,
-                       (unsigned long)c->ldt_ents, rc);
-    rc = pv_mm_start_restored(c->ctrlreg[3] >> 12, c->ctrlreg[1] >> 12);
-    if (rc)
-        return CTX_ERR("page tables at cr3 %#lx (user %#lx) do not validate (error %d)",
-                       (unsigned long)c->ctrlreg[3], (unsigned long)c->ctrlreg[1], rc);
-    static const unsigned dregs[] = { 0, 1, 2, 3, 6, 7 };
-    for (unsigned i = 0; i < sizeof(dregs) / sizeof(dregs[0]); i++) {
-        long drc = pv_set_debugreg(dregs[i], c->debugreg[dregs[i]]);
-        if (drc)
-            return CTX_ERR("debug register %u value %#lx refused (error %ld)", dregs[i],
-                           (unsigned long)c->debugreg[dregs[i]], drc);
-    }
-    v->fpu_ts = c->ctrlreg[0] & (1ull << 3);
-    hw_set_ts(v->fpu_ts);
-
-    v->fs_base = c->fs_base;
-    v->gs_base_kernel = c->gs_base_kernel;
-    v->gs_base_user = c->gs_base_user;
-    hw_set_fs_base(c->fs_base);
-    hw_set_gs_base(v->kernel_mode ? c->gs_base_kernel : c->gs_base_user);
-    hw_set_inactive_gs_base(v->kernel_mode ? c->gs_base_user : c->gs_base_kernel);
-
+    struct cpu_regs *r = &v->start_regs;
     memset(r, 0, sizeof(*r));
     r->r15 = u->r15; r->r14 = u->r14; r->r13 = u->r13; r->r12 = u->r12;
     r->rbp = u->rbp; r->rbx = u->rbx; r->r11 = u->r11; r->r10 = u->r10;
     r->r9 = u->r9; r->r8 = u->r8; r->rax = u->rax; r->rcx = u->rcx;
     r->rdx = u->rdx; r->rsi = u->rsi; r->rdi = u->rdi;
     r->rip = u->rip;
-    r->cs = u->cs;
+    r->cs = guest_selector(u->cs);
     r->rsp = u->rsp;
-    r->ss = u->ss;
-    /* IOPL is virtual; interrupts are always on in hardware (events are the guest's IF). */
-    if (dom.vm_assist & (1ul << VMASST_TYPE_architectural_iopl))
-        v->iopl = (unsigned)((u->rflags & X86_EFLAGS_IOPL) >> 12);
-    r->rflags = (u->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_NT)) |
-                X86_EFLAGS_IF | 0x2;
+    r->ss = guest_selector(u->ss);
+    v->iopl = (unsigned)((u->rflags & X86_EFLAGS_IOPL) >> 12);
+    r->rflags = (u->rflags & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IF;
+}
+
+static void take_traps_and_callbacks(struct pv_vcpu *v, const struct vcpu_guest_context *c)
+{
+    for (unsigned i = 0; i < 256; i++) {
+        v->trap_ctxt[i] = c->trap_ctxt[i];
+        v->trap_ctxt[i].cs = (uint16_t)guest_selector(c->trap_ctxt[i].cs);
+    }
+    v->event_callback = c->event_callback_eip;
+    v->failsafe_callback = c->failsafe_callback_eip;
+    v->syscall_callback = c->syscall_callback_eip;
+    v->failsafe_disables_events = c->flags & VGCF_failsafe_disables_events;
+    v->syscall_disables_events = c->flags & VGCF_syscall_disables_events;
+    v->kernel_ss = guest_selector(c->kernel_ss);
+    v->kernel_sp = c->kernel_sp;
+}
+
+long pv_vcpu_initialise(struct pv_vcpu *v, vaddr_t arg)
+{
+    if (copy_from_guest(&ctxt, arg, sizeof(ctxt)))
+        return -XEN_EFAULT;
+    if (v->initialised)
+        return -XEN_EEXIST;
+    const struct vcpu_guest_context *c = &ctxt;
+    if (!context_ok(c))
+        return -XEN_EINVAL;
+    ASSERT(!v->loaded && !v->up);
+
+    /* The references first: nothing of v changes if one is refused. */
+    long rc = pv_mm_vcpu_set_gdt(v, c->gdt_frames, (unsigned)c->gdt_ents);
+    if (rc)
+        return rc;
+    rc = pv_mm_vcpu_set_bases(v, c->ctrlreg[3] >> PAGE_SHIFT, c->ctrlreg[1] >> PAGE_SHIFT);
+    if (rc) {
+        uint64_t none[1];
+        pv_mm_vcpu_set_gdt(v, none, 0);
+        return rc;
+    }
+
+    v->kernel_mode = c->flags & VGCF_in_kernel;
+    take_registers(v, c);
+    take_traps_and_callbacks(v, c);
+    v->ldt_ents = (unsigned)c->ldt_ents;
+    v->ldt_base = c->ldt_ents ? c->ldt_base : 0;
+    v->fs_base = c->fs_base;
+    v->gs_base_kernel = c->gs_base_kernel;
+    v->gs_base_user = c->gs_base_user;
+    v->fpu_ts = c->ctrlreg[0] & X86_CR0_TS;
+    for (unsigned i = 0; i < 8; i++)
+        v->start_debugreg[i] = c->debugreg[i];
+    v->initialised = true;
+    if (c->flags & VGCF_online)
+        pv_vcpu_up(v);
     return 0;
 }

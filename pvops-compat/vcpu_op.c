@@ -1,10 +1,12 @@
 /*
- * vcpu_op (public/vcpu.h): timers, vcpu_info placement, runstate and time
- * areas. vCPU ids are dense from 0; ids from dom.nr_vcpus on do not exist
- * (-ENOENT), as on Xen. The guest is given one vCPU so far: the only id
- * that exists is the caller's own.
+ * vcpu_op (public/vcpu.h): life cycle, timers, vcpu_info placement,
+ * runstate and time areas. vCPU ids are dense from 0; ids from
+ * dom.nr_vcpus on do not exist (-ENOENT), as on Xen. As on Xen, most
+ * sub-ops act on the vCPU named, the caller's or another; the singleshot
+ * timer only on the caller's own (-EINVAL otherwise).
  */
 #include "domain.h"
+#include "vcpu.h"
 #include "hypercalls.h"
 #include "time.h"
 #include "event_channel.h"
@@ -17,9 +19,8 @@
 
 #define MILLISECS(ms) ((uint64_t)(ms) * 1000000ull)
 
-static long register_vcpu_info(vaddr_t arg)
+static long register_vcpu_info(struct pv_vcpu *v, vaddr_t arg)
 {
-    struct pv_vcpu *v = current;
     struct vcpu_register_vcpu_info info;
     if (copy_from_guest(&info, arg, sizeof(info)))
         return -XEN_EFAULT;
@@ -43,7 +44,7 @@ static long register_vcpu_info(vaddr_t arg)
     nvi->evtchn_pending_sel = ~(xen_ulong_t)0;
     v->vcpu_info = nvi;
     v->vcpu_info_mfn = info.mfn;
-    pv_time_update();
+    pv_time_update(v);
     return 0;
 }
 
@@ -52,18 +53,16 @@ long do_vcpu_op(int cmd, unsigned int vcpuid, vaddr_t arg)
     if (vcpuid >= dom.nr_vcpus)
         return -XEN_ENOENT;
     struct pv_vcpu *v = &dom.vcpu[vcpuid];
-    /* The sub-ops below act on the caller; with one vCPU that is v. */
-    ASSERT(v == current);
 
     switch (cmd) {
     case VCPUOP_is_up:
-        return 1;
+        return v->up;
     case VCPUOP_up:
-        return 0;               /* already up */
+        return pv_vcpu_up(v);
     case VCPUOP_initialise:
-        return -XEN_EEXIST;     /* vCPU 0 is running */
+        return pv_vcpu_initialise(v, arg);
     case VCPUOP_down:
-        return -XEN_EINVAL;     /* the last vCPU cannot go down */
+        return pv_vcpu_down(v);
     case VCPUOP_get_runstate_info: {
         struct vcpu_runstate_info rs = v->runstate;
         uint64_t now = pv_system_time();
@@ -76,7 +75,7 @@ long do_vcpu_op(int cmd, unsigned int vcpuid, vaddr_t arg)
         if (copy_from_guest(&area, arg, sizeof(area)))
             return -XEN_EFAULT;
         v->runstate_area = area.addr.v ? (vaddr_t)(uintptr_t)area.addr.v : 0;
-        pv_runstate_publish();
+        pv_runstate_publish(v);
         return 0;
     }
     case VCPUOP_register_vcpu_time_memory_area: {
@@ -84,7 +83,7 @@ long do_vcpu_op(int cmd, unsigned int vcpuid, vaddr_t arg)
         if (copy_from_guest(&area, arg, sizeof(area)))
             return -XEN_EFAULT;
         v->time_area = (vaddr_t)(uintptr_t)area.addr.v;
-        pv_time_update();
+        pv_time_update(v);
         return 0;
     }
     case VCPUOP_set_periodic_timer: {
@@ -93,14 +92,16 @@ long do_vcpu_op(int cmd, unsigned int vcpuid, vaddr_t arg)
             return -XEN_EFAULT;
         if (set.period_ns < MILLISECS(1))
             return -XEN_EINVAL;
-        pv_set_periodic(set.period_ns);
+        pv_set_periodic(v, set.period_ns);
         return 0;
     }
     case VCPUOP_stop_periodic_timer:
-        pv_set_periodic(0);
+        pv_set_periodic(v, 0);
         return 0;
     case VCPUOP_set_singleshot_timer: {
         struct vcpu_set_singleshot_timer set;
+        if (v != current)
+            return -XEN_EINVAL;
         if (copy_from_guest(&set, arg, sizeof(set)))
             return -XEN_EFAULT;
         /*
@@ -116,13 +117,17 @@ long do_vcpu_op(int cmd, unsigned int vcpuid, vaddr_t arg)
         return 0;
     }
     case VCPUOP_stop_singleshot_timer:
+        if (v != current)
+            return -XEN_EINVAL;
         pv_set_singleshot(0);
         return 0;
     case VCPUOP_register_vcpu_info:
-        return register_vcpu_info(arg);
+        return register_vcpu_info(v, arg);
     case VCPUOP_send_nmi:
-        if (!v->nmi_pending)
+        if (!v->nmi_pending) {
             v->nmi_pending = true;
+            pv_vcpu_kick(v);
+        }
         return 0;
     case VCPUOP_get_physid:
         return -XEN_EINVAL;     /* only the hardware domain may ask */

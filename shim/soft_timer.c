@@ -1,40 +1,75 @@
+/*
+ * Software timers on top of each CPU's one hardware one-shot timer. A
+ * timer belongs to one CPU (t->cpu, 0 unless soft_timer_bind() said
+ * otherwise) and fires there; arming it from another CPU kicks its owner
+ * so that it reprograms its hardware timer.
+ */
 #include <pvshim/soft_timer.h>
 #include <pvshim/time.h>
 #include <pvshim/status.h>
 #include <pvshim/compiler.h>
+#include <pvshim/percpu.h>
+#include <pvshim/spinlock.h>
 
-#define MAX_TIMERS 16
+#define MAX_TIMERS 16   /* per CPU */
 
-static struct soft_timer *timers[MAX_TIMERS];
-static unsigned nr_timers;
-static bool running;
+struct timer_list {
+    struct soft_timer *timers[MAX_TIMERS];
+    unsigned nr;
+    bool running;       /* soft_timer_run() is firing this CPU's timers */
+};
 
-static void program_hardware(void)
+/*
+ * timer_lock protects: lists[] and every timer's deadline, registered and
+ * cpu fields. Callbacks run without it.
+ * order: inside the PV layer's lock (domain.c), outside console_lock.
+ */
+static spinlock_t timer_lock;
+static struct timer_list lists[MAX_PCPUS];
+
+static void program_hardware(struct timer_list *l)
 {
+    ASSERT_LOCKED(&timer_lock);
     uint64_t next = 0;
-    for (unsigned i = 0; i < nr_timers; i++)
-        if (timers[i]->deadline && (!next || timers[i]->deadline < next))
-            next = timers[i]->deadline;
+    for (unsigned i = 0; i < l->nr; i++)
+        if (l->timers[i]->deadline && (!next || l->timers[i]->deadline < next))
+            next = l->timers[i]->deadline;
     timer_set_deadline(next);
+}
+
+void soft_timer_bind(struct soft_timer *t, unsigned cpu)
+{
+    spin_lock(&timer_lock);
+    /* Only a timer never armed may move: it is on no list yet. */
+    ASSERT(!t->registered && cpu < MAX_PCPUS);
+    t->cpu = cpu;
+    spin_unlock(&timer_lock);
 }
 
 void soft_timer_arm(struct soft_timer *t, uint64_t deadline)
 {
+    spin_lock(&timer_lock);
+    struct timer_list *l = &lists[t->cpu];
     if (!t->registered) {
         /* A timer whose owner was reset (zeroed) may still be listed. */
         bool listed = false;
-        for (unsigned i = 0; i < nr_timers; i++)
-            listed |= timers[i] == t;
+        for (unsigned i = 0; i < l->nr; i++)
+            listed |= l->timers[i] == t;
         if (!listed) {
-            if (nr_timers == MAX_TIMERS)
+            if (l->nr == MAX_TIMERS)
                 panic("too many software timers");
-            timers[nr_timers++] = t;
+            l->timers[l->nr++] = t;
         }
         t->registered = true;
     }
     t->deadline = deadline;
-    if (!running)
-        program_hardware();
+    bool here = t->cpu == this_pcpu()->id;
+    if (here && !l->running)
+        program_hardware(l);
+    unsigned owner = t->cpu;
+    spin_unlock(&timer_lock);
+    if (!here)
+        smp_kick(owner);
 }
 
 void soft_timer_cancel(struct soft_timer *t)
@@ -42,25 +77,36 @@ void soft_timer_cancel(struct soft_timer *t)
     soft_timer_arm(t, 0);
 }
 
+/* An expired timer of l, its deadline cleared; NULL when none. */
+static struct soft_timer *take_expired(struct timer_list *l, uint64_t now)
+{
+    for (unsigned i = 0; i < l->nr; i++) {
+        struct soft_timer *t = l->timers[i];
+        if (t->deadline && t->deadline <= now) {
+            t->deadline = 0;
+            return t;
+        }
+    }
+    return NULL;
+}
+
 void soft_timer_run(uint64_t now)
 {
-    running = true;
-    /* A callback may re-arm itself (even in the past): loop until quiet. */
-    for (unsigned round = 0; round < 8; round++) {
-        bool fired = false;
-        for (unsigned i = 0; i < nr_timers; i++) {
-            struct soft_timer *t = timers[i];
-            if (t->deadline && t->deadline <= now) {
-                t->deadline = 0;
-                t->fire(t, now);
-                fired = true;
-            }
-        }
-        if (!fired)
+    struct timer_list *l = &lists[this_pcpu()->id];
+    spin_lock(&timer_lock);
+    l->running = true;
+    /* A callback may re-arm itself (even in the past): a bounded number of rounds. */
+    for (unsigned fired = 0; fired < 8 * MAX_TIMERS; fired++) {
+        struct soft_timer *t = take_expired(l, now);
+        if (!t)
             break;
+        spin_unlock(&timer_lock);
+        t->fire(t, now);
+        spin_lock(&timer_lock);
     }
-    running = false;
-    program_hardware();
+    l->running = false;
+    program_hardware(l);
+    spin_unlock(&timer_lock);
 }
 
 static void hardware_fired(uint64_t now)

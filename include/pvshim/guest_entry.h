@@ -8,6 +8,21 @@
 
 #include <pvshim/cpu_regs.h>
 
+/*
+ * The PV layer's lock (what it protects: pvops-compat/domain.c). The arch
+ * layer holds it around every handler it runs, for the guest or for an
+ * interrupt, and releases it before resuming the guest. Nests on one CPU.
+ */
+void pv_lock(void);
+void pv_unlock(void);
+
+/*
+ * An application processor's part: wait (idle) until the vCPU this CPU
+ * runs is up, load it into the CPU and return the frame to enter it with.
+ * Called and returns with the PV lock held.
+ */
+struct cpu_regs *guest_ap_wait(void);
+
 /* An exception (vector < 32) raised while the guest ran. */
 void guest_exception(struct cpu_regs *r);
 

@@ -42,6 +42,17 @@ struct pcpu *this_pcpu(void);
  */
 void smp_call(uint64_t cpumask, void (*fn)(void *), void *arg);
 
+/*
+ * Make CPU n leave the guest or its idle wait and look at its state again
+ * (an event for its vCPU, a timer armed from elsewhere, VCPUOP_up/down).
+ * Nothing is waited for; a kick of the calling CPU itself does nothing.
+ */
+void smp_kick(unsigned n);
+
+/* Run a cross-call addressed to the calling CPU, if one is waiting: for
+ * loops that spin with interrupts off (a lock's waiters). */
+void smp_serve_calls(void);
+
 /* Flush the TLBs (global pages too) of the CPUs in cpumask; done on return. */
 void smp_flush_tlb(uint64_t cpumask);
 

@@ -1,8 +1,8 @@
 /*
  * A handful of software timers on top of the one hardware one-shot timer:
  * the guest's singleshot and periodic timers, console polling, watchdogs.
- * Callbacks run with interrupts off, from the timer interrupt or from
- * soft_timer_run() in the idle loop.
+ * Each timer belongs to one CPU and fires there. Callbacks run with
+ * interrupts off, from that CPU's timer interrupt or a kick (smp_kick).
  */
 #ifndef PVSHIM_SOFT_TIMER_H
 #define PVSHIM_SOFT_TIMER_H
@@ -13,13 +13,17 @@ struct soft_timer {
     uint64_t deadline;      /* now_ns() time; 0 when not armed */
     void (*fire)(struct soft_timer *t, uint64_t now);
     bool registered;
+    unsigned cpu;           /* the CPU it fires on (pcpus[] index) */
 };
+
+/* Make t fire on CPU cpu; only before it is first armed. */
+void soft_timer_bind(struct soft_timer *t, unsigned cpu);
 
 /* Arm (or re-arm) t for an absolute deadline; deadline 0 cancels. */
 void soft_timer_arm(struct soft_timer *t, uint64_t deadline);
 void soft_timer_cancel(struct soft_timer *t);
 
-/* Fire every expired timer, then program the hardware for the next one. */
+/* Fire the calling CPU's expired timers, then program the hardware for the next one. */
 void soft_timer_run(uint64_t now);
 
 /* Hook the layer to the hardware timer (boot). */

@@ -15,7 +15,10 @@
  * the interrupted code on the same CPU could hold.
  *
  * Nesting order, outermost first:
- *   1. console_lock (shim/console.c)
+ *   1. pv_big_lock (pvops-compat/domain.c; recursive, see pv_lock)
+ *   2. call_lock (shim/arch/x86/smp.c)
+ *   3. timer_lock (shim/soft_timer.c)
+ *   4. console_lock (shim/console.c)
  */
 #ifndef PVSHIM_SPINLOCK_H
 #define PVSHIM_SPINLOCK_H

@@ -5,6 +5,7 @@
  */
 #include <pvshim/hw.h>
 #include "mm_private.h"
+#include <pvshim/assert.h>
 
 int pv_mm_pin(mfn_t mfn, unsigned level)
 {
@@ -118,6 +119,30 @@ int pv_mm_set_user_base(mfn_t mfn)
     current->guest_table_user = mfn ? mfn : INVALID_MFN;
     if (old)
         put_page_and_type(old);
+    return 0;
+}
+
+int pv_mm_vcpu_set_bases(struct pv_vcpu *v, mfn_t kernel, mfn_t user)
+{
+    ASSERT(v->guest_table == INVALID_MFN && v->guest_table_user == INVALID_MFN);
+    if (pv_mm.pae)
+        return -XEN_EINVAL;         /* a PAE guest runs one vCPU */
+    int rc = get_page_and_type(kernel, PV_TYPE_L4);
+    if (rc)
+        return rc;
+    if (!vm_assist(VMASST_TYPE_m2p_strict))
+        l4_fill_ro_m2p(kernel);
+    if (user) {
+        rc = get_page_and_type(user, PV_TYPE_L4);
+        if (rc) {
+            put_page_and_type(kernel);
+            return rc;
+        }
+        if (vm_assist(VMASST_TYPE_m2p_strict))
+            l4_zap_ro_m2p(user);
+    }
+    v->guest_table = kernel;
+    v->guest_table_user = user ? user : INVALID_MFN;
     return 0;
 }
 

@@ -91,24 +91,24 @@ int validate_segdesc_page(mfn_t mfn)
 
 /* ---------------------------------------------------------- GDT */
 
-static void drop_gdt_frames(void)
+static void drop_gdt_frames(struct pv_vcpu *v)
 {
-    unsigned nr = DIV_ROUND_UP(current->gdt_ents, DESCS_PER_PAGE);
+    unsigned nr = DIV_ROUND_UP(v->gdt_ents, DESCS_PER_PAGE);
     for (unsigned i = 0; i < nr && i < PV_GDT_GUEST_FRAMES; i++)
-        if (current->gdt_frames[i] != INVALID_MFN)
-            put_page_and_type(current->gdt_frames[i]);
+        if (v->gdt_frames[i] != INVALID_MFN)
+            put_page_and_type(v->gdt_frames[i]);
     for (unsigned i = 0; i < PV_GDT_GUEST_FRAMES; i++)
-        current->gdt_frames[i] = INVALID_MFN;
-    current->gdt_ents = 0;
+        v->gdt_frames[i] = INVALID_MFN;
+    v->gdt_ents = 0;
 }
 
 void pv_mm_destroy_gdt(void)
 {
-    drop_gdt_frames();
+    drop_gdt_frames(current);
     hw_set_guest_gdt(current->gdt_frames, 0);
 }
 
-int pv_mm_set_gdt_frames(const uint64_t *frames, unsigned int entries)
+int pv_mm_vcpu_set_gdt(struct pv_vcpu *v, const uint64_t *frames, unsigned entries)
 {
     if (entries > FIRST_RESERVED_GDT_ENTRY)
         return -XEN_EINVAL;
@@ -120,11 +120,19 @@ int pv_mm_set_gdt_frames(const uint64_t *frames, unsigned int entries)
             return -XEN_EINVAL;
         }
     }
-    drop_gdt_frames();
-    current->gdt_ents = entries;
+    drop_gdt_frames(v);
+    v->gdt_ents = entries;
     for (unsigned i = 0; i < nr; i++)
-        current->gdt_frames[i] = frames[i];
-    hw_set_guest_gdt(current->gdt_frames, nr);
+        v->gdt_frames[i] = frames[i];
+    return 0;
+}
+
+int pv_mm_set_gdt_frames(const uint64_t *frames, unsigned int entries)
+{
+    int rc = pv_mm_vcpu_set_gdt(current, frames, entries);
+    if (rc)
+        return rc;
+    hw_set_guest_gdt(current->gdt_frames, DIV_ROUND_UP(entries, DESCS_PER_PAGE));
     mm_flush_tlb();
     return 0;
 }
@@ -178,7 +186,7 @@ bool mm_drop_ldt_frames(void)
         dropped = true;
     }
     if (dropped)
-        pv_mm.stale_tlb = true;
+        mm_mark_stale();
     return dropped;
 }
 

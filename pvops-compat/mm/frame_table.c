@@ -68,15 +68,58 @@ pte_t *frame_map(mfn_t mfn)
     return phys_access(mfn_to_paddr(mfn), PAGE_SIZE);
 }
 
+static uint64_t self_vcpu(void)
+{
+    return 1ull << current->vcpu_id;
+}
+
+void mm_mark_stale(void)
+{
+    pv_mm.stale_tlb |= pv_vcpus_loaded() | self_vcpu();
+}
+
 void mm_tlb_flushed(void)
 {
-    pv_mm.stale_tlb = false;
+    pv_mm.stale_tlb &= ~self_vcpu();
+}
+
+void pv_mm_cr3_loaded(void)
+{
+    mm_tlb_flushed();
 }
 
 void mm_flush_tlb(void)
 {
     hw_flush_tlb();
     mm_tlb_flushed();
+    if (pv_mm.stale_tlb)
+        pv_flush_vcpus_tlb(pv_mm.stale_tlb);
+    pv_mm.stale_tlb = 0;
+}
+
+void mm_flush_tlb_vcpus(uint64_t vcpus)
+{
+    if (vcpus & self_vcpu()) {
+        hw_flush_tlb();
+        mm_tlb_flushed();
+    }
+    uint64_t others = vcpus & pv_vcpus_loaded() & ~self_vcpu();
+    if (others) {
+        pv_flush_vcpus_tlb(others);
+        pv_mm.stale_tlb &= ~others;
+    }
+}
+
+void mm_invlpg_vcpus(uint64_t vcpus, vaddr_t va)
+{
+    if (vcpus & self_vcpu())
+        hw_invlpg(va);
+    /* The other CPUs flush in full: a superset of one page. */
+    uint64_t others = vcpus & pv_vcpus_loaded() & ~self_vcpu();
+    if (others) {
+        pv_flush_vcpus_tlb(others);
+        pv_mm.stale_tlb &= ~others;
+    }
 }
 
 /* ---------------------------------------------------------- ownership */
@@ -321,7 +364,7 @@ void put_page_type(mfn_t mfn)
         f->info &= ~FI_VALIDATED;
         devalidate_table(mfn, type);
         /* Translations through the table may still be cached. */
-        pv_mm.stale_tlb = true;
+        mm_mark_stale();
     }
     f->info--;
     if (!frame_type_count(f))

@@ -121,7 +121,7 @@ void pv_mm_grant_put_frame(mfn_t mfn, bool writable)
     else
         put_page(mfn);
     /* A mapping through the grant may still be in some TLB. */
-    pv_mm.stale_tlb = true;
+    mm_mark_stale();
 }
 
 void pv_mm_flush_tlb(void)

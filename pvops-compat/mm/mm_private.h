@@ -90,12 +90,13 @@ struct pv_mm_state {
     uint64_t *m2p;
     pte_t hyp_slots[HYP_L4_SLOTS];
     /*
-     * Some TLB entry may still name a frame whose reference has been
-     * dropped since the last full flush. Set on every such drop, cleared
-     * by a full flush; a frame changing type or leaving the guest while it
-     * is set forces the flush first. (Single CPU: one flag suffices.)
+     * The vCPUs (bit n: vCPU n, on CPU n) whose TLB may still name a frame
+     * whose reference has been dropped since that CPU's last full flush.
+     * Every such drop sets the bits of every vCPU that has run; a full
+     * flush of a CPU (a CR3 load) clears its bit; a frame changing type or
+     * leaving the guest while any is set forces mm_flush_tlb() first.
      */
-    bool stale_tlb;
+    uint64_t stale_tlb;
     mfn_t ldt_frames[LDT_PAGES];
     bool ready;
     /*
@@ -158,8 +159,29 @@ int get_page_and_type(mfn_t mfn, unsigned type);
 void put_page_and_type(mfn_t mfn);
 
 /* Flush the guest TLB now / record that a flush happened. */
+/*
+ * TLB flushes. Invariant (under the PV lock): no CPU outside
+ * pv_mm.stale_tlb holds a translation through an entry or reference the MMU
+ * has dropped; anything that relies on that (a type change, a frame leaving
+ * the guest) calls mm_flush_tlb() first when any bit is set.
+ * mm_mark_stale: a reference was dropped (every vCPU that has run may hold it).
+ * mm_flush_tlb: this CPU, and the other CPUs in the mask; clears it.
+ * mm_tlb_flushed: this CPU's TLB was just flushed in full (a CR3 load).
+ * mm_flush_tlb_vcpus / mm_invlpg_vcpus: the guest's requests, for the vCPUs
+ * in a mask (bit n: vCPU n), done on every CPU named before they return.
+ */
+void mm_mark_stale(void);
 void mm_flush_tlb(void);
 void mm_tlb_flushed(void);
+
+/* Every vCPU of the domain, as a mask. */
+static inline uint64_t mm_all_vcpus(void)
+{
+    return dom.nr_vcpus >= 64 ? ~0ull : (1ull << dom.nr_vcpus) - 1;
+}
+
+void mm_flush_tlb_vcpus(uint64_t vcpus);
+void mm_invlpg_vcpus(uint64_t vcpus, vaddr_t va);
 
 /* The frame's contents (a table), or NULL if machine memory is out of reach. */
 pte_t *frame_map(mfn_t mfn);
@@ -188,8 +210,9 @@ static inline mfn_t pte_mfn(pte_t e)
 int mm_new_baseptr(mfn_t mfn, bool load_cr3);
 bool mm_find_l1(vaddr_t va, mfn_t *l1);
 
-/* First word of a guest vCPU bitmap: is vCPU 0 in it? 0 or -XEN_EFAULT. */
-int mm_read_vcpumask(vaddr_t ptr, bool *vcpu0);
+/* A guest vCPU bitmap (bit n: vCPU n; bits past the last vCPU ignored).
+ * 0 or -XEN_EFAULT. */
+int mm_read_vcpumask(vaddr_t ptr, uint64_t *vcpus);
 
 /* ---- descriptor tables (descriptor_tables.c) */
 int validate_segdesc_page(mfn_t mfn);
@@ -199,18 +222,7 @@ bool mm_drop_ldt_frames(void);
 /* Tell the arch layer the LDT changed (its window mappings are dropped). */
 void mm_load_ldt(void);
 
-/* ---- guest address checks */
-
-/* Xen's __addr_ok: below the canonical hole or above the hypervisor slots. */
-static inline bool guest_addr_ok(vaddr_t va)
-{
-    return va < (1ull << 47) || va >= 0xffff880000000000ull;
-}
-
-static inline bool is_canonical(vaddr_t va)
-{
-    return va < (1ull << 47) || va >= 0xffff800000000000ull;
-}
+/* Guest address checks (guest_addr_ok, is_canonical): domain.h. */
 
 static inline bool vm_assist(unsigned type)
 {

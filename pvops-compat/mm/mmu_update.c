@@ -140,8 +140,12 @@ long do_mmu_update(vaddr_t ureqs, unsigned int count, vaddr_t pdone, unsigned in
             break;
     }
 
-    if (flush)
-        mm_flush_tlb();
+    /* A table left the tree: this CPU flushes now; the others may still
+     * cache it until their next flush, which a type change forces. */
+    if (flush) {
+        mm_mark_stale();
+        mm_flush_tlb_vcpus(1ull << current->vcpu_id);
+    }
     if (pdone) {
         done += i;
         (void)copy_to_guest(pdone, &done, sizeof(done));
@@ -165,21 +169,25 @@ static long update_va_mapping(vaddr_t va, uint64_t val, uint64_t flags)
     if (rc)
         return rc;
 
-    /* UVMF_LOCAL (0) and UVMF_ALL both mean this vCPU; else a bitmap pointer. */
+    /* UVMF_LOCAL (0): this vCPU; UVMF_ALL: every vCPU; else a bitmap pointer. */
     uint64_t target = flags & ~UVMF_FLUSHTYPE_MASK;
-    bool vcpu0 = true;
+    uint64_t self = 1ull << current->vcpu_id;
+    uint64_t vcpus = target == UVMF_LOCAL ? self :
+                     target == UVMF_ALL ? mm_all_vcpus() : 0;
     if (target != UVMF_LOCAL && target != UVMF_ALL &&
         (flags & UVMF_FLUSHTYPE_MASK) && (flags & UVMF_FLUSHTYPE_MASK) != UVMF_FLUSHTYPE_MASK)
-        rc = mm_read_vcpumask(target, &vcpu0);
-    if (rc || !vcpu0)
+        rc = mm_read_vcpumask(target, &vcpus);
+    if (rc)
         return rc;
 
     switch (flags & UVMF_FLUSHTYPE_MASK) {
     case UVMF_TLB_FLUSH:
-        mm_flush_tlb();
+        if (vcpus & self)
+            mm_flush_tlb();
+        mm_flush_tlb_vcpus(vcpus & ~self);
         break;
     case UVMF_INVLPG:
-        hw_invlpg(va);
+        mm_invlpg_vcpus(vcpus, va);
         break;
     }
     return 0;

@@ -1,7 +1,7 @@
 /*
  * MMUEXT_OP (hypercall 26): pinning, base pointers, TLB and cache
  * maintenance, the LDT, page clearing and copying. Error codes as Xen's
- * do_mmuext_op for a 64-bit PV domU with one vCPU. Ops run to completion
+ * do_mmuext_op for a 64-bit PV domU. Ops run to completion
  * (no continuations); a failing op stops the batch and *pdone reports how
  * many went through.
  */
@@ -15,17 +15,21 @@
 STATIC_ASSERT(sizeof(struct mmuext_op) == 24, "64-bit mmuext_op layout");
 
 /*
- * A vCPU bitmap argument (TLB_FLUSH_MULTI, INVLPG_MULTI, UVMF): with one
- * vCPU only the first word matters. -XEN_EFAULT if it can't be read.
+ * A vCPU bitmap argument (TLB_FLUSH_MULTI, INVLPG_MULTI, UVMF): as many
+ * words as the vCPUs need (PV_MAX_VCPUS fit in the first). -XEN_EFAULT if
+ * it can't be read.
  */
-int mm_read_vcpumask(vaddr_t ptr, bool *vcpu0)
+STATIC_ASSERT(PV_MAX_VCPUS <= 64, "one bitmap word holds every vCPU");
+
+int mm_read_vcpumask(vaddr_t ptr, uint64_t *vcpus)
 {
     uint64_t mask;
     if (copy_from_guest(&mask, ptr, sizeof(mask)))
         return -XEN_EFAULT;
-    *vcpu0 = mask & 1;
+    *vcpus = dom.nr_vcpus >= 64 ? mask : mask & ((1ull << dom.nr_vcpus) - 1);
     return 0;
 }
+
 
 static int clear_page(mfn_t mfn)
 {
@@ -62,7 +66,7 @@ static int one_op(const struct mmuext_op *op)
 {
     vaddr_t linear = op->arg1.linear_addr;
     vaddr_t mask_ptr;
-    bool vcpu0;
+    uint64_t vcpus;
 
     switch (op->cmd) {
     case MMUEXT_PIN_L1_TABLE:
@@ -81,8 +85,11 @@ static int one_op(const struct mmuext_op *op)
         return pv_mm_set_user_base(op->arg1.mfn);
 
     case MMUEXT_TLB_FLUSH_LOCAL:
-    case MMUEXT_TLB_FLUSH_ALL:
         mm_flush_tlb();
+        return 0;
+
+    case MMUEXT_TLB_FLUSH_ALL:
+        mm_flush_tlb_vcpus(mm_all_vcpus());
         return 0;
 
     case MMUEXT_INVLPG_LOCAL:
@@ -92,20 +99,18 @@ static int one_op(const struct mmuext_op *op)
 
     case MMUEXT_INVLPG_ALL:
         if (guest_addr_ok(linear))
-            hw_invlpg(linear);
+            mm_invlpg_vcpus(mm_all_vcpus(), linear);
         return 0;
 
     case MMUEXT_TLB_FLUSH_MULTI:
     case MMUEXT_INVLPG_MULTI:
         memcpy(&mask_ptr, &op->arg2, sizeof(mask_ptr));
-        if (mm_read_vcpumask(mask_ptr, &vcpu0))
+        if (mm_read_vcpumask(mask_ptr, &vcpus))
             return -XEN_EINVAL;
-        if (!vcpu0)
-            return 0;
         if (op->cmd == MMUEXT_TLB_FLUSH_MULTI)
-            mm_flush_tlb();
+            mm_flush_tlb_vcpus(vcpus);
         else if (guest_addr_ok(linear))
-            hw_invlpg(linear);
+            mm_invlpg_vcpus(vcpus, linear);
         return 0;
 
     case MMUEXT_FLUSH_CACHE:

@@ -163,7 +163,7 @@ void put_page_from_l1e(pte_t e)
         put_page_and_type(mfn);
     else
         put_page(mfn);
-    pv_mm.stale_tlb = true;
+    mm_mark_stale();
 }
 
 /*

@@ -323,7 +323,7 @@ void guest_devices_attach(const struct guest_devices *d)
  * frame table and PV MMU, shared_info, the vCPUs, the provider, event
  * channels and the console and xenstore ports.
  */
-void guest_domain_setup(const struct memmap *m, mfn_t *max_mfn_out,
+void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_mfn_out,
                         evtchn_port_t *console_port_out, evtchn_port_t *xenstore_port_out)
 {
     mfn_t max_mfn = highest_ram_frame(m);
@@ -348,8 +348,8 @@ void guest_domain_setup(const struct memmap *m, mfn_t *max_mfn_out,
     /* Every legacy vcpu_info slot starts with events masked, as Xen builds it. */
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
-    /* The guest sees one vCPU until the SMP vCPU ABI is complete. */
-    dom.nr_vcpus = 1;
+    /* vCPU n for physical CPU n, as many as the VM has (and shared_info has slots). */
+    dom.nr_vcpus = MIN(MIN(nr_pcpus, (unsigned)PV_MAX_VCPUS), max_vcpus);
     for (unsigned i = 0; i < dom.nr_vcpus; i++)
         pv_vcpu_init(&dom.vcpu[i], i);
     this_pcpu()->curr = &dom.vcpu[0];
@@ -385,7 +385,9 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     dom.compat = img.elf_class == 32;
     mfn_t max_mfn;
     evtchn_port_t console_port, xenstore_port;
-    guest_domain_setup(m, &max_mfn, &console_port, &xenstore_port);
+    /* The compat layer's translation area is per domain: one vCPU for a 32-bit guest. */
+    guest_domain_setup(m, dom.compat ? 1 : PV_MAX_VCPUS, &max_mfn, &console_port,
+                       &xenstore_port);
 
     /* Everything left, with the scratch and the modules, goes to the guest. */
     uint64_t module_frames = 0;
@@ -474,7 +476,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         .memory_kb = nr_pages * 4,
         .max_memory_kb = nr_pages * 4,
         .domain_memory_kb = memmap_ram_bytes(m) >> 10,
-        .vcpus = 1,
+        .vcpus = dom.nr_vcpus,
         .store_mfn = bs.xenstore_mfn,
         .store_port = xenstore_port,
         .console_mfn = bs.console_mfn,
@@ -522,6 +524,11 @@ void guest_start(mfn_t l4, const struct cpu_regs *entry, mfn_t max_mfn,
     if (dom.compat)
         arch_set_compat_guest();
     dom.started = true;
+    /* The APs wait (guest_ap_wait) for their vCPU, each to be brought up. */
+    pv_lock();
+    for (unsigned i = 1; i < dom.nr_vcpus; i++)
+        pcpus[i].curr = &dom.vcpu[i];
+    pv_unlock();
     boot_phase("guest-entry");
     if (o->trace_boot)
         boot_phase_report();

@@ -35,7 +35,12 @@ struct guest_devices {
 void guest_devices_probe(struct guest_devices *d, const struct pvshim_options *o);
 void guest_devices_attach(const struct guest_devices *d);
 
-void guest_domain_setup(const struct memmap *m, mfn_t *max_mfn,
+/*
+ * The domain around the guest, built or restored: M2P, frame table, PV MMU,
+ * shared_info, vCPUs (one per CPU of the VM, at most max_vcpus), the
+ * provider, event channels, the console and xenstore ports.
+ */
+void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_mfn,
                         evtchn_port_t *console_port, evtchn_port_t *xenstore_port);
 /*
  * CPU policy, time, then enter the guest on tables l4 with registers entry.

@@ -165,7 +165,8 @@ void guest_restore(const struct boot_info *bi, const struct memmap *m,
     guest_devices_probe(&devs, o);
     mfn_t max_mfn;
     evtchn_port_t console_port, xenstore_port;
-    guest_domain_setup(m, &max_mfn, &console_port, &xenstore_port);
+    /* The saved domain's one vCPU (more are refused above). */
+    guest_domain_setup(m, 1, &max_mfn, &console_port, &xenstore_port);
 
     struct restore_params rp = {
         .file = file,

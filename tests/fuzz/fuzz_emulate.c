@@ -122,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else
         dom.shared_info = &shinfo;
     dom.nr_vcpus = 1;
+    dom.vcpu[0].initialised = dom.vcpu[0].up = dom.vcpu[0].loaded = true;   /* booted, running */
     dom.vcpu[0].vcpu_info = &dom.shared_info->vcpu_info[0];
     dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
     memset(data_page, 0x5a, sizeof(data_page));

@@ -21,6 +21,7 @@
 #include <pvshim/status.h>
 #include "mm_sim.h"
 #include "hypercall.h"
+#include <pvshim/guest_entry.h>
 #include "mm/mm_private.h"
 #include "event_channel.h"
 #include "services.h"
@@ -76,6 +77,7 @@ static void setup(void)
     dom.shared_info = phys_access(mfn_to_paddr(SHINFO_MFN), PAGE_SIZE);
     dom.shared_info_mfn = SHINFO_MFN;
     dom.nr_vcpus = 1;
+    dom.vcpu[0].initialised = dom.vcpu[0].up = dom.vcpu[0].loaded = true;   /* booted, running */
     dom.vcpu[0].vcpu_info = &dom.shared_info->vcpu_info[0];
     dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
@@ -146,7 +148,11 @@ static void hypercall(struct fz *f)
     for (unsigned i = 0; i < 5; i++)
         last_args[i] = pick_arg(f);
     regs.rax = last_op;
+    /* Held as the arch entry path holds it (a shutdown's longjmp leaves it
+     * held: it nests, and idle waits release it whatever the depth). */
+    pv_lock();
     long rc = hypercall_call(last_op, last_args);
+    pv_unlock();
     /*
      * An error is -1..-4095. Some calls return other values by design: iret
      * returns the guest's restored RAX, and so does a multicall that an iret

@@ -128,3 +128,39 @@ test_pvshim_linux_interactive_shell() {
     expect_log "guest shut down: poweroff"
     expect_status 0
 }
+
+# N vCPUs on N CPUs (MTTCG): Linux brings vCPUs 1..N-1 up through
+# VCPUOP_initialise/up, sees every CPU in /proc/cpuinfo, runs a process on
+# each, threads and fork/exec across them, and takes CPU 1 offline and back.
+pvshim_linux_smp() { # KERNEL-NAME N [QEMU ARGS...]
+    local n=$2
+    pvshim_linux "$1" smp --smp "$n" "${@:3}"
+    expect_status 0
+    expect_log "smp: Brought up 1 node, $n CPUs"
+    expect_log "init: cpus $n online 0-$((n - 1))"
+    local t
+    for t in smp threads forkexec hotplug smp-after-hotplug; do
+        expect_log "PVSHIM-TEST: PASS $t"
+    done
+    expect_log "PVSHIM-TEST: done 5 passed 0 failed"
+    expect_log "guest shut down: poweroff"
+    expect_no_log "internal error"
+}
+
+test_pvshim_linux_6_1_smp2() {
+    pvshim_linux_smp 6.1-cloud 2
+}
+
+test_pvshim_linux_6_12_smp2() {
+    # shellcheck disable=SC2086
+    pvshim_linux_smp 6.12-cloud 2 $LINUX_6_12_QEMU_CPU
+}
+
+test_pvshim_linux_6_1_smp4() {
+    pvshim_linux_smp 6.1-cloud 4
+}
+
+test_pvshim_linux_6_12_smp4() {
+    # shellcheck disable=SC2086
+    pvshim_linux_smp 6.12-cloud 4 $LINUX_6_12_QEMU_CPU
+}

@@ -22,7 +22,8 @@ test_pvtest64_under_xen() {
 }
 
 # The same with two CPUs and a dom0 of two vCPUs: the smp.* checks (vCPU 1
-# initialised and brought up, IPIs both ways, a down/up cycle) must run and
+# initialised and brought up, IPIs both ways, shootdowns seen by vCPU 1, a
+# down/up cycle) must run and
 # pass here; they are the reference for pvshim's vCPU ABI.
 test_pvtest64_under_xen_smp2() {
     local results
@@ -35,7 +36,7 @@ test_pvtest64_under_xen_smp2() {
     grep -qE '^pvtest64: [0-9]+ passed, 0 failed$' "$results" ||
         fail "no final line \"pvtest64: N passed, 0 failed\""
     grep -q '^INFO vcpus: 2$' "$results" || fail "dom0 does not have 2 vCPUs"
-    for c in vcpu_ids_dense vcpu1_initialise_up ipi_both_ways down_up_cycle; do
+    for c in vcpu_ids_dense vcpu1_initialise_up ipi_both_ways tlb_shootdown down_up_cycle; do
         grep -q "^PASS smp\.$c\$" "$results" || fail "smp.$c did not pass"
     done
 }
@@ -64,20 +65,23 @@ test_pvtest64_under_pvshim_1g() {
     pvtest64_under_pvshim 1024
 }
 
-# A VM with 2 and 4 CPUs: pvshim starts the application processors and
-# parks them; the guest still sees one vCPU and behaves exactly as on one CPU.
+# A VM with 2 and 4 CPUs: the guest has as many vCPUs, vCPU n on CPU n, and
+# the smp.* checks run and pass with the same expectations as under Xen.
 test_pvtest64_under_pvshim_smp2() {
     pvtest64_under_pvshim 256 --smp 2
     expect_log "smp: 2 CPUs (2 in the MADT)"
-    # Until pvshim's vCPU ABI is complete the guest has one vCPU.
-    expect_log "INFO vcpus: 1"
-    expect_log "PASS smp.vcpu_ids_dense"
-    expect_log "SKIP smp.vcpu1_initialise_up: one vCPU"
+    expect_log "INFO vcpus: 2"
+    local c
+    for c in vcpu_ids_dense vcpu1_initialise_up ipi_both_ways tlb_shootdown down_up_cycle; do
+        expect_log "PASS smp.$c"
+    done
 }
 
 test_pvtest64_under_pvshim_smp4() {
     pvtest64_under_pvshim 256 --smp 4
     expect_log "smp: 4 CPUs (4 in the MADT)"
+    expect_log "INFO vcpus: 4"
+    expect_log "PASS smp.down_up_cycle"
 }
 
 # 4 GiB: QEMU puts 3 GiB below the PCI hole and 1 GiB above 4 GiB, so

@@ -59,6 +59,7 @@ void fake_emulate_reset(void)
     fake_emulate_hw_reset();
     memset(&dom, 0, sizeof(dom));
     dom.nr_vcpus = 1;
+    dom.vcpu[0].initialised = dom.vcpu[0].up = dom.vcpu[0].loaded = true;   /* booted, running */
     fake_guest_reset();
     fake_hw_reset();
     dom.vcpu[0].guest_table = INVALID_MFN;

@@ -125,3 +125,18 @@ struct pcpu *this_pcpu(void)
 {
     return &fake_pcpu;
 }
+
+/* One CPU: no other CPU to call or kick. */
+void smp_serve_calls(void)
+{
+}
+
+void smp_kick(unsigned n)
+{
+    (void)n;
+}
+
+void smp_flush_tlb(uint64_t cpumask)
+{
+    (void)cpumask;      /* only ever other CPUs' vCPUs, and there are none */
+}

@@ -38,6 +38,7 @@ void mm_sim_setup(void)
 
     memset(&dom, 0, sizeof(dom));
     dom.nr_vcpus = 1;
+    dom.vcpu[0].initialised = dom.vcpu[0].up = dom.vcpu[0].loaded = true;   /* booted, running */
     mm_sim_pae = false;
     dom.domid = 1;
     current->kernel_mode = true;

@@ -58,6 +58,7 @@ static void setup(void)
     dom.nr_vcpus = 1;
     dom.vcpu[0].vcpu_info = (struct vcpu_info *)vi32();
     dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
+    dom.vcpu[0].initialised = dom.vcpu[0].up = dom.vcpu[0].loaded = true;   /* booted, running */
     dom.vcpu[0].kernel_mode = true;
     dom.vcpu[0].guest_table = 0x1234;
     vi32()->evtchn_upcall_mask = 1;

@@ -30,6 +30,7 @@ static void setup(void)
     shinfo = calloc(1, PAGE_SIZE);
     dom.shared_info = shinfo;
     dom.nr_vcpus = 1;
+    dom.vcpu[0].initialised = dom.vcpu[0].up = dom.vcpu[0].loaded = true;   /* booted, running */
     dom.vcpu[0].vcpu_info = &shinfo->vcpu_info[0];
     dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
     evtchn_init();

@@ -57,6 +57,7 @@ static void setup(void)
     dom.domid = 1;
     dom.shared_info = shinfo;
     dom.nr_vcpus = 1;
+    dom.vcpu[0].initialised = dom.vcpu[0].up = dom.vcpu[0].loaded = true;   /* booted, running */
     dom.vcpu[0].vcpu_info = &shinfo->vcpu_info[0];
     dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
     dom.vcpu[0].kernel_mode = true;
@@ -92,7 +93,9 @@ static long hc(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2)
     regs.rdi = a0;
     regs.rsi = a1;
     regs.rdx = a2;
+    pv_lock();          /* as the arch layer's entry path holds it */
     guest_syscall(&regs);
+    pv_unlock();
     return (long)regs.rax;
 }
 

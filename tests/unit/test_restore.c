@@ -1,6 +1,6 @@
 /*
  * The rebuild of a saved domain (shim/restore/restore.c) and the loading of
- * its vCPU context (pvops-compat/vcpu_context.c) on the simulated machine
+ * its vCPU context (pvops-compat/vcpu_restore.c) on the simulated machine
  * of mm_sim.c: the default stream of save_builder.c is rebuilt with its
  * tables localised, validated and pinned by the PV MMU (invariants checked
  * after), the p2m, M2P, start_info and shared_info as Xen's restore leaves

@@ -2,8 +2,8 @@
  * Bringing up the application processors the MADT lists: INIT-SIPI-SIPI
  * into a real-mode trampoline below 1 MiB (trampoline.asm), then long
  * mode, pvshim's page tables, the CPU's own GDT, TSS, IST stacks and
- * local APIC timer. The APs then park, idle with interrupts on, waiting
- * for a vCPU to run; none is given to them yet (the guest sees one vCPU).
+ * local APIC timer. Each AP then idles until its vCPU (the one with its
+ * index) is brought up by the guest, and runs it.
  *
  * APs are started one at a time by the boot CPU, which alone writes the
  * trampoline's arguments; an AP signals it runs by setting its
@@ -20,6 +20,8 @@
 #include <pvshim/paging.h>
 #include <pvshim/percpu.h>
 #include <pvshim/string.h>
+#include <pvshim/soft_timer.h>
+#include <pvshim/guest_entry.h>
 #include <pvshim/time.h>
 #include "x86.h"
 #include "arch.h"
@@ -36,6 +38,7 @@ extern const struct ap_boot_args ap_boot_args;
 extern char ap_entry64[];
 
 NORETURN void ap_main(struct pcpu *pc);
+NORETURN void arch_enter_guest(const struct cpu_regs *r);
 
 /* The AP's own part: runs on its entry stack, with pvshim's page tables. */
 void ap_main(struct pcpu *pc)
@@ -45,9 +48,11 @@ void ap_main(struct pcpu *pc)
     descriptors_load(pc);
     lapic_init_secondary();
     __atomic_store_n(&pc->online, true, __ATOMIC_RELEASE);
-    /* Parked: no vCPU is ever given to an AP yet (pc->curr stays NULL). */
-    for (;;)
-        cpu_idle_wait();
+    /* Idle until this CPU's vCPU is brought up, then run it. */
+    pv_lock();
+    struct cpu_regs *r = guest_ap_wait();
+    pv_unlock();
+    arch_enter_guest(r);
 }
 
 static bool is_ram(const struct memmap *m, paddr_t start, uint64_t size)
@@ -207,6 +212,27 @@ void smp_call(uint64_t cpumask, void (*fn)(void *), void *arg)
     spin_unlock(&call_lock);
 }
 
+void smp_serve_calls(void)
+{
+    run_own_call();
+}
+
+/* A kick: timers armed from elsewhere are reprogrammed (or fire) here;
+ * the entry path around it (trap_entry) has the PV layer look at this
+ * CPU's vCPU again. */
+static void kick_ipi(struct cpu_regs *r)
+{
+    (void)r;
+    lapic_eoi();
+    soft_timer_run(now_ns());
+}
+
+void smp_kick(unsigned n)
+{
+    if (n < nr_pcpus && n != this_pcpu()->id)
+        lapic_send_ipi(pcpus[n].apic_id, VECTOR_KICK_IPI);
+}
+
 static void local_flush_tlb(void *unused)
 {
     (void)unused;
@@ -228,6 +254,7 @@ void smp_init_calls(void);
 void smp_init_calls(void)
 {
     irq_register(VECTOR_CALL_IPI, call_ipi);
+    irq_register(VECTOR_KICK_IPI, kick_ipi);
 }
 
 /* ------------------------------------------------------------ self-test */

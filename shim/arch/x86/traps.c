@@ -131,8 +131,7 @@ static void iret_to_guest_failed(struct cpu_regs *r)
     *r = g;
 }
 
-void trap_entry(struct cpu_regs *r);
-void trap_entry(struct cpu_regs *r)
+static void trap_entry_locked(struct cpu_regs *r)
 {
     bool from_guest = (r->cs & 3) != 0;
 
@@ -166,11 +165,22 @@ void trap_entry(struct cpu_regs *r)
     }
 }
 
+/* Every handler runs under the PV layer's lock; the guest runs without it. */
+void trap_entry(struct cpu_regs *r);
+void trap_entry(struct cpu_regs *r)
+{
+    pv_lock();
+    trap_entry_locked(r);
+    pv_unlock();
+}
+
 void guest_syscall_entry(struct cpu_regs *r);
 void guest_syscall_entry(struct cpu_regs *r)
 {
     arch_compat_enter_shim();
+    pv_lock();
     guest_syscall(r);
     guest_resume(r);
+    pv_unlock();
     arch_compat_leave_shim();
 }

@@ -1,8 +1,9 @@
 /*
  * vCPUs (public/vcpu.h): ids dense from 0 with -ENOENT past the last, and,
  * when the domain has a second vCPU, bringing it up with VCPUOP_initialise
- * and VCPUOP_up, IPIs both ways through EVTCHNOP_bind_ipi ports, and a
- * down/up cycle in which vCPU 1 resumes right after its own VCPUOP_down.
+ * and VCPUOP_up, IPIs both ways through EVTCHNOP_bind_ipi ports, TLB
+ * shootdowns that name vCPU 1 seen by it, and a down/up cycle in which
+ * vCPU 1 resumes right after its own VCPUOP_down.
  *
  * vCPU 1 runs ap_main() with events masked and no trap table: it only
  * polls shared memory and event-channel pending bits and makes hypercalls.
@@ -25,6 +26,9 @@ static volatile unsigned ap_go_down;    /* vCPU 0 asks vCPU 1 to VCPUOP_down its
 static volatile unsigned ap_resumed;    /* times vCPU 1 came back from VCPUOP_down */
 static volatile long ap_down_rc;
 static unsigned port_to_ap, port_to_bsp;    /* bind_ipi for vCPU 1, for vCPU 0 */
+static volatile unsigned long ap_probe_va;  /* vCPU 1 reads a word here when asked */
+static volatile unsigned ap_probe_req, ap_probe_done;
+static volatile uint64_t ap_probe_value;
 
 static void ap_main(void) __attribute__((noreturn, used));
 static void ap_main(void)
@@ -36,6 +40,11 @@ static void ap_main(void)
             struct evtchn_send s = { .port = port_to_bsp };
             hc_event_channel_op(EVTCHNOP_send, &s);
             __atomic_fetch_add(&ap_pings, 1, __ATOMIC_RELEASE);
+        }
+        unsigned req = __atomic_load_n(&ap_probe_req, __ATOMIC_ACQUIRE);
+        if (req != ap_probe_done) {
+            ap_probe_value = *(volatile uint64_t *)ap_probe_va;
+            __atomic_store_n(&ap_probe_done, req, __ATOMIC_RELEASE);
         }
         if (__atomic_load_n(&ap_go_down, __ATOMIC_ACQUIRE)) {
             ap_go_down = 0;
@@ -158,6 +167,66 @@ static void check_ipi_both_ways(void)
     expect_rc(hc_event_channel_op(EVTCHNOP_bind_vcpu, &bv), -XEN_EINVAL);
 }
 
+/* What vCPU 1 reads at ap_probe_va now; ~0 if it does not answer. */
+static uint64_t ap_read_probe(void)
+{
+    unsigned req = ap_probe_req + 1;
+    __atomic_store_n(&ap_probe_req, req, __ATOMIC_RELEASE);
+    if (!wait_for(&ap_probe_done, req))
+        return ~0ull;
+    return ap_probe_value;
+}
+
+/*
+ * A page vCPU 1 has read through a mapping is remapped by vCPU 0 with a
+ * local invlpg only, then each shootdown that names vCPU 1 must have
+ * dropped vCPU 1's translation before it returns: vCPU 1 reads the new frame.
+ */
+static void check_tlb_shootdown(void)
+{
+    if (!ap_alive)
+        check_skip_current("vCPU 1 is not running");
+    unsigned long pfn[2] = { alloc_pfn(), alloc_pfn() };
+    for (unsigned i = 0; i < 2; i++) {
+        uint64_t *w = map_pfn(pfn[i], true);
+        *w = 0x5eed0000ull + i;
+        unmap_va(w);
+    }
+    uint64_t *probe = map_pfn(pfn[0], false);
+    ap_probe_va = (unsigned long)probe;
+    if (!expect(ap_read_probe() == 0x5eed0000ull, "vCPU 1 does not read the first frame"))
+        return;
+    static const struct { unsigned cmd; bool mask; const char *name; } ops[] = {
+        { MMUEXT_TLB_FLUSH_MULTI, true, "TLB_FLUSH_MULTI" },
+        { MMUEXT_INVLPG_MULTI, true, "INVLPG_MULTI" },
+        { MMUEXT_TLB_FLUSH_ALL, false, "TLB_FLUSH_ALL" },
+        { MMUEXT_INVLPG_ALL, false, "INVLPG_ALL" },
+        { 0, true, "update_va_mapping UVMF_INVLPG|mask" },
+    };
+    unsigned cur = 0;
+    for (unsigned k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+        cur ^= 1;
+        uint64_t pte = (pfn_to_mfn(pfn[cur]) << 12) | PTE_P | PTE_US | PTE_A;
+        unsigned long vcpu1 = 1ul << 1;
+        if (ops[k].cmd) {
+            expect_rc(hc_update_va_mapping((unsigned long)probe, pte, UVMF_INVLPG), 0);
+            struct mmuext_op op = { .cmd = ops[k].cmd };
+            op.arg1.linear_addr = (unsigned long)probe;
+            if (ops[k].mask)
+                op.arg2.vcpumask.p = &vcpu1;
+            expect_rc(hc_mmuext_op(&op, 1, NULL, DOMID_SELF), 0);
+        } else {
+            /* The flush's targets as a bitmap pointer in the flags. */
+            expect_rc(hc_update_va_mapping((unsigned long)probe, pte,
+                                           UVMF_INVLPG | (unsigned long)&vcpu1), 0);
+        }
+        uint64_t seen = ap_read_probe();
+        expect(seen == 0x5eed0000ull + cur, "after %s vCPU 1 reads %#lx, not %#lx", ops[k].name,
+               (unsigned long)seen, (unsigned long)(0x5eed0000ull + cur));
+    }
+    unmap_va(probe);
+}
+
 /* vCPU 1 takes itself down, comes back after its VCPUOP_down when brought up. */
 static void check_down_up_cycle(void)
 {
@@ -199,6 +268,7 @@ void smp_checks(void)
     run_check("smp.vcpu_ids_dense", check_ids_dense);
     run_check("smp.vcpu1_initialise_up", check_vcpu1_up);
     run_check("smp.ipi_both_ways", check_ipi_both_ways);
+    run_check("smp.tlb_shootdown", check_tlb_shootdown);
     run_check("smp.down_up_cycle", check_down_up_cycle);
     if (port_to_ap || port_to_bsp)
         run_check("smp.close_ipi_ports", close_ipi_ports);
