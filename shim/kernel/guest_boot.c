@@ -385,9 +385,12 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     dom.compat = img.elf_class == 32;
     mfn_t max_mfn;
     evtchn_port_t console_port, xenstore_port;
-    /* The compat layer's translation area is per domain: one vCPU for a 32-bit guest. */
-    guest_domain_setup(m, dom.compat ? 1 : PV_MAX_VCPUS, &max_mfn, &console_port,
-                       &xenstore_port);
+    /*
+     * One vCPU for a 32-bit guest (the compat layer's translation area is
+     * per domain) and on a Xen host (L0's upcalls reach vCPU 0 only so far).
+     */
+    guest_domain_setup(m, dom.compat || l0_active() ? 1 : PV_MAX_VCPUS, &max_mfn,
+                       &console_port, &xenstore_port);
 
     /* Everything left, with the scratch and the modules, goes to the guest. */
     uint64_t module_frames = 0;
