@@ -33,6 +33,12 @@ static void m2p_set(mfn_t mfn, uint64_t pfn)
         pv_mm_set_m2p(mfn, pfn);
 }
 
+/*
+ * Extents the guest gives back. A frame nothing else references goes back
+ * now; one still mapped, pinned or held is the guest's no more (M2P entry
+ * invalid) but stays until its last reference goes (pv_mm_frame_freed),
+ * and counts in tot_pages until then, as Xen 4.17 frees it at its last put.
+ */
 static long decrease_reservation(struct xen_memory_reservation *r, unsigned long start)
 {
     unsigned long done;
@@ -44,22 +50,32 @@ static long decrease_reservation(struct xen_memory_reservation *r, unsigned long
         uint64_t n = 1ull << r->extent_order;
         if (mfn & (n - 1))
             break;
-        unsigned long j;
-        for (j = 0; j < n; j++)
-            if (pv_mm_release_frame(mfn + j))
+        unsigned long j, freed = 0;
+        bool deferred = false;
+        for (j = 0; j < n; j++) {
+            int rc = pv_mm_release_frame(mfn + j);
+            if (rc < 0)
                 break;
-        for (unsigned long k = 0; k < j; k++)
-            m2p_set(mfn + k, M2P_INVALID);
-        /* On a Xen host a whole extent leaves the domain; else pvshim keeps it. */
+            deferred |= rc == PV_MM_RELEASE_DEFERRED;
+            freed += rc == 0;
+        }
+        /* On a Xen host a whole extent freed now leaves the domain; else pvshim keeps it. */
         const struct mem_forward *l0 = services ? services->mem : NULL;
-        if (!(j == n && l0 && l0->release(mfn, n)))
+        if (!(j == n && !deferred && l0 && l0->release(mfn, n)))
             for (unsigned long k = 0; k < j; k++)
-                frame_pool_free(&machine_frames, mfn + k, 1);
-        dom.tot_pages -= j;
+                if (!pv_mm_guest_owns(mfn + k))
+                    frame_pool_free(&machine_frames, mfn + k, 1);
+        dom.tot_pages -= freed;
         if (j != n)
             break;
     }
     return (long)done;
+}
+
+void pv_mm_frame_freed(mfn_t mfn)
+{
+    frame_pool_free(&machine_frames, mfn, 1);
+    dom.tot_pages--;
 }
 
 /* populate_physmap (gpfns in, MFNs out) and increase_reservation (MFNs out). */

@@ -70,6 +70,7 @@ struct pv_frame_info {
     bool shared;            /* pvshim-shared page (shared_info): always writable */
     int linear;             /* > 0: linear entries it holds; < 0: naming it (tables) */
     bool pae_xen_l2;        /* PAE: the L2 in slot 3 of an L3 (hypervisor slots) */
+    bool released;          /* given back, freed at its last put (refs: no ownership one) */
 };
 
 /* ---- set-up (boot, domain builder): see also mm_glue.h
@@ -84,10 +85,13 @@ struct pv_frame_info {
  * everything (logged).
  * pv_mm_assign_frame(mfn): a free frame becomes the guest's (the builder,
  * populate_physmap, grant frames); logged and ignored if not free.
- * pv_mm_release_frame(mfn): decrease_reservation. A guest frame goes back
- * to free (M2P entry INVALID) only when nothing references it any more:
- * -XEN_EBUSY if mapped, pinned, typed or held; -XEN_EINVAL if it is not
- * an ordinary guest frame. The caller scrubs it before reuse.
+ * pv_mm_release_frame(mfn): decrease_reservation, as Xen 4.17's
+ * guest_remove_page. The M2P entry becomes INVALID and the guest's
+ * ownership reference goes. 0: nothing else held it, it is free now (the
+ * caller scrubs it before reuse). PV_MM_RELEASE_DEFERRED: it is still
+ * mapped, pinned, typed or held (or was given back before); it stays as
+ * it is (no implicit unpin) and its last put frees it through
+ * pv_mm_frame_freed. -XEN_EINVAL if it is not an ordinary guest frame.
  * pv_mm_start_guest(l4): pin the builder's L4 tree and make it the kernel
  * base (the first base-pointer operation); then hold writable the frames
  * pvshim's own backends write while the guest runs (shared_info, console

@@ -42,8 +42,19 @@ void pv_mm_put_writable_frame(mfn_t mfn);
 int pv_mm_get_readable_frame(mfn_t mfn);
 void pv_mm_put_readable_frame(mfn_t mfn);
 
-/* Release a frame from the guest (decrease_reservation): 0 or -errno. */
+/*
+ * Release a frame from the guest (decrease_reservation): 0 (free now),
+ * PV_MM_RELEASE_DEFERRED (still referenced: freed at its last put) or
+ * -errno; see mm.h.
+ */
+#define PV_MM_RELEASE_DEFERRED 1
 int pv_mm_release_frame(mfn_t mfn);
+/*
+ * Implemented by memory_op.c: a frame the guest gave back while it was
+ * still referenced lost its last reference (its M2P entry is INVALID
+ * already); it may go back to pvshim's pool now.
+ */
+void pv_mm_frame_freed(mfn_t mfn);
 /* Give a frame to the guest (populate_physmap, domain build). */
 void pv_mm_assign_frame(mfn_t mfn);
 

@@ -199,20 +199,40 @@ int pv_mm_share_with_guest(mfn_t mfn)
     return 0;
 }
 
-int pv_mm_release_frame(mfn_t mfn)
+/* Back to free: the last reference of a guest frame is gone. */
+static void free_frame(mfn_t mfn, struct pv_frame *f)
 {
-    struct pv_frame *f = frame_of(mfn);
-    if (!f || frame_owner(f) != PV_OWNER_GUEST || (f->info & FI_SHARED))
-        return -XEN_EINVAL;
-    if (f->refs != 1 || frame_type_count(f))
-        return -XEN_EBUSY;
     /* A stale translation must not outlive the frame's ownership. */
     if (pv_mm.stale_tlb)
         mm_flush_tlb();
     f->info = 0;
     f->refs = 0;
     mm_write_m2p(mfn, ~0ull);
-    return 0;
+}
+
+int pv_mm_release_frame(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    if (!f || frame_owner(f) != PV_OWNER_GUEST || (f->info & FI_SHARED))
+        return -XEN_EINVAL;
+    if (f->info & FI_RELEASED)
+        return PV_MM_RELEASE_DEFERRED;      /* given back already: nothing left to drop */
+    if (f->refs == 1 && !frame_type_count(f)) {
+        free_frame(mfn, f);
+        return 0;
+    }
+    /* Every type reference comes with a general one: refs 1 here is corrupt. */
+    if (f->refs <= 1)
+        return -XEN_EBUSY;
+    /*
+     * Xen 4.17's guest_remove_page: the M2P entry goes and the allocation
+     * reference is dropped; pins, mappings and holds keep theirs (no
+     * implicit unpin since XSA-252), and the last of them frees the frame.
+     */
+    mm_write_m2p(mfn, ~0ull);
+    f->info |= FI_RELEASED;
+    f->refs--;
+    return PV_MM_RELEASE_DEFERRED;
 }
 
 void mm_write_m2p(mfn_t mfn, uint64_t pfn)
@@ -246,6 +266,7 @@ bool pv_mm_frame_info(mfn_t mfn, struct pv_frame_info *out)
     out->shared = f->info & FI_SHARED;
     out->linear = pv_mm.linear[mfn];
     out->pae_xen_l2 = f->info & FI_PAE_XEN_L2;
+    out->released = f->info & FI_RELEASED;
     return true;
 }
 
@@ -277,12 +298,24 @@ bool get_page(mfn_t mfn)
 void put_page(mfn_t mfn)
 {
     struct pv_frame *f = frame_of(mfn);
-    if (!f || f->refs <= 1) {
+    bool released = f && (f->info & FI_RELEASED);
+    if (!f || f->refs == 0 || (f->refs == 1 && !released)) {
         /* The ownership reference is only ever dropped by pv_mm_release_frame. */
         log_err("pv-mm: reference underflow on mfn %#llx\n", (unsigned long long)mfn);
         return;
     }
-    f->refs--;
+    if (--f->refs || !released)
+        return;
+    /* Every type reference is dropped before its general one. */
+    if (frame_type_count(f) || pv_mm.linear[mfn]) {
+        log_err("pv-mm: released mfn %#llx still typed; kept\n", (unsigned long long)mfn);
+        f->refs = 1;
+        return;
+    }
+    /* The reference just dropped may have been a mapping still cached in a TLB. */
+    mm_mark_stale();
+    free_frame(mfn, f);
+    pv_mm_frame_freed(mfn);
 }
 
 static int validate(mfn_t mfn, unsigned type)

@@ -21,7 +21,15 @@ struct pv_frame {
     uint32_t info;          /* type count | flags | owner | type */
 };
 
-#define FI_COUNT_MASK       0x007fffffu     /* type count */
+#define FI_COUNT_MASK       0x003fffffu     /* type count */
+/*
+ * Given back by the guest (decrease_reservation) while still referenced
+ * (Xen: PGC_allocated cleared). Invariant: a released frame's refs count
+ * only its mappings, pins and holds (no ownership reference), it is never
+ * freed while refs > 0, and the put that takes refs to 0 frees it
+ * (pv_mm_frame_freed): no frame still mapped or typed is ever reused.
+ */
+#define FI_RELEASED         (1u << 22)
 /* PAE guests: an L2 in slot 3 of an L3, holding the hypervisor's slots
  * (Xen's PGT_pae_xen_l2); such an L2 has exactly one type reference. */
 #define FI_PAE_XEN_L2       (1u << 23)

@@ -6,6 +6,7 @@
 #include <pvshim/compiler.h>
 #include "mm_sim.h"
 #include <pvshim/xen_abi32.h>
+#include <pvshim/frame_alloc.h>
 #include "grant_table.h"
 
 pte_t mm_sim_hyp_slots[16];
@@ -35,6 +36,7 @@ void mm_sim_setup(void)
     fake_guest_reset();
     fake_hw_reset();
     fake_phys_add(0, SIM_FRAMES * PAGE_SIZE);
+    frame_pool_init(&machine_frames);     /* where frames the guest gives back go */
 
     memset(&dom, 0, sizeof(dom));
     dom.nr_vcpus = 1;
@@ -241,7 +243,7 @@ const char *mm_sim_check(void)
     for (mfn_t m = 0; m < SIM_FRAMES; m++) {
         if (!pv_mm_frame_info(m, &fi[m]))
             FAIL("no info for mfn %#lx", (unsigned long)m);
-        exp_refs[m] = fi[m].owner == PV_OWNER_GUEST;
+        exp_refs[m] = fi[m].owner == PV_OWNER_GUEST && !fi[m].released;
         exp_type[m] = 0;
         if (fi[m].shared)
             exp_refs[m]++, exp_type[m]++;
@@ -435,8 +437,8 @@ const char *mm_sim_check_baseline(void)
 {
     for (mfn_t m = SIM_GUEST_FIRST; m < SIM_GUEST_END; m++) {
         struct pv_frame_info fi = mm_sim_info(m);
-        if (fi.shared)
-            continue;
+        if (fi.shared || fi.owner != PV_OWNER_GUEST)
+            continue;           /* given back (released frames are freed by now) */
         if (fi.refs != 1 || fi.type_count || fi.pinned)
             FAIL("mfn %#lx left with refs %u type %u count %u pinned %d", (unsigned long)m,
                  fi.refs, fi.type, fi.type_count, fi.pinned);

@@ -270,12 +270,12 @@ END_TEST
 
 START_TEST(type_count_overflow)
 {
-    /* 2^23 - 1 type references at most: one more is refused, not wrapped. */
+    /* 2^22 - 1 type references at most: one more is refused, not wrapped. */
     mfn_t m = mm_sim_alloc();
     unsigned n = 0;
     while (pv_mm_get_writable_frame(m) == 0)
         n++;
-    ck_assert_uint_eq(n, 0x7fffff);
+    ck_assert_uint_eq(n, 0x3fffff);
     ck_assert_uint_eq(mm_sim_info(m).refs, 1 + n);
     mfn_t l1 = mm_sim_alloc();
     ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
