@@ -57,6 +57,20 @@ struct xen_guest_params {
     uint32_t features_required[GUEST_FEATURE_WORDS];
 };
 
+/*
+ * XEN_ELFNOTE_BSD_SYMTAB: the kernel asks for its symbol and string tables
+ * after its image, behind a size word and a three-section ELF header.
+ * Offsets here are into the ELF; the addresses are guest-virtual.
+ */
+struct guest_bsd_symtab {
+    bool present;
+    uint64_t vstart;                /* the size word, right after the kernel */
+    uint64_t vend;                  /* end of what is reserved (<= virt_kend) */
+    uint64_t sym_shdr, str_shdr;    /* the two section headers in the ELF */
+    uint64_t sym_off, sym_size;     /* the tables in the ELF */
+    uint64_t str_off, str_size;
+};
+
 struct guest_image {
     /* The ELF after any unwrapping and decompression. */
     const uint8_t *elf;
@@ -73,7 +87,17 @@ struct guest_image {
     struct guest_segment segments[GUEST_IMAGE_MAX_SEGMENTS];
 
     struct xen_guest_params xen;
+    struct guest_bsd_symtab symtab;
 };
+
+/*
+ * Write the BSD_SYMTAB blob of img (if img->symtab.present) into guest
+ * memory through put(ctx, va, bytes, n), which the caller bounds by the
+ * kernel region [virt_kstart, virt_kend). Gaps are left as they are (the
+ * builder zeroes the kernel region first). Returns 0, or put's failure.
+ */
+typedef int (*guest_put_fn)(void *ctx, uint64_t va, const void *src, size_t n);
+int guest_bsd_symtab_write(const struct guest_image *img, guest_put_fn put, void *ctx);
 
 /*
  * Understand module 0. Compressed payloads are decompressed into

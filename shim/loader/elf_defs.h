@@ -25,6 +25,8 @@
 #define ELF_PF_W            2
 #define ELF_PF_R            4
 
+#define ELF_SHT_SYMTAB      2
+#define ELF_SHT_STRTAB      3
 #define ELF_SHT_NOTE        7
 #define ELF_SHN_UNDEF       0
 #define ELF_SHN_LORESERVE   0xff00

@@ -154,5 +154,10 @@ int guest_image_parse(const uint8_t *mod, size_t mod_len,
     static const uint32_t nothing[GUEST_FEATURE_WORDS];
     if (xen_features_check(&img->xen, supported_features ? supported_features : nothing, &e))
         return -1;
-    return guest_layout(img, &xp, segs, nr, f.entry, &e);
+    if (guest_layout(img, &xp, segs, nr, f.entry, &e))
+        return -1;
+    uint64_t kend = 0;
+    for (unsigned i = 0; i < img->nr_segments; i++)
+        kend = MAX(kend, img->segments[i].vaddr + img->segments[i].memsz);
+    return bsd_symtab_place(&f, img, kend, &e);
 }

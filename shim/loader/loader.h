@@ -111,4 +111,13 @@ int guest_layout(struct guest_image *img, struct xen_parse *xp,
                  const struct elf_load_seg *segs, unsigned nr, uint64_t e_entry,
                  struct loader_err *e);
 
+/* ---- BSD_SYMTAB (bsd_symtab.c) */
+
+/*
+ * When the kernel asked for it, find its symbol table and place it after
+ * the kernel's highest byte kend, growing img->virt_kend over it.
+ */
+int bsd_symtab_place(const struct elf_file *f, struct guest_image *img, uint64_t kend,
+                     struct loader_err *e);
+
 #endif

@@ -182,6 +182,28 @@ static void copy_to_pfns(const struct pv_build_state *s, pfn_t first, const uint
     }
 }
 
+struct kernel_put {
+    const struct pv_build_state *s;
+    const struct guest_image *img;
+};
+
+/* Copy bytes to guest virtual va inside the kernel region, or refuse. */
+static int put_kernel_bytes(void *ctx, uint64_t va, const void *src, size_t n)
+{
+    const struct kernel_put *k = ctx;
+    const struct pv_layout *l = &k->s->layout;
+    if (va < k->img->virt_kstart || va > k->img->virt_kend || n > k->img->virt_kend - va)
+        return -1;
+    for (size_t off = 0; off < n; ) {
+        pfn_t pfn = (va + off - l->virt_base) >> PAGE_SHIFT;
+        uint64_t in_page = (va + off) & (PAGE_SIZE - 1);
+        size_t chunk = MIN(PAGE_SIZE - in_page, n - off);
+        memcpy((uint8_t *)frame(k->s->p2m[pfn]) + in_page, (const uint8_t *)src + off, chunk);
+        off += chunk;
+    }
+    return 0;
+}
+
 static int load_kernel(const struct pv_build_params *p, const struct pv_build_state *s,
                        char *err, size_t errlen)
 {
@@ -203,6 +225,9 @@ static int load_kernel(const struct pv_build_params *p, const struct pv_build_st
             off += n;
         }
     }
+    struct kernel_put k = { s, img };
+    if (guest_bsd_symtab_write(img, put_kernel_bytes, &k))
+        return error_set(err, errlen, -1, "the BSD_SYMTAB tables fall outside the kernel");
     if (img->xen.has_hypercall_page) {
         uint64_t va = img->xen.virt_hypercall;
         pfn_t pfn = (va - l->virt_base) >> PAGE_SHIFT;
