@@ -164,3 +164,48 @@ test_pvshim_linux_6_12_smp4() {
     # shellcheck disable=SC2086
     pvshim_linux_smp 6.12-cloud 4 $LINUX_6_12_QEMU_CPU
 }
+
+# Host-side hotplug: the host types pvshim's console commands "cpu 1
+# offline" and "cpu 1 online" (Ctrl-] lines on the serial port); pvshim
+# writes ~/cpu/1/availability and Linux's xen cpu hotplug driver takes
+# vCPU 1 down and brings it back; a process per CPU still runs on both.
+test_pvshim_linux_6_1_host_hotplug() {
+    local kernel fifo status=0
+    linux_guest_prepare || return 1
+    kernel=$(linux_guest_kernel 6.1-cloud) || return 1
+    fifo=$(scratch input.fifo)
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    : > "$LOG"
+    (
+        exec 3> "$fifo"
+        local state
+        for state in offline online; do
+            for _ in $(seq 1 600); do
+                grep -q "waiting for the host: cpu1 $state" "$LOG" && break
+                sleep 0.5
+            done
+            printf '\035cpu 1 %s\r' "$state" >&3
+        done
+        sleep 400
+    ) &
+    local feeder=$!
+    timeout --foreground -k 5 400 "$QEMU" -accel tcg,thread=multi -smp 2 -cpu max -m 1024 \
+        -display none -no-reboot -nodefaults -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+        -serial stdio -kernel "$BUILD/pvshim" \
+        -initrd "$kernel console=hvc0 pvshim.test=host-hotplug,$LINUX_INITRD" \
+        < "$fifo" > "$LOG" 2>&1 || status=$?
+    kill "$feeder" 2> /dev/null
+    wait "$feeder" 2> /dev/null
+    STATUS=$status
+    expect_log "host command: 'cpu 1 offline' done"
+    expect_log "host command: 'cpu 1 online' done"
+    expect_log "init: host-hotplug: cpu1 offline; online 0"
+    expect_log "init: host-hotplug: cpu1 online; online 0-1"
+    expect_log "PVSHIM-TEST: PASS host-hotplug"
+    expect_log "PVSHIM-TEST: PASS smp-after-host-hotplug"
+    expect_log "PVSHIM-TEST: done 2 passed 0 failed"
+    expect_log "guest shut down: poweroff"
+    expect_status 0
+    expect_no_log "internal error"
+}

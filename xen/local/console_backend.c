@@ -11,6 +11,7 @@
 #include <pvshim/soft_timer.h>
 #include <pvshim/time.h>
 #include "event_channel.h"
+#include "host_cmd.h"
 
 /* Catch-up for input without an interrupt and for guests that forget to notify. */
 #define POLL_NS 100000000ull
@@ -47,6 +48,9 @@ static bool feed_input(void)
         int c = console_read();
         if (c < 0)
             break;
+        c = host_cmd_filter(c);     /* the host's commands are not the guest's input */
+        if (c < 0)
+            continue;
         ring->in[MASK_XENCONS_IDX(prod++, ring->in)] = (char)c;
         fed = true;
     }

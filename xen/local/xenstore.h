@@ -134,4 +134,12 @@ int xenstore_request_shutdown(const char *command);
 /* Write a magic SysRq key to ~/control/sysrq (Linux guests). */
 int xenstore_send_sysrq(char key);
 
+/*
+ * Ask the guest to take vCPU vcpu down or bring it up, as `xl vcpu-set`
+ * does: write "offline" or "online" to ~/cpu/<vcpu>/availability (Linux's
+ * xen cpu_hotplug driver watches ~/cpu and does the rest itself, through
+ * VCPUOP_down/up). -XEN_ENOENT for a vCPU the domain was not built with.
+ */
+int xenstore_set_vcpu_availability(unsigned int vcpu, bool online);
+
 #endif

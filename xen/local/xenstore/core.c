@@ -58,6 +58,7 @@ int xenstore_init(const struct xenstore_guest_params *params,
 
     memset(&xstore, 0, sizeof(xstore));
     xstore.guest_domid = params->domid;
+    xstore.guest_vcpus = params->vcpus;
     struct xenstore_quota q = quota ? *quota : (struct xenstore_quota){ 0 };
     xstore.quota.nodes = or_default(q.nodes, XS_DEFAULT_NODES);
     xstore.quota.node_size = or_default(q.node_size, XS_DEFAULT_NODE_SIZE);

@@ -247,3 +247,14 @@ int xenstore_send_sysrq(char key)
     char value[2] = { key, '\0' };
     return write_guest_control("sysrq", value);
 }
+
+int xenstore_set_vcpu_availability(unsigned int vcpu, bool online)
+{
+    if (!xstore.up)
+        return -XEN_ENOSYS;
+    if (vcpu >= xstore.guest_vcpus)
+        return -XEN_ENOENT;
+    char path[64];
+    snprintf(path, sizeof(path), "%s/cpu/%u/availability", xstore.guest.home, vcpu);
+    return xenstore_dom0_write_str(path, online ? "online" : "offline");
+}

@@ -169,6 +169,7 @@ struct xs_dom0_events {
 struct xs_state {
     bool up;
     domid_t guest_domid;
+    unsigned int guest_vcpus;   /* ~/cpu/N exists for N < guest_vcpus */
     struct xenstore_quota quota;
     struct xs_node *bucket[XS_HASH_BUCKETS];
     uint64_t generation;
