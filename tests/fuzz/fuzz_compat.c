@@ -256,8 +256,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fz f = { data, size };
     setup();
     if (setjmp(guest_gone) == 0) {
-        for (steps = 0; f.n && steps < MAX_STEPS; steps++)
+        /* Each step under the PV lock, as the arch entry path holds it (a
+         * shutdown's longjmp leaves it held: it nests, and idle waits
+         * release it whatever the depth). */
+        for (steps = 0; f.n && steps < MAX_STEPS; steps++) {
+            pv_lock();
             step(&f);
+            pv_unlock();
+        }
         mm_sim_release_all();
         const char *why = mm_sim_check();
         FZ_CHECK(why == NULL, "after releasing everything: %s", why);
