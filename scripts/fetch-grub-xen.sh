@@ -30,6 +30,14 @@ if intact; then
     echo "$DIR"
     exit 0
 fi
+# Tests run in parallel: one fetch at a time, the others use its result.
+mkdir -p "$DIR"
+exec 9> "$DIR/.lock"
+flock 9
+if intact; then
+    echo "$DIR"
+    exit 0
+fi
 
 command -v apt-get >/dev/null 2>&1 || die "apt-get is needed (Debian)"
 # The bookworm version, not a backport: the one Debian 12 users have.
@@ -42,9 +50,10 @@ if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
     [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "Debian's archive has no $PKG"
 fi
 
-mkdir -p "$DIR"
 tmp=$(mktemp -d "$DIR/fetch.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"' EXIT INT TERM
+# apt drops privileges to _apt while downloading when it can.
+chmod 777 "$tmp"
 (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "$PKG=$ver" >&2) ||
     die "apt-get download $PKG=$ver failed"
 deb=$(ls "$tmp"/*.deb 2>/dev/null | head -1)

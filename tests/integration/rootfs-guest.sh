@@ -60,15 +60,15 @@ rootfs_boot() { # IMG [QEMU args...]
 }
 
 rootfs_pvgrub_boot() { # IMG [QEMU args...]
-    local img=$1 log
+    local img=$1 log dir
     shift
     log=$(scratch fetch-pvgrub.log)
-    if ! scripts/fetch-pvgrub.sh > "$log" 2>&1; then
+    if ! dir=$(scripts/fetch-grub-xen.sh 2> "$log"); then
         fail "could not fetch PV-GRUB: $(tail -n 2 "$log" | tr '\n' ' ')"
         return 1
     fi
     # shellcheck disable=SC2046
-    session_start --initrd "$GUEST_CACHE/grub-x86_64-xen.bin" $(rootfs_drive d0 "$img") "$@"
+    session_start --initrd "$dir/grub-x86_64-xen.bin" $(rootfs_drive d0 "$img") "$@"
 }
 
 # Waits for the login prompt (however long the boot takes), logs in as
