@@ -73,6 +73,9 @@ struct pv_vcpu {
     unsigned gdt_ents;              /* 0: no guest GDT */
     vaddr_t ldt_base;
     unsigned ldt_ents;
+    /* Bases loaded when the vCPU first runs. Afterwards the MSRs hold the
+     * live values (set_segment_base and swapgs change only them): read
+     * those, not these. */
     uint64_t fs_base;
     uint64_t gs_base_kernel;        /* GS base while in guest kernel mode */
     uint64_t gs_base_user;          /* GS base while in guest user mode */

@@ -7,6 +7,7 @@
  * 8-byte entry before the check.
  */
 #include <pvshim/guest_access.h>
+#include <pvshim/hw.h>
 #include <pvshim/string.h>
 #include "mm_private.h"
 #include "ptwr_insn.h"
@@ -236,8 +237,11 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
     uint64_t gpr[16];
     for (int n = 0; n < 16; n++)
         gpr[n] = *gpr_slot(regs, n);
-    uint64_t seg_base = in.seg == PTWR_SEG_FS ? current->fs_base :
-                        in.seg == PTWR_SEG_GS ? current->gs_base_kernel : 0;
+    /* The live bases: set_segment_base and swapgs change the MSRs, not
+     * the vCPU's saved copy. ptwr runs for guest kernel mode only, so the
+     * active GS base is the kernel's. */
+    uint64_t seg_base = in.seg == PTWR_SEG_FS ? hw_get_fs_base() :
+                        in.seg == PTWR_SEG_GS ? hw_get_gs_base() : 0;
     /* A 32-bit guest (PAE): mod 00 r/m 101 is an absolute disp32, and addresses wrap at 4 GiB. */
     if (pv_mm.pae)
         in.rip_relative = false;

@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "mm_sim.h"
 #include "mm/ptwr_insn.h"
+#include "hypercalls.h"
 
 #define RO (PTE_P | PTE_US | PTE_A)
 #define RWF (PTE_P | PTE_RW | PTE_US | PTE_A)
@@ -274,7 +275,8 @@ START_TEST(ptwr_address_forms)
     ck_assert_uint_eq(V(4), mm_sim_pte(d2, RO));
 
     static const uint8_t fs[] = { 0x64, 0x48, 0x89, 0x07 };
-    current->fs_base = PT_VA;
+    /* The base as the guest sets it: set_segment_base writes the MSR only. */
+    ck_assert_int_eq(do_set_segment_base(SEGBASE_FS, PT_VA), 0);
     regs.rip = CODE_VA;
     regs.rdi = 40;
     ck_assert(fault(fs, 4, PT_VA + 40));
