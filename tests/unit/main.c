@@ -22,6 +22,11 @@ int main(void)
 {
     const char *echo = getenv("PVSHIM_TEST_LOG");
     fake_log_echo = echo && *echo == '1';
+    /* Check's timeouts catch hangs, they are not measurements: on a
+     * loaded machine (a CI runner, tests in parallel) the 4 s default
+     * failed sanitizer-built cases that were only slow. The caller's
+     * setting wins. */
+    setenv("CK_TIMEOUT_MULTIPLIER", "5", 0);
 
     SRunner *sr = srunner_create(NULL);
     for (int i = 0; i < nr_suites; i++)
