@@ -39,29 +39,10 @@ if intact; then
     exit 0
 fi
 
-command -v apt-get >/dev/null 2>&1 || die "apt-get is needed (Debian)"
-# The bookworm version, not a backport: the one Debian 12 users have.
-candidate() { apt-cache policy "$PKG" 2>/dev/null | sed -n 's/^ *Candidate: //p'; }
-ver=$(candidate)
-if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-    echo "fetch-grub-xen: no candidate for $PKG, running apt-get update" >&2
-    apt-get update -q >&2 || die "apt-get update failed (needs root)"
-    ver=$(candidate)
-    [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "Debian's archive has no $PKG"
-fi
-
-tmp=$(mktemp -d "$DIR/fetch.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-# apt drops privileges to _apt while downloading when it can.
-chmod 777 "$tmp"
-(cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "$PKG=$ver" >&2) ||
-    die "apt-get download $PKG=$ver failed"
-deb=$(ls "$tmp"/*.deb 2>/dev/null | head -1)
-[ -n "$deb" ] || die "no .deb downloaded"
-want=$(apt-cache show "$PKG=$ver" | sed -n 's/^SHA256: //p' | head -1)
-got=$(sha256sum "$deb" | cut -d' ' -f1)
-[ -n "$want" ] && [ "$want" = "$got" ] || die "SHA256 of $deb is $got, the archive says $want"
-[ "$(dpkg-deb -f "$deb" Package)" = "$PKG" ] || die "$deb is not $PKG"
+. scripts/lib/deb-download.sh
+deb_download "$PKG" "$DIR"
+trap 'rm -rf "$DEB_TMP"' EXIT INT TERM
+tmp=$DEB_TMP deb=$DEB ver=$DEB_VERSION got=$DEB_SHA256
 
 for f in $IMAGES; do
     dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./usr/lib/grub-xen/$f" ||

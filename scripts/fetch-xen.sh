@@ -24,29 +24,10 @@ if [ -s "$OUT" ] && [ -s "$STAMP" ] &&
     exit 0
 fi
 
-command -v apt-get >/dev/null 2>&1 || die "apt-get is needed (Debian)"
-candidate() { apt-cache policy "$PKG" 2>/dev/null | sed -n 's/^ *Candidate: //p'; }
-ver=$(candidate)
-if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-    echo "fetch-xen: no candidate for $PKG, running apt-get update" >&2
-    apt-get update -q >&2 || die "apt-get update failed (needs root)"
-    ver=$(candidate)
-    [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "Debian's archive has no $PKG"
-fi
-
-mkdir -p "$DIR"
-tmp=$(mktemp -d "$DIR/fetch.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-# apt-get verifies the download against the signed archive index; we also
-# compare it with the index's SHA256 ourselves.
-(cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "$PKG=$ver" >&2) ||
-    die "apt-get download $PKG=$ver failed"
-deb=$(ls "$tmp"/*.deb 2>/dev/null | head -1)
-[ -n "$deb" ] || die "no .deb downloaded"
-want=$(apt-cache show "$PKG=$ver" | sed -n 's/^SHA256: //p' | head -1)
-got=$(sha256sum "$deb" | cut -d' ' -f1)
-[ -n "$want" ] && [ "$want" = "$got" ] || die "SHA256 of $deb is $got, the archive says $want"
-[ "$(dpkg-deb -f "$deb" Package)" = "$PKG" ] || die "$deb is not $PKG"
+. scripts/lib/deb-download.sh
+deb_download "$PKG" "$DIR"
+trap 'rm -rf "$DEB_TMP"' EXIT INT TERM
+tmp=$DEB_TMP deb=$DEB ver=$DEB_VERSION got=$DEB_SHA256
 
 dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./boot/xen-4.17-amd64.gz ||
     die "no boot/xen-4.17-amd64.gz in $deb"
