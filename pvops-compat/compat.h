@@ -68,6 +68,8 @@ long compat_update_va_mapping_otherdomain(uint32_t va, uint32_t lo, uint32_t hi,
 long compat_set_gdt(uint32_t frame_list, unsigned entries);
 long compat_sched_op(int cmd, uint32_t arg);
 long compat_vcpu_op(int cmd, unsigned vcpuid, uint32_t arg);
+/* ---- compat_vcpu_context.c: VCPUOP_initialise with the 32-bit context */
+long compat_vcpu_initialise(struct pv_vcpu *v, uint32_t arg);
 long compat_memory_op(unsigned cmd, uint32_t arg);
 long compat_grant_table_op(unsigned cmd, uint32_t uop, unsigned count);
 long compat_xen_version(int cmd, uint32_t arg);

@@ -271,12 +271,13 @@ long compat_sched_op(int cmd, uint32_t arg)
  * pending at the 64-bit offset; the 32-bit word is at offset 4. */
 static long register_vcpu_info(unsigned vcpuid, uint32_t arg)
 {
-    struct vcpu_info_x86_32 *old = (struct vcpu_info_x86_32 *)current->vcpu_info;
+    struct pv_vcpu *v = &dom.vcpu[vcpuid];
+    struct vcpu_info_x86_32 *old = (struct vcpu_info_x86_32 *)v->vcpu_info;
     struct arch_vcpu_info_x86_32 arch = old->arch;
     long rc = do_vcpu_op(VCPUOP_register_vcpu_info, vcpuid, arg);
     if (rc)
         return rc;
-    struct vcpu_info_x86_32 *nvi = (struct vcpu_info_x86_32 *)current->vcpu_info;
+    struct vcpu_info_x86_32 *nvi = (struct vcpu_info_x86_32 *)v->vcpu_info;
     nvi->arch = arch;
     nvi->evtchn_pending_sel = ~0u;
     return 0;
@@ -319,8 +320,10 @@ long compat_vcpu_op(int cmd, unsigned vcpuid, uint32_t arg)
     }
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(vcpuid, arg);
+    case VCPUOP_initialise:
+        return compat_vcpu_initialise(&dom.vcpu[vcpuid], arg);
     default:
-        /* is_up, up, down, initialise (vCPU 0 exists), timers, nmi: same arguments */
+        /* is_up, up, down, periodic timer, nmi: the same arguments */
         return do_vcpu_op(cmd, vcpuid, arg);
     }
 }

@@ -352,6 +352,9 @@ void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_m
     dom.nr_vcpus = MIN(MIN(nr_pcpus, (unsigned)PV_MAX_VCPUS), max_vcpus);
     for (unsigned i = 0; i < dom.nr_vcpus; i++)
         pv_vcpu_init(&dom.vcpu[i], i);
+    /* A 32-bit guest's vCPUs each walk their own L4 (slot 0: their L3). */
+    for (unsigned i = 1; dom.compat && i < dom.nr_vcpus; i++)
+        pv_mm_set_vcpu_root(i, take(1, 1, "32-bit guest root and translation area"));
     this_pcpu()->curr = &dom.vcpu[0];
     /* The one place a provider is chosen: a Xen underneath, or none. */
     services = l0_active() ? &l0_services : &local_services;
@@ -385,11 +388,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     dom.compat = img.elf_class == 32;
     mfn_t max_mfn;
     evtchn_port_t console_port, xenstore_port;
-    /*
-     * One vCPU for a 32-bit guest (the compat layer's translation area is
-     * per domain) and on a Xen host (L0's upcalls reach vCPU 0 only so far).
-     */
-    guest_domain_setup(m, dom.compat || l0_active() ? 1 : PV_MAX_VCPUS, &max_mfn,
+    /* One vCPU on a Xen host (L0's upcalls reach vCPU 0 only so far). */
+    guest_domain_setup(m, l0_active() ? 1 : PV_MAX_VCPUS, &max_mfn,
                        &console_port, &xenstore_port);
 
     /* Everything left, with the scratch and the modules, goes to the guest. */

@@ -139,5 +139,6 @@ void mm_checks(void);
 void grant_checks(void);
 void compat_checks(void);
 void user_checks(void);
+void smp_checks(void);
 
 #endif
