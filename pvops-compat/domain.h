@@ -128,6 +128,8 @@ struct pv_domain {
     uint64_t *m2p;
     mfn_t m2p_first_mfn;
     uint64_t m2p_bytes;             /* a multiple of 2 MiB */
+    mfn_t compat_m2p_first_mfn;     /* a 32-bit guest's M2P (4-byte entries), */
+    uint64_t compat_m2p_bytes;      /* contiguous, a multiple of 2 MiB */
     mfn_t max_mfn;                  /* one past the highest machine frame */
     mfn_t start_info_mfn;
     mfn_t console_mfn, xenstore_mfn;

@@ -195,6 +195,8 @@ static uint32_t *setup_compat(mfn_t max_mfn, uint64_t *slots)
     mfn_t m = take_frames(bytes >> PAGE_SHIFT, M2P_ALIGN_FRAMES, "compat M2P", false);
     uint32_t *m2p = maddr_to_virt(mfn_to_paddr(m));
     memset(m2p + max_mfn, 0xff, bytes - max_mfn * sizeof(uint32_t));    /* invalid */
+    dom.compat_m2p_first_mfn = m;
+    dom.compat_m2p_bytes = bytes;
     pv_compat_m2p_l2_slots(mfn_to_paddr(m), bytes, slots);
 
     mfn_t root = take(1, 1, "32-bit guest root and translation area");

@@ -140,5 +140,6 @@ void grant_checks(void);
 void compat_checks(void);
 void user_checks(void);
 void smp_checks(void);
+void xlat_checks(void);
 
 #endif
