@@ -50,6 +50,8 @@ static inline uint16_t compat_fixup_selector(uint32_t sel)
 
 /* ---- compat_hypercall.c */
 
+/* The 32-bit guest's ABI: its column of the hypercall table, EBX... arguments. */
+extern const struct pv_abi pv32_abi;
 /* `int $0x82` from ring 1: the hypercall in EAX, result to EAX. */
 void compat_hypercall_dispatch(struct cpu_regs *r);
 /* Hypercall op with up to six 32-bit arguments (multicall uses it too). */
