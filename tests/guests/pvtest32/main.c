@@ -58,6 +58,7 @@ void pvtest_main(start_info_t *start)
     user_checks();
     compat_checks();
     xlat_checks();
+    hostile_checks();
     smp_checks();
     print_summary_and_exit();
 }

@@ -141,5 +141,6 @@ void compat_checks(void);
 void user_checks(void);
 void smp_checks(void);
 void xlat_checks(void);
+void hostile_checks(void);
 
 #endif
