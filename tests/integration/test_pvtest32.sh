@@ -44,7 +44,7 @@ test_pvtest32_trace_abi() {
 test_pvtest32_under_pvshim_smp2() {
     pvtest32_under_pvshim 256 --smp 2
     expect_log "INFO vcpus: 2"
-    for c in vcpu_ids_dense initialise_refusals vcpu1_initialise_up ipi_both_ways \
+    for c in vcpu_ids_dense initialise_refusals register_vcpu_info vcpu1_initialise_up ipi_both_ways \
              tlb_shootdown down_up_cycle; do
         expect_log "PASS smp.$c"
     done

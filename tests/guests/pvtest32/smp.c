@@ -1,7 +1,8 @@
 /*
  * vCPUs of a 32-bit guest (public/vcpu.h in its 32-bit layouts): ids dense
  * from 0 with -ENOENT past the last and, when the domain has a second
- * vCPU, bringing it up in 32-bit mode with VCPUOP_initialise (the 2800-byte
+ * vCPU, giving it its own vcpu_info (VCPUOP_register_vcpu_info from vCPU
+ * 0), bringing it up in 32-bit mode with VCPUOP_initialise (the 2800-byte
  * i386 vcpu_guest_context, CR3 rotated) and VCPUOP_up, IPIs both ways
  * through EVTCHNOP_bind_ipi ports (an IPI raises the notified vCPU's own
  * selector), its runstate in the 44-byte layout, TLB shootdowns that name
@@ -32,6 +33,8 @@ static unsigned port_to_ap, port_to_bsp;    /* bind_ipi for vCPU 1, for vCPU 0 *
 static volatile uint32_t ap_probe_va;       /* vCPU 1 reads a word here when asked */
 static volatile unsigned ap_probe_req, ap_probe_done;
 static volatile uint32_t ap_probe_value;
+/* vCPU 1's vcpu_info: its shared_info slot until registered elsewhere. */
+static struct vcpu_info *volatile vi1;
 
 static long vcpu_op(int cmd, unsigned vcpu, void *arg)
 {
@@ -66,8 +69,7 @@ static void ap_main(void)
     for (;;) {
         if (port_pending(port_to_ap)) {
             port_clear(port_to_ap);
-            ap_sel_seen |= __atomic_exchange_n(&shinfo->vcpu_info[1].evtchn_pending_sel, 0,
-                                               __ATOMIC_SEQ_CST);
+            ap_sel_seen |= __atomic_exchange_n(&vi1->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
             struct evtchn_send s = { .port = port_to_bsp };
             evtchn_op(EVTCHNOP_send, &s);
             __atomic_fetch_add(&ap_pings, 1, __ATOMIC_RELEASE);
@@ -190,6 +192,37 @@ static void check_initialise_refusals(void)
     expect_rc(vcpu_op(VCPUOP_up, 1, NULL), -XEN_EINVAL);
 }
 
+/*
+ * vCPU 0 places vCPU 1's vcpu_info in a page of its own (as Linux does for
+ * each CPU before bringing it up): the new area in the 32-bit layout
+ * (everything pending: selector word at byte 4 all ones, CR2 at byte 8
+ * kept), vCPU 0's own vcpu_info untouched.
+ */
+static void check_register_vcpu_info(void)
+{
+    uint32_t pfn = alloc_pfn(), va = scratch_va(27);
+    uint64_t pte = ((uint64_t)p2m[pfn] << 12) | PTE_P | PTE_RW | PTE_A | PTE_D;
+    if (!expect_rc(hypercall4(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte,
+                              (uint32_t)(pte >> 32), UVMF_INVLPG), 0))
+        return;
+    memset((void *)va, 0, PG_SIZE);
+    struct vcpu_info *area = (struct vcpu_info *)(va + 128);
+    shinfo->vcpu_info[1].arch.cr2 = 0x1234567;
+    shinfo->vcpu_info[0].evtchn_pending_sel = 0;
+    struct vcpu_register_vcpu_info r = { .mfn = p2m[pfn], .offset = 128 };
+    expect_rc(vcpu_op(VCPUOP_register_vcpu_info, 1, &r), 0);
+    expect_eq(area->evtchn_upcall_pending, 1);
+    expect_eq(area->evtchn_pending_sel, 0xffffffffu);
+    expect_eq(area->arch.cr2, 0x1234567);
+    expect_eq(shinfo->vcpu_info[0].evtchn_pending_sel, 0);
+    /* Once only. */
+    expect(vcpu_op(VCPUOP_register_vcpu_info, 1, &r) < 0, "registered twice");
+    area->evtchn_pending_sel = 0;
+    area->evtchn_upcall_pending = 0;
+    area->evtchn_upcall_mask = 1;
+    vi1 = area;
+}
+
 /* vCPU 1: initialise once (-EEXIST after), up, and it runs ap_main in ring 1. */
 static void check_vcpu1_up(void)
 {
@@ -243,7 +276,7 @@ static void check_ipi_both_ways(void)
             return;
         expect(port_pending(port_to_bsp), "IPI %u from vCPU 1 is not pending on vCPU 0", i);
     }
-    /* The IPI raised vCPU 1's selector word, not vCPU 0's. */
+    /* The IPI raised vCPU 1's selector word (in its registered vcpu_info), not vCPU 0's. */
     expect(ap_sel_seen & (1u << (port_to_ap / 32)), "vCPU 1's pending_sel %#x",
            (unsigned)ap_sel_seen);
     expect(!(shinfo->vcpu_info[0].evtchn_pending_sel & (1u << (port_to_ap / 32))),
@@ -358,6 +391,8 @@ void smp_checks(void)
         return;
     }
     run_check("smp.initialise_refusals", check_initialise_refusals);
+    vi1 = &shinfo->vcpu_info[1];
+    run_check("smp.register_vcpu_info", check_register_vcpu_info);
     run_check("smp.vcpu1_initialise_up", check_vcpu1_up);
     run_check("smp.ipi_both_ways", check_ipi_both_ways);
     run_check("smp.tlb_shootdown", check_tlb_shootdown);
