@@ -50,6 +50,8 @@ static inline uint16_t compat_fixup_selector(uint32_t sel)
 
 /* ---- compat_hypercall.c */
 
+/* The 32-bit guest's ABI: its column of the hypercall table, EBX... arguments. */
+extern const struct pv_abi pv32_abi;
 /* `int $0x82` from ring 1: the hypercall in EAX, result to EAX. */
 void compat_hypercall_dispatch(struct cpu_regs *r);
 /* Hypercall op with up to six 32-bit arguments (multicall uses it too). */
@@ -68,6 +70,8 @@ long compat_update_va_mapping_otherdomain(uint32_t va, uint32_t lo, uint32_t hi,
 long compat_set_gdt(uint32_t frame_list, unsigned entries);
 long compat_sched_op(int cmd, uint32_t arg);
 long compat_vcpu_op(int cmd, unsigned vcpuid, uint32_t arg);
+/* ---- compat_vcpu_context.c: VCPUOP_initialise with the 32-bit context */
+long compat_vcpu_initialise(struct pv_vcpu *v, uint32_t arg);
 long compat_memory_op(unsigned cmd, uint32_t arg);
 long compat_grant_table_op(unsigned cmd, uint32_t uop, unsigned count);
 long compat_xen_version(int cmd, uint32_t arg);

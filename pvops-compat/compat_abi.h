@@ -91,6 +91,12 @@ struct compat_machphys_mapping {
     compat_ulong_t v_start, v_end, max_mfn;
 };
 
+struct compat_machphys_mfn_list {
+    uint32_t max_extents;
+    compat_ptr_t extent_start;      /* compat_pfn_t[] */
+    uint32_t nr_extents;
+};
+
 struct compat_add_to_physmap {
     domid_t domid;
     uint16_t size;
@@ -105,6 +111,26 @@ struct compat_gnttab_setup_table {
     uint32_t nr_frames;
     int16_t status;
     compat_ptr_t frame_list;        /* compat_pfn_t[] */
+};
+
+struct compat_gnttab_copy_ptr {
+    uint32_t u;                     /* grant_ref_t ref or compat_pfn_t gmfn */
+    domid_t domid;
+    uint16_t offset;
+};
+
+struct compat_gnttab_copy {
+    struct compat_gnttab_copy_ptr source, dest;
+    uint16_t len;
+    uint16_t flags;
+    int16_t status;
+};
+
+struct compat_gnttab_get_status_frames {
+    uint32_t nr_frames;
+    domid_t dom;
+    int16_t status;
+    compat_ptr_t frame_list;        /* uint64_t[], as for 64-bit guests */
 };
 
 /* public/version.h */
@@ -132,6 +158,10 @@ STATIC_ASSERT(sizeof(struct compat_memory_reservation) == 20, "compat layout");
 STATIC_ASSERT(sizeof(struct compat_memory_map) == 8, "compat layout");
 STATIC_ASSERT(sizeof(struct compat_machphys_mapping) == 12, "compat layout");
 STATIC_ASSERT(sizeof(struct compat_add_to_physmap) == 16, "compat layout");
+STATIC_ASSERT(sizeof(struct compat_machphys_mfn_list) == 12, "compat layout");
+STATIC_ASSERT(sizeof(struct compat_gnttab_copy) == 24, "compat layout");
+STATIC_ASSERT(offsetof(struct compat_gnttab_copy, status) == 20, "compat layout");
+STATIC_ASSERT(sizeof(struct compat_gnttab_get_status_frames) == 12, "compat layout");
 STATIC_ASSERT(sizeof(struct compat_gnttab_setup_table) == 16, "compat layout");
 STATIC_ASSERT(sizeof(struct compat_physdev_op) == 16, "compat layout");
 STATIC_ASSERT(sizeof(struct trap_info_x86_32) == 8, "compat layout");

@@ -23,9 +23,10 @@ static struct shared_info_x86_32 *shinfo(void)
     return (struct shared_info_x86_32 *)dom.shared_info;
 }
 
-static struct vcpu_info_x86_32 *vinfo(void)
+/* The vcpu_info of the vCPU an event on port notifies. */
+static struct vcpu_info_x86_32 *vinfo(evtchn_port_t port)
 {
-    return (struct vcpu_info_x86_32 *)current->vcpu_info;
+    return (struct vcpu_info_x86_32 *)evtchn_notify_vcpu(port)->vcpu_info;
 }
 
 /* The guest updates these words concurrently from its side: atomics only. */
@@ -54,7 +55,7 @@ static void c2l_bound(evtchn_port_t port)
 static bool c2l_set_pending(evtchn_port_t port)
 {
     struct shared_info_x86_32 *s = shinfo();
-    struct vcpu_info_x86_32 *vi = vinfo();
+    struct vcpu_info_x86_32 *vi = vinfo(port);
     if (test_and_set_bit32(s->evtchn_pending, port))
         return false;
     if (!test_bit32(s->evtchn_mask, port) &&
@@ -71,7 +72,7 @@ static void c2l_clear_pending(evtchn_port_t port)
 static void c2l_unmask(evtchn_port_t port)
 {
     struct shared_info_x86_32 *s = shinfo();
-    struct vcpu_info_x86_32 *vi = vinfo();
+    struct vcpu_info_x86_32 *vi = vinfo(port);
     if (test_and_clear_bit32(s->evtchn_mask, port) && test_bit32(s->evtchn_pending, port) &&
         !test_and_set_bit32(&vi->evtchn_pending_sel, port / 32))
         __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);

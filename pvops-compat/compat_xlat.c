@@ -271,12 +271,13 @@ long compat_sched_op(int cmd, uint32_t arg)
  * pending at the 64-bit offset; the 32-bit word is at offset 4. */
 static long register_vcpu_info(unsigned vcpuid, uint32_t arg)
 {
-    struct vcpu_info_x86_32 *old = (struct vcpu_info_x86_32 *)current->vcpu_info;
+    struct pv_vcpu *v = &dom.vcpu[vcpuid];
+    struct vcpu_info_x86_32 *old = (struct vcpu_info_x86_32 *)v->vcpu_info;
     struct arch_vcpu_info_x86_32 arch = old->arch;
     long rc = do_vcpu_op(VCPUOP_register_vcpu_info, vcpuid, arg);
     if (rc)
         return rc;
-    struct vcpu_info_x86_32 *nvi = (struct vcpu_info_x86_32 *)current->vcpu_info;
+    struct vcpu_info_x86_32 *nvi = (struct vcpu_info_x86_32 *)v->vcpu_info;
     nvi->arch = arch;
     nvi->evtchn_pending_sel = ~0u;
     return 0;
@@ -319,8 +320,10 @@ long compat_vcpu_op(int cmd, unsigned vcpuid, uint32_t arg)
     }
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(vcpuid, arg);
+    case VCPUOP_initialise:
+        return compat_vcpu_initialise(&dom.vcpu[vcpuid], arg);
     default:
-        /* is_up, up, down, initialise (vCPU 0 exists), timers, nmi: same arguments */
+        /* is_up, up, down, periodic timer, nmi: the same arguments */
         return do_vcpu_op(cmd, vcpuid, arg);
     }
 }
@@ -377,6 +380,32 @@ static long reservation(unsigned op, unsigned long start, uint32_t arg)
     return (long)done;
 }
 
+/*
+ * machphys_mfn_list: the frames of the compat M2P (the 4-byte one the
+ * guest reads at COMPAT_M2P_VIRT_START), one per 2 MiB chunk, as 4-byte
+ * frame numbers; as many as the guest has room for (Xen's
+ * XENMEM_machphys_compat_mfn_list, which 64-bit Xen gives a 32-bit guest
+ * for both numbers).
+ */
+#define M2P_CHUNK_BYTES (2ull << 20)
+
+static long machphys_mfn_list(uint32_t arg)
+{
+    struct compat_machphys_mfn_list c;
+    if (copy_from_guest(&c, arg, sizeof(c)))
+        return -XEN_EFAULT;
+    unsigned chunks = (unsigned)DIV_ROUND_UP(dom.compat_m2p_bytes, M2P_CHUNK_BYTES);
+    unsigned n = MIN(c.max_extents, chunks);
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t mfn = (uint32_t)(dom.compat_m2p_first_mfn +
+                                  (mfn_t)i * (M2P_CHUNK_BYTES >> PAGE_SHIFT));
+        if (copy_to_guest((vaddr_t)c.extent_start + i * sizeof(mfn), &mfn, sizeof(mfn)))
+            return -XEN_EFAULT;
+    }
+    c.nr_extents = n;
+    return copy_to_guest(arg, &c, sizeof(c)) ? -XEN_EFAULT : 0;
+}
+
 long compat_memory_op(unsigned cmd, uint32_t arg)
 {
     unsigned op = cmd & MEMOP_CMD_MASK;
@@ -425,12 +454,14 @@ long compat_memory_op(unsigned cmd, uint32_t arg)
             return rc;
         return do_memory_op(cmd, xlat(0));
     }
+    case XENMEM_machphys_mfn_list:
+        return machphys_mfn_list(arg);
     case XENMEM_maximum_ram_page:
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
         return do_memory_op(op, arg);       /* a domid or nothing */
     default:
-        /* machphys_mfn_list, exchange and the rest are not translated yet. */
+        /* exchange and the rest: -ENOSYS, as the 64-bit handler answers them. */
         return -XEN_ENOSYS;
     }
 }
@@ -472,11 +503,74 @@ static long setup_table(uint32_t uop, unsigned count)
     return 0;
 }
 
+/*
+ * copy: 24-byte entries, each widened and run as a one-entry native batch;
+ * its status goes back to byte 20. A list the guest cannot reach is
+ * -EFAULT before any copy, as natively.
+ */
+static long grant_copy(uint32_t uop, unsigned count)
+{
+    if ((int)count < 0)
+        return -XEN_EINVAL;
+    if (!guest_range_ok(uop, (size_t)count * sizeof(struct compat_gnttab_copy)))
+        return -XEN_EFAULT;
+    for (unsigned i = 0; i < count; i++) {
+        struct compat_gnttab_copy c;
+        vaddr_t at = (vaddr_t)uop + (vaddr_t)i * sizeof(c);
+        if (copy_from_guest(&c, at, sizeof(c)))
+            return -XEN_EFAULT;
+        struct gnttab_copy n = {
+            .source = { .domid = c.source.domid, .offset = c.source.offset },
+            .dest = { .domid = c.dest.domid, .offset = c.dest.offset },
+            .len = c.len, .flags = c.flags,
+        };
+        /* A grant reference or a frame number, by the flags: either fits. */
+        n.source.u.gmfn = c.source.u;
+        n.dest.u.gmfn = c.dest.u;
+        long rc = xlat_put(0, &n, sizeof(n));
+        if (!rc)
+            rc = do_grant_table_op(GNTTABOP_copy, xlat(0), 1);
+        if (!rc)
+            rc = xlat_get(0, &n, sizeof(n));
+        if (rc)
+            return rc;
+        if (copy_to_guest(at + offsetof(struct compat_gnttab_copy, status), &n.status,
+                          sizeof(n.status)))
+            return -XEN_EFAULT;
+    }
+    return 0;
+}
+
+/* get_status_frames: the handle at byte 8; the frames are 8 bytes for both widths. */
+static long get_status_frames(uint32_t uop, unsigned count)
+{
+    struct compat_gnttab_get_status_frames c;
+    if (count != 1)
+        return -XEN_EINVAL;
+    if (copy_from_guest(&c, uop, sizeof(c)))
+        return -XEN_EFAULT;
+    struct gnttab_get_status_frames n = { .nr_frames = c.nr_frames, .dom = c.dom };
+    n.frame_list.p = (uint64_t *)(uintptr_t)c.frame_list;
+    long rc = xlat_put(0, &n, sizeof(n));
+    if (!rc)
+        rc = do_grant_table_op(GNTTABOP_get_status_frames, xlat(0), 1);
+    if (!rc)
+        rc = xlat_get(0, &n, sizeof(n));
+    if (rc)
+        return rc;
+    return copy_to_guest(uop + offsetof(struct compat_gnttab_get_status_frames, status),
+                         &n.status, sizeof(n.status)) ? -XEN_EFAULT : 0;
+}
+
 long compat_grant_table_op(unsigned cmd, uint32_t uop, unsigned count)
 {
     switch (cmd) {
     case GNTTABOP_setup_table:
         return setup_table(uop, count);
+    case GNTTABOP_copy:
+        return grant_copy(uop, count);
+    case GNTTABOP_get_status_frames:
+        return get_status_frames(uop, count);
     case GNTTABOP_map_grant_ref:
     case GNTTABOP_unmap_grant_ref:
     case GNTTABOP_unmap_and_replace:
@@ -485,7 +579,6 @@ long compat_grant_table_op(unsigned cmd, uint32_t uop, unsigned count)
     case GNTTABOP_get_version:
         return do_grant_table_op(cmd, uop, count);  /* the same layouts */
     default:
-        /* copy and get_status_frames are not translated yet. */
         return -XEN_ENOSYS;
     }
 }

@@ -40,6 +40,7 @@ struct pv_vcpu {
     bool loaded;                    /* its context is in its physical CPU (it has run) */
     struct cpu_regs start_regs;     /* the frame it first enters the guest with */
     uint64_t start_debugreg[8];     /* the context's debug registers, set when first run */
+    uint16_t start_sels[4];         /* its DS, ES, FS, GS (a 32-bit guest's are loaded when first run) */
     bool idle;                      /* its CPU waits in pv_idle_wait, lock released */
     bool tlb_flush_due;             /* its CPU flushes its TLB when it next takes the lock */
 
@@ -130,6 +131,8 @@ struct pv_domain {
     uint64_t *m2p;
     mfn_t m2p_first_mfn;
     uint64_t m2p_bytes;             /* a multiple of 2 MiB */
+    mfn_t compat_m2p_first_mfn;     /* a 32-bit guest's M2P (4-byte entries), */
+    uint64_t compat_m2p_bytes;      /* contiguous, a multiple of 2 MiB */
     mfn_t max_mfn;                  /* one past the highest machine frame */
     mfn_t start_info_mfn;
     mfn_t console_mfn, xenstore_mfn;

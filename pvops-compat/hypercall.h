@@ -6,10 +6,36 @@
 
 #define NR_HYPERCALLS 64
 
-/* Handle the hypercall in r (number in RAX); the result goes to RAX. */
+/* A handler's argument adapter: the six argument words, as the ABI reads them. */
+typedef long (*hypercall_fn)(const uint64_t a[6]);
+
+/*
+ * How a guest width passes hypercalls: its column of the table
+ * (hypercall_defs.h), where its arguments are (six words from the
+ * registers; a 32-bit guest's zero-extended), and the width of a word in
+ * memory and in the result register (multicall entries: op, result and
+ * six arguments of that width).
+ */
+struct pv_abi {
+    const hypercall_fn *table;      /* NR_HYPERCALLS entries, NULL: -ENOSYS */
+    void (*read_args)(const struct cpu_regs *r, uint64_t a[6]);
+    unsigned word;                  /* 8 or 4 bytes */
+};
+extern const struct pv_abi pv64_abi;   /* hypercall.c; pv32_abi: compat.h */
+
+/* Hypercall op of the ABI with its six argument words; counted by trace=abi. */
+long hypercall_invoke(const struct pv_abi *abi, uint64_t op, const uint64_t args[6]);
+/* rc as the ABI's result word. */
+uint64_t hypercall_result_word(const struct pv_abi *abi, long rc);
+/* The hypercall in r (number in RAX), its result to RAX. */
+void hypercall_dispatch_abi(const struct pv_abi *abi, struct cpu_regs *r);
+/* multicall for the ABI: nr entries at list (multicall.c). */
+long multicall_run(const struct pv_abi *abi, vaddr_t list, uint32_t nr);
+
+/* A 64-bit guest's: handle the hypercall in r; the result goes to RAX. */
 void hypercall_dispatch(struct cpu_regs *r);
 
-/* Call hypercall op with five arguments (multicall uses this too). */
+/* A 64-bit guest's hypercall op with five arguments. */
 long hypercall_call(uint64_t op, const uint64_t args[5]);
 
 #endif

@@ -143,6 +143,14 @@ bool pv_mm_set_m2p(mfn_t mfn, uint64_t pfn);
 void pv_mm_set_pae(bool pae, const uint64_t *compat_l2_slots, mfn_t root_l4,
                    uint32_t *compat_m2p);
 
+/*
+ * PAE with several vCPUs: root_l4 (root_l4 of pv_mm_set_pae is vCPU 0's)
+ * becomes vCPU vcpu_id's own, a copy of vCPU 0's without its slot 0 (each
+ * vCPU's slot 0 names its own L3, as Xen's per-vCPU compat L4). Before
+ * that vCPU gets a base pointer (VCPUOP_initialise: -EINVAL without one).
+ */
+void pv_mm_set_vcpu_root(unsigned vcpu_id, mfn_t root_l4);
+
 /* MMUEXT_PIN_L<level>_TABLE for a guest frame (level 1-4), Xen's errors. */
 int pv_mm_pin(mfn_t mfn, unsigned level);
 /* MMUEXT_UNPIN_TABLE. */
@@ -160,7 +168,9 @@ int pv_mm_set_kernel_base(mfn_t l4);
 /*
  * VCPUOP_initialise: give vCPU v (not running, no base pointers yet) its
  * kernel L4 and, unless 0, its user L4, each holding a general and a type
- * reference as a base pointer does. Nothing is loaded into any CPU.
+ * reference as a base pointer does. PAE: kernel is the L3 (user must be
+ * 0), put in slot 0 of v's own L4 (pv_mm_set_vcpu_root). Nothing is
+ * loaded into any CPU.
  */
 int pv_mm_vcpu_set_bases(struct pv_vcpu *v, mfn_t kernel, mfn_t user);
 

@@ -1,46 +1,77 @@
 /*
- * multicall: a batch of hypercalls in one entry. Each entry's result is
- * written back; a failing entry does not stop the batch. A multicall
- * inside a multicall is refused (-EINVAL). An iret ends the batch, as on
- * Xen: it is performed (the guest resumes at its iret frame, perhaps in
- * user mode), its result is written back if the list can still be
- * reached, later entries are left untouched, and the multicall returns
- * the iret's result, the RAX of the frame.
+ * multicall: a batch of hypercalls in one entry, for either guest width
+ * (struct pv_abi): each entry is op, result and six arguments, words of
+ * the ABI's width (64 bytes for a 64-bit guest, 32 for a 32-bit one, as
+ * Xen's compat_multicall), each run through the ABI's own table. Each
+ * entry's result is written back (as the ABI's word); a failing entry
+ * does not stop the batch. A multicall inside a multicall is refused
+ * (-EINVAL). An iret ends the batch, as on Xen: it is performed (the
+ * guest resumes at its iret frame, perhaps in user mode), its result is
+ * written back if the list can still be reached, later entries are left
+ * untouched, and the multicall returns the iret's result, the RAX of the
+ * frame.
  */
 #include "hypercall.h"
 #include "hypercalls.h"
 #include "domain.h"
 #include <pvshim/guest_access.h>
+#include <pvshim/string.h>
 
-long do_multicall(vaddr_t call_list, uint32_t nr_calls)
+#define MC_WORDS 8      /* op, result, args[6] */
+
+STATIC_ASSERT(sizeof(struct multicall_entry) == MC_WORDS * sizeof(xen_ulong_t),
+              "multicall entry: eight words");
+
+/* Word i of an entry of the ABI's width, zero-extended. */
+static uint64_t entry_word(const struct pv_abi *abi, const uint8_t *e, unsigned i)
+{
+    if (abi->word == sizeof(uint32_t)) {
+        uint32_t w;
+        memcpy(&w, e + i * sizeof(w), sizeof(w));
+        return w;
+    }
+    uint64_t w;
+    memcpy(&w, e + i * sizeof(w), sizeof(w));
+    return w;
+}
+
+long multicall_run(const struct pv_abi *abi, vaddr_t call_list, uint32_t nr_calls)
 {
     struct pv_vcpu *v = current;
     if (v->in_multicall)
         return -XEN_EINVAL;
     v->in_multicall = true;
+    const size_t entry_size = MC_WORDS * abi->word;
     long rc = 0;
     for (uint32_t i = 0; i < nr_calls; i++) {
-        struct multicall_entry mc;
-        vaddr_t at = call_list + (vaddr_t)i * sizeof(mc);
-        if (copy_from_guest(&mc, at, sizeof(mc))) {
+        uint8_t e[MC_WORDS * sizeof(uint64_t)];
+        vaddr_t at = call_list + (vaddr_t)i * entry_size;
+        if (copy_from_guest(e, at, entry_size)) {
             rc = -XEN_EFAULT;
             break;
         }
-        const uint64_t args[5] = { mc.args[0], mc.args[1], mc.args[2], mc.args[3],
-                                   mc.args[4] };
-        mc.result = (xen_ulong_t)hypercall_call(mc.op, args);
-        vaddr_t result_at = at + offsetof(struct multicall_entry, result);
-        if (mc.op == __HYPERVISOR_iret) {
+        uint64_t op = entry_word(abi, e, 0), args[6];
+        for (unsigned a = 0; a < 6; a++)
+            args[a] = entry_word(abi, e, 2 + a);
+        long result = hypercall_invoke(abi, op, args);
+        uint64_t word = hypercall_result_word(abi, result);
+        vaddr_t result_at = at + abi->word;
+        if (op == __HYPERVISOR_iret) {
             /* Best effort: the list may not be mapped in user mode. */
-            (void)copy_to_guest(result_at, &mc.result, sizeof(mc.result));
-            rc = (long)mc.result;
+            (void)copy_to_guest(result_at, &word, abi->word);
+            rc = abi->word == sizeof(uint32_t) ? (int32_t)word : (long)word;
             break;
         }
-        if (copy_to_guest(result_at, &mc.result, sizeof(mc.result))) {
+        if (copy_to_guest(result_at, &word, abi->word)) {
             rc = -XEN_EFAULT;
             break;
         }
     }
     v->in_multicall = false;
     return rc;
+}
+
+long do_multicall(vaddr_t call_list, uint32_t nr_calls)
+{
+    return multicall_run(&pv64_abi, call_list, nr_calls);
 }

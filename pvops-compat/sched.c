@@ -111,9 +111,10 @@ long do_sched_op(int cmd, vaddr_t arg)
         struct sched_shutdown sd;
         if (copy_from_guest(&sd, arg, sizeof(sd)))
             return -XEN_EFAULT;
-        if (sd.reason == SHUTDOWN_suspend)
+        /* Xen takes the reason as a byte (domain_shutdown's u8). */
+        if ((uint8_t)sd.reason == SHUTDOWN_suspend)
             return -XEN_EOPNOTSUPP;     /* no save/restore without a toolstack */
-        pv_shutdown(sd.reason);
+        pv_shutdown((uint8_t)sd.reason);
     }
     case SCHEDOP_poll:
         return sched_poll(arg);
@@ -141,9 +142,10 @@ long do_sched_op_compat(int cmd, uint64_t arg)
     case SCHEDOP_block:
         return do_sched_op(cmd, 0);
     case SCHEDOP_shutdown:
-        if (arg == SHUTDOWN_suspend)
+        /* The reason is the argument word's low byte, as for SCHEDOP_shutdown. */
+        if ((uint8_t)arg == SHUTDOWN_suspend)
             return -XEN_EOPNOTSUPP;
-        pv_shutdown((unsigned)arg);
+        pv_shutdown((uint8_t)arg);
     default:
         return -XEN_ENOSYS;
     }

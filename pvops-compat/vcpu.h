@@ -10,6 +10,8 @@
 
 /* VCPUOP_initialise for v, the context at guest address arg. */
 long pv_vcpu_initialise(struct pv_vcpu *v, vaddr_t arg);
+/* The same for a context already read (a 32-bit guest's, translated). */
+long pv_vcpu_initialise_native(struct pv_vcpu *v, const struct vcpu_guest_context *c);
 
 /* VCPUOP_up: -XEN_EINVAL before initialise, else 0 (already up or not). */
 long pv_vcpu_up(struct pv_vcpu *v);

@@ -38,6 +38,10 @@ static uint64_t guest_selector(uint64_t sel)
 
 static bool context_ok(const struct vcpu_guest_context *c)
 {
+    /* A 32-bit guest's context comes translated (compat_vcpu_context.c):
+     * its entry points are COMPAT_ENTRY(cs, eip), never canonical. */
+    if (dom.compat)
+        goto no_addresses;
     const uint64_t va[] = {
         c->user_regs.rip, c->user_regs.rsp, c->kernel_sp, c->fs_base, c->gs_base_kernel,
         c->gs_base_user, c->event_callback_eip, c->syscall_callback_eip,
@@ -51,6 +55,7 @@ static bool context_ok(const struct vcpu_guest_context *c)
     for (unsigned i = 0; i < 256; i++)
         if (!is_canonical(c->trap_ctxt[i].address))
             return false;
+no_addresses:
     if (!guest_addr_ok(c->ldt_base) || (c->ldt_base & (PAGE_SIZE - 1)) ||
         c->ldt_ents > LDT_MAX_ENTRIES)
         return false;
@@ -74,6 +79,8 @@ static void take_registers(struct pv_vcpu *v, const struct vcpu_guest_context *c
     r->cs = guest_selector(u->cs);
     r->rsp = u->rsp;
     r->ss = guest_selector(u->ss);
+    v->start_sels[0] = u->ds; v->start_sels[1] = u->es;
+    v->start_sels[2] = u->fs; v->start_sels[3] = u->gs;
     v->iopl = (unsigned)((u->rflags & X86_EFLAGS_IOPL) >> 12);
     r->rflags = (u->rflags & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IF;
 }
@@ -97,9 +104,13 @@ long pv_vcpu_initialise(struct pv_vcpu *v, vaddr_t arg)
 {
     if (copy_from_guest(&ctxt, arg, sizeof(ctxt)))
         return -XEN_EFAULT;
+    return pv_vcpu_initialise_native(v, &ctxt);
+}
+
+long pv_vcpu_initialise_native(struct pv_vcpu *v, const struct vcpu_guest_context *c)
+{
     if (v->initialised)
         return -XEN_EEXIST;
-    const struct vcpu_guest_context *c = &ctxt;
     if (!context_ok(c))
         return -XEN_EINVAL;
     ASSERT(!v->loaded && !v->up);

@@ -10,6 +10,7 @@
 #include "time.h"
 #include "emulate.h"
 #include <pvshim/hw.h>
+#include <pvshim/guest_entry.h>
 #include <pvshim/assert.h>
 
 long pv_vcpu_up(struct pv_vcpu *v)
@@ -71,6 +72,18 @@ static void load_context(struct pv_vcpu *v)
     pv_time_vcpu_start(v);
 }
 
+/*
+ * A 32-bit vCPU's data selectors, after the bases (a selector load sets
+ * its base from the descriptor). One that does not load makes the first
+ * entry the failsafe callback's, as Xen's load_segments does; its frame
+ * carries the selectors as loaded (the bad one null).
+ */
+static void load_compat_selectors(struct pv_vcpu *v)
+{
+    if (hw_load_data_selectors(v->start_sels))
+        guest_return_failed(&v->start_regs);
+}
+
 struct cpu_regs *guest_ap_wait(void)
 {
     struct pv_vcpu *v;
@@ -79,6 +92,8 @@ struct cpu_regs *guest_ap_wait(void)
         pv_idle_wait();
     load_context(v);
     v->regs = &v->start_regs;
+    if (dom.compat)
+        load_compat_selectors(v);
     guest_resume(&v->start_regs);
     return &v->start_regs;
 }

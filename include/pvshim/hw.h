@@ -49,6 +49,12 @@ int hw_load_user_gs_selector(uint16_t sel);
 
 /* The DS, ES, FS and GS selectors now loaded. */
 void hw_read_data_selectors(uint16_t sel[4]);
+/*
+ * Load DS, ES, FS and GS (a 32-bit guest's, before its first entry): a
+ * selector that cannot be loaded leaves a null one; bit n of the result
+ * says selector n did not load.
+ */
+unsigned hw_load_data_selectors(const uint16_t sel[4]);
 
 /* CR0.TS, for fpu_taskswitch. */
 void hw_set_ts(bool set);

@@ -43,15 +43,16 @@ int pv_mm_unpin(mfn_t mfn)
 paddr_t pv_mm_base_maddr(bool kernel)
 {
     if (pv_mm.pae)
-        return current->guest_table == INVALID_MFN ? 0 : mfn_to_paddr(pv_mm.pae_l4);
+        return current->guest_table == INVALID_MFN ? 0
+                                                   : mfn_to_paddr(pv_mm.pae_l4[current->vcpu_id]);
     mfn_t mfn = kernel ? current->guest_table : current->guest_table_user;
     return mfn == INVALID_MFN ? 0 : mfn_to_paddr(mfn);
 }
 
-/* PAE: the CPU reaches the guest's L3 through slot 0 of pvshim's L4. */
-static void pae_l4_point_at(mfn_t l3)
+/* PAE: the CPU reaches v's L3 through slot 0 of v's L4 (pvshim's). */
+static void pae_l4_point_at(const struct pv_vcpu *v, mfn_t l3)
 {
-    pte_t *l4 = frame_map(pv_mm.pae_l4);
+    pte_t *l4 = frame_map(pv_mm.pae_l4[v->vcpu_id]);
     if (l4)
         l4[0] = l3 == INVALID_MFN ? 0 : mfn_to_paddr(l3) | PTE_P | PTE_RW | PTE_US | PTE_A;
 }
@@ -81,7 +82,7 @@ int mm_new_baseptr(mfn_t mfn, bool load_cr3)
     /* The LDT's frames were found through the old tables. */
     bool ldt_dropped = mm_drop_ldt_frames();
     if (pv_mm.pae)
-        pae_l4_point_at(mfn);
+        pae_l4_point_at(current, mfn);
     else if (!vm_assist(VMASST_TYPE_m2p_strict))
         l4_fill_ro_m2p(mfn);
     current->guest_table = mfn;
@@ -125,8 +126,17 @@ int pv_mm_set_user_base(mfn_t mfn)
 int pv_mm_vcpu_set_bases(struct pv_vcpu *v, mfn_t kernel, mfn_t user)
 {
     ASSERT(v->guest_table == INVALID_MFN && v->guest_table_user == INVALID_MFN);
-    if (pv_mm.pae)
-        return -XEN_EINVAL;         /* a PAE guest runs one vCPU */
+    if (pv_mm.pae) {
+        /* One L3 for kernel and user, reached through v's own L4. */
+        if (user || pv_mm.pae_l4[v->vcpu_id] == INVALID_MFN)
+            return -XEN_EINVAL;
+        int rc = get_page_and_type(kernel, PV_TYPE_L3);
+        if (rc)
+            return rc;
+        pae_l4_point_at(v, kernel);
+        v->guest_table = kernel;
+        return 0;
+    }
     int rc = get_page_and_type(kernel, PV_TYPE_L4);
     if (rc)
         return rc;
@@ -153,7 +163,7 @@ void pv_mm_drop_base_pointers(void)
     current->guest_table = INVALID_MFN;
     current->guest_table_user = INVALID_MFN;
     if (pv_mm.pae)
-        pae_l4_point_at(INVALID_MFN);
+        pae_l4_point_at(current, INVALID_MFN);
     if (k != INVALID_MFN)
         put_page_and_type(k);
     if (u != INVALID_MFN)

@@ -117,10 +117,10 @@ struct pv_mm_state {
     /*
      * PAE: the L4 the CPU walks (pvshim's, as Xen's per-vCPU compat L4):
      * slot 0 names the guest's current L3, slots 256-271 are pvshim's
-     * (without the 64-bit RO M2P), nothing else. One vCPU: with several,
-     * one per vCPU.
+     * (without the 64-bit RO M2P), nothing else. One per vCPU (slot 0
+     * differs with each vCPU's CR3); INVALID_MFN for a vCPU without one.
      */
-    mfn_t pae_l4;
+    mfn_t pae_l4[PV_MAX_VCPUS];
     uint32_t *compat_m2p;   /* PAE: the 4-byte M2P the guest reads, nr_frames entries */
 };
 

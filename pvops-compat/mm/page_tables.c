@@ -9,6 +9,7 @@
  */
 #include <pvshim/log.h>
 #include "mm_private.h"
+#include <pvshim/assert.h>
 
 /*
  * Flags a guest may use: P, RW, US, A, D, the available bits 9-11 and
@@ -70,7 +71,8 @@ void pv_mm_set_pae(bool pae, const uint64_t *compat_l2_slots, mfn_t root_l4,
 {
     pte_t *l4 = pae ? frame_map(root_l4) : NULL;
     pv_mm.pae = pae && compat_l2_slots && l4 && compat_m2p;
-    pv_mm.pae_l4 = pv_mm.pae ? root_l4 : INVALID_MFN;
+    for (unsigned i = 0; i < PV_MAX_VCPUS; i++)
+        pv_mm.pae_l4[i] = i == 0 && pv_mm.pae ? root_l4 : INVALID_MFN;
     pv_mm.compat_m2p = pv_mm.pae ? compat_m2p : NULL;
     for (unsigned i = 0; i < PAE_XEN_L2_SLOTS; i++)
         pv_mm.compat_l2_slots[i] = pv_mm.pae ? compat_l2_slots[i] : 0;
@@ -80,6 +82,18 @@ void pv_mm_set_pae(bool pae, const uint64_t *compat_l2_slots, mfn_t root_l4,
         l4[i] = 0;
     for (unsigned s = 1; s < HYP_L4_SLOTS; s++)
         l4[HYPERVISOR_FIRST_L4_SLOT + s] = pv_mm.hyp_slots[s];
+}
+
+void pv_mm_set_vcpu_root(unsigned vcpu_id, mfn_t root_l4)
+{
+    ASSERT(pv_mm.pae && vcpu_id && vcpu_id < PV_MAX_VCPUS);
+    pte_t *l4 = frame_map(root_l4);
+    const pte_t *l4_0 = frame_map(pv_mm.pae_l4[0]);
+    ASSERT(l4 && l4_0);
+    l4[0] = 0;
+    for (unsigned i = 1; i < PT_ENTRIES; i++)
+        l4[i] = l4_0[i];
+    pv_mm.pae_l4[vcpu_id] = root_l4;
 }
 
 pte_t l1_disallow_mask(void)

@@ -195,6 +195,8 @@ static uint32_t *setup_compat(mfn_t max_mfn, uint64_t *slots)
     mfn_t m = take_frames(bytes >> PAGE_SHIFT, M2P_ALIGN_FRAMES, "compat M2P", false);
     uint32_t *m2p = maddr_to_virt(mfn_to_paddr(m));
     memset(m2p + max_mfn, 0xff, bytes - max_mfn * sizeof(uint32_t));    /* invalid */
+    dom.compat_m2p_first_mfn = m;
+    dom.compat_m2p_bytes = bytes;
     pv_compat_m2p_l2_slots(mfn_to_paddr(m), bytes, slots);
 
     mfn_t root = take(1, 1, "32-bit guest root and translation area");
@@ -352,6 +354,9 @@ void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_m
     dom.nr_vcpus = MIN(MIN(nr_pcpus, (unsigned)PV_MAX_VCPUS), max_vcpus);
     for (unsigned i = 0; i < dom.nr_vcpus; i++)
         pv_vcpu_init(&dom.vcpu[i], i);
+    /* A 32-bit guest's vCPUs each walk their own L4 (slot 0: their L3). */
+    for (unsigned i = 1; dom.compat && i < dom.nr_vcpus; i++)
+        pv_mm_set_vcpu_root(i, take(1, 1, "32-bit guest root and translation area"));
     this_pcpu()->curr = &dom.vcpu[0];
     /* The one place a provider is chosen: a Xen underneath, or none. */
     services = l0_active() ? &l0_services : &local_services;
@@ -385,11 +390,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     dom.compat = img.elf_class == 32;
     mfn_t max_mfn;
     evtchn_port_t console_port, xenstore_port;
-    /*
-     * One vCPU for a 32-bit guest (the compat layer's translation area is
-     * per domain) and on a Xen host (L0's upcalls reach vCPU 0 only so far).
-     */
-    guest_domain_setup(m, dom.compat || l0_active() ? 1 : PV_MAX_VCPUS, &max_mfn,
+    /* One vCPU on a Xen host (L0's upcalls reach vCPU 0 only so far). */
+    guest_domain_setup(m, l0_active() ? 1 : PV_MAX_VCPUS, &max_mfn,
                        &console_port, &xenstore_port);
 
     /* Everything left, with the scratch and the modules, goes to the guest. */

@@ -84,7 +84,8 @@ static void setup(void)
     FZ_CHECK(pv_mm_share_with_guest(SHINFO_MFN) == 0, "shared_info frame");
     dom.shared_info = phys_access(mfn_to_paddr(SHINFO_MFN), PAGE_SIZE);
     dom.shared_info_mfn = SHINFO_MFN;
-    dom.nr_vcpus = 1;
+    /* Two vCPUs: VCPUOP_initialise, up and down of vCPU 1 are fuzzed too. */
+    dom.nr_vcpus = 2;
     dom.vcpu[0].vcpu_info = &dom.shared_info->vcpu_info[0];
     dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
     dom.vcpu[0].kernel_mode = true;
@@ -100,6 +101,8 @@ static void setup(void)
     soft_timer_init();
     pae_root();
     pv_time_init();
+    pv_vcpu_init(&dom.vcpu[1], 1);
+    pv_mm_set_vcpu_root(1, SIM_PAE_L4 - 1);     /* a frame of pvshim's, as the L4 root */
     for (uint32_t id = 1; id <= 8; id++) {
         struct sched_watchdog w = { .id = id, .timeout = 0 };
         memcpy(mm_sim_args, &w, sizeof(w));

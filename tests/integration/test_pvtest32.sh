@@ -37,3 +37,15 @@ test_pvtest32_trace_abi() {
     expect_log_re " 23 +iret +- +[1-9][0-9]* "
     expect_log_re " 25 +set_segment_base +- +2 +2 +2"
 }
+
+# Two CPUs: the 32-bit guest gets two vCPUs, and the smp.* checks bring
+# vCPU 1 up from a 32-bit context, send IPIs both ways, shoot down its TLB
+# and take it down and up again.
+test_pvtest32_under_pvshim_smp2() {
+    pvtest32_under_pvshim 256 --smp 2
+    expect_log "INFO vcpus: 2"
+    for c in vcpu_ids_dense initialise_refusals register_vcpu_info vcpu1_initialise_up ipi_both_ways \
+             tlb_shootdown down_up_cycle; do
+        expect_log "PASS smp.$c"
+    done
+}

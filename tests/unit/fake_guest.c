@@ -140,4 +140,9 @@ int hw_load_user_gs_selector(uint16_t sel)
     return 0;
 }
 void hw_read_data_selectors(uint16_t sel[4]) { memset(sel, 0, 4 * sizeof(sel[0])); }
+unsigned hw_load_data_selectors(const uint16_t sel[4])
+{
+    memcpy(fake_hw.data_sels, sel, sizeof(fake_hw.data_sels));
+    return 0;
+}
 bool hw_smap_active(void) { return fake_hw.smap; }

@@ -51,6 +51,7 @@ struct fake_hw {
     mfn_t ldt_pages[16];
     uint64_t fs_base, gs_base, gs_inactive;
     uint16_t user_gs_sel;
+    uint16_t data_sels[4];      /* hw_load_data_selectors */
     bool ts, smap;
     vaddr_t cr2;
 };

@@ -296,6 +296,41 @@ START_TEST(runstate_44_bytes)
 }
 END_TEST
 
+/*
+ * VCPUOP_initialise reads the 2800-byte 32-bit context: refusals that come
+ * before any reference is taken, in Xen's order (-EFAULT, -EEXIST, then
+ * the context's own checks), vCPU 1 left uninitialised by each.
+ */
+static const struct { const char *what; unsigned vcpu; uint32_t eflags, ldt_base, ldt_ents,
+                      gdt_ents; uint32_t at; long rc; } initialise_cases[] = {
+    { "unreadable context", 1, 0x202, 0, 0, 0, ARG_VA + PAGE_SIZE - 2000, -XEN_EFAULT },
+    { "vCPU 0 has one", 0, 0x202, 0, 0, 0, ARG_VA, -XEN_EEXIST },
+    { "EFLAGS.VM", 1, 0x20202, 0, 0, 0, ARG_VA, -XEN_EINVAL },
+    { "LDT base not page aligned", 1, 0x202, 0xc0000800u, 1, 0, ARG_VA, -XEN_EINVAL },
+    { "LDT of 8193 entries", 1, 0x202, 0xc0000000u, 8193, 0, ARG_VA, -XEN_EINVAL },
+    { "GDT past 14 frames", 1, 0x202, 0, 0, 14 * 512 + 1, ARG_VA, -XEN_EINVAL },
+};
+
+START_TEST(initialise_refusals)
+{
+    STATIC_ASSERT(sizeof(struct vcpu_guest_context_x86_32) <= PAGE_SIZE, "fits args");
+    dom.nr_vcpus = 2;
+    pv_vcpu_init(&dom.vcpu[1], 1);
+    struct vcpu_guest_context_x86_32 *c = (void *)args;
+    memset(c, 0, sizeof(*c));
+    c->user_regs.cs = FLAT_RING1_CS_X86_32;
+    c->user_regs.ss = c->kernel_ss = FLAT_RING1_SS_X86_32;
+    c->user_regs.eflags = initialise_cases[_i].eflags;
+    c->ldt_base = initialise_cases[_i].ldt_base;
+    c->ldt_ents = initialise_cases[_i].ldt_ents;
+    c->gdt_ents = initialise_cases[_i].gdt_ents;
+    ck_assert_msg(int82(__HYPERVISOR_vcpu_op, VCPUOP_initialise, initialise_cases[_i].vcpu,
+                        initialise_cases[_i].at, 0, 0) == initialise_cases[_i].rc,
+                  "%s", initialise_cases[_i].what);
+    ck_assert(!dom.vcpu[1].initialised);
+}
+END_TEST
+
 /* A 12-byte {timeout, flags}: the deadline arrives whole. */
 START_TEST(singleshot_12_bytes)
 {
@@ -480,6 +515,8 @@ static Suite *compat_suite(void)
     tcase_add_test(tc, features_follow_extended_cr3);
     tcase_add_test(tc, runstate_44_bytes);
     tcase_add_test(tc, singleshot_12_bytes);
+    tcase_add_loop_test(tc, initialise_refusals, 0,
+                        (int)(sizeof(initialise_cases) / sizeof(initialise_cases[0])));
     tcase_add_test(tc, multicall_entries);
     tcase_add_loop_test(tc, bounce_frames, 0, (int)(sizeof(bounce_cases) / sizeof(bounce_cases[0])));
     tcase_add_loop_test(tc, iret_frames, 0, (int)(sizeof(iret_cases) / sizeof(iret_cases[0])));

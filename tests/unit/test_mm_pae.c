@@ -237,6 +237,53 @@ START_TEST(pae_base_pointer)
 END_TEST
 
 /*
+ * Several vCPUs: each walks its own L4 (pv_mm_set_vcpu_root), whose slot 0
+ * names its own L3 (VCPUOP_initialise's base) and whose other slots are
+ * vCPU 0's; one vCPU changing its L3 leaves the other's alone.
+ */
+START_TEST(pae_vcpu_roots)
+{
+    struct pae_tree t = pae_tree(), u = pae_tree();
+    struct pv_vcpu *v1 = &dom.vcpu[1];
+    memset(v1, 0, sizeof(*v1));
+    v1->vcpu_id = 1;
+    v1->guest_table = v1->guest_table_user = INVALID_MFN;
+    const mfn_t root1 = SIM_PAE_L4 - 1;
+    /* No L4 of its own yet: refused. */
+    ck_assert_int_eq(pv_mm_vcpu_set_bases(v1, t.l3, 0), -XEN_EINVAL);
+    pv_mm_set_vcpu_root(1, root1);
+    /* No separate user tables; the kernel base must be an L3. */
+    ck_assert_int_eq(pv_mm_vcpu_set_bases(v1, t.l3, u.l3), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_vcpu_set_bases(v1, t.l2_0, 0), -XEN_EINVAL);
+    ck_assert_uint_eq(v1->guest_table, INVALID_MFN);
+
+    ck_assert_int_eq(pv_mm_vcpu_set_bases(v1, t.l3, 0), 0);
+    ck_assert_uint_eq(v1->guest_table, t.l3);
+    ck_assert_uint_eq(mm_sim_info(t.l3).type, PV_TYPE_L3);
+    ck_assert_uint_eq(mm_sim_table(root1)[0], mfn_to_paddr(t.l3) | TBL);
+    for (unsigned i = 1; i < 512; i++)
+        ck_assert_uint_eq(mm_sim_table(root1)[i], mm_sim_table(SIM_PAE_L4)[i]);
+
+    /* vCPU 0 takes another L3: vCPU 1's slot 0 stays. */
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_NEW_BASEPTR, u.l3, 0), 0);
+    ck_assert_uint_eq(mm_sim_table(SIM_PAE_L4)[0], mfn_to_paddr(u.l3) | TBL);
+    ck_assert_uint_eq(mm_sim_table(root1)[0], mfn_to_paddr(t.l3) | TBL);
+    ck_assert_uint_eq(mm_sim_info(t.l3).type_count, 1);
+
+    /* As vCPU 1 sees it, then its base goes. */
+    this_pcpu()->curr = v1;
+    ck_assert_uint_eq(pv_mm_base_maddr(true), mfn_to_paddr(root1));
+    pv_mm_drop_base_pointers();
+    ck_assert_uint_eq(mm_sim_table(root1)[0], 0);
+    this_pcpu()->curr = &dom.vcpu[0];
+    ck_assert_uint_eq(mm_sim_info(t.l3).type_count, 0);
+    ck_assert_uint_eq(pv_mm_base_maddr(true), mfn_to_paddr(SIM_PAE_L4));
+    pv_mm_drop_base_pointers();
+    ck_mm_baseline();
+}
+END_TEST
+
+/*
  * A PAE kernel writes an entry in two 4-byte halves, the upper first: the
  * entry merged from the new upper and the old lower half may not check
  * out, and is then taken with P clear until the lower half follows (Xen's
@@ -354,6 +401,7 @@ static Suite *mm_pae_suite(void)
     tcase_add_test(tc, pae_top_l2_not_shared);
     tcase_add_test(tc, pae_mmu_update);
     tcase_add_test(tc, pae_base_pointer);
+    tcase_add_test(tc, pae_vcpu_roots);
     tcase_add_test(tc, pae_ptwr_halves);
     tcase_add_test(tc, pae_compat_m2p);
     tcase_add_loop_test(tc, pae_descriptor_rules, 0,

@@ -712,6 +712,21 @@ START_TEST(shutdown_crash_exits)
 }
 END_TEST
 
+/* Xen takes the reason as a byte, for both calls: 0x100 | poweroff is a poweroff. */
+START_TEST(shutdown_compat_reason_is_a_byte)
+{
+    hc(__HYPERVISOR_sched_op_compat, SCHEDOP_shutdown, 0xdead0100 | SHUTDOWN_poweroff, 0);
+}
+END_TEST
+
+START_TEST(shutdown_reason_is_a_byte)
+{
+    struct sched_shutdown *sd = (void *)args;
+    sd->reason = 0x300 | SHUTDOWN_reboot;
+    hc(__HYPERVISOR_sched_op, SCHEDOP_shutdown, ARG_VA, 0);
+}
+END_TEST
+
 START_TEST(shutdown_reboot_exits)
 {
     struct sched_shutdown *sd = (void *)args;
@@ -789,6 +804,8 @@ static Suite *pv_core_suite(void)
     tcase_add_exit_test(tc, shutdown_poweroff_exits, FAKE_EXIT_BASE + 0);
     tcase_add_exit_test(tc, shutdown_crash_exits, FAKE_EXIT_BASE + 2);
     tcase_add_exit_test(tc, shutdown_reboot_exits, FAKE_EXIT_BASE + 1);
+    tcase_add_exit_test(tc, shutdown_compat_reason_is_a_byte, FAKE_EXIT_BASE + 0);
+    tcase_add_exit_test(tc, shutdown_reason_is_a_byte, FAKE_EXIT_BASE + 1);
     tcase_add_exit_test(tc, guest_watchdog_expires, FAKE_EXIT_BASE + 5);
     suite_add_tcase(s, tc);
     return s;

@@ -94,6 +94,10 @@ for env in $(printf '%s' "$envs" | tr ',' ' '); do
         # next to its cfg.
         kernel=$(dirname "$cfg")/$(basename "$(cfg_value "$cfg" kernel)")
         args=$(cfg_value "$cfg" cmdline)
+        # vcpus=N: a VM of N CPUs (pvshim gives the guest a vCPU per CPU).
+        vcpus=$(cfg_value "$cfg" vcpus)
+        accel=tcg
+        [ "${vcpus:-1}" -gt 1 ] 2>/dev/null && accel="tcg,thread=multi -smp $vcpus"
         log=$logs/$name.log
         : > "$log"
         # QEMU's -initrd: "file args"; commas inside args are doubled.
@@ -121,7 +125,8 @@ for env in $(printf '%s' "$envs" | tr ',' ' '); do
             kill "$qemu" 2>/dev/null
             wait "$qemu" 2>/dev/null
         else
-            timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -M pc -cpu "$cpu" \
+            # shellcheck disable=SC2086 # accel carries -smp N
+            timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel $accel -M pc -cpu "$cpu" \
                 -m 1024 -display none -nodefaults -no-reboot -serial "file:$log" \
                 -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
                 -kernel "$shim" -append "$shim_args" -initrd "$mod" \

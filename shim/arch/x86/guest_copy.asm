@@ -44,6 +44,33 @@ section .extable
     dq .bytes, .bytes_fault
 
 section .text
+; unsigned hw_load_data_selectors(const uint16_t sel[4]): DS, ES, FS, GS
+; from sel[0..3]; a load that faults leaves that register null and sets
+; its bit in the result.
+%macro LOAD_SEL 2
+.load_%1:
+    mov ax, [rdi + %2 * 2]
+    mov %1, ax
+    jmp .next_%1
+.fault_%1:
+    xor eax, eax
+    mov %1, ax
+    or edx, 1 << %2
+.next_%1:
+section .extable
+    dq .load_%1, .fault_%1
+section .text
+%endmacro
+global hw_load_data_selectors
+hw_load_data_selectors:
+    xor edx, edx
+    LOAD_SEL ds, 0
+    LOAD_SEL es, 1
+    LOAD_SEL fs, 2
+    LOAD_SEL gs, 3
+    mov eax, edx
+    ret
+
 ; int hw_load_gs_selector_checked(uint16_t sel): 0, or -1 if loading faulted
 ; (in which case GS is left null).
 global hw_load_gs_selector_checked

@@ -149,15 +149,6 @@ static void check_refusals(void)
     expect_rc(hypercall4(__HYPERVISOR_mmuext_op, &op, 1, 0, DOMID_SELF), -XEN_EINVAL);
 }
 
-/* One vCPU: a second one does not exist, whatever is asked of it. */
-static void check_one_vcpu(void)
-{
-    expect_rc(hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 0, 0), 1);
-    expect_rc(hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0), -XEN_ENOENT);
-    expect_rc(hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, 0), -XEN_ENOENT);
-    expect_rc(hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_up, 1, 0), -XEN_ENOENT);
-}
-
 /* XENFEAT_pae_pgdir_above_4gb follows VMASST pae_extended_cr3. */
 static void check_extended_cr3(void)
 {
@@ -225,6 +216,5 @@ void compat_checks(void)
     run_check("compat.mov_cr3", check_mov_cr3);
     run_check("compat.own_gdt", check_own_gdt);
     run_check("compat.refusals", check_refusals);
-    run_check("compat.one_vcpu", check_one_vcpu);
     run_check("compat.extended_cr3", check_extended_cr3);
 }

@@ -57,6 +57,9 @@ void pvtest_main(start_info_t *start)
     grant_checks();
     user_checks();
     compat_checks();
+    xlat_checks();
+    hostile_checks();
+    smp_checks();
     print_summary_and_exit();
 }
 

@@ -139,5 +139,8 @@ void mm_checks(void);
 void grant_checks(void);
 void compat_checks(void);
 void user_checks(void);
+void smp_checks(void);
+void xlat_checks(void);
+void hostile_checks(void);
 
 #endif
