@@ -96,9 +96,14 @@ static void notify_frontend(void *arg)
     evtchn_backend_notify(v->port, guest_kicked);
 }
 
+/*
+ * The fallback poll runs while requests are out. An armed poll is left as
+ * it is: re-arming it on every kick would reprogram the timer (a trapped
+ * device write under a VMM) once per request for nothing.
+ */
 static void arm_poll(struct vbd *v)
 {
-    if (v->disk->in_flight(v->disk) || v->closing)
+    if ((v->disk->in_flight(v->disk) || v->closing) && !v->poll.deadline)
         soft_timer_arm(&v->poll, now_ns() + (v->disk->interrupts ? POLL_IRQ_NS : POLL_NS));
 }
 
