@@ -12,6 +12,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 mib=${1:-64}
+ops=${OPS:-2000:200}
 BUILD=${BUILD:-build}
 : "${KERNEL:=cache/guests/vmlinuz-6.1-cloud}" "${INITRD:=$BUILD/debian/initramfs.cpio.gz}"
 : "${PVSHIM:=$BUILD/pvshim}" "${QEMU:=qemu-system-x86_64}"
@@ -29,14 +30,14 @@ run() { # NAME QEMU-ARGS...
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial "file:$work/$name.log" \
         -drive "file=$work/disk.raw,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0 \
         "$@" > /dev/null 2>&1
-    if grep -qE '^  vbd: x?vda (read|write)' "$work/$name.log"; then
-        grep -E '^  vbd: x?vda (read|write)' "$work/$name.log" | sed "s/^  vbd:/$name:/"
+    if grep -q '^  DISKBENCH: ' "$work/$name.log"; then
+        grep '^  DISKBENCH: ' "$work/$name.log" | sed "s/^  DISKBENCH:/$name:/"
     else
         echo "$name: no result (console: $(tail -n 3 "$work/$name.log" | tr '\n' ' '))"
     fi
 }
 
 run pvshim -kernel "$PVSHIM" \
-    -initrd "$KERNEL console=hvc0 pvshim.test=vbd pvshim.vbd=speed,$INITRD"
+    -initrd "$KERNEL console=hvc0 pvshim.test=vbd pvshim.vbd=speed:$ops,$INITRD"
 run native -kernel "$KERNEL" -initrd "$INITRD" \
-    -append "console=ttyS0 panic=-1 pvshim.test=vbd pvshim.vbd=speed"
+    -append "console=ttyS0 panic=-1 pvshim.test=vbd pvshim.vbd=speed:$ops"
