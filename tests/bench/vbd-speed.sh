@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Sequential disk throughput seen by the guest: the same Debian kernel and
-# test initramfs (pvshim.vbd=speed: O_DIRECT dd of the whole disk in
-# 128 KiB blocks, read then write+fsync) booted through pvshim (xen-blkfront
-# -> pvshim's vbd -> virtio-blk) and natively (the kernel's own virtio-blk)
-# on the same QEMU virtio-blk-pci device. A measurement, never a test.
+# Disk speed seen by the guest: the same Debian kernel and test initramfs
+# (pvshim.vbd=speed:OPS: tests/bench/guest/diskbench.c on the whole disk:
+# sequential 128 KiB O_DIRECT reads and writes, 4 KiB random reads at
+# queue depth 1 and 32, write+fdatasync latency) booted through pvshim
+# (xen-blkfront -> pvshim's vbd -> virtio-blk) and natively (the kernel's
+# own virtio-blk) on the same QEMU virtio-blk-pci device. A measurement,
+# never a test. One line per configuration and row:
+# "CONFIG: seq-read|seq-write|rand-qd1|rand-qd32|fsync VALUE UNIT (...)".
 #
 #   tests/bench/vbd-speed.sh [MiB]          disk size, default 64
-#   Environment: KERNEL (default the 6.1 cloud kernel), INITRD, PVSHIM, QEMU.
+#   Environment: OPS (RANDOM:FSYNCS, default 2000:200), KERNEL (default
+#   the 6.1 cloud kernel), INITRD, PVSHIM, QEMU.
 #   Run `make test T=test_vbd` once first: it fetches the modules and builds
 #   the initramfs.
 set -u
