@@ -8,13 +8,21 @@
 #   make bench-scale      pvshim at 256 MiB, 1 GiB, 4 GiB and 16 GiB (also the end of
 #                         make bench): scale.md, scale.svg (tests/bench/scale.sh, ~10 min)
 #   SCALE_OPTS=...        more scale.sh options (--sizes, --configs, --jobs)
+#   make bench-devices    disk and network rows, pvshim's PV backends vs the same
+#                         kernel's virtio drivers on the same devices (also the end
+#                         of make bench): devices.md (tests/bench/devices.sh, ~15 min)
+#   DEVICES_OPTS=...      more devices.sh options (--reps, --disk-mib, --net-mib, --ops)
 
 BENCH_OUT ?= $(if $(QUICK),bench/results/quick,bench/results)
 
-.PHONY: bench bench-report bench-scale
+.PHONY: bench bench-report bench-scale bench-devices
 bench: $(BUILD)/pvshim | $(BUILD)/.deps-ok
 	tests/bench/run-bench.sh $(if $(QUICK),--quick) --out $(BENCH_OUT) $(BENCH_OPTS)
 	$(if $(QUICK),,tests/bench/scale.sh --out $(BENCH_OUT) $(SCALE_OPTS))
+	tests/bench/devices.sh --out $(BENCH_OUT) $(if $(QUICK),--reps 1 --disk-mib 16 --net-mib 4 --ops 500:50) $(DEVICES_OPTS)
+
+bench-devices: $(BUILD)/pvshim | $(BUILD)/.deps-ok
+	tests/bench/devices.sh --out $(BENCH_OUT) $(DEVICES_OPTS)
 
 bench-scale: $(BUILD)/pvshim | $(BUILD)/.deps-ok
 	tests/bench/scale.sh --out $(BENCH_OUT) $(SCALE_OPTS)

@@ -63,6 +63,12 @@ struct blkdev {
     int (*submit)(struct blkdev *d, struct blkdev_io *io);
     void (*poll)(struct blkdev *d);   /* finish what the device completed */
     unsigned (*in_flight)(const struct blkdev *d);
+    /*
+     * Optional (may be NULL): between plug(d, true) and plug(d, false)
+     * submit() gives requests to the device without telling it; the
+     * unplug tells it once about all of them.
+     */
+    void (*plug)(struct blkdev *d, bool on);
     void *priv;
 };
 

@@ -39,6 +39,7 @@
 #define VIRTQ_DESC_F_WRITE      2
 #define VIRTQ_DESC_F_INDIRECT   4
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define VIRTQ_USED_F_NO_NOTIFY  1
 
 struct virtio_dev;
 
@@ -126,6 +127,7 @@ int virtq_add(struct virtq *q, const uint64_t *addr, const uint32_t *len,
 int virtq_add_indirect(struct virtq *q, struct virtq_desc *table, uint64_t table_pa,
                        const uint64_t *addr, const uint32_t *len, const bool *dev_writes,
                        unsigned n);
+/* Notify the device of new buffers, unless it said it needs no notification. */
 void virtq_kick(struct virtq *q);
 /* The next used head (and bytes written), or -1 when none; frees its chain. */
 int virtq_get_used(struct virtq *q, uint32_t *len);

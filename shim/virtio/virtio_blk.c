@@ -54,6 +54,8 @@ struct vblk {
     uint32_t max_discard;       /* sectors per discard request */
     unsigned in_flight;         /* submitted and not yet done */
     bool in_interrupt;
+    bool plugged;               /* kicks held back (blkdev.plug) */
+    bool kick_due;              /* requests went in while plugged */
     unsigned unsignalled;       /* completions found by the fallback poll */
 };
 
@@ -180,8 +182,20 @@ static void start_waiting(struct vblk *b)
         if (!b->wait_head)
             b->wait_tail = NULL;
     }
-    if (any)
+    if (any && b->plugged)
+        b->kick_due = true;
+    else if (any)
         virtq_kick(&b->q);
+}
+
+static void vblk_plug(struct blkdev *d, bool on)
+{
+    struct vblk *b = d->priv;
+    b->plugged = on;
+    if (!on && b->kick_due) {
+        b->kick_due = false;
+        virtq_kick(&b->q);
+    }
 }
 
 static int vblk_submit(struct blkdev *d, struct blkdev_io *io)
@@ -326,6 +340,7 @@ struct blkdev *virtio_blk_probe(struct virtio_dev *d)
     b->bd.submit = vblk_submit;
     b->bd.poll = vblk_poll;
     b->bd.in_flight = vblk_in_flight;
+    b->bd.plug = vblk_plug;
     b->bd.priv = b;
     const char *irq = virtio_irq_enable(d, &b->q, vblk_interrupt, b);
     b->bd.interrupts = irq != NULL;

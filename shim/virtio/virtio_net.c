@@ -32,7 +32,6 @@
 #define TX_BUFS     16
 #define TX_BUF_PAGES (NETDEV_TX_MAX / PAGE_SIZE)
 #define NO_BUF      0xff
-#define VIRTQ_USED_F_NO_NOTIFY 1
 
 struct vnet {
     struct netdev nd;
@@ -159,23 +158,12 @@ static void vnet_tx_send(struct netdev *d, uint32_t len, const struct netdev_met
     n->tx_pending = true;
 }
 
-/*
- * Tell the device about new buffers unless it said it does not need to be
- * told (VIRTQ_USED_F_NO_NOTIFY: it is working through the queue already).
- */
-static void kick(struct virtq *q)
-{
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (!(q->used[0] & VIRTQ_USED_F_NO_NOTIFY))
-        virtq_kick(q);
-}
-
 static void vnet_tx_flush(struct netdev *d)
 {
     struct vnet *n = d->priv;
     if (n->tx_pending) {
         n->tx_pending = false;
-        kick(&n->txq);
+        virtq_kick(&n->txq);
     }
 }
 
@@ -220,7 +208,7 @@ static void vnet_rx_pop(struct netdev *d)
     n->rx_buf[n->rx_head] = NO_BUF;
     n->rx_head = -1;
     if (post_rx(n, b))
-        kick(&n->rxq);
+        virtq_kick(&n->rxq);
     else
         log_err("%s: receive buffer %u could not go back", d->name, b);
 }

@@ -69,6 +69,9 @@ int virtq_add_indirect(struct virtq *q, struct virtq_desc *table, uint64_t table
 void virtq_kick(struct virtq *q)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    /* The device said it works through the queue already (VIRTQ_USED_F_NO_NOTIFY). */
+    if (q->used[0] & VIRTQ_USED_F_NO_NOTIFY)
+        return;
     q->dev->ops->notify(q->dev, q);
 }
 

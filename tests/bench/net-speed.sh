@@ -8,7 +8,8 @@
 # are forwarded from 127.0.0.1. Timed on the host: to the guest, from the
 # connection until the guest says it has every byte; from the guest, from
 # the connection until the last byte. Checksums are compared too. A
-# measurement, never a test.
+# measurement, never a test. One line per configuration and direction:
+# "CONFIG: tcp-to-guest|tcp-from-guest MB/S MB/s (MIB MiB in S s)".
 #
 #   tests/bench/net-speed.sh [MiB]          default 32
 #   Environment: KERNEL (default the 6.1 cloud kernel), INITRD, PVSHIM, QEMU.
@@ -40,7 +41,7 @@ wait_for() { # LOG TEXT
 }
 
 mbps() { # BYTES START END
-    awk -v b="$1" -v s="$2" -v e="$3" 'BEGIN { printf "%.2f MB/s (%.1f s)", b / 1e6 / (e - s), e - s }'
+    awk -v b="$1" -v s="$2" -v e="$3" 'BEGIN { printf "%.2f MB/s (%d MiB in %.1f s)", b / 1e6 / (e - s), b / 1048576, e - s }'
 }
 
 run() { # NAME QEMU-ARGS...
@@ -72,8 +73,8 @@ run() { # NAME QEMU-ARGS...
         echo "$name: the guest's checksum of what it received differs"
     grep -qF "PVSHIM-NET: sending $((mib * 1048576)) $got" "$log" ||
         echo "$name: what came from the guest differs from what it sent"
-    echo "$name: to guest $mib MiB $(mbps $((mib * 1048576)) "$t0" "$t1")," \
-         "from guest $(mbps $((mib * 1048576)) "$t2" "$t3")"
+    echo "$name: tcp-to-guest $(mbps $((mib * 1048576)) "$t0" "$t1")"
+    echo "$name: tcp-from-guest $(mbps $((mib * 1048576)) "$t2" "$t3")"
 }
 
 run pvshim -kernel "$PVSHIM" \

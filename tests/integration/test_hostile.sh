@@ -53,3 +53,29 @@ test_hostile_blkfront() {
     [ "$(dd if="$disk" bs=512 skip=64 count=1 2> /dev/null | head -c 15)" = PVHOSTILE-WRITE ] ||
         fail "the good write did not reach sector 64"
 }
+
+# pvhostile64 with a NIC (net=1, QEMU user-mode networking with
+# restrict=on): its own frontend for vif 0 posts garbage tx requests (bad
+# grant refs, grants of its L4 and of frames not its own, offset + size past
+# the page, size 0, short and oversized packets, more slots than the limit,
+# unknown extra-info and GSO kinds) and rx requests with bad or read-only
+# grants, with good ARP requests to the gateway in between; then a tx
+# producer a ring ahead. Each bad request is answered with an error (its
+# rx frame dropped), the good ones still work, the rings end with a log line.
+test_hostile_netfront() {
+    [ -f "$BUILD/guests/pvhostile64" ] || { fail "no $BUILD/guests/pvhostile64 (make guests)"; return 1; }
+    local out
+    out=$(scratch run.out)
+    tests/guests/pvhostile64/run.sh --seed 7 --ops 2000 --net --log "$LOG" \
+        --timeout 240 > "$out" 2>&1
+    local rc=$?
+    [ $rc = 0 ] || fail "$(tr '\n' ' ' < "$out")"
+    grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
+    expect_log "pvhostile64: net: 20 bad requests refused, 9 good ones answered"
+    expect_log_re "vif0: tx grant [0-9]+ refused"
+    expect_log_re "vif0: rx grant [0-9]+ refused"
+    expect_log "vif0: tx request 10 refused: more data slots than XEN_NETIF_NR_SLOTS_MIN"
+    expect_log "vif0: frontend's tx request producer"
+    expect_log "pvhostile64: 2000 operations, pvshim healthy"
+    expect_no_log "internal error"
+}

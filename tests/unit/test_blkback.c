@@ -2,7 +2,7 @@
  * The PV block backend's ring half, on the host: a fake disk (sectors in
  * memory, requests held until the test completes them, in any order, with
  * any status) and fake grants (a table of entries the test fills, frames
- * that are pages of a local array). Table-driven where the checks are
+ * that are pages of a local array, ring_fixture.c). Table-driven where the checks are
  * "this request gets this response".
  */
 #include <string.h>
@@ -10,14 +10,11 @@
 #include <pvshim/compiler.h>
 #include "blkback.h"
 #include "grant_access.h"
+#include "ring_fixture.h"
 
 #define DISK_SECTORS 256
-#define NR_PAGES     16
-#define FRAME_BASE   0x1000
-#define BE_DOMID     0
 
 static uint8_t disk_data[DISK_SECTORS * BLKDEV_SECTOR_SIZE];
-static uint8_t pages[NR_PAGES][PAGE_SIZE] __attribute__((aligned(4096)));
 static union { blkif_sring_t s; uint8_t page[PAGE_SIZE]; } ring __attribute__((aligned(4096)));
 
 /* ---- fake disk: holds requests until completed */
@@ -29,9 +26,9 @@ static int fail_status;         /* status for every completion, 0 normally */
 static uint8_t *addr_to_ptr(paddr_t a, uint32_t len)
 {
     uint64_t f = a >> PAGE_SHIFT;
-    ck_assert(f >= FRAME_BASE && f < FRAME_BASE + NR_PAGES);
+    ck_assert(f >= FX_FRAME_BASE && f < FX_FRAME_BASE + FX_NR_PAGES);
     ck_assert_uint_le((a & (PAGE_SIZE - 1)) + len, PAGE_SIZE);
-    return &pages[f - FRAME_BASE][a & (PAGE_SIZE - 1)];
+    return &fx_pages[f - FX_FRAME_BASE][a & (PAGE_SIZE - 1)];
 }
 
 static int disk_submit(struct blkdev *d, struct blkdev_io *io)
@@ -76,42 +73,17 @@ static struct blkdev disk = {
 };
 
 /* ---- fake grants: entries of a local table, checked by the real claim code */
-#define NR_GREFS 64
-static grant_entry_v1_t gtab[NR_GREFS];
-static unsigned held_grants;
 
-static int fake_acquire(void *ctx, grant_ref_t ref, bool write, mfn_t *frame)
+
+
+
+static const void *frame_ptr(void *ctx, mfn_t frame)
 {
-    if (ref >= NR_GREFS)
-        return -XEN_EINVAL;
-    int rc = grant_claim_entry(&gtab[ref], BE_DOMID, write);
-    if (rc)
-        return rc;
-    *frame = gtab[ref].frame;
-    held_grants++;
-    return 0;
+    return fx_frame_ptr(ctx, frame);
 }
 
-static void fake_release(void *ctx, grant_ref_t ref, bool write, mfn_t frame)
-{
-    ck_assert_uint_gt(held_grants, 0);
-    held_grants--;
-    grant_unclaim_entry(&gtab[ref], write);
-}
+static const struct blkback_grant_ops fake_grants = { fx_acquire, fx_release, frame_ptr };
 
-static const void *fake_frame_ptr(void *ctx, mfn_t frame)
-{
-    ck_assert(frame >= FRAME_BASE && frame < FRAME_BASE + NR_PAGES);
-    return pages[frame - FRAME_BASE];
-}
-
-static const struct blkback_grant_ops fake_grants = { fake_acquire, fake_release, fake_frame_ptr };
-
-static unsigned notifies;
-static void notify(void *arg)
-{
-    notifies++;
-}
 
 static struct blkback be;
 
@@ -120,26 +92,19 @@ static void setup(void)
     memset(&ring, 0, sizeof(ring));
     ring.s.req_event = 1;
     ring.s.rsp_event = 1;
-    memset(pages, 0, sizeof(pages));
     for (unsigned i = 0; i < sizeof(disk_data); i++)
         disk_data[i] = (uint8_t)(i * 7 + i / 512);
-    /* refs 8..8+NR_PAGES: page i read-write; 40..: page i read-only */
-    memset(gtab, 0, sizeof(gtab));
-    for (unsigned i = 0; i < NR_PAGES; i++) {
-        gtab[8 + i] = (grant_entry_v1_t){ GTF_permit_access, BE_DOMID, FRAME_BASE + i };
-        gtab[40 + i] = (grant_entry_v1_t){ GTF_permit_access | GTF_readonly, BE_DOMID,
-                                           FRAME_BASE + i };
-    }
-    nr_held = flushes_done = submits = notifies = held_grants = 0;
+    fx_reset();
+    nr_held = flushes_done = submits = 0;
     fail_status = 0;
     disk.has_flush = true;
     disk.read_only = false;
     disk.has_discard = false;
     memset(&be, 0, sizeof(be));
     be.disk = &disk;
-    be.be_domid = BE_DOMID;
+    be.be_domid = FX_BE_DOMID;
     be.grants = &fake_grants;
-    be.notify = notify;
+    be.notify = fx_notify;
     be.name = "vbd-test";
     blkback_connect(&be, &ring);
 }
@@ -177,39 +142,39 @@ START_TEST(read_answers_after_the_device_with_its_data)
     blkback_service(&be);
     ck_assert_uint_eq(nr_held, 1);
     ck_assert_uint_eq(ring.s.rsp_prod, 0);
-    ck_assert_uint_eq(held_grants, 2);
-    ck_assert_uint_eq(gtab[8].flags, GTF_permit_access | GTF_reading | GTF_writing);
+    ck_assert_uint_eq(fx_held_grants, 2);
+    ck_assert_uint_eq(fx_gtab[8].flags, GTF_permit_access | GTF_reading | GTF_writing);
     ck_assert_uint_eq(held[0]->seg[1].len, 1024);
     complete_all();
     ck_assert_uint_eq(ring.s.rsp_prod, 1);
     ck_assert_uint_eq(rsp(0).id, 0x1234);
     ck_assert_uint_eq(rsp(0).operation, BLKIF_OP_READ);
     ck_assert_int_eq(rsp(0).status, BLKIF_RSP_OKAY);
-    ck_assert_uint_eq(held_grants, 0);
-    ck_assert_uint_eq(gtab[8].flags, GTF_permit_access);
-    ck_assert_uint_eq(gtab[9].flags, GTF_permit_access);
-    ck_assert(memcmp(pages[0], disk_data + 16 * 512, 4096) == 0);
-    ck_assert(memcmp(&pages[1][1024], disk_data + 24 * 512, 1024) == 0);
-    ck_assert_uint_eq(notifies, 1);
+    ck_assert_uint_eq(fx_held_grants, 0);
+    ck_assert_uint_eq(fx_gtab[8].flags, GTF_permit_access);
+    ck_assert_uint_eq(fx_gtab[9].flags, GTF_permit_access);
+    ck_assert(memcmp(fx_pages[0], disk_data + 16 * 512, 4096) == 0);
+    ck_assert(memcmp(&fx_pages[1][1024], disk_data + 24 * 512, 1024) == 0);
+    ck_assert_uint_eq(fx_notifies, 1);
     ck_assert_uint_eq(ring.s.req_event, 2);
 }
 END_TEST
 
 START_TEST(write_answers_only_after_completion)
 {
-    memset(pages[0], 0xab, PAGE_SIZE);
+    memset(fx_pages[0], 0xab, PAGE_SIZE);
     blkif_request_t r = rw(BLKIF_OP_WRITE, 7, 100, 1);
     r.seg[0].gref = 40;     /* read-only grants suffice for a disk write */
     post(&r);
     blkback_service(&be);
     ck_assert_uint_eq(ring.s.rsp_prod, 0);
-    ck_assert_uint_eq(gtab[40].flags, GTF_permit_access | GTF_readonly | GTF_reading);
+    ck_assert_uint_eq(fx_gtab[40].flags, GTF_permit_access | GTF_readonly | GTF_reading);
     complete_all();
     ck_assert_uint_eq(ring.s.rsp_prod, 1);
     ck_assert_int_eq(rsp(0).status, BLKIF_RSP_OKAY);
     for (unsigned i = 0; i < 4096; i++)
         ck_assert_uint_eq(disk_data[100 * 512 + i], 0xab);
-    ck_assert_uint_eq(gtab[40].flags, GTF_permit_access | GTF_readonly);
+    ck_assert_uint_eq(fx_gtab[40].flags, GTF_permit_access | GTF_readonly);
 }
 END_TEST
 
@@ -231,7 +196,7 @@ END_TEST
 /* A flush with data (PREFLUSH or FUA): flush, write, flush, then the answer. */
 START_TEST(flush_with_data_flushes_writes_and_flushes)
 {
-    memset(pages[0], 0x5a, PAGE_SIZE);
+    memset(fx_pages[0], 0x5a, PAGE_SIZE);
     blkif_request_t r = rw(BLKIF_OP_FLUSH_DISKCACHE, 4, 8, 1);
     post(&r);
     blkback_service(&be);
@@ -240,7 +205,7 @@ START_TEST(flush_with_data_flushes_writes_and_flushes)
         ck_assert_uint_eq(ring.s.rsp_prod, 0);
         ck_assert_uint_eq(nr_held, 1);
         ck_assert_msg(held[0]->op == order[i], "step %u: op %d", i, held[0]->op);
-        ck_assert_uint_eq(held_grants, 1);
+        ck_assert_uint_eq(fx_held_grants, 1);
         complete_one(0);
     }
     ck_assert_uint_eq(nr_held, 0);
@@ -249,7 +214,7 @@ START_TEST(flush_with_data_flushes_writes_and_flushes)
     ck_assert_int_eq(rsp(0).status, BLKIF_RSP_OKAY);
     ck_assert_uint_eq(rsp(0).operation, BLKIF_OP_FLUSH_DISKCACHE);
     ck_assert_uint_eq(disk_data[8 * 512], 0x5a);
-    ck_assert_uint_eq(held_grants, 0);
+    ck_assert_uint_eq(fx_held_grants, 0);
 }
 END_TEST
 
@@ -268,7 +233,7 @@ START_TEST(flush_with_data_stops_at_the_first_error)
         ck_assert_uint_eq(nr_held, 0);
         ck_assert_uint_eq(ring.s.rsp_prod, 1);
         ck_assert_int_eq(rsp(0).status, BLKIF_RSP_ERROR);
-        ck_assert_uint_eq(held_grants, 0);
+        ck_assert_uint_eq(fx_held_grants, 0);
     }
 }
 END_TEST
@@ -284,7 +249,7 @@ START_TEST(device_errors_are_errors)
     ck_assert_uint_eq(ring.s.rsp_prod, 2);
     ck_assert_int_eq(rsp(0).status, BLKIF_RSP_ERROR);
     ck_assert_int_eq(rsp(1).status, BLKIF_RSP_ERROR);
-    ck_assert_uint_eq(held_grants, 0);
+    ck_assert_uint_eq(fx_held_grants, 0);
 }
 END_TEST
 
@@ -329,8 +294,8 @@ static const struct bad_case bad_cases[] = {
 START_TEST(bad_requests_get_errors)
 {
     const struct bad_case *c = &bad_cases[_i];
-    gtab[8 + 3].flags = GTF_permit_access;      /* keep ref 11 good */
-    gtab[3] = (grant_entry_v1_t){ GTF_permit_access, 5 /* another domain */, FRAME_BASE };
+    fx_gtab[8 + 3].flags = GTF_permit_access;      /* keep ref 11 good */
+    fx_gtab[3] = (grant_entry_v1_t){ GTF_permit_access, 5 /* another domain */, FX_FRAME_BASE };
     blkif_request_t r = c->req;
     r.id = 0xfeed0000 + _i;
     post(&r);
@@ -341,9 +306,9 @@ START_TEST(bad_requests_get_errors)
     ck_assert_uint_eq(rsp(0).operation, c->req.operation);
     ck_assert_msg(rsp(0).status == c->status, "%s: status %d, expected %d", c->what,
                   rsp(0).status, c->status);
-    ck_assert_msg(held_grants == 0, "%s: grants left held", c->what);
-    for (unsigned i = 0; i < NR_GREFS; i++)
-        ck_assert_msg(!(gtab[i].flags & (GTF_reading | GTF_writing)),
+    ck_assert_msg(fx_held_grants == 0, "%s: grants left held", c->what);
+    for (unsigned i = 0; i < FX_NR_GREFS; i++)
+        ck_assert_msg(!(fx_gtab[i].flags & (GTF_reading | GTF_writing)),
                       "%s: grant %u left in use", c->what, i);
 }
 END_TEST
@@ -419,7 +384,7 @@ START_TEST(many_in_flight_complete_out_of_order)
 {
     for (unsigned i = 0; i < BLKBACK_RING_SIZE; i++) {
         blkif_request_t r = rw(BLKIF_OP_READ, 100 + i, i, 1);
-        r.seg[0].gref = 8 + i % NR_PAGES;
+        r.seg[0].gref = 8 + i % FX_NR_PAGES;
         post(&r);
     }
     blkback_service(&be);
@@ -432,7 +397,7 @@ START_TEST(many_in_flight_complete_out_of_order)
         ck_assert_uint_eq(rsp(i).id, 100 + BLKBACK_RING_SIZE - 1 - i);
         ck_assert_int_eq(rsp(i).status, BLKIF_RSP_OKAY);
     }
-    ck_assert_uint_eq(held_grants, 0);
+    ck_assert_uint_eq(fx_held_grants, 0);
     /* The ring goes round: the next batch wraps the indices. */
     post(&(blkif_request_t){ .operation = BLKIF_OP_FLUSH_DISKCACHE, .id = 1 });
     blkback_service(&be);
@@ -467,7 +432,7 @@ START_TEST(producer_moved_back_breaks_the_ring)
     ck_assert(be.broken);
     ck_assert_uint_eq(be.req_cons, 2);
     complete_all();
-    ck_assert_uint_eq(held_grants, 0);
+    ck_assert_uint_eq(fx_held_grants, 0);
 }
 END_TEST
 
@@ -478,7 +443,7 @@ START_TEST(notify_only_when_the_frontend_asked)
         post(&(blkif_request_t){ .operation = BLKIF_OP_FLUSH_DISKCACHE, .id = i });
         blkback_service(&be);
         complete_all();
-        ck_assert_uint_eq(notifies, i >= 4 ? 1 : 0);
+        ck_assert_uint_eq(fx_notifies, i >= 4 ? 1 : 0);
     }
 }
 END_TEST
@@ -492,15 +457,15 @@ START_TEST(disconnect_with_requests_in_flight)
     complete_all();
     ck_assert_uint_eq(be.in_flight, 0);
     ck_assert_uint_eq(ring.s.rsp_prod, 0);
-    ck_assert_uint_eq(held_grants, 0);
-    ck_assert_uint_eq(gtab[8].flags, GTF_permit_access);
+    ck_assert_uint_eq(fx_held_grants, 0);
+    ck_assert_uint_eq(fx_gtab[8].flags, GTF_permit_access);
 }
 END_TEST
 
 /* Indirect requests: segments in a page the frontend granted (page 15 here). */
 static blkif_request_t indirect(uint8_t op, uint64_t id, uint64_t sector, unsigned nseg)
 {
-    struct blkif_request_segment *segs = (void *)pages[NR_PAGES - 1];
+    struct blkif_request_segment *segs = (void *)fx_pages[FX_NR_PAGES - 1];
     for (unsigned i = 0; i < nseg && i < 512; i++)
         segs[i] = (struct blkif_request_segment){ .gref = 8 + i % 8,
                                                   .first_sect = (uint8_t)(i / 8 % 8),
@@ -514,7 +479,7 @@ static blkif_request_t indirect(uint8_t op, uint64_t id, uint64_t sector, unsign
     ir->id = id;
     ir->sector_number = sector;
     ir->handle = 51712;
-    ir->indirect_grefs[0] = 8 + NR_PAGES - 1;
+    ir->indirect_grefs[0] = 8 + FX_NR_PAGES - 1;
     return r;
 }
 
@@ -526,25 +491,25 @@ START_TEST(indirect_read_of_32_segments)
     blkback_service(&be);
     ck_assert_uint_eq(nr_held, 1);
     ck_assert_uint_eq(held[0]->nr_segs, 32);
-    ck_assert_uint_eq(held_grants, 32);     /* the indirect page is let go at once */
+    ck_assert_uint_eq(fx_held_grants, 32);     /* the indirect page is let go at once */
     complete_all();
     ck_assert_int_eq(rsp(0).status, BLKIF_RSP_OKAY);
     ck_assert_uint_eq(rsp(0).operation, BLKIF_OP_READ);
     ck_assert_uint_eq(rsp(0).id, 77);
     /* Segment i is sector i/8%8 of page i%8, and disk sector 40+i. */
     for (unsigned i = 0; i < 32; i++)
-        ck_assert(memcmp(&pages[i % 8][(i / 8 % 8) * 512], disk_data + (40 + i) * 512, 512) == 0);
-    ck_assert_uint_eq(held_grants, 0);
+        ck_assert(memcmp(&fx_pages[i % 8][(i / 8 % 8) * 512], disk_data + (40 + i) * 512, 512) == 0);
+    ck_assert_uint_eq(fx_held_grants, 0);
 }
 END_TEST
 
 START_TEST(indirect_requests_checked)
 {
     struct { unsigned segs; uint8_t op; bool advertised; grant_ref_t page; } c[] = {
-        { 32, BLKIF_OP_READ, false, 8 + NR_PAGES - 1 },     /* not advertised */
-        { 33, BLKIF_OP_READ, true, 8 + NR_PAGES - 1 },      /* more than advertised */
-        { 0, BLKIF_OP_READ, true, 8 + NR_PAGES - 1 },
-        { 4, BLKIF_OP_FLUSH_DISKCACHE, true, 8 + NR_PAGES - 1 },
+        { 32, BLKIF_OP_READ, false, 8 + FX_NR_PAGES - 1 },     /* not advertised */
+        { 33, BLKIF_OP_READ, true, 8 + FX_NR_PAGES - 1 },      /* more than advertised */
+        { 0, BLKIF_OP_READ, true, 8 + FX_NR_PAGES - 1 },
+        { 4, BLKIF_OP_FLUSH_DISKCACHE, true, 8 + FX_NR_PAGES - 1 },
         { 4, BLKIF_OP_READ, true, 2 },                      /* indirect page not granted */
         { 4, BLKIF_OP_WRITE, true, 5000 },
     };
@@ -559,7 +524,7 @@ START_TEST(indirect_requests_checked)
         ck_assert_uint_eq(rsp(i).id, i);
         ck_assert_uint_eq(rsp(i).operation, c[i].op);
         ck_assert_int_eq(rsp(i).status, BLKIF_RSP_ERROR);
-        ck_assert_uint_eq(held_grants, 0);
+        ck_assert_uint_eq(fx_held_grants, 0);
     }
 }
 END_TEST

@@ -2,7 +2,7 @@
  * The PV network backend's ring half and the checksum helper, on the
  * host: a fake network device (send buffers the test looks at, received
  * frames the test queues, a switch that makes it full) and fake grants (a
- * table of entries, frames that are pages of a local array, checked by
+ * table of entries, frames that are pages of a local array, ring_fixture.c, checked by
  * the real claim code). The frontend's side is written by hand here.
  */
 #include <string.h>
@@ -11,15 +11,9 @@
 #include "netback.h"
 #include "net_csum.h"
 #include "grant_access.h"
+#include "ring_fixture.h"
 
-#define NR_PAGES    24
-#define FRAME_BASE  0x2000
-#define BE_DOMID    0
-#define RW_REF(i)   (8 + (i))       /* page i, read-write */
-#define RO_REF(i)   (40 + (i))      /* page i, read-only */
-#define NR_GREFS    80
 
-static uint8_t pages[NR_PAGES][PAGE_SIZE] __attribute__((aligned(4096)));
 static union { netif_tx_sring_t s; uint8_t page[PAGE_SIZE]; } txr __attribute__((aligned(4096)));
 static union { netif_rx_sring_t s; uint8_t page[PAGE_SIZE]; } rxr __attribute__((aligned(4096)));
 
@@ -82,42 +76,12 @@ static void queue_rx(uint32_t len, uint8_t fill, uint8_t flags)
 }
 
 /* ---- fake grants */
-static grant_entry_v1_t gtab[NR_GREFS];
-static unsigned held_grants;
 
-static int fake_acquire(void *ctx, grant_ref_t ref, bool write, mfn_t *frame)
-{
-    if (ref >= NR_GREFS)
-        return -XEN_EINVAL;
-    int rc = grant_claim_entry(&gtab[ref], BE_DOMID, write);
-    if (rc)
-        return rc;
-    *frame = gtab[ref].frame;
-    held_grants++;
-    return 0;
-}
 
-static void fake_release(void *ctx, grant_ref_t ref, bool write, mfn_t frame)
-{
-    ck_assert_uint_gt(held_grants, 0);
-    held_grants--;
-    grant_unclaim_entry(&gtab[ref], write);
-}
 
-static void *fake_frame_ptr(void *ctx, mfn_t frame)
-{
-    ck_assert(frame >= FRAME_BASE && frame < FRAME_BASE + NR_PAGES);
-    return pages[frame - FRAME_BASE];
-}
 
-static const struct netback_grant_ops fake_grants = { fake_acquire, fake_release,
-                                                      fake_frame_ptr };
+static const struct netback_grant_ops fake_grants = { fx_acquire, fx_release, fx_frame_ptr };
 
-static unsigned notifies;
-static void notify(void *arg)
-{
-    notifies++;
-}
 
 static struct netback nb;
 
@@ -127,23 +91,17 @@ static void setup(void)
     memset(&rxr, 0, sizeof(rxr));
     txr.s.req_event = txr.s.rsp_event = 1;
     rxr.s.req_event = rxr.s.rsp_event = 1;
-    memset(pages, 0, sizeof(pages));
-    memset(gtab, 0, sizeof(gtab));
-    for (unsigned i = 0; i < NR_PAGES; i++) {
-        gtab[RW_REF(i)] = (grant_entry_v1_t){ GTF_permit_access, BE_DOMID, FRAME_BASE + i };
-        gtab[RO_REF(i)] = (grant_entry_v1_t){ GTF_permit_access | GTF_readonly, BE_DOMID,
-                                              FRAME_BASE + i };
-    }
-    nr_sent = flushes = notifies = held_grants = 0;
+    fx_reset();
+    nr_sent = flushes = 0;
     rx_head = rx_tail = 0;
     dev_full = false;
     dev.has_csum = false;
     memset(&nb, 0, sizeof(nb));
     nb.dev = &dev;
-    nb.be_domid = BE_DOMID;
+    nb.be_domid = FX_BE_DOMID;
     nb.feat = (struct netback_features){ .sg = true, .ipv6_csum = true };
     nb.grants = &fake_grants;
-    nb.notify = notify;
+    nb.notify = fx_notify;
     nb.name = "vif-test";
     netback_connect(&nb, &txr, &rxr);
 }
@@ -186,7 +144,7 @@ static netif_rx_response_t rx_rsp(RING_IDX i)
 static void fill(unsigned page, unsigned off, unsigned len, uint8_t seed)
 {
     for (unsigned i = 0; i < len; i++)
-        pages[page][off + i] = (uint8_t)(seed + i);
+        fx_pages[page][off + i] = (uint8_t)(seed + i);
 }
 
 /* Ethernet + IPv4 (20) + TCP (20) + payload, the TCP checksum field holding
@@ -235,18 +193,18 @@ static uint16_t tcp4_verify(const uint8_t *f, unsigned len)
 START_TEST(one_slot_packet_goes_to_the_device)
 {
     fill(0, 100, 60, 1);
-    post_tx(RO_REF(0), 100, 0, 7, 60);
+    post_tx(FX_RO_REF(0), 100, 0, 7, 60);
     netback_service(&nb);
     ck_assert_uint_eq(nr_sent, 1);
     ck_assert_uint_eq(sent[0].len, 60);
-    ck_assert(memcmp(sent[0].data, &pages[0][100], 60) == 0);
+    ck_assert(memcmp(sent[0].data, &fx_pages[0][100], 60) == 0);
     ck_assert_uint_eq(sent[0].m.flags, 0);
     ck_assert_uint_eq(txr.s.rsp_prod, 1);
     ck_assert_uint_eq(tx_rsp(0).id, 7);
     ck_assert_int_eq(tx_rsp(0).status, NETIF_RSP_OKAY);
-    ck_assert_uint_eq(held_grants, 0);
-    ck_assert_uint_eq(gtab[RO_REF(0)].flags, GTF_permit_access | GTF_readonly);
-    ck_assert_uint_eq(notifies, 1);
+    ck_assert_uint_eq(fx_held_grants, 0);
+    ck_assert_uint_eq(fx_gtab[FX_RO_REF(0)].flags, GTF_permit_access | GTF_readonly);
+    ck_assert_uint_eq(fx_notifies, 1);
     ck_assert_uint_eq(txr.s.req_event, 2);
     ck_assert_uint_ge(flushes, 1);
 }
@@ -257,18 +215,18 @@ START_TEST(multi_slot_packet_with_extra_gets_null_response)
     nb.feat.gso_tcpv4 = true;
     dev.has_csum = true;
     /* 1000 bytes: 600 in page 1, 96 at the end of page 2, 304 at the start of page 3. */
-    unsigned len = tcp4_frame(pages[1] + 200, 1000 - 54);
+    unsigned len = tcp4_frame(fx_pages[1] + 200, 1000 - 54);
     ck_assert_uint_eq(len, 1000);
-    memcpy(pages[2] + 4000, pages[1] + 200 + 600, 96);
-    memcpy(pages[3], pages[1] + 200 + 696, 304);
-    post_tx(RO_REF(1), 200, NETTXF_more_data | NETTXF_extra_info | NETTXF_csum_blank, 1, 1000);
+    memcpy(fx_pages[2] + 4000, fx_pages[1] + 200 + 600, 96);
+    memcpy(fx_pages[3], fx_pages[1] + 200 + 696, 304);
+    post_tx(FX_RO_REF(1), 200, NETTXF_more_data | NETTXF_extra_info | NETTXF_csum_blank, 1, 1000);
     post_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 946, XEN_NETIF_GSO_TYPE_TCPV4);
-    post_tx(RO_REF(2), 4000, NETTXF_more_data, 2, 96);
-    post_tx(RO_REF(3), 0, 0, 3, 304);
+    post_tx(FX_RO_REF(2), 4000, NETTXF_more_data, 2, 96);
+    post_tx(FX_RO_REF(3), 0, 0, 3, 304);
     netback_service(&nb);
     ck_assert_uint_eq(nr_sent, 1);
     ck_assert_uint_eq(sent[0].len, 1000);
-    ck_assert(memcmp(sent[0].data, pages[1] + 200, 1000) == 0);
+    ck_assert(memcmp(sent[0].data, fx_pages[1] + 200, 1000) == 0);
     ck_assert_uint_eq(sent[0].m.flags, NETDEV_F_NEEDS_CSUM);
     ck_assert_uint_eq(sent[0].m.csum_start, 34);
     ck_assert_uint_eq(sent[0].m.csum_offset, 16);
@@ -282,32 +240,32 @@ START_TEST(multi_slot_packet_with_extra_gets_null_response)
     ck_assert_uint_eq(tx_rsp(2).id, 2);
     ck_assert_int_eq(tx_rsp(2).status, NETIF_RSP_OKAY);
     ck_assert_uint_eq(tx_rsp(3).id, 3);
-    ck_assert_uint_eq(held_grants, 0);
+    ck_assert_uint_eq(fx_held_grants, 0);
 }
 END_TEST
 
 START_TEST(partial_checksum_is_completed_in_software)
 {
-    unsigned len = tcp4_frame(pages[0], 333);
-    ck_assert_uint_ne(tcp4_verify(pages[0], len), 0);
-    post_tx(RO_REF(0), 0, NETTXF_csum_blank | NETTXF_data_validated, 1, (uint16_t)len);
+    unsigned len = tcp4_frame(fx_pages[0], 333);
+    ck_assert_uint_ne(tcp4_verify(fx_pages[0], len), 0);
+    post_tx(FX_RO_REF(0), 0, NETTXF_csum_blank | NETTXF_data_validated, 1, (uint16_t)len);
     netback_service(&nb);
     ck_assert_uint_eq(nr_sent, 1);
     ck_assert_uint_eq(sent[0].m.flags, 0);
     ck_assert_uint_eq(tcp4_verify(sent[0].data, len), 0);
-    ck_assert(memcmp(sent[0].data + 52, pages[0] + 52, len - 52) == 0);
+    ck_assert(memcmp(sent[0].data + 52, fx_pages[0] + 52, len - 52) == 0);
 }
 END_TEST
 
 START_TEST(packet_not_all_posted_waits)
 {
     fill(0, 0, 100, 3);
-    post_tx(RO_REF(0), 0, NETTXF_more_data, 1, 150);
+    post_tx(FX_RO_REF(0), 0, NETTXF_more_data, 1, 150);
     netback_service(&nb);
     ck_assert_uint_eq(nr_sent, 0);
     ck_assert_uint_eq(txr.s.rsp_prod, 0);
     ck_assert_uint_eq(txr.s.req_event, 2);     /* kick me when more comes */
-    post_tx(RO_REF(1), 0, 0, 2, 50);
+    post_tx(FX_RO_REF(1), 0, 0, 2, 50);
     netback_service(&nb);
     ck_assert_uint_eq(nr_sent, 1);
     ck_assert_uint_eq(sent[0].len, 150);
@@ -318,7 +276,7 @@ END_TEST
 START_TEST(full_device_leaves_requests_on_the_ring)
 {
     dev_full = true;
-    post_tx(RO_REF(0), 0, 0, 1, 60);
+    post_tx(FX_RO_REF(0), 0, 0, 1, 60);
     netback_service(&nb);
     ck_assert_uint_eq(nr_sent, 0);
     ck_assert_uint_eq(txr.s.rsp_prod, 0);
@@ -340,28 +298,28 @@ struct bad_tx {
 static const struct bad_tx bad_txs[] = {
     { "grant ref out of the table", 1, { { 5000, 0, 0, 1, 60 } }, true },
     { "grant of another domain's", 1, { { 3, 0, 0, 1, 60 } }, true },
-    { "data past the page", 1, { { RO_REF(0), 4090, 0, 1, 60 } }, true },
-    { "shorter than Ethernet", 1, { { RO_REF(0), 0, 0, 1, 13 } }, true },
+    { "data past the page", 1, { { FX_RO_REF(0), 4090, 0, 1, 60 } }, true },
+    { "shorter than Ethernet", 1, { { FX_RO_REF(0), 0, 0, 1, 13 } }, true },
     { "fragments larger than the packet", 2,
-      { { RO_REF(0), 0, NETTXF_more_data, 1, 100 }, { RO_REF(1), 0, 0, 2, 200 } }, true },
+      { { FX_RO_REF(0), 0, NETTXF_more_data, 1, 100 }, { FX_RO_REF(1), 0, 0, 2, 200 } }, true },
     { "second slot past its page", 2,
-      { { RO_REF(0), 0, NETTXF_more_data, 1, 3000 }, { RO_REF(1), 4000, 0, 2, 200 } }, true },
+      { { FX_RO_REF(0), 0, NETTXF_more_data, 1, 3000 }, { FX_RO_REF(1), 4000, 0, 2, 200 } }, true },
     { "multi-slot without sg", 2,
-      { { RO_REF(0), 0, NETTXF_more_data, 1, 100 }, { RO_REF(1), 0, 0, 2, 20 } }, false },
+      { { FX_RO_REF(0), 0, NETTXF_more_data, 1, 100 }, { FX_RO_REF(1), 0, 0, 2, 20 } }, false },
     { "partial checksum in a non-IP frame", 1,
-      { { RO_REF(0), 0, NETTXF_csum_blank, 1, 60 } }, true },
+      { { FX_RO_REF(0), 0, NETTXF_csum_blank, 1, 60 } }, true },
 };
 
 START_TEST(hostile_tx_packets_get_errors)
 {
     const struct bad_tx *b = &bad_txs[_i];
     nb.feat.sg = b->sg;
-    gtab[3] = (grant_entry_v1_t){ GTF_permit_access, 7, FRAME_BASE };
+    fx_gtab[3] = (grant_entry_v1_t){ GTF_permit_access, 7, FX_FRAME_BASE };
     for (unsigned i = 0; i < b->nslots; i++)
         post_tx(b->slot[i].gref, b->slot[i].offset, b->slot[i].flags, b->slot[i].id,
                 b->slot[i].size);
     /* A good packet after it still goes. */
-    post_tx(RO_REF(2), 0, 0, 9, 64);
+    post_tx(FX_RO_REF(2), 0, 0, 9, 64);
     netback_service(&nb);
     ck_assert_msg(nr_sent == 1, "%s: %u sent", b->what, nr_sent);
     ck_assert_uint_eq(sent[0].len, 64);
@@ -372,16 +330,16 @@ START_TEST(hostile_tx_packets_get_errors)
                       i, tx_rsp(i).status);
     }
     ck_assert_int_eq(tx_rsp(b->nslots).status, NETIF_RSP_OKAY);
-    ck_assert_uint_eq(held_grants, 0);
+    ck_assert_uint_eq(fx_held_grants, 0);
     ck_assert(!nb.broken);
 }
 END_TEST
 
 START_TEST(gso_not_offered_and_unknown_extras_are_refused)
 {
-    post_tx(RO_REF(0), 0, NETTXF_extra_info | NETTXF_csum_blank, 1, 100);
+    post_tx(FX_RO_REF(0), 0, NETTXF_extra_info | NETTXF_csum_blank, 1, 100);
     post_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1000, XEN_NETIF_GSO_TYPE_TCPV4);
-    post_tx(RO_REF(0), 0, NETTXF_extra_info, 2, 100);
+    post_tx(FX_RO_REF(0), 0, NETTXF_extra_info, 2, 100);
     post_extra(9, 0, 0, 0);
     netback_service(&nb);
     ck_assert_uint_eq(nr_sent, 0);
@@ -395,29 +353,31 @@ END_TEST
 
 START_TEST(too_many_slots_are_refused)
 {
+    /* The slots past the limit would make a packet of their own (100 bytes
+     * in two slots): they are the refused packet's, never sent. */
     for (unsigned i = 0; i < NETBACK_MAX_SLOTS + 2; i++)
-        post_tx(RO_REF(0), 0, i + 1 < NETBACK_MAX_SLOTS + 2 ? NETTXF_more_data : 0,
-                (uint16_t)i, i == 0 ? 2000 : 10);
+        post_tx(FX_RO_REF(0), 0, i + 1 < NETBACK_MAX_SLOTS + 2 ? NETTXF_more_data : 0,
+                (uint16_t)i, i == 0 ? 2000 : i == NETBACK_MAX_SLOTS ? 100 : 10);
     netback_service(&nb);
     ck_assert_uint_eq(nr_sent, 0);
     /* Every slot answered, each with an error. */
     ck_assert_uint_eq(txr.s.rsp_prod, NETBACK_MAX_SLOTS + 2);
     for (unsigned i = 0; i < NETBACK_MAX_SLOTS + 2; i++)
         ck_assert_int_eq(tx_rsp(i).status, NETIF_RSP_ERROR);
-    ck_assert_uint_eq(held_grants, 0);
+    ck_assert_uint_eq(fx_held_grants, 0);
 }
 END_TEST
 
 START_TEST(producer_running_ahead_breaks_the_rings)
 {
-    post_tx(RO_REF(0), 0, 0, 1, 60);
+    post_tx(FX_RO_REF(0), 0, 0, 1, 60);
     txr.s.req_prod = 300;
     netback_service(&nb);
     ck_assert(nb.broken);
     ck_assert_uint_eq(nr_sent, 0);
     ck_assert_uint_eq(txr.s.rsp_prod, 0);
     queue_rx(60, 0x11, 0);
-    post_rx(0, RW_REF(0));
+    post_rx(0, FX_RW_REF(0));
     netback_service(&nb);
     ck_assert_uint_eq(rxr.s.rsp_prod, 0);
 
@@ -435,26 +395,26 @@ START_TEST(received_frames_fill_posted_buffers_in_slot_order)
     queue_rx(60, 0x21, 0);
     queue_rx(1514, 0x22, NETDEV_F_DATA_VALID);
     queue_rx(100, 0x23, NETDEV_F_NEEDS_CSUM);
-    post_rx(40, RW_REF(4));
-    post_rx(41, RW_REF(5));
+    post_rx(40, FX_RW_REF(4));
+    post_rx(41, FX_RW_REF(5));
     netback_service(&nb);
     ck_assert_uint_eq(rxr.s.rsp_prod, 2);
     ck_assert_uint_eq(rx_rsp(0).id, 40);
     ck_assert_uint_eq(rx_rsp(0).offset, 0);
     ck_assert_int_eq(rx_rsp(0).status, 60);
     ck_assert_uint_eq(rx_rsp(0).flags, 0);
-    ck_assert_uint_eq(pages[4][59], 0x21);
-    ck_assert_uint_eq(pages[4][60], 0);
+    ck_assert_uint_eq(fx_pages[4][59], 0x21);
+    ck_assert_uint_eq(fx_pages[4][60], 0);
     ck_assert_int_eq(rx_rsp(1).status, 1514);
     ck_assert_uint_eq(rx_rsp(1).flags, NETRXF_data_validated);
-    ck_assert_uint_eq(pages[5][1513], 0x22);
-    ck_assert_uint_eq(held_grants, 0);
-    ck_assert_uint_eq(gtab[RW_REF(4)].flags, GTF_permit_access);
-    ck_assert_uint_eq(notifies, 1);
+    ck_assert_uint_eq(fx_pages[5][1513], 0x22);
+    ck_assert_uint_eq(fx_held_grants, 0);
+    ck_assert_uint_eq(fx_gtab[FX_RW_REF(4)].flags, GTF_permit_access);
+    ck_assert_uint_eq(fx_notifies, 1);
     /* The third waits for a buffer, and asked for a kick. */
     ck_assert_uint_eq(rx_tail - rx_head, 1);
     ck_assert_uint_eq(rxr.s.req_event, 3);
-    post_rx(42, RW_REF(6));
+    post_rx(42, FX_RW_REF(6));
     netback_service(&nb);
     ck_assert_uint_eq(rxr.s.rsp_prod, 3);
     ck_assert_int_eq(rx_rsp(2).status, 100);
@@ -468,18 +428,18 @@ START_TEST(read_only_or_bad_rx_grant_drops_the_frame_with_error)
     queue_rx(60, 0x31, 0);
     queue_rx(60, 0x32, 0);
     queue_rx(60, 0x33, 0);
-    post_rx(1, RO_REF(4));
+    post_rx(1, FX_RO_REF(4));
     post_rx(2, 5000);
-    post_rx(3, RW_REF(6));
+    post_rx(3, FX_RW_REF(6));
     netback_service(&nb);
     ck_assert_uint_eq(rxr.s.rsp_prod, 3);
     ck_assert_int_eq(rx_rsp(0).status, NETIF_RSP_ERROR);
     ck_assert_int_eq(rx_rsp(1).status, NETIF_RSP_ERROR);
     ck_assert_int_eq(rx_rsp(2).status, 60);
-    ck_assert_uint_eq(pages[4][0], 0);
-    ck_assert_uint_eq(pages[6][0], 0x33);
+    ck_assert_uint_eq(fx_pages[4][0], 0);
+    ck_assert_uint_eq(fx_pages[6][0], 0x33);
     ck_assert_uint_eq(rx_tail, rx_head);
-    ck_assert_uint_eq(held_grants, 0);
+    ck_assert_uint_eq(fx_held_grants, 0);
 }
 END_TEST
 

@@ -303,7 +303,19 @@ static struct blkback_req *free_slot(struct blkback *be)
     return NULL;
 }
 
+static void service_ring(struct blkback *be);
+
+/* One device notification for all the requests taken in one pass. */
 void blkback_service(struct blkback *be)
+{
+    if (be->disk->plug)
+        be->disk->plug(be->disk, true);
+    service_ring(be);
+    if (be->disk->plug)
+        be->disk->plug(be->disk, false);
+}
+
+static void service_ring(struct blkback *be)
 {
     for (;;) {
         blkif_sring_t *s = be->sring;

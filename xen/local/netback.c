@@ -38,6 +38,8 @@ unsigned netback_tx_parse(const netif_tx_sring_t *s, RING_IDX cons, RING_IDX pro
                           const struct netback_features *feat, struct netback_tx_pkt *p)
 {
     RING_IDX avail = prod - cons;
+    if (avail > NETBACK_RING_SIZE)
+        avail = NETBACK_RING_SIZE;  /* never more in a ring; bounds kind[] and id[] */
     p->nr_slots = 0;
     p->nr_ring = 0;
     p->has_gso = false;
@@ -51,21 +53,24 @@ unsigned netback_tx_parse(const netif_tx_sring_t *s, RING_IDX cons, RING_IDX pro
     p->kind[p->nr_ring] = 0;
     p->id[p->nr_ring++] = r.id;
     uint16_t flags = r.flags;
+    const char *err = NULL;     /* the first rule broken; the chain is walked to its end */
 
     for (bool more = flags & NETTXF_extra_info; more;) {
         if (p->nr_ring == avail)
             return 0;
-        if (p->nr_ring - 1 == NETBACK_MAX_EXTRAS)
-            return refuse(p, "too many extra-info slots");
         netif_extra_info_t e;
         memcpy(&e, &tx_entry(s, cons + p->nr_ring)->req, sizeof(e));
         p->kind[p->nr_ring] = 1;
         p->id[p->nr_ring++] = 0;
         more = e.flags & XEN_NETIF_EXTRA_FLAG_MORE;
+        if (p->nr_ring - 1 > NETBACK_MAX_EXTRAS) {
+            err = err ? err : "too many extra-info slots";
+            continue;
+        }
         switch (e.type) {
         case XEN_NETIF_EXTRA_TYPE_GSO:
             if (p->has_gso)
-                return refuse(p, "two GSO extra-info slots");
+                err = err ? err : "two GSO extra-info slots";
             p->gso = e;
             p->has_gso = true;
             break;
@@ -74,21 +79,25 @@ unsigned netback_tx_parse(const netif_tx_sring_t *s, RING_IDX cons, RING_IDX pro
         case XEN_NETIF_EXTRA_TYPE_HASH:
             break;      /* hints for features not offered: ignored, as Linux does */
         default:
-            return refuse(p, "unknown extra-info type");
+            err = err ? err : "unknown extra-info type";
+            break;
         }
     }
 
     while (flags & NETTXF_more_data) {
         if (p->nr_ring == avail)
             return 0;
-        if (p->nr_slots == NETBACK_MAX_SLOTS)
-            return refuse(p, "more data slots than XEN_NETIF_NR_SLOTS_MIN");
         memcpy(&r, &tx_entry(s, cons + p->nr_ring)->req, sizeof(r));
-        p->slot[p->nr_slots++] = r;
         p->kind[p->nr_ring] = 0;
         p->id[p->nr_ring++] = r.id;
         flags = r.flags;
+        if (p->nr_slots == NETBACK_MAX_SLOTS)
+            err = err ? err : "more data slots than XEN_NETIF_NR_SLOTS_MIN";
+        else
+            p->slot[p->nr_slots++] = r;
     }
+    if (err)
+        return refuse(p, err);
 
     /* The whole packet is here: now its rules. */
     if (p->nr_slots > 1 && !feat->sg)

@@ -59,8 +59,10 @@ struct netback_tx_pkt {
     netif_tx_request_t slot[NETBACK_MAX_SLOTS + 1];     /* data slots, copied */
     unsigned nr_slots;      /* data slots kept in slot[] */
     unsigned nr_ring;       /* ring slots the packet takes (data + extras) */
-    uint8_t kind[NETBACK_MAX_SLOTS + 1 + NETBACK_MAX_EXTRAS];   /* per ring slot: 0 data, 1 extra */
-    uint16_t id[NETBACK_MAX_SLOTS + 1 + NETBACK_MAX_EXTRAS];    /* request ids, ring order */
+    /* Per ring slot, ring order: 0 data, 1 extra; the request's id. A refused
+     * packet may take more slots than a good one can: its whole chain. */
+    uint8_t kind[NETBACK_RING_SIZE];
+    uint16_t id[NETBACK_RING_SIZE];
     uint32_t first_len;     /* bytes in slot[0] */
     uint32_t total;         /* bytes of the packet */
     bool has_gso;
@@ -71,7 +73,9 @@ struct netback_tx_pkt {
 /*
  * Take the packet starting at ring index cons (requests up to prod exist)
  * off ring s into p. Returns the ring slots it takes (p->error set if it is
- * to be refused), or 0 when its last slot is not posted yet.
+ * to be refused), or 0 when its last slot is not posted yet. A refused
+ * packet still takes its whole chain (every extra and every more_data
+ * slot), so that no tail of it is taken for a packet of its own.
  */
 unsigned netback_tx_parse(const netif_tx_sring_t *s, RING_IDX cons, RING_IDX prod,
                           const struct netback_features *feat, struct netback_tx_pkt *p);

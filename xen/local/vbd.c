@@ -5,7 +5,7 @@
  * sector-size exist before Connected.
  */
 #include "vbd.h"
-#include "xenstore.h"
+#include "xenbus_backend.h"
 #include "event_channel.h"
 #include "grant_access.h"
 #include <pvshim/log.h>
@@ -32,45 +32,10 @@ struct vbd *vbd_get(unsigned n)
     return n < nr_vbds ? &vbds[n] : NULL;
 }
 
-static int write_key(const char *dir, const char *key, const char *fmt, ...) PRINTF_LIKE(3, 4);
-static int write_key(const char *dir, const char *key, const char *fmt, ...)
-{
-    char path[128], value[64];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(value, sizeof(value), fmt, ap);
-    va_end(ap);
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    return xenstore_dom0_write_str(path, value);
-}
-
-static bool read_key(const char *dir, const char *key, char *buf, size_t size)
-{
-    char path[128];
-    size_t len;
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    return xenstore_dom0_read(path, buf, size, &len) == 0 && len < size;
-}
-
-static bool read_uint(const char *dir, const char *key, uint64_t *v)
-{
-    char buf[24];
-    if (!read_key(dir, key, buf, sizeof(buf)) || !buf[0])
-        return false;
-    uint64_t n = 0;
-    for (const char *p = buf; *p; p++) {
-        if (*p < '0' || *p > '9' || n > (UINT64_MAX - 9) / 10)
-            return false;
-        n = n * 10 + (uint64_t)(*p - '0');
-    }
-    *v = n;
-    return true;
-}
-
 static void set_state(struct vbd *v, int state)
 {
     v->state = state;
-    write_key(v->be_path, "state", "%d", state);
+    xenbus_be_write(v->be_path, "state", "%d", state);
     if (state == XenbusStateClosed)
         log_info("%s: closed (%llu requests, %llu errors)", v->name,
                  (unsigned long long)v->be.stats.requests,
@@ -80,11 +45,7 @@ static void set_state(struct vbd *v, int state)
 /* The frontend broke the protocol: say why where xenbus_dev_fatal would. */
 static void fatal(struct vbd *v, const char *why)
 {
-    log_warn("%s: %s", v->name, why);
-    char path[128];
-    snprintf(path, sizeof(path), "/local/domain/0/error/backend/vbd/%u/%u/error",
-             (unsigned)v->fe_domid, v->devid);
-    xenstore_dom0_write_str(path, why);
+    xenbus_be_error(v->name, "vbd", v->fe_domid, v->devid, why);
     set_state(v, XenbusStateClosing);
 }
 
@@ -96,9 +57,14 @@ static void notify_frontend(void *arg)
     evtchn_backend_notify(v->port, guest_kicked);
 }
 
+/*
+ * The fallback poll runs while requests are out. An armed poll is left as
+ * it is: re-arming it on every kick would reprogram the timer (a trapped
+ * device write under a VMM) once per request for nothing.
+ */
 static void arm_poll(struct vbd *v)
 {
-    if (v->disk->in_flight(v->disk) || v->closing)
+    if ((v->disk->in_flight(v->disk) || v->closing) && !v->poll.deadline)
         soft_timer_arm(&v->poll, now_ns() + (v->disk->interrupts ? POLL_IRQ_NS : POLL_NS));
 }
 
@@ -177,16 +143,16 @@ static void connect(struct vbd *v)
 {
     uint64_t ref, port, order;
     char proto[32];
-    if (read_uint(v->fe_path, "ring-page-order", &order) && order != 0) {
+    if (xenbus_be_read_uint(v->fe_path, "ring-page-order", &order) && order != 0) {
         fatal(v, "multi-page rings were not offered");
         return;
     }
-    if (!read_uint(v->fe_path, "ring-ref", &ref) || ref > UINT32_MAX ||
-        !read_uint(v->fe_path, "event-channel", &port) || port > UINT32_MAX) {
+    if (!xenbus_be_read_uint(v->fe_path, "ring-ref", &ref) || ref > UINT32_MAX ||
+        !xenbus_be_read_uint(v->fe_path, "event-channel", &port) || port > UINT32_MAX) {
         fatal(v, "reading ring-ref and event-channel");
         return;
     }
-    if (read_key(v->fe_path, "protocol", proto, sizeof(proto)) &&
+    if (xenbus_be_read(v->fe_path, "protocol", proto, sizeof(proto)) &&
         strcmp(proto, XEN_IO_PROTO_ABI_X86_64) != 0) {
         fatal(v, "unsupported protocol");
         return;
@@ -206,21 +172,21 @@ static void connect(struct vbd *v)
     v->port = (evtchn_port_t)port;
     blkback_connect(&v->be, phys_access_frame(frame));
 
-    write_key(v->be_path, "feature-flush-cache", "%d", v->disk->has_flush ? 1 : 0);
-    write_key(v->be_path, "feature-barrier", "0");
-    write_key(v->be_path, "feature-persistent", "0");
+    xenbus_be_write(v->be_path, "feature-flush-cache", "%d", v->disk->has_flush ? 1 : 0);
+    xenbus_be_write(v->be_path, "feature-barrier", "0");
+    xenbus_be_write(v->be_path, "feature-persistent", "0");
     if (v->disk->has_discard && !v->be.read_only) {
-        write_key(v->be_path, "discard-granularity", "%llu", (unsigned long long)
+        xenbus_be_write(v->be_path, "discard-granularity", "%llu", (unsigned long long)
                   (v->disk->discard_granularity ? v->disk->discard_granularity : 1) *
                   BLKDEV_SECTOR_SIZE);
-        write_key(v->be_path, "discard-alignment", "0");
-        write_key(v->be_path, "discard-secure", "0");
-        write_key(v->be_path, "feature-discard", "1");
+        xenbus_be_write(v->be_path, "discard-alignment", "0");
+        xenbus_be_write(v->be_path, "discard-secure", "0");
+        xenbus_be_write(v->be_path, "feature-discard", "1");
     }
-    write_key(v->be_path, "sectors", "%llu", (unsigned long long)v->disk->sectors);
-    write_key(v->be_path, "info", "%u", v->be.read_only ? VDISK_READONLY : 0);
-    write_key(v->be_path, "sector-size", "%u", BLKDEV_SECTOR_SIZE);
-    write_key(v->be_path, "physical-sector-size", "%u", v->disk->block_size);
+    xenbus_be_write(v->be_path, "sectors", "%llu", (unsigned long long)v->disk->sectors);
+    xenbus_be_write(v->be_path, "info", "%u", v->be.read_only ? VDISK_READONLY : 0);
+    xenbus_be_write(v->be_path, "sector-size", "%u", BLKDEV_SECTOR_SIZE);
+    xenbus_be_write(v->be_path, "physical-sector-size", "%u", v->disk->block_size);
     set_state(v, XenbusStateConnected);
     log_info("%s: connected (ring-ref %llu, event channel %llu)", v->name,
              (unsigned long long)ref, (unsigned long long)port);
@@ -231,7 +197,7 @@ static void connect(struct vbd *v)
 static void frontend_changed(struct vbd *v)
 {
     uint64_t fe;
-    if (!read_uint(v->fe_path, "state", &fe))
+    if (!xenbus_be_read_uint(v->fe_path, "state", &fe))
         return;
     switch (fe) {
     case XenbusStateInitialising:
@@ -301,45 +267,30 @@ int vbd_create(struct blkdev *disk, domid_t fe_domid, unsigned index)
     };
 
     /* Backend directory: ours, readable by the guest. */
-    const struct xenstore_perm be_perms[] = { { BACKEND_DOMID, 'n' }, { fe_domid, 'r' } };
-    const struct xenstore_perm fe_perms[] = { { fe_domid, 'n' }, { BACKEND_DOMID, 'r' } };
-    int rc = xenstore_dom0_mkdir(v->be_path);
-    if (!rc)
-        rc = xenstore_dom0_set_perms(v->be_path, be_perms, 2);
-    if (!rc)
-        rc = xenstore_dom0_mkdir(v->fe_path);
-    if (!rc)
-        rc = xenstore_dom0_set_perms(v->fe_path, fe_perms, 2);
+    int rc = xenbus_be_create_dirs(v->be_path, v->fe_path, fe_domid);
     if (rc)
         return rc;
-    write_key(v->be_path, "frontend", "%s", v->fe_path);
-    write_key(v->be_path, "frontend-id", "%u", (unsigned)fe_domid);
-    write_key(v->be_path, "online", "1");
-    write_key(v->be_path, "removable", "0");
-    write_key(v->be_path, "bootable", "1");
-    write_key(v->be_path, "dev", "%s", v->name);
-    write_key(v->be_path, "type", "phy");
-    write_key(v->be_path, "params", "%s", disk->name);
-    write_key(v->be_path, "mode", "%s", v->be.read_only ? "r" : "w");
-    write_key(v->be_path, "device-type", "disk");
-    write_key(v->be_path, "feature-flush-cache", "%d", disk->has_flush ? 1 : 0);
-    write_key(v->be_path, "feature-barrier", "0");
+    xenbus_be_write(v->be_path, "removable", "0");
+    xenbus_be_write(v->be_path, "bootable", "1");
+    xenbus_be_write(v->be_path, "dev", "%s", v->name);
+    xenbus_be_write(v->be_path, "type", "phy");
+    xenbus_be_write(v->be_path, "params", "%s", disk->name);
+    xenbus_be_write(v->be_path, "mode", "%s", v->be.read_only ? "r" : "w");
+    xenbus_be_write(v->be_path, "device-type", "disk");
+    xenbus_be_write(v->be_path, "feature-flush-cache", "%d", disk->has_flush ? 1 : 0);
+    xenbus_be_write(v->be_path, "feature-barrier", "0");
     if (v->be.indirect_segs)
-        write_key(v->be_path, "feature-max-indirect-segments", "%u", v->be.indirect_segs);
-    write_key(v->be_path, "state", "%d", XenbusStateInitialising);
-    write_key(v->fe_path, "backend", "%s", v->be_path);
-    write_key(v->fe_path, "backend-id", "%u", (unsigned)BACKEND_DOMID);
-    write_key(v->fe_path, "virtual-device", "%u", v->devid);
-    write_key(v->fe_path, "device-type", "disk");
-    write_key(v->fe_path, "trusted", "1");
-    write_key(v->fe_path, "state", "%d", XenbusStateInitialising);
+        xenbus_be_write(v->be_path, "feature-max-indirect-segments", "%u", v->be.indirect_segs);
+    xenbus_be_write(v->be_path, "state", "%d", XenbusStateInitialising);
+    xenbus_be_write(v->fe_path, "virtual-device", "%u", v->devid);
+    xenbus_be_write(v->fe_path, "device-type", "disk");
+    xenbus_be_write(v->fe_path, "trusted", "1");
+    xenbus_be_write(v->fe_path, "state", "%d", XenbusStateInitialising);
     nr_vbds++;
 
     /* Nothing more to learn before the frontend comes: wait for it. */
     set_state(v, XenbusStateInitWait);
-    char watch[96];
-    snprintf(watch, sizeof(watch), "%s/state", v->fe_path);
-    rc = xenstore_dom0_watch(watch, v->token, store_event, v);
+    rc = xenbus_be_watch_frontend(v->fe_path, v->token, store_event, v);
     log_info("%s: vbd %u for %s (%llu sectors%s%s)", v->name, v->devid, disk->name,
              (unsigned long long)disk->sectors, v->be.read_only ? ", read-only" : "",
              disk->has_flush ? ", flush" : "");

@@ -6,7 +6,7 @@
  * goes straight to Connected; Initialised is taken the same way.
  */
 #include "vif.h"
-#include "xenstore.h"
+#include "xenbus_backend.h"
 #include "event_channel.h"
 #include "grant_access.h"
 #include <pvshim/log.h>
@@ -32,41 +32,6 @@ struct vif *vif_get(unsigned n)
     return n < nr_vifs ? &vifs[n] : NULL;
 }
 
-static int write_key(const char *dir, const char *key, const char *fmt, ...) PRINTF_LIKE(3, 4);
-static int write_key(const char *dir, const char *key, const char *fmt, ...)
-{
-    char path[128], value[64];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(value, sizeof(value), fmt, ap);
-    va_end(ap);
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    return xenstore_dom0_write_str(path, value);
-}
-
-static bool read_key(const char *dir, const char *key, char *buf, size_t size)
-{
-    char path[128];
-    size_t len;
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    return xenstore_dom0_read(path, buf, size, &len) == 0 && len < size;
-}
-
-static bool read_uint(const char *dir, const char *key, uint64_t *v)
-{
-    char buf[24];
-    if (!read_key(dir, key, buf, sizeof(buf)) || !buf[0])
-        return false;
-    uint64_t n = 0;
-    for (const char *p = buf; *p; p++) {
-        if (*p < '0' || *p > '9' || n > (UINT64_MAX - 9) / 10)
-            return false;
-        n = n * 10 + (uint64_t)(*p - '0');
-    }
-    *v = n;
-    return true;
-}
-
 static bool connected(const struct vif *v)
 {
     return v->state == XenbusStateConnected;
@@ -75,7 +40,7 @@ static bool connected(const struct vif *v)
 static void set_state(struct vif *v, int state)
 {
     v->state = state;
-    write_key(v->be_path, "state", "%d", state);
+    xenbus_be_write(v->be_path, "state", "%d", state);
     if (state == XenbusStateClosed)
         log_info("%s: closed (tx %llu packets %llu bytes %llu errors, "
                  "rx %llu packets %llu bytes %llu errors; %llu services, %llu notifications)",
@@ -93,11 +58,7 @@ static void set_state(struct vif *v, int state)
 /* The frontend broke the protocol: say why where xenbus_dev_fatal would. */
 static void fatal(struct vif *v, const char *why)
 {
-    log_warn("%s: %s", v->name, why);
-    char path[128];
-    snprintf(path, sizeof(path), "/local/domain/0/error/backend/vif/%u/%u/error",
-             (unsigned)v->fe_domid, v->devid);
-    xenstore_dom0_write_str(path, why);
+    xenbus_be_error(v->name, "vif", v->fe_domid, v->devid, why);
     set_state(v, XenbusStateClosing);
 }
 
@@ -181,7 +142,7 @@ static const struct netback_grant_ops grant_ops = {
 static bool take_ring(struct vif *v, const char *key, grant_ref_t *ref, mfn_t *frame)
 {
     uint64_t r;
-    if (!read_uint(v->fe_path, key, &r) || r > UINT32_MAX)
+    if (!xenbus_be_read_uint(v->fe_path, key, &r) || r > UINT32_MAX)
         return false;
     mfn_t f;
     if (grant_acquire((grant_ref_t)r, v->be.be_domid, true, &f))
@@ -196,23 +157,23 @@ static void connect(struct vif *v)
 {
     uint64_t port, v64;
     char buf[8];
-    if (read_uint(v->fe_path, "multi-queue-num-queues", &v64) && v64 > 1) {
+    if (xenbus_be_read_uint(v->fe_path, "multi-queue-num-queues", &v64) && v64 > 1) {
         fatal(v, "multiple queues were not offered");
         return;
     }
-    if (read_key(v->fe_path, "event-channel-tx", buf, sizeof(buf))) {
+    if (xenbus_be_read(v->fe_path, "event-channel-tx", buf, sizeof(buf))) {
         fatal(v, "split event channels were not offered");
         return;
     }
-    if (!read_uint(v->fe_path, "request-rx-copy", &v64) || v64 != 1) {
+    if (!xenbus_be_read_uint(v->fe_path, "request-rx-copy", &v64) || v64 != 1) {
         fatal(v, "the frontend does not ask for rx-copy, the only receive mode offered");
         return;
     }
-    if (!read_uint(v->fe_path, "feature-rx-notify", &v64) || v64 != 1) {
+    if (!xenbus_be_read_uint(v->fe_path, "feature-rx-notify", &v64) || v64 != 1) {
         fatal(v, "feature-rx-notify is required");
         return;
     }
-    if (!read_uint(v->fe_path, "event-channel", &port) || port > UINT32_MAX) {
+    if (!xenbus_be_read_uint(v->fe_path, "event-channel", &port) || port > UINT32_MAX) {
         fatal(v, "reading event-channel");
         return;
     }
@@ -239,7 +200,7 @@ static void connect(struct vif *v)
 static void frontend_changed(struct vif *v)
 {
     uint64_t fe;
-    if (!read_uint(v->fe_path, "state", &fe))
+    if (!xenbus_be_read_uint(v->fe_path, "state", &fe))
         return;
     switch (fe) {
     case XenbusStateInitialising:
@@ -308,44 +269,29 @@ int vif_create(struct netdev *dev, domid_t fe_domid, unsigned index)
     char mac[18];
     snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", dev->mac[0], dev->mac[1],
              dev->mac[2], dev->mac[3], dev->mac[4], dev->mac[5]);
-    const struct xenstore_perm be_perms[] = { { BACKEND_DOMID, 'n' }, { fe_domid, 'r' } };
-    const struct xenstore_perm fe_perms[] = { { fe_domid, 'n' }, { BACKEND_DOMID, 'r' } };
-    int rc = xenstore_dom0_mkdir(v->be_path);
-    if (!rc)
-        rc = xenstore_dom0_set_perms(v->be_path, be_perms, 2);
-    if (!rc)
-        rc = xenstore_dom0_mkdir(v->fe_path);
-    if (!rc)
-        rc = xenstore_dom0_set_perms(v->fe_path, fe_perms, 2);
+    int rc = xenbus_be_create_dirs(v->be_path, v->fe_path, fe_domid);
     if (rc)
         return rc;
-    write_key(v->be_path, "frontend", "%s", v->fe_path);
-    write_key(v->be_path, "frontend-id", "%u", (unsigned)fe_domid);
-    write_key(v->be_path, "online", "1");
-    write_key(v->be_path, "mac", "%s", mac);
-    write_key(v->be_path, "handle", "%u", v->devid);
-    write_key(v->be_path, "type", "vif");
-    write_key(v->be_path, "params", "%s", dev->name);
-    write_key(v->be_path, "hotplug-status", "connected");
-    write_key(v->be_path, "feature-rx-copy", "1");
-    write_key(v->be_path, "feature-rx-flip", "0");
-    write_key(v->be_path, "feature-sg", "%d", v->be.feat.sg ? 1 : 0);
-    write_key(v->be_path, "feature-gso-tcpv4", "%d", v->be.feat.gso_tcpv4 ? 1 : 0);
-    write_key(v->be_path, "feature-gso-tcpv6", "%d", v->be.feat.gso_tcpv6 ? 1 : 0);
-    write_key(v->be_path, "feature-ipv6-csum-offload", "%d", v->be.feat.ipv6_csum ? 1 : 0);
-    write_key(v->be_path, "state", "%d", XenbusStateInitialising);
-    write_key(v->fe_path, "backend", "%s", v->be_path);
-    write_key(v->fe_path, "backend-id", "%u", (unsigned)BACKEND_DOMID);
-    write_key(v->fe_path, "handle", "%u", v->devid);
-    write_key(v->fe_path, "mac", "%s", mac);
-    write_key(v->fe_path, "trusted", "1");
-    write_key(v->fe_path, "state", "%d", XenbusStateInitialising);
+    xenbus_be_write(v->be_path, "mac", "%s", mac);
+    xenbus_be_write(v->be_path, "handle", "%u", v->devid);
+    xenbus_be_write(v->be_path, "type", "vif");
+    xenbus_be_write(v->be_path, "params", "%s", dev->name);
+    xenbus_be_write(v->be_path, "hotplug-status", "connected");
+    xenbus_be_write(v->be_path, "feature-rx-copy", "1");
+    xenbus_be_write(v->be_path, "feature-rx-flip", "0");
+    xenbus_be_write(v->be_path, "feature-sg", "%d", v->be.feat.sg ? 1 : 0);
+    xenbus_be_write(v->be_path, "feature-gso-tcpv4", "%d", v->be.feat.gso_tcpv4 ? 1 : 0);
+    xenbus_be_write(v->be_path, "feature-gso-tcpv6", "%d", v->be.feat.gso_tcpv6 ? 1 : 0);
+    xenbus_be_write(v->be_path, "feature-ipv6-csum-offload", "%d", v->be.feat.ipv6_csum ? 1 : 0);
+    xenbus_be_write(v->be_path, "state", "%d", XenbusStateInitialising);
+    xenbus_be_write(v->fe_path, "handle", "%u", v->devid);
+    xenbus_be_write(v->fe_path, "mac", "%s", mac);
+    xenbus_be_write(v->fe_path, "trusted", "1");
+    xenbus_be_write(v->fe_path, "state", "%d", XenbusStateInitialising);
     nr_vifs++;
 
     set_state(v, XenbusStateInitWait);
-    char watch[96];
-    snprintf(watch, sizeof(watch), "%s/state", v->fe_path);
-    rc = xenstore_dom0_watch(watch, v->token, store_event, v);
+    rc = xenbus_be_watch_frontend(v->fe_path, v->token, store_event, v);
     log_info("%s: vif %u for %s, mac %s%s%s", v->name, v->devid, dev->name, mac,
              v->be.feat.gso_tcpv4 ? ", gso-tcpv4" : "", v->be.feat.gso_tcpv6 ? ", gso-tcpv6" : "");
     return rc;

@@ -95,6 +95,9 @@ void timer_set_callback(void (*fn)(uint64_t now))
 
 void timer_set_deadline(uint64_t deadline_ns)
 {
+    /* Already counting down to it (or to a step of it): a write would be a trap for nothing. */
+    if (deadline_ns && deadline_ns == this_pcpu()->timer_deadline)
+        return;
     this_pcpu()->timer_deadline = deadline_ns;
     if (!deadline_ns) {
         lapic_write(LAPIC_TIMER_INIT, 0);

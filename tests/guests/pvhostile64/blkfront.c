@@ -19,7 +19,6 @@
 #define WRITE_PATTERN   "PVHOSTILE-WRITE"
 #define WRITE_SECTOR    64
 #define BLK_RING_SIZE       32              /* one page of x86_64 blkif entries */
-#define WAIT_LOOPS      2000000ul       /* yields before a response counts as missing */
 
 /* Grant refs of ours (the table's first frame has 512). */
 #define REF_RING        8
@@ -33,191 +32,39 @@
 #define REF_UNUSED      20              /* flags 0 */
 #define REF_BEYOND      100000          /* past any table */
 
-static __attribute__((aligned(4096))) uint8_t gnt_va[4096];
 static __attribute__((aligned(4096))) uint8_t ring_page[4096];
 static __attribute__((aligned(4096))) uint8_t data[3][4096];   /* [1]: canary, never granted */
 static __attribute__((aligned(4096))) struct blkif_request_segment indirect[512];
 
-static grant_entry_v1_t *gtab;
-static struct xenstore_domain_interface *xs;
 static blkif_sring_t *sring;
 static evtchn_port_t port;
 static uint64_t disk_sectors;
 static RING_IDX req_prod, rsp_cons;
 static unsigned long refused, answered_ok;
 
-static unsigned long mfn_of(const void *va)
-{
-    return p2m[((unsigned long)va - VIRT_BASE) / PG];
-}
-
-static void barrier(void)
-{
-    __asm__ volatile("mfence" ::: "memory");
-}
-
-static void yield(void)
-{
-    hypercall5(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-}
-
-static void kick(evtchn_port_t p)
-{
-    struct evtchn_send s = { .port = p };
-    hypercall5(__HYPERVISOR_event_channel_op, EVTCHNOP_send, &s, 0, 0, 0);
-}
-
-/* ---- xenstore: one request at a time, answers polled */
-
-static void xs_put(const void *p, uint32_t n)
-{
-    const uint8_t *b = p;
-    for (uint32_t i = 0; i < n; i++) {
-        while (xs->req_prod - xs->req_cons >= XENSTORE_RING_SIZE)
-            yield();
-        xs->req[MASK_XENSTORE_IDX(xs->req_prod)] = (char)b[i];
-        barrier();
-        xs->req_prod++;
-    }
-}
-
-static bool xs_get(void *p, uint32_t n)
-{
-    uint8_t *b = p;
-    for (uint32_t i = 0; i < n; i++) {
-        unsigned long loops = 0;
-        while (xs->rsp_prod == xs->rsp_cons) {
-            if (++loops > WAIT_LOOPS)
-                return false;
-            yield();
-        }
-        barrier();
-        b[i] = (uint8_t)xs->rsp[MASK_XENSTORE_IDX(xs->rsp_cons)];
-        barrier();
-        xs->rsp_cons++;
-    }
-    return true;
-}
-
-/* Send type with payload a (NUL included) then b; the answer in out. */
-static int xs_call(uint32_t type, const char *a, const char *b, char *out, uint32_t outlen)
-{
-    uint32_t la = (uint32_t)strlen(a) + 1, lb = b ? (uint32_t)strlen(b) : 0;
-    struct xsd_sockmsg m = { .type = type, .req_id = 1, .tx_id = 0, .len = la + lb };
-    xs_put(&m, sizeof(m));
-    xs_put(a, la);
-    if (lb)
-        xs_put(b, lb);
-    kick(si->store_evtchn);
-    for (;;) {
-        struct xsd_sockmsg r;
-        char buf[XENSTORE_PAYLOAD_MAX];
-        if (!xs_get(&r, sizeof(r)) || r.len > sizeof(buf) || !xs_get(buf, r.len))
-            return -1;
-        if (r.type == XS_WATCH_EVENT)
-            continue;
-        if (r.type == XS_ERROR)
-            return -1;
-        uint32_t n = r.len < outlen ? r.len : outlen - 1;
-        if (out) {
-            memcpy(out, buf, n);
-            out[n] = 0;
-        }
-        return 0;
-    }
-}
-
-static void cat(char *dst, const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    memcpy(dst, a, la);
-    dst[la] = '/';
-    memcpy(dst + la + 1, b, lb + 1);
-}
-
-static bool xs_read_u(const char *dir, const char *key, uint64_t *v)
-{
-    char path[160], val[32];
-    cat(path, dir, key);
-    if (xs_call(XS_READ, path, 0, val, sizeof(val)))
-        return false;
-    uint64_t n = 0;
-    for (const char *p = val; *p >= '0' && *p <= '9'; p++)
-        n = n * 10 + (uint64_t)(*p - '0');
-    *v = n;
-    return val[0] >= '0' && val[0] <= '9';
-}
-
-static void u_to_s(char *s, uint64_t v)
-{
-    char t[24];
-    unsigned n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (unsigned i = 0; i < n; i++)
-        s[i] = t[n - 1 - i];
-    s[n] = 0;
-}
-
-static bool xs_write_u(const char *dir, const char *key, uint64_t v)
-{
-    char path[160], val[24];
-    cat(path, dir, key);
-    u_to_s(val, v);
-    return xs_call(XS_WRITE, path, val, 0, 0) == 0;
-}
-
-static bool wait_state(const char *dir, uint64_t want)
-{
-    for (unsigned long i = 0; i < WAIT_LOOPS; i++) {
-        uint64_t s;
-        if (xs_read_u(dir, "state", &s) && s == want)
-            return true;
-        yield();
-    }
-    return false;
-}
-
-/* ---- grants */
-
-static void grant(grant_ref_t ref, unsigned long mfn, domid_t d, uint16_t flags)
-{
-    gtab[ref].domid = d;
-    gtab[ref].frame = (uint32_t)mfn;
-    barrier();
-    gtab[ref].flags = flags;
-}
-
-static bool in_use(grant_ref_t ref)
-{
-    return gtab[ref].flags & (GTF_reading | GTF_writing);
-}
-
 /* ---- the ring */
 
 static void post(const blkif_request_t *r)
 {
     ((union blkif_sring_entry *)(void *)sring->ring)[req_prod & (BLK_RING_SIZE - 1)].req = *r;
-    barrier();
+    fe_barrier();
     sring->req_prod = ++req_prod;
-    barrier();
-    kick(port);
+    fe_barrier();
+    fe_kick(port);
 }
 
 /* The next response, or false if none came. */
 static bool next_response(blkif_response_t *out)
 {
-    for (unsigned long i = 0; i < WAIT_LOOPS; i++) {
-        barrier();
+    for (unsigned long i = 0; i < FE_WAIT_LOOPS; i++) {
+        fe_barrier();
         if (sring->rsp_prod != rsp_cons) {
             *out = ((union blkif_sring_entry *)(void *)sring->ring)[rsp_cons & (BLK_RING_SIZE - 1)].rsp;
             rsp_cons++;
             sring->rsp_event = rsp_cons + 1;
             return true;
         }
-        yield();
+        fe_yield();
     }
     return false;
 }
@@ -280,35 +127,18 @@ static void check_canary(const char *what)
 
 static bool setup(char *be_path, size_t be_len)
 {
-    /* The store page is in our initial region. */
-    for (unsigned long pfn = 0; pfn < region_pages; pfn++)
-        if (p2m[pfn] == si->store_mfn)
-            xs = (void *)(VIRT_BASE + pfn * PG);
-    if (!xs) {
-        fail("blk: store page not in the initial region", si->store_mfn, 0);
+    if (!fe_init())
         return false;
-    }
-    xen_pfn_t f = 0;
-    struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
-    set_xen_guest_handle(st.frame_list, &f);
-    if (hypercall5(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1, 0, 0) ||
-        st.status != GNTST_okay ||
-        hypercall5(__HYPERVISOR_update_va_mapping, gnt_va,
-                   (f << 12) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D, UVMF_INVLPG, 0, 0)) {
-        fail("blk: grant table setup", st.status, f);
-        return false;
-    }
-    gtab = (grant_entry_v1_t *)gnt_va;
 
     const char *fe = "device/vbd/51712";
     char path[160];
-    cat(path, fe, "backend");
-    if (xs_call(XS_READ, path, 0, be_path, (uint32_t)be_len)) {
+    fe_cat(path, fe, "backend");
+    if (fe_xs_call(XS_READ, path, 0, be_path, (uint32_t)be_len)) {
         fail("blk: no device/vbd/51712/backend (is there a disk?)", 0, 0);
         return false;
     }
     uint64_t be_id;
-    if (!xs_read_u(fe, "backend-id", &be_id) || !wait_state(be_path, XenbusStateInitWait)) {
+    if (!fe_xs_read_u(fe, "backend-id", &be_id) || !fe_wait_state(be_path, XenbusStateInitWait)) {
         fail("blk: backend not in InitWait", 0, 0);
         return false;
     }
@@ -322,23 +152,23 @@ static bool setup(char *be_path, size_t be_len)
     sring = (blkif_sring_t *)ring_page;
     sring->req_event = sring->rsp_event = 1;
     domid_t be = (domid_t)be_id;
-    grant(REF_RING, mfn_of(ring_page), be, GTF_permit_access);
-    grant(REF_DATA, mfn_of(data[0]), be, GTF_permit_access);
-    grant(REF_DATA_RO, mfn_of(data[0]), be, GTF_permit_access | GTF_readonly);
-    grant(REF_OTHER_DOM, mfn_of(data[0]), 7, GTF_permit_access);
-    grant(REF_L4, l4_mfn, be, GTF_permit_access);
-    grant(REF_L1, mfn_of(sac_l1), be, GTF_permit_access);
-    grant(REF_PVSHIM, 0x100, be, GTF_permit_access);
-    grant(REF_INDIRECT, mfn_of(indirect), be, GTF_permit_access | GTF_readonly);
-    if (!xs_write_u(fe, "ring-ref", REF_RING) || !xs_write_u(fe, "event-channel", port) ||
-        xs_call(XS_WRITE, "device/vbd/51712/protocol", XEN_IO_PROTO_ABI_X86_64, 0, 0) ||
-        !xs_write_u(fe, "state", XenbusStateInitialised) ||
-        !wait_state(be_path, XenbusStateConnected) ||
-        !xs_read_u(be_path, "sectors", &disk_sectors)) {
+    fe_grant(REF_RING, fe_mfn_of(ring_page), be, GTF_permit_access);
+    fe_grant(REF_DATA, fe_mfn_of(data[0]), be, GTF_permit_access);
+    fe_grant(REF_DATA_RO, fe_mfn_of(data[0]), be, GTF_permit_access | GTF_readonly);
+    fe_grant(REF_OTHER_DOM, fe_mfn_of(data[0]), 7, GTF_permit_access);
+    fe_grant(REF_L4, l4_mfn, be, GTF_permit_access);
+    fe_grant(REF_L1, fe_mfn_of(sac_l1), be, GTF_permit_access);
+    fe_grant(REF_PVSHIM, 0x100, be, GTF_permit_access);
+    fe_grant(REF_INDIRECT, fe_mfn_of(indirect), be, GTF_permit_access | GTF_readonly);
+    if (!fe_xs_write_u(fe, "ring-ref", REF_RING) || !fe_xs_write_u(fe, "event-channel", port) ||
+        fe_xs_call(XS_WRITE, "device/vbd/51712/protocol", XEN_IO_PROTO_ABI_X86_64, 0, 0) ||
+        !fe_xs_write_u(fe, "state", XenbusStateInitialised) ||
+        !fe_wait_state(be_path, XenbusStateConnected) ||
+        !fe_xs_read_u(be_path, "sectors", &disk_sectors)) {
         fail("blk: handshake", 0, 0);
         return false;
     }
-    xs_write_u(fe, "state", XenbusStateConnected);
+    fe_xs_write_u(fe, "state", XenbusStateConnected);
     return true;
 }
 
@@ -405,8 +235,8 @@ void blkfront_attacks(void)
     r.seg[1] = (struct blkif_request_segment){ .gref = REF_L4, .first_sect = 0, .last_sect = 7 };
     expect_refused("blk: second segment's grant is our L4", &r);
     for (grant_ref_t g = REF_RING + 1; g <= REF_INDIRECT; g++)
-        if (in_use(g))
-            fail("blk: grant left in use after its request (ref, flags)", g, gtab[g].flags);
+        if (fe_in_use(g))
+            fail("blk: grant left in use after its request (ref, flags)", g, fe_gtab[g].flags);
 
     /* Indirect requests with bad segment pages or counts. */
     blkif_request_indirect_t ir;
@@ -457,20 +287,20 @@ void blkfront_attacks(void)
     r = rw(BLKIF_OP_READ, id++, 0, REF_DATA, 0, 7);
     post(&r);
     for (unsigned i = 0; i < 20000; i++)
-        yield();
+        fe_yield();
     if (sring->rsp_prod != before)
         fail("blk: responses to a producer a ring ahead", sring->rsp_prod, before);
     for (grant_ref_t g = REF_RING + 1; g <= REF_INDIRECT; g++)
-        if (in_use(g))
-            fail("blk: grant left in use (ref, flags)", g, gtab[g].flags);
+        if (fe_in_use(g))
+            fail("blk: grant left in use (ref, flags)", g, fe_gtab[g].flags);
     check_canary("blk: the page next to the data page changed at the end (offset, byte)");
 
     /* Close as a frontend does; the backend follows. */
-    xs_write_u("device/vbd/51712", "state", XenbusStateClosing);
-    if (!wait_state(be_path, XenbusStateClosing))
+    fe_xs_write_u("device/vbd/51712", "state", XenbusStateClosing);
+    if (!fe_wait_state(be_path, XenbusStateClosing))
         fail("blk: backend did not follow to Closing", 0, 0);
-    xs_write_u("device/vbd/51712", "state", XenbusStateClosed);
-    if (!wait_state(be_path, XenbusStateClosed))
+    fe_xs_write_u("device/vbd/51712", "state", XenbusStateClosed);
+    if (!fe_wait_state(be_path, XenbusStateClosed))
         fail("blk: backend did not follow to Closed", 0, 0);
     print("pvhostile64: blk: ");
     print_u(refused);

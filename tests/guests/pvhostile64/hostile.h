@@ -93,8 +93,28 @@ bool is_our_mfn(unsigned long mfn);      /* a frame of the initial region */
 void restore_state(void);
 void set_trap_table_ours(void);
 
+/* ---- front.c: what the frontends share (xenstore, grant table, kicks) */
+#define FE_WAIT_LOOPS   2000000ul       /* yields before an answer counts as missing */
+extern grant_entry_v1_t *fe_gtab;
+bool fe_init(void);                     /* the store ring and the grant table: false on failure */
+unsigned long fe_mfn_of(const void *va);
+void fe_barrier(void);
+void fe_yield(void);
+void fe_kick(evtchn_port_t p);
+/* Send type with payload a (NUL included) then b; the answer in out: 0 or -1. */
+int fe_xs_call(uint32_t type, const char *a, const char *b, char *out, uint32_t outlen);
+void fe_cat(char *dst, const char *a, const char *b);     /* dst = a/b */
+bool fe_xs_read_u(const char *dir, const char *key, uint64_t *v);
+bool fe_xs_write_u(const char *dir, const char *key, uint64_t v);
+bool fe_wait_state(const char *dir, uint64_t want);
+void fe_grant(grant_ref_t ref, unsigned long mfn, domid_t d, uint16_t flags);
+bool fe_in_use(grant_ref_t ref);
+
 /* ---- blkfront.c: a hostile frontend for xvda (blk=1) */
 void blkfront_attacks(void);
+
+/* ---- netfront.c: a hostile frontend for vif 0 (net=1) */
+void netfront_attacks(void);
 
 /* ---- attacks.c */
 void attack(void);

@@ -334,6 +334,8 @@ void hostile_main(start_info_t *start)
 
     if (parse_arg(cmd, "blk", 0))
         blkfront_attacks();
+    if (parse_arg(cmd, "net", 0))
+        netfront_attacks();
     run_attacks(ops);
     restore_state();
     final_checks();

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Boot pvhostile64 under pvshim (QEMU TCG) and judge the run:
 #   tests/guests/pvhostile64/run.sh --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE]
-#                                   [--disk IMAGE]
+#                                   [--disk IMAGE] [--net]
 #   (--mem: QEMU's -m, default 256; --disk: IMAGE as a virtio-blk disk, which
-#   the guest attacks first through a frontend of its own, blk=1)
+#   the guest attacks first through a frontend of its own, blk=1; --net: a
+#   virtio-net NIC on QEMU user-mode networking, attacked the same way, net=1)
 # Passes when the guest printed "pvhostile64: N operations, pvshim healthy",
 # no FAIL line and no "internal error" appeared, and QEMU exited with 0.
 set -u
 cd "$(dirname "$0")/../../.."
 BUILD=${BUILD:-build}
-seed=1 ops=10000 log= timeout= mem=256 disk=
+seed=1 ops=10000 log= timeout= mem=256 disk= net=0
 while [ $# -gt 0 ]; do
     case $1 in
     --seed) seed=$2; shift 2 ;;
@@ -18,7 +19,8 @@ while [ $# -gt 0 ]; do
     --timeout) timeout=$2; shift 2 ;;
     --mem) mem=$2; shift 2 ;;
     --disk) disk=$2; shift 2 ;;
-    *) echo "usage: $0 --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE] [--disk IMAGE]" >&2
+    --net) net=1; shift ;;
+    *) echo "usage: $0 --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE] [--disk IMAGE] [--net]" >&2
        exit 2 ;;
     esac
 done
@@ -32,6 +34,11 @@ devices=() guest_args="seed=$seed ops=$ops"
 if [ -n "$disk" ]; then
     devices=(-drive "file=$disk,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0)
     guest_args="$guest_args blk=1"
+fi
+if [ "$net" = 1 ]; then
+    # restrict=on: nothing the guest sends leaves QEMU (it only ARPs the gateway).
+    devices+=(-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0)
+    guest_args="$guest_args net=1"
 fi
 timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" \
     -display none -no-reboot -nodefaults -serial "file:$log" \
