@@ -308,14 +308,16 @@ void guest_devices_probe(struct guest_devices *d, const struct pvshim_options *o
     if (platform.kind == PLATFORM_BARE)
         devices_probe(&d->list, o->mmio, o->nr_mmio);
     /* The save disk is pvshim's: the guest's disks are the others, in order. */
+    struct blkdev *save = NULL;
     if (o->save_disk >= 0 && (unsigned)o->save_disk < d->list.nr_disks) {
-        guest_suspend_set_disk(d->disks[o->save_disk]);
+        save = d->disks[o->save_disk];
         for (unsigned i = (unsigned)o->save_disk; i + 1 < d->list.nr_disks; i++)
             d->disks[i] = d->disks[i + 1];
         d->list.nr_disks--;
     } else if (o->save_disk >= 0)
         log_warn("savedisk=%d: there are %u disks; a suspend will be cancelled", o->save_disk,
                  d->list.nr_disks);
+    guest_suspend_init(save);
 }
 
 void guest_devices_attach(const struct guest_devices *d)

@@ -51,12 +51,13 @@ static int suspend_handler(void)
     return guest_suspend();
 }
 
-void guest_suspend_set_disk(struct blkdev *d)
+void guest_suspend_init(struct blkdev *d)
 {
     save_disk = d;
     pv_suspend_handler = suspend_handler;
-    log_info("save: %s (%llu MiB) takes the guest's save file on suspend", d->name,
-             (unsigned long long)(d->sectors * BLKDEV_SECTOR_SIZE >> 20));
+    if (d)
+        log_info("save: %s (%llu MiB) takes the guest's save file on suspend", d->name,
+                 (unsigned long long)(d->sectors * BLKDEV_SECTOR_SIZE >> 20));
 }
 
 /* ---- the save disk as a sink: staged, sector-padded, one request at a time */

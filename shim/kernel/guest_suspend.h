@@ -8,10 +8,11 @@
 #include <pvshim/blkdev.h>
 
 /*
- * The disk that takes the save file (option savedisk=N; the guest never
- * sees it); from now on a suspend saves (pv_suspend_handler).
+ * From now on a suspend comes here (pv_suspend_handler): d is the disk
+ * that takes the save file (option savedisk=N; the guest never sees it),
+ * NULL if there is none (every suspend is cancelled).
  */
-void guest_suspend_set_disk(struct blkdev *d);
+void guest_suspend_init(struct blkdev *d);
 
 /*
  * The calling vCPU's SCHEDOP_shutdown(SHUTDOWN_suspend): 0 when the file
