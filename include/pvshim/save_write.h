@@ -48,9 +48,6 @@ struct save_source {
     const uint64_t *p2m_frames;     /* the same, as the guest's pfns */
     const uint64_t *m2p;            /* frame -> pfn, max_mfn entries */
     mfn_t max_mfn;
-    /* A frame's type: SAVE_PF_NOTAB, L1..L4 (| SAVE_PF_PINNED) for a
-     * validated table, SAVE_PF_XTAB if it is not the guest's RAM. */
-    unsigned (*frame_type)(mfn_t m);
     const struct vcpu_guest_context *ctx;   /* vCPU 0, rax as the guest will see it */
     const uint8_t *ext;             /* EXTENDED body (after the vcpu header) */
     uint32_t ext_len;
@@ -61,6 +58,14 @@ struct save_source {
     uint32_t tsc_khz;
     uint64_t tsc_nsec;
 };
+
+/*
+ * A frame's type as the PV MMU knows it, as Xen's getpageframeinfo3 says
+ * it: SAVE_PF_L1..L4 (| SAVE_PF_PINNED) for a validated table,
+ * SAVE_PF_NOTAB for any other page of the guest's, SAVE_PF_XTAB if it is
+ * not the guest's RAM (pvshim's, shared_info, free, I/O).
+ */
+unsigned save_frame_type(mfn_t m);
 
 /*
  * Write the whole file; *written: the bytes that went out. 0, or -1 with a

@@ -145,31 +145,20 @@ static int disk_write(void *arg, const void *buf, size_t len)
 
 /* ---- the domain as the writer sees it */
 
-/* Its address is taken: local (see suspend_handler). */
-static unsigned frame_type(mfn_t m)
-{
-    struct pv_frame_info fi;
-    if (!pv_mm_frame_info(m, &fi) || fi.owner != PV_OWNER_GUEST || fi.shared || fi.released)
-        return SAVE_PF_XTAB;
-    if (fi.type >= PV_TYPE_L1 && fi.type <= PV_TYPE_L4 && fi.validated)
-        return (unsigned)fi.type | (fi.pinned ? SAVE_PF_PINNED : 0);
-    return SAVE_PF_NOTAB;
-}
-
 /* The frame behind va in the tables at l4 (a walk through guest frames only). */
 static mfn_t translate(mfn_t l4, vaddr_t va)
 {
     static const unsigned shift[] = { L4_SHIFT, L3_SHIFT, L2_SHIFT, L1_SHIFT };
     mfn_t table = l4;
     for (unsigned lvl = 0; lvl < 4; lvl++) {
-        if (frame_type(table) == SAVE_PF_XTAB)
+        if (save_frame_type(table) == SAVE_PF_XTAB)
             return INVALID_MFN;
         pte_t e = ((const pte_t *)phys_access_frame(table))[pt_index(va, shift[lvl])];
         if (!(e & PTE_P) || (lvl && lvl < 3 && (e & PTE_PS)))
             return INVALID_MFN;
         table = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
     }
-    return frame_type(table) == SAVE_PF_XTAB ? INVALID_MFN : table;
+    return save_frame_type(table) == SAVE_PF_XTAB ? INVALID_MFN : table;
 }
 
 static mfn_t p2m_mfns[P2M_FRAMES_MAX];
@@ -333,7 +322,6 @@ int guest_suspend(void)
         return cancelled(err);
     src.m2p = dom.m2p;
     src.max_mfn = dom.max_mfn;
-    src.frame_type = frame_type;
     src.shared_info = dom.shared_info;
     src.tsc_khz = (uint32_t)tsc_khz;
     src.tsc_nsec = pv_system_time();

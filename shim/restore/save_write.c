@@ -9,6 +9,7 @@
 #include <pvshim/error.h>
 #include <pvshim/string.h>
 #include <pvshim/compiler.h>
+#include "mm.h"
 
 #define L4_HYP_FIRST    256     /* the hypervisor's 16 L4 slots: zero in the stream */
 #define L4_HYP_SLOTS    16
@@ -127,12 +128,22 @@ static int p2m_frames(struct sw *w)
     return 0;
 }
 
+unsigned save_frame_type(mfn_t m)
+{
+    struct pv_frame_info fi;
+    if (!pv_mm_frame_info(m, &fi) || fi.owner != PV_OWNER_GUEST || fi.shared || fi.released)
+        return SAVE_PF_XTAB;
+    if (fi.type >= PV_TYPE_L1 && fi.type <= PV_TYPE_L4 && fi.validated)
+        return (unsigned)fi.type | (fi.pinned ? SAVE_PF_PINNED : 0);
+    return SAVE_PF_NOTAB;
+}
+
 /* The guest's p2m entry for pfn if it names a frame of the guest's RAM, else INVALID_MFN. */
 static mfn_t frame_of(const struct save_source *s, uint64_t pfn)
 {
     const uint64_t *list = phys_access_frame(s->p2m_mfns[pfn / 512]);
     mfn_t m = list[pfn % 512];
-    if (m >= s->max_mfn || s->m2p[m] != pfn || s->frame_type(m) == SAVE_PF_XTAB)
+    if (m >= s->max_mfn || s->m2p[m] != pfn || save_frame_type(m) == SAVE_PF_XTAB)
         return INVALID_MFN;
     return m;
 }
@@ -177,7 +188,7 @@ static int normalise(struct sw *w, uint64_t pfn, unsigned level, const uint64_t 
 static unsigned entry_type(const struct save_source *s, uint64_t pfn, mfn_t *m)
 {
     *m = frame_of(s, pfn);
-    return *m == INVALID_MFN ? SAVE_PF_XTAB : s->frame_type(*m);
+    return *m == INVALID_MFN ? SAVE_PF_XTAB : save_frame_type(*m);
 }
 
 /* One PAGE_DATA record: pfns [first, first + n). */

@@ -8,41 +8,12 @@
 # returns 1) and the guest goes on in the same domain.
 # The same file restored by Xen 4.17's `xl restore`: `make test-migrate`.
 
-. tests/integration/console-session.sh
-
-SUSPEND_GUEST="$BUILD/guests/pvtest64 pvtest64-migrate"
-
-# suspend_session DISK_ARGS...: pvtest64-migrate under pvshim, saved part-way.
-suspend_session() {
-    session_start --mem 64 --timeout 900 --initrd "$SUSPEND_GUEST" "$@"
-    session_expect "MIGRATE: step 3 " 600 || return 1
-    session_send $'\x1d'save
-}
-
-# The size pvshim says it wrote.
-written_bytes() {
-    sed -n 's/.*save: wrote \([0-9]*\) bytes.*/\1/p' "$LOG" | tail -n 1
-}
+. tests/integration/suspend-lib.sh
 
 test_suspend_pvtest64_roundtrip() {
-    local disk f n
-    disk=$(scratch save.img)
+    local f
     f=$(scratch pvtest64.pvshimsave)
-    truncate -s 64M "$disk"
-    suspend_session -append savedisk=0 \
-        -drive "file=$disk,if=none,id=s0,format=raw" -device virtio-blk-pci,drive=s0 || return 1
-    session_expect "guest shut down: suspend" 600 || return 1
-    session_wait 120 || return 1
-    expect_status 0
-    expect_log "host command: 'save' done"
-    expect_log_re "save: wrote [0-9]+ bytes \([0-9]+ pages\) to "
-    expect_no_log "MIGRATE: suspend returned"
-    n=$(written_bytes)
-    [ -n "$n" ] || { fail "no size in the save line"; return 1; }
-    head -c "$n" "$disk" > "$f"
-    "$BUILD/pvshim-save-info" "$f" > "$(scratch info)" 2>&1 ||
-        { fail "pvshim-save-info refuses the file pvshim wrote: $(tail -n 2 "$(scratch info)")"; return 1; }
-
+    suspend_to_file 64 "$f" || return 1
     echo "(test harness) ---- restore ----" >> "$LOG"
     local first_log=$LOG
     LOG=$(scratch restore.log)
