@@ -102,7 +102,7 @@ static int disk_io(struct disk_sink *s, enum blkdev_op op, size_t len)
     while (!s->done) {
         s->bd->poll(s->bd);
         if (!s->done && now_ns() > deadline)
-            return -XEN_ETIMEDOUT;  /* the request stays the driver's; pvshim ends soon */
+            return -XEN_ETIMEDOUT;  /* the request (and its buffer) stays the driver's */
     }
     return s->status;
 }
@@ -327,13 +327,13 @@ int guest_suspend(void)
     src.tsc_nsec = pv_system_time();
     capture_vcpu(&src);
 
+    /* The staging buffer: as much of STAGE_FRAMES as the pool has, contiguous. */
     uint64_t n = STAGE_FRAMES;
-    mfn_t stage = INVALID_MFN;
-    for (; n && stage == INVALID_MFN; n /= 2)
-        stage = frame_pool_alloc(&machine_frames, n, 1, dom.max_mfn);
+    mfn_t stage;
+    while ((stage = frame_pool_alloc(&machine_frames, n, 1, dom.max_mfn)) == INVALID_MFN && n > 1)
+        n /= 2;
     if (stage == INVALID_MFN)
         return cancelled("no memory left for the disk writes");
-    n *= 2;
     static struct disk_sink ds;
     memset(&ds, 0, sizeof(ds));
     ds.bd = save_disk;
@@ -344,12 +344,21 @@ int guest_suspend(void)
 
     uint64_t t0 = now_ns(), written = 0;
     log_info("save: writing the guest (%u pages) to %s", src.max_pfn + 1, save_disk->name);
+    /* Completions are polled on purpose here (interrupts are off): the
+     * driver must not take that for interrupts that do not arrive. */
+    bool interrupts = save_disk->interrupts;
+    save_disk->interrupts = false;
     int rc = save_write(&src, &sink, &written, err, sizeof(err));
     if (!rc)
         rc = disk_flush_stage(&ds);
     if (!rc && save_disk->has_flush)
         rc = disk_io(&ds, BLKDEV_FLUSH, 0);
-    frame_pool_free(&machine_frames, stage, n);
+    save_disk->interrupts = interrupts;
+    /* A request that timed out is still the device's: its buffer and the
+     * disk stay out of use (the next suspend finds no save disk). */
+    bool stuck = ds.failed == -XEN_ETIMEDOUT || rc == -XEN_ETIMEDOUT;
+    if (!stuck)
+        frame_pool_free(&machine_frames, stage, n);
     if (rc) {
         if (ds.failed == -XEN_ENOSPC)
             error_set(err, sizeof(err), -1, "the save disk %s (%llu bytes) is too small",
@@ -359,6 +368,8 @@ int guest_suspend(void)
             error_set(err, sizeof(err), -1, "the save disk %s failed a write at byte %llu "
                       "(error %d)", save_disk->name, (unsigned long long)(ds.sector * 512),
                       ds.failed ? ds.failed : rc);
+        if (stuck)
+            save_disk = NULL;
         return cancelled(err);
     }
     log_info("save: wrote %llu bytes (%u pages) to %s in %llu ms", (unsigned long long)written,
