@@ -11,8 +11,6 @@
 #include <pvshim/compiler.h>
 #include "mm.h"
 
-#define L4_HYP_FIRST    256     /* the hypervisor's 16 L4 slots: zero in the stream */
-#define L4_HYP_SLOTS    16
 #define XEN_MAJOR       4       /* the domain header claims the Xen that restores it best */
 #define XEN_MINOR       17
 #define STREAM_VERSION  3
@@ -165,7 +163,7 @@ static int normalise(struct sw *w, uint64_t pfn, unsigned level, const uint64_t 
 {
     for (unsigned i = 0; i < PT_ENTRIES; i++) {
         uint64_t e = t[i], target;
-        if (level == 4 && i >= L4_HYP_FIRST && i < L4_HYP_FIRST + L4_HYP_SLOTS)
+        if (level == 4 && i >= SAVE_L4_HYP_FIRST && i < SAVE_L4_HYP_FIRST + SAVE_L4_HYP_SLOTS)
             e = 0;
         else if (e & PTE_P) {
             if (level > 1 && (e & PTE_PS))
