@@ -43,13 +43,13 @@ cp "$file" "$work/l0/$name.save"
 cp "$kernel" "$work/l0/kernel"
 cp tests/migrate/dom0-restore.sh "$work/l0/tests.sh"
 {
-    echo "NAME=$name KERNEL=/l0/kernel MEMORY=$memory DOMAIN_TIMEOUT=900"
+    echo "NAME=$name KERNEL=/l0/kernel MEMORY=$memory DOMAIN_TIMEOUT=600"
     echo "DONE='$done_re'"
 } > "$work/l0/config"
 (cd "$work" && find l0 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$work/payload.cpio.gz"
 cat "$base" "$work/payload.cpio.gz" > "$work/dom0.cpio.gz"
 
-log=$BUILD/migrate/xlrestore.log
+log=$BUILD/migrate/xlrestore-$(basename "$file").log
 mkdir -p "$(dirname "$log")"
 : > "$log"
 xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=768M,max:768M dom0_max_vcpus=1 noreboot x2apic=false loglvl=all guest_loglvl=all smap=0"
