@@ -33,6 +33,7 @@
 #include "pv.h"
 #include "time.h"
 #include "emulate.h"
+#include "emulate_internal.h"     /* X86_CR0_TS */
 #include "guest_suspend.h"
 
 #define STAGE_FRAMES    16          /* the disk writes go out in pieces of this size */
@@ -41,7 +42,6 @@
 #define XSAVE_MIN       576         /* legacy region and header */
 #define IO_TIMEOUT_NS   (60ull * 1000000000)
 #define EXT_LEN         64          /* xen_domctl_ext_vcpucontext on Xen 4.17 */
-#define X86_CR0_TS      (1ull << 3)
 
 static struct blkdev *save_disk;
 
