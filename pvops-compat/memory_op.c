@@ -165,11 +165,20 @@ long do_memory_op(unsigned long cmd, vaddr_t arg)
             return (long)dom.max_pages;
         return (long)dom.shared_info->arch.max_pfn - 1;
     case XENMEM_machphys_mapping: {
+        /*
+         * The whole M2P window, as Xen 4.17 gives it on a host with memory
+         * hotplug (without, max_mfn is the host's last frame): a guest
+         * keeps the size from boot, and a guest saved here may be restored
+         * in a bigger VM, where its frames lie beyond this VM's RAM (Linux
+         * then recurses in mfn_to_pfn until its stack overflows). Reads
+         * past the RAM fault; Linux reads the M2P fault-safe.
+         */
         struct xen_machphys_mapping m = {
-            .v_start = RO_M2P_VIRT_START,
-            .v_end = RO_M2P_VIRT_START + dom.m2p_bytes,
-            .max_mfn = dom.m2p_bytes / sizeof(uint64_t) - 1,
+            .v_start = MACH2PHYS_VIRT_START,
+            .v_end = MACH2PHYS_VIRT_END,
+            .max_mfn = MACH2PHYS_NR_ENTRIES - 1,
         };
+        _Static_assert(MACH2PHYS_VIRT_START == RO_M2P_VIRT_START, "the guest's M2P window");
         return copy_to_guest(arg, &m, sizeof(m)) ? -XEN_EFAULT : 0;
     }
     case XENMEM_machphys_mfn_list: {

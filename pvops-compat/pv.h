@@ -84,6 +84,15 @@ NORETURN void pv_crash(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* End the guest for a SCHEDOP_shutdown reason (SHUTDOWN_*). */
 NORETURN void pv_shutdown(unsigned int reason);
 
+/*
+ * SCHEDOP_shutdown(SHUTDOWN_suspend): the save of the domain, set by the
+ * kernel when a save disk exists (shim/kernel/guest_suspend.c). 0: the
+ * domain was saved and pvshim ends (pv_shutdown(SHUTDOWN_suspend), a
+ * power-off); nonzero or no handler: the suspend is cancelled, the
+ * hypercall returns 1 and the guest goes on in the same domain.
+ */
+extern int (*pv_suspend_handler)(void);
+
 /* Events are deliverable now: something is pending and not masked. */
 bool pv_events_deliverable(void);
 

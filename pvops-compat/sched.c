@@ -2,7 +2,8 @@
  * sched_op for a domain whose vCPUs each have a CPU to themselves (vCPU n
  * on physical CPU n): yield is a no-op,
  * block idles the CPU until an event is pending, poll until one of some
- * ports is, shutdown ends the VM with the matching status.
+ * ports is, shutdown ends the VM with the matching status; a suspend ends
+ * it only if the domain was saved (pv_suspend_handler), else it returns 1.
  */
 #include "pv.h"
 #include "hypercalls.h"
@@ -22,6 +23,16 @@
 #define POLL_MAX_PORTS 128
 
 static uint32_t shutdown_code;
+
+int (*pv_suspend_handler)(void);
+
+/* SHUTDOWN_suspend: saved (pvshim ends) or cancelled (1, the guest goes on). */
+static long suspend(void)
+{
+    if (pv_suspend_handler && pv_suspend_handler() == 0)
+        pv_shutdown(SHUTDOWN_suspend);
+    return 1;
+}
 
 bool pv_events_deliverable(void)
 {
@@ -113,7 +124,7 @@ long do_sched_op(int cmd, vaddr_t arg)
             return -XEN_EFAULT;
         /* Xen takes the reason as a byte (domain_shutdown's u8). */
         if ((uint8_t)sd.reason == SHUTDOWN_suspend)
-            return -XEN_EOPNOTSUPP;     /* no save/restore without a toolstack */
+            return suspend();
         pv_shutdown((uint8_t)sd.reason);
     }
     case SCHEDOP_poll:
@@ -144,7 +155,7 @@ long do_sched_op_compat(int cmd, uint64_t arg)
     case SCHEDOP_shutdown:
         /* The reason is the argument word's low byte, as for SCHEDOP_shutdown. */
         if ((uint8_t)arg == SHUTDOWN_suspend)
-            return -XEN_EOPNOTSUPP;
+            return suspend();
         pv_shutdown((uint8_t)arg);
     default:
         return -XEN_ENOSYS;
@@ -155,6 +166,7 @@ static enum pvshim_exit exit_for(unsigned reason)
 {
     switch (reason) {
     case SHUTDOWN_poweroff: return EXIT_POWEROFF;
+    case SHUTDOWN_suspend:  return EXIT_POWEROFF;   /* saved to the save disk */
     case SHUTDOWN_reboot:   return EXIT_REBOOT;
     case SHUTDOWN_watchdog: return EXIT_WATCHDOG;
     case SHUTDOWN_crash:

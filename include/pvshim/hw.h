@@ -95,6 +95,12 @@ bool hw_set_xcr0(uint64_t xcr0);
  * the caller) restored for the components in mask (a subset of XCR0).
  */
 void hw_load_fpu(const void *area, bool xsave, uint64_t mask);
+/*
+ * Save the guest's FPU state (a suspend): a 512-byte FXSAVE image, or an
+ * XSAVE area in the standard format for the components in mask (area:
+ * 64-byte aligned, zeroed, big enough). CR0.TS is left as it was.
+ */
+void hw_save_fpu(void *area, bool xsave, uint64_t mask);
 
 /* Load a debug register (0-3, 6 or 7) with the guest's value. */
 void hw_set_debugreg(unsigned int reg, uint64_t val);

@@ -16,6 +16,10 @@
  *                  when entering the guest (comma-separated)
  *   watchdog=SECS  end a guest that makes no hypercall for SECS seconds (0: off)
  *   selftest=NAME  test hooks for pvshim's own test suite (see options.c)
+ *   savedisk=N     the N-th virtio-blk disk (0 = the first, in the order
+ *                  pvshim finds them: announced virtio-mmio ones, then PCI)
+ *                  is where a guest's suspend writes its save file; the
+ *                  guest never sees that disk (pvshim/save_write.h)
  *
  * virtio_mmio.device=SIZE@BASE:GSI[:ID] is how a VMM without PCI (QEMU's
  * microvm with acpi=off, Firecracker) announces a virtio-mmio device: it
@@ -30,6 +34,7 @@
 #include <pvshim/bootinfo.h>
 
 #define OPTIONS_MAX_MMIO 16
+#define OPTIONS_MAX_DISKS 16    /* savedisk=N: N below this */
 
 struct mmio_announce {
     uint64_t base, size;
@@ -46,6 +51,7 @@ struct pvshim_options {
     bool trace_abi;
     bool trace_boot;
     unsigned watchdog_seconds;  /* 0: no host watchdog */
+    int save_disk;              /* savedisk=N; -1: none (a suspend is cancelled) */
     char selftest[32];          /* "" unless a self-test was asked for */
     char guest_args[BOOT_CMDLINE_MAX];  /* after "--", "" if none; no announcements */
     unsigned nr_mmio;

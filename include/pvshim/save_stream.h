@@ -116,6 +116,10 @@
 #define SAVE_PF_XALLOC          0xe     /* allocate, no data */
 #define SAVE_PF_XTAB            0xf     /* not present, no data */
 
+/* An L4's hypervisor slots (256..271): zero in a stream, the hypervisor's own after a restore. */
+#define SAVE_L4_HYP_FIRST       256
+#define SAVE_L4_HYP_SLOTS       16
+
 #define SAVE_PAGE_SIZE          4096
 #define SAVE_BATCH_MAX          1024    /* entries in one PAGE_DATA (Xen's MAX_BATCH_SIZE) */
 #define SAVE_MAX_PFNS           (1u << 24)      /* 64 GiB of guest */

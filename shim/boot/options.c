@@ -204,6 +204,7 @@ int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size
 {
     memset(o, 0, sizeof(*o));
     o->loglevel = LOG_INFO;
+    o->save_disk = -1;
 
     const char *p = cmdline;
     for (;;) {
@@ -265,6 +266,13 @@ int options_parse(const char *cmdline, struct pvshim_options *o, char *err, size
                  : error_set(err, errlen, -1, "watchdog=: '%.*s' is not 0-86400 seconds", (int)vl, v);
             if (!rc)
                 o->watchdog_seconds = (unsigned)secs;
+        } else if (word_is(w, kl, "savedisk")) {
+            uint64_t n;
+            rc = parse_u64(v, vl, &n) && n < OPTIONS_MAX_DISKS ? 0
+                 : error_set(err, errlen, -1, "savedisk=: '%.*s' is not a disk number 0-%u",
+                             (int)vl, v, OPTIONS_MAX_DISKS - 1);
+            if (!rc)
+                o->save_disk = (int)n;
         } else if (word_is(w, kl, "trace"))
             rc = parse_trace(v, vl, o, err, errlen);
         else if (word_is(w, kl, "selftest"))

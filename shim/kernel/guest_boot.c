@@ -37,6 +37,7 @@
 #include "cpuid_policy.h"
 #include "emulate.h"
 #include "guest_boot.h"
+#include "guest_suspend.h"
 #include <pvshim/save_stream.h>
 #include "compat.h"
 #include <pvshim/xen_abi32.h>
@@ -308,6 +309,17 @@ void guest_devices_probe(struct guest_devices *d, const struct pvshim_options *o
     /* On a Xen host the guest's devices are dom0's, not pvshim's. */
     if (platform.kind == PLATFORM_BARE)
         devices_probe(&d->list, o->mmio, o->nr_mmio);
+    /* The save disk is pvshim's: the guest's disks are the others, in order. */
+    struct blkdev *save = NULL;
+    if (o->save_disk >= 0 && (unsigned)o->save_disk < d->list.nr_disks) {
+        save = d->disks[o->save_disk];
+        for (unsigned i = (unsigned)o->save_disk; i + 1 < d->list.nr_disks; i++)
+            d->disks[i] = d->disks[i + 1];
+        d->list.nr_disks--;
+    } else if (o->save_disk >= 0)
+        log_warn("savedisk=%d: there are %u disks; a suspend will be cancelled", o->save_disk,
+                 d->list.nr_disks);
+    guest_suspend_init(save);
 }
 
 void guest_devices_attach(const struct guest_devices *d)

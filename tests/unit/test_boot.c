@@ -390,6 +390,11 @@ START_TEST(options_errors)
     ck_assert_int_eq(options_parse("watchdog=86401", &o, err, sizeof(err)), -1);
     ck_assert_int_eq(options_parse("watchdog=30", &o, err, sizeof(err)), 0);
     ck_assert_uint_eq(o.watchdog_seconds, 30);
+    ck_assert_int_eq(o.save_disk, -1);
+    ck_assert_int_eq(options_parse("savedisk=two", &o, err, sizeof(err)), -1);
+    ck_assert_int_eq(options_parse("savedisk=16", &o, err, sizeof(err)), -1);
+    ck_assert_int_eq(options_parse("savedisk=1", &o, err, sizeof(err)), 0);
+    ck_assert_int_eq(o.save_disk, 1);
 }
 END_TEST
 

@@ -62,6 +62,14 @@ START_TEST(escaped_lines_are_commands_and_never_reach_the_guest)
     ck_assert_str_eq(sim_read(0, "control/shutdown"), "reboot");
     type("\x1d" "sysrq s\r", out, sizeof(out));
     ck_assert_str_eq(sim_read(0, "control/sysrq"), "s");
+    /* xl save's request: the guest's shutdown watch sees "suspend". */
+    sim_watch("control/shutdown", "ctl");
+    expect_event("control/shutdown", "ctl");
+    type("\x1d" "save\r", out, sizeof(out));
+    ck_assert_str_eq(out, "");
+    expect_event("control/shutdown", "ctl");
+    ck_assert_str_eq(sim_read(0, "control/shutdown"), "suspend");
+    ck_assert_int_eq(host_cmd_run("save now"), -XEN_EINVAL);
 }
 END_TEST
 

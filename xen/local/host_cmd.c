@@ -61,6 +61,8 @@ static int run_words(unsigned int n, char *w[3])
     }
     if (n == 2 && strcmp(w[0], "shutdown") == 0)
         return xenstore_request_shutdown(w[1]);
+    if (n == 1 && strcmp(w[0], "save") == 0)
+        return xenstore_request_shutdown("suspend");
     if (n == 2 && strcmp(w[0], "sysrq") == 0 && w[1][0] && !w[1][1])
         return xenstore_send_sysrq(w[1][0]);
     return -XEN_EINVAL;

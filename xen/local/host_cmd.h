@@ -6,6 +6,10 @@
  *   ^]cpu N offline | ^]cpu N online      xl vcpu-set: ~/cpu/N/availability
  *   ^]shutdown poweroff|reboot|halt|suspend   xl shutdown: ~/control/shutdown
  *   ^]sysrq K                             xl sysrq: ~/control/sysrq
+ *   ^]save                                xl save: ~/control/shutdown = suspend;
+ *                                         the guest's suspend then writes its
+ *                                         save file to the save disk
+ *                                         (savedisk=N), or is cancelled
  *
  * The guest acts on the xenstore write itself (Linux: its xen cpu hotplug
  * and shutdown drivers). Each command is answered by one log line,

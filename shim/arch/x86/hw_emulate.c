@@ -107,6 +107,20 @@ bool hw_read_descriptor(uint16_t sel, uint64_t *desc)
     return arch_read_qword_safe((const uint64_t *)(gdtr.base + index * 8ull), desc) == 0;
 }
 
+/* A suspending guest's FPU/SSE/AVX registers (hw.h): FXSAVE, or XSAVE of mask. */
+void hw_save_fpu(void *area, bool xsave, uint64_t mask)
+{
+    uint64_t cr0 = hw_read_cr0();
+    __asm__ volatile("clts");
+    if (xsave)
+        __asm__ volatile("xsave64 (%0)" : : "r"(area), "a"((uint32_t)mask),
+                         "d"((uint32_t)(mask >> 32)) : "memory");
+    else
+        __asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+    if (cr0 & (1ull << 3))
+        hw_set_ts(true);
+}
+
 /* A restored guest's FPU/SSE/AVX registers (hw.h): FXRSTOR, or XRSTOR of mask. */
 void hw_load_fpu(const void *area, bool xsave, uint64_t mask)
 {
