@@ -62,6 +62,9 @@ uint64_t l0_wallclock_ns(uint64_t gfn);
  * reach pvshim on an upcall vector, and the guest's are forwarded
  * (services.h, struct evtchn_forward). false if L0 refuses. */
 bool l0_events_init(void);
+/* L0's console port (HVM_PARAM_CONSOLE_EVTCHN), 0 without L0's console
+ * ring: the guest's console end takes this number. */
+uint32_t l0_console_port(void);
 /* The domain's id at L0, 0 if unknown: the guest's own domid in L0 mode. */
 uint16_t l0_domid(void);
 /* Tell L0 how the run ends: SCHEDOP_shutdown with the matching reason.
