@@ -259,6 +259,15 @@ evtchn_port_t evtchn_bind_backend(evtchn_backend_fn fn)
     return p;
 }
 
+evtchn_port_t evtchn_bind_backend_at(evtchn_port_t p, evtchn_backend_fn fn)
+{
+    if (!port_takeable(p))
+        return evtchn_bind_backend(fn);
+    bind_port(p, (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = BACKEND_DOMID,
+                                   .backend = fn });
+    return p;
+}
+
 int evtchn_backend_connect(evtchn_port_t port, evtchn_backend_fn fn)
 {
     if (!evtchn_port_valid(port) || chans[port].state != ECS_UNBOUND ||

@@ -26,6 +26,10 @@ void evtchn_init(void);
  * guest's port, or 0 when none is free.
  */
 evtchn_port_t evtchn_bind_backend(evtchn_backend_fn fn);
+/* The same on port p if it is free (with forwarding: an L0 port of the
+ * domain that pvshim serves itself, e.g. L0's console or xenstore port, so
+ * the guest sees L0's number), else on any port as above. */
+evtchn_port_t evtchn_bind_backend_at(evtchn_port_t p, evtchn_backend_fn fn);
 
 /*
  * A backend takes the end of a channel the guest allocated for it

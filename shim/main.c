@@ -7,7 +7,9 @@
 #include <pvshim/console.h>
 #include <pvshim/frame_alloc.h>
 #include <pvshim/log.h>
+#include <pvshim/heap.h>
 #include <pvshim/json.h>
+#include <pvshim/l0.h>
 #include <pvshim/options.h>
 #include <pvshim/platform.h>
 #include <pvshim/status.h>
@@ -19,7 +21,6 @@
 
 extern char __image_start[], __image_end[];
 
-void heap_init(void);
 void guest_boot(const struct boot_info *bi, const struct memmap *m,
                 const struct pvshim_options *o);
 
@@ -27,6 +28,9 @@ static struct boot_info boot_info;
 struct pvshim_options options;
 /* The pool's free frames once pvshim's image, the modules and low memory are out. */
 uint64_t boot_pool_frames;
+/* Frames below 1 MiB for pvshim's private tables (on a Xen host only). */
+struct frame_pool low_frames;
+uint64_t low_frames_at_boot;
 
 static void print_memmap(const struct memmap *m)
 {
@@ -55,6 +59,27 @@ static void print_boot_info(const struct boot_info *bi)
                  bi->modules[i].cmdline);
 }
 
+/*
+ * A PVH domain's first MiB is plain RAM (no BIOS, no VGA): on a Xen host
+ * pvshim's private tables may live there (low_frames). Not frame 0, not
+ * the CPU start-up page. The guest still never gets a frame there.
+ */
+static void init_low_frames(const struct memmap *m)
+{
+    mfn_t tramp = paddr_to_mfn(arch_trampoline_paddr);
+    frame_pool_init(&low_frames);
+    for (unsigned i = 0; i < m->nr; i++) {
+        if (m->e[i].type != MEM_RAM)
+            continue;
+        mfn_t s = MAX(paddr_to_mfn(ALIGN_UP(m->e[i].start, PAGE_SIZE)), (mfn_t)1);
+        mfn_t e = MIN(paddr_to_mfn(m->e[i].start + m->e[i].size), paddr_to_mfn(MiB(1)));
+        for (mfn_t f = s; f < e; f++)
+            if (f != tramp)
+                frame_pool_free(&low_frames, f, 1);
+    }
+    low_frames_at_boot = low_frames.free_frames;
+}
+
 /* Set up the machine-frame pool: all RAM less pvshim, its modules and low memory. */
 static void init_frames(const struct memmap *m, const struct boot_info *bi)
 {
@@ -72,6 +97,8 @@ static void init_frames(const struct memmap *m, const struct boot_info *bi)
                            bi->modules[i].start + bi->modules[i].size);
     frame_pool_reserve(&machine_frames, 0, MiB(1));
     frame_pool_reserve(&machine_frames, img_s, img_e);
+    if (l0_active())
+        init_low_frames(m);
     if (machine_frames.free_frames == 0)
         fail_bad_input("no usable RAM above 1 MiB");
     boot_pool_frames = machine_frames.free_frames;
@@ -153,7 +180,10 @@ void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
         fail_bad_input("no modules: module 0 must be the guest's PV kernel");
     if (bi->nr_modules > 2)
         log_warn("modules 2 and up are not used (module 0: kernel, module 1: initrd)");
-    heap_init();
+    /* The heap is the local xenstore's: on a Xen host the guest's store is
+     * L0's, and the heap comes only if L0 gives none (l0.c, store_bind). */
+    if (!l0_active())
+        heap_init();
     soft_timer_init();
     guest_boot(bi, m, &options);
 }

@@ -12,6 +12,9 @@
 void arch_early_console_init(void);
 /* CPU features and the platform underneath. */
 void arch_cpu_detect(void);
+/* The page below 1 MiB the CPU start-up code is copied to (kept out of
+ * the frame pool). */
+extern const paddr_t arch_trampoline_paddr;
 /* The memory map from CMOS when the loader gave none. */
 void arch_fallback_memmap(struct memmap *m);
 /* Page tables, descriptor tables, protections, timers. */

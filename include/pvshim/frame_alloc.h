@@ -45,5 +45,7 @@ bool frame_pool_is_free(const struct frame_pool *p, mfn_t mfn);
 
 /* The pool of all machine memory pvshim has not handed out. */
 extern struct frame_pool machine_frames;
+/* On a Xen host, RAM below 1 MiB for tables only pvshim ever maps (shim/main.c). */
+extern struct frame_pool low_frames;
 
 #endif

@@ -8,6 +8,8 @@
 
 #include <pvshim/types.h>
 
+/* Take the heap's frames from the machine-frame pool (once; at boot). */
+void heap_init(void);
 void *heap_alloc(size_t size);          /* zeroed, 16-byte aligned, or NULL */
 void heap_free(void *p);                /* NULL is fine */
 size_t heap_bytes_in_use(void);

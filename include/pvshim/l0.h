@@ -14,8 +14,10 @@
  *   - the wall clock: L0's shared_info (XENMEM_add_to_physmap above RAM),
  *     read once at boot (the PVH domain has no RTC);
  *   - the guest's xenstore: relayed byte for byte between the guest's ring
- *     (pvshim's page and port) and L0's (HVM_PARAM_STORE_PFN/EVTCHN), so
- *     the guest talks to dom0's xenstored as the domain xl created;
+ *     (pvshim's page) and L0's (HVM_PARAM_STORE_PFN/EVTCHN), so the guest
+ *     talks to dom0's xenstored as the domain xl created; the guest's
+ *     console and xenstore ports carry L0's numbers for those channels
+ *     (HVM_PARAM_CONSOLE_EVTCHN/STORE_EVTCHN), as under xen-shim;
  *   - how the run ends: the guest's SCHEDOP_shutdown reason (and pvshim's
  *     own failures, as crash) become SCHEDOP_shutdown at L0, so xl sees
  *     poweroff, reboot, crash or watchdog;
@@ -28,6 +30,9 @@
  *     pvshim gives the guest as its table (version 1 only);
  *   - the guest's balloon (xen/l0/balloon_l0.c): extents it gives back leave
  *     the domain at L0, and come back from L0 first when it asks again.
+ * The guest has the domain's vCPUs (pvshim starts them as on bare metal);
+ * L0's upcalls all reach pvshim's CPU 0 (ports stay bound to L0's vCPU 0).
+ * Not forwarded: SHUTDOWN_suspend (xl save), refused as without Xen.
  */
 #ifndef PVSHIM_L0_H
 #define PVSHIM_L0_H
@@ -62,6 +67,9 @@ uint64_t l0_wallclock_ns(uint64_t gfn);
  * reach pvshim on an upcall vector, and the guest's are forwarded
  * (services.h, struct evtchn_forward). false if L0 refuses. */
 bool l0_events_init(void);
+/* L0's console port (HVM_PARAM_CONSOLE_EVTCHN), 0 without L0's console
+ * ring: the guest's console end takes this number. */
+uint32_t l0_console_port(void);
 /* The domain's id at L0, 0 if unknown: the guest's own domid in L0 mode. */
 uint16_t l0_domid(void);
 /* Tell L0 how the run ends: SCHEDOP_shutdown with the matching reason.

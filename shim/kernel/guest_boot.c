@@ -56,6 +56,7 @@ extern struct xen_services l0_services;
 extern char __image_start[], __image_end[];
 extern char __text_start[], __rodata_start[], __data_start[], __bss_start[];
 extern uint64_t boot_pool_frames;
+extern uint64_t low_frames_at_boot;
 void arch_enter_guest(const struct cpu_regs *r) __attribute__((noreturn));
 
 /* What pvshim takes for the guest's sake, by name, for the boot log. */
@@ -75,10 +76,17 @@ static void keep(const char *what, int64_t frames)
     panic("footprint: more than %u kinds of memory", KEPT_ITEMS);
 }
 
-/* n frames for pvshim's own use, zeroed unless their user fills them itself. */
-mfn_t take_frames(uint64_t n, uint64_t align, const char *what, bool zero)
+/*
+ * n frames for pvshim's own use, zeroed unless their user fills them itself.
+ * private_ok: no guest ever maps them, so they may lie in the first MiB
+ * (low_frames, which Xen counts as I/O to a domU).
+ */
+static mfn_t take_from(uint64_t n, uint64_t align, const char *what, bool zero,
+                       bool private_ok)
 {
-    mfn_t m = frame_pool_alloc(&machine_frames, n, align, ~(mfn_t)0);
+    mfn_t m = private_ok ? frame_pool_alloc(&low_frames, n, align, ~(mfn_t)0) : INVALID_MFN;
+    if (m == INVALID_MFN)
+        m = frame_pool_alloc(&machine_frames, n, align, ~(mfn_t)0);
     if (m == INVALID_MFN)
         fail_bad_input("too little memory: no room for %s (%llu KiB)", what,
                        (unsigned long long)(n * 4));
@@ -86,6 +94,11 @@ mfn_t take_frames(uint64_t n, uint64_t align, const char *what, bool zero)
         memset(maddr_to_virt(mfn_to_paddr(m)), 0, n * PAGE_SIZE);
     keep(what, (int64_t)n);
     return m;
+}
+
+mfn_t take_frames(uint64_t n, uint64_t align, const char *what, bool zero)
+{
+    return take_from(n, align, what, zero, false);
 }
 
 mfn_t take(uint64_t n, uint64_t align, const char *what)
@@ -125,7 +138,8 @@ static void load_image(const struct boot_module *kmod, struct guest_image *img,
     for (int f = DECOMP_GZIP; f <= DECOMP_ZSTD; f++)
         work_len = MAX(work_len, decomp_workspace_size((enum decomp_format)f));
     uint64_t work_frames = DIV_ROUND_UP(work_len, PAGE_SIZE);
-    mfn_t work = work_frames ? take(work_frames, 1, "decompressor workspace") : INVALID_MFN;
+    mfn_t work = work_frames ? take_from(work_frames, 1, "decompressor workspace", true, true)
+                             : INVALID_MFN;
 
     *scratch = take_largest(SCRATCH_MAX_FRAMES, scratch_n);
     if (*scratch == INVALID_MFN)
@@ -274,8 +288,10 @@ static void report_footprint(const struct memmap *m, uint64_t nr_pages,
     for (unsigned i = 0; i < m->nr; i++)
         if (m->e[i].type == MEM_RAM && m->e[i].start < MiB(1))
             low += MIN(m->e[i].start + m->e[i].size, MiB(1)) - m->e[i].start;
-    log_info("memory:   RAM below 1 MiB %llu KiB (I/O to a domU, as Xen counts the first MiB)",
-             (unsigned long long)(low >> 10));
+    uint64_t low_used = low_frames_at_boot - low_frames.free_frames;
+    low -= low_used * PAGE_SIZE;    /* listed below, by what holds it */
+    log_info("memory:   RAM below 1 MiB %llu KiB%s (I/O to a domU, as Xen counts the first MiB)",
+             (unsigned long long)(low >> 10), low_used ? " unused by pvshim" : "");
     listed += low;
 
     uint64_t tables = paging_table_frames();
@@ -344,7 +360,7 @@ void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_m
     setup_m2p(max_mfn);
     size_t ft_bytes = pv_mm_frame_table_bytes(max_mfn);
     void *ft = ft_bytes ? maddr_to_virt(mfn_to_paddr(
-        take_frames(DIV_ROUND_UP(ft_bytes, PAGE_SIZE), 1, "frame table", false))) : NULL;
+        take_from(DIV_ROUND_UP(ft_bytes, PAGE_SIZE), 1, "frame table", false, true))) : NULL;
     /* pv_mm_init() zeroes the frame table. */
     const uint64_t *hyp_slots = paging_master_l4() + 256;
     pv_mm_init(ft, max_mfn, dom.m2p, hyp_slots);
@@ -374,7 +390,7 @@ void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_m
     services = l0_active() ? &l0_services : &local_services;
     log_info("services: %s, guest domid %u", services->name, dom.domid);
     evtchn_init();
-    *console_port_out = console_backend_bind();
+    *console_port_out = console_backend_bind(l0_console_port());
     *xenstore_port_out = services->store_bind();
     *max_mfn_out = max_mfn;
 }
@@ -402,9 +418,9 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     dom.compat = img.elf_class == 32;
     mfn_t max_mfn;
     evtchn_port_t console_port, xenstore_port;
-    /* One vCPU on a Xen host (L0's upcalls reach vCPU 0 only so far). */
-    guest_domain_setup(m, l0_active() ? 1 : PV_MAX_VCPUS, &max_mfn,
-                       &console_port, &xenstore_port);
+    /* On a Xen host L0's upcalls reach pvshim's CPU 0, which makes each
+     * port pending for the guest vCPU it is bound to here. */
+    guest_domain_setup(m, PV_MAX_VCPUS, &max_mfn, &console_port, &xenstore_port);
 
     /* Everything left, with the scratch and the modules, goes to the guest. */
     uint64_t module_frames = 0;

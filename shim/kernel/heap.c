@@ -17,6 +17,8 @@ uint64_t heap_frames(void)
 
 void heap_init(void)
 {
+    if (heap_ready)
+        return;
     mfn_t mfn = frame_pool_alloc(&machine_frames, HEAP_FRAMES, 1, ~(mfn_t)0);
     if (mfn == INVALID_MFN)
         panic("no memory for pvshim's heap");

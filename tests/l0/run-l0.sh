@@ -7,9 +7,10 @@
 #
 #   tests/l0/run-l0.sh [options]
 #     --shims "pvshim xen-shim"     shims to run (default both)
-#     --tests "pvtest64 linux ..."  of pvtest64 crash xl-console (pvtest64 guests),
-#                                   linux shutdown linux-crash linux-console disk net balloon
-#                                   (Debian 6.1), inventory (pvshim-inventory beside a
+#     --tests "pvtest64 linux ..."  of pvtest64 smp crash xl-console (pvtest64 guests),
+#                                   linux linux-smp shutdown linux-crash linux-console disk net balloon
+#                                   (Debian 6.1), save (xl save/restore; not in the
+#                                   default list: it fails so far), inventory (pvshim-inventory beside a
 #                                   classic PV domU); default all; names are t_* in
 #                                   dom0-tests.sh
 #     --qemu system|10|PATH         the system's QEMU (Debian 12: 7.2; default),
@@ -25,6 +26,8 @@
 #     --pvshim-cmdline S            pvshim_cmdline for pvshim (default: none,
 #                                   i.e. xl's own "pv-shim console=xen,pv")
 #     --xen-args S                  more arguments for Xen
+#     --lazy-fpu                    without spec-ctrl=eager-fpu for Xen (its AMD
+#                                   default: linux-smp's threads check fails)
 #     --log FILE                    serial log (default $BUILD/l0/serial.log)
 #     --measure FILE                append the run's MEASURE lines to FILE as
 #                                   tab-separated "qemu shim test key value"
@@ -39,7 +42,7 @@ cd "$(dirname "$0")/../.." || exit 3
 BUILD=${BUILD:-build}
 CACHE=${L0_CACHE:-cache/l0}
 shims="pvshim xen-shim"
-tests="pvtest64 crash xl-console linux shutdown linux-crash linux-console disk net balloon inventory"
+tests="pvtest64 smp crash xl-console linux linux-smp shutdown linux-crash linux-console disk net balloon inventory"
 qemu_sel=system
 cpu=max
 timeout=3600
@@ -47,6 +50,7 @@ dtimeout=900
 memory=256
 pvshim_cmdline=
 xen_args=
+lazy_fpu=
 log=$BUILD/l0/serial.log
 measure=
 while [ $# -gt 0 ]; do
@@ -60,6 +64,7 @@ while [ $# -gt 0 ]; do
     --memory) memory=$2; shift 2 ;;
     --pvshim-cmdline) pvshim_cmdline=$2; shift 2 ;;
     --xen-args) xen_args=$2; shift 2 ;;
+    --lazy-fpu) lazy_fpu=1; shift ;;
     --log) log=$2; shift 2 ;;
     --measure) measure=$2; shift 2 ;;
     *) echo "run-l0: unknown option $1" >&2; exit 3 ;;
@@ -140,7 +145,13 @@ mkdir -p "$(dirname "$log")"
 cat "$base" "$work/payload.cpio.gz" > "$work/dom0.cpio.gz"
 
 # smap=0: Xen's PV dom0 trips over TCG's SMAP emulation otherwise (QEMU 7.2).
-xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=768M,max:768M dom0_max_vcpus=1 noreboot x2apic=false loglvl=all guest_loglvl=all smap=0 $xen_args"
+# spec-ctrl=eager-fpu: with Xen's lazy FPU switching (its default on AMD)
+# a Linux guest with two vCPUs under pvshim finds vector registers
+# corrupted across a yield (linux-smp's threads check); with eager
+# switching it passes (tests/l0/README.md). --lazy-fpu leaves it out.
+fpu=spec-ctrl=eager-fpu
+[ -n "$lazy_fpu" ] && fpu=
+xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=768M,max:768M dom0_max_vcpus=1 noreboot x2apic=false loglvl=all guest_loglvl=all smap=0 $fpu $xen_args"
 dom0_cmdline="console=hvc0 loglevel=4"
 : > "$log"
 say "QEMU: $($qemu --version | head -n 1); -cpu $cpu; serial log $log"

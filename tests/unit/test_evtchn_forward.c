@@ -248,6 +248,43 @@ START_TEST(untakeable_number_returned)
 }
 END_TEST
 
+static unsigned backend_calls;
+static void backend_fn(evtchn_port_t p) { (void)p; backend_calls++; }
+
+/*
+ * The guest's console and xenstore ends, served by pvshim, hold L0's own
+ * numbers for those channels (HVM_PARAM_CONSOLE_EVTCHN/STORE_EVTCHN), as
+ * under xen-shim: the guest's send goes to pvshim, not to L0, and an L0
+ * event on that number is not made pending for the guest directly.
+ */
+START_TEST(backend_at_l0_number)
+{
+    backend_calls = 0;
+    ck_assert_uint_eq(evtchn_bind_backend_at(2, backend_fn), 2);
+    ck_assert_uint_eq(evtchn_bind_backend_at(1, backend_fn), 1);
+    /* Taken already: any port L0 reserves instead. */
+    evtchn_port_t other = evtchn_bind_backend_at(2, backend_fn);
+    ck_assert_uint_eq(other, 3);
+    ck_assert_int_eq(l0.state[3], L0_RESERVED);
+    /* Not a number of L0's: the same. */
+    ck_assert_uint_eq(evtchn_bind_backend_at(0, backend_fn), 4);
+
+    struct evtchn_send *s = (void *)args;
+    s->port = 2;
+    ck_assert_int_eq(evtchn(EVTCHNOP_send), 0);
+    ck_assert_uint_eq(backend_calls, 1);
+    ck_assert_uint_eq(l0.sends[2], 0);
+    evtchn_from_l0(2);
+    ck_assert(!guest_pending(2));
+
+    /* Ports the guest allocates next do not collide with them. */
+    struct evtchn_alloc_unbound *a = (void *)args;
+    *a = (struct evtchn_alloc_unbound){ .dom = DOMID_SELF, .remote_dom = 0 };
+    ck_assert_int_eq(evtchn(EVTCHNOP_alloc_unbound), 0);
+    ck_assert_uint_eq(a->port, 5);
+}
+END_TEST
+
 static Suite *evtchn_forward_suite(void)
 {
     Suite *s = suite_create("evtchn_forward");
@@ -257,6 +294,7 @@ static Suite *evtchn_forward_suite(void)
     tcase_add_test(tc, local_ports_hold_l0_numbers);
     tcase_add_test(tc, bind_interdomain_is_l0s);
     tcase_add_test(tc, untakeable_number_returned);
+    tcase_add_test(tc, backend_at_l0_number);
     suite_add_tcase(s, tc);
     return s;
 }

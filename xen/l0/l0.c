@@ -1,6 +1,7 @@
 /* The L0 provider: see include/pvshim/l0.h for what is forwarded. */
 #include <pvshim/l0.h>
 #include <pvshim/console.h>
+#include <pvshim/heap.h>
 #include <pvshim/log.h>
 #include <pvshim/xen_abi.h>
 #include <pvshim/soft_timer.h>
@@ -43,7 +44,7 @@ volatile struct shared_info *l0_shared_info(void)
     return l0.shinfo;
 }
 
-evtchn_port_t l0_console_port(void)
+uint32_t l0_console_port(void)
 {
     return l0.cons ? l0.cons_port : 0;
 }
@@ -242,7 +243,10 @@ void l0_shutdown(enum pvshim_exit reason)
 static evtchn_port_t store_bind(void)
 {
     l0.store_relayed = l0_store_available();
-    return l0.store_relayed ? l0_store_bind() : xenstore_backend_bind();
+    if (l0.store_relayed)
+        return l0_store_bind();
+    heap_init();        /* pvshim's own xenstore keeps its nodes there */
+    return xenstore_backend_bind();
 }
 
 static void store_attach(mfn_t ring, const struct xenstore_guest_params *params)

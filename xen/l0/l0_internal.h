@@ -16,8 +16,6 @@ long l0_hvm_get_param(uint32_t index, uint64_t *value);
 long l0_hvm_set_param(uint32_t index, uint64_t value);
 /* L0's shared_info once l0_wallclock_ns mapped it, else NULL. */
 volatile struct shared_info *l0_shared_info(void);
-/* L0's console port, 0 without L0's console ring. */
-evtchn_port_t l0_console_port(void);
 void l0_notify(evtchn_port_t port);
 void *l0_map(uint64_t gfn, unsigned slot);
 

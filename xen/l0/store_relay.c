@@ -157,7 +157,8 @@ bool l0_store_available(void)
 
 evtchn_port_t l0_store_bind(void)
 {
-    rs.guest_port = evtchn_bind_backend(guest_notified);
+    /* L0's number for the channel, as the guest would hold under xen-shim. */
+    rs.guest_port = evtchn_bind_backend_at(rs.l0_port, guest_notified);
     return rs.guest_port;
 }
 

@@ -81,9 +81,10 @@ static void poll_fired(struct soft_timer *t, uint64_t now)
     soft_timer_arm(t, now + POLL_NS);
 }
 
-evtchn_port_t console_backend_bind(void)
+evtchn_port_t console_backend_bind(evtchn_port_t want)
 {
-    port = evtchn_bind_backend(guest_notified);
+    port = want ? evtchn_bind_backend_at(want, guest_notified)
+                : evtchn_bind_backend(guest_notified);
     return port;
 }
 

@@ -8,8 +8,11 @@
 
 #include <pvshim/xen_abi.h>
 
-/* Bind the event channel the guest will find in start_info (before the build). */
-evtchn_port_t console_backend_bind(void);
+/* Bind the event channel the guest will find in start_info (before the
+ * build): on port `want` if it is free (on a Xen host, L0's console port,
+ * so the guest holds the number xl gave the domain, as under xen-shim),
+ * else (or with 0) on any. */
+evtchn_port_t console_backend_bind(evtchn_port_t want);
 /* Attach to the ring in guest frame mfn and start serving it. */
 void console_backend_attach(mfn_t ring_mfn);
 

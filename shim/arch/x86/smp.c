@@ -10,6 +10,7 @@
  * pcpu->online (release), which the boot CPU polls (acquire).
  */
 #include <pvshim/acpi.h>
+#include <pvshim/arch.h>
 #include <pvshim/assert.h>
 #include <pvshim/frame_alloc.h>
 #include <pvshim/irq.h>
@@ -27,6 +28,7 @@
 #include "arch.h"
 
 #define TRAMPOLINE_PADDR    0x8000      /* as in trampoline.asm */
+const paddr_t arch_trampoline_paddr = TRAMPOLINE_PADDR;
 #define AP_START_TIMEOUT_NS 2000000000ull   /* QEMU's TCG on a busy host is slow */
 
 struct ap_boot_args {
