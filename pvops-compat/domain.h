@@ -123,10 +123,14 @@ struct pv_domain {
     struct shared_info *shared_info;
     mfn_t shared_info_mfn;
 
-    /* The machine-to-phys table: pvshim's writable view, contiguous frames. */
+    /*
+     * The machine-to-phys table: pvshim's writable view, m2p_bytes of
+     * virtual space in 2 MiB chunks (m2p.h); m2p_chunks[i]: the first
+     * frame of chunk i, INVALID_MFN for a missing one.
+     */
     uint64_t *m2p;
-    mfn_t m2p_first_mfn;
-    uint64_t m2p_bytes;             /* a multiple of 2 MiB */
+    const mfn_t *m2p_chunks;
+    uint64_t m2p_bytes;             /* a multiple of 4 KiB */
     mfn_t max_mfn;                  /* one past the highest machine frame */
     mfn_t start_info_mfn;
     mfn_t console_mfn, xenstore_mfn;

@@ -77,6 +77,24 @@ static void init_frames(const struct memmap *m, const struct boot_info *bi)
     boot_pool_frames = machine_frames.free_frames;
 }
 
+/*
+ * Low memory for pvshim's permanent data (frame_alloc.h): once the APs ran
+ * their start-up code there and the boot information was copied. Below
+ * 64 KiB stays alone (the BIOS data area, firmware that writes there).
+ */
+static void init_low_frames(const struct memmap *m, const struct boot_info *bi)
+{
+    frame_pool_init(&low_frames);
+    if (!frame_pool_add_ram(&low_frames, m))
+        return;
+    frame_pool_reserve(&low_frames, 0, KiB(64));
+    frame_pool_reserve(&low_frames, MIN(arch_low_ram_end(), MiB(1)), UINT64_MAX);
+    for (unsigned i = 0; i < bi->nr_modules; i++)
+        frame_pool_reserve(&low_frames, bi->modules[i].start,
+                           bi->modules[i].start + bi->modules[i].size);
+    low_frames_total = low_frames.free_frames;
+}
+
 void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic);
 void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
 {
@@ -138,6 +156,7 @@ void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
     boot_phase("bootinfo");
 
     arch_init(m, bi->rsdp);
+    init_low_frames(m, bi);
     boot_phase("arch");
     /* Now, when the L0 Xen's console ring (console=xen) may have appeared. */
     if (options.console_given && (options.console_mask & ~console_present()))
