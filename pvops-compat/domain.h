@@ -127,10 +127,14 @@ struct pv_domain {
     struct shared_info *shared_info;
     mfn_t shared_info_mfn;
 
-    /* The machine-to-phys table: pvshim's writable view, contiguous frames. */
+    /*
+     * The machine-to-phys table: pvshim's writable view, m2p_bytes of
+     * virtual space in 2 MiB chunks (m2p.h); m2p_chunks[i]: the first
+     * frame of chunk i, INVALID_MFN for a missing one.
+     */
     uint64_t *m2p;
-    mfn_t m2p_first_mfn;
-    uint64_t m2p_bytes;             /* a multiple of 2 MiB */
+    const mfn_t *m2p_chunks;
+    uint64_t m2p_bytes;             /* a multiple of 4 KiB */
     mfn_t compat_m2p_first_mfn;     /* a 32-bit guest's M2P (4-byte entries), */
     uint64_t compat_m2p_bytes;      /* contiguous, a multiple of 2 MiB */
     mfn_t max_mfn;                  /* one past the highest machine frame */

@@ -5,6 +5,7 @@
  * machine frames directly, so extents are MFNs (decrease) and pvshim
  * reports the MFNs it hands out (populate, increase).
  */
+#include <pvshim/m2p.h>
 #include "domain.h"
 #include "mm.h"
 #include "hypercalls.h"
@@ -19,7 +20,6 @@
 
 #define MAX_EXTENT_ORDER 9          /* 2 MiB, as Xen allows a domU */
 #define M2P_INVALID      (~0ull)    /* INVALID_M2P_ENTRY */
-#define M2P_CHUNK_FRAMES 512        /* machphys_mfn_list reports 2 MiB chunks */
 
 static bool domid_is_self(domid_t d)
 {
@@ -185,11 +185,16 @@ long do_memory_op(unsigned long cmd, vaddr_t arg)
         struct xen_machphys_mfn_list l;
         if (copy_from_guest(&l, arg, sizeof(l)))
             return -XEN_EFAULT;
-        /* The last chunk may be partial: the M2P ends a frame past the last RAM frame. */
-        unsigned chunks = (unsigned)DIV_ROUND_UP(dom.m2p_bytes, M2P_CHUNK_FRAMES * PAGE_SIZE);
+        /*
+         * The last chunk may be partial: the M2P ends a frame past the last
+         * RAM frame. A missing chunk (m2p.h) repeats the one before, as in Xen.
+         */
+        unsigned chunks = (unsigned)DIV_ROUND_UP(dom.m2p_bytes, M2P_CHUNK_BYTES);
         unsigned n = MIN(l.max_extents, chunks);
+        xen_pfn_t mfn = 0;
         for (unsigned i = 0; i < n; i++) {
-            xen_pfn_t mfn = dom.m2p_first_mfn + (xen_pfn_t)i * M2P_CHUNK_FRAMES;
+            if (dom.m2p_chunks[i] != INVALID_MFN)
+                mfn = dom.m2p_chunks[i];
             if (copy_to_guest((vaddr_t)(uintptr_t)l.extent_start.p + i * sizeof(mfn), &mfn,
                               sizeof(mfn)))
                 return -XEN_EFAULT;

@@ -28,9 +28,6 @@ static struct boot_info boot_info;
 struct pvshim_options options;
 /* The pool's free frames once pvshim's image, the modules and low memory are out. */
 uint64_t boot_pool_frames;
-/* Frames below 1 MiB for pvshim's private tables (on a Xen host only). */
-struct frame_pool low_frames;
-uint64_t low_frames_at_boot;
 
 static void print_memmap(const struct memmap *m)
 {
@@ -59,27 +56,6 @@ static void print_boot_info(const struct boot_info *bi)
                  bi->modules[i].cmdline);
 }
 
-/*
- * A PVH domain's first MiB is plain RAM (no BIOS, no VGA): on a Xen host
- * pvshim's private tables may live there (low_frames). Not frame 0, not
- * the CPU start-up page. The guest still never gets a frame there.
- */
-static void init_low_frames(const struct memmap *m)
-{
-    mfn_t tramp = paddr_to_mfn(arch_trampoline_paddr);
-    frame_pool_init(&low_frames);
-    for (unsigned i = 0; i < m->nr; i++) {
-        if (m->e[i].type != MEM_RAM)
-            continue;
-        mfn_t s = MAX(paddr_to_mfn(ALIGN_UP(m->e[i].start, PAGE_SIZE)), (mfn_t)1);
-        mfn_t e = MIN(paddr_to_mfn(m->e[i].start + m->e[i].size), paddr_to_mfn(MiB(1)));
-        for (mfn_t f = s; f < e; f++)
-            if (f != tramp)
-                frame_pool_free(&low_frames, f, 1);
-    }
-    low_frames_at_boot = low_frames.free_frames;
-}
-
 /* Set up the machine-frame pool: all RAM less pvshim, its modules and low memory. */
 static void init_frames(const struct memmap *m, const struct boot_info *bi)
 {
@@ -97,11 +73,27 @@ static void init_frames(const struct memmap *m, const struct boot_info *bi)
                            bi->modules[i].start + bi->modules[i].size);
     frame_pool_reserve(&machine_frames, 0, MiB(1));
     frame_pool_reserve(&machine_frames, img_s, img_e);
-    if (l0_active())
-        init_low_frames(m);
     if (machine_frames.free_frames == 0)
         fail_bad_input("no usable RAM above 1 MiB");
     boot_pool_frames = machine_frames.free_frames;
+}
+
+/*
+ * Low memory for pvshim's permanent data (frame_alloc.h): once the APs ran
+ * their start-up code there and the boot information was copied. Below
+ * 64 KiB stays alone (the BIOS data area, firmware that writes there).
+ */
+static void init_low_frames(const struct memmap *m, const struct boot_info *bi)
+{
+    frame_pool_init(&low_frames);
+    if (!frame_pool_add_ram(&low_frames, m))
+        return;
+    frame_pool_reserve(&low_frames, 0, KiB(64));
+    frame_pool_reserve(&low_frames, MIN(arch_low_ram_end(), MiB(1)), UINT64_MAX);
+    for (unsigned i = 0; i < bi->nr_modules; i++)
+        frame_pool_reserve(&low_frames, bi->modules[i].start,
+                           bi->modules[i].start + bi->modules[i].size);
+    low_frames_total = low_frames.free_frames;
 }
 
 void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic);
@@ -165,6 +157,7 @@ void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
     boot_phase("bootinfo");
 
     arch_init(m, bi->rsdp);
+    init_low_frames(m, bi);
     boot_phase("arch");
     /* Now, when the L0 Xen's console ring (console=xen) may have appeared. */
     if (options.console_given && (options.console_mask & ~console_present()))

@@ -19,6 +19,11 @@ extern const paddr_t arch_trampoline_paddr;
 void arch_fallback_memmap(struct memmap *m);
 /* Page tables, descriptor tables, protections, timers. */
 void arch_init(const struct memmap *m, paddr_t rsdp);
+/*
+ * The end of the RAM below 1 MiB that no firmware data occupies (the
+ * EBDA and above stay untouched).
+ */
+paddr_t arch_low_ram_end(void);
 /* Log the CPU features pvshim relies on. */
 void arch_report(void);
 /* What the CPU lets pvshim offer a guest. */

@@ -45,7 +45,13 @@ bool frame_pool_is_free(const struct frame_pool *p, mfn_t mfn);
 
 /* The pool of all machine memory pvshim has not handed out. */
 extern struct frame_pool machine_frames;
-/* On a Xen host, RAM below 1 MiB for tables only pvshim ever maps (shim/main.c). */
+/*
+ * RAM below 1 MiB that nothing needs once the CPUs are up (from 64 KiB,
+ * below the EBDA, less the modules): for pvshim's permanent data only.
+ * Never the guest's, and never back into machine_frames: the first MiB is
+ * I/O to a domU, as Xen counts it. low_frames_total: what it held at first.
+ */
 extern struct frame_pool low_frames;
+extern uint64_t low_frames_total;
 
 #endif

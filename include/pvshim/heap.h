@@ -14,5 +14,6 @@ void *heap_alloc(size_t size);          /* zeroed, 16-byte aligned, or NULL */
 void heap_free(void *p);                /* NULL is fine */
 size_t heap_bytes_in_use(void);
 uint64_t heap_frames(void);             /* frames the heap holds (0 until first use) */
+bool heap_in_low_memory(void);          /* its frames are below 1 MiB (frame_alloc.h) */
 
 #endif

@@ -29,6 +29,19 @@
 /* Slot 259: device MMIO windows (local APIC, ...). */
 #define MMIO_VIRT_START            0xffff818000000000
 
+/*
+ * Slot 260: pvshim's writable view of the M2P (supervisor-only, NX): the
+ * same frames as slot 256, the same missing chunks (m2p.h).
+ */
+#define RW_M2P_VIRT_START          0xffff820000000000
+
+/*
+ * Slot 261: the frame table (pvops-compat/mm), supervisor-only, NX. Pages
+ * describing no RAM frame at all share one read-only page.
+ */
+#define FRAME_TABLE_VIRT_START     0xffff828000000000
+#define FRAME_TABLE_VIRT_END       0xffff830000000000
+
 /* Slots 262-263: direct map of all machine memory, supervisor-only, NX. */
 #define DIRECTMAP_VIRT_START       0xffff830000000000
 #define DIRECTMAP_VIRT_END         0xffff840000000000

@@ -21,6 +21,7 @@ struct pv_build_params {
     uint64_t nr_pages;
     struct frame_pool *pool;        /* where guest frames come from */
     uint64_t *m2p;                  /* pvshim's writable M2P, max_mfn entries */
+    const mfn_t *m2p_chunks;        /* its missing chunks (m2p.h); NULL: none missing */
     mfn_t max_mfn;
     const uint64_t *hypervisor_l4_slots;    /* 16 entries for slots 256-271 */
     /* 32-bit PAE guests only (img->elf_class 32): */

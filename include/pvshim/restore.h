@@ -38,6 +38,7 @@ struct restore_params {
     uint64_t *m2p;                  /* pvshim's writable M2P, max_mfn entries, all made
                                        INVALID first (NULL: left as it is); entries
                                        are set through pv_mm_set_m2p */
+    const mfn_t *m2p_chunks;        /* its missing chunks (m2p.h); NULL: none missing */
     mfn_t max_mfn;
     struct shared_info *shared_info;        /* pvshim's new page */
     paddr_t shared_info_maddr;

@@ -28,7 +28,28 @@ size_t pv_mm_frame_table_bytes(mfn_t nr_frames)
     return nr_frames * FRAME_BYTES;
 }
 
+size_t pv_mm_frame_table_linear_offset(mfn_t nr_frames)
+{
+    return nr_frames * sizeof(struct pv_frame);
+}
+
+void pv_mm_frame_table_io_page(void *page)
+{
+    const struct pv_frame io = { .info = (uint32_t)PV_OWNER_IO << FI_OWNER_SHIFT };
+    struct pv_frame *f = page;
+    for (size_t i = 0; i < PAGE_SIZE / sizeof(*f); i++)
+        f[i] = io;
+}
+
 void pv_mm_init(void *frame_table, mfn_t nr_frames, uint64_t *m2p, const uint64_t *hyp_slots)
+{
+    pv_mm_init_prepared(frame_table, nr_frames, m2p, hyp_slots);
+    if (pv_mm.ready)
+        memset(pv_mm.frames, 0, pv_mm_frame_table_bytes(nr_frames));
+}
+
+void pv_mm_init_prepared(void *frame_table, mfn_t nr_frames, uint64_t *m2p,
+                         const uint64_t *hyp_slots)
 {
     memset(&pv_mm, 0, sizeof(pv_mm));
     for (unsigned i = 0; i < LDT_PAGES; i++)
@@ -49,7 +70,6 @@ void pv_mm_init(void *frame_table, mfn_t nr_frames, uint64_t *m2p, const uint64_
     pv_mm.linear = (int16_t *)(pv_mm.frames + nr_frames);
     pv_mm.nr_frames = nr_frames;
     pv_mm.m2p = m2p;
-    memset(pv_mm.frames, 0, pv_mm_frame_table_bytes(nr_frames));
     memcpy(pv_mm.hyp_slots, hyp_slots, sizeof(pv_mm.hyp_slots));
     pv_mm.ready = true;
 }

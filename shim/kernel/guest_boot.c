@@ -20,6 +20,7 @@
 #include <pvshim/platform.h>
 #include <pvshim/soft_timer.h>
 #include <pvshim/heap.h>
+#include <pvshim/m2p.h>
 #include "domain.h"
 #include "mm_glue.h"
 #include "mm.h"
@@ -56,7 +57,6 @@ extern struct xen_services l0_services;
 extern char __image_start[], __image_end[];
 extern char __text_start[], __rodata_start[], __data_start[], __bss_start[];
 extern uint64_t boot_pool_frames;
-extern uint64_t low_frames_at_boot;
 void arch_enter_guest(const struct cpu_regs *r) __attribute__((noreturn));
 
 /* What pvshim takes for the guest's sake, by name, for the boot log. */
@@ -94,6 +94,12 @@ static mfn_t take_from(uint64_t n, uint64_t align, const char *what, bool zero,
         memset(maddr_to_virt(mfn_to_paddr(m)), 0, n * PAGE_SIZE);
     keep(what, (int64_t)n);
     return m;
+}
+
+/* Frames take_from() gave, back to the pool they came from. */
+static void give_back(mfn_t m, uint64_t n)
+{
+    frame_pool_free(m < paddr_to_mfn(MiB(1)) ? &low_frames : &machine_frames, m, n);
 }
 
 mfn_t take_frames(uint64_t n, uint64_t align, const char *what, bool zero)
@@ -151,7 +157,7 @@ static void load_image(const struct boot_module *kmod, struct guest_image *img,
                                work_frames ? maddr_to_virt(mfn_to_paddr(work)) : NULL,
                                work_frames * PAGE_SIZE, features, img, err, sizeof(err));
     if (work_frames) {
-        frame_pool_free(&machine_frames, work, work_frames);
+        give_back(work, work_frames);
         keep("decompressor workspace", -(int64_t)work_frames);
     }
     if (rc)
@@ -175,24 +181,125 @@ static void load_image(const struct boot_module *kmod, struct guest_image *img,
         fail_bad_input("%s", refused);
 }
 
+/* Some RAM frame in [first, end). */
+static bool ram_in(const struct memmap *m, mfn_t first, mfn_t end)
+{
+    for (unsigned i = 0; i < m->nr; i++) {
+        const struct memmap_entry *e = &m->e[i];
+        if (e->type == MEM_RAM &&
+            paddr_to_mfn(ALIGN_UP(e->start, PAGE_SIZE)) < end &&
+            paddr_to_mfn(ALIGN_DOWN(e->start + e->size, PAGE_SIZE)) > first)
+            return true;
+    }
+    return false;
+}
+
 /*
- * The read-only M2P at its ABI address, readable by the guest: a frame's
- * worth of entries past the last RAM frame, no more (superpages where the
- * size allows). pv_build_boot() fills entries [0, max_mfn); the rest of the
- * last frame is filled here.
+ * The M2P at its ABI address, readable by the guest, and pvshim's
+ * writable view of it: a frame's worth of entries past the last RAM frame,
+ * no more, in 2 MiB chunks (superpages), none for a chunk of entries of
+ * frames that are all outside RAM (m2p.h). pv_build_boot() fills entries
+ * [0, max_mfn) of the chunks there are; the rest of the last frame is
+ * filled here.
  */
-static void setup_m2p(mfn_t max_mfn)
+static void setup_m2p(const struct memmap *m, mfn_t max_mfn)
 {
     uint64_t bytes = ALIGN_UP(max_mfn * sizeof(uint64_t), PAGE_SIZE);
     if (bytes > RO_M2P_VIRT_END - RO_M2P_VIRT_START)
         fail_bad_input("too much memory for the M2P window");
-    mfn_t m = take_frames(bytes >> PAGE_SHIFT, M2P_ALIGN_FRAMES, "M2P", false);
-    paging_map(RO_M2P_VIRT_START, mfn_to_paddr(m), bytes, PTE_US | PTE_NX);
-    dom.m2p = maddr_to_virt(mfn_to_paddr(m));
-    dom.m2p_first_mfn = m;
+    uint64_t nr_chunks = DIV_ROUND_UP(bytes, M2P_CHUNK_BYTES);
+    mfn_t *chunks = maddr_to_virt(mfn_to_paddr(
+        take(DIV_ROUND_UP(nr_chunks * sizeof(mfn_t), PAGE_SIZE), 1, "M2P")));
+    for (uint64_t i = 0; i < nr_chunks; i++) {
+        uint64_t off = i * M2P_CHUNK_BYTES, len = MIN(M2P_CHUNK_BYTES, bytes - off);
+        if (!ram_in(m, i * M2P_CHUNK_ENTRIES, (i + 1) * M2P_CHUNK_ENTRIES)) {
+            chunks[i] = INVALID_MFN;
+            continue;
+        }
+        mfn_t c = take_frames(len >> PAGE_SHIFT, len == M2P_CHUNK_BYTES ? M2P_ALIGN_FRAMES : 1,
+                              "M2P", false);
+        paging_map(RO_M2P_VIRT_START + off, mfn_to_paddr(c), len, PTE_US | PTE_NX);
+        paging_map(RW_M2P_VIRT_START + off, mfn_to_paddr(c), len, PTE_RW | PTE_NX);
+        chunks[i] = c;
+    }
+    dom.m2p = (uint64_t *)RW_M2P_VIRT_START;
+    dom.m2p_chunks = chunks;
     dom.m2p_bytes = bytes;
     dom.max_mfn = max_mfn;
+    /* The last RAM frame's chunk is there. */
     memset(dom.m2p + max_mfn, 0xff, bytes - max_mfn * sizeof(uint64_t));    /* invalid */
+}
+
+/* Some frame in [first, end) the frame table must track as it may change (RAM, unusable). */
+static bool tracked_in(const struct memmap *m, mfn_t first, mfn_t end)
+{
+    for (unsigned i = 0; i < m->nr; i++) {
+        const struct memmap_entry *e = &m->e[i];
+        if ((e->type == MEM_RAM || e->type == MEM_UNUSABLE) &&
+            paddr_to_mfn(e->start) < end &&
+            paddr_to_mfn(ALIGN_UP(e->start + e->size, PAGE_SIZE)) > first)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The frame table at FRAME_TABLE_VIRT_START (pv_mm_init_prepared): zeroed
+ * frames where a page of it describes some RAM, and where it describes
+ * none (the PCI hole below 4 GiB...) one read-only page of I/O entries, or
+ * of zero linear counts, shared. 2 MiB of it at once (a superpage) where
+ * every page needs its own frame.
+ */
+static void *setup_frame_table(const struct memmap *m, mfn_t max_mfn)
+{
+    size_t bytes = pv_mm_frame_table_bytes(max_mfn);
+    if (!bytes)
+        return NULL;
+    bytes = ALIGN_UP(bytes, PAGE_SIZE);
+    if (bytes > FRAME_TABLE_VIRT_END - FRAME_TABLE_VIRT_START)
+        fail_bad_input("too much memory for the frame table window");
+    uint64_t lin = pv_mm_frame_table_linear_offset(max_mfn);
+    mfn_t io = INVALID_MFN, zero = INVALID_MFN;
+    const uint64_t block = MiB(2);
+    for (uint64_t b = 0; b < bytes; b += block) {
+        uint64_t len = MIN(block, bytes - b);
+        bool all = len == block;
+        for (uint64_t o = b; o < b + len && all; o += PAGE_SIZE)
+            all = tracked_in(m, o / sizeof(uint64_t), (o + PAGE_SIZE) / sizeof(uint64_t)) ||
+                  (o + PAGE_SIZE > lin &&
+                   tracked_in(m, (MAX(o, lin) - lin) / 2, (o + PAGE_SIZE - lin) / 2));
+        if (all) {
+            mfn_t f = take_from(block >> PAGE_SHIFT, block >> PAGE_SHIFT, "frame table", true, true);
+            paging_map(FRAME_TABLE_VIRT_START + b, mfn_to_paddr(f), block, PTE_RW | PTE_NX);
+            continue;
+        }
+        for (uint64_t o = b; o < b + len; o += PAGE_SIZE) {
+            bool in_frames = o < lin, in_linear = o + PAGE_SIZE > lin;
+            mfn_t f;
+            if ((in_frames && tracked_in(m, o / sizeof(uint64_t),
+                                         MIN(o + PAGE_SIZE, lin) / sizeof(uint64_t))) ||
+                (in_linear && tracked_in(m, (MAX(o, lin) - lin) / 2, (o + PAGE_SIZE - lin) / 2))) {
+                f = take_from(1, 1, "frame table", true, true);
+                paging_map(FRAME_TABLE_VIRT_START + o, mfn_to_paddr(f), PAGE_SIZE,
+                           PTE_RW | PTE_NX);
+                continue;
+            }
+            /* Describes no tracked frame: entirely frame entries, or entirely linear counts. */
+            if (in_frames) {
+                if (io == INVALID_MFN) {
+                    io = take_from(1, 1, "frame table", true, true);
+                    pv_mm_frame_table_io_page(maddr_to_virt(mfn_to_paddr(io)));
+                }
+                f = io;
+            } else {
+                if (zero == INVALID_MFN)
+                    zero = take_from(1, 1, "frame table", true, true);
+                f = zero;
+            }
+            paging_map(FRAME_TABLE_VIRT_START + o, mfn_to_paddr(f), PAGE_SIZE, PTE_NX);
+        }
+    }
+    return (void *)FRAME_TABLE_VIRT_START;
 }
 
 /*
@@ -288,18 +395,22 @@ static void report_footprint(const struct memmap *m, uint64_t nr_pages,
     for (unsigned i = 0; i < m->nr; i++)
         if (m->e[i].type == MEM_RAM && m->e[i].start < MiB(1))
             low += MIN(m->e[i].start + m->e[i].size, MiB(1)) - m->e[i].start;
-    uint64_t low_used = low_frames_at_boot - low_frames.free_frames;
-    low -= low_used * PAGE_SIZE;    /* listed below, by what holds it */
-    log_info("memory:   RAM below 1 MiB %llu KiB%s (I/O to a domU, as Xen counts the first MiB)",
-             (unsigned long long)(low >> 10), low_used ? " unused by pvshim" : "");
-    listed += low;
+    uint64_t low_used = kib(low_frames_total - low_frames.free_frames) << 10;
+    log_info("memory:   RAM below 1 MiB %llu KiB (I/O to a domU, as Xen counts the first MiB): "
+             "%llu KiB of it for pvshim's heap and tables, %llu KiB unused (below 64 KiB, firmware, "
+             "partial frames)",
+             (unsigned long long)(low >> 10), (unsigned long long)(low_used >> 10),
+             (unsigned long long)((low - low_used) >> 10));
+    listed += low - low_used;   /* the used part is listed below, by what holds it */
 
     uint64_t tables = paging_table_frames();
-    uint64_t early = boot_pool_frames - pool_at_start - tables_at_start - heap_frames();
+    uint64_t heap_high = heap_in_low_memory() ? 0 : heap_frames();
+    uint64_t early = boot_pool_frames - pool_at_start - tables_at_start - heap_high;
     log_info("memory:   pvshim's page tables %llu KiB (direct map in 2 MiB pages, image, M2P "
-             "window, GDT), GDT reserved pages %llu KiB, heap %llu KiB (xenstore)",
+             "window, GDT), GDT reserved pages and stacks %llu KiB, heap %llu KiB (xenstore)%s",
              (unsigned long long)kib(tables), (unsigned long long)kib(early),
-             (unsigned long long)kib(heap_frames()));
+             (unsigned long long)kib(heap_frames()),
+             heap_in_low_memory() ? " below 1 MiB" : "");
     listed += (tables + early + heap_frames()) * PAGE_SIZE;
 
     for (unsigned i = 0; i < KEPT_ITEMS && kept[i].what; i++) {
@@ -357,13 +468,10 @@ void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_m
                         evtchn_port_t *console_port_out, evtchn_port_t *xenstore_port_out)
 {
     mfn_t max_mfn = highest_ram_frame(m);
-    setup_m2p(max_mfn);
-    size_t ft_bytes = pv_mm_frame_table_bytes(max_mfn);
-    void *ft = ft_bytes ? maddr_to_virt(mfn_to_paddr(
-        take_from(DIV_ROUND_UP(ft_bytes, PAGE_SIZE), 1, "frame table", false, true))) : NULL;
-    /* pv_mm_init() zeroes the frame table. */
+    setup_m2p(m, max_mfn);
+    void *ft = setup_frame_table(m, max_mfn);
     const uint64_t *hyp_slots = paging_master_l4() + 256;
-    pv_mm_init(ft, max_mfn, dom.m2p, hyp_slots);
+    pv_mm_init_prepared(ft, max_mfn, dom.m2p, hyp_slots);
     /* Holes and reserved ranges are I/O, and so is the first MiB, as in Xen. */
     pv_mm_mark_io(m, MiB(1) >> PAGE_SHIFT);
     if (dom.compat)
@@ -413,7 +521,9 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     boot_phase("unpacked");
 
     static struct guest_devices devs;
+    uint64_t before_probe = machine_frames.free_frames;
     guest_devices_probe(&devs, o);
+    keep("device queues and buffers (virtio)", (int64_t)(before_probe - machine_frames.free_frames));
 
     dom.compat = img.elf_class == 32;
     mfn_t max_mfn;
@@ -448,6 +558,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
         .nr_pages = nr_pages,
         .pool = &machine_frames,
         .m2p = dom.m2p,
+        .m2p_chunks = dom.m2p_chunks,
         .max_mfn = max_mfn,
         .hypervisor_l4_slots = paging_master_l4() + 256,
         .compat_m2p = compat_m2p,

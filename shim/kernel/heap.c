@@ -9,17 +9,27 @@
 
 static struct arena heap;
 static bool heap_ready;
+static bool heap_low;
 
 uint64_t heap_frames(void)
 {
     return heap_ready ? HEAP_FRAMES : 0;
 }
 
+bool heap_in_low_memory(void)
+{
+    return heap_low;
+}
+
+/* In low memory when it fits there: RAM the guest could not have. */
 void heap_init(void)
 {
     if (heap_ready)
         return;
-    mfn_t mfn = frame_pool_alloc(&machine_frames, HEAP_FRAMES, 1, ~(mfn_t)0);
+    mfn_t mfn = frame_pool_alloc(&low_frames, HEAP_FRAMES, 1, ~(mfn_t)0);
+    heap_low = mfn != INVALID_MFN;
+    if (!heap_low)
+        mfn = frame_pool_alloc(&machine_frames, HEAP_FRAMES, 1, ~(mfn_t)0);
     if (mfn == INVALID_MFN)
         panic("no memory for pvshim's heap");
     arena_init(&heap, maddr_to_virt(mfn_to_paddr(mfn)), HEAP_FRAMES * PAGE_SIZE);

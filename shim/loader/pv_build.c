@@ -1,3 +1,4 @@
+#include <pvshim/m2p.h>
 #include <pvshim/pv_build.h>
 #include <pvshim/phys.h>
 #include <pvshim/paging.h>
@@ -43,7 +44,7 @@ static void m2p_invalid(const struct pv_build_params *p, mfn_t from, mfn_t to)
     to = MIN(to, p->max_mfn);
     if (from >= to)
         return;
-    memset(p->m2p + from, 0xff, (to - from) * sizeof(p->m2p[0]));
+    m2p_fill_invalid(p->m2p, p->m2p_chunks, from, to);
     if (p->compat_m2p)
         memset(p->compat_m2p + from, 0xff, (to - from) * sizeof(p->compat_m2p[0]));
 }

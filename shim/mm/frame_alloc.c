@@ -3,6 +3,8 @@
 #include <pvshim/string.h>
 
 struct frame_pool machine_frames;
+struct frame_pool low_frames;
+uint64_t low_frames_total;
 
 void frame_pool_init(struct frame_pool *p)
 {

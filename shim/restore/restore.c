@@ -4,6 +4,7 @@
  * sent twice, what the tables name, the types of the frames a context
  * names) is checked here.
  */
+#include <pvshim/m2p.h>
 #include <pvshim/restore.h>
 #include <pvshim/phys.h>
 #include <pvshim/paging.h>
@@ -260,7 +261,7 @@ int restore_domain(const struct restore_params *p, struct restore_state *s,
     memset(r.p2m, 0xff, n * sizeof(mfn_t));
     memset(r.type, NO_TYPE, n);
     if (p->m2p)
-        memset(p->m2p, 0xff, p->max_mfn * sizeof(p->m2p[0]));
+        m2p_fill_invalid(p->m2p, p->m2p_chunks, 0, p->max_mfn);
 
     int rc = allocate(&r);
     if (!rc)

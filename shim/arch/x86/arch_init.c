@@ -2,6 +2,7 @@
 #include <pvshim/arch.h>
 #include <pvshim/acpi.h>
 #include <pvshim/paging.h>
+#include <pvshim/phys.h>
 #include <pvshim/platform.h>
 #include <pvshim/l0.h>
 #include <pvshim/time.h>
@@ -44,6 +45,26 @@ void arch_fallback_memmap(struct memmap *m)
         memmap_add(m, MiB(1), KiB(ext_kib), MEM_RAM);
     if (above4g)
         memmap_add(m, GiB(4), above4g, MEM_RAM);
+}
+
+/*
+ * Where firmware's own data below 1 MiB begins: the EBDA, or the end of
+ * base memory as the BIOS data area gives them. Without a BIOS data area
+ * (a PVH domain of Xen has no BIOS) the memory map alone says.
+ */
+paddr_t arch_low_ram_end(void)
+{
+    const uint16_t *bda = phys_access(0x400, 0x20);
+    if (!bda)
+        return 0;
+    paddr_t end = MiB(1);
+    uint64_t base_kib = bda[0x13 / 2];      /* 0x413: base memory in KiB */
+    paddr_t ebda = (paddr_t)bda[0x0e / 2] << 4;
+    if (base_kib >= 64 && base_kib <= 640)
+        end = KiB(base_kib);
+    if (ebda >= KiB(64) && ebda < end)
+        end = ebda;
+    return end;
 }
 
 void arch_init(const struct memmap *m, paddr_t rsdp)

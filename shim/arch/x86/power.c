@@ -42,6 +42,8 @@ void power_init(void)
     sleep_ctl_mmio = (volatile uint8_t *)(SLEEP_CTL_VIRT + (acpi.sleep_ctl_addr & ~PAGE_MASK));
 }
 
+#define ACPI_POWEROFF_WAIT_US 5000000ull
+
 static void acpi_poweroff(void)
 {
     if (!acpi.have_s5)
@@ -61,7 +63,12 @@ static void acpi_poweroff(void)
     outw(acpi.pm1a_cnt, (uint16_t)((acpi.slp_typa << 10) | SLP_EN));
     if (acpi.pm1b_cnt)
         outw(acpi.pm1b_cnt, (uint16_t)((acpi.slp_typb << 10) | SLP_EN));
-    udelay(100000);
+    /*
+     * QEMU acts on the write in its main loop, after this CPU goes on: on
+     * a loaded host that took longer than 100 ms (tests then saw status
+     * 1). With S5 found the wait ends in power-off; only a broken one waits.
+     */
+    udelay(ACPI_POWEROFF_WAIT_US);
 }
 
 static void hardware_reset(void)
