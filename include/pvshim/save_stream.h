@@ -144,6 +144,7 @@ struct save_image {
     bool xl_header;                 /* false: a bare libxc stream */
     uint32_t xl_mandatory_flags;
     struct save_blob xl_config;     /* JSON text, informational */
+    unsigned config_max_vcpus;      /* its "max_vcpus" (0: none): vCPUs the guest had */
     uint32_t version;               /* libxc stream version: 2 or 3 */
     uint32_t xen_major, xen_minor;
     uint64_t libxc_start;           /* first libxc record (after the headers) */
@@ -157,7 +158,7 @@ struct save_image {
     uint32_t tsc_mode, tsc_khz, tsc_incarnation;
     uint64_t tsc_nsec;
     struct save_blob cpuid_policy, msr_policy;
-    unsigned nr_vcpus;              /* highest present vcpu_id + 1 */
+    unsigned nr_vcpus;              /* highest present vcpu_id + 1 (saved = were up) */
     struct save_vcpu vcpu[SAVE_MAX_VCPUS];
 };
 
