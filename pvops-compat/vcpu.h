@@ -42,6 +42,13 @@ int pv_vcpu_restore(struct pv_vcpu *v, const struct vcpu_guest_context *c, const
                     uint32_t ext_len, char *err, size_t errlen);
 
 /*
+ * A restored vCPU's X86_PV_VCPU_MSRS record (len bytes of 16-byte entries),
+ * into the calling CPU's vCPU after pv_emul_restore_state (vcpu_restore.c
+ * says what is taken and what refused). 0, or -1 naming the MSR in err.
+ */
+int pv_vcpu_restore_msrs(const uint8_t *rec, uint32_t len, char *err, size_t errlen);
+
+/*
  * Load v's recorded context into the calling CPU, v's own, before v first
  * enters the guest: debug registers, base pointer, GDT, LDT, segment bases,
  * v->first_run, CR0.TS. vCPU 0 of a restored guest comes here from the

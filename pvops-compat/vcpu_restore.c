@@ -13,11 +13,22 @@
  * Not here: the FPU/XSAVE image, CR4 and XCR0 (loaded on the vCPU's own CPU
  * just before it first runs, v->first_run), runstate/time areas and
  * vcpu_info placement (the guest registers them again after a resume).
+ *
+ * The X86_PV_VCPU_MSRS record (pv_vcpu_restore_msrs), on the vCPU's own CPU
+ * after its CR4/XCR0: each MSR goes through WRMSR's own rules, so what
+ * pvshim emulates (TSC_AUX, MISC_FEATURES_ENABLES, ...) takes its value. One
+ * refused whose value the guest would read back anyway (or 0, a new vCPU's
+ * value, for one pvshim does not offer) is logged and left, as a restore
+ * that does not change what the guest sees; any other is refused, naming
+ * the MSR: the guest would find a different value there (a SPEC_CTRL
+ * mitigation it set, say).
  */
 #include "domain.h"
 #include "hypercalls.h"
 #include "vcpu.h"
+#include "emulate_internal.h"
 #include <pvshim/error.h>
+#include <pvshim/log.h>
 
 #define CTX_ERR(...) error_set(err, errlen, -1, "vcpu context: " __VA_ARGS__)
 
@@ -27,12 +38,19 @@
 #define EXT_SYSCALL32_DISABLES  28
 #define EXT_SYSENTER_DISABLES   29
 
-static uint64_t le64(const uint8_t *p)
+#define MSR_ENTRY_LEN           16      /* u32 index, u32 reserved, u64 value */
+
+static uint64_t le(const uint8_t *p, unsigned n)
 {
     uint64_t v = 0;
-    for (unsigned i = 8; i-- > 0;)
+    for (unsigned i = n; i-- > 0;)
         v = v << 8 | p[i];
     return v;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+    return le(p, 8);
 }
 
 int pv_vcpu_restore(struct pv_vcpu *v, const struct vcpu_guest_context *c, const uint8_t *ext,
@@ -57,6 +75,25 @@ int pv_vcpu_restore(struct pv_vcpu *v, const struct vcpu_guest_context *c, const
         v->sysenter_callback = le64(ext + EXT_SYSENTER_EIP);
         v->syscall32_disables_events = ext[EXT_SYSCALL32_DISABLES];
         v->sysenter_disables_events = ext[EXT_SYSENTER_DISABLES];
+    }
+    return 0;
+}
+
+int pv_vcpu_restore_msrs(const uint8_t *rec, uint32_t len, char *err, size_t errlen)
+{
+    for (uint32_t off = 0; off + MSR_ENTRY_LEN <= len; off += MSR_ENTRY_LEN) {
+        uint32_t msr = (uint32_t)le(rec + off, 4);
+        uint64_t val = le64(rec + off + 8);
+        if (pv_emul_wrmsr(msr, val) == 0)
+            continue;
+        uint64_t have;
+        bool readable = pv_emul_rdmsr(msr, &have) == 0;
+        if (readable ? have != val : val != 0)
+            return error_set(err, errlen, -1, "MSR %#x = %#llx: pvshim %s", msr,
+                             (unsigned long long)val,
+                             readable ? "keeps another value there" : "does not offer it");
+        log_info("restore: vcpu %u: MSR %#x = %#llx left as it is (the guest reads the same)",
+                 current->vcpu_id, msr, (unsigned long long)val);
     }
     return 0;
 }

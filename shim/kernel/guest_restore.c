@@ -14,7 +14,9 @@
  * vCPU + 1; fewer CPUs in the VM is bad input); each saved vCPU resumes
  * with its saved context, registers, FPU/XSAVE state, CR4 and XCR0, on its
  * own CPU; one without a saved context (it was down) stays down until the
- * guest initialises and brings it up.
+ * guest initialises and brings it up. System time (vcpu_time_info) goes on
+ * from the guest's system time at the save, never back, and the wall clock
+ * stays the host's.
  */
 #include <pvshim/boot_trace.h>
 #include <pvshim/restore.h>
@@ -28,6 +30,7 @@
 #include <pvshim/platform.h>
 #include <pvshim/l0.h>
 #include <pvshim/percpu.h>
+#include <pvshim/time.h>
 #include "guest_boot.h"
 #include "domain.h"
 #include "mm.h"
@@ -43,6 +46,7 @@
 #define XSAVE_HDR           512     /* the XSAVE header in the standard format */
 #define XSAVE_AREA_MAX      4096    /* what hw_load_fpu takes */
 #define MXCSR_OFF           24
+#define SYSTEM_TIME_MAX     (1ull << 60)    /* 36 years of uptime: past it, a hostile file */
 
 static struct save_image img;
 static struct restore_state rs;
@@ -60,6 +64,8 @@ static struct saved_fpu {
     uint32_t len;                   /* 0: none (the vCPU's FPU starts clean) */
     uint64_t xcr0;                  /* 0: an FXSAVE image */
 } fpu[SAVE_MAX_VCPUS];
+static uint8_t msrs[SAVE_MAX_VCPUS][SAVE_VCPU_MSRS_MAX];       /* X86_PV_VCPU_MSRS records */
+static uint32_t msrs_len[SAVE_MAX_VCPUS];
 
 static void check_fpu(unsigned id)
 {
@@ -146,6 +152,9 @@ static void first_run(struct pv_vcpu *v)
                        (unsigned long long)cpuid_policy_xcr0_max());
     if (f->len)
         hw_load_fpu(f->area, f->xcr0 != 0, f->xcr0);
+    char err[200];
+    if (pv_vcpu_restore_msrs(msrs[v->vcpu_id], msrs_len[v->vcpu_id], err, sizeof(err)))
+        fail_bad_input("save stream: X86_PV_VCPU_MSRS of vcpu %u: %s", v->vcpu_id, err);
 }
 
 /* After the CPU policy is built and vCPU 0's emulation state reset. */
@@ -155,6 +164,39 @@ static void load_cpu_state(void)
     if (restore_check_cpuid(cpuid_policy, cpuid_policy_len, offered, err, sizeof(err)))
         fail_bad_input("%s", err);
     pv_vcpu_load(&dom.vcpu[0]);
+}
+
+/*
+ * The guest's system time at the save, the latest of its vCPUs': each
+ * one's last time record in the SHARED_INFO record (a guest that placed its
+ * vcpu_info elsewhere left an older one there) carried forward to the TSC
+ * at the save, which the X86_TSC_INFO record gives in ns of its khz.
+ */
+static uint64_t saved_system_time(unsigned nr_vcpus)
+{
+    const uint8_t *shinfo = file + img.shared_info.off;
+    uint64_t latest = 0;
+    struct time_scale tsc_to_ns;
+    if (img.has_tsc && img.tsc_khz)
+        time_scale_init(&tsc_to_ns, img.tsc_khz * 1000ull, 1000000000ull);
+    for (unsigned i = 0; i < nr_vcpus && i < XEN_LEGACY_MAX_VCPUS; i++) {
+        const uint8_t *t = shinfo + __builtin_offsetof(struct shared_info, vcpu_info) +
+                           i * sizeof(struct vcpu_info) +
+                           __builtin_offsetof(struct vcpu_info, time);
+        uint64_t stamp = save_le64(t + __builtin_offsetof(struct vcpu_time_info, tsc_timestamp));
+        uint64_t at = save_le64(t + __builtin_offsetof(struct vcpu_time_info, system_time));
+        if (img.has_tsc && img.tsc_khz && (stamp || at)) {
+            uint64_t stamp_ns = time_scale_apply(&tsc_to_ns, stamp);
+            if (img.tsc_nsec > stamp_ns)
+                at += img.tsc_nsec - stamp_ns;
+        }
+        if (at > latest)
+            latest = at;
+    }
+    if (latest > SYSTEM_TIME_MAX)
+        fail_bad_input("save stream: SHARED_INFO/X86_TSC_INFO: the guest's system time at the "
+                       "save would be %llu ns (more than 2^60)", (unsigned long long)latest);
+    return latest;
 }
 
 /* The save file is read: its frames become free memory (for ballooning, grant frames). */
@@ -173,16 +215,6 @@ static void assign(mfn_t first, uint64_t n)
     assign_to_guest(first, n);
 }
 
-/*
- * How many vCPUs the guest had: its xl config's max_vcpus when the file
- * has one (a vCPU that was down has no context in the stream), else the
- * highest saved vCPU + 1.
- */
-static unsigned saved_vcpus(void)
-{
-    return img.config_max_vcpus > img.nr_vcpus ? img.config_max_vcpus : img.nr_vcpus;
-}
-
 void guest_restore(const struct boot_info *bi, const struct memmap *m,
                    const struct pvshim_options *o)
 {
@@ -191,7 +223,7 @@ void guest_restore(const struct boot_info *bi, const struct memmap *m,
     file = phys_access(mod->start, mod->size);
     if (!file || save_stream_parse(file, mod->size, &img, err, sizeof(err)))
         fail_bad_input("%s", file ? err : "save file (module 0) is out of reach");
-    unsigned nr_vcpus = saved_vcpus();
+    unsigned nr_vcpus = save_vcpus_had(&img);
     unsigned online = 0;
     for (unsigned i = 0; i < img.nr_vcpus; i++)
         online += img.vcpu[i].present;
@@ -227,11 +259,22 @@ void guest_restore(const struct boot_info *bi, const struct memmap *m,
     };
     if (restore_domain(&rp, &rs, err, sizeof(err)))
         fail_bad_input("%s", err);
-    for (unsigned i = 0; i < img.nr_vcpus; i++)
-        if (rs.vcpu[i].present)
-            check_fpu(i);
+    for (unsigned i = 0; i < img.nr_vcpus; i++) {
+        if (!rs.vcpu[i].present)
+            continue;
+        check_fpu(i);
+        msrs_len[i] = img.vcpu[i].msrs.len;
+        memcpy(msrs[i], file + img.vcpu[i].msrs.off, msrs_len[i]);
+    }
     cpuid_policy_len = img.cpuid_policy.len;
     memcpy(cpuid_policy, file + img.cpuid_policy.off, cpuid_policy_len);
+    /* As Xen's tsc_set_info keeps a moved domain's time going: no step back. */
+    uint64_t system_time = saved_system_time(nr_vcpus);
+    time_continue_from(system_time);
+    log_info("restore: TSC mode %u at %u kHz (pvshim's: %llu kHz, not emulated); the guest's "
+             "system time goes on from %llu.%03llu s", img.tsc_mode, img.tsc_khz,
+             (unsigned long long)tsc_khz, (unsigned long long)(system_time / 1000000000ull),
+             (unsigned long long)(system_time / 1000000ull % 1000));
     give_back_module(mod);
     file = NULL;
     pv_mm_assign_frame(dom.shared_info_mfn);

@@ -251,9 +251,12 @@ static int rec_vcpu(struct parser *p, struct save_blob b)
         slot = &v->xsave;
         break;
     default:
-        if (body.len % 16)
+        if (body.len % SAVE_MSR_ENTRY_LEN)
             return BAD_REC(p, "vcpu %u: %u bytes, not a whole number of 16-byte MSR entries",
                            id, body.len);
+        if (body.len > SAVE_VCPU_MSRS_MAX)
+            return BAD_REC(p, "vcpu %u: %u bytes of MSR entries, at most %u", id, body.len,
+                           SAVE_VCPU_MSRS_MAX);
         slot = &v->msrs;
         break;
     }
