@@ -102,7 +102,8 @@ cat "$base" "$work/payload.cpio.gz" > "$work/dom0.cpio.gz"
 disk=$work/disk.raw
 truncate -s 1G "$disk"
 
-log=$BUILD/migrate/mksave.log
+# One log per set of guests: a test making one fixture may run beside another.
+log=$BUILD/migrate/mksave-$(echo $only | tr ' ' -).log
 mkdir -p "$(dirname "$log")"
 : > "$log"
 xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=768M,max:768M dom0_max_vcpus=1 noreboot x2apic=false loglvl=all guest_loglvl=all smap=0"
