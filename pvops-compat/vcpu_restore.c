@@ -28,17 +28,11 @@
 #include "vcpu.h"
 #include "emulate_internal.h"
 #include <pvshim/error.h>
+#include <pvshim/save_stream.h>
 #include <pvshim/log.h>
 
 #define CTX_ERR(...) error_set(err, errlen, -1, "vcpu context: " __VA_ARGS__)
 
-/* EXTENDED record (xen_domctl_ext_vcpucontext) fields used by a 64-bit guest. */
-#define EXT_SYSCALL32_EIP       8
-#define EXT_SYSENTER_EIP        16
-#define EXT_SYSCALL32_DISABLES  28
-#define EXT_SYSENTER_DISABLES   29
-
-#define MSR_ENTRY_LEN           16      /* u32 index, u32 reserved, u64 value */
 
 static uint64_t le(const uint8_t *p, unsigned n)
 {
@@ -70,18 +64,18 @@ int pv_vcpu_restore(struct pv_vcpu *v, const struct vcpu_guest_context *c, const
     if (rc)
         return CTX_ERR("%s (error %ld)", why, rc);
     pv_vcpu_up(v);      /* a saved vCPU was up (Xen's restore sets VGCF_online too) */
-    if (ext_len > EXT_SYSENTER_DISABLES) {
-        v->syscall32_callback = le64(ext + EXT_SYSCALL32_EIP);
-        v->sysenter_callback = le64(ext + EXT_SYSENTER_EIP);
-        v->syscall32_disables_events = ext[EXT_SYSCALL32_DISABLES];
-        v->sysenter_disables_events = ext[EXT_SYSENTER_DISABLES];
+    if (ext_len > SAVE_EXT_SYSENTER_DISABLES) {
+        v->syscall32_callback = le64(ext + SAVE_EXT_SYSCALL32_EIP);
+        v->sysenter_callback = le64(ext + SAVE_EXT_SYSENTER_EIP);
+        v->syscall32_disables_events = ext[SAVE_EXT_SYSCALL32_DISABLES];
+        v->sysenter_disables_events = ext[SAVE_EXT_SYSENTER_DISABLES];
     }
     return 0;
 }
 
 int pv_vcpu_restore_msrs(const uint8_t *rec, uint32_t len, char *err, size_t errlen)
 {
-    for (uint32_t off = 0; off + MSR_ENTRY_LEN <= len; off += MSR_ENTRY_LEN) {
+    for (uint32_t off = 0; off + SAVE_MSR_ENTRY_LEN <= len; off += SAVE_MSR_ENTRY_LEN) {
         uint32_t msr = (uint32_t)le(rec + off, 4);
         uint64_t val = le64(rec + off + 8);
         if (pv_emul_wrmsr(msr, val) == 0)

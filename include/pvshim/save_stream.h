@@ -123,6 +123,11 @@
 #define SAVE_MAX_VCPUS          8
 #define SAVE_VCPU_CTX_LEN       5168    /* struct vcpu_guest_context, x86_64 */
 #define SAVE_VCPU_EXT_MAX       128
+/* X86_PV_VCPU_EXTENDED (xen_domctl_ext_vcpucontext): what a 64-bit guest uses. */
+#define SAVE_EXT_SYSCALL32_EIP      8
+#define SAVE_EXT_SYSENTER_EIP       16
+#define SAVE_EXT_SYSCALL32_DISABLES 28      /* u8 */
+#define SAVE_EXT_SYSENTER_DISABLES  29      /* u8 */
 #define SAVE_GDT_ENTS_MAX       7168    /* FIRST_RESERVED_GDT_ENTRY */
 #define SAVE_TSC_INFO_LEN       24
 #define SAVE_CPUID_ENTRY_LEN    24      /* leaf, subleaf, eax, ebx, ecx, edx */
