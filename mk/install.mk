@@ -73,7 +73,7 @@ $(BUILD)/unit-tests: $(TOOL_HOBJS)
 
 .PHONY: tools install deb deb-check
 TOOLS := $(BUILD)/pvshim-bundle $(BUILD)/pvshim-xl-convert $(BUILD)/pvshim-abi-report \
-         $(BUILD)/pvshim-inventory
+         $(BUILD)/pvshim-inventory $(BUILD)/pvshim-save-info
 tools: $(TOOLS)
 all: tools
 
@@ -87,7 +87,7 @@ install: $(BUILD)/pvshim $(BUILD)/pvshim-pvh $(TOOLS)
 	$(INSTALL) -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0644 doc/pvshim.7 $(DESTDIR)$(MANDIR)/man7/
 	$(INSTALL) -m 0644 doc/pvshim-bundle.1 doc/pvshim-xl-convert.1 doc/pvshim-abi-report.1 \
-	    doc/pvshim-inventory.1 $(DESTDIR)$(MANDIR)/man1/
+	    doc/pvshim-inventory.1 doc/pvshim-save-info.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/
 
 # ---------------------------------------------------------------- Debian package

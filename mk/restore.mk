@@ -1,7 +1,8 @@
 # Restoring `xl save` files (shim/restore/, include/pvshim/save_stream.h).
 #
 #   build/pvshim-save-info FILE   check a save file with pvshim's parser
-#                                 (a host tool for the runbook; not installed)
+#                                 (a host tool for the runbook; make install
+#                                 installs it, mk/install.mk)
 #   tests/migrate/mksave.sh       make real save files with Debian's Xen 4.17
 #                                 (minutes, under QEMU TCG; not in make test)
 #   make test-migrate             Debian 6.1 saved by Xen 4.17 resumes in pvshim

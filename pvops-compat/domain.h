@@ -43,6 +43,9 @@ struct pv_vcpu {
     uint16_t start_sels[4];         /* its DS, ES, FS, GS (a 32-bit guest's are loaded when first run) */
     bool idle;                      /* its CPU waits in pv_idle_wait, lock released */
     bool tlb_flush_due;             /* its CPU flushes its TLB when it next takes the lock */
+    /* A restored vCPU's saved FPU image, CR4 view and XCR0, loaded by its own
+     * CPU just before it first enters the guest (NULL: nothing to load). */
+    void (*first_run)(struct pv_vcpu *v);
 
     /* --- the guest entry being handled now (set by the entry path) */
     struct cpu_regs *regs;
@@ -171,17 +174,6 @@ static inline bool is_canonical(vaddr_t va)
  * in shared_info (dom.shared_info must be set), timers stopped.
  */
 void pv_vcpu_init(struct pv_vcpu *v, unsigned id);
-
-/*
- * Load a saved 64-bit vCPU context (Xen's arch_set_info_guest) into the
- * current vCPU and the register frame r it will be entered with; frames in
- * c are machine frames; ext is the stream's EXTENDED record (ext_len bytes,
- * may be 0). pvops-compat/vcpu_restore.c says what is left out. 0, or -1
- * with the reason in err.
- */
-struct vcpu_guest_context;
-int pv_vcpu_set_context(const struct vcpu_guest_context *c, const uint8_t *ext,
-                        uint32_t ext_len, struct cpu_regs *r, char *err, size_t errlen);
 
 /* Wait for an interrupt with the lock released (however deeply held), then
  * take it back: whatever it guarded may have changed meanwhile. */

@@ -181,16 +181,14 @@ int pv_mm_set_user_base(mfn_t l4);
 
 /*
  * A restored guest's start (instead of pv_mm_start_guest): its tables are
- * pinned as the save file said; take l4 (validated now if it is not yet)
- * and user_l4 (0: none) as base pointers, then hold the backend frames
- * writable as pv_mm_start_guest does. 0 or the validation error.
+ * pinned as the save file said and its vCPUs' base pointers taken with
+ * their contexts (pv_vcpu_set_context); hold the backend frames writable
+ * as pv_mm_start_guest does. 0 or the error.
  */
-int pv_mm_start_restored(mfn_t l4, mfn_t user_l4);
+int pv_mm_start_restored(void);
 
-/* set_gdt with the frames given (VCPUOP_initialise, restore): Xen's errors. */
+/* set_gdt with the frames given: Xen's errors. */
 int pv_mm_set_gdt_frames(const uint64_t *frames, unsigned int entries);
-/* MMUEXT_SET_LDT for pvshim's own callers: Xen's errors. */
-int pv_mm_set_ldt(vaddr_t base, unsigned int ents);
 
 /*
  * Machine address of the kernel (or user) L4 to load into CR3; 0 if there

@@ -14,6 +14,7 @@
 #define PV_KERNEL_CS    FLAT_KERNEL_CS64   /* 0xe033 */
 #define PV_KERNEL_SS    FLAT_KERNEL_SS64   /* 0xe02b */
 
+#define X86_EFLAGS_MBS  0x00000002ul    /* always 1 */
 #define X86_EFLAGS_TF   0x00000100ul
 #define X86_EFLAGS_IF   0x00000200ul
 #define X86_EFLAGS_IOPL 0x00003000ul

@@ -1,22 +1,26 @@
 /*
- * VCPUOP_initialise (public/vcpu.h): a vCPU's first context, a whole
- * struct vcpu_guest_context (public/arch-x86/xen-x86_64.h), checked and
- * taken as Xen 4.17 takes it from a 64-bit PV guest (arch_set_info_guest):
- *   - -EEXIST once the vCPU has a context (vCPU 0 always has one);
+ * A vCPU's context, a whole struct vcpu_guest_context
+ * (public/arch-x86/xen-x86_64.h), checked and taken as Xen 4.17 takes it
+ * for a 64-bit PV vCPU (arch_set_info_guest), in one place for both ways
+ * in: VCPUOP_initialise (public/vcpu.h) and a restore from a save file
+ * (vcpu_restore.c). Contract of pv_vcpu_set_context:
  *   - -EINVAL for a non-canonical RIP, RSP, kernel_sp, FS/GS bases, event,
  *     syscall or failsafe callback or trap handler; an LDT base that is not
  *     a guest address, not page aligned, or more than 8192 entries; more
  *     GDT entries than the guest's 14 frames hold; user mode without user
  *     page tables (ctrlreg[1] 0); a GDT frame that cannot be a descriptor
- *     page; a CR3 or CR1 frame the guest does not own;
+ *     page; a CR3 or CR1 frame the guest does not own (a 32-bit guest's
+ *     translated context has cs:eip entry points: no canonical checks);
  *   - a CR3/CR1 frame that does not validate as an L4: the type error;
- *   - selectors with RPL 0 get RPL 3; RFLAGS.IOPL becomes the virtual IOPL
- *     and IF is set; only CR0.TS is taken from ctrlreg[0]; the debug
- *     registers are taken as set_debugreg would (invalid ones are dropped);
- *     VGCF_failsafe/syscall_disables_events set the callbacks' masking;
+ *   - selectors with RPL 0 get RPL 3; RFLAGS.IOPL becomes the virtual IOPL,
+ *     VM and NT are dropped and IF is set; only CR0.TS is taken from
+ *     ctrlreg[0]; the debug registers are taken as set_debugreg would
+ *     (invalid ones are dropped); VGCF_failsafe/syscall_disables_events set
+ *     the callbacks' masking;
  *   - VGCF_online: the vCPU is up at once; otherwise it stays down.
  * The context is recorded in the vCPU; its own CPU loads it when it first
- * runs (vcpu_run.c).
+ * runs (vcpu_run.c). VCPUOP_initialise adds -EEXIST once the vCPU has a
+ * context (vCPU 0 always has one).
  */
 #include "pv.h"
 #include "vcpu.h"
@@ -36,7 +40,8 @@ static uint64_t guest_selector(uint64_t sel)
     return (sel & 3) == 0 ? sel | 3 : sel;
 }
 
-static bool context_ok(const struct vcpu_guest_context *c)
+/* NULL, or what is wrong with c (for a restore's message). */
+static const char *context_fault(const struct vcpu_guest_context *c)
 {
     /* A 32-bit guest's context comes translated (compat_vcpu_context.c):
      * its entry points are COMPAT_ENTRY(cs, eip), never canonical. */
@@ -49,21 +54,21 @@ static bool context_ok(const struct vcpu_guest_context *c)
     };
     for (unsigned i = 0; i < sizeof(va) / sizeof(va[0]); i++)
         if (!is_canonical(va[i]))
-            return false;
+            return "an address (RIP, RSP, kernel_sp, a base or a callback) is not canonical";
     if (c->ldt_ents && !is_canonical(c->ldt_base))
-        return false;
+        return "the LDT base is not canonical";
     for (unsigned i = 0; i < 256; i++)
         if (!is_canonical(c->trap_ctxt[i].address))
-            return false;
+            return "a trap handler is not canonical";
 no_addresses:
     if (!guest_addr_ok(c->ldt_base) || (c->ldt_base & (PAGE_SIZE - 1)) ||
         c->ldt_ents > LDT_MAX_ENTRIES)
-        return false;
+        return "the LDT is not an aligned guest range of at most 8192 entries";
     if (DIV_ROUND_UP(c->gdt_ents, 512) > PV_GDT_GUEST_FRAMES)
-        return false;
+        return "gdt_ents needs more than the guest's GDT frames";
     if (!(c->flags & VGCF_in_kernel) && !c->ctrlreg[1])
-        return false;
-    return true;
+        return "user mode without user page tables";
+    return NULL;
 }
 
 static void take_registers(struct pv_vcpu *v, const struct vcpu_guest_context *c)
@@ -82,7 +87,9 @@ static void take_registers(struct pv_vcpu *v, const struct vcpu_guest_context *c
     v->start_sels[0] = u->ds; v->start_sels[1] = u->es;
     v->start_sels[2] = u->fs; v->start_sels[3] = u->gs;
     v->iopl = (unsigned)((u->rflags & X86_EFLAGS_IOPL) >> 12);
-    r->rflags = (u->rflags & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IF;
+    /* IOPL is virtual; interrupts are always on in hardware (events are the guest's IF). */
+    r->rflags = (u->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_NT)) |
+                X86_EFLAGS_IF | X86_EFLAGS_MBS;
 }
 
 static void take_traps_and_callbacks(struct pv_vcpu *v, const struct vcpu_guest_context *c)
@@ -100,20 +107,15 @@ static void take_traps_and_callbacks(struct pv_vcpu *v, const struct vcpu_guest_
     v->kernel_sp = c->kernel_sp;
 }
 
-long pv_vcpu_initialise(struct pv_vcpu *v, vaddr_t arg)
+long pv_vcpu_set_context(struct pv_vcpu *v, const struct vcpu_guest_context *c,
+                         const char **why)
 {
-    if (copy_from_guest(&ctxt, arg, sizeof(ctxt)))
-        return -XEN_EFAULT;
-    return pv_vcpu_initialise_native(v, &ctxt);
-}
-
-long pv_vcpu_initialise_native(struct pv_vcpu *v, const struct vcpu_guest_context *c)
-{
-    if (v->initialised)
-        return -XEN_EEXIST;
-    if (!context_ok(c))
+    const char *fault = context_fault(c);
+    if (why)
+        *why = fault ? fault : "a GDT, CR3 or user CR3 frame is refused";
+    if (fault)
         return -XEN_EINVAL;
-    ASSERT(!v->loaded && !v->up);
+    ASSERT(!v->loaded && v->guest_table == INVALID_MFN && v->guest_table_user == INVALID_MFN);
 
     /* The references first: nothing of v changes if one is refused. */
     long rc = pv_mm_vcpu_set_gdt(v, c->gdt_frames, (unsigned)c->gdt_ents);
@@ -138,7 +140,26 @@ long pv_vcpu_initialise_native(struct pv_vcpu *v, const struct vcpu_guest_contex
     for (unsigned i = 0; i < 8; i++)
         v->start_debugreg[i] = c->debugreg[i];
     v->initialised = true;
+    if (why)
+        *why = NULL;
     if (c->flags & VGCF_online)
         pv_vcpu_up(v);
     return 0;
+}
+
+/* VCPUOP_initialise with a native context: from a 64-bit guest's memory,
+ * or translated from a 32-bit guest's (compat_vcpu_context.c). */
+long pv_vcpu_initialise_native(struct pv_vcpu *v, const struct vcpu_guest_context *c)
+{
+    if (v->initialised)
+        return -XEN_EEXIST;
+    ASSERT(!v->up);
+    return pv_vcpu_set_context(v, c, NULL);
+}
+
+long pv_vcpu_initialise(struct pv_vcpu *v, vaddr_t arg)
+{
+    if (copy_from_guest(&ctxt, arg, sizeof(ctxt)))
+        return -XEN_EFAULT;
+    return pv_vcpu_initialise_native(v, &ctxt);
 }

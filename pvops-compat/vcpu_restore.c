@@ -1,43 +1,55 @@
 /*
- * Loading a whole saved vCPU context (struct vcpu_guest_context, 64-bit)
- * into the current vCPU, as Xen's arch_set_info_guest does for a 64-bit PV
- * vCPU: used to resume a guest restored from a save file. Frames in the
- * context are machine frames already (the restore localised them).
+ * A vCPU of a guest restored from a save file: its saved context (the
+ * stream's X86_PV_VCPU_BASIC, frames already machine frames) goes through
+ * the one checker and applier of vCPU contexts, pv_vcpu_set_context
+ * (vcpu_context.c), as VCPUOP_initialise's do; what only a save carries
+ * is added here:
+ *   - the domain-wide vm_assist bitmap (Xen's arch_set_info_guest takes it
+ *     from every vCPU's context): a type pvshim does not offer is refused;
+ *   - the EXTENDED record's compat entry points (SYSCALL32, SYSENTER) and
+ *     their event masking;
+ *   - data selectors other than null are refused for now (a 64-bit kernel
+ *     suspends with null ones; the registers entered with carry none).
+ * Not here: the FPU/XSAVE image, CR4 and XCR0 (loaded on the vCPU's own CPU
+ * just before it first runs, v->first_run), runstate/time areas and
+ * vcpu_info placement (the guest registers them again after a resume).
  *
- * Not restored here: the FPU/XSAVE image (the arch layer loads it just
- * before entering the guest), runstate/time areas and vcpu_info placement
- * (the guest registers them again after a resume, as Linux does).
- * Data selectors other than null are refused for now (a 64-bit kernel
- * suspends with null ones).
+ * The X86_PV_VCPU_MSRS record (pv_vcpu_restore_msrs), on the vCPU's own CPU
+ * after its CR4/XCR0: each MSR goes through WRMSR's own rules, so what
+ * pvshim emulates (TSC_AUX, MISC_FEATURES_ENABLES, ...) takes its value. One
+ * refused whose value the guest would read back anyway (or 0, a new vCPU's
+ * value, for one pvshim does not offer) is logged and left, as a restore
+ * that does not change what the guest sees; any other is refused, naming
+ * the MSR: the guest would find a different value there (a SPEC_CTRL
+ * mitigation it set, say).
  */
 #include "domain.h"
 #include "hypercalls.h"
-#include "mm.h"
-#include "pv.h"
-#include <pvshim/hw.h>
-#include <pvshim/string.h>
+#include "vcpu.h"
+#include "emulate_internal.h"
 #include <pvshim/error.h>
+#include <pvshim/save_stream.h>
+#include <pvshim/log.h>
 
 #define CTX_ERR(...) error_set(err, errlen, -1, "vcpu context: " __VA_ARGS__)
 
-/* EXTENDED record (xen_domctl_ext_vcpucontext) fields used by a 64-bit guest. */
-#define EXT_SYSCALL32_EIP       8
-#define EXT_SYSENTER_EIP        16
-#define EXT_SYSCALL32_DISABLES  28
-#define EXT_SYSENTER_DISABLES   29
 
-static uint64_t le64(const uint8_t *p)
+static uint64_t le(const uint8_t *p, unsigned n)
 {
     uint64_t v = 0;
-    for (unsigned i = 8; i-- > 0;)
+    for (unsigned i = n; i-- > 0;)
         v = v << 8 | p[i];
     return v;
 }
 
-int pv_vcpu_set_context(const struct vcpu_guest_context *c, const uint8_t *ext,
-                        uint32_t ext_len, struct cpu_regs *r, char *err, size_t errlen)
+static uint64_t le64(const uint8_t *p)
 {
-    struct pv_vcpu *v = current;
+    return le(p, 8);
+}
+
+int pv_vcpu_restore(struct pv_vcpu *v, const struct vcpu_guest_context *c, const uint8_t *ext,
+                    uint32_t ext_len, char *err, size_t errlen)
+{
     const struct cpu_user_regs *u = &c->user_regs;
 
     if ((u->ds & ~3) || (u->es & ~3) || (u->fs & ~3) || (u->gs & ~3))
@@ -47,69 +59,35 @@ int pv_vcpu_set_context(const struct vcpu_guest_context *c, const uint8_t *ext,
         if ((c->vm_assist >> t) & 1 && do_vm_assist(VMASST_CMD_enable, t))
             return CTX_ERR("vm_assist %#lx: type %u is not offered",
                            (unsigned long)c->vm_assist, t);
+    const char *why;
+    long rc = pv_vcpu_set_context(v, c, &why);
+    if (rc)
+        return CTX_ERR("%s (error %ld)", why, rc);
+    pv_vcpu_up(v);      /* a saved vCPU was up (Xen's restore sets VGCF_online too) */
+    if (ext_len > SAVE_EXT_SYSENTER_DISABLES) {
+        v->syscall32_callback = le64(ext + SAVE_EXT_SYSCALL32_EIP);
+        v->sysenter_callback = le64(ext + SAVE_EXT_SYSENTER_EIP);
+        v->syscall32_disables_events = ext[SAVE_EXT_SYSCALL32_DISABLES];
+        v->sysenter_disables_events = ext[SAVE_EXT_SYSENTER_DISABLES];
+    }
+    return 0;
+}
 
-    v->kernel_mode = c->flags & VGCF_in_kernel;
-    memset(v->trap_ctxt, 0, sizeof(v->trap_ctxt));
-    for (unsigned i = 0; i < 256; i++) {
-        if (!c->trap_ctxt[i].address)
+int pv_vcpu_restore_msrs(const uint8_t *rec, uint32_t len, char *err, size_t errlen)
+{
+    for (uint32_t off = 0; off + SAVE_MSR_ENTRY_LEN <= len; off += SAVE_MSR_ENTRY_LEN) {
+        uint32_t msr = (uint32_t)le(rec + off, 4);
+        uint64_t val = le64(rec + off + 8);
+        if (pv_emul_wrmsr(msr, val) == 0)
             continue;
-        v->trap_ctxt[i] = c->trap_ctxt[i];
-        v->trap_ctxt[i].cs = PV_KERNEL_CS;
+        uint64_t have;
+        bool readable = pv_emul_rdmsr(msr, &have) == 0;
+        if (readable ? have != val : val != 0)
+            return error_set(err, errlen, -1, "MSR %#x = %#llx: pvshim %s", msr,
+                             (unsigned long long)val,
+                             readable ? "keeps another value there" : "does not offer it");
+        log_info("restore: vcpu %u: MSR %#x = %#llx left as it is (the guest reads the same)",
+                 current->vcpu_id, msr, (unsigned long long)val);
     }
-    v->event_callback = c->event_callback_eip;
-    v->failsafe_callback = c->failsafe_callback_eip;
-    v->syscall_callback = c->syscall_callback_eip;
-    v->failsafe_disables_events = c->flags & VGCF_failsafe_disables_events;
-    v->syscall_disables_events = c->flags & VGCF_syscall_disables_events;
-    if (ext_len > EXT_SYSENTER_DISABLES) {
-        v->syscall32_callback = le64(ext + EXT_SYSCALL32_EIP);
-        v->sysenter_callback = le64(ext + EXT_SYSENTER_EIP);
-        v->syscall32_disables_events = ext[EXT_SYSCALL32_DISABLES];
-        v->sysenter_disables_events = ext[EXT_SYSENTER_DISABLES];
-    }
-    do_stack_switch(c->kernel_ss, c->kernel_sp);
-
-    int rc = pv_mm_set_gdt_frames(c->gdt_frames, (unsigned)c->gdt_ents);
-    if (rc)
-        return CTX_ERR("GDT of %lu entries refused (error %d)", (unsigned long)c->gdt_ents, rc);
-    rc = pv_mm_set_ldt(c->ldt_base, (unsigned)c->ldt_ents);
-    if (rc)
-        return CTX_ERR("LDT %#lx/%lu refused (error %d)", (unsigned long)c->ldt_base,
-                       (unsigned long)c->ldt_ents, rc);
-    rc = pv_mm_start_restored(c->ctrlreg[3] >> 12, c->ctrlreg[1] >> 12);
-    if (rc)
-        return CTX_ERR("page tables at cr3 %#lx (user %#lx) do not validate (error %d)",
-                       (unsigned long)c->ctrlreg[3], (unsigned long)c->ctrlreg[1], rc);
-    static const unsigned dregs[] = { 0, 1, 2, 3, 6, 7 };
-    for (unsigned i = 0; i < sizeof(dregs) / sizeof(dregs[0]); i++) {
-        long drc = pv_set_debugreg(dregs[i], c->debugreg[dregs[i]]);
-        if (drc)
-            return CTX_ERR("debug register %u value %#lx refused (error %ld)", dregs[i],
-                           (unsigned long)c->debugreg[dregs[i]], drc);
-    }
-    v->fpu_ts = c->ctrlreg[0] & (1ull << 3);
-    hw_set_ts(v->fpu_ts);
-
-    v->fs_base = c->fs_base;
-    v->gs_base_kernel = c->gs_base_kernel;
-    v->gs_base_user = c->gs_base_user;
-    hw_set_fs_base(c->fs_base);
-    hw_set_gs_base(v->kernel_mode ? c->gs_base_kernel : c->gs_base_user);
-    hw_set_inactive_gs_base(v->kernel_mode ? c->gs_base_user : c->gs_base_kernel);
-
-    memset(r, 0, sizeof(*r));
-    r->r15 = u->r15; r->r14 = u->r14; r->r13 = u->r13; r->r12 = u->r12;
-    r->rbp = u->rbp; r->rbx = u->rbx; r->r11 = u->r11; r->r10 = u->r10;
-    r->r9 = u->r9; r->r8 = u->r8; r->rax = u->rax; r->rcx = u->rcx;
-    r->rdx = u->rdx; r->rsi = u->rsi; r->rdi = u->rdi;
-    r->rip = u->rip;
-    r->cs = u->cs;
-    r->rsp = u->rsp;
-    r->ss = u->ss;
-    /* IOPL is virtual; interrupts are always on in hardware (events are the guest's IF). */
-    if (dom.vm_assist & (1ul << VMASST_TYPE_architectural_iopl))
-        v->iopl = (unsigned)((u->rflags & X86_EFLAGS_IOPL) >> 12);
-    r->rflags = (u->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_NT)) |
-                X86_EFLAGS_IF | 0x2;
     return 0;
 }

@@ -52,11 +52,9 @@ void pv_vcpu_park(void)
     pv_runstate_set(RUNSTATE_running);
 }
 
-/* Load v's context into the calling CPU, the first time v runs. */
-static void load_context(struct pv_vcpu *v)
+void pv_vcpu_load(struct pv_vcpu *v)
 {
     ASSERT(v == current && v->initialised && !v->loaded);
-    pv_emul_vcpu_init();
     /* As set_debugreg takes them; a value it refuses is left out. */
     for (unsigned i = 0; i < 8; i++)
         if (i != 4 && i != 5)
@@ -67,7 +65,16 @@ static void load_context(struct pv_vcpu *v)
     hw_set_fs_base(v->fs_base);
     hw_set_gs_base(v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);
     hw_set_inactive_gs_base(v->kernel_mode ? v->gs_base_user : v->gs_base_kernel);
-    hw_set_ts(v->fpu_ts);
+    if (v->first_run)
+        v->first_run(v);
+    hw_set_ts(v->fpu_ts);       /* last: first_run may load the FPU */
+}
+
+/* Load v's context into the calling CPU, the first time v runs. */
+static void load_context(struct pv_vcpu *v)
+{
+    pv_emul_vcpu_init();
+    pv_vcpu_load(v);
     v->loaded = true;
     pv_time_vcpu_start(v);
 }

@@ -19,8 +19,8 @@
  *   6. start_info (vCPU 0's rdx, a pfn in the stream): nr_pages, the new
  *      shared_info machine address, flags 0, the xenstore and console
  *      frames (pfns in the stream) as frames, the new event channels;
- *   7. vCPU 0's context with its frames localised (cr3, user cr3, GDT
- *      frames, rdx), ready for pv_vcpu_set_context().
+ *   7. every saved vCPU's context with its frames localised (cr3, user
+ *      cr3, GDT frames; vCPU 0's rdx), ready for pv_vcpu_restore().
  * The console and xenstore rings keep their indices: nothing here touches
  * them.
  */
@@ -47,12 +47,17 @@ struct restore_params {
     void (*assigned)(mfn_t first, uint64_t n);
 };
 
+struct restore_vcpu {
+    bool present;                   /* the stream has its context (it was online) */
+    struct vcpu_guest_context ctx;  /* frames as machine frames */
+    uint8_t ext[SAVE_VCPU_EXT_MAX]; /* its EXTENDED record (ext_len bytes) */
+    uint32_t ext_len;
+};
+
 struct restore_state {
     uint64_t nr_pages;              /* frames the guest got */
     mfn_t start_info_mfn, console_mfn, xenstore_mfn;
-    struct vcpu_guest_context ctx;  /* vCPU 0, frames as machine frames */
-    uint8_t ext[SAVE_VCPU_EXT_MAX]; /* vCPU 0's EXTENDED record (ext_len bytes) */
-    uint32_t ext_len;
+    struct restore_vcpu vcpu[SAVE_MAX_VCPUS];       /* img->nr_vcpus of them used */
 };
 
 /*

@@ -41,7 +41,8 @@
  *   - vCPU records: vcpu_id < SAVE_MAX_VCPUS; BASIC exactly a
  *     vcpu_guest_context; selectors not ring 0, canonical RIP, stack and
  *     callbacks, gdt_ents <= 7168, frames (cr3, user cr3, GDT) <= end_pfn;
- *     EXTENDED <= 128 bytes, XSAVE empty or >= 16, MSRS a multiple of 16;
+ *     EXTENDED <= 128 bytes, XSAVE empty or >= 16, MSRS a multiple of 16 of
+ *     at most SAVE_VCPU_MSRS_MAX;
  *   - SHARED_INFO 4096 bytes, TSC_INFO 24 bytes with mode <= 2, CPUID policy a
  *     multiple of 24 bytes (at most 256 entries), MSR policy of 16;
  *   - HVM, checkpoint (Remus/COLO) and unknown mandatory records refused;
@@ -126,11 +127,17 @@
 #define SAVE_MAX_VCPUS          8
 #define SAVE_VCPU_CTX_LEN       5168    /* struct vcpu_guest_context, x86_64 */
 #define SAVE_VCPU_EXT_MAX       128
+/* X86_PV_VCPU_EXTENDED (xen_domctl_ext_vcpucontext): what a 64-bit guest uses. */
+#define SAVE_EXT_SYSCALL32_EIP      8
+#define SAVE_EXT_SYSENTER_EIP       16
+#define SAVE_EXT_SYSCALL32_DISABLES 28      /* u8 */
+#define SAVE_EXT_SYSENTER_DISABLES  29      /* u8 */
 #define SAVE_GDT_ENTS_MAX       7168    /* FIRST_RESERVED_GDT_ENTRY */
 #define SAVE_TSC_INFO_LEN       24
 #define SAVE_CPUID_ENTRY_LEN    24      /* leaf, subleaf, eax, ebx, ecx, edx */
 #define SAVE_CPUID_POLICY_MAX   (256 * SAVE_CPUID_ENTRY_LEN)   /* Xen 4.17 writes ~52 */
 #define SAVE_MSR_ENTRY_LEN      16      /* index, flags, value */
+#define SAVE_VCPU_MSRS_MAX      (32 * SAVE_MSR_ENTRY_LEN)  /* Xen 4.17 saves at most 7 */
 
 /* A record body inside the module: offset and length (0/0: absent). */
 struct save_blob {
@@ -148,6 +155,7 @@ struct save_image {
     bool xl_header;                 /* false: a bare libxc stream */
     uint32_t xl_mandatory_flags;
     struct save_blob xl_config;     /* JSON text, informational */
+    unsigned config_max_vcpus;      /* its "max_vcpus" (0: none): vCPUs the guest had */
     uint32_t version;               /* libxc stream version: 2 or 3 */
     uint32_t xen_major, xen_minor;
     uint64_t libxc_start;           /* first libxc record (after the headers) */
@@ -161,9 +169,19 @@ struct save_image {
     uint32_t tsc_mode, tsc_khz, tsc_incarnation;
     uint64_t tsc_nsec;
     struct save_blob cpuid_policy, msr_policy;
-    unsigned nr_vcpus;              /* highest present vcpu_id + 1 */
+    unsigned nr_vcpus;              /* highest present vcpu_id + 1 (saved = were up) */
     struct save_vcpu vcpu[SAVE_MAX_VCPUS];
 };
+
+/*
+ * How many vCPUs the guest had: its xl config's max_vcpus when the file
+ * has one (a vCPU that was down has no context in the stream), else the
+ * highest saved vCPU + 1.
+ */
+static inline unsigned save_vcpus_had(const struct save_image *img)
+{
+    return img->config_max_vcpus > img->nr_vcpus ? img->config_max_vcpus : img->nr_vcpus;
+}
 
 /* Is data[0, len) a save file (xl magic) or a bare libxc stream? */
 bool save_stream_is(const void *data, uint64_t len);

@@ -22,6 +22,14 @@ uint64_t now_ns(void);
 uint64_t tsc_to_ns(uint64_t tsc_delta);
 
 /*
+ * A restored guest's system time continues from its save: from here on
+ * now_ns() goes on from ns (nothing if it is past ns already), and the wall
+ * clock's time 0 moves back by as much, so that wall time does not jump.
+ * Before any timer is armed.
+ */
+void time_continue_from(uint64_t ns);
+
+/*
  * Arm the one-shot timer for an absolute now_ns() deadline; 0 disarms it.
  * The callback runs in interrupt context with interrupts off.
  */

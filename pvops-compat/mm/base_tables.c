@@ -207,16 +207,7 @@ int pv_mm_start_guest(mfn_t l4)
     return rc;
 }
 
-int pv_mm_start_restored(mfn_t l4, mfn_t user_l4)
+int pv_mm_start_restored(void)
 {
-    current->guest_table = INVALID_MFN;
-    current->guest_table_user = INVALID_MFN;
-    int rc = pv_mm_set_kernel_base(l4);
-    if (!rc && user_l4)
-        rc = pv_mm_set_user_base(user_l4);
-    if (!rc)
-        rc = hold_backend_frames();
-    if (rc)
-        pv_mm_drop_base_pointers();
-    return rc;
+    return hold_backend_frames();
 }

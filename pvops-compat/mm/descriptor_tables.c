@@ -249,8 +249,3 @@ int pv_mm_map_ldt_page(unsigned offset, mfn_t *mfn)
     *mfn = w.mfn;
     return 0;
 }
-
-int pv_mm_set_ldt(vaddr_t base, unsigned int ents)
-{
-    return mm_set_ldt(base, ents);
-}

@@ -191,35 +191,45 @@ static void restore_shared_info(struct rs *r)
     memset(si->evtchn_mask, 0xff, sizeof(si->evtchn_mask));
 }
 
-/* 6 and 7: start_info and vCPU 0's context. */
-static int restore_context(struct rs *r)
+/* 7. A saved vCPU's context, its frames localised. */
+static int restore_vcpu_context(struct rs *r, unsigned id)
 {
-    struct restore_state *s = r->s;
-    const struct save_vcpu *v = &r->img->vcpu[0];
-    struct vcpu_guest_context *c = &s->ctx;
+    const struct save_vcpu *v = &r->img->vcpu[id];
+    struct restore_vcpu *rv = &r->s->vcpu[id];
+    struct vcpu_guest_context *c = &rv->ctx;
+    rv->present = true;
     memcpy(c, r->p->file + v->basic.off, sizeof(*c));
-    s->ext_len = v->extended.len;
-    memcpy(s->ext, r->p->file + v->extended.off, v->extended.len);
+    rv->ext_len = v->extended.len;
+    memcpy(rv->ext, r->p->file + v->extended.off, v->extended.len);
 
     uint64_t l4_pfn = c->ctrlreg[3] >> PAGE_SHIFT;
     if (table_level(r->type[l4_pfn]) != 4)
-        return BAD(r, "save stream: X86_PV_VCPU_BASIC of vcpu 0: cr3 pfn %#llx is not an L4 table",
-                   (unsigned long long)l4_pfn);
+        return BAD(r, "save stream: X86_PV_VCPU_BASIC of vcpu %u: cr3 pfn %#llx is not an L4 "
+                   "table", id, (unsigned long long)l4_pfn);
     c->ctrlreg[3] = mfn_to_paddr(r->p2m[l4_pfn]);
     if (c->ctrlreg[1]) {
         uint64_t u = c->ctrlreg[1] >> PAGE_SHIFT;
         if (table_level(r->type[u]) != 4)
-            return BAD(r, "save stream: X86_PV_VCPU_BASIC of vcpu 0: user cr3 pfn %#llx is not "
-                       "an L4 table", (unsigned long long)u);
+            return BAD(r, "save stream: X86_PV_VCPU_BASIC of vcpu %u: user cr3 pfn %#llx is "
+                       "not an L4 table", id, (unsigned long long)u);
         c->ctrlreg[1] = mfn_to_paddr(r->p2m[u]);
     }
     for (unsigned i = 0; i < DIV_ROUND_UP(c->gdt_ents, 512); i++) {
-        mfn_t m = plain_page(r, c->gdt_frames[i], "a GDT frame of vcpu 0");
+        char what[40];
+        snprintf(what, sizeof(what), "a GDT frame of vcpu %u", id);
+        mfn_t m = plain_page(r, c->gdt_frames[i], what);
         if (m == INVALID_MFN)
             return -1;
         c->gdt_frames[i] = m;
     }
+    return 0;
+}
 
+/* 6. start_info, named by vCPU 0's rdx. */
+static int restore_start_info(struct rs *r)
+{
+    struct restore_state *s = r->s;
+    struct vcpu_guest_context *c = &s->vcpu[0].ctx;
     mfn_t si_mfn = plain_page(r, c->user_regs.rdx, "start_info (vcpu 0's rdx)");
     if (si_mfn == INVALID_MFN)
         return -1;
@@ -242,6 +252,14 @@ static int restore_context(struct rs *r)
     s->xenstore_mfn = store;
     s->console_mfn = cons;
     return 0;
+}
+
+static int restore_contexts(struct rs *r)
+{
+    for (unsigned i = 0; i < r->img->nr_vcpus; i++)
+        if (r->img->vcpu[i].present && restore_vcpu_context(r, i))
+            return -1;
+    return restore_start_info(r);
 }
 
 int restore_domain(const struct restore_params *p, struct restore_state *s,
@@ -269,7 +287,7 @@ int restore_domain(const struct restore_params *p, struct restore_state *s,
     if (!rc)
         rc = write_guest_p2m(&r);
     if (!rc)
-        rc = restore_context(&r);
+        rc = restore_contexts(&r);
     if (!rc)
         rc = pin_tables(&r);
     if (!rc)

@@ -251,9 +251,12 @@ static int rec_vcpu(struct parser *p, struct save_blob b)
         slot = &v->xsave;
         break;
     default:
-        if (body.len % 16)
+        if (body.len % SAVE_MSR_ENTRY_LEN)
             return BAD_REC(p, "vcpu %u: %u bytes, not a whole number of 16-byte MSR entries",
                            id, body.len);
+        if (body.len > SAVE_VCPU_MSRS_MAX)
+            return BAD_REC(p, "vcpu %u: %u bytes of MSR entries, at most %u", id, body.len,
+                           SAVE_VCPU_MSRS_MAX);
         slot = &v->msrs;
         break;
     }
@@ -505,6 +508,37 @@ static int parse_libxc(struct parser *p, uint64_t off, uint64_t *end)
     return 0;
 }
 
+static bool json_space(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * The xl config's "max_vcpus" (libxl's b_info writes it once, a JSON
+ * number): 0 when absent or not a number of at most 3 digits.
+ */
+static unsigned config_max_vcpus(const uint8_t *cfg, uint32_t len)
+{
+    static const char key[] = "\"max_vcpus\"";
+    const uint32_t klen = sizeof(key) - 1;
+    for (uint32_t i = 0; len >= klen && i <= len - klen; i++) {
+        if (memcmp(cfg + i, key, klen))
+            continue;
+        uint32_t j = i + klen;
+        while (j < len && json_space(cfg[j]))
+            j++;
+        if (j >= len || cfg[j++] != ':')
+            return 0;
+        while (j < len && json_space(cfg[j]))
+            j++;
+        unsigned n = 0, digits = 0;
+        for (; j < len && cfg[j] >= '0' && cfg[j] <= '9' && digits < 4; j++, digits++)
+            n = n * 10 + (unsigned)(cfg[j] - '0');
+        return digits >= 1 && digits <= 3 ? n : 0;
+    }
+    return 0;
+}
+
 /* The xl header and the libxl stream around the libxc one. */
 static int parse_xl(struct parser *p)
 {
@@ -529,6 +563,7 @@ static int parse_xl(struct parser *p)
             return BAD(p, "save file: xl header: config of %u bytes does not fit its %u bytes "
                        "of optional data", cfg, optlen);
         img->xl_config = (struct save_blob){ SAVE_XL_HEADER_LEN + 4, cfg };
+        img->config_max_vcpus = config_max_vcpus(d + SAVE_XL_HEADER_LEN + 4, cfg);
     }
     uint64_t off = SAVE_XL_HEADER_LEN + (uint64_t)optlen;
     if (p->len - off < SAVE_LIBXL_HEADER_LEN)

@@ -7,8 +7,8 @@
  * full size; the CPUID comparison over the policy record with an offer of
  * nothing and of everything. A refusal must come with a one-line reason.
  * A file small enough for the simulated machine (tests/unit/mm_sim.c) is
- * then rebuilt there (restore_domain, and pv_vcpu_set_context when that
- * succeeds): whatever it refuses, the PV MMU's books must balance after.
+ * then rebuilt there (restore_domain, and pv_vcpu_restore of every saved
+ * vCPU the simulated domain has when that succeeds): whatever it refuses, the PV MMU's books must balance after.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include <pvshim/restore_cpuid.h>
 #include <pvshim/restore.h>
 #include "mm_sim.h"
+#include "vcpu.h"
 
 #define CHECK(c, ...) do {                                                   \
         if (!(c)) {                                                           \
@@ -64,10 +65,15 @@ static void rebuild(const uint8_t *buf, const struct save_image *img)
     };
     err[0] = '\0';
     if (restore_domain(&p, &rs, err, sizeof(err)) == 0) {
-        struct cpu_regs r;
-        err[0] = '\0';
-        if (pv_vcpu_set_context(&rs.ctx, rs.ext, rs.ext_len, &r, err, sizeof(err)))
-            CHECK(err[0] && !strchr(err, '\n'), "context refused without a reason");
+        mm_sim_unstarted_vcpu0();
+        for (unsigned i = 0; i < img->nr_vcpus && i < dom.nr_vcpus; i++) {
+            if (!rs.vcpu[i].present)
+                continue;
+            err[0] = '\0';
+            if (pv_vcpu_restore(&dom.vcpu[i], &rs.vcpu[i].ctx, rs.vcpu[i].ext,
+                                rs.vcpu[i].ext_len, err, sizeof(err)))
+                CHECK(err[0] && !strchr(err, '\n'), "context refused without a reason");
+        }
     } else {
         CHECK(err[0] && !strchr(err, '\n'), "rebuild refused without a reason");
     }

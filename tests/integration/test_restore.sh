@@ -49,11 +49,11 @@ test_restore_pvtest64_from_xen() {
     boot --mem 256 --timeout 300 --initrd "$f"
     expect_log "restore: xl save file, libxc stream v3 from Xen 4.17"
     expect_log "MIGRATE: suspend returned 0 (resumed in a new domain)"
-    for c in resumed counter_continues memory_intact clock_forward start_info \
-             m2p_consistent ports_masked xenstore; do
+    for c in resumed counter_continues memory_intact clock_forward system_time_forward \
+             start_info m2p_consistent ports_masked xenstore; do
         expect_log "PASS migrate.$c"
     done
-    expect_log_re "^pvtest64: 8 passed, 0 failed"
+    expect_log_re "^pvtest64: 9 passed, 0 failed"
     expect_log "guest shut down: poweroff"
     expect_status 0
 }
@@ -143,4 +143,16 @@ test_restore_cpu_feature_missing() {
              }
              close($h) or die;' "$g" $(( $(record_at "$f" X86_CPUID_POLICY) ))
     restore_bad "$g" "X86_CPUID_POLICY: the saved guest saw 1 CPU feature pvshim does not offer here .*: AVX512F"
+}
+
+# A guest that had more vCPUs than the VM has CPUs (its config's max_vcpus
+# made 2; the test VM has one CPU): refused before anything is built.
+test_restore_more_vcpus_than_cpus() {
+    local f g at
+    f=$(restore_fixture) || return 1
+    g=$(copy_fixture vcpus "$f")
+    at=$(grep -boa '"max_vcpus": 1,' "$g" | head -n 1 | cut -d: -f1)
+    [ -n "$at" ] || { fail "no \"max_vcpus\": 1 in the config of $f"; return 1; }
+    patch "$g" $((at + 13)) 'a' 2
+    restore_bad "$g" "save file: the guest had 2 vCPUs; pvshim can give it 1 here"
 }

@@ -4,8 +4,13 @@
 # classic 64-bit PV domU, waits for its workload to make progress, saves it
 # with `xl save`, copies the file to the virtio disk the host gave dom0
 # (/dev/vda, at 1 MiB-aligned offsets) and restores it with `xl restore`
-# as the reference that the file is good. Lines for the host:
+# as the reference that the file is good. VCPUS_NAME gives the domain's
+# vCPUs (default 1); DISK_NAME=yes gives it xvda, a loop device over a 4 MiB
+# file in dom0's tmpfs whose first MiB is "PVSHIM-MIGRATE-DISK" lines, and
+# that file as it was at the save goes to the host too (NAME.disk).
+# Lines for the host:
 #   L0: SAVED NAME OFFSET_MIB BYTES MD5 SAVE_SECONDS LAST_STEP
+#   L0: SAVED NAME.disk OFFSET_MIB BYTES MD5 0 0
 # (LAST_STEP: the last "MIGRATE: step N" xenconsoled logged before the save)
 #   L0: RESULT xen NAME-restore PASS|FAIL detail
 . /l0/config
@@ -39,6 +44,14 @@ offset=1
 for name in $SAVES; do
     eval "kernel=\$KERNEL_$name ramdisk=\$RAMDISK_$name cmdline=\$CMDLINE_$name"
     eval "memory=\$MEMORY_$name ready=\$READY_$name done_re=\$DONE_$name"
+    eval "vcpus=\${VCPUS_$name:-1} disk=\${DISK_$name:-}"
+    img= loop=
+    if [ -n "$disk" ]; then
+        img=/tmp/$name.disk
+        { yes PVSHIM-MIGRATE-DISK | head -c 1048576; head -c 3145728 /dev/zero; } > "$img"
+        loop=$(losetup -f)
+        losetup "$loop" "$img" || { echo "L0: RESULT xen $name-save FAIL losetup"; continue; }
+    fi
     {
         echo "name = \"$name\""
         echo 'type = "pv"'
@@ -46,7 +59,9 @@ for name in $SAVES; do
         [ -n "$ramdisk" ] && echo "ramdisk = \"$ramdisk\""
         echo "cmdline = \"$cmdline\""
         echo "memory = $memory"
-        echo 'vcpus = 1'
+        echo "vcpus = $vcpus"
+        [ -n "$loop" ] &&
+            echo "disk = [ 'format=raw, vdev=xvda, access=rw, script=/l0/hotplug-disk, target=$loop' ]"
         echo 'on_poweroff = "destroy"'
         echo 'on_reboot = "destroy"'
         echo 'on_crash = "preserve"'
@@ -80,6 +95,13 @@ for name in $SAVES; do
     last=$(tr -d '\r' < "$CONLOG/guest-$name.log" | sed -n 's/^MIGRATE: step \([0-9]*\) .*/\1/p' | tail -n 1)
     echo "L0: SAVED $name $offset $bytes $sum $t_save ${last:-0}"
     offset=$((offset + (bytes + 1048575) / 1048576))
+    if [ -n "$img" ]; then
+        dbytes=$(wc -c < "$img")
+        dd if="$img" of=/dev/vda bs=1M seek="$offset" conv=fsync 2>/dev/null ||
+            echo "L0: DOM0-FAILURE writing /dev/vda"
+        echo "L0: SAVED $name.disk $offset $dbytes $(md5sum "$img" | cut -d' ' -f1) 0 0"
+        offset=$((offset + (dbytes + 1048575) / 1048576))
+    fi
     echo "L0: RESULT xen $name-save PASS ${t_save}s, $bytes bytes"
     # The reference: Xen's own restore of the same file.
     mv "$CONLOG/guest-$name.log" "$CONLOG/guest-$name.before" 2>/dev/null
@@ -97,4 +119,5 @@ for name in $SAVES; do
     show_log "$name" 15
     rm -f "/tmp/$name.save"
     xl destroy "$name" 2>/dev/null
+    [ -n "$loop" ] && { losetup -d "$loop"; rm -f "$img"; }
 done

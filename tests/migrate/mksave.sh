@@ -9,10 +9,16 @@
 #                    tests/migrate/linux-workload as init (a counter, a file
 #                    with its checksum, a child process), 128 MiB, saved at
 #                    step >= 5
+#   linuxsmp.xlsave  the same with 2 vCPUs (a worker pinned to each), saved
+#                    at step >= 5
+#   linuxdisk.xlsave the same with 1 vCPU and a disk (xvda from dom0's
+#                    blkback, migrate.disk: every step writes and reads it),
+#                    saved at step >= 5; linuxdisk.disk is the disk image as
+#                    it was at the save
 # and, next to each, NAME.info (md5, size, seconds xl save took, whether
 # Xen's own `xl restore` of the file finished the workload).
 #
-#   tests/migrate/mksave.sh [--only "pvtest64 linux"] [--timeout S]
+#   tests/migrate/mksave.sh [--only "pvtest64 linux linuxsmp linuxdisk"] [--timeout S]
 #
 # dom0 runs tests/migrate/dom0-save.sh; the files come back on a virtio
 # disk (a scratch raw image) at the offsets dom0 prints. Exit status: 0 all
@@ -22,7 +28,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 3
 BUILD=${BUILD:-build}
 OUTDIR=${MIGRATE_CACHE:-cache/migrate}
-only="pvtest64 linux"
+only="pvtest64 linux linuxsmp linuxdisk"
 timeout=2400
 while [ $# -gt 0 ]; do
     case $1 in
@@ -71,6 +77,7 @@ chmod 755 "$work/wl/migrate-init"
 (cd "$work/wl" && echo migrate-init | cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$work/wl.cpio.gz"
 cat "$BUILD/debian/initramfs.cpio.gz" "$work/wl.cpio.gz" > "$work/l0/initramfs.cpio.gz"
 cp tests/migrate/dom0-save.sh "$work/l0/tests.sh"
+cp tests/l0/hotplug-disk "$work/l0/"
 {
     echo "SAVES='$only'"
     echo "DOMAIN_TIMEOUT=600"
@@ -81,13 +88,22 @@ cp tests/migrate/dom0-save.sh "$work/l0/tests.sh"
     echo "CMDLINE_linux='console=hvc0 rdinit=/migrate-init'"
     echo "MEMORY_linux=128 READY_linux='MIGRATE: step 5 '"
     echo "DONE_linux='MIGRATE: done '"
+    echo "KERNEL_linuxsmp=/l0/vmlinuz RAMDISK_linuxsmp=/l0/initramfs.cpio.gz VCPUS_linuxsmp=2"
+    echo "CMDLINE_linuxsmp='console=hvc0 rdinit=/migrate-init'"
+    echo "MEMORY_linuxsmp=128 READY_linuxsmp='MIGRATE: step 5 '"
+    echo "DONE_linuxsmp='MIGRATE: done '"
+    echo "KERNEL_linuxdisk=/l0/vmlinuz RAMDISK_linuxdisk=/l0/initramfs.cpio.gz DISK_linuxdisk=yes"
+    echo "CMDLINE_linuxdisk='console=hvc0 rdinit=/migrate-init migrate.disk'"
+    echo "MEMORY_linuxdisk=128 READY_linuxdisk='MIGRATE: step 5 '"
+    echo "DONE_linuxdisk='MIGRATE: done '"
 } > "$work/l0/config"
 (cd "$work" && find l0 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$work/payload.cpio.gz"
 cat "$base" "$work/payload.cpio.gz" > "$work/dom0.cpio.gz"
 disk=$work/disk.raw
 truncate -s 1G "$disk"
 
-log=$BUILD/migrate/mksave.log
+# One log per set of guests: a test making one fixture may run beside another.
+log=$BUILD/migrate/mksave-$(echo $only | tr ' ' -).log
 mkdir -p "$(dirname "$log")"
 : > "$log"
 xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=768M,max:768M dom0_max_vcpus=1 noreboot x2apic=false loglvl=all guest_loglvl=all smap=0"
@@ -127,6 +143,14 @@ for name in $only; do
         { say "$name: md5 differs after the copy"; status=1; continue; }
     restore=$(tr -d '\r' < "$log" | sed -n "s/^L0: RESULT xen $name-restore //p" | tail -n 1)
     mv "$work/$name.xlsave" "$OUTDIR/$name.xlsave"
+    dline=$(tr -d '\r' < "$log" | grep "^L0: SAVED $name.disk " | tail -n 1)
+    if [ -n "$dline" ]; then
+        set -- $dline
+        dd if="$disk" of="$OUTDIR/$name.disk" bs=1M skip="$4" count=$(( ($5 + 1048575) / 1048576 )) 2>/dev/null
+        truncate -s "$5" "$OUTDIR/$name.disk"
+        [ "$(md5sum < "$OUTDIR/$name.disk" | cut -d" " -f1)" = "$6" ] ||
+            { say "$name: the disk image's md5 differs after the copy"; status=1; }
+    fi
     {
         echo "md5 $sum"
         echo "bytes $bytes"

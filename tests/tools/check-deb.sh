@@ -16,6 +16,7 @@ for f in /usr/lib/pvshim/pvshim /usr/lib/pvshim/pvshim-pvh /usr/bin/pvshim-bundl
          /usr/bin/pvshim-xl-convert /usr/share/man/man1/pvshim-xl-convert.1.gz \
          /usr/bin/pvshim-abi-report /usr/share/man/man1/pvshim-abi-report.1.gz \
          /usr/bin/pvshim-inventory /usr/share/man/man1/pvshim-inventory.1.gz \
+         /usr/bin/pvshim-save-info /usr/share/man/man1/pvshim-save-info.1.gz \
          /usr/share/man/man7/pvshim.7.gz /usr/share/man/man1/pvshim-bundle.1.gz \
          /usr/share/doc/pvshim/copyright /usr/share/doc/pvshim/README.md.gz; do
     grep -qx "$f" "$tmp/list" || bad "the package lacks $f"

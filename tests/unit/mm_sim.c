@@ -69,6 +69,13 @@ void mm_sim_setup(void)
     gnttab_reset();
 }
 
+void mm_sim_unstarted_vcpu0(void)
+{
+    dom.vcpu[0].loaded = false;
+    dom.vcpu[0].guest_table = dom.vcpu[0].guest_table_user = INVALID_MFN;
+    dom.vcpu[0].gdt_ents = 0;
+}
+
 #define TBL_FLAGS (PTE_P | PTE_RW | PTE_US | PTE_A)
 pte_t mm_sim_compat_slots[512 - 428];
 uint32_t mm_sim_compat_m2p[SIM_FRAMES];

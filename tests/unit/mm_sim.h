@@ -48,6 +48,8 @@ void mm_sim_memmap(struct memmap *m);
 
 /* Fresh machine and MMU; guest frames all zero, kernel mode, no assists. */
 void mm_sim_setup(void);
+/* vCPU 0 as a restore finds it: never run, no base pointers, no GDT. */
+void mm_sim_unstarted_vcpu0(void);
 /* The same for a 32-bit PAE guest (pv_mm_set_pae with mm_sim_compat_slots). */
 void mm_sim_setup_pae(void);
 extern pte_t mm_sim_compat_slots[512 - 428];

@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "fakes.h"
 #include "fake_emulate.h"
+#include "vcpu.h"
 
 static struct cpu_regs r;
 
@@ -206,6 +207,39 @@ START_TEST(tsc_aux)
 }
 END_TEST
 
+/* A restored vCPU's X86_PV_VCPU_MSRS record (vcpu_restore.c). */
+static uint8_t msr_rec[4 * 16];
+static uint32_t msr_entries(uint32_t n, const uint32_t *idx, const uint64_t *val)
+{
+    memset(msr_rec, 0, sizeof(msr_rec));
+    for (uint32_t i = 0; i < n; i++) {
+        memcpy(msr_rec + 16 * i, &idx[i], 4);
+        memcpy(msr_rec + 16 * i + 8, &val[i], 8);
+    }
+    return 16 * n;
+}
+
+START_TEST(restore_msrs)
+{
+    char err[200];
+    /* What pvshim emulates takes its value; a zero SPEC_CTRL changes nothing for the guest. */
+    uint32_t len = msr_entries(3, (const uint32_t[]){ 0xc0000103, 0x140, 0x48 },
+                               (const uint64_t[]){ 0x42, 0, 0 });
+    ck_assert_int_eq(pv_vcpu_restore_msrs(msr_rec, len, err, sizeof(err)), 0);
+    ck_assert_uint_eq(pv_emul.tsc_aux, 0x42);
+    ck_assert_uint_eq(fake_emu.tsc_aux, 0x42);
+    /* A SPEC_CTRL the guest set, an MSR pvshim keeps at another value: refused, named. */
+    len = msr_entries(1, (const uint32_t[]){ 0x48 }, (const uint64_t[]){ 1 });
+    ck_assert_int_eq(pv_vcpu_restore_msrs(msr_rec, len, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "MSR 0x48 = 0x1: pvshim does not offer it"), "%s", err);
+    len = msr_entries(1, (const uint32_t[]){ 0xc0000103 }, (const uint64_t[]){ 1ull << 32 });
+    ck_assert_int_eq(pv_vcpu_restore_msrs(msr_rec, len, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "MSR 0xc0000103 = 0x100000000: pvshim keeps another value"),
+                  "%s", err);
+    ck_assert_uint_eq(pv_emul.tsc_aux, 0x42);
+}
+END_TEST
+
 START_TEST(hypercall_page_msr)
 {
     ck_assert_uint_eq(rd(0x40000000), 0);
@@ -315,6 +349,7 @@ static Suite *emulate_msr_suite(void)
     tcase_add_test(tc, cpuid_faulting_msrs);
     tcase_add_test(tc, tsc_aux);
     tcase_add_test(tc, hypercall_page_msr);
+    tcase_add_test(tc, restore_msrs);
     tcase_add_test(tc, refused_msrs);
     tcase_add_test(tc, faked_rdmsr_without_gp_handler);
     tcase_add_test(tc, user_mode_refused);

@@ -14,6 +14,7 @@
 #include "unit.h"
 #include "mm_sim.h"
 #include "save_builder.h"
+#include "vcpu.h"
 
 static struct frame_pool pool;
 static struct shared_info shinfo_page;
@@ -42,6 +43,15 @@ static int rebuild(struct sb_stream *s)
     };
     err[0] = '\0';
     return restore_domain(&p, &rs, err, sizeof(err));
+}
+
+/* vCPU 0's rebuilt context into the simulated vCPU 0, as guest_restore does. */
+static int restore_vcpu0(void)
+{
+    mm_sim_unstarted_vcpu0();
+    err[0] = '\0';
+    return pv_vcpu_restore(current, &rs.vcpu[0].ctx, rs.vcpu[0].ext, rs.vcpu[0].ext_len, err,
+                           sizeof(err));
 }
 
 /* The guest's own p2m (pfn 7's frame) says where each pfn went. */
@@ -87,17 +97,17 @@ START_TEST(restore_default)
     ck_assert_uint_eq(shinfo_page.evtchn_mask[0], ~(xen_ulong_t)0);
     ck_assert_uint_eq(shinfo_page.evtchn_pending[0], 0);
     /* The context: frames localised, then loaded into the vCPU. */
-    ck_assert_uint_eq(rs.ctx.ctrlreg[3], mfn_to_paddr(l4));
-    ck_assert_uint_eq(rs.ctx.user_regs.rdx, si);
+    ck_assert_uint_eq(rs.vcpu[0].ctx.ctrlreg[3], mfn_to_paddr(l4));
+    ck_assert_uint_eq(rs.vcpu[0].ctx.user_regs.rdx, si);
     /* (The backend frames are held by guest_restore; the simulation does not count holds.) */
-    struct cpu_regs r;
-    ck_assert_msg(pv_vcpu_set_context(&rs.ctx, rs.ext, rs.ext_len, &r, err, sizeof(err)) == 0,
-                  "%s", err);
+    ck_assert_msg(restore_vcpu0() == 0, "%s", err);
+    const struct cpu_regs *r = &current->start_regs;
     ck_assert_uint_eq(current->guest_table, l4);
-    ck_assert_uint_eq(r.rip, SB_VA_BASE + 0x100);
-    ck_assert_uint_eq(r.rdx, si);
-    ck_assert_uint_eq(r.rax, 0);
-    ck_assert_uint_eq(r.rflags, 0x202);
+    ck_assert_uint_eq(r->rip, SB_VA_BASE + 0x100);
+    ck_assert_uint_eq(r->rdx, si);
+    ck_assert_uint_eq(r->rax, 0);
+    ck_assert_uint_eq(r->rflags, 0x202);
+    ck_assert(current->initialised && current->up);
     ck_assert_uint_eq(current->trap_ctxt[14].address, SB_VA_BASE + 0x500);
     ck_assert_uint_eq(current->event_callback, SB_VA_BASE + 0x200);
     ck_mm_invariants();
@@ -148,9 +158,8 @@ START_TEST(restore_rflags_sanitised)
     sb_default(&s);
     sb_ctx_put64(&s, CTX(user_regs.rflags), 0x3000 | 0x20000 | 0x4000 | 0x1 | 0x100);
     ck_assert_msg(rebuild(&s) == 0, "%s", err);
-    struct cpu_regs r;
-    ck_assert_int_eq(pv_vcpu_set_context(&rs.ctx, rs.ext, rs.ext_len, &r, err, sizeof(err)), 0);
-    ck_assert_uint_eq(r.rflags, 0x1 | 0x100 | 0x200 | 0x2);
+    ck_assert_int_eq(restore_vcpu0(), 0);
+    ck_assert_uint_eq(current->start_regs.rflags, 0x1 | 0x100 | 0x200 | 0x2);
     sb_free(&s);
 }
 END_TEST

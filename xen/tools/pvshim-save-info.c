@@ -87,6 +87,12 @@ int main(int argc, char **argv)
                (unsigned long long)img.tsc_nsec, img.tsc_incarnation);
     printf("cpuid policy: %u leaves, msr policy: %u entries\n",
            img.cpuid_policy.len / SAVE_CPUID_ENTRY_LEN, img.msr_policy.len / SAVE_MSR_ENTRY_LEN);
+    unsigned up = 0;
+    for (unsigned i = 0; i < img.nr_vcpus; i++)
+        up += img.vcpu[i].present;
+    unsigned had = save_vcpus_had(&img);
+    printf("vcpus: %u (xl config max_vcpus %u), %u saved up: a VM of at least %u CPU(s)\n",
+           had, img.config_max_vcpus, up, had);
     for (unsigned i = 0; i < img.nr_vcpus; i++) {
         const struct save_vcpu *v = &img.vcpu[i];
         if (!v->present)

@@ -41,6 +41,19 @@ uint64_t now_ns(void)
     return tsc_to_ns(rdtsc() - tsc_at_boot);
 }
 
+void time_continue_from(uint64_t ns)
+{
+    uint64_t now = now_ns();
+    if (ns <= now)
+        return;
+    uint64_t d = ns - now;
+    /* Time 0 moves back by d: in TSC ticks (it may wrap; deltas stay right). */
+    struct time_scale ns_to_tsc;
+    time_scale_init(&ns_to_tsc, 1000000000ull, tsc_khz * 1000);
+    tsc_at_boot -= time_scale_apply(&ns_to_tsc, d);
+    wallclock_at_boot_ns = wallclock_at_boot_ns > d ? wallclock_at_boot_ns - d : 0;
+}
+
 void udelay(uint64_t us)
 {
     uint64_t khz = tsc_khz ? tsc_khz : 4000000;    /* before calibration: assume fast */

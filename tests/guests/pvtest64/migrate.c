@@ -35,6 +35,7 @@ static uint64_t steps_at_suspend;
 static uint64_t pages_at_suspend;
 static unsigned unmasked_at_resume;     /* ports, right after it */
 static uint64_t wall_at_suspend;
+static uint64_t systime_at_suspend;     /* vcpu_time_info system time, ns */
 static long suspend_rc = -1;
 
 static uint64_t buf_word(uint64_t i, uint64_t s)
@@ -145,6 +146,7 @@ static void do_suspend(void)
     unsigned long si_mfn = virt_to_mfn(si);
     console_flush();
     wall_at_suspend = wallclock_s();
+    systime_at_suspend = system_time_ns();
     steps_at_suspend = step;
     /* Frames in start_info as PFNs; no mapping of a frame not our own. */
     si->store_mfn = virt_to_pfn((void *)((unsigned long)si + PG_SIZE));
@@ -197,6 +199,16 @@ static void check_clock_forward(void)
     uint64_t now = wallclock_s();
     expect(now >= wall_at_suspend, "wall clock %lu s, %lu s at suspend",
            (unsigned long)now, (unsigned long)wall_at_suspend);
+}
+
+/* System time (vcpu_time_info) goes on from the save, as the TSC_INFO record lets a host keep it. */
+static void check_system_time_forward(void)
+{
+    uint64_t now = system_time_ns();
+    printf("MIGRATE: system time %lu ms at the suspend, %lu ms after the resume\n",
+           (unsigned long)(systime_at_suspend / 1000000), (unsigned long)(now / 1000000));
+    expect(now >= systime_at_suspend, "system time %lu ns, %lu ns at suspend",
+           (unsigned long)now, (unsigned long)systime_at_suspend);
 }
 
 /* start_info as Xen's restore leaves it: flags 0, the same pages, frames via the new p2m. */
@@ -262,6 +274,7 @@ void migrate_workload(void)
     run_check("migrate.counter_continues", check_counter);
     run_check("migrate.memory_intact", check_buffer);
     run_check("migrate.clock_forward", check_clock_forward);
+    run_check("migrate.system_time_forward", check_system_time_forward);
     run_check("migrate.start_info", check_start_info);
     run_check("migrate.m2p_consistent", check_m2p);
     run_check("migrate.ports_masked", check_ports_masked);
