@@ -96,9 +96,9 @@ static void source(struct save_source *src)
     src->p2m_frames = &p2m_pfn;
     src->m2p = m2p;
     src->max_mfn = SIM_FRAMES;
-    src->ctx = &rs.ctx;
-    src->ext = rs.ext;
-    src->ext_len = rs.ext_len;
+    src->ctx = &rs.vcpu[0].ctx;
+    src->ext = rs.vcpu[0].ext;
+    src->ext_len = rs.vcpu[0].ext_len;
     src->shared_info = &shinfo_page;
     src->tsc_khz = 1000000;
 }
@@ -131,7 +131,7 @@ START_TEST(written_file_parses_and_restores)
     ck_assert_uint_eq(w.max_pfn, SB_NR_PFNS - 1);
     ck_assert_uint_eq(w.nr_page_entries, SB_NR_PFNS);
     ck_assert_uint_eq(w.nr_pages_with_data, SB_NR_PFNS - 1);     /* pfn 8 has no frame */
-    ck_assert(w.vcpu[0].basic.len && w.vcpu[0].extended.len == rs.ext_len);
+    ck_assert(w.vcpu[0].basic.len && w.vcpu[0].extended.len == rs.vcpu[0].ext_len);
     /* The records lie at any alignment in the file: bytes, not structs. */
     const uint8_t *c = copy + w.vcpu[0].basic.off;
     ck_assert_uint_eq(save_le64(c + CTX(ctrlreg[3])), 0);       /* the L4 is pfn 0 */
