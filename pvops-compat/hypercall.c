@@ -135,6 +135,12 @@ long hypercall_call(uint64_t op, const uint64_t args[5])
 void hypercall_dispatch(struct cpu_regs *r)
 {
     pv_progress_count++;
+    /* The one every guest system call ends with, as hypercall_call would run it. */
+    if (r->rax == __HYPERVISOR_iret) {
+        r->rax = (uint64_t)do_iret();
+        abi_trace_call(__HYPERVISOR_iret, ABI_SUB_NONE, 0);
+        return;
+    }
     const uint64_t args[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
     r->rax = (uint64_t)hypercall_call(r->rax, args);
 }
