@@ -216,16 +216,13 @@ static void count_refusal(unsigned op, unsigned row, long rc)
     refusals[last] = (struct refusal){ .op = (uint8_t)op, .row = (uint8_t)row, .rc = e, .n = 1 };
 }
 
-void abi_trace_call(unsigned op, unsigned sub, long rc)
+/* The refusal part of abi_trace_call: kept out of line, off the path of
+ * every successful hypercall. */
+static NOINLINE void call_refused(struct counter *c, unsigned op, unsigned row, unsigned sub,
+                                  long rc)
 {
-    unsigned row = sub == ABI_SUB_NONE ? SUB_NONE_ROW : MIN(sub, SUBS - 2);
-    op = MIN(op, OPS - 1);
-    struct counter *c = &table[op][row];
-    c->calls++;
-    if (rc < 0) {
-        c->refused++;
-        count_refusal(op, row, rc);
-    }
+    c->refused++;
+    count_refusal(op, row, rc);
     if (rc == -XEN_ENOSYS) {
         if (c->unimplemented++ == 0) {
             const char *name = op < OPS && op_names[op] ? op_names[op] : "unknown";
@@ -237,6 +234,16 @@ void abi_trace_call(unsigned op, unsigned sub, long rc)
                          "not implement", op, name, sub);
         }
     }
+}
+
+void abi_trace_call(unsigned op, unsigned sub, long rc)
+{
+    unsigned row = sub == ABI_SUB_NONE ? SUB_NONE_ROW : MIN(sub, SUBS - 2);
+    op = MIN(op, OPS - 1);
+    struct counter *c = &table[op][row];
+    c->calls++;
+    if (unlikely(rc < 0))
+        call_refused(c, op, row, sub, rc);
 }
 
 /* Callers pass literals: the pointer finds the slot; text only joins the

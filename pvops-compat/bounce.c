@@ -21,12 +21,16 @@ bool trap_has_error_code(unsigned vector)
            vector == 21 || vector == 29 || vector == 30;
 }
 
+/* The base pointer of v's current mode into CR3 (v runs on this CPU). */
+static void load_guest_cr3(const struct pv_vcpu *v)
+{
+    hw_load_cr3(mfn_to_paddr(v->kernel_mode ? v->guest_table : v->guest_table_user));
+    pv_mm_cr3_loaded();
+}
+
 void pv_load_guest_cr3(void)
 {
-    struct pv_vcpu *v = current;
-    mfn_t table = v->kernel_mode ? v->guest_table : v->guest_table_user;
-    hw_load_cr3(mfn_to_paddr(table));
-    pv_mm_cr3_loaded();
+    load_guest_cr3(current);
 }
 
 void pv_set_guest_cr2(uint64_t cr2)
@@ -54,12 +58,11 @@ mfn_t pv_cr3_to_mfn(uint64_t cr3)
     return dom.compat ? xen_cr3_to_pfn_x86_32(cr3) : paddr_to_mfn(cr3);
 }
 
-void pv_toggle_guest_mode(void)
+void pv_toggle_guest_mode(struct pv_vcpu *v)
 {
-    struct pv_vcpu *v = current;
     v->kernel_mode = !v->kernel_mode;
     hw_swap_gs();
-    pv_load_guest_cr3();
+    load_guest_cr3(v);
 }
 
 /*
@@ -67,9 +70,12 @@ void pv_toggle_guest_mode(void)
  * selectors DS, ES, FS, GS, placed between R11 and RIP. Returns NULL, or
  * why the guest cannot take it (the caller names what it was bouncing:
  * describing it only on failure keeps formatting off the hot path).
+ * The frame is filled from its top, so that its fixed part has fixed
+ * places whatever the optional words below it.
  */
-static const char *bounce(struct cpu_regs *r, uint64_t handler, bool has_error,
-                          uint64_t error_code, bool mask_events, const uint16_t *sels)
+static inline ALWAYS_INLINE const char *bounce(struct cpu_regs *r, uint64_t handler,
+                                               bool has_error, uint64_t error_code,
+                                               bool mask_events, const uint16_t *sels)
 {
     struct pv_vcpu *v = current;
     struct vcpu_info *vi = v->vcpu_info;
@@ -81,7 +87,7 @@ static const char *bounce(struct cpu_regs *r, uint64_t handler, bool has_error,
 
     uint64_t cs = r->cs, sp;
     if (!v->kernel_mode) {
-        pv_toggle_guest_mode();
+        pv_toggle_guest_mode(v);
         sp = v->kernel_sp;
     } else {
         sp = r->rsp;
@@ -97,21 +103,23 @@ static const char *bounce(struct cpu_regs *r, uint64_t handler, bool has_error,
         rflags |= (uint64_t)(v->iopl & 3) << 12;
 
     uint64_t frame[12];
-    unsigned n = 0;
-    frame[n++] = r->rcx;
-    frame[n++] = r->r11;
-    for (unsigned i = 0; sels && i < 4; i++)
-        frame[n++] = sels[i];
+    unsigned i = 12;
+    frame[--i] = r->ss;
+    frame[--i] = r->rsp;
+    frame[--i] = rflags;
+    frame[--i] = (cs & 0xffff) | ((uint64_t)saved_mask << 32);
+    frame[--i] = r->rip;
     if (has_error)
-        frame[n++] = error_code;
-    frame[n++] = r->rip;
-    frame[n++] = (cs & 0xffff) | ((uint64_t)saved_mask << 32);
-    frame[n++] = rflags;
-    frame[n++] = r->rsp;
-    frame[n++] = r->ss;
+        frame[--i] = error_code;
+    if (sels)
+        for (unsigned k = 4; k-- > 0;)
+            frame[--i] = sels[k];
+    frame[--i] = r->r11;
+    frame[--i] = r->rcx;
 
-    sp -= n * 8;
-    if (copy_to_guest(sp, frame, n * 8))
+    unsigned bytes = (12 - i) * 8;
+    sp -= bytes;
+    if (copy_to_guest(sp, &frame[i], bytes))
         return "cannot write the bounce frame on the guest kernel stack";
 
     if (mask_events)

@@ -1,6 +1,7 @@
 /* The one domain pvshim hosts. */
 #include "domain.h"
 #include "time.h"
+#include "pv_lock.h"
 #include <pvshim/assert.h>
 #include <pvshim/string.h>
 #include <pvshim/spinlock.h>
@@ -45,31 +46,17 @@ void pv_vcpu_init(struct pv_vcpu *v, unsigned id)
  * order: outermost; the smp_call, timer and console locks are taken inside.
  * Its waiters keep serving cross-calls, so a holder may flush remote TLBs.
  */
-static spinlock_t pv_big_lock;
-static unsigned pv_lock_depth;      /* nesting on the holding CPU */
+spinlock_t pv_big_lock;
+unsigned pv_lock_depth;             /* nesting on the holding CPU */
 
 void pv_lock(void)
 {
-    if (spin_is_mine(&pv_big_lock)) {
-        pv_lock_depth++;
-        return;
-    }
-    while (!spin_trylock(&pv_big_lock))
-        smp_serve_calls();
-    pv_lock_depth = 1;
-    /* A flush deferred while this CPU idled: before anything reaches guest memory. */
-    struct pv_vcpu *v = current;
-    if (v && v->tlb_flush_due) {
-        hw_flush_tlb();
-        v->tlb_flush_due = false;
-    }
+    pv_lock_on(this_pcpu());
 }
 
 void pv_unlock(void)
 {
-    ASSERT_LOCKED(&pv_big_lock);
-    if (--pv_lock_depth == 0)
-        spin_unlock(&pv_big_lock);
+    pv_unlock_on(this_pcpu());
 }
 
 void pv_idle_wait(void)

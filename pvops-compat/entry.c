@@ -15,6 +15,7 @@
 #include <pvshim/layout.h>
 #include "mm.h"
 #include "compat.h"
+#include "pv_lock.h"
 
 #define PFEC_user   (1u << 2)
 
@@ -39,17 +40,22 @@ static void sysenter(struct cpu_regs *r)
  * one in ring 1 (its mode follows the CS it was running with); a 64-bit
  * guest's mode is switched by pvshim itself.
  */
-static void entered(struct cpu_regs *r)
+static inline struct pv_vcpu *entered_on(struct pv_vcpu *v, struct cpu_regs *r)
 {
-    guest_regs = r;
+    v->regs = r;
     if (dom.compat)
-        current->kernel_mode = (r->cs & 3) == COMPAT_KERNEL_RPL;
+        v->kernel_mode = (r->cs & 3) == COMPAT_KERNEL_RPL;
+    return v;
 }
 
-void guest_syscall(struct cpu_regs *r)
+static struct pv_vcpu *entered(struct cpu_regs *r)
 {
-    struct pv_vcpu *v = current;
-    entered(r);
+    return entered_on(current, r);
+}
+
+/* guest_syscall for v, the calling CPU's vCPU; entered_on already done. */
+static inline ALWAYS_INLINE void syscall_on(struct pv_vcpu *v, struct cpu_regs *r)
+{
     if (dom.compat && r->vector != ENTRY_SYSENTER) {
         compat_syscall(r);
         return;
@@ -74,6 +80,11 @@ void guest_syscall(struct cpu_regs *r)
         return;
     }
     pv_bounce(r, cb, false, 0, mask, compat ? "compat syscall" : "syscall");
+}
+
+void guest_syscall(struct cpu_regs *r)
+{
+    syscall_on(entered(r), r);
 }
 
 /*
@@ -178,10 +189,9 @@ static void page_fault(struct cpu_regs *r, vaddr_t cr2)
 
 void guest_exception(struct cpu_regs *r)
 {
-    struct pv_vcpu *v = current;
     /* Read CR2 before anything else can fault and overwrite it. */
     vaddr_t cr2 = r->vector == TRAP_page_fault ? hw_read_cr2() : 0;
-    entered(r);
+    struct pv_vcpu *v = entered(r);
 
     switch (r->vector) {
     case TRAP_page_fault:
@@ -226,8 +236,8 @@ void guest_exception(struct cpu_regs *r)
  */
 void guest_int80(struct cpu_regs *r)
 {
-    entered(r);
-    if (current->trap_ctxt[0x80].address) {
+    struct pv_vcpu *v = entered(r);
+    if (v->trap_ctxt[0x80].address) {
         pv_inject_exception(r, 0x80, false, 0);
         return;
     }
@@ -237,8 +247,7 @@ void guest_int80(struct cpu_regs *r)
 
 void guest_return_failed(struct cpu_regs *r)
 {
-    struct pv_vcpu *v = current;
-    entered(r);
+    struct pv_vcpu *v = entered(r);
     if (dom.compat) {
         compat_return_failed(r);
         return;
@@ -258,11 +267,33 @@ void guest_return_failed(struct cpu_regs *r)
     pv_bounce_failsafe(r, sel);
 }
 
-void guest_resume(struct cpu_regs *r)
+/* guest_resume for v, the calling CPU's vCPU. */
+static inline ALWAYS_INLINE void resume_on(struct pv_vcpu *v, struct cpu_regs *r)
 {
     /* Taken down by another vCPU while it ran: it stops here. */
-    if (!current->up)
+    if (unlikely(!v->up))
         pv_vcpu_park();
-    if (current->event_callback && pv_events_deliverable())
-        pv_bounce(r, current->event_callback, false, 0, true, "event upcall");
+    if (v->event_callback && pv_events_deliverable_on(v))
+        pv_bounce(r, v->event_callback, false, 0, true, "event upcall");
+}
+
+void guest_resume(struct cpu_regs *r)
+{
+    resume_on(current, r);
+}
+
+/*
+ * The path of every guest system call, its bounce to the guest kernel and
+ * the kernel's HYPERVISOR_iret back, as one function: the calling CPU and
+ * its vCPU are looked up once and kept (the vCPU a CPU runs never changes
+ * while it holds the lock).
+ */
+void guest_syscall_enter(struct cpu_regs *r)
+{
+    struct pcpu *pc = this_pcpu();
+    pv_lock_on(pc);
+    struct pv_vcpu *v = entered_on(pc->curr, r);
+    syscall_on(v, r);
+    resume_on(v, r);
+    pv_unlock_on(pc);
 }

@@ -114,5 +114,13 @@ long hypercall_call(uint64_t op, const uint64_t args[5])
 
 void hypercall_dispatch(struct cpu_regs *r)
 {
+    /* The one every guest system call ends with: straight to do_iret,
+     * counted and traced as hypercall_invoke would. */
+    if (r->rax == __HYPERVISOR_iret) {
+        pv_progress_count++;
+        r->rax = (uint64_t)do_iret();
+        abi_trace_call(__HYPERVISOR_iret, ABI_SUB_NONE, 0);
+        return;
+    }
     hypercall_dispatch_abi(&pv64_abi, r);
 }

@@ -9,8 +9,8 @@
 
 long do_iret(void)
 {
-    struct cpu_regs *r = guest_regs;
     struct pv_vcpu *v = current;
+    struct cpu_regs *r = v->regs;
     struct iret_context ctx;
 
     if (copy_from_guest(&ctx, r->rsp, sizeof(ctx)))
@@ -21,7 +21,7 @@ long do_iret(void)
         if (v->guest_table_user == INVALID_MFN || v->guest_table_user == 0)
             pv_crash("iret to user mode with no user page tables");
         if (v->kernel_mode)
-            pv_toggle_guest_mode();
+            pv_toggle_guest_mode(v);
     }
 
     if (dom.vm_assist & (1ul << VMASST_TYPE_architectural_iopl))

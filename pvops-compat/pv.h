@@ -73,8 +73,9 @@ uint64_t pv_guest_cr2(void);
 uint64_t pv_mfn_to_cr3(mfn_t mfn);
 mfn_t pv_cr3_to_mfn(uint64_t cr3);
 
-/* Switch between guest kernel and user mode: page tables and GS base. */
-void pv_toggle_guest_mode(void);
+/* Switch v, the calling CPU's vCPU, between guest kernel and user mode:
+ * page tables and GS base. */
+void pv_toggle_guest_mode(struct pv_vcpu *v);
 
 /* Load the page-table base of the current guest mode. */
 void pv_load_guest_cr3(void);
@@ -96,5 +97,13 @@ extern int (*pv_suspend_handler)(void);
 
 /* Events are deliverable now: something is pending and not masked. */
 bool pv_events_deliverable(void);
+
+/* The same for v (inline: every return to the guest asks). */
+static inline bool pv_events_deliverable_on(const struct pv_vcpu *v)
+{
+    const struct vcpu_info *vi = v->vcpu_info;
+    return __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE) &&
+           !vi->evtchn_upcall_mask;
+}
 
 #endif

@@ -36,9 +36,7 @@ static long suspend(void)
 
 bool pv_events_deliverable(void)
 {
-    const struct vcpu_info *vi = current->vcpu_info;
-    return __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE) &&
-           !vi->evtchn_upcall_mask;
+    return pv_events_deliverable_on(current);
 }
 
 /* Idle until wake() holds; interrupts (timers, input, kicks from other

@@ -9,6 +9,8 @@
 #define SECTION(s)      __attribute__((section(s)))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 #define WARN_UNUSED     __attribute__((warn_unused_result))
+#define ALWAYS_INLINE   __attribute__((always_inline))
+#define NOINLINE        __attribute__((noinline))
 
 #define likely(x)       __builtin_expect(!!(x), 1)
 #define unlikely(x)     __builtin_expect(!!(x), 0)

@@ -13,10 +13,6 @@
 
 #include <pvshim/types.h>
 
-/* 0 or -XEN_EFAULT. */
-int copy_from_guest(void *dst, vaddr_t src, size_t len);
-int copy_to_guest(vaddr_t dst, const void *src, size_t len);
-
 /* Is [va, va + len) outside pvshim's reserved range and canonical? */
 static inline bool guest_range_ok(vaddr_t va, size_t len)
 {
@@ -28,5 +24,35 @@ static inline bool guest_range_ok(vaddr_t va, size_t len)
         return false;
     return true;
 }
+
+#ifdef PVSHIM_HOSTED
+/* 0 or -XEN_EFAULT. */
+int copy_from_guest(void *dst, vaddr_t src, size_t len);
+int copy_to_guest(vaddr_t dst, const void *src, size_t len);
+#else
+#include <xen/errno.h>
+
+/*
+ * The kernel's copy (shim/arch/x86/guest_copy.asm): returns the bytes not
+ * copied. Inline around it: bounce and iret frames are copied on every
+ * system call.
+ */
+size_t guest_copy_bytes(void *dst, const void *src, size_t len);
+
+/* 0 or -XEN_EFAULT. */
+static inline int copy_from_guest(void *dst, vaddr_t src, size_t len)
+{
+    if (!guest_range_ok(src, len))
+        return -XEN_EFAULT;
+    return guest_copy_bytes(dst, (const void *)src, len) ? -XEN_EFAULT : 0;
+}
+
+static inline int copy_to_guest(vaddr_t dst, const void *src, size_t len)
+{
+    if (!guest_range_ok(dst, len))
+        return -XEN_EFAULT;
+    return guest_copy_bytes((void *)dst, src, len) ? -XEN_EFAULT : 0;
+}
+#endif
 
 #endif

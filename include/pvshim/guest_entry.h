@@ -29,6 +29,12 @@ void guest_exception(struct cpu_regs *r);
 /* A SYSCALL from the guest (hypercall from its kernel, system call from its user). */
 void guest_syscall(struct cpu_regs *r);
 
+/*
+ * The same, whole, for the arch layer's SYSCALL entry: takes the PV lock,
+ * runs guest_syscall and guest_resume, and releases it.
+ */
+void guest_syscall_enter(struct cpu_regs *r);
+
 /* `int $0x80` from the guest (a DPL-3 gate, Xen's direct path). */
 void guest_int80(struct cpu_regs *r);
 

@@ -59,4 +59,7 @@
 /* Where the multiboot/PVH loaders place pvshim's first byte. */
 #define IMAGE_LOAD_PADDR           0x100000
 
+/* The boot CPU's stack until it first enters the guest (boot/entry.asm). */
+#define BOOT_STACK_SIZE            0x4000
+
 #endif

@@ -8,6 +8,7 @@
 #define PVSHIM_PERCPU_H
 
 #include <pvshim/types.h>
+#include <pvshim/layout.h>
 
 /* Physical CPUs pvshim drives at most; the rest are left in reset. */
 #define MAX_PCPUS 32
@@ -31,8 +32,30 @@ struct pcpu {
 extern struct pcpu pcpus[MAX_PCPUS];
 extern unsigned nr_pcpus;       /* CPUs 0 .. nr_pcpus-1 are online */
 
-/* The calling CPU's struct pcpu. */
+#ifdef PVSHIM_HOSTED
+/* The calling CPU's struct pcpu (the unit tests' fake: one CPU). */
 struct pcpu *this_pcpu(void);
+#else
+/*
+ * The calling CPU's struct pcpu, from its stack pointer. After boot every
+ * stack a CPU runs pvshim on lies in one naturally aligned block of
+ * PCPU_STACK_SIZE whose last word points at its struct pcpu (struct
+ * pcpu_stacks, shim/arch/x86/arch.h); before its first entry into the
+ * guest the boot CPU runs on boot_stack. Inline: every path into pvshim
+ * asks for it, often (hot code still looks it up once and keeps it).
+ */
+#define PCPU_STACK_SIZE 0x8000
+extern char boot_stack[];
+static inline struct pcpu *this_pcpu(void)
+{
+    uintptr_t sp;
+    __asm__("mov %%rsp, %0" : "=r"(sp));
+    if (__builtin_expect(sp - (uintptr_t)boot_stack < BOOT_STACK_SIZE, 0))
+        return &pcpus[0];
+    return *(struct pcpu *const *)((sp & ~(uintptr_t)(PCPU_STACK_SIZE - 1)) +
+                                   PCPU_STACK_SIZE - sizeof(struct pcpu *));
+}
+#endif
 
 /*
  * Run fn(arg) on every online CPU in cpumask (bit n = pcpus[n]), the

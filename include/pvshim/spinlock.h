@@ -40,37 +40,60 @@ static inline void spin_relax(void)
 #endif
 }
 
+/* The owner value of the calling CPU (spinlock_t.owner). */
+static inline unsigned spin_me(void)
+{
+    return this_pcpu()->id + 1;
+}
+
 static inline void spin_lock(spinlock_t *l)
 {
     uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
     while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
         spin_relax();
-    l->owner = this_pcpu()->id + 1;
+    l->owner = spin_me();
 }
 
-/* Take l if it is free now; true when taken. */
-static inline bool spin_trylock(spinlock_t *l)
+/* Take l if it is free now; true when taken. me: spin_me(). */
+static inline bool spin_trylock_as(spinlock_t *l, unsigned me)
 {
     uint16_t serving = __atomic_load_n(&l->serving, __ATOMIC_RELAXED);
     uint16_t expect = serving;
     if (!__atomic_compare_exchange_n(&l->next, &expect, (uint16_t)(serving + 1), false,
                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
         return false;
-    l->owner = this_pcpu()->id + 1;
+    l->owner = me;
     return true;
+}
+
+static inline bool spin_trylock(spinlock_t *l)
+{
+    return spin_trylock_as(l, spin_me());
+}
+
+/* Held by the CPU whose spin_me() is me. */
+static inline bool spin_is_mine_as(const spinlock_t *l, unsigned me)
+{
+    return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == me;
 }
 
 /* Held by the calling CPU. */
 static inline bool spin_is_mine(const spinlock_t *l)
 {
-    return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == this_pcpu()->id + 1;
+    return spin_is_mine_as(l, spin_me());
+}
+
+/* Release l, held by the CPU whose spin_me() is me. */
+static inline void spin_unlock_as(spinlock_t *l, unsigned me)
+{
+    ASSERT(spin_is_mine_as(l, me));
+    l->owner = 0;
+    __atomic_store_n(&l->serving, (uint16_t)(l->serving + 1), __ATOMIC_RELEASE);
 }
 
 static inline void spin_unlock(spinlock_t *l)
 {
-    ASSERT(spin_is_mine(l));
-    l->owner = 0;
-    __atomic_store_n(&l->serving, (uint16_t)(l->serving + 1), __ATOMIC_RELEASE);
+    spin_unlock_as(l, spin_me());
 }
 
 #define ASSERT_LOCKED(l) ASSERT(spin_is_mine(l))

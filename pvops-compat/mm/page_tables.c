@@ -334,7 +334,8 @@ int validate_table(mfn_t mfn, unsigned level)
             return rc;
     }
     for (unsigned i = 0; i < PT_ENTRIES; i++) {
-        if (!is_guest_slot(mfn, level, i) || !(t[i] & PTE_P))
+        /* Most entries are empty: the cheaper test first. */
+        if (!(t[i] & PTE_P) || !is_guest_slot(mfn, level, i))
             continue;
         int rc = pae_l3 && i == COMPAT_L3_XEN_SLOT
                      ? get_pae_xen_l2(t[i])
@@ -361,8 +362,9 @@ void devalidate_table(mfn_t mfn, unsigned level)
     pte_t *t = frame_map(mfn);
     if (!t)
         return;
+    /* An empty entry holds nothing (put_page_from_entry would do nothing). */
     for (unsigned i = 0; i < PT_ENTRIES; i++)
-        if (is_guest_slot(mfn, level, i))
+        if ((t[i] & PTE_P) && is_guest_slot(mfn, level, i))
             put_page_from_entry(t[i], mfn, level);
 }
 

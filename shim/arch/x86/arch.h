@@ -5,6 +5,8 @@
 #include <pvshim/types.h>
 #include <pvshim/cpu_regs.h>
 #include <pvshim/compiler.h>
+#include <pvshim/percpu.h>
+#include "x86.h"
 
 /* CPU features pvshim found and uses. */
 struct cpu_features {
@@ -61,10 +63,10 @@ struct tss64 {
 /*
  * Every stack a CPU runs pvshim on, after boot, lies in one naturally
  * aligned block of PCPU_STACK_SIZE whose last word points at the CPU's
- * struct pcpu (as Xen's struct cpu_info): this_pcpu() rounds RSP up.
+ * struct pcpu (as Xen's struct cpu_info): this_pcpu() rounds RSP up
+ * (PCPU_STACK_SIZE: pvshim/percpu.h).
  * The boot CPU runs on boot_stack until it first enters the guest.
  */
-#define PCPU_STACK_SIZE 0x8000
 #define IST_STACK_SIZE  4096
 struct pcpu;
 struct pcpu_stacks {
@@ -102,10 +104,21 @@ void arch_set_ldt_descriptor(uint64_t base, uint32_t limit);
 bool arch_guest_walk(vaddr_t va, paddr_t *pa);
 extern bool smap_active;
 /* compat_cpu.c: a 32-bit guest's reserved GDT entries (no-op for 64-bit
- * guests), and CR4's SMEP/SMAP on entry to pvshim and off on return. */
+ * guests), and CR4's SMEP/SMAP on entry to pvshim and off on return
+ * (inline: on every entry; nothing to do for a 64-bit guest). */
 void arch_compat_gdt(uint64_t *reserved_gdt);
-void arch_compat_enter_shim(void);
-void arch_compat_leave_shim(void);
+/* The CR4 bits pvshim keeps while it runs and drops while a 32-bit guest runs. */
+extern uint64_t pv32_cr4_bits;
+static inline void arch_compat_enter_shim(void)
+{
+    if (unlikely(pv32_cr4_bits))
+        write_cr4(read_cr4() | pv32_cr4_bits);
+}
+static inline void arch_compat_leave_shim(void)
+{
+    if (unlikely(pv32_cr4_bits))
+        write_cr4(read_cr4() & ~pv32_cr4_bits);
+}
 
 /* Fatal: report an unexpected exception in pvshim and exit. */
 NORETURN void fatal_exception(const struct cpu_regs *r);

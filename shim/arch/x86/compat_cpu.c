@@ -16,8 +16,7 @@
 
 /* The guest is 32-bit (set once, before its first entry). */
 static bool compat_guest;
-/* The CR4 bits pvshim keeps while it runs and drops while a 32-bit guest runs. */
-static uint64_t pv32_cr4_bits;
+uint64_t pv32_cr4_bits;
 
 /* Flat 4 GiB code and data descriptors: access byte, 32-bit, 4 KiB granular. */
 static uint64_t flat32(unsigned access)
@@ -47,14 +46,3 @@ void arch_set_compat_guest(void)
                      : : "r"((uint32_t)FLAT_RING1_DS_X86_32) : "memory");
 }
 
-void arch_compat_enter_shim(void)
-{
-    if (pv32_cr4_bits)
-        write_cr4(read_cr4() | pv32_cr4_bits);
-}
-
-void arch_compat_leave_shim(void)
-{
-    if (pv32_cr4_bits)
-        write_cr4(read_cr4() & ~pv32_cr4_bits);
-}

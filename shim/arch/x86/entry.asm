@@ -60,12 +60,16 @@ trap_stub_ %+ v:
 
 ; With the hardware part of the frame pushed: the rest of struct cpu_regs
 ; (no error code, the entry kind as vector), then C, then back to the guest.
-%macro GUEST_SYSCALL_TO_C 1     ; entry kind
+; SYSCALL has already cleared what pvshim needs clear in RFLAGS (IF, DF, AC,
+; TF, NT, IOPL: MSR_FMASK, descriptors.c); SYSENTER has not.
+%macro GUEST_SYSCALL_TO_C 2     ; entry kind, 1: RFLAGS still to clean
     push 0                      ; error code
     push %1                     ; vector
     PUSH_GPRS
+%if %2
     push 2
     popfq
+%endif
     mov rdi, rsp
     call guest_syscall_entry
     jmp return_via_frame
@@ -95,13 +99,13 @@ syscall64_common:
     push r11                    ; rflags
     push SEL_RING3_CS64         ; cs
     push rcx                    ; rip
-    GUEST_SYSCALL_TO_C ENTRY_SYSCALL
+    GUEST_SYSCALL_TO_C ENTRY_SYSCALL, 0
 
 syscall32_common:
     push r11
     push SEL_RING3_CS32
     push rcx
-    GUEST_SYSCALL_TO_C ENTRY_SYSCALL32
+    GUEST_SYSCALL_TO_C ENTRY_SYSCALL32, 0
 
 ; SYSENTER (from 32-bit guest processes) lands on the entry stack with IF
 ; off and nothing saved: the caller's RIP and RSP are its own business, as
@@ -113,7 +117,7 @@ sysenter_entry:
     pushfq
     push 3                      ; cs: a ring-3 null selector
     push 0                      ; rip
-    GUEST_SYSCALL_TO_C ENTRY_SYSENTER
+    GUEST_SYSCALL_TO_C ENTRY_SYSENTER, 1
 
 ; void arch_enter_guest_on(const struct cpu_regs *r, uint64_t stack_top):
 ; never returns. The first entry into the guest: the frame goes to the top

@@ -22,6 +22,9 @@ STATIC_ASSERT(sizeof(struct pcpu) == 64, "PCPU_SIZE in entry.asm");
 STATIC_ASSERT(MAX_PCPUS == 32, "MAX_PCPUS in entry.asm");
 STATIC_ASSERT(offsetof(struct pcpu, entry_stack_top) == 16, "PCPU_ENTRY_STACK_TOP in entry.asm");
 STATIC_ASSERT(offsetof(struct pcpu, syscall_scratch) == 40, "PCPU_SYSCALL_SCRATCH in entry.asm");
+/* this_pcpu()'s view of struct pcpu_stacks. */
+STATIC_ASSERT(offsetof(struct pcpu_stacks, self) == PCPU_STACK_SIZE - sizeof(struct pcpu *),
+              "the stack block's last word");
 
 NORETURN void arch_enter_guest_on(const struct cpu_regs *r, uint64_t stack_top);
 NORETURN void arch_enter_guest(const struct cpu_regs *r);
@@ -31,15 +34,4 @@ void arch_enter_guest(const struct cpu_regs *r)
 {
     arch_compat_leave_shim();
     arch_enter_guest_on(r, this_pcpu()->entry_stack_top);
-}
-
-extern char boot_stack[], boot_stack_top[];
-
-struct pcpu *this_pcpu(void)
-{
-    uintptr_t sp;
-    __asm__("mov %%rsp, %0" : "=r"(sp));
-    if (sp - (uintptr_t)boot_stack < (uintptr_t)(boot_stack_top - boot_stack))
-        return &pcpus[0];
-    return ((struct pcpu_stacks *)(sp & ~(uintptr_t)(PCPU_STACK_SIZE - 1)))->self;
 }

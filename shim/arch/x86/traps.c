@@ -178,9 +178,6 @@ void guest_syscall_entry(struct cpu_regs *r);
 void guest_syscall_entry(struct cpu_regs *r)
 {
     arch_compat_enter_shim();
-    pv_lock();
-    guest_syscall(r);
-    guest_resume(r);
-    pv_unlock();
+    guest_syscall_enter(r);
     arch_compat_leave_shim();
 }

@@ -202,5 +202,5 @@ align 4096
 global boot_tables
 boot_tables:        resb 6 * 4096
 global boot_stack, boot_stack_top
-boot_stack:         resb 16384
+boot_stack:         resb BOOT_STACK_SIZE
 boot_stack_top:
