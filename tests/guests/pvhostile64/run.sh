@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Boot pvhostile64 under pvshim (QEMU TCG) and judge the run:
 #   tests/guests/pvhostile64/run.sh --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE]
-#                                   [--disk IMAGE]
+#                                   [--disk IMAGE] [--smp N]
 #   (--mem: QEMU's -m, default 256; --disk: IMAGE as a virtio-blk disk, which
-#   the guest attacks first through a frontend of its own, blk=1)
+#   the guest attacks first through a frontend of its own, blk=1; --smp: N
+#   CPUs under multi-threaded TCG, so N vCPUs attack at once, smp.c)
 # Passes when the guest printed "pvhostile64: N operations, pvshim healthy",
 # no FAIL line and no "internal error" appeared, and QEMU exited with 0.
 set -u
 cd "$(dirname "$0")/../../.."
 BUILD=${BUILD:-build}
-seed=1 ops=10000 log= timeout= mem=256 disk=
+seed=1 ops=10000 log= timeout= mem=256 disk= smp=1
 while [ $# -gt 0 ]; do
     case $1 in
     --seed) seed=$2; shift 2 ;;
@@ -18,7 +19,8 @@ while [ $# -gt 0 ]; do
     --timeout) timeout=$2; shift 2 ;;
     --mem) mem=$2; shift 2 ;;
     --disk) disk=$2; shift 2 ;;
-    *) echo "usage: $0 --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE] [--disk IMAGE]" >&2
+    --smp) smp=$2; shift 2 ;;
+    *) echo "usage: $0 --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE] [--disk IMAGE] [--smp N]" >&2
        exit 2 ;;
     esac
 done
@@ -33,7 +35,9 @@ if [ -n "$disk" ]; then
     devices=(-drive "file=$disk,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0)
     guest_args="$guest_args blk=1"
 fi
-timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" \
+accel=(-accel tcg)
+[ "$smp" = 1 ] || accel=(-accel tcg,thread=multi -smp "$smp")
+timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${accel[@]}" -cpu max -m "$mem" \
     -display none -no-reboot -nodefaults -serial "file:$log" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/pvshim" \
     -initrd "$BUILD/guests/pvhostile64 $guest_args" "${devices[@]}" < /dev/null > "$log.qemu" 2>&1 ||
