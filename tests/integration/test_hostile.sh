@@ -65,14 +65,14 @@ test_hostile_smp() {
     [ -f "$BUILD/guests/pvhostile64" ] || { fail "no $BUILD/guests/pvhostile64 (make guests)"; return 1; }
     local out
     out=$(scratch run.out)
-    tests/guests/pvhostile64/run.sh --seed 11 --ops 600 --smp 4 --log "$LOG" --timeout 600 \
+    tests/guests/pvhostile64/run.sh --seed 11 --ops 400 --smp 4 --log "$LOG" --timeout 900 \
         > "$out" 2>&1
     local rc=$?
     [ $rc = 0 ] || fail "$(tr '\n' ' ' < "$out")"
     grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
-    expect_log_re "pvhostile64: seed 11, 600 operations, 4 vCPUs"
+    expect_log_re "pvhostile64: seed 11, 400 operations, 4 vCPUs"
     expect_log_re "pvhostile64: 4 vCPUs raced [0-9]+ pool operations \([1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*\)"
-    expect_log "pvhostile64: 600 operations, pvshim healthy"
+    expect_log "pvhostile64: 400 operations, pvshim healthy"
     expect_no_log "internal error"
     expect_log "guest shut down: poweroff"
 }
