@@ -6,8 +6,8 @@
  * mappings and MMUEXT shootdowns, all on one small shared pool of frames
  * and one shared run of L1 entries, so the vCPUs race each other on the
  * same frames (vCPU 0 joins in between its own attacks). At the end the
- * racers take themselves down and vCPU 0 checks what must hold whatever
- * the interleaving: no writable mapping of a page table, no write through
+ * racers serve vCPU 0's stale-mapping probes (below), take themselves
+ * down, and vCPU 0 checks what must hold whatever the interleaving: no writable mapping of a page table, no write through
  * a stale mapping inside a live table, and no type reference left behind
  * once every pin and mapping is gone.
  */
@@ -23,7 +23,7 @@ static volatile bool race_stop;
 static volatile unsigned racers_running;
 unsigned long race_ops[MAX_CPUS];
 unsigned long racer_traps[MAX_CPUS];
-static bool racer_recovering[MAX_CPUS];
+static volatile bool racer_recovering[MAX_CPUS];    /* read by the trap path */
 static uint64_t racer_ctx[MAX_CPUS][8];
 static uint64_t racer_rng[MAX_CPUS];
 static uint8_t racer_stack[MAX_CPUS][16384] __attribute__((aligned(16)));
@@ -169,6 +169,68 @@ void race_op(unsigned cpu)
     }
 }
 
+/*
+ * After the race, the stale-mapping probe, one racer at a time: the racer
+ * writes through a writable mapping of a pool frame (its TLB now holds it),
+ * vCPU 0 removes the mapping asking for no flush and makes the frame an L1,
+ * then the racer writes again through the same address. pvshim must have
+ * flushed the racer's CPU when the type changed: the write faults, and the
+ * new table never sees it.
+ */
+enum { PROBE_TOUCH = 1, PROBE_WRITE = 2, PROBE_DOWN = 3 };
+static volatile unsigned probe_req[MAX_CPUS], probe_done[MAX_CPUS];
+
+static void racer_serve(unsigned cpu)
+{
+    for (;;) {
+        unsigned req = __atomic_load_n(&probe_req[cpu], __ATOMIC_ACQUIRE);
+        if (req == probe_done[cpu]) {
+            __asm__ volatile("pause");
+            continue;
+        }
+        if ((req & 3) == PROBE_DOWN)
+            return;
+        volatile uint64_t *p = (volatile uint64_t *)race_va;
+        if (!hostile_setjmp(racer_ctx[cpu])) {
+            racer_recovering[cpu] = true;
+            *p = (req & 3) == PROBE_TOUCH ? 0 : poison();
+        }
+        racer_recovering[cpu] = false;
+        __atomic_store_n(&probe_done[cpu], req, __ATOMIC_RELEASE);
+    }
+}
+
+static void probe_ask(unsigned cpu, unsigned what)
+{
+    unsigned req = ((probe_req[cpu] >> 2) + 1) << 2 | what;
+    __atomic_store_n(&probe_req[cpu], req, __ATOMIC_RELEASE);
+    if (what == PROBE_DOWN)
+        return;
+    while (__atomic_load_n(&probe_done[cpu], __ATOMIC_ACQUIRE) != req)
+        hypercall5(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+}
+
+static void stale_mapping_probe(unsigned cpu, unsigned long m)
+{
+    unsigned long view = race_va + PG;
+    uva(race_va, 0, UVMF_INVLPG | UVMF_ALL);
+    mmuext2(MMUEXT_UNPIN_TABLE, m, 0);
+    if (mmuext2(MMUEXT_CLEAR_PAGE, m, 0) ||
+        uva(race_va, (m << 12) | PTE_P | PTE_RW | PTE_US | PTE_A, UVMF_INVLPG | UVMF_ALL))
+        return;                         /* still a table somewhere: not this frame */
+    probe_ask(cpu, PROBE_TOUCH);
+    if (uva(race_va, 0, 0) || mmuext2(MMUEXT_PIN_L1_TABLE, m, 0)) {
+        fail("stale-mapping probe: an unmapped, cleared frame cannot be pinned (mfn)", m, 0);
+        return;
+    }
+    probe_ask(cpu, PROBE_WRITE);
+    if (uva(view, (m << 12) | PTE_P | PTE_US | PTE_A, UVMF_INVLPG) == 0 &&
+        *(volatile uint64_t *)view == poison())
+        fail("a write through a stale mapping reached a new page table (vcpu, mfn)", cpu, m);
+    uva(view, 0, UVMF_INVLPG);
+    mmuext2(MMUEXT_UNPIN_TABLE, m, 0);
+}
+
 void racer_main(unsigned cpu);
 void racer_main(unsigned cpu)
 {
@@ -187,6 +249,7 @@ void racer_main(unsigned cpu)
         racer_recovering[cpu] = false;
     }
     __atomic_sub_fetch(&racers_running, 1, __ATOMIC_SEQ_CST);
+    racer_serve(cpu);
     /* Down for good: vCPU 0 sees is_up 0 and carries on alone. */
     hypercall5(__HYPERVISOR_vcpu_op, VCPUOP_down, cpu, 0, 0, 0);
     fail("a racer came back from VCPUOP_down (vcpu)", cpu, 0);
@@ -263,11 +326,8 @@ void smp_finish(void)
     if (nr_cpus == 1)
         return;
     race_stop = true;
-    for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
-        while (hypercall5(__HYPERVISOR_vcpu_op, VCPUOP_is_up, cpu, 0, 0, 0) == 1)
-            hypercall5(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-    if (racers_running)
-        fail("racers still running after all went down (count)", racers_running, 0);
+    while (racers_running)
+        hypercall5(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
 
     /* 1. A writable race entry never names a live table. */
     uint64_t seen[RACE_VAS];
@@ -299,6 +359,16 @@ void smp_finish(void)
         uva(race_va + i * PG, 0, UVMF_INVLPG);
     for (unsigned i = 0; i < RACE_FRAMES; i++)
         mmuext2(MMUEXT_UNPIN_TABLE, race_mfn[i], 0);
+    /* 4. The pool at rest: the stale-mapping probes, then the racers go down. */
+    unsigned probes = 0;
+    for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
+        for (unsigned i = 0; i < 4; i++, probes++)
+            stale_mapping_probe(cpu, race_mfn[i]);
+    for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
+        probe_ask(cpu, PROBE_DOWN);
+        while (hypercall5(__HYPERVISOR_vcpu_op, VCPUOP_is_up, cpu, 0, 0, 0) == 1)
+            hypercall5(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+    }
     for (unsigned i = 0; i < RACE_FRAMES; i++) {
         long rc = uva(probe, (race_mfn[i] << 12) | PTE_P | PTE_RW | PTE_US | PTE_A, UVMF_INVLPG);
         if (rc)
@@ -318,7 +388,9 @@ void smp_finish(void)
         print(cpu ? " " : "");
         print_u(race_ops[cpu]);
     }
-    print("), exceptions on racers ");
+    print("), ");
+    print_u(probes);
+    print(" stale-mapping probes, exceptions on racers ");
     unsigned long traps = 0;
     for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
         traps += racer_traps[cpu];
