@@ -56,6 +56,8 @@ static void load_context(struct pv_vcpu *v)
 {
     ASSERT(v == current && v->initialised && !v->loaded);
     pv_emul_vcpu_init();
+    if (v->start_cr4)
+        (void)pv_emul_restore_state(v->start_cr4, 0);    /* XCR0 0: always true */
     /* As set_debugreg takes them; a value it refuses is left out. */
     for (unsigned i = 0; i < 8; i++)
         if (i != 4 && i != 5)
