@@ -2,9 +2,12 @@
 # booted natively, as Xen 4.17's PV dom0 and through pvshim, under the same
 # QEMU; a measurement, never a pass/fail test.
 #
-#   make bench            full suite, results in bench/results/ (< 30 min)
+#   make bench            full suite, results in bench/results/ (< 45 min: the parallel
+#                         row adds 18 real-time boots)
 #   make bench QUICK=1    smaller counts and fewer rounds, in bench/results/quick/ (< 5 min)
-#   BENCH_OPTS=...        more run-bench.sh options (--configs, --modes, --reps, ...)
+#   BENCH_OPTS=...        more run-bench.sh options (--configs, --modes, --reps, ...);
+#                         e.g. BENCH_OPTS="--modes parallel": only the parallel row
+#                         (1 and 2 vCPUs, MTTCG in real time)
 #   make bench-scale      pvshim at 256 MiB, 1 GiB, 4 GiB and 16 GiB (also the end of
 #                         make bench): scale.md, scale.svg (tests/bench/scale.sh, ~10 min)
 #   SCALE_OPTS=...        more scale.sh options (--sizes, --configs, --jobs)

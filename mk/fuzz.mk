@@ -5,7 +5,8 @@
 #   make fuzz-build      build every harness into $(BUILD)/fuzz/
 #   make fuzz            run every harness for FUZZ_SECONDS each (default 300),
 #                        then the hostile guest with FUZZ_HOSTILE_OPS operations
-#                        for each seed in FUZZ_HOSTILE_SEEDS
+#                        for each seed in FUZZ_HOSTILE_SEEDS, on one vCPU and
+#                        then on FUZZ_HOSTILE_SMP vCPUs racing (FUZZ_HOSTILE_SMP_OPS)
 #   make fuzz-smoke      every harness for FUZZ_SMOKE_SECONDS (default 5) and
 #                        every committed crash reproducer
 #   make fuzz-seeds      regenerate the generated seed corpora
@@ -21,6 +22,8 @@ FUZZ_SECONDS  ?= 300
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_HOSTILE_OPS   ?= 5000000
 FUZZ_HOSTILE_SEEDS ?= 1 2 3 4
+FUZZ_HOSTILE_SMP   ?= 4
+FUZZ_HOSTILE_SMP_OPS ?= 200000
 FUZZ_DIR      := $(BUILD)/fuzz
 
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -99,3 +102,6 @@ fuzz: fuzz-build guests $(BUILD)/pvshim
 fuzz-hostile: guests $(BUILD)/pvshim
 	@set -e; for s in $(FUZZ_HOSTILE_SEEDS); do \
 	    tests/guests/pvhostile64/run.sh --seed $$s --ops $(FUZZ_HOSTILE_OPS); done
+	@set -e; for s in $(FUZZ_HOSTILE_SEEDS); do \
+	    tests/guests/pvhostile64/run.sh --seed $$s --ops $(FUZZ_HOSTILE_SMP_OPS) \
+	        --smp $(FUZZ_HOSTILE_SMP); done

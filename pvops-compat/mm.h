@@ -242,8 +242,10 @@ bool pv_mm_walk(vaddr_t va, bool kernel_tables, struct pv_walk *w);
  * guest gets the fault), -XEN_EFAULT (not mapped).
  */
 int pv_mm_map_ldt_page(unsigned offset, mfn_t *mfn);
-/* The frame mapped for LDT page i (0-15), INVALID_MFN if none. */
+/* The frame mapped for LDT page i (0-15) of the calling vCPU / of vCPU
+ * vcpu, INVALID_MFN if none. */
 mfn_t pv_mm_ldt_frame(unsigned i);
+mfn_t pv_mm_vcpu_ldt_frame(unsigned vcpu, unsigned i);
 /* vCPU reset: drop the LDT frames and the LDT (hw_set_guest_ldt(0)). */
 void pv_mm_destroy_ldt(void);
 /* Drop the guest GDT (vCPU reset). */

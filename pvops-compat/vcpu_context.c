@@ -139,6 +139,9 @@ long pv_vcpu_set_context(struct pv_vcpu *v, const struct vcpu_guest_context *c,
     v->fpu_ts = c->ctrlreg[0] & X86_CR0_TS;
     for (unsigned i = 0; i < 8; i++)
         v->start_debugreg[i] = c->debugreg[i];
+    /* Xen: a non-zero ctrlreg[4] is the vCPU's CR4 view, reduced to the
+     * bits a PV guest controls (pv_fixup_guest_cr4); 0 gives the default. */
+    v->start_cr4 = c->ctrlreg[4];
     v->initialised = true;
     if (why)
         *why = NULL;

@@ -55,6 +55,8 @@ void pv_vcpu_park(void)
 void pv_vcpu_load(struct pv_vcpu *v)
 {
     ASSERT(v == current && v->initialised && !v->loaded);
+    if (v->start_cr4)
+        (void)pv_emul_restore_state(v->start_cr4, 0);    /* XCR0 0: always true */
     /* As set_debugreg takes them; a value it refuses is left out. */
     for (unsigned i = 0; i < 8; i++)
         if (i != 4 && i != 5)

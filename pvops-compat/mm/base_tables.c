@@ -2,6 +2,12 @@
  * Pinning and the vCPU's base pointers (kernel and user L4). A pin or a
  * base pointer holds one general and one type reference on its table,
  * which keeps the whole tree below it validated.
+ * Invariant (several vCPUs): each vCPU's guest_table and guest_table_user
+ * hold their own references, taken before the CPU loads the table and
+ * dropped only once it has loaded another (mm_new_baseptr) or is reset;
+ * MMUEXT_UNPIN on any vCPU drops only the pin's. So an L4 in use as some
+ * vCPU's base pointer stays a validated L4, never mappable writable, while
+ * any CPU may walk it (as on Xen; a down vCPU keeps its references too).
  */
 #include <pvshim/hw.h>
 #include "mm_private.h"

@@ -175,14 +175,21 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc)
 
 /* ---------------------------------------------------------- LDT */
 
+/* The calling vCPU's LDT frames (pv_mm.ldt_frames: only it touches them). */
+static mfn_t *own_ldt_frames(void)
+{
+    return pv_mm.ldt_frames[current->vcpu_id];
+}
+
 bool mm_drop_ldt_frames(void)
 {
     bool dropped = false;
+    mfn_t *frames = own_ldt_frames();
     for (unsigned i = 0; i < LDT_PAGES; i++) {
-        if (pv_mm.ldt_frames[i] == INVALID_MFN)
+        if (frames[i] == INVALID_MFN)
             continue;
-        put_page_and_type(pv_mm.ldt_frames[i]);
-        pv_mm.ldt_frames[i] = INVALID_MFN;
+        put_page_and_type(frames[i]);
+        frames[i] = INVALID_MFN;
         dropped = true;
     }
     if (dropped)
@@ -206,7 +213,12 @@ void pv_mm_destroy_ldt(void)
 
 mfn_t pv_mm_ldt_frame(unsigned i)
 {
-    return i < LDT_PAGES ? pv_mm.ldt_frames[i] : INVALID_MFN;
+    return pv_mm_vcpu_ldt_frame(current->vcpu_id, i);
+}
+
+mfn_t pv_mm_vcpu_ldt_frame(unsigned vcpu, unsigned i)
+{
+    return vcpu < PV_MAX_VCPUS && i < LDT_PAGES ? pv_mm.ldt_frames[vcpu][i] : INVALID_MFN;
 }
 
 int mm_set_ldt(vaddr_t base, unsigned ents)
@@ -231,8 +243,9 @@ int pv_mm_map_ldt_page(unsigned offset, mfn_t *mfn)
     if ((offset >> 3) >= current->ldt_ents)
         return -XEN_EINVAL;
     unsigned i = offset >> PAGE_SHIFT;      /* < LDT_PAGES: ents <= 8192 */
-    if (pv_mm.ldt_frames[i] != INVALID_MFN) {
-        *mfn = pv_mm.ldt_frames[i];
+    mfn_t *frames = own_ldt_frames();
+    if (frames[i] != INVALID_MFN) {
+        *mfn = frames[i];
         return 0;
     }
 
@@ -245,7 +258,7 @@ int pv_mm_map_ldt_page(unsigned offset, mfn_t *mfn)
         put_page(w.mfn);
         return -XEN_EINVAL;
     }
-    pv_mm.ldt_frames[i] = w.mfn;
+    frames[i] = w.mfn;
     *mfn = w.mfn;
     return 0;
 }

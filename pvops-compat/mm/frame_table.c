@@ -52,8 +52,9 @@ void pv_mm_init_prepared(void *frame_table, mfn_t nr_frames, uint64_t *m2p,
                          const uint64_t *hyp_slots)
 {
     memset(&pv_mm, 0, sizeof(pv_mm));
-    for (unsigned i = 0; i < LDT_PAGES; i++)
-        pv_mm.ldt_frames[i] = INVALID_MFN;
+    for (unsigned v = 0; v < PV_MAX_VCPUS; v++)
+        for (unsigned i = 0; i < LDT_PAGES; i++)
+            pv_mm.ldt_frames[v][i] = INVALID_MFN;
     current->guest_table = INVALID_MFN;
     current->guest_table_user = INVALID_MFN;
     current->gdt_ents = 0;
@@ -376,7 +377,16 @@ int get_page_type(mfn_t mfn, unsigned type)
     }
 
     if (frame_type(f) != type) {
-        /* No stale TLB entry may reach the frame in its new role. */
+        /*
+         * Invariant (several vCPUs): a frame losing its writable or table
+         * type is flushed from every vCPU's TLB before the new type is
+         * visible. Every reference dropped since a CPU's last full flush
+         * left that CPU's bit in stale_tlb (mm_mark_stale: every vCPU that
+         * has run), and mm_flush_tlb() flushes them all and returns only
+         * when they are done (an idle CPU flushes before it takes the PV
+         * lock again, pv_lock). We hold the PV lock, so no vCPU sees the new
+         * type until we return.
+         */
         if (pv_mm.stale_tlb)
             mm_flush_tlb();
         f->info = (f->info & ~(FI_TYPE_MASK | FI_VALIDATED)) |

@@ -15,6 +15,18 @@
 #include "hypercalls.h"
 #include "domain.h"
 
+/*
+ * Concurrency (several vCPUs on their own CPUs): every frame's state, every
+ * table entry pvshim writes and every vCPU's base pointers, GDT and LDT
+ * frames change only under the PV lock (pvops-compat/domain.c), one
+ * hypercall, ptwr fault or VCPUOP at a time, so each type and reference
+ * count change is atomic for the guest. Guest vCPUs keep running meanwhile
+ * but cannot write a table except by trapping here: no CPU maps a table
+ * writable, because a frame becomes a table only at type count 0 (no
+ * writable mapping left) and after every CPU that could cache one has been
+ * flushed (get_page_type). Their page walkers' A/D updates are the only
+ * concurrent writes to table entries (write_entry in page_tables.c).
+ */
 /* One frame's state in 8 bytes. */
 struct pv_frame {
     uint32_t refs;          /* general references */
@@ -105,7 +117,14 @@ struct pv_mm_state {
      * leaving the guest while any is set forces mm_flush_tlb() first.
      */
     uint64_t stale_tlb;
-    mfn_t ldt_frames[LDT_PAGES];
+    /*
+     * Per vCPU (index: vcpu_id): the LDT frames that vCPU's CPU maps in its
+     * LDT window, each holding a seg-desc type reference. Only that vCPU
+     * maps or drops them (its own faults, set_ldt, new base pointer, reset),
+     * so a frame stays a descriptor page while any CPU's window names it:
+     * another vCPU changing its own LDT or tables never drops them.
+     */
+    mfn_t ldt_frames[PV_MAX_VCPUS][LDT_PAGES];
     bool ready;
     /*
      * The guest's paging mode (pv_mm_set_pae): 4-level for a 64-bit

@@ -384,11 +384,22 @@ void l4_zap_ro_m2p(mfn_t l4)
 
 /* ---------------------------------------------------------- one entry */
 
+/*
+ * While pvshim writes an entry (under the PV lock), the page walkers of the
+ * CPUs running other vCPUs may set A and D in it; nothing else changes it
+ * (every other write comes through here). With preserve_ad the bits set
+ * since `old` was read are kept too: a compare-exchange, retried with them.
+ */
 static void write_entry(pte_t *p, pte_t old, pte_t val, bool preserve_ad)
 {
-    if (preserve_ad)
-        val |= old & (PTE_A | PTE_D);
-    *p = val;
+    if (!preserve_ad) {
+        __atomic_store_n(p, val, __ATOMIC_RELAXED);
+        return;
+    }
+    pte_t seen = old;
+    while (!__atomic_compare_exchange_n(p, &seen, val | (seen & (PTE_A | PTE_D)), false,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
 }
 
 int mod_entry(mfn_t table, unsigned level, unsigned idx, pte_t val,

@@ -18,6 +18,8 @@
 #     LOG      lines "MICROSECONDS<TAB>serial line"; then "#end OUTCOME STATUS"
 #   Environment: KERNEL, INITRD, XEN, PVSHIM (images), QEMU, BENCH_CPU
 #   (QEMU -cpu, the same for all configurations), BENCH_MEM (MiB),
+#   BENCH_SMP (vCPUs, default 1: the VM's CPUs, Xen's dom0_max_vcpus;
+#   more than one runs under multi-threaded TCG, so never with icount),
 #   PVSHIM_ARGS (extra pvshim options), BENCH_QEMU_EXTRA (more QEMU
 #   arguments, split on spaces), BENCH_HMP_AT_ENV (a QEMU monitor command
 #   run when the guest's "PVSHIM-TEST: env" marker arrives, just before the
@@ -38,6 +40,7 @@ BUILD=${BUILD:-build}
 : "${BENCH_CPU:=max}"
 : "${BENCH_MEM:=1024}"
 : "${PVSHIM_ARGS:=}"
+: "${BENCH_SMP:=1}"
 : "${XEN_ARGS:=}"
 
 final='PVSHIM-BENCH: stamp done'
@@ -49,9 +52,13 @@ for f in "$KERNEL" "$INITRD"; do
     [ -s "$f" ] || { echo "boot-one: no $f" >&2; exit 2; }
 done
 
-qemu_args=(-accel tcg -cpu "$BENCH_CPU" -m "$BENCH_MEM" -smp 1 -display none
+accel=tcg
+[ "$BENCH_SMP" = 1 ] || accel=tcg,thread=multi
+qemu_args=(-accel "$accel" -cpu "$BENCH_CPU" -m "$BENCH_MEM" -smp "$BENCH_SMP" -display none
            -nodefaults -no-reboot
            -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+[ "$BENCH_SMP" = 1 ] || [ "$mode" = realtime ] ||
+    { echo "boot-one: several vCPUs only in realtime mode (icount is single-threaded)" >&2; exit 2; }
 case $mode in
 # The RTC too follows virtual time from a fixed date: Xen waits for an RTC
 # update edge at boot, which on the host's clock varies run to run.
@@ -76,7 +83,7 @@ xen)
     [ -s "$XEN" ] || { echo "boot-one: no $XEN (scripts/fetch-xen.sh)" >&2; exit 2; }
     # x2apic=false: with x2APIC, QEMU aborts under -icount ("Bad icount read").
     qemu_args+=(-kernel "$XEN"
-                -append "console=com1 com1=115200,8n1 noreboot x2apic=false dom0_max_vcpus=1 $XEN_ARGS"
+                -append "console=com1 com1=115200,8n1 noreboot x2apic=false dom0_max_vcpus=$BENCH_SMP $XEN_ARGS"
                 -initrd "$(mb_modules "$KERNEL" "earlyprintk=xen panic=-1 $guest_args" "$INITRD")")
     ;;
 pvshim)

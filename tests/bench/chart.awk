@@ -12,6 +12,7 @@ BEGIN {
     sname[3] = "pvshim / Xen";    scol[3] = "#ff7f0e"; sfield[3] = 9
     mtitle["icount"] = "deterministic (-icount shift=0): ratio of medians"
     mtitle["realtime"] = "real time (TCG, alternated runs): ratio of medians"
+    mtitle["parallel"] = "parallel mix on 1 and 2 vCPUs (MTTCG, real time): ratio of medians"
     lo = -2         # log2 of the smallest ratio on the axis (1/4)
     hi = 2          # grows to fit the data
 }

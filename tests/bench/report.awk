@@ -10,9 +10,10 @@ BEGIN {
     title["native"] = "native"
     title["xen"] = "Xen PV dom0"
     title["pvshim"] = "pvshim"
-    nmode = split("icount realtime", modes, " ")
+    nmode = split("icount realtime parallel", modes, " ")
     mtitle["icount"] = "Deterministic: -icount shift=0,align=off,sleep=off"
     mtitle["realtime"] = "Real time: plain TCG, configurations alternated"
+    mtitle["parallel"] = "Parallel: the same work on 1 and on 2 vCPUs (multi-threaded TCG, real time)"
 
     # metric key | label | unit | divisor | decimals
     nm = 0
@@ -106,6 +107,47 @@ pass == 3 {
     next
 }
 
+# The parallel row: rep is "N-ROUND"; N processes on N vCPUs (pvbench parN).
+function parallel_table(    ci, c, n, t, sc, line, rest) {
+    print "## " mtitle["parallel"]
+    print ""
+    print "pvbench's parallel mix (per round: fork + exit + wait, 256 KiB mapped, touched and unmapped,"
+    print "200 getpid, a little arithmetic), " meta["par_rounds"] " rounds in all, as 1 process on a VM of"
+    print "1 CPU and as 2 processes (half the rounds each) on a VM of 2 CPUs (Xen: dom0_max_vcpus"
+    print "likewise). Wall time (guest CLOCK_MONOTONIC) until the last process is done, per round;"
+    print "medians over " meta["par_reps"] " rounds, the configurations and vCPU counts alternated. Scaling ="
+    print "time on 1 vCPU / time on 2 vCPUs (2.00 is perfect)."
+    print ""
+    print "This row runs under multi-threaded TCG in real time, the only mode where two vCPUs"
+    print "really run at once: -icount makes QEMU run all vCPUs in turn on one host thread, so"
+    print "the work of two vCPUs takes as long as that of one and no scaling could show. Real"
+    print "time on a shared host is noisy: read the scaling next to the spread of the other rows,"
+    print "and compare configurations measured in the same run."
+    print ""
+    print "| configuration | 1 vCPU, ms/round | 2 vCPUs, ms/round | scaling | vs native, 2 vCPUs |"
+    print "|---|---:|---:|---:|---:|"
+    for (ci = 1; ci <= nconf; ci++) {
+        c = conf[ci]
+        for (n = 1; n <= 2; n++)
+            t[c, n] = median("parallel" SUBSEP c SUBSEP "op_par" n "_ns")
+    }
+    for (ci = 1; ci <= nconf; ci++) {
+        c = conf[ci]
+        if (t[c, 1] == "" && t[c, 2] == "")
+            continue
+        sc = ratio(t[c, 1], t[c, 2])
+        print "| " title[c] " | " (t[c, 1] == "" ? "—" : sprintf("%.2f", t[c, 1] / 1e6)) " | " \
+              (t[c, 2] == "" ? "—" : sprintf("%.2f", t[c, 2] / 1e6)) " | " rfmt(sc) " | " \
+              rfmt(ratio(t[c, 2], t["native", 2])) " |"
+    }
+    for (n = 1; n <= 2; n++)
+        printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", "parallel", "op_par" n "_ns", \
+               "parallel mix, " n " vCPU(s), per round", t["native", n], t["xen", n], t["pvshim", n], \
+               ratio(t["xen", n], t["native", n]), ratio(t["pvshim", n], t["native", n]), \
+               ratio(t["pvshim", n], t["xen", n]) > summary
+    print ""
+}
+
 function median(k,    n, a, i, j, t) {
     if (!(k in vals))
         return ""
@@ -194,6 +236,10 @@ END {
                 any = 1
         if (!any)
             continue
+        if (md == "parallel") {
+            parallel_table()
+            continue
+        }
         print "## " mtitle[md]
         print ""
         print "Medians" (md == "realtime" ? " over " meta["reps"] " rounds" : "") \

@@ -8,6 +8,12 @@
 #              percent, so they may run two at a time
 #   realtime   plain TCG, the configurations alternated, one run at a time;
 #              medians over the repetitions
+#   parallel   the parallel row: the same work (pvbench's parN mix) as one
+#              process on one vCPU and as two processes on two vCPUs, under
+#              multi-threaded TCG in real time (icount would run the vCPUs
+#              in turn on one host thread: no parallelism to measure), one
+#              run at a time, alternated (3 rounds, quick 1); medians and
+#              the scaling ratio
 #
 # and a profile of pvshim: each benchmark alone under icount with N and 2N
 # iterations; the difference in pvshim's trace=abi counters is what one
@@ -20,7 +26,7 @@
 #   tests/bench/run-bench.sh [options]
 #     --quick          smaller iteration counts, fewer repetitions
 #     --configs LIST   default "native xen pvshim"
-#     --modes LIST     default "icount realtime"
+#     --modes LIST     default "icount realtime parallel"
 #     --reps N         real-time repetitions (default 5, quick 3)
 #     --icount-reps N  icount repetitions (default 2, quick 1): the second
 #                      shows how well a run repeats
@@ -37,7 +43,7 @@ set -u
 cd "$(dirname "$0")/../.."
 export BUILD=${BUILD:-build}
 
-quick=0 configs="native xen pvshim" modes="icount realtime" reps= icount_reps=
+quick=0 configs="native xen pvshim" modes="icount realtime parallel" reps= icount_reps=
 jobs=2 out=bench/results profile=
 while [ $# -gt 0 ]; do
     case $1 in
@@ -64,6 +70,10 @@ case " $configs " in
 esac
 # The profile's N per benchmark (multiples of 10: the warm-up is N/10).
 profile_counts="getpid:20000 fork:50 forkexec:50 mmap:10 pipe:1000 compute:1000"
+# The parallel row's rounds of its mix (split over the processes).
+par_rounds=$([ $quick = 1 ] && echo 100 || echo 400)
+par_reps=$([ $quick = 1 ] && echo 1 || echo 3)
+par_cpus="1 2"
 # Generous: a full pvshim or Xen run in icount mode takes a few minutes.
 limit=$([ $quick = 1 ] && echo 300 || echo 900)
 
@@ -111,6 +121,7 @@ run_one() {
     log=$logs/$mode-$config-${rep/:/-}.log
     qmode=$mode
     [ "$mode" = profile ] && qmode=icount
+    [ "$mode" = parallel ] && qmode=realtime
     t0=$(date +%s)
     tests/bench/boot-one.sh "$config" "$qmode" "$sz" "$log" "$limit"
     t1=$(date +%s)
@@ -154,6 +165,16 @@ for mode in $modes; do
             done
         done
         ;;
+    parallel)
+        # One at a time (each run is N host threads), alternated.
+        for rep in $(seq 1 "$par_reps"); do
+            for n in $par_cpus; do
+                for config in $configs; do
+                    BENCH_SMP=$n run_one parallel "$config" "$n-$rep" "par$n:$par_rounds"
+                done
+            done
+        done
+        ;;
     *) say "unknown mode $mode"; exit 1 ;;
     esac
 done
@@ -174,6 +195,8 @@ elapsed=$(( $(date +%s) - started ))
 {
     printf 'size\t%s\n' "$size"
     printf 'reps\t%s\n' "$reps"
+    printf 'par_rounds\t%s\n' "$par_rounds"
+    printf 'par_reps\t%s\n' "$par_reps"
     printf 'icount_reps\t%s\n' "$icount_reps"
     printf 'configs\t%s\n' "$configs"
     printf 'modes\t%s\n' "$modes"

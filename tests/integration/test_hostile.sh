@@ -79,3 +79,28 @@ test_hostile_netfront() {
     expect_log "pvhostile64: 2000 operations, pvshim healthy"
     expect_no_log "internal error"
 }
+
+# pvhostile64 on 4 vCPUs at once (MTTCG): vCPU 0 attacks as above while the
+# other three race it and each other on one pool of frames and one run of
+# L1 entries (pins and unpins at every level, mmu_update, update_va_mapping,
+# ptwr stores, writes through their own mappings, MMUEXT shootdowns), then
+# serve stale-mapping probes (a racer's cached writable translation of a
+# frame vCPU 0 turns into an L1 must be flushed: its next write faults).
+# Afterwards no writable entry names a table of the pool, no write through a
+# stale mapping sits in a live table, every pool frame is plain memory once
+# its pins and mappings are gone, and pvshim answers as at the start.
+test_hostile_smp() {
+    [ -f "$BUILD/guests/pvhostile64" ] || { fail "no $BUILD/guests/pvhostile64 (make guests)"; return 1; }
+    local out
+    out=$(scratch run.out)
+    tests/guests/pvhostile64/run.sh --seed 11 --ops 400 --smp 4 --log "$LOG" --timeout 900 \
+        > "$out" 2>&1
+    local rc=$?
+    [ $rc = 0 ] || fail "$(tr '\n' ' ' < "$out")"
+    grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
+    expect_log_re "pvhostile64: seed 11, 400 operations, 4 vCPUs"
+    expect_log_re "pvhostile64: 4 vCPUs raced [0-9]+ pool operations \([1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*\), 12 stale-mapping probes"
+    expect_log "pvhostile64: 400 operations, pvshim healthy"
+    expect_no_log "internal error"
+    expect_log "guest shut down: poweroff"
+}

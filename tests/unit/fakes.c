@@ -118,12 +118,19 @@ void abort_idle_forever(void)
 
 #include "domain.h"
 
-/* One physical CPU running vCPU 0, as pvshim on a uniprocessor VM. */
+/* One physical CPU running vCPU 0, as pvshim on a uniprocessor VM; tests
+ * of several vCPUs move it to another vCPU (fake_run_vcpu). */
 static struct pcpu fake_pcpu = { .curr = &dom.vcpu[0] };
 
 struct pcpu *this_pcpu(void)
 {
     return &fake_pcpu;
+}
+
+void fake_run_vcpu(unsigned id)
+{
+    fake_pcpu.curr = &dom.vcpu[id];
+    fake_pcpu.id = id;
 }
 
 /* One CPU: no other CPU to call or kick. */
@@ -136,7 +143,9 @@ void smp_kick(unsigned n)
     (void)n;
 }
 
+/* Other CPUs' flushes are recorded: their vCPUs' TLBs are not simulated. */
 void smp_flush_tlb(uint64_t cpumask)
 {
-    (void)cpumask;      /* only ever other CPUs' vCPUs, and there are none */
+    fake_hw.remote_flush_mask |= cpumask;
+    fake_hw.remote_flushes++;
 }

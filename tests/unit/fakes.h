@@ -54,8 +54,12 @@ struct fake_hw {
     uint16_t data_sels[4];      /* hw_load_data_selectors */
     bool ts, smap;
     vaddr_t cr2;
+    uint64_t remote_flush_mask;     /* CPUs named by smp_flush_tlb, accumulated */
+    unsigned remote_flushes;
 };
 extern struct fake_hw fake_hw;
+/* The fake CPU runs vCPU id from now on (`current`, this_pcpu()->id). */
+void fake_run_vcpu(unsigned id);
 void fake_hw_reset(void);
 
 /* ---- simulated time (fake_time.c) */

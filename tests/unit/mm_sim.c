@@ -39,6 +39,7 @@ void mm_sim_setup(void)
     frame_pool_init(&machine_frames);     /* where frames the guest gives back go */
 
     memset(&dom, 0, sizeof(dom));
+    fake_run_vcpu(0);
     dom.nr_vcpus = 1;
     dom.vcpu[0].initialised = dom.vcpu[0].up = dom.vcpu[0].loaded = true;   /* booted, running */
     mm_sim_pae = false;
@@ -195,6 +196,22 @@ long mm_sim_mmuext(unsigned cmd, uint64_t arg1, uint64_t arg2)
     return rc;
 }
 
+void mm_sim_add_vcpus(unsigned n)
+{
+    ck_assert_uint_le(n, PV_MAX_VCPUS);
+    for (unsigned i = dom.nr_vcpus; i < n; i++) {
+        struct pv_vcpu *v = &dom.vcpu[i];
+        memset(v, 0, sizeof(*v));
+        v->vcpu_id = i;
+        v->initialised = v->up = v->loaded = true;
+        v->kernel_mode = true;
+        v->guest_table = v->guest_table_user = INVALID_MFN;
+        for (unsigned g = 0; g < PV_GDT_GUEST_FRAMES; g++)
+            v->gdt_frames[g] = INVALID_MFN;
+    }
+    dom.nr_vcpus = n;
+}
+
 void mm_sim_note_writable_hold(mfn_t mfn, int delta)
 {
     ck_assert_uint_lt(mfn, SIM_FRAMES);
@@ -266,32 +283,36 @@ const char *mm_sim_check(void)
         exp_refs[m] += g_refs;
         exp_type[m] += g_types;
     }
-    mfn_t bases[2] = { current->guest_table, current->guest_table_user };
-    for (unsigned i = 0; i < 2; i++) {
-        if (bases[i] == INVALID_MFN)
-            continue;
-        if (bases[i] >= SIM_FRAMES)
-            FAIL("base pointer %#lx out of range", (unsigned long)bases[i]);
-        if (fi[bases[i]].type != (mm_sim_pae ? PV_TYPE_L3 : PV_TYPE_L4))
-            FAIL("base pointer %#lx is not an L%d", (unsigned long)bases[i], mm_sim_pae ? 3 : 4);
-        if (mm_sim_pae && mm_sim_table(SIM_PAE_L4)[0] != (mfn_to_paddr(bases[i]) | TBL_FLAGS))
-            FAIL("PAE root L4 slot 0 = %#llx, not the base %#lx",
-                 (unsigned long long)mm_sim_table(SIM_PAE_L4)[0], (unsigned long)bases[i]);
-        exp_refs[bases[i]]++, exp_type[bases[i]]++;
-    }
-    for (unsigned i = 0; i < DIV_ROUND_UP(current->gdt_ents, 512); i++) {
-        mfn_t g = current->gdt_frames[i];
-        if (g >= SIM_FRAMES || fi[g].type != PV_TYPE_SEG_DESC)
-            FAIL("GDT frame %u (%#lx) not a descriptor page", i, (unsigned long)g);
-        exp_refs[g]++, exp_type[g]++;
-    }
-    for (unsigned i = 0; i < 16; i++) {
-        mfn_t l = pv_mm_ldt_frame(i);
-        if (l == INVALID_MFN)
-            continue;
-        if (l >= SIM_FRAMES || fi[l].type != PV_TYPE_SEG_DESC)
-            FAIL("LDT frame %u not a descriptor page", i);
-        exp_refs[l]++, exp_type[l]++;
+    for (unsigned vc = 0; vc < dom.nr_vcpus; vc++) {
+        const struct pv_vcpu *v = &dom.vcpu[vc];
+        mfn_t bases[2] = { v->guest_table, v->guest_table_user };
+        for (unsigned i = 0; i < 2; i++) {
+            if (bases[i] == INVALID_MFN)
+                continue;
+            if (bases[i] >= SIM_FRAMES)
+                FAIL("base pointer %#lx out of range", (unsigned long)bases[i]);
+            if (fi[bases[i]].type != (mm_sim_pae ? PV_TYPE_L3 : PV_TYPE_L4))
+                FAIL("base pointer %#lx is not an L%d", (unsigned long)bases[i],
+                     mm_sim_pae ? 3 : 4);
+            if (mm_sim_pae && mm_sim_table(SIM_PAE_L4)[0] != (mfn_to_paddr(bases[i]) | TBL_FLAGS))
+                FAIL("PAE root L4 slot 0 = %#llx, not the base %#lx",
+                     (unsigned long long)mm_sim_table(SIM_PAE_L4)[0], (unsigned long)bases[i]);
+            exp_refs[bases[i]]++, exp_type[bases[i]]++;
+        }
+        for (unsigned i = 0; i < DIV_ROUND_UP(v->gdt_ents, 512); i++) {
+            mfn_t g = v->gdt_frames[i];
+            if (g >= SIM_FRAMES || fi[g].type != PV_TYPE_SEG_DESC)
+                FAIL("GDT frame %u (%#lx) not a descriptor page", i, (unsigned long)g);
+            exp_refs[g]++, exp_type[g]++;
+        }
+        for (unsigned i = 0; i < 16; i++) {
+            mfn_t l = pv_mm_vcpu_ldt_frame(vc, i);
+            if (l == INVALID_MFN)
+                continue;
+            if (l >= SIM_FRAMES || fi[l].type != PV_TYPE_SEG_DESC)
+                FAIL("vCPU %u LDT frame %u not a descriptor page", vc, i);
+            exp_refs[l]++, exp_type[l]++;
+        }
     }
 
     for (mfn_t t = 0; t < SIM_FRAMES; t++) {

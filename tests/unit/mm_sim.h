@@ -89,12 +89,16 @@ static inline uint64_t mm_sim_slot_maddr(mfn_t t, unsigned idx)
     return mfn_to_paddr(t) + idx * 8;
 }
 
+/* vCPUs 1 .. n-1 too, each initialised, up and loaded (it has run on its
+ * CPU), no base pointers yet; fake_run_vcpu() switches between them. */
+void mm_sim_add_vcpus(unsigned n);
+
 /* pvshim's own long-term writable holds the checker should expect. */
 void mm_sim_note_writable_hold(mfn_t mfn, int delta);
 
 /*
- * Recompute every frame's references from the live tables, pins, base
- * pointers, GDT, LDT and holds, and compare; also check every live entry
+ * Recompute every frame's references from the live tables, pins, every
+ * vCPU's base pointers, GDT and LDT, and holds, and compare; also check every live entry
  * obeys the rules. Returns NULL if all is well, else a description.
  */
 const char *mm_sim_check(void);

@@ -18,6 +18,7 @@
  *   pvbench stamp NAME            one stamp line
  *   pvbench suite quick|full      memtotal, every benchmark, then "stamp done"
  *   pvbench run NAME ITERS        one benchmark
+ *   pvbench run parN ITERS        the parallel mix in N processes (bench_parallel)
  *   pvbench memtotal              the memtotal line alone
  */
 #define _GNU_SOURCE
@@ -186,6 +187,55 @@ static void bench_compute(long n)
     }
 }
 
+/*
+ * The parallel row: the same total work, ITERS rounds of a mix that enters
+ * the hypervisor in every way the suite measures (a fork and wait, a
+ * 256 KiB mapping touched and unmapped, 200 getpids, a little arithmetic),
+ * split over NPROC processes, one per vCPU. The result is the wall time
+ * until the last of them is done ("result parNPROC"): with N vCPUs each
+ * process does 1/N of the rounds, so the ratio of par1 on one vCPU to parN
+ * on N vCPUs is the scaling (N at best).
+ */
+#define MIX_BYTES   (256u << 10)
+static void mix_round(void)
+{
+    bench_fork(1);
+    volatile unsigned char *p = mmap(NULL, MIX_BYTES, PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        die("mmap");
+    for (unsigned off = 0; off < MIX_BYTES; off += PAGE)
+        p[off] = (unsigned char)off;
+    if (munmap((void *)p, MIX_BYTES))
+        die("munmap");
+    bench_getpid(200);
+    bench_compute(20);
+}
+
+static void run_parallel(int nproc, long n)
+{
+    pid_t pids[64];
+    for (int k = 0; k < nproc; k++) {
+        pids[k] = fork();
+        if (pids[k] == 0) {
+            for (long i = n * k / nproc; i < n * (k + 1) / nproc; i++)
+                mix_round();
+            _exit(0);
+        }
+    }
+    for (int k = 0; k < nproc; k++)
+        wait_ok(pids[k]);
+}
+
+static void bench_parallel(int nproc, long n)
+{
+    run_parallel(nproc, n / 10 > 0 ? n / 10 : 1);       /* warm-up */
+    uint64_t t0 = mono_ns();
+    run_parallel(nproc, n);
+    uint64_t t1 = mono_ns();
+    marker("result par%d iters=%ld ns=%llu", nproc, n, (unsigned long long)(t1 - t0));
+}
+
 struct bench {
     const char *name;
     void (*fn)(long n);
@@ -269,6 +319,11 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "run") == 0) {
         const struct bench *b = find(argv[2]);
         long n = strtol(argv[3], NULL, 0);
+        int nproc = strncmp(argv[2], "par", 3) == 0 ? atoi(argv[2] + 3) : 0;
+        if (nproc > 0 && nproc <= 64 && n > 0) {
+            bench_parallel(nproc, n);
+            return 0;
+        }
         if (!b || n <= 0)
             return usage();
         run(b, n);

@@ -19,9 +19,10 @@ const char *const op_names[32] = {
     "segment/fpu/debug/assist/physdev/nmi/timer", "unknown hypercall",
     "probe of pvshim and table memory", "LDT in a sacrificial page, loaded by a selector",
     "grant mappings of our own grants", "port I/O to pvshim's devices",
-    "linear page tables",
+    "linear page tables", "race on the pool with the other vCPUs",
 };
-#define NR_OPS 25
+/* The race op only with other vCPUs: a one-vCPU run draws as it always did. */
+#define NR_OPS (nr_cpus > 1 ? 26 : 25)
 
 /* ---- pickers */
 
@@ -427,8 +428,13 @@ static long memory_attack(void)
     r->extent_order = rnd_below(4) ? 0 : (unsigned)rnd_below(24);
     r->domid = rnd_below(6) ? DOMID_SELF : (domid_t)rnd();
     unsigned cmd = (unsigned)rnd_below(32);
-    for (unsigned i = 0; i < 8; i++)
+    for (unsigned i = 0; i < 8; i++) {
         ext[i] = cmd == XENMEM_decrease_reservation ? any_mfn(false) : rnd_below(nr_pages * 2);
+        /* The racers' pool stays ours (smp.c checks it at the end). */
+        if (nr_cpus > 1 && cmd == XENMEM_decrease_reservation && ext[i] >= race_pfn0 &&
+            ext[i] < race_pfn0 + RACE_FRAMES)
+            ext[i] += RACE_FRAMES;
+    }
     return hypercall5(__HYPERVISOR_memory_op, cmd | (rnd_below(8) ? 0 : rnd() << 6),
                       rnd_below(6) ? (uint64_t)arg_buf : any_ptr(), 0, 0, 0);
 }
@@ -479,7 +485,11 @@ static long vcpu_attack(void)
     if (cmd == VCPUOP_register_vcpu_info || cmd == VCPUOP_register_runstate_memory_area ||
         cmd == VCPUOP_register_vcpu_time_memory_area)
         arg = (uint64_t)arg_buf;
-    long rc = hypercall5(__HYPERVISOR_vcpu_op, cmd, rnd_below(8) ? 0 : rnd_below(1000), arg, 0, 0);
+    unsigned vcpu = rnd_below(8) ? 0 : (unsigned)rnd_below(1000);
+    /* Never a running vCPU down: a racer taken down never finishes. */
+    if (cmd == VCPUOP_down && nr_cpus > 1 && vcpu < nr_cpus)
+        vcpu += nr_cpus;
+    long rc = hypercall5(__HYPERVISOR_vcpu_op, cmd, vcpu, arg, 0, 0);
     if (cmd == VCPUOP_register_vcpu_info && rc == 0) {
         vcpu_info_moved = true;
         fail("vcpu_info placed on a frame that must be refused (mfn)",
@@ -1087,6 +1097,7 @@ void attack(void)
     case 21: ldt_attack(); restore_state(); break;
     case 22: grant_map_attack(); break;
     case 24: linear_pt_attack(); break;
+    case 25: race_op(0); break;
     default: port_attack(); restore_state(); break;
     }
     scan_sacrificial();

@@ -116,6 +116,22 @@ void blkfront_attacks(void);
 /* ---- netfront.c: a hostile frontend for vif 0 (net=1) */
 void netfront_attacks(void);
 
+/* ---- smp.c: racers on the other vCPUs (smp=0: vCPU 0 alone) */
+#define MAX_CPUS    32
+#define RACE_FRAMES 16                  /* the pool the vCPUs race on */
+#define RACE_VAS    16                  /* sacrificial pages given over to racing */
+#define RACE_PACE   8                   /* racer operations per attack of vCPU 0 */
+extern volatile unsigned long attacks_run;   /* vCPU 0's progress (main.c) */
+extern unsigned nr_cpus;                /* vCPUs running: 1 without racers */
+extern unsigned long race_pfn0;         /* the pool: pfns race_pfn0 .. + RACE_FRAMES */
+extern const struct trap_info hostile_traps[];
+void smp_setup(bool want);              /* count vCPUs, set the pool aside */
+void smp_start(void);                   /* bring the racers up */
+void smp_finish(void);                  /* stop them, check the pool */
+void race_op(unsigned cpu);
+unsigned cpu_of_stack(const void *sp);  /* which vCPU's stack sp is on */
+bool racer_trap(unsigned cpu);          /* recovers (no return) or false */
+
 /* ---- attacks.c */
 void attack(void);
 extern unsigned long op_counts[32];

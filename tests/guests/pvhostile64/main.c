@@ -48,6 +48,16 @@ static void poweroff(unsigned reason)
 void hostile_trap(uint64_t *kind);
 void hostile_trap(uint64_t *kind)
 {
+    unsigned cpu = cpu_of_stack(kind);
+    if (cpu) {
+        if (*kind == 0x200) {
+            shinfo->vcpu_info[cpu].evtchn_upcall_pending = 0;
+            return;
+        }
+        if (!racer_trap(cpu))
+            fail("unexpected exception on a racer (kind, vcpu)", *kind, cpu);
+        poweroff(SHUTDOWN_crash);
+    }
     if (*kind == 0x200) {
         /* An event: nothing waits for one, just clear it. */
         events_taken++;
@@ -67,7 +77,7 @@ void hostile_trap(uint64_t *kind)
 }
 
 #define TRAP(vec, dpl, fn) { vec, dpl, FLAT_KERNEL_CS, (unsigned long)(fn) }
-static const struct trap_info our_traps[] = {
+const struct trap_info hostile_traps[] = {
     TRAP(0, 0, trap_de), TRAP(1, 0, trap_db), TRAP(2, 0, trap_nmi), TRAP(3, 3, trap_bp),
     TRAP(4, 3, trap_of), TRAP(5, 0, trap_br), TRAP(6, 0, trap_ud), TRAP(7, 0, trap_nm),
     TRAP(8, 0, trap_df), TRAP(10, 0, trap_ts), TRAP(11, 0, trap_np), TRAP(12, 0, trap_ss),
@@ -77,7 +87,7 @@ static const struct trap_info our_traps[] = {
 
 void set_trap_table_ours(void)
 {
-    long rc = hypercall5(__HYPERVISOR_set_trap_table, our_traps, 0, 0, 0, 0);
+    long rc = hypercall5(__HYPERVISOR_set_trap_table, hostile_traps, 0, 0, 0, 0);
     if (rc)
         fail("set_trap_table of a good table", (uint64_t)rc, 0);
 }
@@ -226,8 +236,12 @@ static void final_checks(void)
     EXPECT("xen_version(XENVER_get_features) submap 0", f, v_features);
     EXPECT("memory_op(XENMEM_maximum_reservation)", max_reservation(), v_maxres);
     EXPECT("vcpu_op(VCPUOP_is_up, 0)", hypercall5(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 0, 0, 0, 0), 1);
-    EXPECT("vcpu_op(VCPUOP_is_up, 1)", hypercall5(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0, 0, 0),
-           -XEN_ENOENT);
+    /* The racers took themselves down; past the last vCPU there is none. */
+    for (unsigned i = 1; i < nr_cpus; i++)
+        EXPECT("vcpu_op(VCPUOP_is_up) of a racer", hypercall5(__HYPERVISOR_vcpu_op, VCPUOP_is_up,
+                                                             i, 0, 0, 0), 0);
+    EXPECT("vcpu_op(VCPUOP_is_up) past the last vCPU",
+           hypercall5(__HYPERVISOR_vcpu_op, VCPUOP_is_up, nr_cpus, 0, 0, 0), -XEN_ENOENT);
     EXPECT("hypercall 63", hc_any(63, 0, 0, 0, 0, 0), -XEN_ENOSYS);
     EXPECT("sched_op(SCHEDOP_yield)", hypercall5(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0), 0);
 
@@ -276,7 +290,7 @@ static void final_checks(void)
     EXPECT("exceptions from a write into pvshim", traps_taken - before, 1);
 }
 
-static unsigned long attacks_run;
+volatile unsigned long attacks_run;
 
 static void run_attacks(unsigned long n)
 {
@@ -313,11 +327,14 @@ void hostile_main(start_info_t *start)
     uint64_t seed = parse_arg(cmd, "seed", 1);
     unsigned long ops = parse_arg(cmd, "ops", 10000);
     rng_state = seed * 0x9e3779b97f4a7c15ull + 1;
+    smp_setup(parse_arg(cmd, "smp", 1));
     print("pvhostile64: seed ");
     print_u(seed);
     print(", ");
     print_u(ops);
-    print(" operations, region ");
+    print(" operations, ");
+    print_u(nr_cpus);
+    print(" vCPUs, region ");
     print_u(region_pages);
     print(" pages, sacrificial ");
     print_x(sac_va);
@@ -336,7 +353,9 @@ void hostile_main(start_info_t *start)
         blkfront_attacks();
     if (parse_arg(cmd, "net", 0))
         netfront_attacks();
+    smp_start();
     run_attacks(ops);
+    smp_finish();
     restore_state();
     final_checks();
 

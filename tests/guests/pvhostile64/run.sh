@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Boot pvhostile64 under pvshim (QEMU TCG) and judge the run:
 #   tests/guests/pvhostile64/run.sh --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE]
-#                                   [--disk IMAGE] [--net]
+#                                   [--disk IMAGE] [--net] [--smp N]
 #   (--mem: QEMU's -m, default 256; --disk: IMAGE as a virtio-blk disk, which
 #   the guest attacks first through a frontend of its own, blk=1; --net: a
-#   virtio-net NIC on QEMU user-mode networking, attacked the same way, net=1)
+#   virtio-net NIC on QEMU user-mode networking, attacked the same way, net=1;
+#   --smp: N CPUs under multi-threaded TCG, so N vCPUs attack at once, smp.c)
 # Passes when the guest printed "pvhostile64: N operations, pvshim healthy",
 # no FAIL line and no "internal error" appeared, and QEMU exited with 0.
 set -u
 cd "$(dirname "$0")/../../.."
 BUILD=${BUILD:-build}
-seed=1 ops=10000 log= timeout= mem=256 disk= net=0
+seed=1 ops=10000 log= timeout= mem=256 disk= net=0 smp=1
 while [ $# -gt 0 ]; do
     case $1 in
     --seed) seed=$2; shift 2 ;;
@@ -20,7 +21,8 @@ while [ $# -gt 0 ]; do
     --mem) mem=$2; shift 2 ;;
     --disk) disk=$2; shift 2 ;;
     --net) net=1; shift ;;
-    *) echo "usage: $0 --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE] [--disk IMAGE] [--net]" >&2
+    --smp) smp=$2; shift 2 ;;
+    *) echo "usage: $0 --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE] [--disk IMAGE] [--net] [--smp N]" >&2
        exit 2 ;;
     esac
 done
@@ -40,7 +42,9 @@ if [ "$net" = 1 ]; then
     devices+=(-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0)
     guest_args="$guest_args net=1"
 fi
-timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" \
+accel=(-accel tcg)
+[ "$smp" = 1 ] || accel=(-accel tcg,thread=multi -smp "$smp")
+timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${accel[@]}" -cpu max -m "$mem" \
     -display none -no-reboot -nodefaults -serial "file:$log" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/pvshim" \
     -initrd "$BUILD/guests/pvhostile64 $guest_args" "${devices[@]}" < /dev/null > "$log.qemu" 2>&1 ||

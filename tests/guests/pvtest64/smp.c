@@ -14,6 +14,7 @@
 #include "traps.h"
 
 #define PROBE_IDS       64              /* ids probed one by one */
+#define CR4_TSD_BIT     (1ul << 2)
 #define AP_TIMEOUT_NS   5000000000ull   /* Xen and QEMU's TCG on a busy host */
 
 static unsigned nr_vcpus;               /* found by smp.vcpu_ids_dense */
@@ -31,8 +32,11 @@ static volatile unsigned ap_probe_req, ap_probe_done;
 static volatile uint64_t ap_probe_value;
 
 static void ap_main(void) __attribute__((noreturn, used));
+static volatile uint64_t ap_cr4;        /* vCPU 1's CR4 as it reads it on arrival */
+
 static void ap_main(void)
 {
+    ap_cr4 = probe_read_cr4();
     __atomic_store_n(&ap_alive, 1, __ATOMIC_RELEASE);
     for (;;) {
         if (port_pending(port_to_ap)) {
@@ -140,11 +144,18 @@ static void check_vcpu1_up(void)
     ctx.kernel_ss = FLAT_KERNEL_SS;
     ctx.kernel_sp = ctx.user_regs.rsp;
     ctx.ctrlreg[3] = probe_read_cr3() & ~0xfffUL;  /* xen_pfn_to_cr3 = mfn << 12 (64-bit) */
+    /* CR4.TSD, a bit the guest controls: vCPU 1 starts with it, vCPU 0 keeps its own. */
+    uint64_t cr4 = probe_read_cr4();
+    ctx.ctrlreg[4] = cr4 | CR4_TSD_BIT;
     expect_rc(hc_vcpu_op(VCPUOP_initialise, 1, &ctx), 0);
     expect_rc(hc_vcpu_op(VCPUOP_initialise, 1, &ctx), -XEN_EEXIST);
     expect_rc(hc_vcpu_op(VCPUOP_is_up, 1, NULL), 0);
     expect_rc(hc_vcpu_op(VCPUOP_up, 1, NULL), 0);
     expect(wait_for(&ap_alive, 1), "vCPU 1 did not start running");
+    expect(ap_alive && (ap_cr4 & CR4_TSD_BIT), "vCPU 1's CR4 %#lx lacks TSD from ctrlreg[4]",
+           (unsigned long)ap_cr4);
+    expect(!(probe_read_cr4() & CR4_TSD_BIT), "vCPU 0's CR4 %#lx gained TSD",
+           (unsigned long)probe_read_cr4());
     expect_rc(hc_vcpu_op(VCPUOP_is_up, 1, NULL), 1);
     expect_rc(hc_vcpu_op(VCPUOP_up, 1, NULL), 0);      /* already up */
 }
