@@ -133,14 +133,14 @@ START_TEST(convert_xen_tools)
     ck_assert_str_eq(str(&c, "ramdisk"), "/boot/initrd.img-6.1.0-18-amd64");
     ck_assert_str_eq(str(&c, "extra"), "elevator=noop");
     ck_assert_str_eq(str(&c, "root"), "/dev/xvda2 ro");
-    ck_assert_str_eq(str(&c, "vcpus"), "1");
+    ck_assert_str_eq(str(&c, "vcpus"), "2");             /* pvshim gives each vCPU */
     ck_assert_str_eq(str(&c, "memory"), "512");
     ck_assert_str_eq(str(&c, "name"), "web01");
     ck_assert_str_eq(str(&c, "on_crash"), "restart");
     const struct xlval *d = xlcfg_get(&c, "disk");
     ck_assert_uint_eq(d->n, 2);
     ck_assert_str_eq(d->items[1].s, "file:/srv/xen/domains/web01/swap.img,xvda1,w");
-    ck_assert(has_note(&n, "vcpus = 2 changed to 1"));
+    ck_assert(!has_note(&n, "vcpus"));
     /* disk and vif are forwarded: nothing to say about them. */
     ck_assert(!has_note(&n, "does not forward"));
     ck_assert(!has_note(&n, "bootloader"));
@@ -163,7 +163,8 @@ START_TEST(convert_pygrub)
     ck_assert(has_note(&n, "bootloader = \"pygrub\" not carried over: xl runs pygrub for PV"));
     ck_assert(has_note(&n, "maxmem = 4096 not carried over"));
     ck_assert(has_note(&n, "maxvcpus not carried over"));
-    ck_assert(has_note(&n, "vcpus = 4 changed to 1"));
+    ck_assert(!has_note(&n, "vcpus ="));
+    ck_assert_str_eq(str(&c, "vcpus"), "4");
     ck_assert_ptr_null(xlcfg_get(&c, "maxmem"));
     ck_assert_ptr_null(xlcfg_get(&c, "maxvcpus"));
     ck_assert_str_eq(str(&c, "memory"), "2048");
@@ -192,6 +193,18 @@ START_TEST(convert_rhel5_xm)
 }
 END_TEST
 
+START_TEST(convert_vcpus_past_the_limit)
+{
+    struct xlcfg c;
+    struct xl_notes n;
+    char *res = convert("big-smp.cfg", &c, &n);
+    ck_assert_str_eq(str(&c, "vcpus"), "32");
+    ck_assert(has_note(&n, "vcpus = 48 changed to 32"));
+    free(res);
+    xlcfg_free(&c);
+}
+END_TEST
+
 START_TEST(convert_passthrough_and_escapes)
 {
     struct xlcfg c;
@@ -201,14 +214,13 @@ START_TEST(convert_passthrough_and_escapes)
     ck_assert_ptr_null(xlcfg_get(&c, "e820_host"));
     ck_assert(has_note(&n, "pci not carried over"));
     ck_assert(has_note(&n, "e820_host not carried over"));
-    ck_assert(has_note(&n, "vcpus = 2 changed to 1"));   /* the last of two assignments */
-    ck_assert_str_eq(str(&c, "vcpus"), "1");
+    ck_assert_str_eq(str(&c, "vcpus"), "2");              /* the last of two assignments */
     ck_assert_str_eq(str(&c, "cmdline"), "console=hvc0 root=/dev/xvda1 iommu=soft quiet\tmsg=\"hi\"");
     ck_assert_str_eq(str(&c, "memory"), "0x100");
     ck_assert(has_note(&n, "memory = 256 is the whole PVH domain"));
     ck_assert_str_eq(str(&c, "cpus"), "2-3");
     /* Written once: the earlier vcpus assignment is not repeated. */
-    ck_assert_ptr_null(strstr(strstr(res, "vcpus = 1") + 1, "vcpus"));
+    ck_assert_ptr_null(strstr(strstr(res, "vcpus = 2") + 1, "vcpus"));
     free(res);
     xlcfg_free(&c);
 }
@@ -254,6 +266,7 @@ static Suite *xlcfg_suite(void)
     tcase_add_test(tc, convert_xen_tools);
     tcase_add_test(tc, convert_pygrub);
     tcase_add_test(tc, convert_rhel5_xm);
+    tcase_add_test(tc, convert_vcpus_past_the_limit);
     tcase_add_test(tc, convert_passthrough_and_escapes);
     tcase_add_test(tc, convert_refusals);
     suite_add_tcase(s, tc);

@@ -7,7 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <xen/xen.h>
 #include "xlcfg.h"
+
+/* pvshim's vCPU limit: the legacy shared_info's vcpu_info slots (PV_MAX_VCPUS). */
+#define XLCFG_MAX_VCPUS XEN_LEGACY_MAX_VCPUS
 
 /* ------------------------------------------------------------------ parsing */
 
@@ -461,12 +466,15 @@ char *xl_convert_pv_to_pvh(const struct xlcfg *in, const struct xl_convert_opts 
              kernel);
     bool ok;
     unsigned long vcpus = atoul(scalar(in, "vcpus"), &ok);
-    bool fix_vcpus = ok && vcpus > 1;
+    /* pvshim gives the guest each vCPU of the domain, up to its limit. */
+    bool fix_vcpus = ok && vcpus > XLCFG_MAX_VCPUS;
     if (fix_vcpus)
-        note(nt, "vcpus = %lu changed to 1: pvshim runs one vCPU so far", vcpus);
+        note(nt, "vcpus = %lu changed to %u: pvshim runs at most %u vCPUs", vcpus,
+             XLCFG_MAX_VCPUS, XLCFG_MAX_VCPUS);
     bool drop_maxvcpus = xlcfg_get(in, "maxvcpus") != NULL;
     if (drop_maxvcpus)
-        note(nt, "maxvcpus not carried over: pvshim runs one vCPU so far");
+        note(nt, "maxvcpus not carried over: pvshim starts the vCPUs the domain has at boot "
+             "(vcpus); adding more later has not been tried under a Xen host");
     bool mem_ok, max_ok;
     unsigned long memory = atoul(scalar(in, "memory"), &mem_ok);
     unsigned long maxmem = atoul(scalar(in, "maxmem"), &max_ok);
@@ -516,7 +524,7 @@ char *xl_convert_pv_to_pvh(const struct xlcfg *in, const struct xl_convert_opts 
             continue;
         }
         if (fix_vcpus && strcmp(k, "vcpus") == 0) {
-            bprintf(&b, "vcpus = 1\n");
+            bprintf(&b, "vcpus = %u\n", XLCFG_MAX_VCPUS);
             continue;
         }
         emit_setting(&b, k, &st->v);
