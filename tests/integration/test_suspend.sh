@@ -22,10 +22,10 @@ test_suspend_pvtest64_roundtrip() {
     expect_log "restore: xl save file, libxc stream v3 from Xen 4.17"
     expect_log "MIGRATE: suspend returned 0 (resumed in a new domain)"
     for c in resumed counter_continues memory_intact clock_forward start_info \
-             m2p_consistent ports_masked xenstore; do
+             m2p_consistent ports_masked xenstore system_time_forward; do
         expect_log "PASS migrate.$c"
     done
-    expect_log_re "^pvtest64: 8 passed, 0 failed"
+    expect_log_re "^pvtest64: 9 passed, 0 failed"
     expect_log "guest shut down: poweroff"
     expect_status 0
     LOG=$first_log

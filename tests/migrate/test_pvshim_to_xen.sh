@@ -22,6 +22,6 @@ test_xl_restore_of_pvshim_save() {
         fail "xl restore of pvshim's file: $(grep -E 'RESULT|xl\|' "$(scratch xlrestore.out)" | tail -n 5)"
     grep -q "L0: con| MIGRATE: suspend returned 0 (resumed in a new domain)" "$(scratch xlrestore.out)" ||
         fail "the guest did not resume under Xen"
-    grep -qE "L0: con\| pvtest64: 8 passed, 0 failed" "$(scratch xlrestore.out)" ||
+    grep -qE "L0: con\| pvtest64: 9 passed, 0 failed" "$(scratch xlrestore.out)" ||
         fail "the guest's checks under Xen: $(grep -E 'L0: con\| (FAIL|pvtest64:)' "$(scratch xlrestore.out)" | tr '\n' ' ')"
 }
