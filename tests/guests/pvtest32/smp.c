@@ -13,6 +13,7 @@
  * polls shared memory and event-channel pending bits and makes hypercalls.
  */
 #include "pvtest32.h"
+#include "guest_clock.h"
 
 #define PROBE_IDS       64              /* ids probed one by one */
 #define AP_TIMEOUT_NS   5000000000ull   /* QEMU's TCG on a busy host */
@@ -89,38 +90,10 @@ static void ap_main(void)
     }
 }
 
-/* (delta << shift) * mul / 2^32, without a 96-bit product. */
-static uint64_t scale_delta(uint64_t delta, const volatile struct vcpu_time_info *t)
-{
-    if (t->tsc_shift < 0)
-        delta >>= -t->tsc_shift;
-    else
-        delta <<= t->tsc_shift;
-    uint32_t hi = (uint32_t)(delta >> 32), lo = (uint32_t)delta;
-    return (uint64_t)hi * t->tsc_to_system_mul +
-           (((uint64_t)lo * t->tsc_to_system_mul) >> 32);
-}
-
-/*
- * System time now, from vCPU 0's time info and the TSC: system_time alone
- * is the time of the last update, which another vCPU's own clock (its
- * runstate's state_entry_time) may already have passed.
- */
+/* From vCPU 0's time info: vCPU 1's runstate times come from its own clock. */
 static uint64_t now_ns(void)
 {
-    const volatile struct vcpu_time_info *t = &shinfo->vcpu_info[0].time;
-    uint32_t v;
-    uint64_t now;
-    do {
-        v = t->version;
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        uint32_t lo, hi;
-        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-        uint64_t tsc = (uint64_t)hi << 32 | lo;
-        now = t->system_time + scale_delta(tsc - t->tsc_timestamp, t);
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    } while ((v & 1) || v != t->version);
-    return now;
+    return guest_system_time(&shinfo->vcpu_info[0].time);
 }
 
 /* Wait (yielding) until *p reaches want; false on timeout. */

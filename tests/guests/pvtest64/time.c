@@ -2,37 +2,11 @@
 #include "events.h"
 #include "hypercall.h"
 #include "traps.h"
+#include "guest_clock.h"
 
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static uint64_t scale(uint64_t delta, const volatile struct vcpu_time_info *t)
-{
-    if (t->tsc_shift < 0)
-        delta >>= -t->tsc_shift;
-    else
-        delta <<= t->tsc_shift;
-    return (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-}
-
-/* now = system_time + scaled(TSC - tsc_timestamp), read under the
- * version protocol (odd = being updated). */
 uint64_t system_time_ns(void)
 {
-    const volatile struct vcpu_time_info *t = &vcpu0()->time;
-    uint32_t v;
-    uint64_t now;
-    do {
-        v = t->version;
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        now = t->system_time + scale(rdtsc() - t->tsc_timestamp, t);
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    } while ((v & 1) || v != t->version);
-    return now;
+    return guest_system_time(&vcpu0()->time);
 }
 
 static void check_time_info(void)
@@ -258,7 +232,7 @@ static void check_time_vs_tsc(void)
         check_skip_current("Xen did not refresh vcpu_time_info within 1 s");
     uint64_t sys = t->system_time, ts = t->tsc_timestamp;
     uint64_t ours = system_time_ns();
-    uint64_t theirs = sys + scale(rdtsc() - ts, t);
+    uint64_t theirs = sys + guest_tsc_scale(guest_rdtsc() - ts, t);
     uint64_t diff = ours > theirs ? ours - theirs : theirs - ours;
     expect(diff < 1000000 + (ours - before) / 100, "differ by %lu ns",
            (unsigned long)diff);
