@@ -4,14 +4,19 @@
 # did at the start. make test runs a fixed seed and a small count; make fuzz
 # runs at least a million operations for several seeds.
 
-test_hostile_guest() {
+# Runs pvhostile64 (run.sh ARGS, the log in $LOG) and fails on its status
+# and on each FAIL line; returns 1 only when the guest is not built.
+hostile_run() {
     [ -f "$BUILD/guests/pvhostile64" ] || { fail "no $BUILD/guests/pvhostile64 (make guests)"; return 1; }
     local out
     out=$(scratch run.out)
-    tests/guests/pvhostile64/run.sh --seed 7 --ops 20000 --log "$LOG" --timeout 120 > "$out" 2>&1
-    local rc=$?
-    [ $rc = 0 ] || fail "$(tr '\n' ' ' < "$out")"
+    tests/guests/pvhostile64/run.sh "$@" --log "$LOG" > "$out" 2>&1 ||
+        fail "$(tr '\n' ' ' < "$out")"
     grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
+}
+
+test_hostile_guest() {
+    hostile_run --seed 7 --ops 20000 --timeout 120 || return 1
     expect_log "pvhostile64: 20000 operations, pvshim healthy"
     expect_log_re "linear page-table entries made [1-9]"
     expect_no_log "internal error"
@@ -27,8 +32,7 @@ test_hostile_guest() {
 # only where the one good write went (sectors 64-71).
 test_hostile_blkfront() {
     [ -f "$BUILD/guests/pvhostile64" ] || { fail "no $BUILD/guests/pvhostile64 (make guests)"; return 1; }
-    local out disk orig
-    out=$(scratch run.out)
+    local disk orig
     disk=$(scratch disk.raw)
     orig=$(scratch disk.orig)
     rm -f "$disk"
@@ -36,11 +40,7 @@ test_hostile_blkfront() {
     truncate -s 4M "$disk"
     head -c 4194304 /dev/urandom | dd of="$disk" bs=512 seek=1 count=8000 conv=notrunc 2> /dev/null
     cp "$disk" "$orig"
-    tests/guests/pvhostile64/run.sh --seed 7 --ops 2000 --disk "$disk" --log "$LOG" \
-        --timeout 240 > "$out" 2>&1
-    local rc=$?
-    [ $rc = 0 ] || fail "$(tr '\n' ' ' < "$out")"
-    grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
+    hostile_run --seed 7 --ops 2000 --disk "$disk" --timeout 240
     expect_log_re "pvhostile64: blk: [0-9]+ bad requests refused, 3 good ones answered"
     expect_log_re "xvda: request 0x[0-9a-f]+: grant [0-9]+ refused"
     expect_log "xvda: frontend's request producer"
@@ -63,14 +63,7 @@ test_hostile_blkfront() {
 # producer a ring ahead. Each bad request is answered with an error (its
 # rx frame dropped), the good ones still work, the rings end with a log line.
 test_hostile_netfront() {
-    [ -f "$BUILD/guests/pvhostile64" ] || { fail "no $BUILD/guests/pvhostile64 (make guests)"; return 1; }
-    local out
-    out=$(scratch run.out)
-    tests/guests/pvhostile64/run.sh --seed 7 --ops 2000 --net --log "$LOG" \
-        --timeout 240 > "$out" 2>&1
-    local rc=$?
-    [ $rc = 0 ] || fail "$(tr '\n' ' ' < "$out")"
-    grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
+    hostile_run --seed 7 --ops 2000 --net --timeout 240 || return 1
     expect_log "pvhostile64: net: 20 bad requests refused, 9 good ones answered"
     expect_log_re "vif0: tx grant [0-9]+ refused"
     expect_log_re "vif0: rx grant [0-9]+ refused"
@@ -90,14 +83,7 @@ test_hostile_netfront() {
 # stale mapping sits in a live table, every pool frame is plain memory once
 # its pins and mappings are gone, and pvshim answers as at the start.
 test_hostile_smp() {
-    [ -f "$BUILD/guests/pvhostile64" ] || { fail "no $BUILD/guests/pvhostile64 (make guests)"; return 1; }
-    local out
-    out=$(scratch run.out)
-    tests/guests/pvhostile64/run.sh --seed 11 --ops 400 --smp 4 --log "$LOG" --timeout 900 \
-        > "$out" 2>&1
-    local rc=$?
-    [ $rc = 0 ] || fail "$(tr '\n' ' ' < "$out")"
-    grep -a '^FAIL ' "$LOG" | while read -r line; do fail "$line"; done
+    hostile_run --seed 11 --ops 400 --smp 4 --timeout 900 || return 1
     expect_log_re "pvhostile64: seed 11, 400 operations, 4 vCPUs"
     expect_log_re "pvhostile64: 4 vCPUs raced [0-9]+ pool operations \([1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*\), 12 stale-mapping probes"
     expect_log "pvhostile64: 400 operations, pvshim healthy"
