@@ -56,7 +56,7 @@ struct vblk {
     bool in_interrupt;
     bool plugged;               /* kicks held back (blkdev.plug) */
     bool kick_due;              /* requests went in while plugged */
-    unsigned unsignalled;       /* completions found by the fallback poll */
+    unsigned unsignalled;       /* completions the fallback poll found since the last interrupt */
 };
 
 /* Beyond this many, interrupts that should come do not: say so once. */
@@ -263,6 +263,10 @@ static void vblk_poll(struct blkdev *d)
 static void vblk_interrupt(void *arg)
 {
     struct vblk *b = arg;
+    /* Interrupts do arrive: completions a poll took first under load do
+     * not count against them. Past the warning the count stays (once). */
+    if (b->unsignalled < UNSIGNALLED_WARN)
+        b->unsignalled = 0;
     b->in_interrupt = true;
     vblk_poll(&b->bd);
     b->in_interrupt = false;
