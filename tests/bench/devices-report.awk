@@ -72,7 +72,7 @@ END {
     print "| pvshim | " meta["pvshim"] " |"
     print "| disk | " meta["disk"] " |"
     print "| network | " meta["net"] " |"
-    print "| rounds | " meta["reps"] " (each: pvshim then native, disk then network); medians below |"
+    print "| rounds | " meta["reps"] " (each: disk, then network; the disk's odd rounds boot pvshim first, its even rounds native first; the network's pvshim first); medians below |"
     print ""
     print "pvshim: the guest's xen-blkfront / xen-netfront, pvshim's vbd / vif backends, pvshim's"
     print "virtio-blk / virtio-net drivers. native: the same kernel's virtio-blk / virtio-net on the"

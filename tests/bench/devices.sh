@@ -42,6 +42,8 @@ mkdir -p "$out"
 tsv=$out/devices.tsv
 log=$out/devices.log
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# Before this run rewrites its own result files (which made every tree "dirty").
+version=$(git describe --always --dirty 2> /dev/null || echo unknown)
 started=$(date +%s)
 : > "$log"
 # Lines "CONFIG: ROW VALUE UNIT (...)" -> "rep CONFIG ROW VALUE UNIT".
@@ -68,7 +70,7 @@ rm -f "$out"/devices-*.tmp
     printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
     printf 'elapsed_s\t%s\n' "$(( $(date +%s) - started ))"
     printf 'reps\t%s\n' "$reps"
-    printf 'disk\t%s MiB raw file (written in full, synced and cached before each boot; odd rounds boot pvshim first, even rounds native), virtio-blk-pci; %s random reads per depth, %s fsyncs\n' \
+    printf 'disk\t%s MiB raw file (written in full, synced and cached before each boot), virtio-blk-pci; %s random reads per depth, %s fsyncs\n' \
         "$disk_mib" "${ops%%:*}" "${ops#*:}"
     printf 'net\t%s MiB each way, virtio-net-pci on QEMU user networking (127.0.0.1)\n' "$net_mib"
     printf 'load\t%s before, %s after (1/5/15 min)\n' "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -76,7 +78,7 @@ rm -f "$out"/devices-*.tmp
     printf 'qemu\t%s\n' "$(${QEMU:-qemu-system-x86_64} --version | head -n 1)"
     printf 'kernel\t%s\n' "$(awk -v n="vmlinuz-$BENCH_KERNEL" '$1 == n { print $2 " " $3 }' \
         "${GUEST_CACHE:-cache/guests}/VERSIONS" 2> /dev/null)"
-    printf 'pvshim\t%s\n' "$(git describe --always --dirty 2> /dev/null || echo unknown)"
+    printf 'pvshim\t%s\n' "$version"
 } > "$out/devices-meta.tsv"
 awk -F'\t' -f tests/bench/devices-report.awk "$out/devices-meta.tsv" "$tsv" > "$out/devices.md"
 say "wrote $out/devices.md"
