@@ -75,7 +75,7 @@ struct pv_frame_info {
 
 /* ---- set-up (boot, domain builder): see also mm_glue.h
  *
- * pv_mm_frame_table_bytes(n): 10 bytes per frame; 0 if n is 0 or beyond
+ * pv_mm_frame_table_bytes(n): 8 bytes per frame; 0 if n is 0 or beyond
  * the 2^40 frames a PTE can name.
  * pv_mm_init(table, n, m2p, slots): frames [0, n) tracked, every one free
  * (PV_OWNER_NONE, untyped); frames from n up count as I/O space. The M2P

@@ -22,15 +22,13 @@ void pv_mm_init(void *frame_table, mfn_t max_mfn, uint64_t *m2p, const uint64_t 
  * The same with a frame table the caller prepared and pv_mm_init leaves
  * as it is: zeroed, except that a page of it describing no frame of RAM
  * (nor of the map's "unusable" ranges) may instead be a read-only page
- * filled by pv_mm_frame_table_io_page() (frame entries: I/O space) or, in
- * the linear counts after the max_mfn entries, a read-only zeroed page.
+ * filled by pv_mm_frame_table_io_page() (frame entries: I/O space).
  * Nothing writes the entry of an I/O frame, so such pages stay as they
- * are. pv_mm_frame_table_linear_offset(): where the linear counts start.
+ * are.
  */
 void pv_mm_init_prepared(void *frame_table, mfn_t max_mfn, uint64_t *m2p,
                          const uint64_t *hyp_slots);
 void pv_mm_frame_table_io_page(void *page);
-size_t pv_mm_frame_table_linear_offset(mfn_t max_mfn);
 /*
  * Right after pv_mm_init: which frames are no RAM, so that a guest mapping
  * one gets Xen's -EPERM (a domU has no I/O memory permission) and not the

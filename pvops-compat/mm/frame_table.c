@@ -18,19 +18,14 @@ struct pv_mm_state pv_mm;
 
 STATIC_ASSERT(sizeof(struct pv_frame) == sizeof(uint64_t), "a frame's state is one word");
 
-/* Per frame: its struct pv_frame, and its linear count after all of those. */
-#define FRAME_BYTES (sizeof(struct pv_frame) + sizeof(int16_t))
+/* Per frame: its struct pv_frame (the linear counts are elsewhere: linear_count.c). */
+#define FRAME_BYTES sizeof(struct pv_frame)
 
 size_t pv_mm_frame_table_bytes(mfn_t nr_frames)
 {
     if (nr_frames == 0 || nr_frames > MAX_FRAMES || nr_frames > SIZE_MAX / FRAME_BYTES)
         return 0;
     return nr_frames * FRAME_BYTES;
-}
-
-size_t pv_mm_frame_table_linear_offset(mfn_t nr_frames)
-{
-    return nr_frames * sizeof(struct pv_frame);
 }
 
 void pv_mm_frame_table_io_page(void *page)
@@ -68,7 +63,6 @@ void pv_mm_init_prepared(void *frame_table, mfn_t nr_frames, uint64_t *m2p,
         return;
     }
     pv_mm.frames = frame_table;
-    pv_mm.linear = (int16_t *)(pv_mm.frames + nr_frames);
     pv_mm.nr_frames = nr_frames;
     pv_mm.m2p = m2p;
     memcpy(pv_mm.hyp_slots, hyp_slots, sizeof(pv_mm.hyp_slots));
@@ -285,7 +279,7 @@ bool pv_mm_frame_info(mfn_t mfn, struct pv_frame_info *out)
     out->validated = f->info & FI_VALIDATED;
     out->pinned = f->info & FI_PINNED;
     out->shared = f->info & FI_SHARED;
-    out->linear = pv_mm.linear[mfn];
+    out->linear = linear_count(mfn);
     out->pae_xen_l2 = f->info & FI_PAE_XEN_L2;
     out->released = f->info & FI_RELEASED;
     return true;
@@ -328,7 +322,7 @@ void put_page(mfn_t mfn)
     if (--f->refs || !released)
         return;
     /* Every type reference is dropped before its general one. */
-    if (frame_type_count(f) || pv_mm.linear[mfn]) {
+    if (frame_type_count(f) || linear_count(mfn)) {
         log_err("pv-mm: released mfn %#llx still typed; kept\n", (unsigned long long)mfn);
         f->refs = 1;
         return;
@@ -400,10 +394,10 @@ int get_page_type(mfn_t mfn, unsigned type)
     if (f->info & FI_VALIDATED)
         return 0;
     /* Count 0 held no linear entries and had none naming it (mm_private.h). */
-    if (pv_mm.linear[mfn]) {
-        log_err("pv-mm: linear count %d on unused mfn %#llx\n", pv_mm.linear[mfn],
+    if (linear_count(mfn)) {
+        log_err("pv-mm: linear count %d on unused mfn %#llx\n", linear_count(mfn),
                 (unsigned long long)mfn);
-        pv_mm.linear[mfn] = 0;
+        linear_set(mfn, 0);
     }
     int rc = validate(mfn, type);
     if (rc) {
@@ -459,12 +453,13 @@ int get_page_type_pae_xen_l2(mfn_t mfn)
 
 void put_linear_page_type(mfn_t mfn, mfn_t ptpg)
 {
-    if (pv_mm.linear[mfn] >= 0 || pv_mm.linear[ptpg] <= 0)
+    int16_t uses = linear_count(mfn), entries = linear_count(ptpg);
+    if (uses >= 0 || entries <= 0)
         log_err("pv-mm: linear count underflow on mfn %#llx / %#llx\n",
                 (unsigned long long)mfn, (unsigned long long)ptpg);
     else {
-        pv_mm.linear[mfn]++;
-        pv_mm.linear[ptpg]--;
+        linear_set(mfn, (int16_t)(uses + 1));
+        linear_set(ptpg, (int16_t)(entries - 1));
     }
     put_page_type(mfn);
 }

@@ -102,11 +102,18 @@ struct pv_frame {
  * step): linear[t] equals the number of present non-self entries of t
  * naming a table of t's own level, minus the number of such entries of
  * other tables naming t; every frame whose type count is 0 has linear 0.
+ * The counts live in a table of their own (linear_count.c), not per frame:
+ * at most LINEAR_MAX_FRAMES frames have one at a time, and a linear entry
+ * that would need one more is refused (-EINVAL, as for a full count).
  */
+#define LINEAR_SLOTS        1024
+#define LINEAR_MAX_FRAMES   768     /* 3/4 of the slots: short probe runs */
+
 struct pv_mm_state {
     struct pv_frame *frames;
-    int16_t *linear;        /* per frame, see above; after the frame table */
     uint64_t nr_frames;
+    uint64_t linear[LINEAR_SLOTS];  /* linear_count.c */
+    unsigned linear_frames;         /* slots in use */
     uint64_t *m2p;
     pte_t hyp_slots[HYP_L4_SLOTS];
     /*
@@ -147,6 +154,12 @@ extern struct pv_mm_state pv_mm;
 
 /* Who a mapping request maps on behalf of (mmu_update's foreigndom). */
 enum pg_owner { PG_OWNER_SELF, PG_OWNER_IO };
+
+/* ---- linear counts (linear_count.c): 0 for a frame without one */
+int16_t linear_count(mfn_t mfn);
+/* Room for new_frames more frames with a count. */
+bool linear_room(unsigned new_frames);
+void linear_set(mfn_t mfn, int16_t count);
 
 /* ---- frame table (frame_table.c) */
 struct pv_frame *frame_of(mfn_t mfn);

@@ -199,17 +199,19 @@ static bool get_linear_table(pte_t e, mfn_t ptpg, unsigned level)
      * ptpg is named linearly nowhere (or it would become a second step),
      * mfn holds no linear entries (or it would be the step before this
      * one), neither count is full (as Xen's 16-bit count: 32767 entries,
-     * 32768 uses), and mfn is live at this level: only
+     * 32768 uses) and the count table has room for the frames new to it,
+     * and mfn is live at this level: only
      * a validated table may be referenced, so this never validates.
      */
-    int16_t entries = pv_mm.linear[ptpg], uses = pv_mm.linear[mfn];
+    int16_t entries = linear_count(ptpg), uses = linear_count(mfn);
     if (entries < 0 || entries == INT16_MAX || uses > 0 || uses == INT16_MIN ||
+        !linear_room((entries == 0) + (uses == 0)) ||
         !frame_in_use_as(frame_of(mfn), level) || get_page_type(mfn, level)) {
         put_page(mfn);
         return false;
     }
-    pv_mm.linear[ptpg]++;
-    pv_mm.linear[mfn]--;
+    linear_set(ptpg, (int16_t)(entries + 1));
+    linear_set(mfn, (int16_t)(uses - 1));
     return true;
 }
 

@@ -246,9 +246,9 @@ static bool tracked_in(const struct memmap *m, mfn_t first, mfn_t end)
 /*
  * The frame table at FRAME_TABLE_VIRT_START (pv_mm_init_prepared): zeroed
  * frames where a page of it describes some RAM, and where it describes
- * none (the PCI hole below 4 GiB...) one read-only page of I/O entries, or
- * of zero linear counts, shared. 2 MiB of it at once (a superpage) where
- * every page needs its own frame.
+ * none (the PCI hole below 4 GiB...) one read-only page of I/O entries,
+ * shared. 2 MiB of it at once (a superpage) where every page needs its
+ * own frame and low memory is used up.
  */
 static void *setup_frame_table(const struct memmap *m, mfn_t max_mfn)
 {
@@ -258,44 +258,34 @@ static void *setup_frame_table(const struct memmap *m, mfn_t max_mfn)
     bytes = ALIGN_UP(bytes, PAGE_SIZE);
     if (bytes > FRAME_TABLE_VIRT_END - FRAME_TABLE_VIRT_START)
         fail_bad_input("too much memory for the frame table window");
-    uint64_t lin = pv_mm_frame_table_linear_offset(max_mfn);
-    mfn_t io = INVALID_MFN, zero = INVALID_MFN;
+    const uint64_t per_page = PAGE_SIZE / sizeof(uint64_t);   /* entries (8 bytes each) */
+    mfn_t io = INVALID_MFN;
     const uint64_t block = MiB(2);
     for (uint64_t b = 0; b < bytes; b += block) {
         uint64_t len = MIN(block, bytes - b);
-        bool all = len == block;
+        /* Page by page while free low memory lasts: RAM the guest could not have. */
+        bool all = len == block && !low_frames.free_frames;
         for (uint64_t o = b; o < b + len && all; o += PAGE_SIZE)
-            all = tracked_in(m, o / sizeof(uint64_t), (o + PAGE_SIZE) / sizeof(uint64_t)) ||
-                  (o + PAGE_SIZE > lin &&
-                   tracked_in(m, (MAX(o, lin) - lin) / 2, (o + PAGE_SIZE - lin) / 2));
+            all = tracked_in(m, o / sizeof(uint64_t), o / sizeof(uint64_t) + per_page);
         if (all) {
             mfn_t f = take_from(block >> PAGE_SHIFT, block >> PAGE_SHIFT, "frame table", true, true);
             paging_map(FRAME_TABLE_VIRT_START + b, mfn_to_paddr(f), block, PTE_RW | PTE_NX);
             continue;
         }
         for (uint64_t o = b; o < b + len; o += PAGE_SIZE) {
-            bool in_frames = o < lin, in_linear = o + PAGE_SIZE > lin;
             mfn_t f;
-            if ((in_frames && tracked_in(m, o / sizeof(uint64_t),
-                                         MIN(o + PAGE_SIZE, lin) / sizeof(uint64_t))) ||
-                (in_linear && tracked_in(m, (MAX(o, lin) - lin) / 2, (o + PAGE_SIZE - lin) / 2))) {
+            if (tracked_in(m, o / sizeof(uint64_t), o / sizeof(uint64_t) + per_page)) {
                 f = take_from(1, 1, "frame table", true, true);
                 paging_map(FRAME_TABLE_VIRT_START + o, mfn_to_paddr(f), PAGE_SIZE,
                            PTE_RW | PTE_NX);
                 continue;
             }
-            /* Describes no tracked frame: entirely frame entries, or entirely linear counts. */
-            if (in_frames) {
-                if (io == INVALID_MFN) {
-                    io = take_from(1, 1, "frame table", true, true);
-                    pv_mm_frame_table_io_page(maddr_to_virt(mfn_to_paddr(io)));
-                }
-                f = io;
-            } else {
-                if (zero == INVALID_MFN)
-                    zero = take_from(1, 1, "frame table", true, true);
-                f = zero;
+            /* Describes no tracked frame: one shared page of I/O entries. */
+            if (io == INVALID_MFN) {
+                io = take_from(1, 1, "frame table", true, true);
+                pv_mm_frame_table_io_page(maddr_to_virt(mfn_to_paddr(io)));
             }
+            f = io;
             paging_map(FRAME_TABLE_VIRT_START + o, mfn_to_paddr(f), PAGE_SIZE, PTE_NX);
         }
     }
@@ -385,7 +375,8 @@ static void report_footprint(const struct memmap *m, uint64_t nr_pages,
     uint64_t bss = (uint64_t)(__image_end - __bss_start);
     uint64_t image = (uint64_t)(__image_end - __image_start);
     log_info("memory:   image %llu KiB: code %llu, read-only data %llu, data %llu, "
-             "bss %llu (stacks, xenstore, event channels, log)",
+             "bss %llu (32 vCPUs' state, xenstore, ABI counters, restore and suspend buffers, "
+             "event channels, backends' grant counts, stacks, log)",
              (unsigned long long)(image >> 10), (unsigned long long)(text >> 10),
              (unsigned long long)(rodata >> 10), (unsigned long long)(data >> 10),
              (unsigned long long)(bss >> 10));
@@ -407,9 +398,11 @@ static void report_footprint(const struct memmap *m, uint64_t nr_pages,
     uint64_t heap_high = heap_in_low_memory() ? 0 : heap_frames();
     uint64_t early = boot_pool_frames - pool_at_start - tables_at_start - heap_high;
     log_info("memory:   pvshim's page tables %llu KiB (direct map in 2 MiB pages, image, M2P "
-             "window, GDT), GDT reserved pages and stacks %llu KiB, heap %llu KiB (xenstore)%s",
+             "window, GDT), GDT reserved pages and stacks %llu KiB, heap %llu KiB (xenstore, "
+             "each disk's backend state; %llu KiB in use now)%s",
              (unsigned long long)kib(tables), (unsigned long long)kib(early),
              (unsigned long long)kib(heap_frames()),
+             (unsigned long long)(heap_bytes_in_use() >> 10),
              heap_in_low_memory() ? " below 1 MiB" : "");
     listed += (tables + early + heap_frames()) * PAGE_SIZE;
 

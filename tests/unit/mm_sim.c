@@ -12,7 +12,7 @@
 pte_t mm_sim_hyp_slots[16];
 uint8_t *mm_sim_args;
 
-static uint64_t frame_table[SIM_FRAMES * 10 / 8];
+static uint64_t frame_table[SIM_FRAMES];
 static uint64_t m2p[SIM_FRAMES];
 static uint8_t args_buf[SIM_ARGS_SIZE];
 static mfn_t next_free;

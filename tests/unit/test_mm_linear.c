@@ -9,6 +9,7 @@
 #include <string.h>
 #include "unit.h"
 #include "mm_sim.h"
+#include "mm/mm_private.h"
 
 #define RO (PTE_P | PTE_US | PTE_A)
 #define RWF (PTE_P | PTE_RW | PTE_US | PTE_A)
@@ -318,6 +319,76 @@ START_TEST(use_count_full)
 }
 END_TEST
 
+/*
+ * The counts' own table (linear_count.c) holds LINEAR_MAX_FRAMES frames:
+ * a linear entry needing a frame more than there is room for is refused
+ * like a full count, and one between frames already counted still fits.
+ */
+START_TEST(count_table_full)
+{
+    const mfn_t fake = 1000000;     /* far above the simulated RAM: only occupies slots */
+    mfn_t a = pinned(2), b = pinned(2), c = pinned(2);
+    for (mfn_t m = 0; m < LINEAR_MAX_FRAMES - 1; m++)
+        linear_set(fake + m, (int16_t)(m % 2 ? 1 : -1));
+    /* a and b both new: two frames, room for one. */
+    ck_assert_int_eq(set_entry(a, 0, mm_sim_pte(b, RO)), -XEN_EINVAL);
+    ck_assert_uint_eq(mm_sim_table(a)[0], 0);
+    ck_assert_int_eq(mm_sim_info(b).linear, 0);
+    linear_set(fake, 0);
+    ck_assert_int_eq(set_entry(a, 0, mm_sim_pte(b, RO)), 0);
+    ck_assert_int_eq(mm_sim_info(a).linear, 1);
+    ck_assert_int_eq(mm_sim_info(b).linear, -1);
+    /* Full now: c would be new, a second entry of a is not. */
+    ck_assert(!linear_room(1));
+    ck_assert_int_eq(set_entry(c, 0, mm_sim_pte(b, RO)), -XEN_EINVAL);
+    ck_assert_int_eq(set_entry(a, 1, mm_sim_pte(b, RO)), 0);
+    ck_assert_int_eq(mm_sim_info(b).linear, -2);
+    for (mfn_t m = 1; m < LINEAR_MAX_FRAMES - 1; m++)
+        linear_set(fake + m, 0);
+    ck_assert_int_eq(set_entry(c, 0, mm_sim_pte(b, RO)), 0);
+    ck_assert_int_eq(mm_sim_info(b).linear, -3);
+    back_to_baseline();
+    ck_assert_uint_eq(pv_mm.linear_frames, 0);
+}
+END_TEST
+
+/*
+ * The table against a plain array under random changes, frames chosen
+ * to collide (one home slot for many) and to wrap around the end: every
+ * count found, none lost when another is removed.
+ */
+START_TEST(count_table_random)
+{
+    enum { KEYS = 700 };
+    static int16_t ref[KEYS];
+    static mfn_t key[KEYS];
+    uint64_t rng = 0x2545f4914f6cdd1dull * (uint64_t)(_i + 1);
+    memset(ref, 0, sizeof(ref));
+    for (unsigned k = 0; k < KEYS; k++)
+        key[k] = _i == 0 ? k : (mfn_t)k * LINEAR_SLOTS * 4099 + (k % 7);
+    unsigned used = 0;
+    for (unsigned step = 0; step < 40000; step++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        unsigned k = (unsigned)(rng % KEYS);
+        int16_t v = (rng >> 32) % 3 == 0 ? 0 : (int16_t)((int)((rng >> 40) % 200) - 100);
+        used += (ref[k] == 0 && v != 0) - (ref[k] != 0 && v == 0);
+        ref[k] = v;
+        linear_set(key[k], v);
+        ck_assert_uint_eq(pv_mm.linear_frames, used);
+        if (step % 997 == 0)
+            for (unsigned j = 0; j < KEYS; j++)
+                ck_assert_int_eq(linear_count(key[j]), ref[j]);
+    }
+    for (unsigned j = 0; j < KEYS; j++) {
+        ck_assert_int_eq(linear_count(key[j]), ref[j]);
+        linear_set(key[j], 0);
+    }
+    ck_assert_uint_eq(pv_mm.linear_frames, 0);
+    for (unsigned i = 0; i < LINEAR_SLOTS; i++)
+        ck_assert_uint_eq(pv_mm.linear[i], 0);
+}
+END_TEST
+
 /* Random same-level and cross-level entries among a few live tables. */
 START_TEST(random_linear_mix)
 {
@@ -367,6 +438,8 @@ static Suite *mm_linear_suite(void)
     tcase_add_test(tc, teardown_releases_named_tree);
     tcase_add_test(tc, base_pointers_with_linear_entries);
     tcase_add_test(tc, use_count_full);
+    tcase_add_test(tc, count_table_full);
+    tcase_add_loop_test(tc, count_table_random, 0, 2);
     tcase_add_loop_test(tc, random_linear_mix, 0, 4);
     suite_add_tcase(s, tc);
     return s;

@@ -56,21 +56,17 @@ END_TEST
 /*
  * 4096 frames: RAM in the first 2048 (8 MiB), none above. The frame
  * entries of frames 2048-4095 (pages 4-7) are one shared page of I/O
- * entries, their linear counts (the second page after the entries) a
- * shared zero page; both read-only.
+ * entries, read-only.
  */
 START_TEST(frame_table_shared_io_pages)
 {
     enum { N = 4096 };
     size_t bytes = pv_mm_frame_table_bytes(N);
-    size_t lin = pv_mm_frame_table_linear_offset(N);
-    ck_assert_uint_eq(lin, N * 8);
-    ck_assert_uint_eq(bytes, lin + N * 2);
+    ck_assert_uint_eq(bytes, N * 8);
     uint8_t *ft = pages(bytes);
     for (unsigned p = 4; p < 8; p++)
         pv_mm_frame_table_io_page(ft + p * PAGE_SIZE);
     read_only(ft + 4 * PAGE_SIZE, 4 * PAGE_SIZE);
-    read_only(ft + lin + PAGE_SIZE, PAGE_SIZE);
     static uint64_t m2p[N];
     static struct memmap map;
     map.nr = 0;

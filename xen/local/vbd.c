@@ -8,6 +8,7 @@
 #include "xenbus_backend.h"
 #include "event_channel.h"
 #include "grant_access.h"
+#include <pvshim/heap.h>
 #include <pvshim/log.h>
 #include <pvshim/phys.h>
 #include <pvshim/string.h>
@@ -19,7 +20,8 @@
 #define POLL_NS      200000ull
 #define POLL_IRQ_NS  10000000ull
 
-static struct vbd vbds[VBD_MAX];
+/* On the heap, one per disk there is (32 KiB each: the request slots). */
+static struct vbd *vbds[VBD_MAX];
 static unsigned nr_vbds;
 
 unsigned vbd_count(void)
@@ -29,7 +31,7 @@ unsigned vbd_count(void)
 
 struct vbd *vbd_get(unsigned n)
 {
-    return n < nr_vbds ? &vbds[n] : NULL;
+    return n < nr_vbds ? vbds[n] : NULL;
 }
 
 static void set_state(struct vbd *v, int state)
@@ -107,15 +109,15 @@ static void poll_fired(struct soft_timer *t, uint64_t now)
 {
     (void)now;
     for (unsigned i = 0; i < nr_vbds; i++)
-        if (&vbds[i].poll == t)
-            service(&vbds[i]);
+        if (&vbds[i]->poll == t)
+            service(vbds[i]);
 }
 
 static void guest_kicked(evtchn_port_t port)
 {
     for (unsigned i = 0; i < nr_vbds; i++)
-        if (vbds[i].port == port && vbds[i].state == XenbusStateConnected)
-            service(&vbds[i]);
+        if (vbds[i]->port == port && vbds[i]->state == XenbusStateConnected)
+            service(vbds[i]);
 }
 
 static int grant_acquire_op(void *ctx, grant_ref_t ref, bool write, mfn_t *frame)
@@ -245,7 +247,10 @@ int vbd_create(struct blkdev *disk, domid_t fe_domid, unsigned index)
 {
     if (nr_vbds == VBD_MAX || index >= 16)
         return -XEN_ENOSPC;
-    struct vbd *v = &vbds[nr_vbds];
+    /* A slot whose creation failed keeps its state for the next try. */
+    if (!vbds[nr_vbds] && !(vbds[nr_vbds] = heap_alloc(sizeof(struct vbd))))
+        return -XEN_ENOMEM;
+    struct vbd *v = vbds[nr_vbds];
     memset(v, 0, sizeof(*v));
     v->disk = disk;
     v->fe_domid = fe_domid;
