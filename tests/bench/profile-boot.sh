@@ -62,7 +62,7 @@ nm -n "$PVSHIM" | awk '$2 ~ /^[tT]$/ { print $1, $3 }' > "$work/syms"
 awk -f tests/bench/parse-log.awk "$work/run.log" > "$work/measured"
 {
     echo "pvshim's instructions in one boot of the benchmark kernel to userspace"
-    echo "($(awk '$1 == "kernel" { $1 = ""; print }' "$work/measured"), QEMU -m $BENCH_MEM, -icount shift=0,"
+    echo "($(awk '$1 == "kernel" { $1 = ""; sub(/^ /, ""); print }' "$work/measured"), QEMU -m $BENCH_MEM, -icount shift=0,"
     echo "pvshim $(git describe --always --dirty 2> /dev/null), tests/bench/profile-boot.sh)."
     awk '$1 == "tsc_userspace_s" { u = $2 } $1 == "phase_guest-entry_s" { g = $2 }
          END { printf "Boot to userspace: %.3f s of virtual time; first guest instruction at %.4f s.\n", u, g }' \
