@@ -15,10 +15,13 @@
 #                         kernel's virtio drivers on the same devices (also the end
 #                         of make bench): devices.md (tests/bench/devices.sh, ~15 min)
 #   DEVICES_OPTS=...      more devices.sh options (--reps, --disk-mib, --net-mib, --ops)
+#   make bench-profile-boot   pvshim's instructions per function over one benchmark boot
+#                         to userspace, its own boot apart (tests/bench/profile-boot.sh,
+#                         ~5 min at 256 MiB; BENCH_MEM=MiB): bench/results/profile/boot.txt
 
 BENCH_OUT ?= $(if $(QUICK),bench/results/quick,bench/results)
 
-.PHONY: bench bench-report bench-scale bench-devices
+.PHONY: bench bench-report bench-scale bench-devices bench-profile-boot
 bench: $(BUILD)/pvshim | $(BUILD)/.deps-ok
 	tests/bench/run-bench.sh $(if $(QUICK),--quick) --out $(BENCH_OUT) $(BENCH_OPTS)
 	$(if $(QUICK),,tests/bench/scale.sh --out $(BENCH_OUT) $(SCALE_OPTS))
@@ -29,6 +32,9 @@ bench-devices: $(BUILD)/pvshim | $(BUILD)/.deps-ok
 
 bench-scale: $(BUILD)/pvshim | $(BUILD)/.deps-ok
 	tests/bench/scale.sh --out $(BENCH_OUT) $(SCALE_OPTS)
+
+bench-profile-boot: $(BUILD)/pvshim | $(BUILD)/.deps-ok
+	tests/bench/profile-boot.sh bench/results/profile/boot.txt
 
 # Rewrite the tables and the chart from the last run's measurements.
 bench-report:

@@ -205,13 +205,26 @@ static int put_kernel_bytes(void *ctx, uint64_t va, const void *src, size_t n)
     return 0;
 }
 
+/* Whether a segment's file bytes fill the whole page at va: its copy overwrites every byte. */
+static bool page_filled_by_file(const struct guest_image *img, uint64_t va)
+{
+    for (unsigned i = 0; i < img->nr_segments; i++) {
+        const struct guest_segment *g = &img->segments[i];
+        if (va >= g->vaddr && va - g->vaddr <= g->filesz && g->filesz - (va - g->vaddr) >= PAGE_SIZE)
+            return true;
+    }
+    return false;
+}
+
 static int load_kernel(const struct pv_build_params *p, const struct pv_build_state *s,
                        char *err, size_t errlen)
 {
     const struct guest_image *img = p->img;
     const struct pv_layout *l = &s->layout;
+    /* Zero what no file byte lands on (bss, gaps, partial pages), before the copies. */
     for (uint64_t i = 0; i < l->kernel_pages; i++)
-        memset(frame(s->p2m[l->kernel_pfn + i]), 0, PAGE_SIZE);
+        if (!page_filled_by_file(img, l->virt_base + ((l->kernel_pfn + i) << PAGE_SHIFT)))
+            memset(frame(s->p2m[l->kernel_pfn + i]), 0, PAGE_SIZE);
     for (unsigned i = 0; i < img->nr_segments; i++) {
         const struct guest_segment *g = &img->segments[i];
         for (uint64_t off = 0; off < g->filesz; ) {
