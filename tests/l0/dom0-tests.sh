@@ -204,6 +204,59 @@ t_save() {
     fi
 }
 
+# xl save / xl restore of pvtest64's migrate workload (pvtest64-migrate:
+# a counter and a buffer in its memory, a line per step, polling
+# control/shutdown itself). Passes when xl save ends with the domain saved
+# and gone, xl restore brings it back, the guest's suspend returned 0
+# ("resumed in a new domain"), and its migrate checks after the resume
+# (counter and memory intact, clocks forward, start_info, ports masked,
+# xenstore answering on the new port) end with 0 failed.
+do_save64() {
+    xl save "$1" "/tmp/$1.save" > "/tmp/$1.savelog" 2>&1 &
+    wait_pid $! 300
+    save_rc=$?
+    save_alive=no
+    xl domid "$1" > /dev/null 2>&1 && save_alive=yes
+    save_size=$(wc -c < "/tmp/$1.save" 2>/dev/null || echo 0)
+    restore_rc=not-run
+    if [ "$save_rc" = 0 ] && [ "$save_alive" = no ] && [ -s "/tmp/$1.save" ]; then
+        t_restore=$(now)
+        xl restore "/tmp/$1.save" > "/tmp/$1.restorelog" 2>&1 &
+        wait_pid $! 300
+        restore_rc=$?
+        # The restored guest runs its checks and powers itself off.
+        end64=$(( $(now_s) + DOMAIN_TIMEOUT ))
+        while ! tr -d '\r' < "$CONLOG/guest-$1.log" 2>/dev/null | grep -qE 'pvtest64: [0-9]+ passed'; do
+            [ "$(now_s)" -ge "$end64" ] && break
+            sleep 1
+        done
+        t_restore=$(elapsed "$t_restore")
+    fi
+    xl destroy "$1" > /dev/null 2>&1
+    rm -f "/tmp/$1.save"
+}
+t_pvtest64_save() {
+    save_rc=not-run restore_rc=not-run save_alive=? save_size=0 t_restore=
+    # 128 MiB: the save file lives in dom0's memory (its /tmp).
+    mem=$MEMORY MEMORY=128
+    write_cfg "save64-$1" "$1" /l0/pvtest64 /l0/pvtest64.mod "pvtest64-migrate"
+    MEMORY=$mem
+    run_domain "save64-$1" "$1" 'MIGRATE: step 2 ' do_save64
+    log=$CONLOG/guest-save64-$1.log
+    line=$(tr -d '\r' < "$log" 2>/dev/null | grep -oE 'pvtest64: [0-9]+ passed, [0-9]+ failed' | tail -n 1)
+    ret=$(tr -d '\r' < "$log" 2>/dev/null | grep -oE 'MIGRATE: suspend returned -?[0-9]+' | tail -n 1)
+    echo "L0: MEASURE $1 pvtest64-save save_rc=$save_rc domain_after_save=$save_alive save_bytes=$save_size restore_rc=$restore_rc restore_to_end_s=$t_restore"
+    awk '{ print "L0: save| " $0 }' "/tmp/save64-$1.savelog" "/tmp/save64-$1.restorelog" 2>/dev/null | tail -n 30
+    tr -d '\r' < "$log" 2>/dev/null | grep -E 'MIGRATE: (suspend|system time)|l0: |save: |resume: ' |
+        tail -n 20 | awk '{ print "L0: save| guest: " $0 }'
+    case "$save_rc $restore_rc $ret $line" in
+    "0 0 MIGRATE: suspend returned 0 "*", 0 failed")
+        result "$1" pvtest64-save PASS "saved ($save_size bytes), restored, $line" ;;
+    *)
+        result "$1" pvtest64-save FAIL "xl save: $save_rc, domain still there: $save_alive, xl restore: $restore_rc, ${ret:-no suspend return seen}, ${line:-no final line}" ;;
+    esac
+}
+
 # pvtest64 with vcpus = 2: pvshim starts the PVH domain's second vCPU and
 # the guest gets both; its smp checks run (none skipped) and pass.
 t_smp() {
