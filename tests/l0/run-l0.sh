@@ -43,7 +43,7 @@ cd "$(dirname "$0")/../.." || exit 3
 BUILD=${BUILD:-build}
 CACHE=${L0_CACHE:-cache/l0}
 shims="pvshim xen-shim"
-tests="pvtest64 smp crash xl-console pvtest64-save linux linux-smp shutdown linux-crash linux-console disk net balloon save inventory"
+tests="pvtest64 smp crash xl-console pvtest64-save linux linux-smp shutdown linux-crash linux-console disk net balloon save save-cancel inventory"
 qemu_sel=system
 cpu=max
 timeout=3600

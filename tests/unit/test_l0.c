@@ -3,6 +3,7 @@
 #include <pvshim/l0.h>
 #include <pvshim/console.h>
 #include <pvshim/log.h>
+#include <pvshim/time.h>
 #include <pvshim/xen_abi.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
@@ -451,6 +452,28 @@ START_TEST(suspend_cancelled_by_l0)
 }
 END_TEST
 
+/* L0's wall clock after a restore moves the guest's forward, never back. */
+START_TEST(suspend_wallclock_only_forward)
+{
+    struct shared_info *g;
+    uint8_t *args;
+    suspend_setup(&g, &args);
+    wallclock_at_boot_ns = 1000 * 1000000000ull;
+    shinfo.wc_version = 2;
+    shinfo.wc_sec = 2000;
+    ck_assert_int_eq(l0_suspend(), 0);
+    ck_assert_uint_eq(wallclock_at_boot_ns, 2000 * 1000000000ull - now_ns());
+    ck_assert_uint_eq(g->wc_sec, wallclock_at_boot_ns / 1000000000ull);
+    shinfo.wc_sec = 1500;
+    uint64_t before = wallclock_at_boot_ns;
+    ck_assert_int_eq(l0_suspend(), 0);
+    ck_assert_uint_eq(wallclock_at_boot_ns, before);
+    services = NULL;
+    free(g);
+    free(args);
+}
+END_TEST
+
 /* More than one vCPU up: refused before L0 is asked. */
 START_TEST(suspend_refused_with_two_vcpus)
 {
@@ -486,6 +509,7 @@ static Suite *l0_suite(void)
     tcase_add_test(tc, suspend_resumed_in_new_domain);
     tcase_add_test(tc, suspend_cancelled_by_l0);
     tcase_add_test(tc, suspend_refused_with_two_vcpus);
+    tcase_add_test(tc, suspend_wallclock_only_forward);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -52,7 +52,6 @@ static void rebind_guest_ports(void)
 {
     dom.console_port = console_backend_bind(l0_console_port());
     dom.xenstore_port = l0_services.store_bind();
-    l0_events_watch_store();
 }
 
 long l0_suspend(void)
