@@ -192,24 +192,35 @@ do_save() {
     fi
     xl destroy "$1" > /dev/null 2>&1
 }
-t_save() {
+# save_test SHIM TEST NAME: the Linux save test as TEST, domain NAME.
+save_test() {
     save_rc=not-run restore_rc=not-run save_alive=? lines0=0 lines1=0 shutdown_rc=not-run
-    write_cfg "save-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=balloon"
-    run_domain "save-$1" "$1" 'PVSHIM-TEST: balloon start' do_save
-    xlout=$(tail -n 4 "/tmp/save-$1.savelog" 2>/dev/null | tr '\n' '|')
-    echo "L0: MEASURE $1 save save_rc=$save_rc domain_after_save=$save_alive restore_rc=$restore_rc workload_lines=$lines0->$lines1 shutdown_after_restore_rc=$shutdown_rc"
-    awk '{ print "L0: save| " $0 }' "/tmp/save-$1.savelog" "/tmp/save-$1.restorelog" \
-        "/tmp/save-$1.shutdownlog" 2>/dev/null | grep -v 'progress: ' | tail -n 20
+    write_cfg "$3" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=balloon"
+    run_domain "$3" "$1" 'PVSHIM-TEST: balloon start' do_save
+    xlout=$(tail -n 4 "/tmp/$3.savelog" 2>/dev/null | tr '\n' '|')
+    echo "L0: MEASURE $1 $2 save_rc=$save_rc domain_after_save=$save_alive restore_rc=$restore_rc workload_lines=$lines0->$lines1 shutdown_after_restore_rc=$shutdown_rc"
+    awk '{ print "L0: save| " $0 }' "/tmp/$3.savelog" "/tmp/$3.restorelog" \
+        "/tmp/$3.shutdownlog" 2>/dev/null | grep -v 'progress: ' | tail -n 20
     # What the guest and pvshim said about it.
-    tr -d '\r' < "$CONLOG/guest-save-$1.log" 2>/dev/null |
+    tr -d '\r' < "$CONLOG/guest-$3.log" 2>/dev/null |
         grep -iE 'suspend|freez|restarting tasks|resum|PM: |xen:|\(pvshim\) (guest|warn|l0)' |
         grep -v 'balloon: ' | tail -n 30 | awk '{ print "L0: save| guest: " $0 }'
     if [ "$save_rc" = 0 ] && [ "$restore_rc" = 0 ] && [ "$lines1" -gt $((lines0 + 2)) ] &&
        [ "$shutdown_rc" = 0 ]; then
-        result "$1" save PASS "saved, restored, the workload went on ($lines0 -> $lines1 lines), xl shutdown -w ended it"
+        result "$1" "$2" PASS "saved, restored, the workload went on ($lines0 -> $lines1 lines), xl shutdown -w ended it"
     else
-        result "$1" save FAIL "xl save: $save_rc (${xlout:-no output}), domain still there: $save_alive, xl restore: $restore_rc, workload lines $lines0 -> $lines1, xl shutdown -w: $shutdown_rc"
+        result "$1" "$2" FAIL "xl save: $save_rc (${xlout:-no output}), domain still there: $save_alive, xl restore: $restore_rc, workload lines $lines0 -> $lines1, xl shutdown -w: $shutdown_rc"
     fi
+}
+t_save() {
+    save_test "$1" save "save-$1"
+}
+# The same with two vCPUs (Linux suspends from CPU 0 inside stop_machine,
+# CPU 1 spinning; after the restore it downs, re-registers and ups CPU 1).
+t_save_smp() {
+    VCPUS=2
+    save_test "$1" save-smp "savesmp-$1"
+    VCPUS=1
 }
 
 # xl save -c (checkpoint: the domain is saved and goes on running, its

@@ -10,7 +10,7 @@
 #     --tests "pvtest64 linux ..."  of pvtest64 smp crash xl-console pvtest64-save
 #                                   (pvtest64 guests), linux linux-smp shutdown
 #                                   linux-crash linux-console disk net balloon save
-#                                   save-cancel
+#                                   save-smp save-cancel
 #                                   (Debian 6.1), inventory (pvshim-inventory beside a
 #                                   classic PV domU); default all; names are t_* in
 #                                   dom0-tests.sh
@@ -43,7 +43,7 @@ cd "$(dirname "$0")/../.." || exit 3
 BUILD=${BUILD:-build}
 CACHE=${L0_CACHE:-cache/l0}
 shims="pvshim xen-shim"
-tests="pvtest64 smp crash xl-console pvtest64-save linux linux-smp shutdown linux-crash linux-console disk net balloon save save-cancel inventory"
+tests="pvtest64 smp crash xl-console pvtest64-save linux linux-smp shutdown linux-crash linux-console disk net balloon save save-smp save-cancel inventory"
 qemu_sel=system
 cpu=max
 timeout=3600

@@ -474,8 +474,9 @@ START_TEST(suspend_wallclock_only_forward)
 }
 END_TEST
 
-/* More than one vCPU up: refused before L0 is asked. */
-START_TEST(suspend_refused_with_two_vcpus)
+/* A second vCPU up goes on; its vcpu_info registration is dropped too. A
+ * suspend from it is refused before L0 is asked. */
+START_TEST(suspend_with_two_vcpus)
 {
     struct shared_info *g;
     uint8_t *args;
@@ -483,9 +484,20 @@ START_TEST(suspend_refused_with_two_vcpus)
     dom.nr_vcpus = 2;
     pv_vcpu_init(&dom.vcpu[1], 1);
     dom.vcpu[1].up = true;
+    static struct vcpu_info registered;
+    dom.vcpu[1].vcpu_info = &registered;
+    dom.vcpu[1].runstate_area = 0x1000;
+    dom.vcpu[1].regs = dom.vcpu[0].regs;
+    fake_run_vcpu(1);
     ck_assert_int_eq(l0_suspend(), 1);
     ck_assert_int_eq(l0f.shutdown_reason, -1);
-    ck_assert_ptr_nonnull(strstr(fake_log_text(), "more than one vCPU"));
+    ck_assert_ptr_nonnull(strstr(fake_log_text(), "not come from vCPU 0"));
+    fake_run_vcpu(0);
+    ck_assert_int_eq(l0_suspend(), 0);
+    ck_assert_int_eq(l0f.shutdown_reason, SHUTDOWN_suspend);
+    ck_assert(dom.vcpu[1].up);
+    ck_assert_ptr_eq(dom.vcpu[1].vcpu_info, &g->vcpu_info[1]);
+    ck_assert_uint_eq(dom.vcpu[1].runstate_area, 0);
     services = NULL;
     free(g);
     free(args);
@@ -508,7 +520,7 @@ static Suite *l0_suite(void)
     tcase_add_test(tc, events_forwarded_and_delivered);
     tcase_add_test(tc, suspend_resumed_in_new_domain);
     tcase_add_test(tc, suspend_cancelled_by_l0);
-    tcase_add_test(tc, suspend_refused_with_two_vcpus);
+    tcase_add_test(tc, suspend_with_two_vcpus);
     tcase_add_test(tc, suspend_wallclock_only_forward);
     suite_add_tcase(s, tc);
     return s;

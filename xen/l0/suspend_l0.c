@@ -19,7 +19,12 @@
  *     L0's new numbers, and the hypercall returns 0;
  *   - refused before L0 is asked (the hypercall returns 1, logged as
  *     "save: cancelled: REASON"; L0's toolstack then gives up waiting): a
- *     32-bit guest, more than one vCPU up, L0's events not forwarded.
+ *     32-bit guest, a suspend from a vCPU other than 0, L0's events not
+ *     forwarded.
+ * Other vCPUs up go on where they were (L0 saves and restores all of the
+ * domain's vCPUs; a Linux guest has them spinning in stop_machine); the
+ * guest then downs, re-registers and ups them itself, as after Xen's
+ * restore.
  * Time: L0 restores the domain's TSC where it was saved, so pvshim's
  * system time (and the guest's) goes on from the suspend, without the gap;
  * the wall clock is L0's again.
@@ -41,9 +46,6 @@ static const char *unsuspendable(void)
         return "a 32-bit guest";
     if (current != &dom.vcpu[0])
         return "the suspend did not come from vCPU 0";
-    for (unsigned i = 1; i < dom.nr_vcpus; i++)
-        if (dom.vcpu[i].up)
-            return "more than one vCPU is up (pvshim suspends single-vCPU guests so far)";
     return NULL;
 }
 
