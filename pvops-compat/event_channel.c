@@ -157,6 +157,18 @@ void evtchn_init(void)
     port_ops = l2_ops_for_guest();
 }
 
+void evtchn_domain_moved(void)
+{
+    evtchn_init();
+    struct shared_info *s = dom.shared_info;
+    memset(s->evtchn_pending, 0, sizeof(s->evtchn_pending));
+    memset(s->evtchn_mask, 0xff, sizeof(s->evtchn_mask));
+    for (unsigned i = 0; i < dom.nr_vcpus; i++) {
+        __atomic_store_n(&dom.vcpu[i].vcpu_info->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&dom.vcpu[i].vcpu_info->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
+    }
+}
+
 bool evtchn_port_valid(evtchn_port_t port)
 {
     return port < EVTCHN_PORTS;

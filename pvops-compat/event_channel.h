@@ -19,6 +19,13 @@ typedef void (*evtchn_backend_fn)(evtchn_port_t port);
 
 /* Reset all ports (domain creation). */
 void evtchn_init(void);
+/*
+ * The domain was restored into a new one (pv_domain_moved): no channel
+ * survives, as in a new domain (L0's ports are gone with the old one, so
+ * nothing is closed there); 2-level ABI, every port masked and nothing
+ * pending in the guest's shared_info, as Xen's restore leaves it.
+ */
+void evtchn_domain_moved(void);
 
 /*
  * Set up an interdomain channel to a pvshim backend, as the toolstack does

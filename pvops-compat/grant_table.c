@@ -246,6 +246,13 @@ static int grow_to(unsigned want)
     return -XEN_ENOMEM;
 }
 
+void gnttab_domain_moved(void)
+{
+    gnttab_frame_fn l0_frame = services ? services->gnttab_frame : NULL;
+    for (unsigned i = 0; l0_frame && i < gt.nr_frames; i++)
+        l0_frame(i, gt.frames[i]);      /* a failure is logged by the provider */
+}
+
 /* Xen creates the table with one frame at domain creation. */
 static void table_init(void)
 {

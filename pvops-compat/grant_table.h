@@ -16,6 +16,15 @@ const grant_entry_v1_t *gnttab_entry(grant_ref_t ref);
 void gnttab_reset(void);
 
 /*
+ * The domain was restored into a new one at the Xen underneath
+ * (pv_domain_moved): L0's table frames are mapped again over the frames
+ * the guest has as its table (the restored domain holds RAM copies
+ * there), so the guest's GNTTABOP_setup_table finds them L0's as before.
+ * Nothing without services->gnttab_frame.
+ */
+void gnttab_domain_moved(void);
+
+/*
  * The general and writable-type references the live mapping handles hold
  * on mfn (for the MMU invariant checks of the tests).
  */

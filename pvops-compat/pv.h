@@ -88,12 +88,25 @@ NORETURN void pv_shutdown(unsigned int reason);
 
 /*
  * SCHEDOP_shutdown(SHUTDOWN_suspend): the save of the domain, set by the
- * kernel when a save disk exists (shim/kernel/guest_suspend.c). 0: the
+ * kernel: to the save disk (shim/kernel/guest_suspend.c) or, on a Xen
+ * host, by L0's toolstack (xen/l0/suspend_l0.c). PV_SUSPEND_SAVED: the
  * domain was saved and pvshim ends (pv_shutdown(SHUTDOWN_suspend), a
- * power-off); nonzero or no handler: the suspend is cancelled, the
- * hypercall returns 1 and the guest goes on in the same domain.
+ * power-off); otherwise the hypercall's result: 0 the domain was restored
+ * (a new domain, pv_domain_moved done), 1 cancelled (the same domain goes
+ * on). No handler: every suspend is cancelled.
  */
-extern int (*pv_suspend_handler)(void);
+#define PV_SUSPEND_SAVED (-1L)
+extern long (*pv_suspend_handler)(void);
+
+/*
+ * A suspend that came back in a new domain (domain_moved.c says what the
+ * guest finds): pv_domain_moved resets what did not survive; the provider
+ * then binds the guest's store and console ports again (dom.*_port) and
+ * pv_start_info_moved writes them into the guest's start_info (si_mfn:
+ * the frame the suspend named, rdx). 64-bit guests.
+ */
+void pv_domain_moved(void);
+void pv_start_info_moved(mfn_t si_mfn);
 
 /* Events are deliverable now: something is pending and not masked. */
 bool pv_events_deliverable(void);

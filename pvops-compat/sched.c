@@ -3,7 +3,8 @@
  * on physical CPU n): yield is a no-op,
  * block idles the CPU until an event is pending, poll until one of some
  * ports is, shutdown ends the VM with the matching status; a suspend ends
- * it only if the domain was saved (pv_suspend_handler), else it returns 1.
+ * it only if the domain was saved (pv_suspend_handler), else it returns
+ * what the handler says (0 resumed in a new domain, 1 cancelled).
  */
 #include "pv.h"
 #include "hypercalls.h"
@@ -24,14 +25,15 @@
 
 static uint32_t shutdown_code;
 
-int (*pv_suspend_handler)(void);
+long (*pv_suspend_handler)(void);
 
-/* SHUTDOWN_suspend: saved (pvshim ends) or cancelled (1, the guest goes on). */
+/* SHUTDOWN_suspend: saved (pvshim ends), resumed (0) or cancelled (1). */
 static long suspend(void)
 {
-    if (pv_suspend_handler && pv_suspend_handler() == 0)
+    long rc = pv_suspend_handler ? pv_suspend_handler() : 1;
+    if (rc == PV_SUSPEND_SAVED)
         pv_shutdown(SHUTDOWN_suspend);
-    return 1;
+    return rc;
 }
 
 bool pv_events_deliverable(void)

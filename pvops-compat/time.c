@@ -69,6 +69,12 @@ static void publish_wallclock(void)
     s->wc_version++;
 }
 
+void pv_time_domain_moved(void)
+{
+    publish_wallclock();
+    pv_time_update(current);
+}
+
 static void singleshot_fired(struct soft_timer *t, uint64_t now)
 {
     struct pv_vcpu *v = container_of(t, struct pv_vcpu, singleshot_timer);

@@ -13,6 +13,9 @@ void pv_time_vcpu_init(struct pv_vcpu *v);
 void pv_time_init(void);
 /* The calling CPU's vCPU starts running: its time info, runstate and periodic timer. */
 void pv_time_vcpu_start(struct pv_vcpu *v);
+/* The domain was restored (pv_domain_moved): the wallclock published again
+ * (wallclock_at_boot_ns may have moved) and the calling vCPU's time info. */
+void pv_time_domain_moved(void);
 /* Refresh vcpu_time_info (and the registered user copy). */
 void pv_time_update(struct pv_vcpu *v);
 /* System time as the guest computes it. */

@@ -32,7 +32,10 @@
  *     the domain at L0, and come back from L0 first when it asks again.
  * The guest has the domain's vCPUs (pvshim starts them as on bare metal);
  * L0's upcalls all reach pvshim's CPU 0 (ports stay bound to L0's vCPU 0).
- * Not forwarded: SHUTDOWN_suspend (xl save), refused as without Xen.
+ *   - the guest's suspend (xl save): SHUTDOWN_suspend at L0, and when the
+ *     domain comes back in a new one (xl restore), pvshim connects to L0
+ *     again and gives the guest what a Xen restore would
+ *     (xen/l0/suspend_l0.c).
  */
 #ifndef PVSHIM_L0_H
 #define PVSHIM_L0_H
@@ -41,8 +44,9 @@
 #include <pvshim/status.h>
 
 struct l0_arch {
-    /* The domain's id at L0 (CPUID leaf base+4), 0 if L0 does not say. */
-    uint16_t domid;
+    /* The domain's id at L0 (CPUID leaf base+4), 0 if L0 does not say;
+     * read again after a restore (a new domain). */
+    uint16_t (*read_domid)(void);
     /* A hypercall to L0 with up to three arguments; Xen's return value. */
     long (*hypercall)(unsigned nr, unsigned long a1, unsigned long a2, unsigned long a3);
     /* Map guest frame gfn (not RAM: uncached attributes are not used) into
@@ -75,6 +79,9 @@ uint16_t l0_domid(void);
 /* Tell L0 how the run ends: SCHEDOP_shutdown with the matching reason.
  * Returns only if L0 refused. */
 void l0_shutdown(enum pvshim_exit reason);
+/* The guest's SHUTDOWN_suspend on a Xen host (pv_suspend_handler, see
+ * xen/l0/suspend_l0.c): 0 restored in a new domain, 1 cancelled. */
+long l0_suspend(void);
 /* The SHUTDOWN_* reason L0 gets for an exit status. */
 unsigned l0_shutdown_reason(enum pvshim_exit reason);
 

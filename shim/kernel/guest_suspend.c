@@ -13,6 +13,10 @@
  * guest's RAM) it logs "save: cancelled: REASON" and the hypercall returns
  * 1, "cancelled": the guest goes on in the same domain.
  *
+ * On a Xen host (pvshim as xl's PV shim) the domain is L0's to save: the
+ * suspend goes to xen/l0/suspend_l0.c instead, which says what the guest
+ * sees there.
+ *
  * The guest's part (as on Xen): start_info's store and console frames are
  * pfns across the hypercall, its p2m list is published in shared_info arch
  * (max_pfn, p2m_cr3, p2m_vaddr), and no page table maps a frame that is
@@ -28,6 +32,7 @@
 #include <pvshim/time.h>
 #include <pvshim/string.h>
 #include <pvshim/error.h>
+#include <pvshim/l0.h>
 #include "domain.h"
 #include "mm.h"
 #include "pv.h"
@@ -46,15 +51,21 @@
 static struct blkdev *save_disk;
 
 /* A local function: its address is taken (no GOT in pvshim's image). */
-static int suspend_handler(void)
+static long suspend_handler(void)
 {
-    return guest_suspend();
+    return guest_suspend() == 0 ? PV_SUSPEND_SAVED : 1;
+}
+
+static long l0_suspend_handler(void)
+{
+    return l0_suspend();
 }
 
 void guest_suspend_init(struct blkdev *d)
 {
     save_disk = d;
-    pv_suspend_handler = suspend_handler;
+    /* On a Xen host the domain is L0's to save (xl save). */
+    pv_suspend_handler = l0_active() ? l0_suspend_handler : suspend_handler;
     if (d)
         log_info("save: %s (%llu MiB) takes the guest's save file on suspend", d->name,
                  (unsigned long long)(d->sectors * BLKDEV_SECTOR_SIZE >> 20));

@@ -163,10 +163,10 @@ t_pvtest64() {
 }
 
 # xl save / xl restore of a running Linux guest (issue 14, deliverable 5):
-# passes when the save ends with the domain saved, the restored domain
-# runs and the guest's workload (pvshim.test=balloon: a line every 2 s)
-# goes on printing. Not in the default list: pvshim refuses the guest's
-# SHUTDOWN_suspend so far (tests/l0/README.md says what happens).
+# passes when the save ends with the domain saved and gone, xl restore
+# brings it back, the guest's workload (pvshim.test=balloon: a line every
+# 2 s) goes on printing, and `xl shutdown -w` then powers the restored
+# guest off (its xenstore watch and event channels work in the new domain).
 do_save() {
     xl save "$1" "/tmp/$1.save" > "/tmp/$1.savelog" 2>&1 &
     wait_pid $! 180
@@ -183,25 +183,134 @@ do_save() {
     else
         sleep 10
     fi
+    rm -f "/tmp/$1.save"
     lines1=$(tr -d '\r' < "$CONLOG/guest-$1.log" 2>/dev/null | grep -cE '^balloon: ')
+    if [ "$restore_rc" = 0 ]; then
+        xl shutdown -w "$1" > "/tmp/$1.shutdownlog" 2>&1 &
+        wait_pid $! 180
+        shutdown_rc=$?
+    fi
     xl destroy "$1" > /dev/null 2>&1
 }
-t_save() {
-    save_rc=not-run restore_rc=not-run save_alive=? lines0=0 lines1=0
-    write_cfg "save-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=balloon"
-    run_domain "save-$1" "$1" 'PVSHIM-TEST: balloon start' do_save
-    xlout=$(tail -n 4 "/tmp/save-$1.savelog" 2>/dev/null | tr '\n' '|')
-    echo "L0: MEASURE $1 save save_rc=$save_rc domain_after_save=$save_alive restore_rc=$restore_rc workload_lines=$lines0->$lines1"
-    awk '{ print "L0: save| " $0 }' "/tmp/save-$1.savelog" "/tmp/save-$1.restorelog" 2>/dev/null | tail -n 20
+# save_test SHIM TEST NAME: the Linux save test as TEST, domain NAME.
+save_test() {
+    save_rc=not-run restore_rc=not-run save_alive=? lines0=0 lines1=0 shutdown_rc=not-run
+    write_cfg "$3" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=balloon"
+    run_domain "$3" "$1" 'PVSHIM-TEST: balloon start' do_save
+    xlout=$(tail -n 4 "/tmp/$3.savelog" 2>/dev/null | tr '\n' '|')
+    echo "L0: MEASURE $1 $2 save_rc=$save_rc domain_after_save=$save_alive restore_rc=$restore_rc workload_lines=$lines0->$lines1 shutdown_after_restore_rc=$shutdown_rc"
+    awk '{ print "L0: save| " $0 }' "/tmp/$3.savelog" "/tmp/$3.restorelog" \
+        "/tmp/$3.shutdownlog" 2>/dev/null | grep -v 'progress: ' | tail -n 20
     # What the guest and pvshim said about it.
-    tr -d '\r' < "$CONLOG/guest-save-$1.log" 2>/dev/null |
+    tr -d '\r' < "$CONLOG/guest-$3.log" 2>/dev/null |
         grep -iE 'suspend|freez|restarting tasks|resum|PM: |xen:|\(pvshim\) (guest|warn|l0)' |
         grep -v 'balloon: ' | tail -n 30 | awk '{ print "L0: save| guest: " $0 }'
-    if [ "$save_rc" = 0 ] && [ "$restore_rc" = 0 ] && [ "$lines1" -gt "$lines0" ]; then
-        result "$1" save PASS "saved, restored, the workload went on ($lines0 -> $lines1 lines)"
+    if [ "$save_rc" = 0 ] && [ "$restore_rc" = 0 ] && [ "$lines1" -gt $((lines0 + 2)) ] &&
+       [ "$shutdown_rc" = 0 ]; then
+        result "$1" "$2" PASS "saved, restored, the workload went on ($lines0 -> $lines1 lines), xl shutdown -w ended it"
     else
-        result "$1" save FAIL "xl save: $save_rc (${xlout:-no output}), domain still there: $save_alive, xl restore: $restore_rc, workload lines $lines0 -> $lines1"
+        result "$1" "$2" FAIL "xl save: $save_rc (${xlout:-no output}), domain still there: $save_alive, xl restore: $restore_rc, workload lines $lines0 -> $lines1, xl shutdown -w: $shutdown_rc"
     fi
+}
+t_save() {
+    save_test "$1" save "save-$1"
+}
+# The same with two vCPUs (Linux suspends from CPU 0 inside stop_machine,
+# CPU 1 spinning; after the restore it downs, re-registers and ups CPU 1).
+t_save_smp() {
+    VCPUS=2
+    save_test "$1" save-smp "savesmp-$1"
+    VCPUS=1
+}
+
+# xl save -c (checkpoint: the domain is saved and goes on running, its
+# suspend "cancelled"): passes when xl save -c succeeds, the same domain
+# (same domid) is still there, the guest's workload goes on, and `xl
+# shutdown -w` then powers it off.
+do_save_c() {
+    domid0=$(xl domid "$1" 2>/dev/null)
+    lines0=$(tr -d '\r' < "$CONLOG/guest-$1.log" 2>/dev/null | grep -cE '^balloon: ')
+    xl save -c "$1" "/tmp/$1.save" > "/tmp/$1.savelog" 2>&1 &
+    wait_pid $! 180
+    save_rc=$?
+    rm -f "/tmp/$1.save"
+    domid1=$(xl domid "$1" 2>/dev/null)
+    sleep 20
+    lines1=$(tr -d '\r' < "$CONLOG/guest-$1.log" 2>/dev/null | grep -cE '^balloon: ')
+    xl shutdown -w "$1" > "/tmp/$1.shutdownlog" 2>&1 &
+    wait_pid $! 180
+    shutdown_rc=$?
+}
+t_save_cancel() {
+    save_rc=not-run domid0= domid1= lines0=0 lines1=0 shutdown_rc=not-run
+    write_cfg "savec-$1" "$1" /l0/vmlinuz /l0/initramfs.cpio.gz "console=hvc0 pvshim.test=balloon"
+    run_domain "savec-$1" "$1" 'PVSHIM-TEST: balloon start' do_save_c
+    echo "L0: MEASURE $1 save-cancel save_rc=$save_rc domid=$domid0->$domid1 workload_lines=$lines0->$lines1 shutdown_rc=$shutdown_rc"
+    awk '{ print "L0: save| " $0 }' "/tmp/savec-$1.savelog" "/tmp/savec-$1.shutdownlog" 2>/dev/null |
+        grep -v 'progress: ' | tail -n 20
+    tr -d '\r' < "$CONLOG/guest-savec-$1.log" 2>/dev/null |
+        grep -iE 'suspend|freez|restarting tasks|resum|l0: ' | grep -v 'balloon: ' | tail -n 20 |
+        awk '{ print "L0: save| guest: " $0 }'
+    if [ "$save_rc" = 0 ] && [ -n "$domid0" ] && [ "$domid0" = "$domid1" ] &&
+       [ "$lines1" -gt $((lines0 + 2)) ] && [ "$shutdown_rc" = 0 ]; then
+        result "$1" save-cancel PASS "xl save -c, the same domain $domid1 went on ($lines0 -> $lines1 lines), then xl shutdown -w ended it"
+    else
+        result "$1" save-cancel FAIL "xl save -c: $save_rc, domid $domid0 -> ${domid1:-gone}, workload lines $lines0 -> $lines1, xl shutdown -w: $shutdown_rc"
+    fi
+}
+
+# xl save / xl restore of pvtest64's migrate workload (pvtest64-migrate:
+# a counter and a buffer in its memory, a line per step, polling
+# control/shutdown itself). Passes when xl save ends with the domain saved
+# and gone, xl restore brings it back, the guest's suspend returned 0
+# ("resumed in a new domain"), and its migrate checks after the resume
+# (counter and memory intact, clocks forward, start_info, ports masked,
+# xenstore answering on the new port) end with 0 failed.
+do_save64() {
+    xl save "$1" "/tmp/$1.save" > "/tmp/$1.savelog" 2>&1 &
+    wait_pid $! 300
+    save_rc=$?
+    save_alive=no
+    xl domid "$1" > /dev/null 2>&1 && save_alive=yes
+    save_size=$(wc -c < "/tmp/$1.save" 2>/dev/null || echo 0)
+    restore_rc=not-run
+    if [ "$save_rc" = 0 ] && [ "$save_alive" = no ] && [ -s "/tmp/$1.save" ]; then
+        t_restore=$(now)
+        xl restore "/tmp/$1.save" > "/tmp/$1.restorelog" 2>&1 &
+        wait_pid $! 300
+        restore_rc=$?
+        # The restored guest runs its checks and powers itself off.
+        end64=$(( $(now_s) + DOMAIN_TIMEOUT ))
+        while ! tr -d '\r' < "$CONLOG/guest-$1.log" 2>/dev/null | grep -qE 'pvtest64: [0-9]+ passed'; do
+            [ "$(now_s)" -ge "$end64" ] && break
+            sleep 1
+        done
+        t_restore=$(elapsed "$t_restore")
+    fi
+    xl destroy "$1" > /dev/null 2>&1
+    rm -f "/tmp/$1.save"
+}
+t_pvtest64_save() {
+    save_rc=not-run restore_rc=not-run save_alive=? save_size=0 t_restore=
+    # 128 MiB: the save file lives in dom0's memory (its /tmp).
+    mem=$MEMORY MEMORY=128
+    write_cfg "save64-$1" "$1" /l0/pvtest64 /l0/pvtest64.mod "pvtest64-migrate"
+    MEMORY=$mem
+    run_domain "save64-$1" "$1" 'MIGRATE: step 2 ' do_save64
+    log=$CONLOG/guest-save64-$1.log
+    line=$(tr -d '\r' < "$log" 2>/dev/null | grep -oE 'pvtest64: [0-9]+ passed, [0-9]+ failed' | tail -n 1)
+    ret=$(tr -d '\r' < "$log" 2>/dev/null | grep -oE 'MIGRATE: suspend returned -?[0-9]+' | tail -n 1)
+    echo "L0: MEASURE $1 pvtest64-save save_rc=$save_rc domain_after_save=$save_alive save_bytes=$save_size restore_rc=$restore_rc restore_to_end_s=$t_restore"
+    awk '{ print "L0: save| " $0 }' "/tmp/save64-$1.savelog" "/tmp/save64-$1.restorelog" 2>/dev/null |
+        grep -v 'progress: ' | tail -n 20
+    tr -d '\r' < "$log" 2>/dev/null | grep -E 'MIGRATE: (suspend|system time)|l0: |save: |resume: ' |
+        tail -n 20 | awk '{ print "L0: save| guest: " $0 }'
+    case "$save_rc $restore_rc $ret $line" in
+    "0 0 MIGRATE: suspend returned 0 "*", 0 failed")
+        result "$1" pvtest64-save PASS "saved ($save_size bytes), restored, $line" ;;
+    *)
+        result "$1" pvtest64-save FAIL "xl save: $save_rc, domain still there: $save_alive, xl restore: $restore_rc, ${ret:-no suspend return seen}, ${line:-no final line}" ;;
+    esac
 }
 
 # pvtest64 with vcpus = 2: pvshim starts the PVH domain's second vCPU and

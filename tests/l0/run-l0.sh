@@ -7,10 +7,11 @@
 #
 #   tests/l0/run-l0.sh [options]
 #     --shims "pvshim xen-shim"     shims to run (default both)
-#     --tests "pvtest64 linux ..."  of pvtest64 smp crash xl-console (pvtest64 guests),
-#                                   linux linux-smp shutdown linux-crash linux-console disk net balloon
-#                                   (Debian 6.1), save (xl save/restore; not in the
-#                                   default list: it fails so far), inventory (pvshim-inventory beside a
+#     --tests "pvtest64 linux ..."  of pvtest64 smp crash xl-console pvtest64-save
+#                                   (pvtest64 guests), linux linux-smp shutdown
+#                                   linux-crash linux-console disk net balloon save
+#                                   save-smp save-cancel
+#                                   (Debian 6.1), inventory (pvshim-inventory beside a
 #                                   classic PV domU); default all; names are t_* in
 #                                   dom0-tests.sh
 #     --qemu system|10|PATH         the system's QEMU (Debian 12: 7.2; default),
@@ -42,7 +43,7 @@ cd "$(dirname "$0")/../.." || exit 3
 BUILD=${BUILD:-build}
 CACHE=${L0_CACHE:-cache/l0}
 shims="pvshim xen-shim"
-tests="pvtest64 smp crash xl-console linux linux-smp shutdown linux-crash linux-console disk net balloon inventory"
+tests="pvtest64 smp crash xl-console pvtest64-save linux linux-smp shutdown linux-crash linux-console disk net balloon save save-smp save-cancel inventory"
 qemu_sel=system
 cpu=max
 timeout=3600

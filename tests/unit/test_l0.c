@@ -3,6 +3,7 @@
 #include <pvshim/l0.h>
 #include <pvshim/console.h>
 #include <pvshim/log.h>
+#include <pvshim/time.h>
 #include <pvshim/xen_abi.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
@@ -13,10 +14,13 @@
 #include "hypercalls.h"
 #include "event_channel.h"
 #include "services.h"
+#include "console_backend.h"
+#include "pv.h"
 #include <pvshim/guest_entry.h>
 
 static struct {
-    uint64_t console_pfn, console_port;
+    uint64_t console_pfn, console_port, store_port;
+    long suspend_rc;                    /* what L0's SHUTDOWN_suspend returns */
     long get_param_rc;
     bool drain_on_yield;
     unsigned sends, yields;
@@ -31,6 +35,7 @@ static struct {
     void (*upcall)(void);
 } l0f;
 static struct xencons_interface ring __attribute__((aligned(4096)));
+static struct xenstore_domain_interface store_ring __attribute__((aligned(4096)));
 static struct shared_info shinfo __attribute__((aligned(4096)));
 static uint64_t shinfo_gfn;
 
@@ -54,6 +59,10 @@ static long fake_hypercall(unsigned nr, unsigned long a1, unsigned long a2, unsi
             p->value = l0f.console_pfn;
         else if (p->index == HVM_PARAM_CONSOLE_EVTCHN)
             p->value = l0f.console_port;
+        else if (p->index == HVM_PARAM_STORE_PFN && l0f.store_port)
+            p->value = 0xfeffc;
+        else if (p->index == HVM_PARAM_STORE_EVTCHN && l0f.store_port)
+            p->value = l0f.store_port;
         else
             return -XEN_EINVAL;
         return 0;
@@ -91,7 +100,7 @@ static long fake_hypercall(unsigned nr, unsigned long a1, unsigned long a2, unsi
         }
         ck_assert_uint_eq(a1, SCHEDOP_shutdown);
         l0f.shutdown_reason = (int)((struct sched_shutdown *)a2)->reason;
-        return 0;
+        return l0f.shutdown_reason == SHUTDOWN_suspend ? l0f.suspend_rc : 0;
     }
     return -XEN_ENOSYS;
 }
@@ -102,6 +111,8 @@ static void *fake_map(uint64_t gfn, unsigned slot)
         ck_assert_uint_eq(gfn, shinfo_gfn);
         return &shinfo;
     }
+    if (slot == 1)
+        return &store_ring;
     ck_assert_uint_eq(slot, 0);
     l0f.mapped_gfn = gfn;
     return &ring;
@@ -113,12 +124,21 @@ static uint8_t fake_route_upcall(void (*fn)(void))
     return 0xf5;
 }
 
-static const struct l0_arch fake_arch = { .domid = 7, .hypercall = fake_hypercall,
+static uint16_t fake_domid = 7;
+
+static uint16_t fake_read_domid(void)
+{
+    return fake_domid;
+}
+
+static const struct l0_arch fake_arch = { .read_domid = fake_read_domid,
+                                          .hypercall = fake_hypercall,
                                           .map_frame = fake_map,
                                           .route_upcall = fake_route_upcall };
 
 static void setup(void)
 {
+    fake_domid = 7;
     memset(&l0f, 0, sizeof(l0f));
     memset(&ring, 0, sizeof(ring));
     l0f.console_pfn = 0xfefff;
@@ -310,6 +330,180 @@ START_TEST(events_forwarded_and_delivered)
 }
 END_TEST
 
+/*
+ * xl save then xl restore, as the guest sees it (xen/l0/suspend_l0.c): its
+ * SHUTDOWN_suspend is L0's; L0 returning 0 means a new domain, so pvshim
+ * takes L0's new domid and ports, maps shared_info and the upcall again,
+ * frees every guest port, masks them all, and writes the new store and
+ * console ports into start_info (flags 0). L0 returning 1 (xl save -c):
+ * nothing changes and the guest's suspend returns 1.
+ */
+static struct start_info *suspend_setup(struct shared_info **g, uint8_t **args)
+{
+    extern struct xen_services l0_services;
+    memset(&shinfo, 0, sizeof(shinfo));
+    memset(&store_ring, 0, sizeof(store_ring));
+    l0f.store_port = 1;
+    ck_assert(l0_console_init());
+    l0_wallclock_ns(0x100000);
+    ck_assert(l0_events_init());
+    *g = calloc(1, PAGE_SIZE);
+    *args = calloc(1, PAGE_SIZE);
+    fake_phys_reset();
+    struct start_info *si = fake_phys_add(0x5000, PAGE_SIZE);
+    fake_guest_reset();
+    fake_guest_map(0x300000, *args, PAGE_SIZE);
+    memset(&dom, 0, sizeof(dom));
+    dom.domid = 7;
+    dom.shared_info = *g;
+    dom.shared_info_mfn = 0x4;
+    dom.start_info_mfn = 0x5;
+    dom.xenstore_mfn = 0x6;
+    dom.console_mfn = 0x7;
+    dom.nr_vcpus = 1;
+    pv_vcpu_init(&dom.vcpu[0], 0);
+    dom.vcpu[0].up = true;
+    dom.vcpu[0].kernel_mode = true;
+    fake_run_vcpu(0);
+    static struct cpu_regs regs;
+    memset(&regs, 0, sizeof(regs));
+    regs.rdx = dom.start_info_mfn;
+    guest_regs = &regs;
+    services = &l0_services;
+    evtchn_init();
+    dom.console_port = console_backend_bind(l0_console_port());
+    dom.xenstore_port = l0_services.store_bind();
+    ck_assert_uint_eq(dom.console_port, 2);
+    ck_assert_uint_eq(dom.xenstore_port, 1);
+    l0f.next_port = 3;
+    struct evtchn_bind_virq *v = (void *)*args;
+    *v = (struct evtchn_bind_virq){ .virq = VIRQ_TIMER };
+    ck_assert_int_eq(do_event_channel_op(EVTCHNOP_bind_virq, 0x300000), 0);
+    ck_assert_uint_eq(v->port, 3);
+    (*g)->evtchn_pending[0] = 1ull << 3;
+    si->flags = SIF_VIRT_P2M_4TOOLS;
+    si->store_mfn = 0x1234;             /* pfns across the suspend */
+    si->console.domU.mfn = 0x1235;
+    return si;
+}
+
+static long bind_timer(uint8_t *args)
+{
+    struct evtchn_bind_virq *v = (void *)args;
+    *v = (struct evtchn_bind_virq){ .virq = VIRQ_TIMER };
+    return do_event_channel_op(EVTCHNOP_bind_virq, 0x300000);
+}
+
+START_TEST(suspend_resumed_in_new_domain)
+{
+    struct shared_info *g;
+    uint8_t *args;
+    struct start_info *si = suspend_setup(&g, &args);
+    unsigned callbacks = l0f.callback_set;
+    fake_domid = 9;
+    l0f.console_port = 5;
+    l0f.store_port = 4;
+    l0f.next_port = 6;
+    shinfo.evtchn_mask[0] = 0;          /* a new domain's shared_info */
+    ck_assert_int_eq(l0_suspend(), 0);
+    ck_assert_int_eq(l0f.shutdown_reason, SHUTDOWN_suspend);
+    ck_assert_uint_eq(l0_domid(), 9);
+    ck_assert_uint_gt(l0f.callback_set, callbacks);
+    ck_assert_uint_eq(l0f.callback_value, (2ull << 56) | 0xf5);
+    ck_assert_uint_eq(shinfo.evtchn_mask[0], ~0ull);
+    ck_assert_uint_eq(si->flags, 0);
+    ck_assert_uint_eq(si->shared_info, 0x4000);
+    ck_assert_uint_eq(si->store_mfn, 0x6);
+    ck_assert_uint_eq(si->console.domU.mfn, 0x7);
+    ck_assert_uint_eq(si->store_evtchn, 4);
+    ck_assert_uint_eq(si->console.domU.evtchn, 5);
+    ck_assert_uint_eq(dom.xenstore_port, 4);
+    ck_assert_uint_eq(dom.console_port, 5);
+    /* Every guest port masked, nothing pending; the old VIRQ binding gone. */
+    ck_assert_uint_eq(g->evtchn_mask[0], ~0ull);
+    ck_assert_uint_eq(g->evtchn_pending[0], 0);
+    ck_assert_int_eq(bind_timer(args), 0);
+    ck_assert_uint_eq(((struct evtchn_bind_virq *)args)->port, 6);
+    services = NULL;
+    free(g);
+    free(args);
+}
+END_TEST
+
+START_TEST(suspend_cancelled_by_l0)
+{
+    struct shared_info *g;
+    uint8_t *args;
+    struct start_info *si = suspend_setup(&g, &args);
+    l0f.suspend_rc = 1;
+    fake_domid = 9;
+    l0f.console_port = 5;
+    ck_assert_int_eq(l0_suspend(), 1);
+    ck_assert_int_eq(l0f.shutdown_reason, SHUTDOWN_suspend);
+    ck_assert_uint_eq(l0_domid(), 7);
+    ck_assert_uint_eq(si->flags, SIF_VIRT_P2M_4TOOLS);
+    ck_assert_uint_eq(si->store_mfn, 0x1234);
+    ck_assert_uint_eq(dom.console_port, 2);
+    ck_assert_uint_eq(g->evtchn_pending[0], 1ull << 3);
+    ck_assert_int_eq(bind_timer(args), -XEN_EEXIST);
+    services = NULL;
+    free(g);
+    free(args);
+}
+END_TEST
+
+/* L0's wall clock after a restore moves the guest's forward, never back. */
+START_TEST(suspend_wallclock_only_forward)
+{
+    struct shared_info *g;
+    uint8_t *args;
+    suspend_setup(&g, &args);
+    wallclock_at_boot_ns = 1000 * 1000000000ull;
+    shinfo.wc_version = 2;
+    shinfo.wc_sec = 2000;
+    ck_assert_int_eq(l0_suspend(), 0);
+    ck_assert_uint_eq(wallclock_at_boot_ns, 2000 * 1000000000ull - now_ns());
+    ck_assert_uint_eq(g->wc_sec, wallclock_at_boot_ns / 1000000000ull);
+    shinfo.wc_sec = 1500;
+    uint64_t before = wallclock_at_boot_ns;
+    ck_assert_int_eq(l0_suspend(), 0);
+    ck_assert_uint_eq(wallclock_at_boot_ns, before);
+    services = NULL;
+    free(g);
+    free(args);
+}
+END_TEST
+
+/* A second vCPU up goes on; its vcpu_info registration is dropped too. A
+ * suspend from it is refused before L0 is asked. */
+START_TEST(suspend_with_two_vcpus)
+{
+    struct shared_info *g;
+    uint8_t *args;
+    suspend_setup(&g, &args);
+    dom.nr_vcpus = 2;
+    pv_vcpu_init(&dom.vcpu[1], 1);
+    dom.vcpu[1].up = true;
+    static struct vcpu_info registered;
+    dom.vcpu[1].vcpu_info = &registered;
+    dom.vcpu[1].runstate_area = 0x1000;
+    dom.vcpu[1].regs = dom.vcpu[0].regs;
+    fake_run_vcpu(1);
+    ck_assert_int_eq(l0_suspend(), 1);
+    ck_assert_int_eq(l0f.shutdown_reason, -1);
+    ck_assert_ptr_nonnull(strstr(fake_log_text(), "not come from vCPU 0"));
+    fake_run_vcpu(0);
+    ck_assert_int_eq(l0_suspend(), 0);
+    ck_assert_int_eq(l0f.shutdown_reason, SHUTDOWN_suspend);
+    ck_assert(dom.vcpu[1].up);
+    ck_assert_ptr_eq(dom.vcpu[1].vcpu_info, &g->vcpu_info[1]);
+    ck_assert_uint_eq(dom.vcpu[1].runstate_area, 0);
+    services = NULL;
+    free(g);
+    free(args);
+}
+END_TEST
+
 static Suite *l0_suite(void)
 {
     Suite *s = suite_create("l0");
@@ -324,6 +518,10 @@ static Suite *l0_suite(void)
     tcase_add_test(tc, shutdown_reasons);
     tcase_add_test(tc, wallclock_from_shared_info);
     tcase_add_test(tc, events_forwarded_and_delivered);
+    tcase_add_test(tc, suspend_resumed_in_new_domain);
+    tcase_add_test(tc, suspend_cancelled_by_l0);
+    tcase_add_test(tc, suspend_with_two_vcpus);
+    tcase_add_test(tc, suspend_wallclock_only_forward);
     suite_add_tcase(s, tc);
     return s;
 }

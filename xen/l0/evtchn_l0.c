@@ -130,25 +130,40 @@ static void upcall(void)
     }
 }
 
-bool l0_events_init(void)
+static uint8_t upcall_vector;
+
+/* Every L0 port masked, L0's upcall on the vector: pvshim takes only what it unmasks. */
+static bool connect(void)
 {
     volatile struct shared_info *s = l0_shared_info();
-    if (!s || !l0_active())
-        return false;
-    /* Nothing reaches pvshim until it asks: every L0 port masked. */
     for (unsigned i = 0; i < sizeof(s->evtchn_mask) / sizeof(s->evtchn_mask[0]); i++)
         __atomic_store_n(&s->evtchn_mask[i], ~(xen_ulong_t)0, __ATOMIC_SEQ_CST);
     __atomic_store_n(&s->vcpu_info[0].evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
-    uint8_t vector = l0_route_upcall(upcall);
-    if (!vector)
-        return false;
-    long rc = l0_hvm_set_param(HVM_PARAM_CALLBACK_IRQ, CALLBACK_VIA_VECTOR(vector));
+    long rc = l0_hvm_set_param(HVM_PARAM_CALLBACK_IRQ, CALLBACK_VIA_VECTOR(upcall_vector));
     if (rc) {
         log_warn("l0: no event upcall from L0 (HVM_PARAM_CALLBACK_IRQ: %ld)", rc);
         return false;
     }
-    log_info("l0: events from L0 on vector %#x", vector);
+    return true;
+}
+
+bool l0_events_init(void)
+{
+    if (!l0_shared_info() || !l0_active())
+        return false;
+    upcall_vector = l0_route_upcall(upcall);
+    if (!upcall_vector || !connect())
+        return false;
+    log_info("l0: events from L0 on vector %#x", upcall_vector);
     l0_forwarding_on();
+    l0_events_watch_store();
+    return true;
+}
+
+bool l0_events_reconnect(void)
+{
+    if (!upcall_vector || !l0_shared_info() || !connect())
+        return false;
     l0_events_watch_store();
     return true;
 }

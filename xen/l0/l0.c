@@ -21,6 +21,8 @@
  * run with interrupts off or from the boot path). */
 static struct {
     const struct l0_arch *arch;
+    uint16_t domid;                     /* the domain's id at L0, 0 if unknown */
+    uint64_t shinfo_gfn;                /* where L0's shared_info is mapped */
     struct xencons_interface *cons;     /* L0's console ring, NULL if none */
     evtchn_port_t cons_port;            /* its L0 event channel */
     uint64_t cons_pfn;
@@ -129,7 +131,7 @@ bool l0_active(void)
 
 uint16_t l0_domid(void)
 {
-    return l0.arch ? l0.arch->domid : 0;
+    return l0.domid;
 }
 
 bool l0_console_up(void)
@@ -140,6 +142,7 @@ bool l0_console_up(void)
 void l0_attach(const struct l0_arch *arch)
 {
     l0.arch = arch;
+    l0.domid = arch->read_domid ? arch->read_domid() : 0;
 }
 
 bool l0_console_init(void)
@@ -197,6 +200,7 @@ uint64_t l0_wallclock_ns(uint64_t gfn)
         return 0;
     }
     l0.shinfo = s;
+    l0.shinfo_gfn = gfn;
     uint32_t v;
     uint64_t sec, nsec, sys;
     do {
@@ -215,6 +219,32 @@ uint64_t l0_wallclock_ns(uint64_t gfn)
     log_info("l0: shared_info at gfn %#llx, wall clock %llu s", (unsigned long long)gfn,
              (unsigned long long)(sec + (nsec + sys) / 1000000000ull));
     return sec * 1000000000ull + nsec + sys;
+}
+
+bool l0_reconnect(void)
+{
+    if (!l0.arch || !l0.shinfo)
+        return false;
+    l0.domid = l0.arch->read_domid ? l0.arch->read_domid() : 0;
+    uint64_t port = 0;
+    if (l0.cons && !l0_hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN, &port) && port)
+        l0.cons_port = (evtchn_port_t)port;
+    /* A new domain's shared_info: mapped again where the old one was. */
+    l0.shinfo = NULL;
+    uint64_t wc = l0_wallclock_ns(l0.shinfo_gfn);
+    if (!l0.shinfo)
+        return false;
+    /* L0's wall clock again, but never back: pvshim's own count from the
+     * TSC may have run ahead of L0's (an emulated TSC's calibration), and a
+     * guest's clock that goes back across a restore is worse than one a
+     * little ahead. */
+    uint64_t now = now_ns();
+    uint64_t at_boot = wc > now ? wc - now : 0;
+    if (wc && at_boot > wallclock_at_boot_ns)
+        wallclock_at_boot_ns = at_boot;
+    if (!l0_store_reconnect(l0.domid))
+        log_warn("l0: no xenstore from L0 after the restore");
+    return l0_events_reconnect();
 }
 
 unsigned l0_shutdown_reason(enum pvshim_exit reason)

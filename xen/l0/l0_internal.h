@@ -27,12 +27,22 @@ void l0_store_attach(mfn_t ring_mfn, domid_t domid, uint64_t offset_kib);
 /* L0 signalled the store port: move what waits. */
 void l0_store_kick(void);
 evtchn_port_t l0_store_port(void);
+/* After a restore: L0's store port again (its number may change), the
+ * domain's new id for the target paths. false if L0 gives no store. */
+bool l0_store_reconnect(domid_t domid);
 
 /* The arch's upcall vector for fn; 0 if none. */
 uint8_t l0_route_upcall(void (*fn)(void));
 /* L0's events work: the guest's event channels and grant frames are L0's
  * from now on (l0_services). */
 void l0_forwarding_on(void);
+/* After a restore, L0's shared_info mapped again: every L0 port masked,
+ * the upcall vector set again, the store port unmasked (evtchn_l0.c). */
+bool l0_events_reconnect(void);
+extern struct xen_services l0_services;
+/* After a restore (a new domain at L0): the domain's id, L0's console
+ * port, shared_info, wall clock, xenstore and upcall again (l0.c). */
+bool l0_reconnect(void);
 /* Unmask the xenstore relay's L0 port (evtchn_l0.c). */
 void l0_events_watch_store(void);
 

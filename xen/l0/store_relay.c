@@ -155,6 +155,17 @@ bool l0_store_available(void)
     return rs.l0 != NULL;
 }
 
+bool l0_store_reconnect(domid_t domid)
+{
+    uint64_t port = 0;
+    if (!rs.l0 || l0_hvm_get_param(HVM_PARAM_STORE_EVTCHN, &port) || !port)
+        return false;
+    rs.l0_port = (evtchn_port_t)port;
+    rs.target.domid = domid;
+    log_info("l0: xenstore: L0 port %u, domain %u", rs.l0_port, domid);
+    return true;
+}
+
 evtchn_port_t l0_store_bind(void)
 {
     /* L0's number for the channel, as the guest would hold under xen-shim. */

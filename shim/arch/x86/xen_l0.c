@@ -63,7 +63,16 @@ static uint8_t route_upcall(void (*fn)(void))
     return VECTOR_L0_UPCALL;
 }
 
+static uint16_t read_domid(void)
+{
+    if (cpuid(platform.xen_cpuid_base, 0).eax < platform.xen_cpuid_base + 4)
+        return 0;
+    struct cpuid_result r = cpuid(platform.xen_cpuid_base + 4, 0);
+    return r.eax & XEN_HVM_CPUID_DOMID_PRESENT ? (uint16_t)r.ecx : 0;
+}
+
 static struct l0_arch x86_l0 = {
+    .read_domid = read_domid,
     .hypercall = hypercall,
     .map_frame = map_frame,
     .route_upcall = route_upcall,
@@ -74,11 +83,6 @@ void xen_l0_attach(void)
     if (platform.kind != PLATFORM_XEN)
         return;
     use_vmmcall = !strcmp(cpu.vendor, "AuthenticAMD") || !strcmp(cpu.vendor, "HygonGenuine");
-    if (cpuid(platform.xen_cpuid_base, 0).eax >= platform.xen_cpuid_base + 4) {
-        struct cpuid_result r = cpuid(platform.xen_cpuid_base + 4, 0);
-        if (r.eax & XEN_HVM_CPUID_DOMID_PRESENT)
-            x86_l0.domid = (uint16_t)r.ecx;
-    }
     l0_attach(&x86_l0);
 }
 
