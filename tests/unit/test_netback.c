@@ -10,6 +10,7 @@
 #include <pvshim/compiler.h>
 #include "netback.h"
 #include "net_csum.h"
+#include "net_gso.h"
 #include "grant_access.h"
 #include "ring_fixture.h"
 
@@ -389,6 +390,68 @@ START_TEST(gso_with_a_device_that_has_tso_goes_whole)
 }
 END_TEST
 
+/* The TCP checksum of an Ethernet + IPv6 (no extension headers) frame, independently. */
+static uint16_t tcp6_verify(const uint8_t *f, unsigned len)
+{
+    uint32_t sum = 0;
+    for (unsigned i = 22; i < 54; i += 2)
+        sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+    sum += 6 + (len - 54);
+    for (unsigned i = 54; i < len; i += 2)
+        sum += (uint32_t)(f[i] << 8 | (i + 1 < len ? f[i + 1] : 0));
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+START_TEST(gso_cuts_tcp6_segments)
+{
+    static uint8_t f[2600], out[2][1400];
+    unsigned len = 14 + 40 + 20 + 2500;
+    memset(f, 0, sizeof(f));
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    f[14] = 0x60;
+    f[20] = 6;                  /* next header: TCP */
+    f[21] = 64;
+    for (unsigned i = 0; i < 32; i++)
+        f[22 + i] = (uint8_t)(0xf0 + i);
+    f[58] = 0x12;               /* seq 0x12345678 */
+    f[59] = 0x34;
+    f[60] = 0x56;
+    f[61] = 0x78;
+    f[66] = 0x50;
+    f[67] = 0x10 | 0x08 | 0x01;     /* ACK PSH FIN */
+    for (unsigned i = 0; i < 2500; i++)
+        f[74 + i] = (uint8_t)(i * 7 + 3);
+    struct net_gso g;
+    ck_assert(!net_gso_init(&g, f, len, 1200, false));     /* not IPv4 */
+    ck_assert(!net_gso_init(&g, f, len, 0, true));
+    ck_assert(net_gso_init(&g, f, len, 1200, true));
+    ck_assert_uint_eq(g.nr_segs, 3);
+    static const unsigned payload[3] = { 1200, 1200, 100 };
+    for (unsigned k = 0; k < 3; k++) {
+        unsigned sl = net_gso_seg_len(&g, k);
+        ck_assert_uint_eq(sl, 74 + payload[k]);
+        memset(out, 0, sizeof(out));
+        net_gso_segment(&g, k, out[0], true);
+        net_gso_segment(&g, k, out[1], false);
+        const uint8_t *o = out[0];
+        ck_assert_uint_eq((unsigned)(o[18] << 8 | o[19]), 20 + payload[k]);
+        ck_assert(memcmp(o + 20, f + 20, 34) == 0);
+        ck_assert_uint_eq(be32_at(o + 58), 0x12345678u + k * 1200);
+        ck_assert_uint_eq(o[67], k == 2 ? 0x19 : 0x10);
+        ck_assert(memcmp(o + 74, f + 74 + k * 1200, payload[k]) == 0);
+        ck_assert_uint_eq(tcp6_verify(o, sl), 0);
+        /* Left to the device: the pseudo-header sum, which completes to the same. */
+        struct net_csum_loc loc;
+        ck_assert(net_csum_locate(out[1], sl, &loc));
+        net_csum_fill(out[1], sl, &loc);
+        ck_assert(memcmp(out[0], out[1], sl) == 0);
+    }
+}
+END_TEST
+
 START_TEST(partial_checksum_is_completed_in_software)
 {
     unsigned len = tcp4_frame(fx_pages[0], 333);
@@ -646,6 +709,7 @@ static Suite *netback_suite(void)
     tcase_add_loop_test(tc, gso_packet_is_cut_into_segments_for_a_device_without_tso, 0, 2);
     tcase_add_test(tc, gso_segments_wait_for_device_buffers_and_keep_their_order);
     tcase_add_test(tc, gso_with_a_device_that_has_tso_goes_whole);
+    tcase_add_test(tc, gso_cuts_tcp6_segments);
     tcase_add_test(tc, packet_not_all_posted_waits);
     tcase_add_test(tc, full_device_leaves_requests_on_the_ring);
     tcase_add_loop_test(tc, hostile_tx_packets_get_errors, 0, ARRAY_SIZE(bad_txs));
