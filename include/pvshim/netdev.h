@@ -4,8 +4,8 @@
  * received frames looked at in arrival order. The virtio-net driver
  * (shim/virtio) provides these; host tests provide fakes.
  *
- * Contract: tx_buffer() lends the next free send buffer (NETDEV_TX_MAX
- * bytes) or NULL when all are with the device; tx_send() hands it over with
+ * Contract: tx_buffer(len) lends a free send buffer of at least len bytes
+ * (len <= NETDEV_TX_MAX) or NULL when none is free; tx_send() hands it over with
  * the frame's length and offload request and never fails for a frame the
  * device said it takes (the buffer comes back by itself once sent);
  * tx_flush() tells the device about what was handed over (one doorbell per
@@ -47,7 +47,7 @@ struct netdev {
     bool has_tso4, has_tso6;    /* takes GSO frames of these kinds on send */
     bool rx_csum;           /* received frames may carry NEEDS_CSUM / DATA_VALID */
     bool interrupts;        /* on_event comes by interrupt; poll() is only a fallback */
-    uint8_t *(*tx_buffer)(struct netdev *d);
+    uint8_t *(*tx_buffer)(struct netdev *d, uint32_t len);
     void (*tx_send)(struct netdev *d, uint32_t len, const struct netdev_meta *m);
     void (*tx_flush)(struct netdev *d);
     bool (*rx_peek)(struct netdev *d, const uint8_t **data, uint32_t *len,

@@ -4,8 +4,10 @@
  * receive buffers. With VERSION_1 the header before every frame is 12
  * bytes. Each receive buffer is one page (header, then up to
  * NETDEV_RX_MAX bytes of frame: enough without GUEST_TSO, which is never
- * asked for). Each send buffer is NETDEV_TX_MAX bytes, contiguous, after
- * its header in a page of headers: a frame is two descriptors. Written
+ * asked for). A frame to send is two descriptors: its header, in a page of
+ * headers, and its bytes in one contiguous send buffer: TX_BIG buffers of
+ * NETDEV_TX_MAX (GSO or jumbo frames) and TX_SMALL of SMALL_MAX (frames of
+ * an MTU of 1500, many in flight: what software GSO cuts a frame into). Written
  * against struct virtio_dev: any transport; completions by the
  * transport's interrupt, else polled.
  */
@@ -29,8 +31,13 @@
 #define RX_QUEUE    0
 #define TX_QUEUE    1
 #define QUEUE_MAX   128
-#define TX_BUFS     16
-#define TX_BUF_PAGES (NETDEV_TX_MAX / PAGE_SIZE)
+#define TX_BIG      16
+#define TX_SMALL    64
+#define TX_BUFS     (TX_BIG + TX_SMALL)     /* buffer b < TX_BIG is big */
+#define SMALL_MAX   2048
+_Static_assert(TX_BUFS * 16 <= PAGE_SIZE, "the send headers fill one page");
+#define TX_BIG_PAGES (TX_BIG * (NETDEV_TX_MAX / PAGE_SIZE))
+#define TX_SMALL_PAGES (TX_SMALL * SMALL_MAX / PAGE_SIZE)
 #define NO_BUF      0xff
 
 struct vnet {
@@ -42,9 +49,11 @@ struct vnet {
     int rx_head;                    /* the frame rx_peek shows, or -1 */
     uint32_t rx_len;
     uint8_t *tx_hdrs;               /* TX_BUFS headers, 16 bytes apart */
-    uint8_t *tx_data;               /* TX_BUFS buffers of NETDEV_TX_MAX */
+    uint8_t *tx_big;                /* TX_BIG buffers of NETDEV_TX_MAX */
+    uint8_t *tx_small;              /* TX_SMALL buffers of SMALL_MAX */
     uint8_t tx_buf[QUEUE_MAX];      /* the buffer a send chain's head carries */
-    uint16_t tx_busy;               /* bit i: buffer i is with the device */
+    bool tx_busy[TX_BUFS];          /* buffer b is with the device */
+    int tx_lent;                    /* the buffer tx_buffer lent, or -1 */
     bool tx_pending;                /* handed over, not yet told about */
 };
 
@@ -85,55 +94,72 @@ static bool reap_tx(struct vnet *n)
             break;
         uint8_t b = n->tx_buf[head];
         n->tx_buf[head] = NO_BUF;
-        if (b == NO_BUF || !(n->tx_busy & (1u << b))) {
+        if (b == NO_BUF || b >= TX_BUFS || !n->tx_busy[b]) {
             log_err("%s: device completed send descriptor %d that carried no frame",
                     n->nd.name, head);
             continue;
         }
-        n->tx_busy &= (uint16_t)~(1u << b);
+        n->tx_busy[b] = false;
         any = true;
     }
     return any;
 }
 
-static int free_tx_buf(const struct vnet *n)
+static uint8_t *tx_data(const struct vnet *n, unsigned b)
 {
-    for (unsigned b = 0; b < TX_BUFS; b++)
-        if (!(n->tx_busy & (1u << b)))
+    return b < TX_BIG ? n->tx_big + (size_t)b * NETDEV_TX_MAX
+                      : n->tx_small + (size_t)(b - TX_BIG) * SMALL_MAX;
+}
+
+/* A free buffer of len bytes (a small one if it will do), or -1. */
+static int free_tx_buf(const struct vnet *n, uint32_t len)
+{
+    if (len <= SMALL_MAX)
+        for (unsigned b = TX_BIG; b < TX_BUFS; b++)
+            if (!n->tx_busy[b])
+                return (int)b;
+    for (unsigned b = 0; b < TX_BIG; b++)
+        if (!n->tx_busy[b])
             return (int)b;
     return -1;
 }
 
-static bool tx_room(const struct vnet *n)
+static bool tx_room(const struct vnet *n, uint32_t len)
 {
-    return free_tx_buf(n) >= 0 && n->txq.nr_free >= 2;
+    return free_tx_buf(n, len) >= 0 && n->txq.nr_free >= 2;
 }
 
 /*
  * Send completions interrupt only while the backend waits for a buffer:
  * otherwise they are taken back here, as buffers are needed.
  */
-static uint8_t *vnet_tx_buffer(struct netdev *d)
+static uint8_t *vnet_tx_buffer(struct netdev *d, uint32_t len)
 {
     struct vnet *n = d->priv;
-    if (!tx_room(n))
+    n->tx_lent = -1;
+    if (len == 0 || len > NETDEV_TX_MAX)
+        return NULL;
+    if (!tx_room(n, len))
         reap_tx(n);
-    if (!tx_room(n) && n->nd.interrupts) {
+    if (!tx_room(n, len) && n->nd.interrupts) {
         n->txq.avail[0] = 0;
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         reap_tx(n);         /* completions before the flag was seen */
     }
-    if (!tx_room(n))
+    if (!tx_room(n, len))
         return NULL;
     n->txq.avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
-    return n->tx_data + (size_t)free_tx_buf(n) * NETDEV_TX_MAX;
+    n->tx_lent = free_tx_buf(n, len);
+    return tx_data(n, (unsigned)n->tx_lent);
 }
 
 static void vnet_tx_send(struct netdev *d, uint32_t len, const struct netdev_meta *m)
 {
     struct vnet *n = d->priv;
-    int b = free_tx_buf(n);
-    if (b < 0 || n->txq.nr_free < 2 || len == 0 || len > NETDEV_TX_MAX) {
+    int b = n->tx_lent;
+    n->tx_lent = -1;
+    if (b < 0 || n->txq.nr_free < 2 || len == 0 ||
+        len > (b < TX_BIG ? NETDEV_TX_MAX : SMALL_MAX)) {
         log_err("%s: frame of %u bytes sent without a buffer", d->name, len);
         return;
     }
@@ -145,7 +171,7 @@ static void vnet_tx_send(struct netdev *d, uint32_t len, const struct netdev_met
     put_le16(h + 4, m->gso_size);
     put_le16(h + 6, m->csum_start);
     put_le16(h + 8, m->csum_offset);
-    uint64_t addr[2] = { phys_of(h), phys_of(n->tx_data + (size_t)b * NETDEV_TX_MAX) };
+    uint64_t addr[2] = { phys_of(h), phys_of(tx_data(n, (unsigned)b)) };
     uint32_t lens[2] = { HDR_BYTES, len };
     bool wr[2] = { false, false };
     int head = virtq_add(&n->txq, addr, lens, wr, 2);
@@ -154,7 +180,7 @@ static void vnet_tx_send(struct netdev *d, uint32_t len, const struct netdev_met
         return;
     }
     n->tx_buf[head] = (uint8_t)b;
-    n->tx_busy |= (uint16_t)(1u << b);
+    n->tx_busy[b] = true;
     n->tx_pending = true;
 }
 
@@ -253,6 +279,7 @@ struct netdev *virtio_net_probe(struct virtio_dev *vd)
     memset(n, 0, sizeof(*n));
     n->vd = vd;
     n->rx_head = -1;
+    n->tx_lent = -1;
     memset(n->rx_buf, NO_BUF, sizeof(n->rx_buf));
     memset(n->tx_buf, NO_BUF, sizeof(n->tx_buf));
     snprintf(n->nd.name, sizeof(n->nd.name), "vnet%u", nr_nics);
@@ -272,8 +299,9 @@ struct netdev *virtio_net_probe(struct virtio_dev *vd)
     }
     n->rx_pages = alloc_frames(n->rxq.size);
     n->tx_hdrs = alloc_frames(1);
-    n->tx_data = alloc_frames(TX_BUFS * TX_BUF_PAGES);
-    if (!n->rx_pages || !n->tx_hdrs || !n->tx_data) {
+    n->tx_big = alloc_frames(TX_BIG_PAGES);
+    n->tx_small = alloc_frames(TX_SMALL_PAGES);
+    if (!n->rx_pages || !n->tx_hdrs || !n->tx_big || !n->tx_small) {
         log_warn("%s: no memory for buffers", n->nd.name);
         virtio_fail(vd);
         return NULL;

@@ -36,7 +36,7 @@ static uint8_t frame[PAGE_SIZE + 64];
 static uint32_t frame_len;
 static bool frame_waiting;
 
-static uint8_t *dev_tx_buffer(struct netdev *d)
+static uint8_t *dev_tx_buffer(struct netdev *d, uint32_t len)
 {
     return dev_full ? NULL : txbuf;
 }

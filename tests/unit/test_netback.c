@@ -10,6 +10,7 @@
 #include <pvshim/compiler.h>
 #include "netback.h"
 #include "net_csum.h"
+#include "net_gso.h"
 #include "grant_access.h"
 #include "ring_fixture.h"
 
@@ -23,12 +24,18 @@ static uint8_t txbuf[NETDEV_TX_MAX];
 static struct { uint8_t data[2048]; uint32_t len; struct netdev_meta m; } sent[MAX_SENT];
 static unsigned nr_sent, flushes;
 static bool dev_full;
+static int dev_room;            /* buffers the device lends before it is full; -1: any */
+static uint8_t gso_buf[NETDEV_TX_MAX];
 static struct { uint8_t data[PAGE_SIZE + 16]; uint32_t len; struct netdev_meta m; } rxq[8];
 static unsigned rx_head, rx_tail;
 
-static uint8_t *dev_tx_buffer(struct netdev *d)
+static uint8_t *dev_tx_buffer(struct netdev *d, uint32_t len)
 {
-    return dev_full ? NULL : txbuf;
+    if (dev_full || dev_room == 0)
+        return NULL;
+    if (dev_room > 0)
+        dev_room--;
+    return txbuf;
 }
 
 static void dev_tx_send(struct netdev *d, uint32_t len, const struct netdev_meta *m)
@@ -95,7 +102,9 @@ static void setup(void)
     nr_sent = flushes = 0;
     rx_head = rx_tail = 0;
     dev_full = false;
+    dev_room = -1;
     dev.has_csum = false;
+    dev.has_tso4 = dev.has_tso6 = false;
     memset(&nb, 0, sizeof(nb));
     nb.dev = &dev;
     nb.be_domid = FX_BE_DOMID;
@@ -103,6 +112,7 @@ static void setup(void)
     nb.grants = &fake_grants;
     nb.notify = fx_notify;
     nb.name = "vif-test";
+    nb.gso_buf = gso_buf;
     netback_connect(&nb, &txr, &rxr);
 }
 
@@ -213,7 +223,7 @@ END_TEST
 START_TEST(multi_slot_packet_with_extra_gets_null_response)
 {
     nb.feat.gso_tcpv4 = true;
-    dev.has_csum = true;
+    dev.has_csum = dev.has_tso4 = true;
     /* 1000 bytes: 600 in page 1, 96 at the end of page 2, 304 at the start of page 3. */
     unsigned len = tcp4_frame(fx_pages[1] + 200, 1000 - 54);
     ck_assert_uint_eq(len, 1000);
@@ -241,6 +251,204 @@ START_TEST(multi_slot_packet_with_extra_gets_null_response)
     ck_assert_int_eq(tx_rsp(2).status, NETIF_RSP_OKAY);
     ck_assert_uint_eq(tx_rsp(3).id, 3);
     ck_assert_uint_eq(fx_held_grants, 0);
+}
+END_TEST
+
+/* The IPv4 header checksum, independently: 0 when right. */
+static uint16_t ip4_verify(const uint8_t *f)
+{
+    uint32_t sum = 0;
+    for (unsigned i = 14; i < 34; i += 2)
+        sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * A 2554-byte TCP/IPv4 GSO packet (2500 bytes of payload, MSS 1000) in two
+ * slots, ACK|PSH|FIN|CWR, IP id 0x1234, sequence number about to wrap.
+ * Returns a copy of the whole frame in f.
+ */
+static unsigned post_gso_packet(uint8_t *f, uint16_t id)
+{
+    unsigned len = tcp4_frame(f, 2500);
+    f[18] = 0x12;
+    f[19] = 0x34;
+    f[38] = f[39] = f[40] = 0xff;
+    f[41] = 0x00;               /* seq 0xffffff00 */
+    f[47] = 0x10 | 0x08 | 0x01 | 0x80;
+    memcpy(fx_pages[0] + 96, f, 1500);
+    memcpy(fx_pages[1], f + 1500, len - 1500);
+    post_tx(FX_RO_REF(0), 96, NETTXF_more_data | NETTXF_extra_info | NETTXF_csum_blank, id,
+            (uint16_t)len);
+    post_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1000, XEN_NETIF_GSO_TYPE_TCPV4);
+    post_tx(FX_RO_REF(1), 0, 0, (uint16_t)(id + 1), (uint16_t)(len - 1500));
+    return len;
+}
+
+/* Segment k of post_gso_packet's frame f, as a NIC's TSO makes it. */
+static void check_segment(unsigned k, const uint8_t *f, bool full_csum)
+{
+    static const unsigned payload[3] = { 1000, 1000, 500 };
+    const uint8_t *g = sent[k].data;
+    unsigned len = 54 + payload[k];
+    ck_assert_uint_eq(sent[k].len, len);
+    ck_assert_uint_eq(sent[k].m.gso_type, NETDEV_GSO_NONE);
+    ck_assert(memcmp(g, f, 16) == 0);                  /* Ethernet, IP version, TOS */
+    ck_assert_uint_eq((unsigned)(g[16] << 8 | g[17]), len - 14);
+    ck_assert_uint_eq((unsigned)(g[18] << 8 | g[19]), 0x1234 + k);
+    ck_assert(memcmp(g + 20, f + 20, 4) == 0);         /* flags, TTL, protocol */
+    ck_assert(memcmp(g + 26, f + 26, 12) == 0);        /* addresses, ports */
+    ck_assert_uint_eq(ip4_verify(g), 0);
+    ck_assert_uint_eq(be32_at(g + 38), 0xffffff00u + k * 1000);
+    ck_assert(memcmp(g + 42, f + 42, 5) == 0);         /* ack, data offset */
+    uint8_t want = 0x10 | (k == 0 ? 0x80 : 0) | (k == 2 ? 0x08 | 0x01 : 0);
+    ck_assert_uint_eq(g[47], want);
+    ck_assert(memcmp(g + 54, f + 54 + k * 1000, payload[k]) == 0);
+    if (full_csum) {
+        ck_assert_uint_eq(sent[k].m.flags, 0);
+        ck_assert_uint_eq(tcp4_verify(g, len), 0);
+    } else {
+        ck_assert_uint_eq(sent[k].m.flags, NETDEV_F_NEEDS_CSUM);
+        ck_assert_uint_eq(sent[k].m.csum_start, 34);
+        ck_assert_uint_eq(sent[k].m.csum_offset, 16);
+        uint8_t c[2048];
+        memcpy(c, g, len);
+        struct net_csum_loc loc;
+        ck_assert(net_csum_locate(c, len, &loc));
+        net_csum_fill(c, len, &loc);
+        ck_assert_uint_eq(tcp4_verify(c, len), 0);
+    }
+}
+
+START_TEST(gso_packet_is_cut_into_segments_for_a_device_without_tso)
+{
+    static uint8_t f[4096];
+    nb.feat.gso_tcpv4 = true;
+    dev.has_csum = _i;
+    post_gso_packet(f, 1);
+    netback_service(&nb);
+    ck_assert_uint_eq(nr_sent, 3);
+    for (unsigned k = 0; k < 3; k++)
+        check_segment(k, f, !_i);
+    ck_assert_uint_eq(txr.s.rsp_prod, 3);
+    ck_assert_int_eq(tx_rsp(0).status, NETIF_RSP_OKAY);
+    ck_assert_int_eq(tx_rsp(1).status, NETIF_RSP_NULL);
+    ck_assert_uint_eq(tx_rsp(2).id, 2);
+    ck_assert_int_eq(tx_rsp(2).status, NETIF_RSP_OKAY);
+    ck_assert_uint_eq(nb.stats.tx_segments, 3);
+    ck_assert_uint_eq(fx_held_grants, 0);
+}
+END_TEST
+
+START_TEST(gso_segments_wait_for_device_buffers_and_keep_their_order)
+{
+    static uint8_t f[4096];
+    nb.feat.gso_tcpv4 = true;
+    post_gso_packet(f, 1);
+    fill(2, 0, 60, 5);
+    post_tx(FX_RO_REF(2), 0, 0, 9, 60);
+    dev_room = 1;
+    netback_service(&nb);
+    /* One segment went; the packet is answered (its data is copied out), the next waits. */
+    ck_assert_uint_eq(nr_sent, 1);
+    ck_assert_uint_eq(txr.s.rsp_prod, 3);
+    dev_room = 1;
+    netback_service(&nb);
+    ck_assert_uint_eq(nr_sent, 2);
+    ck_assert_uint_eq(txr.s.rsp_prod, 3);
+    dev_room = -1;
+    netback_service(&nb);
+    ck_assert_uint_eq(nr_sent, 4);
+    for (unsigned k = 0; k < 3; k++)
+        check_segment(k, f, true);
+    ck_assert_uint_eq(sent[3].len, 60);
+    ck_assert_uint_eq(txr.s.rsp_prod, 4);
+    ck_assert_uint_eq(tx_rsp(3).id, 9);
+    ck_assert_uint_eq(fx_held_grants, 0);
+}
+END_TEST
+
+START_TEST(gso_with_a_device_that_has_tso_goes_whole)
+{
+    static uint8_t f[4096];
+    nb.feat.gso_tcpv4 = true;
+    dev.has_csum = dev.has_tso4 = true;
+    unsigned len = post_gso_packet(f, 1);
+    netback_service(&nb);
+    ck_assert_uint_eq(nr_sent, 1);
+    ck_assert_uint_eq(sent[0].len, len);
+    ck_assert_uint_eq(sent[0].m.gso_type, NETDEV_GSO_TCPV4);
+    ck_assert_uint_eq(sent[0].m.gso_size, 1000);
+    ck_assert_uint_eq(nb.stats.tx_segments, 0);
+}
+END_TEST
+
+/* The TCP checksum of an Ethernet + IPv6 (no extension headers) frame, independently. */
+static uint16_t tcp6_verify(const uint8_t *f, unsigned len)
+{
+    uint32_t sum = 0;
+    for (unsigned i = 22; i < 54; i += 2)
+        sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+    sum += 6 + (len - 54);
+    for (unsigned i = 54; i < len; i += 2)
+        sum += (uint32_t)(f[i] << 8 | (i + 1 < len ? f[i + 1] : 0));
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+START_TEST(gso_cuts_tcp6_segments)
+{
+    static uint8_t f[2600], out[2][1400];
+    unsigned len = 14 + 40 + 20 + 2500;
+    memset(f, 0, sizeof(f));
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    f[14] = 0x60;
+    f[20] = 6;                  /* next header: TCP */
+    f[21] = 64;
+    for (unsigned i = 0; i < 32; i++)
+        f[22 + i] = (uint8_t)(0xf0 + i);
+    f[58] = 0x12;               /* seq 0x12345678 */
+    f[59] = 0x34;
+    f[60] = 0x56;
+    f[61] = 0x78;
+    f[66] = 0x50;
+    f[67] = 0x10 | 0x08 | 0x01;     /* ACK PSH FIN */
+    for (unsigned i = 0; i < 2500; i++)
+        f[74 + i] = (uint8_t)(i * 7 + 3);
+    struct net_gso g;
+    ck_assert(!net_gso_init(&g, f, len, 1200, false));     /* not IPv4 */
+    ck_assert(!net_gso_init(&g, f, len, 0, true));
+    ck_assert(net_gso_init(&g, f, len, 1200, true));
+    ck_assert_uint_eq(g.nr_segs, 3);
+    static const unsigned payload[3] = { 1200, 1200, 100 };
+    for (unsigned k = 0; k < 3; k++) {
+        unsigned sl = net_gso_seg_len(&g, k);
+        ck_assert_uint_eq(sl, 74 + payload[k]);
+        memset(out, 0, sizeof(out));
+        net_gso_segment(&g, k, out[0], true);
+        net_gso_segment(&g, k, out[1], false);
+        const uint8_t *o = out[0];
+        ck_assert_uint_eq((unsigned)(o[18] << 8 | o[19]), 20 + payload[k]);
+        ck_assert(memcmp(o + 20, f + 20, 34) == 0);
+        ck_assert_uint_eq(be32_at(o + 58), 0x12345678u + k * 1200);
+        ck_assert_uint_eq(o[67], k == 2 ? 0x19 : 0x10);
+        ck_assert(memcmp(o + 74, f + 74 + k * 1200, payload[k]) == 0);
+        ck_assert_uint_eq(tcp6_verify(o, sl), 0);
+        /* Left to the device: the pseudo-header sum, which completes to the same. */
+        struct net_csum_loc loc;
+        ck_assert(net_csum_locate(out[1], sl, &loc));
+        net_csum_fill(out[1], sl, &loc);
+        ck_assert(memcmp(out[0], out[1], sl) == 0);
+    }
 }
 END_TEST
 
@@ -498,6 +706,10 @@ static Suite *netback_suite(void)
     tcase_add_test(tc, one_slot_packet_goes_to_the_device);
     tcase_add_test(tc, multi_slot_packet_with_extra_gets_null_response);
     tcase_add_test(tc, partial_checksum_is_completed_in_software);
+    tcase_add_loop_test(tc, gso_packet_is_cut_into_segments_for_a_device_without_tso, 0, 2);
+    tcase_add_test(tc, gso_segments_wait_for_device_buffers_and_keep_their_order);
+    tcase_add_test(tc, gso_with_a_device_that_has_tso_goes_whole);
+    tcase_add_test(tc, gso_cuts_tcp6_segments);
     tcase_add_test(tc, packet_not_all_posted_waits);
     tcase_add_test(tc, full_device_leaves_requests_on_the_ring);
     tcase_add_loop_test(tc, hostile_tx_packets_get_errors, 0, ARRAY_SIZE(bad_txs));

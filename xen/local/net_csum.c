@@ -3,6 +3,7 @@
  * header field read is first checked to lie inside the frame.
  */
 #include "net_csum.h"
+#include <pvshim/string.h>
 
 #define ETH_HLEN        14
 #define ETH_P_IP        0x0800
@@ -23,6 +24,7 @@ static uint16_t be16(const uint8_t *p)
 bool net_csum_locate(const uint8_t *f, uint32_t len, struct net_csum_loc *loc)
 {
     uint32_t off = ETH_HLEN;
+    loc->l3 = ETH_HLEN;
     if (len < ETH_HLEN)
         return false;
     uint16_t type = be16(f + 12);
@@ -31,6 +33,7 @@ bool net_csum_locate(const uint8_t *f, uint32_t len, struct net_csum_loc *loc)
             return false;
         type = be16(f + 16);
         off += 4;
+        loc->l3 = (uint16_t)off;
     }
     uint8_t proto;
     bool ipv6 = false;
@@ -85,17 +88,47 @@ bool net_csum_locate(const uint8_t *f, uint32_t len, struct net_csum_loc *loc)
     return true;
 }
 
-void net_csum_fill(uint8_t *f, uint32_t len, const struct net_csum_loc *loc)
+static uint32_t fold(uint64_t sum)
 {
-    uint64_t sum = 0;
-    uint32_t i = loc->start;
-    for (; i + 1 < len; i += 2)
-        sum += be16(f + i);
-    if (i < len)
-        sum += (uint32_t)f[i] << 8;
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
-    uint16_t c = (uint16_t)~sum;
+    return (uint32_t)sum;
+}
+
+/*
+ * Whole 32-bit words at a time, in host (little-endian) order: the ones'
+ * complement sum of byte-swapped words is the byte-swapped sum, so one swap
+ * at the end gives the sum of big-endian words (byte loops are slow under TCG).
+ */
+uint16_t net_csum_add(const uint8_t *p, uint32_t len, uint32_t sum)
+{
+    uint64_t s = 0;
+    uint32_t i = 0;
+    for (; i + 4 <= len; i += 4) {
+        uint32_t w;
+        memcpy(&w, p + i, 4);
+        s += w;
+    }
+    for (; i + 1 < len; i += 2)
+        s += (uint32_t)(p[i] | p[i + 1] << 8);
+    if (i < len)
+        s += p[i];
+    uint32_t le = fold(s);
+    uint32_t be = (le >> 8 | le << 8) & 0xffff;
+    return (uint16_t)fold((uint64_t)be + sum);
+}
+
+uint16_t net_csum_pseudo(const uint8_t *f, const struct net_csum_loc *loc, uint32_t l4_len)
+{
+    uint32_t sum = loc->proto + (l4_len & 0xffff) + (l4_len >> 16);
+    if (loc->ipv6)
+        return net_csum_add(f + loc->l3 + 8, 32, sum);
+    return net_csum_add(f + loc->l3 + 12, 8, sum);
+}
+
+void net_csum_fill(uint8_t *f, uint32_t len, const struct net_csum_loc *loc)
+{
+    uint16_t c = (uint16_t)~net_csum_add(f + loc->start, len - loc->start, 0);
     if (c == 0 && loc->proto == IPPROTO_UDP)
         c = 0xffff;
     f[loc->start + loc->offset] = (uint8_t)(c >> 8);

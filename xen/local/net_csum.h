@@ -13,6 +13,7 @@
 #include <pvshim/types.h>
 
 struct net_csum_loc {
+    uint16_t l3;            /* offset of the IPv4 or IPv6 header */
     uint16_t start;         /* offset of the TCP/UDP header */
     uint16_t offset;        /* of the checksum field, from start: 16 TCP, 6 UDP */
     uint16_t hdr_len;       /* TCP: up to the payload (start + data offset); UDP: start + 8 */
@@ -29,5 +30,15 @@ bool net_csum_locate(const uint8_t *frame, uint32_t len, struct net_csum_loc *lo
  * at start + offset; a UDP result of 0 is sent as 0xffff.
  */
 void net_csum_fill(uint8_t *frame, uint32_t len, const struct net_csum_loc *loc);
+
+/*
+ * The pseudo-header sum (folded, not complemented) of the located frame's
+ * addresses and protocol for an L4 length of l4_len: what the checksum
+ * field holds before net_csum_fill or a device completes it.
+ */
+uint16_t net_csum_pseudo(const uint8_t *frame, const struct net_csum_loc *loc, uint32_t l4_len);
+
+/* The ones' complement sum of data[0, len) added to sum, folded to 16 bits (big-endian words). */
+uint16_t net_csum_add(const uint8_t *data, uint32_t len, uint32_t sum);
 
 #endif

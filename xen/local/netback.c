@@ -143,6 +143,7 @@ void netback_connect(struct netback *nb, void *tx_page, void *rx_page)
     nb->rx = rx_page;
     nb->broken = false;
     nb->kick = false;
+    nb->gso_active = false;
     /* A frontend reconnecting may have left its old indices: start from them. */
     nb->tx_rsp_prod = __atomic_load_n(&nb->tx->rsp_prod, __ATOMIC_ACQUIRE);
     nb->tx_req_cons = nb->tx_rsp_published = nb->tx_rsp_prod;
@@ -195,6 +196,40 @@ static int copy_from_guest(struct netback *nb, grant_ref_t ref, uint32_t offset,
     return page ? 0 : -1;
 }
 
+/* A GSO packet the device cannot take as one: cut into segments here. */
+static bool soft_gso(const struct netback *nb, const struct netback_tx_pkt *p)
+{
+    if (p->error || !p->has_gso || !nb->gso_buf)
+        return false;
+    return p->gso.u.gso.type == XEN_NETIF_GSO_TYPE_TCPV6 ? !nb->dev->has_tso6
+                                                         : !nb->dev->has_tso4;
+}
+
+/* Send what is left of the packet being cut: false while the device has no buffer. */
+static bool gso_drain(struct netback *nb)
+{
+    const struct net_gso *g = &nb->gso;
+    bool dev_csum = nb->dev->has_csum;
+    while (nb->gso_next < g->nr_segs) {
+        uint32_t len = net_gso_seg_len(g, nb->gso_next);
+        uint8_t *buf = nb->dev->tx_buffer(nb->dev, len);
+        if (!buf)
+            return false;
+        net_gso_segment(g, nb->gso_next, buf, !dev_csum);
+        struct netdev_meta m = { 0 };
+        if (dev_csum) {
+            m.flags = NETDEV_F_NEEDS_CSUM;
+            m.csum_start = g->loc.start;
+            m.csum_offset = g->loc.offset;
+        }
+        nb->dev->tx_send(nb->dev, len, &m);
+        nb->gso_next++;
+        nb->stats.tx_segments++;
+    }
+    nb->gso_active = false;
+    return true;
+}
+
 /* Build the packet p into buf and give it to the device: its slots' status. */
 static int16_t send_packet(struct netback *nb, const struct netback_tx_pkt *p, uint8_t *buf)
 {
@@ -224,6 +259,16 @@ static int16_t send_packet(struct netback *nb, const struct netback_tx_pkt *p, u
             if (loc.proto != 6 || loc.ipv6 != v6) {
                 bad(nb, "tx request", p->id[0], "a GSO packet of another protocol");
                 return NETIF_RSP_ERROR;
+            }
+            if (soft_gso(nb, p)) {
+                /* buf is gso_buf: the segments go from there. */
+                net_gso_init(&nb->gso, buf, p->total, p->gso.u.gso.size, v6);
+                nb->gso_next = 0;
+                nb->gso_active = true;
+                nb->stats.tx_packets++;
+                nb->stats.tx_bytes += p->total;
+                gso_drain(nb);
+                return NETIF_RSP_OKAY;
             }
             m.gso_type = v6 ? NETDEV_GSO_TCPV6 : NETDEV_GSO_TCPV4;
             m.gso_size = p->gso.u.gso.size;
@@ -264,18 +309,27 @@ static void service_tx(struct netback *nb)
         RING_IDX prod = __atomic_load_n(&s->req_prod, __ATOMIC_ACQUIRE);
         if (overrun(nb, "tx", prod, nb->tx_rsp_prod))
             return;
-        bool device_full = false;
-        while (nb->tx_req_cons != prod) {
-            uint8_t *buf = nb->dev->tx_buffer(nb->dev);
-            if (!buf) {
-                device_full = true;     /* on_event brings us back */
-                break;
-            }
+        /* No device buffer (on_event brings us back): requests wait on the ring. */
+        bool device_full = nb->gso_active && !gso_drain(nb);
+        while (!device_full && nb->tx_req_cons != prod) {
             unsigned n = netback_tx_parse(s, nb->tx_req_cons, prod, &nb->feat, &nb->pkt);
             if (n == 0)
                 break;                  /* the rest of the packet is not posted yet */
+            uint8_t *buf = NULL;
+            if (soft_gso(nb, &nb->pkt))
+                buf = nb->gso_buf;
+            else if (!nb->pkt.error)
+                buf = nb->dev->tx_buffer(nb->dev, nb->pkt.total);
+            if (!buf && !nb->pkt.error) {
+                device_full = true;
+                break;
+            }
             nb->tx_req_cons += n;
             respond_tx(nb, &nb->pkt, send_packet(nb, &nb->pkt, buf));
+            if (nb->gso_active) {
+                device_full = true;     /* segments still to go: gso_buf is taken */
+                break;
+            }
         }
         nb->dev->tx_flush(nb->dev);
         push(nb, &nb->tx_rsp_published, nb->tx_rsp_prod, &s->rsp_prod, &s->rsp_event);

@@ -16,7 +16,10 @@
  * gets NETIF_RSP_ERROR on each of its slots and a log line; it never goes
  * to the device. A partial checksum (NETTXF_csum_blank) is handed to the
  * device if it takes them, else completed here; a GSO extra becomes the
- * device's GSO (offered only when the device has it).
+ * device's GSO when it has it, else the packet is cut into segments here
+ * (net_gso.h): copied out of the granted pages into gso_buf and answered
+ * at once, its segments go to the device as send buffers come free, and
+ * no further request is taken until the last one has gone.
  *
  * RX (device -> guest): each received frame is copied into the page of the
  * next posted rx request and answered in that request's slot (netfront
@@ -34,6 +37,7 @@
 #include <pvshim/xen_abi.h>
 #include <pvshim/netdev.h>
 #include <xen/io/netif.h>
+#include "net_gso.h"
 
 #define NETBACK_RING_SIZE   256     /* one page of netif tx (12 B) or rx (8 B) entries */
 #define NETBACK_MAX_SLOTS   XEN_NETIF_NR_SLOTS_MIN  /* data slots of one packet */
@@ -83,6 +87,7 @@ unsigned netback_tx_parse(const netif_tx_sring_t *s, RING_IDX cons, RING_IDX pro
 struct netback_stats {
     uint64_t tx_packets, tx_bytes, tx_errors;
     uint64_t rx_packets, rx_bytes, rx_errors;
+    uint64_t tx_segments;           /* frames software GSO cut packets into */
     uint64_t services, notifies;    /* netback_service calls, event channel kicks */
 };
 
@@ -96,6 +101,7 @@ struct netback {
     void (*notify)(void *arg);      /* kick the frontend's event channel */
     void *notify_arg;
     const char *name;
+    uint8_t *gso_buf;               /* NETDEV_TX_MAX bytes for software GSO, or NULL */
 
     /* The rings while connected. */
     netif_tx_sring_t *tx;
@@ -105,6 +111,9 @@ struct netback {
     bool broken;
     bool kick;                      /* responses published that want a notification */
     struct netback_tx_pkt pkt;      /* the packet being handled */
+    struct net_gso gso;             /* the packet in gso_buf being cut */
+    uint32_t gso_next;              /* its next segment */
+    bool gso_active;                /* segments of it are still to go */
     struct netback_stats stats;
 };
 

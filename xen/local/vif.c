@@ -9,6 +9,7 @@
 #include "xenbus_backend.h"
 #include "event_channel.h"
 #include "grant_access.h"
+#include <pvshim/heap.h>
 #include <pvshim/log.h>
 #include <pvshim/phys.h>
 #include <pvshim/string.h>
@@ -20,6 +21,12 @@
 #define POLL_IRQ_NS  20000000ull
 
 static struct vif vifs[VIF_MAX];
+/*
+ * Where a GSO packet is cut into segments for a device without TSO: taken
+ * from the heap for such a vif only, once per slot (the heap never frees).
+ * Without one the vif offers no GSO the device cannot take itself.
+ */
+static uint8_t *gso_bufs[VIF_MAX];
 static unsigned nr_vifs;
 
 unsigned vif_count(void)
@@ -42,12 +49,13 @@ static void set_state(struct vif *v, int state)
     v->state = state;
     xenbus_be_write(v->be_path, "state", "%d", state);
     if (state == XenbusStateClosed)
-        log_info("%s: closed (tx %llu packets %llu bytes %llu errors, "
+        log_info("%s: closed (tx %llu packets %llu bytes %llu errors %llu segments cut, "
                  "rx %llu packets %llu bytes %llu errors; %llu services, %llu notifications)",
                  v->name,
                  (unsigned long long)v->be.stats.tx_packets,
                  (unsigned long long)v->be.stats.tx_bytes,
                  (unsigned long long)v->be.stats.tx_errors,
+                 (unsigned long long)v->be.stats.tx_segments,
                  (unsigned long long)v->be.stats.rx_packets,
                  (unsigned long long)v->be.stats.rx_bytes,
                  (unsigned long long)v->be.stats.rx_errors,
@@ -256,12 +264,15 @@ int vif_create(struct netdev *dev, domid_t fe_domid, unsigned index)
     snprintf(v->be_path, sizeof(v->be_path), "/local/domain/0/backend/vif/%u/%u",
              (unsigned)fe_domid, v->devid);
     v->poll.fire = poll_fired;
+    if (!(dev->has_tso4 && dev->has_tso6) && !gso_bufs[nr_vifs])
+        gso_bufs[nr_vifs] = heap_alloc(NETDEV_TX_MAX);
+    uint8_t *gso_buf = dev->has_tso4 && dev->has_tso6 ? NULL : gso_bufs[nr_vifs];
     v->be = (struct netback){
         .dev = dev, .be_domid = BACKEND_DOMID,
-        .feat = { .sg = true, .gso_tcpv4 = dev->has_tso4, .gso_tcpv6 = dev->has_tso6,
-                  .ipv6_csum = true },
+        .feat = { .sg = true, .gso_tcpv4 = dev->has_tso4 || gso_buf,
+                  .gso_tcpv6 = dev->has_tso6 || gso_buf, .ipv6_csum = true },
         .grants = &grant_ops, .grants_ctx = v, .notify = notify_frontend, .notify_arg = v,
-        .name = v->name,
+        .name = v->name, .gso_buf = gso_buf,
     };
     dev->on_event = device_event;
     dev->event_arg = v;
@@ -292,7 +303,8 @@ int vif_create(struct netdev *dev, domid_t fe_domid, unsigned index)
 
     set_state(v, XenbusStateInitWait);
     rc = xenbus_be_watch_frontend(v->fe_path, v->token, store_event, v);
-    log_info("%s: vif %u for %s, mac %s%s%s", v->name, v->devid, dev->name, mac,
-             v->be.feat.gso_tcpv4 ? ", gso-tcpv4" : "", v->be.feat.gso_tcpv6 ? ", gso-tcpv6" : "");
+    log_info("%s: vif %u for %s, mac %s, gso-tcpv4 by %s, gso-tcpv6 by %s", v->name, v->devid,
+             dev->name, mac, dev->has_tso4 ? "the device" : "pvshim",
+             dev->has_tso6 ? "the device" : "pvshim");
     return rc;
 }

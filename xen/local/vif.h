@@ -4,8 +4,9 @@
  * toolstack writes them, and the XenbusState handshake with the guest's
  * netfront (Initialising -> InitWait -> Connected, Closing -> Closed on
  * shutdown, InitWait again if the frontend starts over). One queue, one
- * event channel, receive by copy; scatter-gather always, GSO only when the
- * device takes it, checksums completed by the device or here.
+ * event channel, receive by copy; scatter-gather and TCP GSO (v4 and v6)
+ * always: the device's TSO when it has it, else segmented here (net_gso.h);
+ * checksums completed by the device or here.
  */
 #ifndef PVSHIM_VIF_H
 #define PVSHIM_VIF_H
