@@ -113,6 +113,14 @@ struct pv_frame_info {
 int pv_mm_assign(mfn_t first, uint64_t n, enum pv_owner owner);
 
 /*
+ * pv_mm_assign() for frames the caller knows are free, without reading
+ * them: the boot's millions, each handed out once by the frame pool after
+ * the frame table was set up zeroed. The same words as pv_mm_assign() when
+ * that holds; -XEN_EINVAL only for a bad owner or range.
+ */
+int pv_mm_assign_free(mfn_t first, uint64_t n, enum pv_owner owner);
+
+/*
  * A free frame becomes a guest frame that is permanently writable and can
  * never be a table or be released (a page pvshim shares with the guest).
  */

@@ -139,6 +139,19 @@ void mm_invlpg_vcpus(uint64_t vcpus, vaddr_t va)
 
 /* ---------------------------------------------------------- ownership */
 
+/* n frames' words become owner's: one store a frame, the same word each. */
+static void fill_owner(struct pv_frame *f, uint64_t n, enum pv_owner owner)
+{
+    /* The guest's ownership is itself a reference (Xen's PGC_allocated). */
+    const struct pv_frame v = { .info = (uint32_t)owner << FI_OWNER_SHIFT,
+                                .refs = owner == PV_OWNER_GUEST ? 1 : 0 };
+    uint64_t word;
+    __builtin_memcpy(&word, &v, sizeof(word));
+#pragma GCC unroll 8
+    for (uint64_t i = 0; i < n; i++)
+        __builtin_memcpy(&f[i], &word, sizeof(word));
+}
+
 int pv_mm_assign(mfn_t first, uint64_t n, enum pv_owner owner)
 {
     if (!pv_mm.ready || owner == PV_OWNER_NONE || owner > PV_OWNER_IO ||
@@ -158,23 +171,50 @@ int pv_mm_assign(mfn_t first, uint64_t n, enum pv_owner owner)
     }
     if (used)
         return -XEN_EINVAL;
-    /* The guest's ownership is itself a reference (Xen's PGC_allocated). */
-    const struct pv_frame v = { .info = (uint32_t)owner << FI_OWNER_SHIFT,
-                                .refs = owner == PV_OWNER_GUEST ? 1 : 0 };
-    uint64_t word;
-    __builtin_memcpy(&word, &v, sizeof(word));
-#pragma GCC unroll 8
-    for (uint64_t i = 0; i < n; i++)
-        __builtin_memcpy(&f[i], &word, sizeof(word));
+    fill_owner(f, n, owner);
     return 0;
 }
 
-/* Free frames in [first, end) become I/O space; anything else is left alone. */
+int pv_mm_assign_free(mfn_t first, uint64_t n, enum pv_owner owner)
+{
+    if (!pv_mm.ready || owner == PV_OWNER_NONE || owner > PV_OWNER_IO ||
+        first >= pv_mm.nr_frames || n > pv_mm.nr_frames - first)
+        return -XEN_EINVAL;
+    fill_owner(&pv_mm.frames[first], n, owner);
+    return 0;
+}
+
+/*
+ * Free frames in [first, end) become I/O space; anything else is left
+ * alone. Holes are mostly I/O already (a shared read-only page of such
+ * entries, guest_boot.c): 8 words at a time are compared with the I/O
+ * word and only a group with another word in it is written frame by frame.
+ */
 static void mark_io(mfn_t first, mfn_t end)
 {
-    for (mfn_t m = first; m < MIN(end, pv_mm.nr_frames); m++)
-        if (!pv_mm.frames[m].info && !pv_mm.frames[m].refs)
-            pv_mm.frames[m].info = (uint32_t)PV_OWNER_IO << FI_OWNER_SHIFT;
+    const struct pv_frame io = { .info = (uint32_t)PV_OWNER_IO << FI_OWNER_SHIFT };
+    uint64_t io_word;
+    __builtin_memcpy(&io_word, &io, sizeof(io_word));
+    end = MIN(end, pv_mm.nr_frames);
+    for (mfn_t m = first; m < end; ) {
+        if (end - m >= 8) {
+            uint64_t other = 0;
+#pragma GCC unroll 8
+            for (unsigned i = 0; i < 8; i++) {
+                uint64_t w;
+                __builtin_memcpy(&w, &pv_mm.frames[m + i], sizeof(w));
+                other |= w ^ io_word;
+            }
+            if (!other) {
+                m += 8;
+                continue;
+            }
+        }
+        mfn_t stop = MIN(end, m + 8);
+        for (; m < stop; m++)
+            if (!pv_mm.frames[m].info && !pv_mm.frames[m].refs)
+                pv_mm.frames[m].info = io.info;
+    }
 }
 
 int pv_mm_mark_io(const struct memmap *m, mfn_t low_io_frames)

@@ -243,6 +243,19 @@ static bool tracked_in(const struct memmap *m, mfn_t first, mfn_t end)
     return false;
 }
 
+/* One tracked range (RAM, unusable) holds all of [first, end): each page of it is tracked. */
+static bool tracked_all(const struct memmap *m, mfn_t first, mfn_t end)
+{
+    for (unsigned i = 0; i < m->nr; i++) {
+        const struct memmap_entry *e = &m->e[i];
+        if ((e->type == MEM_RAM || e->type == MEM_UNUSABLE) &&
+            paddr_to_mfn(e->start) <= first &&
+            paddr_to_mfn(ALIGN_UP(e->start + e->size, PAGE_SIZE)) >= end)
+            return true;
+    }
+    return false;
+}
+
 /*
  * The frame table at FRAME_TABLE_VIRT_START (pv_mm_init_prepared): zeroed
  * frames where a page of it describes some RAM, and where it describes
@@ -265,7 +278,8 @@ static void *setup_frame_table(const struct memmap *m, mfn_t max_mfn)
         uint64_t len = MIN(block, bytes - b);
         /* Page by page while free low memory lasts: RAM the guest could not have. */
         bool all = len == block && !low_frames.free_frames;
-        for (uint64_t o = b; o < b + len && all; o += PAGE_SIZE)
+        bool checked = all && tracked_all(m, b / sizeof(uint64_t), (b + len) / sizeof(uint64_t));
+        for (uint64_t o = b; o < b + len && all && !checked; o += PAGE_SIZE)
             all = tracked_in(m, o / sizeof(uint64_t), o / sizeof(uint64_t) + per_page);
         if (all) {
             mfn_t f = take_from(block >> PAGE_SHIFT, block >> PAGE_SHIFT, "frame table", true, true);
@@ -339,8 +353,13 @@ static uint32_t *compat_m2p;
 /* pv_build's report of each run of frames it gives the guest. */
 void assign_to_guest(mfn_t first, uint64_t n)
 {
-    if (pv_mm_assign(first, n, PV_OWNER_GUEST))
-        panic("mfns %#llx-%#llx given to the guest are not free",
+    /*
+     * Invariant: the frames come from machine_frames, which hands each out
+     * once, and setup_frame_table() zeroed every frame-table page that
+     * describes a pool frame (free); nothing else owns a pool frame yet.
+     */
+    if (pv_mm_assign_free(first, n, PV_OWNER_GUEST))
+        panic("mfns %#llx-%#llx given to the guest are outside the frame table",
               (unsigned long long)first, (unsigned long long)(first + n - 1));
 }
 

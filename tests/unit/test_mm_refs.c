@@ -140,6 +140,28 @@ START_TEST(ownership)
 }
 END_TEST
 
+/* The boot's unchecked assignment writes what the checked one does. */
+START_TEST(assign_free)
+{
+    ck_assert_int_eq(pv_mm_assign(SIM_FREE_FIRST, 1, PV_OWNER_GUEST), 0);
+    ck_assert_int_eq(pv_mm_assign_free(SIM_FREE_FIRST + 1, 2, PV_OWNER_GUEST), 0);
+    struct pv_frame_info a = mm_sim_info(SIM_FREE_FIRST);
+    for (mfn_t m = SIM_FREE_FIRST + 1; m < SIM_FREE_FIRST + 3; m++) {
+        struct pv_frame_info b = mm_sim_info(m);
+        ck_assert(b.owner == a.owner && b.type == a.type && b.type_count == a.type_count &&
+                  b.refs == a.refs && b.validated == a.validated && b.pinned == a.pinned &&
+                  b.shared == a.shared && b.released == a.released);
+        ck_assert(pv_mm_guest_owns(m));
+    }
+    ck_assert(!pv_mm_guest_owns(SIM_FREE_FIRST + 3));
+    ck_assert_int_eq(pv_mm_assign_free(SIM_FRAMES, 1, PV_OWNER_GUEST), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_assign_free(SIM_FREE_FIRST, ~0ull, PV_OWNER_GUEST), -XEN_EINVAL);
+    ck_assert_int_eq(pv_mm_assign_free(SIM_FREE_FIRST + 3, 1, PV_OWNER_NONE), -XEN_EINVAL);
+    ck_assert(!pv_mm_guest_owns(SIM_FREE_FIRST + 3));
+    ck_mm_invariants();
+}
+END_TEST
+
 START_TEST(m2p_entries)
 {
     mfn_t m = mm_sim_alloc();
@@ -492,6 +514,7 @@ static Suite *mm_refs_suite(void)
     tcase_add_test(tc, config_checked);
     tcase_add_test(tc, io_frames_from_memmap);
     tcase_add_test(tc, ownership);
+    tcase_add_test(tc, assign_free);
     tcase_add_test(tc, m2p_entries);
     tcase_add_test(tc, shared_frame);
     tcase_add_test(tc, writable_holds);
