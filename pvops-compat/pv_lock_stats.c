@@ -15,8 +15,11 @@ bool pv_lock_stats_enabled;
 
 static void site_name(unsigned site, char *buf, size_t len)
 {
-    if (site < PV_SITE_EXCEPTION)
-        snprintf(buf, len, "hypercall %s", abi_trace_op_name(site - PV_SITE_HYPERCALL));
+    unsigned op = site - PV_SITE_HYPERCALL;
+    if (site < PV_SITE_EXCEPTION && strcmp(abi_trace_op_name(op), "unknown"))
+        snprintf(buf, len, "hypercall %s", abi_trace_op_name(op));
+    else if (site < PV_SITE_EXCEPTION)
+        snprintf(buf, len, "hypercall %u", op);
     else if (site < PV_SITE_SYSCALL)
         snprintf(buf, len, "exception %u", site - PV_SITE_EXCEPTION);
     else if (site == PV_SITE_SYSCALL)
