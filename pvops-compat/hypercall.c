@@ -70,18 +70,18 @@ bool hc_own(const uint64_t a[6])
 }
 
 /*
- * The caller's own timers: stopping the singleshot one, or setting or
- * stopping the periodic one (soft timers of its own CPU, under
- * timer_lock). Setting the singleshot one can raise VIRQ_TIMER at once
- * (event channels): locked.
+ * The caller's own timers (soft timers of its own CPU, under timer_lock):
+ * setting or stopping the singleshot or the periodic one. A singleshot
+ * deadline already past raises VIRQ_TIMER at once: that step takes the
+ * lock itself (vcpu_op.c, pv_entry_lock).
  */
 bool own_vcpu_op(const uint64_t a[6])
 {
     int cmd = (int)a[0];
     if ((unsigned)a[1] != current->vcpu_id)
         return false;
-    return cmd == VCPUOP_stop_singleshot_timer || cmd == VCPUOP_set_periodic_timer ||
-           cmd == VCPUOP_stop_periodic_timer;
+    return cmd == VCPUOP_set_singleshot_timer || cmd == VCPUOP_stop_singleshot_timer ||
+           cmd == VCPUOP_set_periodic_timer || cmd == VCPUOP_stop_periodic_timer;
 }
 
 /* A yield returns at once (each vCPU has its own CPU). */

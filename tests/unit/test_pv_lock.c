@@ -13,6 +13,7 @@
 #include "pv.h"
 #include "hypercall.h"
 #include "pv_lock.h"
+#include "event_channel.h"
 #include "mm/mm_private.h"
 #include <pvshim/guest_entry.h>
 #include <pvshim/guest_access.h>
@@ -96,6 +97,7 @@ START_TEST(own_column)
     ck_assert(own(__HYPERVISOR_sched_op, SCHEDOP_yield, 0));
     ck_assert(own(__HYPERVISOR_vcpu_op, VCPUOP_stop_singleshot_timer, 0));
     ck_assert(own(__HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 0));
+    ck_assert(own(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0));
     /* Shared state, another vCPU, or a sub-op that can send an event. */
     ck_assert(!own(__HYPERVISOR_mmu_update, 0, 0));
     ck_assert(!own(__HYPERVISOR_mmuext_op, 0, 0));
@@ -105,7 +107,7 @@ START_TEST(own_column)
     ck_assert(!own(__HYPERVISOR_sched_op, SCHEDOP_block, 0));
     ck_assert(!own(__HYPERVISOR_vcpu_op, VCPUOP_stop_singleshot_timer, 1));
     ck_assert(!own(__HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 1));
-    ck_assert(!own(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0));
+    ck_assert(!own(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 1));
     ck_assert(!own(__HYPERVISOR_vcpu_op, VCPUOP_up, 0));
     ck_assert(!own(NR_HYPERCALLS - 1, 0, 0));
     ck_assert(!own(1000, 0, 0));
@@ -188,6 +190,34 @@ START_TEST(locked_entries_take_and_release_lock)
 }
 END_TEST
 
+/* The singleshot timer: lock-free, but a deadline already past sends an event: locked then. */
+START_TEST(singleshot_takes_lock_only_to_send_event)
+{
+    evtchn_init();
+    fake_clock.now = 5000;
+    dom.vcpu[0].kernel_mode = true;
+    regs.cs = FLAT_KERNEL_CS64;
+    regs.vector = ENTRY_SYSCALL;
+    struct vcpu_set_singleshot_timer set = { .timeout_abs_ns = 1000000 };
+    ck_assert_int_eq(copy_to_guest(STACK_VA, &set, sizeof(set)), 0);
+    regs.rax = __HYPERVISOR_vcpu_op;
+    regs.rdi = VCPUOP_set_singleshot_timer;
+    regs.rsi = 0;
+    regs.rdx = STACK_VA;
+    guest_syscall_enter(&regs);
+    ck_assert_int_eq((long)regs.rax, 0);
+    ck_assert_uint_eq(dom.vcpu[0].singleshot_deadline, 1000000);
+    ck_assert_uint_eq(pv_lock_counts[0][PV_SITE_HYPERCALL + __HYPERVISOR_vcpu_op].lock_free, 1);
+    set.timeout_abs_ns = 1;
+    ck_assert_int_eq(copy_to_guest(STACK_VA, &set, sizeof(set)), 0);
+    regs.rax = __HYPERVISOR_vcpu_op;
+    guest_syscall_enter(&regs);
+    ck_assert_int_eq((long)regs.rax, 0);
+    ck_assert_uint_eq(pv_lock_counts[0][PV_SITE_HYPERCALL + __HYPERVISOR_vcpu_op].taken, 1);
+    ck_assert(!spin_is_mine(&pv_big_lock));
+}
+END_TEST
+
 /* Another CPU drops a reference (mm_mark_stale) just before this one's CR3 load. */
 static void remote_mark_before_load(void)
 {
@@ -222,6 +252,7 @@ static Suite *pv_lock_suite(void)
     tcase_add_test(tc, plain_page_fault_bounces_while_another_cpu_holds_lock);
     tcase_add_test(tc, locked_entries_take_and_release_lock);
     tcase_add_test(tc, mode_switch_keeps_a_stale_mark_made_before_its_load);
+    tcase_add_test(tc, singleshot_takes_lock_only_to_send_event);
     suite_add_tcase(s, tc);
     return s;
 }
