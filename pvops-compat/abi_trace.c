@@ -5,6 +5,7 @@
 #include <pvshim/xen_abi.h>
 #include <pvshim/compiler.h>
 #include <pvshim/json.h>
+#include <pvshim/spinlock.h>
 
 #define OPS         64
 #define SUBS        64      /* sub-operations above 62 share the last row */
@@ -12,6 +13,14 @@
 #define EVENTS      32
 
 bool abi_trace_enabled;
+
+/*
+ * Hypercalls that touch only their own vCPU run without the PV lock
+ * (hypercall_defs.h), so the call counts are atomic increments, and
+ * abi_trace_lock protects: the refusal table and the events.
+ * order: inside pv_big_lock; nothing is taken inside it.
+ */
+static spinlock_t abi_trace_lock;
 
 struct counter {
     uint32_t calls, refused, unimplemented;
@@ -216,23 +225,29 @@ static void count_refusal(unsigned op, unsigned row, long rc)
     refusals[last] = (struct refusal){ .op = (uint8_t)op, .row = (uint8_t)row, .rc = e, .n = 1 };
 }
 
+const char *abi_trace_op_name(unsigned op)
+{
+    return op < OPS && op_names[op] ? op_names[op] : "unknown";
+}
+
 /* The refusal part of abi_trace_call: kept out of line, off the path of
  * every successful hypercall. */
 static NOINLINE void call_refused(struct counter *c, unsigned op, unsigned row, unsigned sub,
                                   long rc)
 {
+    spin_lock(&abi_trace_lock);
     c->refused++;
     count_refusal(op, row, rc);
-    if (rc == -XEN_ENOSYS) {
-        if (c->unimplemented++ == 0) {
-            const char *name = op < OPS && op_names[op] ? op_names[op] : "unknown";
-            if (sub == ABI_SUB_NONE)
-                log_warn("guest used hypercall %u (%s), which pvshim does not implement",
-                         op, name);
-            else
-                log_warn("guest used hypercall %u (%s) sub-op %u, which pvshim does "
-                         "not implement", op, name, sub);
-        }
+    bool first = rc == -XEN_ENOSYS && c->unimplemented++ == 0;
+    spin_unlock(&abi_trace_lock);
+    if (first) {
+        const char *name = abi_trace_op_name(op);
+        if (sub == ABI_SUB_NONE)
+            log_warn("guest used hypercall %u (%s), which pvshim does not implement",
+                     op, name);
+        else
+            log_warn("guest used hypercall %u (%s) sub-op %u, which pvshim does "
+                     "not implement", op, name, sub);
     }
 }
 
@@ -241,7 +256,7 @@ void abi_trace_call(unsigned op, unsigned sub, long rc)
     unsigned row = sub == ABI_SUB_NONE ? SUB_NONE_ROW : MIN(sub, SUBS - 2);
     op = MIN(op, OPS - 1);
     struct counter *c = &table[op][row];
-    c->calls++;
+    __atomic_fetch_add(&c->calls, 1, __ATOMIC_RELAXED);
     if (unlikely(rc < 0))
         call_refused(c, op, row, sub, rc);
 }
@@ -264,14 +279,18 @@ void abi_trace_event(const char *what)
     static unsigned last;       /* events come in runs of one kind */
     if (!abi_trace_enabled)
         return;
+    spin_lock(&abi_trace_lock);
     if (events[last].what != what) {
         int i = event_slot(what);
-        if (i < 0)
+        if (i < 0) {
+            spin_unlock(&abi_trace_lock);
             return;
+        }
         last = (unsigned)i;
         events[last].what = what;
     }
     events[last].n++;
+    spin_unlock(&abi_trace_lock);
 }
 
 /* Xen's name for an error code ("ENOENT"), or "" for one it does not have. */

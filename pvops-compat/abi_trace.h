@@ -19,6 +19,9 @@ void abi_trace_call(unsigned op, unsigned sub, long rc);
 /* Count one use of something that is not a hypercall (emulated instruction, trap). */
 void abi_trace_event(const char *what);
 
+/* Hypercall op's name ("unknown" for none). */
+const char *abi_trace_op_name(unsigned op);
+
 /* Print the table (when enabled). */
 void abi_trace_report(void);
 

@@ -24,8 +24,8 @@ bool trap_has_error_code(unsigned vector)
 /* The base pointer of v's current mode into CR3 (v runs on this CPU). */
 static void load_guest_cr3(const struct pv_vcpu *v)
 {
+    pv_mm_cr3_loading();
     hw_load_cr3(mfn_to_paddr(v->kernel_mode ? v->guest_table : v->guest_table_user));
-    pv_mm_cr3_loaded();
 }
 
 void pv_load_guest_cr3(void)

@@ -67,7 +67,7 @@ static long c_callback_op(const uint64_t a[6]) { return compat_callback_op((int)
 static long c_event_channel_op(const uint64_t a[6]) { return do_event_channel_op((int)a[0], a[1]); }
 static long c_physdev_op(const uint64_t a[6]) { return compat_physdev_op((int)a[0], a[1]); }
 
-#define PV32_COLUMN(name, subop, pv64, pv32) [__HYPERVISOR_##name] = pv32,
+#define PV32_COLUMN(name, subop, own, pv64, pv32) [__HYPERVISOR_##name] = pv32,
 static const hypercall_fn pv32_table[NR_HYPERCALLS] = { PV_HYPERCALLS(PV32_COLUMN) };
 
 /* Only the low 32 bits of each register count: the upper halves are noise. */

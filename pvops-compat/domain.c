@@ -37,10 +37,14 @@ void pv_vcpu_init(struct pv_vcpu *v, unsigned id)
  * fields are changed by others only under it), event channels, the grant
  * table, the frame table (page types and reference counts, so no type
  * change races another), the backends and services.
- * Held: from an entry into pvshim (a guest trap, hypercall or interrupt,
- * taken by the arch layer) until the return to the guest, and by every
- * interrupt handler. Never held while a guest vCPU runs, and dropped while
- * a vCPU idles (SCHEDOP_block/poll, VCPUOP_down, an AP waiting for its vCPU).
+ * Held: from an entry into pvshim (a guest trap, hypercall or interrupt)
+ * until the return to the guest, and by every interrupt handler; but the
+ * entries that touch only their own vCPU (a 64-bit guest's user system
+ * calls, exceptions only bounced to it, the hypercalls hypercall_defs.h
+ * marks own) run without it, and take it at the first step that needs it
+ * (entry.c says why that is safe). Never held while a guest vCPU runs, and
+ * dropped while a vCPU idles (SCHEDOP_block/poll, VCPUOP_down, an AP
+ * waiting for its vCPU). A ticket lock: its waiters are served in turn.
  * Recursive: an interrupt taken in an idle wait of code that holds it
  * (a backend waiting for its disk) takes it again.
  * order: outermost; the smp_call, timer and console locks are taken inside.
@@ -69,7 +73,7 @@ void pv_idle_wait(void)
     pv_lock_depth = 0;
     spin_unlock(&pv_big_lock);
     cpu_idle_wait();
-    pv_lock();
+    pv_lock_on_at(this_pcpu(), PV_SITE_WAKE);
     if (v)
         v->idle = false;
     pv_lock_depth = depth;

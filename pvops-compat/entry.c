@@ -173,13 +173,20 @@ static bool tcg_smap_iretq(struct cpu_regs *r)
 static void page_fault(struct cpu_regs *r, vaddr_t cr2)
 {
     struct pv_vcpu *v = current;
-    if (ldt_fault(r, cr2) || tcg_smap_iretq(r))
-        return;
-    if (v->kernel_mode && (r->error_code & 3) == 3 &&
-        (dom.vm_assist & (1ul << VMASST_TYPE_writable_pagetables)) &&
-        pv_ptwr_fault(r, cr2, r->error_code)) {
-        abi_trace_event("writable page-table write emulated");
-        return;
+    vaddr_t ldt = hw_ldt_window();
+    bool ptwr = v->kernel_mode && (r->error_code & 3) == 3 &&
+                (dom.vm_assist & (1ul << VMASST_TYPE_writable_pagetables));
+    bool smap_quirk = hw_smap_active() && !(r->error_code & (PFEC_user | PFEC_write)) &&
+                      (r->error_code & PFEC_present);
+    if (ptwr || smap_quirk || (cr2 >= ldt && cr2 < ldt + LDT_WINDOW_PAGES * PAGE_SIZE)) {
+        /* The LDT window and writable page tables reach the MMU: locked. */
+        pv_entry_lock(PV_SITE_EXCEPTION + TRAP_page_fault);
+        if (ldt_fault(r, cr2) || tcg_smap_iretq(r))
+            return;
+        if (ptwr && pv_ptwr_fault(r, cr2, r->error_code)) {
+            abi_trace_event("writable page-table write emulated");
+            return;
+        }
     }
     /* The hardware saw ring 3 either way; tell the guest which mode it was. */
     uint64_t ec = (r->error_code & ~(uint64_t)PFEC_user) | (v->kernel_mode ? 0 : PFEC_user);
@@ -193,11 +200,17 @@ void guest_exception(struct cpu_regs *r)
     vaddr_t cr2 = r->vector == TRAP_page_fault ? hw_read_cr2() : 0;
     struct pv_vcpu *v = entered(r);
 
+    /*
+     * A 64-bit guest's exception starts without the PV lock (pv_trap_lock):
+     * the cases below that emulate or reach shared state take it; the
+     * others only bounce the exception to the guest (see lock_free_entry).
+     */
     switch (r->vector) {
     case TRAP_page_fault:
         page_fault(r, cr2);
         return;
     case TRAP_gp_fault:
+        pv_entry_lock(PV_SITE_EXCEPTION + TRAP_gp_fault);
         if (software_interrupt(r))
             return;
         if (r->error_code == 0 && pv_emulate_privileged_op(r))
@@ -205,6 +218,7 @@ void guest_exception(struct cpu_regs *r)
         pv_inject_exception(r, TRAP_gp_fault, true, r->error_code);
         return;
     case TRAP_invalid_op:
+        pv_entry_lock(PV_SITE_EXCEPTION + TRAP_invalid_op);
         if (pv_emulate_invalid_op(r))
             return;
         pv_inject_exception(r, TRAP_invalid_op, false, 0);
@@ -218,6 +232,7 @@ void guest_exception(struct cpu_regs *r)
         }
         return;
     case TRAP_nmi:
+        pv_entry_lock(PV_SITE_EXCEPTION + TRAP_nmi);
         log_warn("NMI while the guest ran; ignored");
         return;
     case TRAP_machine_check:
@@ -271,8 +286,10 @@ void guest_return_failed(struct cpu_regs *r)
 static inline ALWAYS_INLINE void resume_on(struct pv_vcpu *v, struct cpu_regs *r)
 {
     /* Taken down by another vCPU while it ran: it stops here. */
-    if (unlikely(!v->up))
+    if (unlikely(!__atomic_load_n(&v->up, __ATOMIC_ACQUIRE))) {
+        pv_entry_lock(PV_SITE_OTHER);
         pv_vcpu_park();
+    }
     if (v->event_callback && pv_events_deliverable_on(v))
         pv_bounce(r, v->event_callback, false, 0, true, "event upcall");
 }
@@ -283,17 +300,76 @@ void guest_resume(struct cpu_regs *r)
 }
 
 /*
+ * Entries without the PV lock (domain.c): a 64-bit guest's system call
+ * from user space (bounced to its kernel), the hypercalls the table marks
+ * own (hypercall_defs.h), and exceptions that are only bounced to the
+ * guest (guest_exception). Why that is safe:
+ *  - they read and write only this vCPU's own state, this CPU's registers
+ *    and timers, and guest memory through this vCPU's page tables; other
+ *    CPUs change a running vCPU's state only under the lock, and a change
+ *    that must stop it (VCPUOP_down) kicks it and is seen in resume_on;
+ *  - a remote TLB flush is an IPI this CPU takes only once it re-enables
+ *    interrupts, on its way back to the guest: every guest-memory access
+ *    of the entry happens before any flush it is sent completes, so before
+ *    the type change that flush guards becomes visible;
+ *  - a base-pointer switch (user to kernel mode) clears this CPU's
+ *    stale-TLB bit before its CR3 load, with an atomic operation
+ *    (pv_mm_cr3_loading);
+ *  - the counters they touch are atomic (abi_trace.c) or relaxed
+ *    (pv_progress), and a crash or shutdown takes the lock itself.
+ * A 32-bit guest's entries all take the lock.
+ */
+static bool lock_free_syscall(const struct pv_vcpu *v, const struct cpu_regs *r)
+{
+    if (dom.compat || r->vector == ENTRY_SYSENTER)
+        return false;
+    return !v->kernel_mode || hypercall_is_own(r);
+}
+
+static enum pv_lock_site syscall_site(const struct pv_vcpu *v, const struct cpu_regs *r)
+{
+    if (!v->kernel_mode || r->vector == ENTRY_SYSENTER)
+        return PV_SITE_SYSCALL;
+    return PV_SITE_HYPERCALL + (unsigned)MIN(r->rax, (uint64_t)NR_HYPERCALLS - 1);
+}
+
+/*
  * The path of every guest system call, its bounce to the guest kernel and
  * the kernel's HYPERVISOR_iret back, as one function: the calling CPU and
  * its vCPU are looked up once and kept (the vCPU a CPU runs never changes
- * while it holds the lock).
+ * while it is in pvshim).
  */
 void guest_syscall_enter(struct cpu_regs *r)
 {
     struct pcpu *pc = this_pcpu();
-    pv_lock_on(pc);
     struct pv_vcpu *v = entered_on(pc->curr, r);
+    enum pv_lock_site site = syscall_site(v, r);
+    if (!lock_free_syscall(v, r))
+        pv_lock_on_at(pc, site);
     syscall_on(v, r);
     resume_on(v, r);
-    pv_unlock_on(pc);
+    pv_entry_unlock(pc, site);
+}
+
+/* A 64-bit guest's exception: it takes the lock itself if it needs it. */
+static bool lock_free_entry(const struct cpu_regs *r)
+{
+    return (r->cs & 3) && r->vector < 32 && !dom.compat;
+}
+
+bool pv_trap_lock(const struct cpu_regs *r)
+{
+    if (lock_free_entry(r))
+        return true;
+    pv_lock_on_at(this_pcpu(), r->vector >= 32 ? PV_SITE_INTERRUPT : PV_SITE_OTHER);
+    return false;
+}
+
+void pv_trap_unlock(const struct cpu_regs *r, bool lazy)
+{
+    struct pcpu *pc = this_pcpu();
+    if (lazy)
+        pv_entry_unlock(pc, PV_SITE_EXCEPTION + (unsigned)(r->vector & 31));
+    else
+        pv_unlock_on(pc);
 }

@@ -11,6 +11,7 @@
 #include "abi_trace.h"
 #include "hypercall_defs.h"
 #include "domain.h"
+#include "pv.h"
 #include "watchdog.h"
 
 #define A0 a[0]
@@ -53,11 +54,41 @@ static long hc_callback_op(const uint64_t a[6]) { return do_callback_op((int)A0,
 static long hc_event_channel_op(const uint64_t a[6]) { return do_event_channel_op((int)A0, A1); }
 static long hc_physdev_op(const uint64_t a[6]) { return do_physdev_op((int)A0, A1); }
 
-#define PV64_COLUMN(name, subop, pv64, pv32) [__HYPERVISOR_##name] = pv64,
+#define PV64_COLUMN(name, subop, own, pv64, pv32) [__HYPERVISOR_##name] = pv64,
 static const hypercall_fn pv64_table[NR_HYPERCALLS] = { PV_HYPERCALLS(PV64_COLUMN) };
 
-#define SUBOP_COLUMN(name, subop, pv64, pv32) [__HYPERVISOR_##name] = subop,
+#define SUBOP_COLUMN(name, subop, own, pv64, pv32) [__HYPERVISOR_##name] = subop,
 static const bool first_arg_is_subop[NR_HYPERCALLS] = { PV_HYPERCALLS(SUBOP_COLUMN) };
+
+#define OWN_COLUMN(name, subop, own, pv64, pv32) [__HYPERVISOR_##name] = own,
+static const hypercall_own_fn own_table[NR_HYPERCALLS] = { PV_HYPERCALLS(OWN_COLUMN) };
+
+bool hc_own(const uint64_t a[6])
+{
+    (void)a;
+    return true;
+}
+
+/*
+ * The caller's own timers (soft timers of its own CPU, under timer_lock):
+ * setting or stopping the singleshot or the periodic one. A singleshot
+ * deadline already past raises VIRQ_TIMER at once: that step takes the
+ * lock itself (vcpu_op.c, pv_entry_lock).
+ */
+bool own_vcpu_op(const uint64_t a[6])
+{
+    int cmd = (int)a[0];
+    if ((unsigned)a[1] != current->vcpu_id)
+        return false;
+    return cmd == VCPUOP_set_singleshot_timer || cmd == VCPUOP_stop_singleshot_timer ||
+           cmd == VCPUOP_set_periodic_timer || cmd == VCPUOP_stop_periodic_timer;
+}
+
+/* A yield returns at once (each vCPU has its own CPU). */
+bool own_sched_op(const uint64_t a[6])
+{
+    return (int)a[0] == SCHEDOP_yield;
+}
 
 static void pv64_read_args(const struct cpu_regs *r, uint64_t a[6])
 {
@@ -72,6 +103,16 @@ static void pv64_read_args(const struct cpu_regs *r, uint64_t a[6])
 const struct pv_abi pv64_abi = {
     .table = pv64_table, .read_args = pv64_read_args, .word = sizeof(uint64_t),
 };
+
+bool hypercall_is_own(const struct cpu_regs *r)
+{
+    uint64_t op = r->rax;
+    if (op >= NR_HYPERCALLS || !own_table[op])
+        return false;
+    uint64_t a[6];
+    pv64_read_args(r, a);
+    return own_table[op](a);
+}
 
 /* mmu_update, mmuext_op and multicall count their own elements. */
 static bool counts_itself(uint64_t op)
@@ -100,7 +141,7 @@ uint64_t hypercall_result_word(const struct pv_abi *abi, long rc)
 
 void hypercall_dispatch_abi(const struct pv_abi *abi, struct cpu_regs *r)
 {
-    pv_progress_count++;
+    pv_progress();
     uint64_t args[6];
     abi->read_args(r, args);
     r->rax = hypercall_result_word(abi, hypercall_invoke(abi, r->rax, args));
@@ -117,7 +158,7 @@ void hypercall_dispatch(struct cpu_regs *r)
     /* The one every guest system call ends with: straight to do_iret,
      * counted and traced as hypercall_invoke would. */
     if (r->rax == __HYPERVISOR_iret) {
-        pv_progress_count++;
+        pv_progress();
         r->rax = (uint64_t)do_iret();
         abi_trace_call(__HYPERVISOR_iret, ABI_SUB_NONE, 0);
         return;

@@ -32,6 +32,18 @@ void hypercall_dispatch_abi(const struct pv_abi *abi, struct cpu_regs *r);
 /* multicall for the ABI: nr entries at list (multicall.c). */
 long multicall_run(const struct pv_abi *abi, vaddr_t list, uint32_t nr);
 
+/*
+ * The table's own column (hypercall_defs.h): whether a call with these
+ * argument words touches only the calling vCPU's own state.
+ */
+typedef bool (*hypercall_own_fn)(const uint64_t a[6]);
+bool hc_own(const uint64_t a[6]);
+bool own_vcpu_op(const uint64_t a[6]);
+bool own_sched_op(const uint64_t a[6]);
+
+/* Whether the 64-bit guest's hypercall in r may run without the PV lock. */
+bool hypercall_is_own(const struct cpu_regs *r);
+
 /* A 64-bit guest's: handle the hypercall in r; the result goes to RAX. */
 void hypercall_dispatch(struct cpu_regs *r);
 

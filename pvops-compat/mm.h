@@ -282,8 +282,9 @@ void pv_mm_destroy_gdt(void);
 bool pv_mm_grant_get_frame(mfn_t mfn, bool writable);
 void pv_mm_grant_put_frame(mfn_t mfn, bool writable);
 void pv_mm_flush_tlb(void);
-/* The calling CPU loaded a CR3 (a full flush of the guest's translations). */
-void pv_mm_cr3_loaded(void);
+/* The calling CPU is about to load a CR3 (a full flush of the guest's
+ * translations) and touches no guest memory before it does. Needs no lock. */
+void pv_mm_cr3_loading(void);
 int pv_mm_create_grant_mapping(uint64_t addr, mfn_t frame, unsigned flags);
 int pv_mm_replace_grant_mapping(uint64_t addr, mfn_t frame, uint64_t new_addr, unsigned flags);
 int pv_mm_unshare_frame(mfn_t mfn);

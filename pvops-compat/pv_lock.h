@@ -3,6 +3,11 @@
  * the paths every guest entry takes: pv_lock()/pv_unlock() are these on the
  * calling CPU, and the SYSCALL entry (entry.c) uses them with the struct
  * pcpu it has already looked up.
+ *
+ * Every entry counts, per CPU and per site (what the guest entered for),
+ * how often it took the lock, how often it had to wait for it, and how
+ * often it ran without it (pv_lock_stats.c prints them at shutdown with
+ * trace=boot).
  */
 #ifndef PVSHIM_PV_LOCK_H
 #define PVSHIM_PV_LOCK_H
@@ -15,16 +20,41 @@
 extern spinlock_t pv_big_lock;
 extern unsigned pv_lock_depth;      /* nesting on the holding CPU */
 
-/* pv_lock() on pc, the calling CPU. */
-static inline void pv_lock_on(struct pcpu *pc)
+/* What an entry into pvshim was for. */
+enum pv_lock_site {
+    PV_SITE_HYPERCALL = 0,          /* + the hypercall's number (< 64) */
+    PV_SITE_EXCEPTION = 64,         /* + the vector (< 32) of a guest exception */
+    PV_SITE_SYSCALL = 96,           /* a system call from guest user space */
+    PV_SITE_INTERRUPT = 97,         /* an interrupt (IPIs included) */
+    PV_SITE_WAKE = 98,              /* taken again after an idle wait */
+    PV_SITE_OTHER = 99,             /* pvshim's own faults, boot, APs */
+    PV_SITES
+};
+
+/* One CPU's counts for one site; only that CPU writes them. */
+struct pv_lock_count {
+    uint32_t taken, waited, lock_free;
+};
+extern struct pv_lock_count pv_lock_counts[MAX_PCPUS][PV_SITES];
+
+/* Print the counts at shutdown (when enabled: trace=boot). */
+extern bool pv_lock_stats_enabled;
+void pv_lock_stats_report(void);
+
+/* pv_lock() on pc, the calling CPU, for an entry of kind site. */
+static inline void pv_lock_on_at(struct pcpu *pc, enum pv_lock_site site)
 {
     unsigned me = pc->id + 1;
     if (spin_is_mine_as(&pv_big_lock, me)) {
         pv_lock_depth++;
         return;
     }
-    while (unlikely(!spin_trylock_as(&pv_big_lock, me)))
-        smp_serve_calls();
+    struct pv_lock_count *c = &pv_lock_counts[pc->id][site];
+    if (unlikely(!spin_trylock_as(&pv_big_lock, me))) {
+        c->waited++;
+        spin_lock_as_serving(&pv_big_lock, me, smp_serve_calls);
+    }
+    c->taken++;
     pv_lock_depth = 1;
     /* A flush deferred while this CPU idled: before anything reaches guest memory. */
     struct pv_vcpu *v = pc->curr;
@@ -34,6 +64,17 @@ static inline void pv_lock_on(struct pcpu *pc)
     }
 }
 
+static inline void pv_lock_on(struct pcpu *pc)
+{
+    pv_lock_on_at(pc, PV_SITE_OTHER);
+}
+
+/* An entry of kind site on pc that runs without the lock. */
+static inline void pv_lock_count_free(const struct pcpu *pc, enum pv_lock_site site)
+{
+    pv_lock_counts[pc->id][site].lock_free++;
+}
+
 /* pv_unlock() on pc, the calling CPU. */
 static inline void pv_unlock_on(const struct pcpu *pc)
 {
@@ -41,6 +82,29 @@ static inline void pv_unlock_on(const struct pcpu *pc)
     ASSERT(spin_is_mine_as(&pv_big_lock, me));
     if (--pv_lock_depth == 0)
         spin_unlock_as(&pv_big_lock, me);
+}
+
+/*
+ * Entries that start without the lock (entry.c) take it at the first step
+ * that needs it, for the rest of the entry: pv_entry_lock() takes it
+ * unless held, pv_entry_unlock() on the way back to the guest releases it
+ * if it was taken, or counts an entry of kind site that did without.
+ */
+static inline void pv_entry_lock(enum pv_lock_site site)
+{
+    struct pcpu *pc = this_pcpu();
+    if (!spin_is_mine_as(&pv_big_lock, pc->id + 1))
+        pv_lock_on_at(pc, site);
+}
+
+static inline void pv_entry_unlock(struct pcpu *pc, enum pv_lock_site site)
+{
+    if (!spin_is_mine_as(&pv_big_lock, pc->id + 1)) {
+        pv_lock_count_free(pc, site);
+        return;
+    }
+    ASSERT(pv_lock_depth == 1);
+    pv_unlock_on(pc);
 }
 
 #endif

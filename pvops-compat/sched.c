@@ -20,6 +20,8 @@
 #include <pvshim/string.h>
 #include "watchdog.h"
 #include "services.h"
+#include "pv_lock.h"
+#include <pvshim/guest_entry.h>
 
 #define POLL_MAX_PORTS 128
 
@@ -187,8 +189,11 @@ static const char *reason_name(unsigned reason)
     }
 }
 
+/* Both end the domain from any entry: one that ran without the PV lock
+ * (entry.c) takes it here, as the services and reports need it. */
 void pv_shutdown(unsigned int reason)
 {
+    pv_lock();
     pv_services_flush();
     struct json_rec r;
     json_begin(&r, "guest-shutdown");
@@ -198,6 +203,7 @@ void pv_shutdown(unsigned int reason)
     log_event(LOG_INFO, &r, "guest shut down: %s (reason %u, code %u)", reason_name(reason),
               reason, shutdown_code);
     abi_trace_report();
+    pv_lock_stats_report();
     machine_exit(exit_for(reason));
 }
 
@@ -208,11 +214,13 @@ void pv_crash(const char *fmt, ...)
     va_start(ap, fmt);
     fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    pv_lock();
     pv_services_flush();
     struct json_rec r;
     json_begin(&r, "guest-crash");
     json_str(&r, "what", msg);
     log_event(LOG_ERR, &r, "guest crashed: %s", msg);
     abi_trace_report();
+    pv_lock_stats_report();
     machine_exit(EXIT_GUEST_CRASH);
 }

@@ -11,6 +11,7 @@
 #include "time.h"
 #include "event_channel.h"
 #include "mm_glue.h"
+#include "pv_lock.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/phys.h>
 #include <pvshim/string.h>
@@ -110,6 +111,8 @@ long do_vcpu_op(int cmd, unsigned int vcpuid, vaddr_t arg)
          */
         if (set.timeout_abs_ns < pv_system_time()) {
             pv_set_singleshot(0);
+            /* Runs without the PV lock (hypercall_defs.h) up to here: an event is shared state. */
+            pv_entry_lock(PV_SITE_HYPERCALL + __HYPERVISOR_vcpu_op);
             evtchn_send_virq(VIRQ_TIMER);
             return 0;
         }

@@ -54,12 +54,13 @@ long pv_watchdog_op(vaddr_t arg)
 
 static void host_dog_fired(struct soft_timer *t, uint64_t now)
 {
-    if (pv_progress_count == progress_seen) {
+    uint64_t progress = __atomic_load_n(&pv_progress_count, __ATOMIC_RELAXED);
+    if (progress == progress_seen) {
         log_err("watchdog: the guest made no hypercall for %llu s; it is hung",
                 (unsigned long long)(host_period / SECONDS(1)));
         pv_shutdown(SHUTDOWN_watchdog);
     }
-    progress_seen = pv_progress_count;
+    progress_seen = progress;
     soft_timer_arm(t, now + host_period);
 }
 

@@ -10,7 +10,18 @@
 
 long pv_watchdog_op(vaddr_t arg);
 void pv_watchdog_host_start(unsigned seconds);
-/* The guest showed a sign of life (called on every hypercall). */
 extern uint64_t pv_progress_count;
+
+/*
+ * The guest showed a sign of life (called on every hypercall, some of them
+ * without the PV lock): a relaxed load and store, no locked instruction.
+ * The watchdog only asks whether the count changed, and an increment lost
+ * to a race on another CPU still changes it.
+ */
+static inline void pv_progress(void)
+{
+    __atomic_store_n(&pv_progress_count,
+                     __atomic_load_n(&pv_progress_count, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
 
 #endif

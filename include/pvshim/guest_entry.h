@@ -17,6 +17,16 @@ void pv_lock(void);
 void pv_unlock(void);
 
 /*
+ * Around every trap and interrupt handler of the arch layer: a 64-bit
+ * guest's exceptions start without the PV lock and take it when their
+ * work needs it (pvops-compat/entry.c); everything else runs under it.
+ * pv_trap_lock returns what pv_trap_unlock needs to know (r: the entry's
+ * frame, vector unchanged).
+ */
+bool pv_trap_lock(const struct cpu_regs *r);
+void pv_trap_unlock(const struct cpu_regs *r, bool lazy);
+
+/*
  * An application processor's part: wait (idle) until the vCPU this CPU
  * runs is up, load it into the CPU and return the frame to enter it with.
  * Called and returns with the PV lock held.

@@ -16,9 +16,10 @@
  *
  * Nesting order, outermost first:
  *   1. pv_big_lock (pvops-compat/domain.c; recursive, see pv_lock)
- *   2. call_lock (shim/arch/x86/smp.c)
- *   3. timer_lock (shim/soft_timer.c)
- *   4. console_lock (shim/console.c)
+ *   2. abi_trace_lock (pvops-compat/abi_trace.c)
+ *   3. call_lock (shim/arch/x86/smp.c)
+ *   4. timer_lock (shim/soft_timer.c)
+ *   5. console_lock (shim/console.c)
  */
 #ifndef PVSHIM_SPINLOCK_H
 #define PVSHIM_SPINLOCK_H
@@ -52,6 +53,21 @@ static inline void spin_lock(spinlock_t *l)
     while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
         spin_relax();
     l->owner = spin_me();
+}
+
+/*
+ * spin_lock for the CPU whose spin_me() is me, running fn (it must not
+ * take l) while it waits: the PV lock's waiters keep serving cross-CPU
+ * calls this way. FIFO like spin_lock.
+ */
+static inline void spin_lock_as_serving(spinlock_t *l, unsigned me, void (*fn)(void))
+{
+    uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
+        fn();
+        spin_relax();
+    }
+    l->owner = me;
 }
 
 /* Take l if it is free now; true when taken. me: spin_me(). */

@@ -88,17 +88,34 @@ static uint64_t self_vcpu(void)
     return 1ull << current->vcpu_id;
 }
 
+/*
+ * stale_tlb is read and changed under the PV lock, except that a CPU
+ * switching its vCPU's base pointer without the lock clears its own bit
+ * (pv_mm_cr3_loading): every change is an atomic operation on the word.
+ */
 void mm_mark_stale(void)
 {
-    pv_mm.stale_tlb |= pv_vcpus_loaded() | self_vcpu();
+    __atomic_fetch_or(&pv_mm.stale_tlb, pv_vcpus_loaded() | self_vcpu(), __ATOMIC_SEQ_CST);
 }
 
 void mm_tlb_flushed(void)
 {
-    pv_mm.stale_tlb &= ~self_vcpu();
+    __atomic_fetch_and(&pv_mm.stale_tlb, ~self_vcpu(), __ATOMIC_SEQ_CST);
 }
 
-void pv_mm_cr3_loaded(void)
+uint64_t mm_stale_tlb(void)
+{
+    return __atomic_load_n(&pv_mm.stale_tlb, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Cleared before the CR3 load, not after: a reference dropped by another
+ * CPU in between sets the bit again, so it is never lost; one dropped
+ * before is covered by the load. Between the two this CPU touches no guest
+ * memory, so a type change another CPU makes there (seeing the bit clear)
+ * reaches no stale translation of this one.
+ */
+void pv_mm_cr3_loading(void)
 {
     mm_tlb_flushed();
 }
@@ -107,9 +124,9 @@ void mm_flush_tlb(void)
 {
     hw_flush_tlb();
     mm_tlb_flushed();
-    if (pv_mm.stale_tlb)
-        pv_flush_vcpus_tlb(pv_mm.stale_tlb);
-    pv_mm.stale_tlb = 0;
+    uint64_t stale = __atomic_exchange_n(&pv_mm.stale_tlb, 0, __ATOMIC_SEQ_CST);
+    if (stale)
+        pv_flush_vcpus_tlb(stale);
 }
 
 void mm_flush_tlb_vcpus(uint64_t vcpus)
@@ -121,7 +138,7 @@ void mm_flush_tlb_vcpus(uint64_t vcpus)
     uint64_t others = vcpus & pv_vcpus_loaded() & ~self_vcpu();
     if (others) {
         pv_flush_vcpus_tlb(others);
-        pv_mm.stale_tlb &= ~others;
+        __atomic_fetch_and(&pv_mm.stale_tlb, ~others, __ATOMIC_SEQ_CST);
     }
 }
 
@@ -133,7 +150,7 @@ void mm_invlpg_vcpus(uint64_t vcpus, vaddr_t va)
     uint64_t others = vcpus & pv_vcpus_loaded() & ~self_vcpu();
     if (others) {
         pv_flush_vcpus_tlb(others);
-        pv_mm.stale_tlb &= ~others;
+        __atomic_fetch_and(&pv_mm.stale_tlb, ~others, __ATOMIC_SEQ_CST);
     }
 }
 
@@ -258,7 +275,7 @@ int pv_mm_share_with_guest(mfn_t mfn)
 static void free_frame(mfn_t mfn, struct pv_frame *f)
 {
     /* A stale translation must not outlive the frame's ownership. */
-    if (pv_mm.stale_tlb)
+    if (mm_stale_tlb())
         mm_flush_tlb();
     f->info = 0;
     f->refs = 0;
@@ -421,7 +438,7 @@ int get_page_type(mfn_t mfn, unsigned type)
          * lock again, pv_lock). We hold the PV lock, so no vCPU sees the new
          * type until we return.
          */
-        if (pv_mm.stale_tlb)
+        if (mm_stale_tlb())
             mm_flush_tlb();
         f->info = (f->info & ~(FI_TYPE_MASK | FI_VALIDATED)) |
                   ((uint32_t)type << FI_TYPE_SHIFT);
@@ -475,7 +492,7 @@ int get_page_type_pae_xen_l2(mfn_t mfn)
     if (!f || !pv_mm.pae || frame_type_count(f))
         return -XEN_EINVAL;
     if (frame_type(f) != PV_TYPE_L2 || (f->info & FI_VALIDATED)) {
-        if (pv_mm.stale_tlb)
+        if (mm_stale_tlb())
             mm_flush_tlb();
         f->info = (f->info & ~(FI_TYPE_MASK | FI_VALIDATED)) |
                   ((uint32_t)PV_TYPE_L2 << FI_TYPE_SHIFT);

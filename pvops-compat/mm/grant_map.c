@@ -137,7 +137,7 @@ int pv_mm_unshare_frame(mfn_t mfn)
     /* Only the ownership and the permanent writable hold may remain. */
     if (f->refs != 2 || frame_type_count(f) != 1)
         return -XEN_EBUSY;
-    if (pv_mm.stale_tlb)
+    if (mm_stale_tlb())
         mm_flush_tlb();
     f->info = 0;
     f->refs = 0;

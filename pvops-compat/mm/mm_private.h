@@ -202,8 +202,11 @@ void put_page_and_type(mfn_t mfn);
 /*
  * TLB flushes. Invariant (under the PV lock): no CPU outside
  * pv_mm.stale_tlb holds a translation through an entry or reference the MMU
- * has dropped; anything that relies on that (a type change, a frame leaving
- * the guest) calls mm_flush_tlb() first when any bit is set.
+ * has dropped, but one between pv_mm_cr3_loading and its CR3 load, which
+ * touches no guest memory there; anything that relies on that (a type
+ * change, a frame leaving the guest) calls mm_flush_tlb() first when any
+ * bit is set.
+ * mm_stale_tlb: the mask (an atomic read).
  * mm_mark_stale: a reference was dropped (every vCPU that has run may hold it).
  * mm_flush_tlb: this CPU, and the other CPUs in the mask; clears it.
  * mm_tlb_flushed: this CPU's TLB was just flushed in full (a CR3 load).
@@ -211,6 +214,7 @@ void put_page_and_type(mfn_t mfn);
  * in a mask (bit n: vCPU n), done on every CPU named before they return.
  */
 void mm_mark_stale(void);
+uint64_t mm_stale_tlb(void);
 void mm_flush_tlb(void);
 void mm_tlb_flushed(void);
 

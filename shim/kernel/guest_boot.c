@@ -29,6 +29,7 @@
 #include "services.h"
 #include "watchdog.h"
 #include "abi_trace.h"
+#include "pv_lock.h"
 #include "console_backend.h"
 #include "xenstore_backend.h"
 #include "xenstore.h"
@@ -641,6 +642,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     services->store_attach(bs.xenstore_mfn, &xsp);
     guest_devices_attach(&devs);
     abi_trace_enabled = o->trace_abi;
+    pv_lock_stats_enabled = o->trace_boot;
 
     const struct pv_layout *l = &bs.layout;
     log_info("guest: %llu MiB, start_info %#llx, page tables %#llx (%llu frames), "

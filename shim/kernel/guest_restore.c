@@ -42,6 +42,7 @@
 #include "console_backend.h"
 #include "xenstore.h"
 #include "abi_trace.h"
+#include "pv_lock.h"
 
 #define XSAVE_HDR           512     /* the XSAVE header in the standard format */
 #define XSAVE_AREA_MAX      4096    /* what hw_load_fpu takes */
@@ -317,6 +318,7 @@ void guest_restore(const struct boot_info *bi, const struct memmap *m,
     services->store_attach(rs.xenstore_mfn, &xsp);
     guest_devices_attach(&devs);
     abi_trace_enabled = o->trace_abi;
+    pv_lock_stats_enabled = o->trace_boot;
     const struct cpu_regs *entry = &dom.vcpu[0].start_regs;
     log_info("restore: %llu pages in, resuming at %#llx (suspend returns %llu)",
              (unsigned long long)rs.nr_pages, (unsigned long long)entry->rip,

@@ -72,7 +72,13 @@ void fake_hw_reset(void)
     memset(&fake_hw, 0, sizeof(fake_hw));
 }
 
-void hw_load_cr3(paddr_t l4) { fake_hw.cr3 = l4; fake_hw.cr3_loads++; }
+void hw_load_cr3(paddr_t l4)
+{
+    if (fake_hw.cr3_load_hook)
+        fake_hw.cr3_load_hook();
+    fake_hw.cr3 = l4;
+    fake_hw.cr3_loads++;
+}
 paddr_t hw_current_cr3(void) { return fake_hw.cr3; }
 void hw_flush_tlb(void) { fake_hw.tlb_flushes++; }
 void hw_invlpg(vaddr_t va) { fake_hw.invlpgs++; fake_hw.last_invlpg = va; }

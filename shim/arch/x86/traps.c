@@ -131,7 +131,7 @@ static void iret_to_guest_failed(struct cpu_regs *r)
     *r = g;
 }
 
-static void trap_entry_locked(struct cpu_regs *r)
+static void trap_entry_body(struct cpu_regs *r)
 {
     bool from_guest = (r->cs & 3) != 0;
 
@@ -165,13 +165,14 @@ static void trap_entry_locked(struct cpu_regs *r)
     }
 }
 
-/* Every handler runs under the PV layer's lock; the guest runs without it. */
+/* Handlers run under the PV layer's lock, but those of guest exceptions
+ * that need none (pv_trap_lock); the guest runs without it. */
 void trap_entry(struct cpu_regs *r);
 void trap_entry(struct cpu_regs *r)
 {
-    pv_lock();
-    trap_entry_locked(r);
-    pv_unlock();
+    bool lazy = pv_trap_lock(r);
+    trap_entry_body(r);
+    pv_trap_unlock(r, lazy);
 }
 
 void guest_syscall_entry(struct cpu_regs *r);
