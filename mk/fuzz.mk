@@ -4,7 +4,7 @@
 #
 #   make fuzz-build      build every harness into $(BUILD)/fuzz/
 #   make fuzz            run every harness for FUZZ_SECONDS each (default 300),
-#                        then the hostile guest with FUZZ_HOSTILE_OPS operations
+#                        then the hostile guests (pvhostile64, then pvhostile32) with FUZZ_HOSTILE_OPS operations
 #                        for each seed in FUZZ_HOSTILE_SEEDS, on one vCPU and
 #                        then on FUZZ_HOSTILE_SMP vCPUs racing (FUZZ_HOSTILE_SMP_OPS)
 #   make fuzz-smoke      every harness for FUZZ_SMOKE_SECONDS (default 5) and
@@ -102,6 +102,8 @@ fuzz: fuzz-build guests $(BUILD)/pvshim
 fuzz-hostile: guests $(BUILD)/pvshim
 	@set -e; for s in $(FUZZ_HOSTILE_SEEDS); do \
 	    tests/guests/pvhostile64/run.sh --seed $$s --ops $(FUZZ_HOSTILE_OPS); done
+	@set -e; for s in $(FUZZ_HOSTILE_SEEDS); do \
+	    tests/guests/pvhostile64/run.sh --guest pvhostile32 --seed $$s --ops $(FUZZ_HOSTILE_OPS); done
 	@set -e; for s in $(FUZZ_HOSTILE_SEEDS); do \
 	    tests/guests/pvhostile64/run.sh --seed $$s --ops $(FUZZ_HOSTILE_SMP_OPS) \
 	        --smp $(FUZZ_HOSTILE_SMP); done
