@@ -82,6 +82,31 @@ static mfn_t out_limit(uint32_t mem_flags, bool compat)
     return bits - PAGE_SHIFT >= 64 ? ~(mfn_t)0 : (mfn_t)1 << (bits - PAGE_SHIFT);
 }
 
+/* out_n aligned extents of out_size frames below limit, or none (false). */
+static bool alloc_out(uint32_t *out_mfn, unsigned out_n, uint64_t out_size, mfn_t limit)
+{
+    unsigned got;
+    for (got = 0; got < out_n; got++) {
+        mfn_t m = frame_pool_alloc(&machine_frames, out_size, out_size, MIN(limit, UINT32_MAX));
+        if (m == INVALID_MFN)
+            break;
+        out_mfn[got] = (uint32_t)m;
+    }
+    if (got == out_n)
+        return true;
+    while (got--)
+        frame_pool_free(&machine_frames, out_mfn[got], out_size);
+    return false;
+}
+
+static bool in_out(mfn_t m, const uint32_t *out_mfn, unsigned out_n, uint64_t out_size)
+{
+    for (unsigned j = 0; j < out_n; j++)
+        if (m >= out_mfn[j] && m < out_mfn[j] + out_size)
+            return true;
+    return false;
+}
+
 /*
  * One chunk: in_n extents of in order from in index ii, out_n extents of
  * out order from out index oi. 0, or the error (then nothing of the
@@ -108,23 +133,31 @@ static long exchange_chunk(const struct exchange_args *x, uint64_t ii, unsigned 
                 return -XEN_EINVAL;
         in_mfn[j] = (uint32_t)m;
     }
-    unsigned got;
-    for (got = 0; got < out_n; got++) {
-        mfn_t m = frame_pool_alloc(&machine_frames, out_size, out_size, MIN(limit, UINT32_MAX));
-        if (m == INVALID_MFN)
-            break;
-        out_mfn[got] = (uint32_t)m;
-    }
-    if (got < out_n) {
-        while (got--)
-            frame_pool_free(&machine_frames, out_mfn[got], out_size);
-        return -XEN_ENOMEM;
+    if (!alloc_out(out_mfn, out_n, out_size, limit)) {
+        /*
+         * pvshim keeps little memory of its own: the chunk's input frames
+         * may serve as its output too (a guest that has all memory below
+         * 4 GiB can still trade for a pair below 4 GiB). Offered to the
+         * pool for this allocation only; what it does not use is taken
+         * back out.
+         */
+        for (unsigned j = 0; j < in_n; j++)
+            frame_pool_free(&machine_frames, in_mfn[j], in_size);
+        bool ok = alloc_out(out_mfn, out_n, out_size, limit);
+        for (unsigned j = 0; j < in_n; j++)
+            for (uint64_t k = 0; k < in_size; k++)
+                if (frame_pool_is_free(&machine_frames, in_mfn[j] + k))
+                    frame_pool_reserve(&machine_frames, mfn_to_paddr(in_mfn[j] + k),
+                                       mfn_to_paddr(in_mfn[j] + k + 1));
+        if (!ok)
+            return -XEN_ENOMEM;
     }
 
     /* Beyond this point the chunk is exchanged. */
     for (unsigned j = 0; j < in_n; j++)
         for (uint64_t k = 0; k < in_size; k++)
-            if (pv_mm_release_frame(in_mfn[j] + k) == 0)
+            if (pv_mm_release_frame(in_mfn[j] + k) == 0 &&
+                !in_out(in_mfn[j] + k, out_mfn, out_n, out_size))
                 frame_pool_free(&machine_frames, in_mfn[j] + k, 1);
     long rc = 0;
     for (unsigned j = 0; j < out_n; j++) {

@@ -118,6 +118,40 @@ START_TEST(address_bits_no_memory)
 }
 END_TEST
 
+/* pvshim has nothing free: the chunk's own input frames serve as its output. */
+START_TEST(inputs_serve_as_output)
+{
+    ck_assert(frame_pool_reserve(&machine_frames, mfn_to_paddr(SIM_FREE_FIRST),
+                                 mfn_to_paddr(SIM_FREE_FIRST + 4)));
+    mfn_t a = mm_sim_alloc();
+    if (a % 2)
+        a = mm_sim_alloc();
+    mfn_t b = mm_sim_alloc(), c = mm_sim_alloc();
+    ck_assert_uint_eq(b, a + 1);
+    header(2, 0, 1, 1, 0);
+    IN_LIST[0] = a;
+    IN_LIST[1] = b;
+    OUT_LIST[0] = 0x50;
+    ck_assert_int_eq(exchange(), 0);
+    ck_assert_uint_eq(OUT_LIST[0], a);
+    ck_assert_uint_eq(mm_sim_m2p(a + 1), 0x51);
+    ck_assert_uint_eq(mm_sim_info(a).owner, PV_OWNER_GUEST);
+    ck_assert(!frame_pool_is_free(&machine_frames, a));
+    /* Two frames that are no pair, nothing else free: -ENOMEM, and neither
+     * is left in the pool. */
+    mfn_t d = mm_sim_alloc(), e = mm_sim_alloc();
+    ck_assert_uint_eq(e, d + 1);
+    header(2, 0, 1, 1, 0);
+    IN_LIST[0] = c;
+    IN_LIST[1] = e;
+    ck_assert_int_eq(exchange(), -XEN_ENOMEM);
+    ck_assert(!frame_pool_is_free(&machine_frames, c) && !frame_pool_is_free(&machine_frames, e));
+    ck_assert_uint_eq(mm_sim_info(c).owner, PV_OWNER_GUEST);
+    ck_assert_uint_eq(mm_sim_info(e).owner, PV_OWNER_GUEST);
+    ck_mm_invariants();
+}
+END_TEST
+
 /* Refused before any work, nr_exchanged written back unchanged. */
 static const struct { const char *name; unsigned long n_in, io, n_out, oo, done; domid_t od;
                       uint32_t flags; long rc; } early[] = {
@@ -202,6 +236,7 @@ static Suite *memory_exchange_suite(void)
     tcase_add_test(tc, two_for_a_pair);
     tcase_add_test(tc, mapped_input_stops);
     tcase_add_test(tc, address_bits_no_memory);
+    tcase_add_test(tc, inputs_serve_as_output);
     tcase_add_loop_test(tc, early_refusals, 0, ARRAY_SIZE(early));
     tcase_add_test(tc, complete_and_duplicates);
     tcase_add_test(tc, compat_layout);
