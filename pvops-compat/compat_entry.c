@@ -17,6 +17,7 @@
  * for interrupt-type deliveries, events masked.
  */
 #include "compat.h"
+#include <pvshim/string.h>
 #include "pv.h"
 #include "abi_trace.h"
 #include <pvshim/guest_access.h>
@@ -184,7 +185,11 @@ void compat_return_failed(struct cpu_regs *r)
                  (unsigned long long)r->cs, (unsigned long long)r->rip,
                  (unsigned long long)r->ss, (unsigned long long)r->rsp);
     uint16_t sel[4];
-    hw_read_data_selectors(sel);
+    if (v->start_sels_failed)
+        memcpy(sel, v->start_sels, sizeof(sel));    /* what the context asked for */
+    else
+        hw_read_data_selectors(sel);
+    v->start_sels_failed = false;
     const char *why = compat_bounce(r, COMPAT_ENTRY(FLAT_RING1_CS_X86_32, eip), false, 0,
                                     v->failsafe_disables_events, sel);
     if (why)
