@@ -34,7 +34,7 @@ FUZZ_CFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -
 # The fakes and simulations the unit tests use, without Check.
 FUZZ_SUPPORT_C := tests/unit/fakes.c tests/unit/fake_guest.c tests/unit/fake_time.c \
                   tests/unit/mm_sim.c tests/unit/xenstore_sim.c tests/unit/fake_emulate.c \
-                  tests/unit/emulate_mm_fixture.c
+                  tests/unit/emulate_mm_fixture.c tests/fuzz/machine.c
 FUZZ_LIB_OBJS  := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(PORTABLE_C) $(FUZZ_SUPPORT_C))
 
 # Each harness: tests/fuzz/fuzz_<name>.c. The decompressor harness is built
