@@ -633,12 +633,12 @@ static long memory_attack(void)
     r->nr_extents = R(3) ? (uint32_t)R(8) : any_count();
     r->extent_order = R(4) ? 0 : (unsigned)R(24);
     r->domid = R(6) ? DOMID_SELF : (domid_t)R(1 << 16);
+    /* Extents given away (decrease, exchange: PV names MFNs) are only ever
+     * scratch frames, or frames that do not exist. */
+    bool give = cmd == XENMEM_decrease_reservation || cmd == XENMEM_exchange;
     for (unsigned i = 0; i < 64; i++)
-        ext[i] = R(4) ? scratch_pfn0 + (uint32_t)R(scratch_count) : any_mfn(true);
-    if (cmd == XENMEM_decrease_reservation || cmd == XENMEM_exchange)
-        for (unsigned i = 0; i < 64; i++)
-            if (ext[i] < scratch_pfn0 || ext[i] >= scratch_pfn0 + scratch_count)
-                ext[i] = si->nr_pages + (uint32_t)R(0x1000);
+        ext[i] = give ? (R(4) ? scratch_mfn() : si->nr_pages + 0x100000 + (uint32_t)R(0x1000))
+                      : R(4) ? scratch_pfn0 + (uint32_t)R(scratch_count) : any_mfn(true);
     if (cmd == XENMEM_exchange) {
         /* 44 bytes: in (20), out (20), nr_exchanged. */
         fill_random(&arg_buf[20], 24);
