@@ -15,7 +15,7 @@
 #include "hostile32.h"
 
 #define RACER_STACK 8192
-#define RACE_PACE   64                  /* racer operations between looks at race_stop */
+#define RACE_PACE   8                   /* racer operations per attack of vCPU 0 */
 
 unsigned nr_cpus = 1;
 volatile bool race_stop;
@@ -122,6 +122,11 @@ static void racer_main(unsigned cpu)
     restore_state(cpu);
     __atomic_fetch_add(&racers_running, 1, __ATOMIC_SEQ_CST);
     while (!__atomic_load_n(&race_stop, __ATOMIC_ACQUIRE)) {
+        /* Paced by vCPU 0's attacks: racers that run ahead only yield. */
+        if (race_counts[cpu] > (__atomic_load_n(&cpus[0].ops, __ATOMIC_RELAXED) + 1) * RACE_PACE) {
+            hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);
+            continue;
+        }
         for (unsigned i = 0; i < RACE_PACE; i++) {
             if (!hj_setjmp(&cpus[cpu].recover)) {
                 cpus[cpu].recovering = true;
