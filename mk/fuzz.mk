@@ -4,7 +4,7 @@
 #
 #   make fuzz-build      build every harness into $(BUILD)/fuzz/
 #   make fuzz            run every harness for FUZZ_SECONDS each (default 300),
-#                        then the hostile guest with FUZZ_HOSTILE_OPS operations
+#                        then the hostile guests (pvhostile64, then pvhostile32) with FUZZ_HOSTILE_OPS operations
 #                        for each seed in FUZZ_HOSTILE_SEEDS, on one vCPU and
 #                        then on FUZZ_HOSTILE_SMP vCPUs racing (FUZZ_HOSTILE_SMP_OPS)
 #   make fuzz-smoke      every harness for FUZZ_SMOKE_SECONDS (default 5) and
@@ -34,7 +34,7 @@ FUZZ_CFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -
 # The fakes and simulations the unit tests use, without Check.
 FUZZ_SUPPORT_C := tests/unit/fakes.c tests/unit/fake_guest.c tests/unit/fake_time.c \
                   tests/unit/mm_sim.c tests/unit/xenstore_sim.c tests/unit/fake_emulate.c \
-                  tests/unit/emulate_mm_fixture.c
+                  tests/unit/emulate_mm_fixture.c tests/fuzz/machine.c
 FUZZ_LIB_OBJS  := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(PORTABLE_C) $(FUZZ_SUPPORT_C))
 
 # Each harness: tests/fuzz/fuzz_<name>.c. The decompressor harness is built
@@ -102,6 +102,8 @@ fuzz: fuzz-build guests $(BUILD)/pvshim
 fuzz-hostile: guests $(BUILD)/pvshim
 	@set -e; for s in $(FUZZ_HOSTILE_SEEDS); do \
 	    tests/guests/pvhostile64/run.sh --seed $$s --ops $(FUZZ_HOSTILE_OPS); done
+	@set -e; for s in $(FUZZ_HOSTILE_SEEDS); do \
+	    tests/guests/pvhostile64/run.sh --guest pvhostile32 --seed $$s --ops $(FUZZ_HOSTILE_OPS); done
 	@set -e; for s in $(FUZZ_HOSTILE_SEEDS); do \
 	    tests/guests/pvhostile64/run.sh --seed $$s --ops $(FUZZ_HOSTILE_SMP_OPS) \
 	        --smp $(FUZZ_HOSTILE_SMP); done

@@ -82,6 +82,11 @@ struct compat_memory_reservation {
     domid_t domid;
 };
 
+struct compat_memory_exchange {
+    struct compat_memory_reservation in, out;
+    compat_ulong_t nr_exchanged;
+};
+
 struct compat_memory_map {
     uint32_t nr_entries;
     compat_ptr_t buffer;
@@ -155,6 +160,8 @@ STATIC_ASSERT(sizeof(struct compat_vcpu_runstate_info) == 44, "compat layout");
 STATIC_ASSERT(sizeof(struct compat_vcpu_register_runstate_memory_area) == 8, "compat layout");
 STATIC_ASSERT(sizeof(struct compat_vcpu_set_singleshot_timer) == 12, "compat layout");
 STATIC_ASSERT(sizeof(struct compat_memory_reservation) == 20, "compat layout");
+STATIC_ASSERT(sizeof(struct compat_memory_exchange) == 44, "compat layout");
+STATIC_ASSERT(offsetof(struct compat_memory_exchange, nr_exchanged) == 40, "compat layout");
 STATIC_ASSERT(sizeof(struct compat_memory_map) == 8, "compat layout");
 STATIC_ASSERT(sizeof(struct compat_machphys_mapping) == 12, "compat layout");
 STATIC_ASSERT(sizeof(struct compat_add_to_physmap) == 16, "compat layout");

@@ -17,6 +17,7 @@
  * for interrupt-type deliveries, events masked.
  */
 #include "compat.h"
+#include <pvshim/string.h>
 #include "pv.h"
 #include "abi_trace.h"
 #include <pvshim/guest_access.h>
@@ -82,9 +83,32 @@ const char *compat_bounce(struct cpu_regs *r, uint64_t entry, bool has_error,
 /*
  * HYPERVISOR_iret (hypercall 23; the hypercall page's stub pushes EAX and
  * is reached by jmp). At ESP: EAX, EIP, CS, EFLAGS, then ESP and SS when
- * returning to ring 3. A return to ring 0, or to virtual-8086 mode (which
- * Xen turns into a #GP for the guest kernel), crashes the guest here.
+ * returning to ring 3. A return to ring 0 crashes the guest. A return to
+ * virtual-8086 mode becomes, as on Xen, the guest's #GP handler entered
+ * with the frame moved to kernel_sp - 40: error code 0, then the nine
+ * words EIP, CS, EFLAGS, ESP, SS, ES, DS, FS, GS the frame had after EAX.
  */
+#define VM86_FRAME_WORDS 10
+
+/* The #GP delivery for an iret to VM86 mode: false if the frame does not move. */
+static bool compat_iret_vm86(struct cpu_regs *r, struct pv_vcpu *v, uint32_t *eflags)
+{
+    uint32_t from = (uint32_t)r->rsp, to = (uint32_t)v->kernel_sp - 4 * VM86_FRAME_WORDS;
+    uint32_t w[VM86_FRAME_WORDS];
+    w[0] = 0;
+    if (copy_from_guest(&w[1], from + 4, 4 * (VM86_FRAME_WORDS - 1)) ||
+        copy_to_guest(to, w, sizeof(w)))
+        return false;
+    const struct trap_info *ti = &v->trap_ctxt[TRAP_gp_fault];
+    if (ti->flags & 4)
+        *eflags &= ~(uint32_t)X86_EFLAGS_IF;
+    r->rsp = to;
+    r->ss = v->kernel_ss;
+    r->rip = (uint32_t)ti->address;
+    r->cs = ti->cs;
+    return true;
+}
+
 long compat_iret(void)
 {
     struct cpu_regs *r = guest_regs;
@@ -94,8 +118,19 @@ long compat_iret(void)
     if (copy_from_guest(f, (uint32_t)r->rsp, 4 * sizeof(f[0])))
         pv_crash("iret: cannot read the iret frame at %#x", (unsigned)r->rsp);
     uint32_t eax = f[0], eip = f[1], cs = f[2] & 0xffff, eflags = f[3];
-    if (eflags & X86_EFLAGS_VM)
-        pv_crash("iret to virtual-8086 mode at %#x", eip);
+    if (dom.vm_assist & (1ul << VMASST_TYPE_architectural_iopl))
+        v->iopl = (eflags & X86_EFLAGS_IOPL) >> 12;
+    if (eflags & X86_EFLAGS_VM) {
+        if (!compat_iret_vm86(r, v, &eflags))
+            pv_crash("iret to virtual-8086 mode at %#x: cannot move the frame to %#x", eip,
+                     (unsigned)v->kernel_sp - 4 * VM86_FRAME_WORDS);
+        r->rflags = (eflags & ~(uint32_t)(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_RF |
+                                          X86_EFLAGS_NT | X86_EFLAGS_TF)) |
+                    X86_EFLAGS_IF | EFLAGS_MBS;
+        v->vcpu_info->evtchn_upcall_mask = !(eflags & X86_EFLAGS_IF);
+        v->kernel_mode = true;
+        return eax;
+    }
     if ((cs & 3) == 0)
         pv_crash("iret to ring 0 (%04x:%#x)", cs, eip);
 
@@ -107,8 +142,6 @@ long compat_iret(void)
     } else {
         r->rsp = (uint32_t)(r->rsp + 16);
     }
-    if (dom.vm_assist & (1ul << VMASST_TYPE_architectural_iopl))
-        v->iopl = (eflags & X86_EFLAGS_IOPL) >> 12;
     r->rip = eip;
     r->cs = cs;
     r->rflags = (eflags & ~(uint32_t)(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF |
@@ -152,7 +185,11 @@ void compat_return_failed(struct cpu_regs *r)
                  (unsigned long long)r->cs, (unsigned long long)r->rip,
                  (unsigned long long)r->ss, (unsigned long long)r->rsp);
     uint16_t sel[4];
-    hw_read_data_selectors(sel);
+    if (v->start_sels_failed)
+        memcpy(sel, v->start_sels, sizeof(sel));    /* what the context asked for */
+    else
+        hw_read_data_selectors(sel);
+    v->start_sels_failed = false;
     const char *why = compat_bounce(r, COMPAT_ENTRY(FLAT_RING1_CS_X86_32, eip), false, 0,
                                     v->failsafe_disables_events, sel);
     if (why)

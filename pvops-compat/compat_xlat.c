@@ -17,6 +17,7 @@
 #include <pvshim/guest_access.h>
 #include <pvshim/string.h>
 #include <pvshim/layout.h>
+#include "memory_exchange.h"
 
 static vaddr_t xlat_base;
 
@@ -381,6 +382,47 @@ static long reservation(unsigned op, unsigned long start, uint32_t arg)
 }
 
 /*
+ * XENMEM_exchange from a 32-bit guest (44-byte header, 4-byte extents),
+ * with Xen's compat checks first (answered without writing anything
+ * back): nr_exchanged past the list or not on an output extent, sizes
+ * that overflow 32 bits or differ: -EINVAL; lists the guest cannot
+ * address: -EFAULT. Then the exchange itself (memory_exchange.c).
+ */
+static long compat_memory_exchange(uint32_t arg)
+{
+    struct compat_memory_exchange c;
+    if (copy_from_guest(&c, arg, sizeof(c)))
+        return -XEN_EFAULT;
+    int delta = (int)c.out.extent_order - (int)c.in.extent_order;
+    if (c.nr_exchanged > c.in.nr_extents ||
+        (delta > 0 && delta < 32 && (c.nr_exchanged & ((1u << delta) - 1))) ||
+        c.in.extent_order >= 32 || c.out.extent_order >= 32 ||
+        (~0u >> c.in.extent_order) < c.in.nr_extents ||
+        (~0u >> c.out.extent_order) < c.out.nr_extents ||
+        (c.in.nr_extents << c.in.extent_order) != (c.out.nr_extents << c.out.extent_order))
+        return -XEN_EINVAL;
+    if (!guest_range_ok(c.in.extent_start, (size_t)c.in.nr_extents * 4) ||
+        !guest_range_ok(c.out.extent_start, (size_t)c.out.nr_extents * 4))
+        return -XEN_EFAULT;
+    struct exchange_args x = {
+        .in = { c.in.extent_start, c.in.nr_extents, 4 },
+        .out = { c.out.extent_start, c.out.nr_extents, 4 },
+        .in_order = c.in.extent_order, .out_order = c.out.extent_order,
+        .out_mem_flags = c.out.mem_flags,
+        .in_domid = c.in.domid, .out_domid = c.out.domid,
+        .nr_exchanged = c.nr_exchanged,
+    };
+    long rc = memory_exchange_run(&x);
+    if (x.complete)
+        return rc;
+    c.nr_exchanged = (uint32_t)x.nr_exchanged;
+    if (copy_to_guest(arg + offsetof(struct compat_memory_exchange, nr_exchanged),
+                      &c.nr_exchanged, sizeof(c.nr_exchanged)))
+        rc = -XEN_EFAULT;
+    return rc;
+}
+
+/*
  * machphys_mfn_list: the frames of the compat M2P (the 4-byte one the
  * guest reads at COMPAT_M2P_VIRT_START), one per 2 MiB chunk, as 4-byte
  * frame numbers; as many as the guest has room for (Xen's
@@ -460,8 +502,10 @@ long compat_memory_op(unsigned cmd, uint32_t arg)
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
         return do_memory_op(op, arg);       /* a domid or nothing */
+    case XENMEM_exchange:
+        return compat_memory_exchange(arg);
     default:
-        /* exchange and the rest: -ENOSYS, as the 64-bit handler answers them. */
+        /* The rest: -ENOSYS, as the 64-bit handler answers them. */
         return -XEN_ENOSYS;
     }
 }

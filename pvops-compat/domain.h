@@ -41,6 +41,7 @@ struct pv_vcpu {
     struct cpu_regs start_regs;     /* the frame it first enters the guest with */
     uint64_t start_debugreg[8];     /* the context's debug registers, set when first run */
     uint16_t start_sels[4];         /* its DS, ES, FS, GS (a 32-bit guest's are loaded when first run) */
+    bool start_sels_failed;         /* one did not load: the failsafe frame carries these */
     uint64_t start_cr4;             /* the context's ctrlreg[4] (0: the default view) */
     bool idle;                      /* its CPU waits in pv_idle_wait, lock released */
     bool tlb_flush_due;             /* its CPU flushes its TLB when it next takes the lock */

@@ -17,6 +17,7 @@
 #include <pvshim/phys.h>
 #include <pvshim/layout.h>
 #include <pvshim/string.h>
+#include "memory_exchange.h"
 
 #define MAX_EXTENT_ORDER 9          /* 2 MiB, as Xen allows a domU */
 #define M2P_INVALID      (~0ull)    /* INVALID_M2P_ENTRY */
@@ -234,8 +235,29 @@ long do_memory_op(unsigned long cmd, vaddr_t arg)
             return -XEN_ESRCH;
         return -XEN_EACCES;
     }
+    case XENMEM_exchange: {
+        struct xen_memory_exchange e;
+        if (copy_from_guest(&e, arg, sizeof(e)))
+            return -XEN_EFAULT;
+        struct exchange_args x = {
+            .in = { (vaddr_t)(uintptr_t)e.in.extent_start.p, e.in.nr_extents, 8 },
+            .out = { (vaddr_t)(uintptr_t)e.out.extent_start.p, e.out.nr_extents, 8 },
+            .in_order = e.in.extent_order, .out_order = e.out.extent_order,
+            .out_mem_flags = e.out.mem_flags,
+            .in_domid = e.in.domid, .out_domid = e.out.domid,
+            .nr_exchanged = e.nr_exchanged,
+        };
+        rc = memory_exchange_run(&x);
+        if (x.complete)
+            return rc;
+        e.nr_exchanged = x.nr_exchanged;
+        if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
+                          &e.nr_exchanged, sizeof(e.nr_exchanged)))
+            rc = -XEN_EFAULT;
+        return rc;
+    }
     default:
-        /* exchange and the rest: not for a PV domU here. */
+        /* The rest: not for a PV domU here. */
         return -XEN_ENOSYS;
     }
 }

@@ -216,6 +216,9 @@ void pv_mm_drop_base_pointers(void);
 bool pv_mm_frame_info(mfn_t mfn, struct pv_frame_info *out);
 enum pv_page_type pv_mm_frame_type(mfn_t mfn);
 bool pv_mm_guest_owns(mfn_t mfn);
+/* The guest's, and held by nothing but its allocation (no mapping, pin,
+ * type or grant): what Xen's steal_page takes (XENMEM_exchange). */
+bool pv_mm_frame_stealable(mfn_t mfn);
 
 /* A walk of the guest's page tables for one virtual address. */
 struct pv_walk {

@@ -85,12 +85,15 @@ static void load_context(struct pv_vcpu *v)
  * A 32-bit vCPU's data selectors, after the bases (a selector load sets
  * its base from the descriptor). One that does not load makes the first
  * entry the failsafe callback's, as Xen's load_segments does; its frame
- * carries the selectors as loaded (the bad one null).
+ * carries the selectors the context asked for (the bad one too), as Xen's
+ * does (the saved user_regs, not what is loaded).
  */
 static void load_compat_selectors(struct pv_vcpu *v)
 {
-    if (hw_load_data_selectors(v->start_sels))
+    if (hw_load_data_selectors(v->start_sels)) {
+        v->start_sels_failed = true;
         guest_return_failed(&v->start_regs);
+    }
 }
 
 struct cpu_regs *guest_ap_wait(void)

@@ -354,6 +354,13 @@ bool pv_mm_guest_owns(mfn_t mfn)
     return f && frame_owner(f) == PV_OWNER_GUEST;
 }
 
+bool pv_mm_frame_stealable(mfn_t mfn)
+{
+    const struct pv_frame *f = frame_of(mfn);
+    return f && frame_owner(f) == PV_OWNER_GUEST &&
+           !(f->info & (FI_SHARED | FI_RELEASED)) && f->refs == 1 && !frame_type_count(f);
+}
+
 /* ---------------------------------------------------------- references */
 
 bool get_page(mfn_t mfn)

@@ -29,24 +29,16 @@
 #include "time.h"
 #include "pv.h"
 #include "fuzz_input.h"
+#include "fuzz_machine.h"
 
-#define STACK_VA    0x20000000u
-#define STACK_SIZE  0x2000
-#define SHINFO_MFN  SIM_FREE_FIRST
+#define STACK_VA    FUZZ_STACK_VA
+#define STACK_SIZE  FUZZ_STACK_SIZE
 #define MAX_STEPS   200
 
-static uint8_t stack[STACK_SIZE];
-static uint8_t xlat_area[COMPAT_XLAT_PAGES * PAGE_SIZE];
 static struct cpu_regs regs;
 static jmp_buf guest_gone;
 static unsigned steps;
 static uint32_t last_op, last_args[6];
-
-static void io_write(const char *s, size_t len) { (void)s; (void)len; }
-static size_t io_read(char *buf, size_t len) { (void)buf; (void)len; return 0; }
-static const struct xen_services fuzz_services = {
-    .name = "fuzz", .console_io_write = io_write, .console_io_read = io_read,
-};
 
 static void on_exit_request(enum pvshim_exit reason)
 {
@@ -62,58 +54,9 @@ static void on_idle_forever(void)
     longjmp(guest_gone, 2);
 }
 
-/* The root: an L3 with slot 3 (the top L2), pinned and the base pointer. */
-static void pae_root(void)
-{
-    mfn_t l3 = mm_sim_alloc(), top = mm_sim_alloc();
-    mm_sim_table(l3)[3] = mm_sim_pte(top, PTE_P);
-    FZ_CHECK(pv_mm_pin(l3, 3) == 0, "pin the PAE root");
-    FZ_CHECK(pv_mm_set_kernel_base(l3) == 0, "PAE base pointer");
-}
-
 static void setup(void)
 {
-    dom.vcpu[0].in_multicall = false;
-    mm_sim_setup_pae();
-    fake_log_reset();
-    memset(&fake_clock, 0, sizeof(fake_clock));
-    fake_exit_hook = on_exit_request;
-    fake_idle_forever_hook = on_idle_forever;
-
-    dom.compat = true;
-    FZ_CHECK(pv_mm_share_with_guest(SHINFO_MFN) == 0, "shared_info frame");
-    dom.shared_info = phys_access(mfn_to_paddr(SHINFO_MFN), PAGE_SIZE);
-    dom.shared_info_mfn = SHINFO_MFN;
-    /* Two vCPUs: VCPUOP_initialise, up and down of vCPU 1 are fuzzed too. */
-    dom.nr_vcpus = 2;
-    dom.vcpu[0].vcpu_info = &dom.shared_info->vcpu_info[0];
-    dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
-    dom.vcpu[0].kernel_mode = true;
-    for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
-        dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
-    dom.tot_pages = dom.max_pages = SIM_GUEST_END - SIM_GUEST_FIRST;
-    compat_set_max_pfn(dom.max_pages);
-    frame_pool_init(&machine_frames);
-    frame_pool_free(&machine_frames, SHINFO_MFN + 1, SIM_FRAMES - SHINFO_MFN - 1);
-
-    services = &fuzz_services;
-    evtchn_init();
-    soft_timer_init();
-    pae_root();
-    pv_time_init();
-    pv_vcpu_init(&dom.vcpu[1], 1);
-    pv_mm_set_vcpu_root(1, SIM_PAE_L4 - 1);     /* a frame of pvshim's, as the L4 root */
-    for (uint32_t id = 1; id <= 8; id++) {
-        struct sched_watchdog w = { .id = id, .timeout = 0 };
-        memcpy(mm_sim_args, &w, sizeof(w));
-        do_sched_op(SCHEDOP_watchdog, SIM_ARGS_VA);
-    }
-
-    memset(stack, 0, sizeof(stack));
-    fake_guest_map(STACK_VA, stack, sizeof(stack));
-    memset(xlat_area, 0, sizeof(xlat_area));
-    fake_guest_map(COMPAT_XLAT_VIRT_START, xlat_area, sizeof(xlat_area));
-    compat_xlat_init(COMPAT_XLAT_VIRT_START);
+    fuzz_machine_setup(true, on_exit_request, on_idle_forever);
     memset(&regs, 0, sizeof(regs));
     regs.rip = 0xc0001000u;
     regs.cs = FLAT_RING1_CS_X86_32;
@@ -228,7 +171,7 @@ static void step(struct fz *f)
     case 6: {
         unsigned off = (fz_u8(f) * 4u) % STACK_SIZE;
         uint32_t v = fz_u8(f) & 1 ? pick_selector(f) : pick_arg(f);
-        memcpy(stack + off, &v, sizeof(v));
+        memcpy(fuzz_stack + off, &v, sizeof(v));
         if (fz_u8(f) & 1)
             regs.rsp = STACK_VA + off;
         break;

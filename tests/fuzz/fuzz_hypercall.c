@@ -28,25 +28,18 @@
 #include "time.h"
 #include "pv.h"
 #include "fuzz_input.h"
+#include "fuzz_machine.h"
 #include "fuzz_seeds.h"
 
-#define STACK_VA    0x20000000ull
-#define STACK_SIZE  0x2000
-#define SHINFO_MFN  SIM_FREE_FIRST
+#define STACK_VA    ((uint64_t)FUZZ_STACK_VA)
+#define STACK_SIZE  FUZZ_STACK_SIZE
 #define MAX_STEPS   200
 
-static uint8_t stack[STACK_SIZE];
 static struct cpu_regs regs;
 static jmp_buf guest_gone;
 static unsigned steps;
 static uint64_t last_op, last_args[5];
 static mfn_t noted_vcpu_info;
-
-static void io_write(const char *s, size_t len) { (void)s; (void)len; }
-static size_t io_read(char *buf, size_t len) { (void)buf; (void)len; return 0; }
-static const struct xen_services fuzz_services = {
-    .name = "fuzz", .console_io_write = io_write, .console_io_read = io_read,
-};
 
 static void on_exit_request(enum pvshim_exit reason)
 {
@@ -66,42 +59,8 @@ static void on_idle_forever(void)
 
 static void setup(void)
 {
-    dom.vcpu[0].in_multicall = false;   /* a previous input may have ended inside one */
-    mm_sim_setup();             /* the grant table of the previous machine too */
-    fake_log_reset();
-    memset(&fake_clock, 0, sizeof(fake_clock));
-    fake_exit_hook = on_exit_request;
-    fake_idle_forever_hook = on_idle_forever;
-
-    FZ_CHECK(pv_mm_share_with_guest(SHINFO_MFN) == 0, "shared_info frame");
-    dom.shared_info = phys_access(mfn_to_paddr(SHINFO_MFN), PAGE_SIZE);
-    dom.shared_info_mfn = SHINFO_MFN;
-    dom.nr_vcpus = 1;
-    dom.vcpu[0].initialised = dom.vcpu[0].up = dom.vcpu[0].loaded = true;   /* booted, running */
-    dom.vcpu[0].vcpu_info = &dom.shared_info->vcpu_info[0];
-    dom.vcpu[0].vcpu_info_mfn = INVALID_MFN;
-    for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
-        dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
-    dom.tot_pages = dom.max_pages = SIM_GUEST_END - SIM_GUEST_FIRST;
-    dom.shared_info->arch.max_pfn = dom.max_pages;
-    frame_pool_init(&machine_frames);
-    frame_pool_free(&machine_frames, SHINFO_MFN + 1, SIM_FRAMES - SHINFO_MFN - 1);
+    fuzz_machine_setup(false, on_exit_request, on_idle_forever);
     noted_vcpu_info = INVALID_MFN;
-
-    services = &fuzz_services;
-    evtchn_init();
-    soft_timer_init();
-    mm_sim_kernel_tables();
-    pv_time_init();
-    /* Watchdogs a previous input armed: their timers are gone, free the ids. */
-    for (uint32_t id = 1; id <= 8; id++) {
-        struct sched_watchdog w = { .id = id, .timeout = 0 };
-        memcpy(mm_sim_args, &w, sizeof(w));
-        do_sched_op(SCHEDOP_watchdog, SIM_ARGS_VA);
-    }
-
-    memset(stack, 0, sizeof(stack));
-    fake_guest_map(STACK_VA, stack, sizeof(stack));
     memset(&regs, 0, sizeof(regs));
     regs.rip = 0xffffffff80001000ull;
     regs.cs = FLAT_KERNEL_CS64;
@@ -182,7 +141,7 @@ static void step(struct fz *f)
     case 6: {
         unsigned off = (fz_u8(f) * 8u) % STACK_SIZE;
         uint64_t v = pick_arg(f);
-        memcpy(stack + off, &v, sizeof(v));
+        memcpy(fuzz_stack + off, &v, sizeof(v));
         if (fz_u8(f) & 1)
             regs.rsp = STACK_VA + off;
         break;

@@ -4,10 +4,13 @@
 # did at the start. make test runs a fixed seed and a small count; make fuzz
 # runs at least a million operations for several seeds.
 
-# Runs pvhostile64 (run.sh ARGS, the log in $LOG) and fails on its status
-# and on each FAIL line; returns 1 only when the guest is not built.
+# Runs pvhostile64 (run.sh ARGS, the log in $LOG; --guest pvhostile32 for
+# the 32-bit one) and fails on its status and on each FAIL line; returns 1
+# only when the guest is not built.
 hostile_run() {
-    [ -f "$BUILD/guests/pvhostile64" ] || { fail "no $BUILD/guests/pvhostile64 (make guests)"; return 1; }
+    local guest=pvhostile64
+    [ "${1:-}" = --guest ] && guest=$2
+    [ -f "$BUILD/guests/$guest" ] || { fail "no $BUILD/guests/$guest (make guests)"; return 1; }
     local out
     out=$(scratch run.out)
     tests/guests/pvhostile64/run.sh "$@" --log "$LOG" > "$out" 2>&1 ||
@@ -87,6 +90,39 @@ test_hostile_smp() {
     expect_log_re "pvhostile64: seed 11, 400 operations, 4 vCPUs"
     expect_log_re "pvhostile64: 4 vCPUs raced [0-9]+ pool operations \([1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*\), 12 stale-mapping probes"
     expect_log "pvhostile64: 400 operations, pvshim healthy"
+    expect_no_log "internal error"
+    expect_log "guest shut down: poweroff"
+}
+
+# pvhostile32 (tests/guests/pvhostile32): the same kind of attack on the
+# compat seam of a 32-bit PAE guest: int $0x82 with any number and 32-bit
+# arguments, mmu_update and mmuext on PAE tables, PTEs written in halves
+# through ptwr, bad 32-bit descriptors and GDT frame lists, 32-byte
+# multicall entries, grant, vcpu, event and memory operations in their
+# 32-bit layouts, callbacks, trap tables and forged HYPERVISOR_iret frames
+# (VM86 ones among them); then pvshim answers as at the start.
+test_hostile32_guest() {
+    hostile_run --guest pvhostile32 --seed 7 --ops 20000 --timeout 240 || return 1
+    expect_log_re "pvhostile32: seed 7, 20000 operations"
+    expect_log_re "forged HYPERVISOR_iret: [1-9][0-9]*"
+    expect_log_re "PTE halves stored through ptwr: [1-9][0-9]*"
+    expect_log "pvhostile32: 20000 operations, pvshim healthy"
+    expect_no_log "internal error"
+    expect_log "guest shut down: poweroff"
+}
+
+# pvhostile32 on 2 vCPUs (MTTCG): vCPU 0 attacks as above while vCPU 1,
+# brought up from a 32-bit context, races it on one pool of frames (pins
+# at each PAE level, 8-byte entries by mmu_update, update_va_mapping and
+# ptwr halves, writes through its mappings, shootdowns by 32-bit vCPU
+# bitmap). Afterwards no writable entry names a table, every pool frame is
+# plain memory once its pins and mappings are gone, and pvshim answers as
+# at the start.
+test_hostile32_smp() {
+    hostile_run --guest pvhostile32 --seed 11 --ops 300 --smp 2 --timeout 300 || return 1
+    expect_log "pvhostile32: 2 vCPUs"
+    expect_log_re "pvhostile32: 2 vCPUs raced [0-9]+ pool operations \([1-9][0-9]* [1-9][0-9]*\)"
+    expect_log "pvhostile32: 300 operations, pvshim healthy"
     expect_no_log "internal error"
     expect_log "guest shut down: poweroff"
 }

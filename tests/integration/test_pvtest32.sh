@@ -39,7 +39,8 @@ test_pvtest32_trace_abi() {
 }
 
 # Two CPUs: the 32-bit guest gets two vCPUs, and the smp.* checks bring
-# vCPU 1 up from a 32-bit context, send IPIs both ways, shoot down its TLB
+# vCPU 1 up from a 32-bit context (whose DS does not load: its first entry
+# is its failsafe callback, the frame carrying that DS), send IPIs both ways, shoot down its TLB
 # and take it down and up again.
 test_pvtest32_under_pvshim_smp2() {
     pvtest32_under_pvshim 256 --smp 2

@@ -473,3 +473,8 @@ const char *mm_sim_check_baseline(void)
     }
     return mm_sim_check();
 }
+
+uint64_t mm_sim_m2p(mfn_t mfn)
+{
+    return mfn < SIM_FRAMES ? m2p[mfn] : ~0ull;
+}

@@ -117,5 +117,7 @@ const char *mm_sim_check_baseline(void);
     } while (0)
 
 struct pv_frame_info mm_sim_info(mfn_t mfn);
+/* The (64-bit) M2P entry of mfn. */
+uint64_t mm_sim_m2p(mfn_t mfn);
 
 #endif

@@ -454,6 +454,49 @@ START_TEST(iret_to_ring0_crashes)
 }
 END_TEST
 
+/*
+ * An iret to virtual-8086 mode: as on Xen, the #GP handler at kernel_sp -
+ * 40 with error code 0 and the nine words after EAX (EIP CS EFLAGS ESP SS
+ * ES DS FS GS) moved there; events masked when the handler's gate says so.
+ */
+START_TEST(iret_to_vm86_is_gp)
+{
+    struct pv_vcpu *v = &dom.vcpu[0];
+    v->kernel_sp = KSTACK_VA + 0x800;
+    v->kernel_ss = FLAT_RING1_SS_X86_32;
+    v->trap_ctxt[TRAP_gp_fault] = (struct trap_info){ 13, 4, 0xe019, 0xc0009000u };
+    v->kernel_mode = true;
+    uint32_t *f = (uint32_t *)(stack + 0x800);
+    static const uint32_t words[10] = { 0x33333333, 0x1234, 0x5678, 0x23202, 0x100,
+                                        0x9abc, 1, 2, 3, 4 };
+    memcpy(f, words, sizeof(words));
+    vi32()->evtchn_upcall_mask = 0;
+    ck_assert_int_eq((uint32_t)int82(__HYPERVISOR_iret, 0, 0, 0, 0, 0), 0x33333333u);
+    ck_assert_uint_eq(regs.rip, 0xc0009000u);
+    ck_assert_uint_eq(regs.cs, 0xe019);
+    ck_assert_uint_eq(regs.ss, FLAT_RING1_SS_X86_32);
+    ck_assert_uint_eq(regs.rsp, KSTACK_VA + 0x800 - 40);
+    ck_assert_uint_eq(word_at(KSTACK_VA + 0x800 - 40), 0);
+    for (unsigned i = 1; i < 10; i++)
+        ck_assert_uint_eq(word_at(KSTACK_VA + 0x800 - 40 + 4 * i), words[i]);
+    ck_assert_uint_eq(regs.rflags & (0x20000 | 0x3000 | 0x200), 0x200);
+    ck_assert_int_eq(vi32()->evtchn_upcall_mask, 1);
+    ck_assert(v->kernel_mode);
+}
+END_TEST
+
+/* The frame cannot move (kernel_sp names nothing mapped): the guest is crashed. */
+START_TEST(iret_to_vm86_unmapped_crashes)
+{
+    dom.vcpu[0].kernel_sp = 0x40000000u;
+    uint32_t *f = (uint32_t *)(stack + 0x800);
+    f[1] = 0x1234;
+    f[2] = 0x5678;
+    f[3] = 0x20202;
+    int82(__HYPERVISOR_iret, 0, 0, 0, 0, 0);
+}
+END_TEST
+
 /* ------------------------------------------------------- events */
 
 /* Port 33: pending word 1 of 32 bits, selector bit 1 at byte 4 of vcpu_info. */
@@ -521,6 +564,8 @@ static Suite *compat_suite(void)
     tcase_add_loop_test(tc, bounce_frames, 0, (int)(sizeof(bounce_cases) / sizeof(bounce_cases[0])));
     tcase_add_loop_test(tc, iret_frames, 0, (int)(sizeof(iret_cases) / sizeof(iret_cases[0])));
     tcase_add_exit_test(tc, iret_to_ring0_crashes, FAKE_EXIT_BASE + 2);
+    tcase_add_test(tc, iret_to_vm86_is_gp);
+    tcase_add_exit_test(tc, iret_to_vm86_unmapped_crashes, FAKE_EXIT_BASE + 2);
     tcase_add_test(tc, events_32bit_words);
     tcase_add_test(tc, cr2_and_wallclock_offsets);
     suite_add_tcase(s, tc);

@@ -48,8 +48,8 @@ section .text
 ; from sel[0..3]; a load that faults leaves that register null and sets
 ; its bit in the result.
 %macro LOAD_SEL 2
-.load_%1:
     mov ax, [rdi + %2 * 2]
+.load_%1:                       ; the load that may fault (its fixup below)
     mov %1, ax
     jmp .next_%1
 .fault_%1:

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Boot pvhostile64 under pvshim (QEMU TCG) and judge the run:
+# Boot pvhostile64 (or --guest pvhostile32) under pvshim (QEMU TCG) and judge the run:
 #   tests/guests/pvhostile64/run.sh --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE]
-#                                   [--disk IMAGE] [--net] [--smp N]
+#                                   [--disk IMAGE] [--net] [--smp N] [--guest NAME]
 #   (--mem: QEMU's -m, default 256; --disk: IMAGE as a virtio-blk disk, which
 #   the guest attacks first through a frontend of its own, blk=1; --net: a
 #   virtio-net NIC on QEMU user-mode networking, attacked the same way, net=1;
 #   --smp: N CPUs under multi-threaded TCG, so N vCPUs attack at once, smp.c)
-# Passes when the guest printed "pvhostile64: N operations, pvshim healthy",
+#   (--guest: build/guests/NAME, default pvhostile64; pvhostile32 takes the
+#   same seed=, ops= and smp= arguments, no disk or NIC)
+# Passes when the guest printed "NAME: N operations, pvshim healthy",
 # no FAIL line and no "internal error" appeared, and QEMU exited with 0.
 set -u
 cd "$(dirname "$0")/../../.."
 BUILD=${BUILD:-build}
-seed=1 ops=10000 log= timeout= mem=256 disk= net=0 smp=1
+seed=1 ops=10000 log= timeout= mem=256 disk= net=0 smp=1 guest=pvhostile64
 while [ $# -gt 0 ]; do
     case $1 in
     --seed) seed=$2; shift 2 ;;
@@ -22,13 +24,14 @@ while [ $# -gt 0 ]; do
     --disk) disk=$2; shift 2 ;;
     --net) net=1; shift ;;
     --smp) smp=$2; shift 2 ;;
-    *) echo "usage: $0 --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE] [--disk IMAGE] [--net] [--smp N]" >&2
+    --guest) guest=$2; shift 2 ;;
+    *) echo "usage: $0 --seed S --ops N [--log FILE] [--timeout SECONDS] [--mem SIZE] [--disk IMAGE] [--net] [--smp N] [--guest NAME]" >&2
        exit 2 ;;
     esac
 done
 # Under TCG an operation costs some tens of microseconds; allow for slow runs.
 [ -n "$timeout" ] || timeout=$((60 + ops / 2000))
-[ -n "$log" ] || { mkdir -p "$BUILD/fuzz/logs"; log=$BUILD/fuzz/logs/pvhostile64-seed$seed.log; }
+[ -n "$log" ] || { mkdir -p "$BUILD/fuzz/logs"; log=$BUILD/fuzz/logs/$guest-seed$seed.log; }
 : > "$log"
 start=$(date +%s)
 status=0
@@ -47,28 +50,28 @@ accel=(-accel tcg)
 timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${accel[@]}" -cpu max -m "$mem" \
     -display none -no-reboot -nodefaults -serial "file:$log" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/pvshim" \
-    -initrd "$BUILD/guests/pvhostile64 $guest_args" "${devices[@]}" < /dev/null > "$log.qemu" 2>&1 ||
+    -initrd "$BUILD/guests/$guest $guest_args" "${devices[@]}" < /dev/null > "$log.qemu" 2>&1 ||
     status=$?
 end=$(date +%s)
 ok=1
 grep -a '^FAIL ' "$log" | head -n 20
-grep -aqE "^pvhostile64: $ops operations, pvshim healthy" "$log" ||
-    { echo "pvhostile64 seed $seed: no \"$ops operations, pvshim healthy\" line"; ok=0; }
+grep -aqE "^$guest: $ops operations, pvshim healthy" "$log" ||
+    { echo "$guest seed $seed: no \"$ops operations, pvshim healthy\" line"; ok=0; }
 if grep -aq 'internal error' "$log"; then
-    echo "pvhostile64 seed $seed: pvshim reported an internal error:"
+    echo "$guest seed $seed: pvshim reported an internal error:"
     grep -a 'internal error' "$log" | head -n 3
     ok=0
 fi
 # The guest writes this to the serial port's I/O ports: it must never get there.
 if grep -aq 'PVHOSTILE-PORT-LEAK' "$log"; then
-    echo "pvhostile64 seed $seed: guest port I/O reached the real serial port"
+    echo "$guest seed $seed: guest port I/O reached the real serial port"
     ok=0
 fi
-[ "$status" = 0 ] || { echo "pvhostile64 seed $seed: QEMU exit status $status (124: timeout)"; ok=0; }
+[ "$status" = 0 ] || { echo "$guest seed $seed: QEMU exit status $status (124: timeout)"; ok=0; }
 if [ $ok = 1 ]; then
-    echo "pvhostile64 seed $seed: $ops operations in $((end - start))s, pvshim healthy"
+    echo "$guest seed $seed: $ops operations in $((end - start))s, pvshim healthy"
     exit 0
 fi
-echo "pvhostile64 seed $seed: FAILED, log in $log; last lines:"
+echo "$guest seed $seed: FAILED, log in $log; last lines:"
 tail -n 6 "$log" | sed 's/^/  | /'
 exit 1

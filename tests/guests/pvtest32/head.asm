@@ -341,3 +341,20 @@ failsafe_resume:
 section .bss
 failsafe_saved_esp:
     resd 1
+
+section .text
+; vCPU 1's failsafe callback (smp.c): the DS its first context asked for
+; did not load. Good selectors first (DS is null now), then the frame's DS
+; and CS are recorded, and vCPU 1 goes on to ap_main off the frame.
+global ap_failsafe
+extern ap_main, ap_failsafe_ds, ap_failsafe_cs
+ap_failsafe:
+    mov ax, 0xe021
+    mov ds, ax
+    mov es, ax
+    mov eax, [esp]
+    mov [ap_failsafe_ds], eax
+    mov eax, [esp + 20]
+    mov [ap_failsafe_cs], eax
+    add esp, 28                 ; DS ES FS GS EIP CS EFLAGS
+    jmp ap_main

@@ -59,8 +59,12 @@ static void port_clear(unsigned port)
                        __ATOMIC_SEQ_CST);
 }
 
-static void ap_main(void) __attribute__((noreturn, used));
-static void ap_main(void)
+/* vCPU 1's first DS does not load (check_vcpu1_up): its failsafe
+ * callback (head.asm) records the frame and comes here. */
+volatile uint32_t ap_failsafe_ds, ap_failsafe_cs;
+extern char ap_failsafe[];
+void ap_main(void) __attribute__((noreturn, used));
+void ap_main(void)
 {
     uint32_t ds, cs;
     __asm__ volatile("mov %%ds, %0; mov %%cs, %1" : "=r"(ds), "=r"(cs));
@@ -242,6 +246,13 @@ static void check_vcpu1_up(void)
 
     static struct vcpu_guest_context ctx;
     ap_context(&ctx);
+    /* A DS that cannot load (GDT entry 511: no guest GDT): the first entry
+     * is the failsafe callback's, at FLAT_RING1_CS, its frame carrying the
+     * DS the context asked for (Xen's load_segments). */
+    ctx.user_regs.ds = 0x0ffb;
+    ctx.failsafe_callback_cs = RING1_CS & ~3;
+    ctx.failsafe_callback_eip = (uint32_t)ap_failsafe;
+    ap_failsafe_ds = ap_failsafe_cs = 0xdead;
     expect_rc(vcpu_op(VCPUOP_initialise, 1, &ctx), 0);
     expect_rc(vcpu_op(VCPUOP_initialise, 1, &ctx), -XEN_EEXIST);
     expect_rc(vcpu_op(VCPUOP_is_up, 1, NULL), 0);
@@ -250,6 +261,8 @@ static void check_vcpu1_up(void)
         return;
     expect_eq(ap_entry_cs, RING1_CS);
     expect_eq(ap_entry_ds, RING1_DS);
+    expect_eq(ap_failsafe_ds, 0x0ffb);
+    expect_eq(ap_failsafe_cs & 0xffff, RING1_CS);
     expect_rc(vcpu_op(VCPUOP_is_up, 1, NULL), 1);
     expect_rc(vcpu_op(VCPUOP_up, 1, NULL), 0);      /* already up */
     /* The 44-byte runstate: running, its times adding up to no more than now. */

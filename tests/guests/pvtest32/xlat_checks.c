@@ -110,9 +110,58 @@ static void check_machphys_mfn_list(void)
     expect_eq(l.nr_extents, 0);
 }
 
+/*
+ * XENMEM_exchange in the 32-bit layout (44-byte header, 4-byte extents):
+ * Xen's compat check first (nr_exchanged not on an output extent: -EINVAL,
+ * nothing written back), a mapped frame refused, then two single frames
+ * for an aligned pair below 4 GiB at the gpfns asked for, the 4-byte out
+ * list written one entry wide.
+ */
+static void check_memory_exchange(void)
+{
+    const volatile uint32_t *m2p = (const volatile uint32_t *)0xf5800000u;
+    uint32_t a = alloc_pfn(), b = alloc_pfn();
+    if (!expect(a == b + 1 || b == a + 1, "pfns %u %u not adjacent", a, b))
+        return;
+    uint32_t g = a < b ? a : b;
+    _Static_assert(sizeof(struct xen_memory_exchange) == 44, "i386 memory_exchange");
+    xen_pfn_t in[2] = { p2m[g], p2m[g + 1] }, out[2] = { g, 0x5a5a5a5a };
+    struct xen_memory_exchange x = {
+        .in = { .nr_extents = 2, .extent_order = 0, .domid = DOMID_SELF },
+        .out = { .nr_extents = 1, .extent_order = 1, .mem_flags = XENMEMF_address_bits(32),
+                 .domid = DOMID_SELF },
+        .nr_exchanged = 1,
+    };
+    set_xen_guest_handle(x.in.extent_start, in);
+    set_xen_guest_handle(x.out.extent_start, out);
+    expect_rc(hypercall2(__HYPERVISOR_memory_op, XENMEM_exchange, &x), -XEN_EINVAL);
+    expect_eq(x.nr_exchanged, 1);
+    x.nr_exchanged = 0;
+    uint32_t va = scratch_va(28);
+    expect_rc(uvm(va, ((uint64_t)p2m[g + 1] << 12) | RW_FLAGS), 0);
+    expect_rc(hypercall2(__HYPERVISOR_memory_op, XENMEM_exchange, &x), -XEN_EINVAL);
+    expect_eq(x.nr_exchanged, 0);
+    expect_rc(uvm(va, 0), 0);
+    if (!expect_rc(hypercall2(__HYPERVISOR_memory_op, XENMEM_exchange, &x), 0))
+        return;
+    expect_eq(x.nr_exchanged, 2);
+    uint32_t m = out[0];
+    expect(m % 2 == 0 && m < (1u << 20), "out mfn %#x: not an aligned pair below 4 GiB", m);
+    expect_eq(out[1], 0x5a5a5a5a);
+    expect_eq(m2p[m], g);
+    expect_eq(m2p[m + 1], g + 1);
+    p2m[g] = m;
+    p2m[g + 1] = m + 1;
+    expect_rc(uvm(va, ((uint64_t)(m + 1) << 12) | RW_FLAGS), 0);
+    *(volatile uint32_t *)va = 0x5a5a;
+    expect_eq(*(volatile uint32_t *)va, 0x5a5a);
+    expect_rc(uvm(va, 0), 0);
+}
+
 void xlat_checks(void)
 {
     run_check("xlat.grant_copy", check_grant_copy);
     run_check("xlat.grant_status_frames", check_status_frames);
     run_check("xlat.machphys_mfn_list", check_machphys_mfn_list);
+    run_check("xlat.memory_exchange", check_memory_exchange);
 }
