@@ -188,6 +188,7 @@ static const char *reason_name(unsigned reason)
 void pv_shutdown(unsigned int reason)
 {
     pv_services_flush();
+    pv_fast_path_report();
     struct json_rec r;
     json_begin(&r, "guest-shutdown");
     json_str(&r, "reason", reason_name(reason));
