@@ -100,12 +100,8 @@ section .text
 %%ok:
 %endmacro
 
-global syscall64_fast
-syscall64_fast:
-    mov rsi, rsp
-    or rsi, PCPU_STACK_SIZE - 1
-    mov rsi, [rsi - 7]                  ; this_pcpu() (percpu.h)
-    mov rdi, [rsi + PCPU_CURR]          ; its vCPU, for the whole path
+; What both halves require (RDI: the vCPU).
+%macro COMMON_CHECKS 0
     cmp byte [rel entry_fast_enabled], 0
     je syscall64_slow
     cmp byte [rel dom + DOM_COMPAT], 0
@@ -116,10 +112,24 @@ syscall64_fast:
     jne syscall64_slow
     cmp byte [rdi + V_UP], 0
     je syscall64_slow
-    cmp byte [rdi + V_KERNEL_MODE], 0
-    jne iret_fast
+%endmacro
 
+global syscall64_fast
+syscall64_fast:
+    mov rsi, rsp
+    or rsi, PCPU_STACK_SIZE - 1
+    mov rsi, [rsi - 7]                  ; this_pcpu() (percpu.h)
+    mov rdi, [rsi + PCPU_CURR]          ; its vCPU, for the whole path
+    cmp byte [rdi + V_KERNEL_MODE], 0
+    je .user
+    ; Any hypercall but iret leaves here, first.
+    cmp rax, HYPERVISOR_IRET
+    je iret_fast
+    jmp syscall64_slow
+
+.user:
     ; A system call from guest user mode, to the syscall callback.
+    COMMON_CHECKS
     cmp qword [rdi + V_SYSCALL_CALLBACK], 0
     je syscall64_slow
     mov ecx, [rdi + V_VCPU_ID]
@@ -196,8 +206,7 @@ syscall64_fast:
 ; copied below the frame first, so that nothing changes before all of it
 ; has been read.
 iret_fast:
-    cmp rax, HYPERVISOR_IRET
-    jne syscall64_slow
+    COMMON_CHECKS
     mov rsi, [rsp + F_RSP]
     GUEST_RANGE rsi, IRET_SIZE, syscall64_slow
     sub rsp, IRET_SIZE
