@@ -86,17 +86,19 @@ section .text
 %endmacro
 
 ; guest_range_ok (guest_access.h) for [reg, reg + len), else jump to fail.
-; Uses RAX.
+; Uses RAX. Kernel stacks lie above pvshim's slots: that case first.
 %macro GUEST_RANGE 3
-    lea rax, [%1 + %2]
-    cmp rax, %1
-    jb %3                       ; wraps
-    dec rax
-    shr rax, 47
-    jz %%ok                     ; ends at or below 2^47
     mov rax, 0xffff880000000000
     cmp %1, rax
-    jb %3                       ; the hole or pvshim's slots
+    jae %%high
+    lea rax, [%1 + %2 - 1]      ; below pvshim's slots: cannot wrap
+    shr rax, 47
+    jnz %3                      ; ends above 2^47: the hole
+    jmp %%ok
+%%high:
+    mov rax, %1
+    add rax, %2
+    jc %3                       ; wraps
 %%ok:
 %endmacro
 
