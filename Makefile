@@ -21,7 +21,10 @@ GEN        := $(BUILD)/gen
 
 # ---------------------------------------------------------------- kernel
 KERNEL_DIRS := shim pvops-compat xen/local xen/l0
-KERNEL_C    := $(sort $(shell find $(KERNEL_DIRS) -name '*.c' 2>/dev/null))
+# asm_offsets.c is compiled to assembly only: the C layouts NASM reads.
+ASM_OFFSETS_C := shim/arch/x86/asm_offsets.c
+KERNEL_C    := $(sort $(filter-out $(ASM_OFFSETS_C), \
+                 $(shell find $(KERNEL_DIRS) -name '*.c' 2>/dev/null)))
 KERNEL_ASM  := $(sort $(filter-out %/multiboot_header.asm, \
                  $(shell find shim -name '*.asm' 2>/dev/null)))
 MB_ASM      := shim/arch/x86/boot/multiboot_header.asm
@@ -86,12 +89,19 @@ $(GEN)/layout.inc: include/pvshim/layout.h | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	sed -n 's/^#define \([A-Z0-9_]*\)[ \t]*\([0-9a-fx]*\).*/%define \1 \2/p' $< > $@
 
+$(GEN)/asm_offsets.inc: $(ASM_OFFSETS_C) | $(SYSINC)/xen
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(KCFLAGS) -MF $(GEN)/asm_offsets.d -MT $@ -S $< -o $(GEN)/asm_offsets.s
+	$(Q)sed -n 's/.*->\([A-Z0-9_]*\) \([0-9]*\).*/%define \1 \2/p' $(GEN)/asm_offsets.s > $@.tmp
+	$(Q)mv $@.tmp $@
+-include $(GEN)/asm_offsets.d
+
 $(BUILD)/k/%.o: %.c | $(SYSINC)/xen
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/k/%.o: %.asm $(GEN)/layout.inc
+$(BUILD)/k/%.o: %.asm $(GEN)/layout.inc $(GEN)/asm_offsets.inc
 	@mkdir -p $(@D)
 	@echo "  NASM    $<"
 	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@

@@ -11,10 +11,6 @@
 #include <pvshim/layout.h>
 #include <pvshim/string.h>
 
-/* Hardware RFLAGS bits cleared when entering a guest handler (as a CPU does on a trap). */
-#define HANDLER_CLEARS (X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | \
-                        X86_EFLAGS_NT | X86_EFLAGS_TF)
-
 bool trap_has_error_code(unsigned vector)
 {
     return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 ||
@@ -128,7 +124,7 @@ static inline ALWAYS_INLINE const char *bounce(struct cpu_regs *r, uint64_t hand
     r->cs = PV_KERNEL_CS;
     r->ss = PV_KERNEL_SS;
     r->rsp = sp;
-    r->rflags = (r->rflags & ~HANDLER_CLEARS & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IF;
+    r->rflags = (r->rflags & ~PV_HANDLER_CLEARS & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IF;
     return NULL;
 }
 

@@ -49,6 +49,10 @@ struct pv_vcpu {
      * CPU just before it first enters the guest (NULL: nothing to load). */
     void (*first_run)(struct pv_vcpu *v);
 
+    /* --- uses of the entry fast path (shim/arch/x86/entry_fast.asm), for the log */
+    uint64_t fast_syscalls;         /* system calls bounced to the guest kernel */
+    uint64_t fast_irets;            /* HYPERVISOR_iret done there */
+
     /* --- the guest entry being handled now (set by the entry path) */
     struct cpu_regs *regs;
     bool in_multicall;              /* a multicall is being run (no nesting) */

@@ -23,6 +23,10 @@
 #define X86_EFLAGS_VM   0x00020000ul
 #define X86_EFLAGS_AC   0x00040000ul
 
+/* Hardware RFLAGS bits cleared when entering a guest handler (as a CPU does on a trap). */
+#define PV_HANDLER_CLEARS (X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | \
+                           X86_EFLAGS_NT | X86_EFLAGS_TF)
+
 /* Trap numbers used by name. */
 #define TRAP_divide_error   0
 #define TRAP_debug          1
@@ -118,5 +122,8 @@ static inline bool pv_events_deliverable_on(const struct pv_vcpu *v)
     return __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE) &&
            !vi->evtchn_upcall_mask;
 }
+
+/* Log how often the SYSCALL fast path ran (entry.c). */
+void pv_fast_path_report(void);
 
 #endif

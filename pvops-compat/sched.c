@@ -195,6 +195,7 @@ void pv_shutdown(unsigned int reason)
 {
     pv_lock();
     pv_services_flush();
+    pv_fast_path_report();
     struct json_rec r;
     json_begin(&r, "guest-shutdown");
     json_str(&r, "reason", reason_name(reason));

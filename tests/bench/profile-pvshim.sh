@@ -54,7 +54,8 @@ for k in 1 2; do
 done
 
 # Per operation: (2N run - N run) / 1.1 N, by pvshim function.
-nm -n "$pvshim" | awk '$2 ~ /^[tT]$/ { print $1, $3 }' > "$work/syms"
+# NASM's macro-local labels (..@N.name) count as part of the label before.
+nm -n "$pvshim" | awk '$2 ~ /^[tT]$/ && $3 !~ /^\.\.@/ { print $1, $3 }' > "$work/syms"
 awk -v ops="$((n * 11 / 10))" -v name="$name" '
     function hexval(s,    i, v) {
         # awk numbers are doubles: only the low 40 bits keep every byte

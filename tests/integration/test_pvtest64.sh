@@ -57,8 +57,23 @@ pvtest64_under_pvshim() {
     expect_status 0
 }
 
+# The checks of system calls and irets (user.iret_syscall_sysret_pf) ran
+# through the SYSCALL entry's assembly fast path.
+expect_fast_path_used() {
+    expect_log_re "entry fast path: [1-9][0-9]* system calls, [1-9][0-9]* irets"
+}
+
 test_pvtest64_under_pvshim() {
     pvtest64_under_pvshim 256
+    expect_fast_path_used
+}
+
+# The same checks through the C path alone, the fast path's reference: both
+# must give the guest what Xen 4.17 does.
+test_pvtest64_under_pvshim_c_entry() {
+    pvtest64_under_pvshim 256 --append "trace=abi selftest=c-entry"
+    expect_log "selftest c-entry: the SYSCALL fast path is off"
+    expect_log "entry fast path: 0 system calls, 0 irets"
 }
 
 test_pvtest64_under_pvshim_1g() {
@@ -69,6 +84,7 @@ test_pvtest64_under_pvshim_1g() {
 # the smp.* checks run and pass with the same expectations as under Xen.
 test_pvtest64_under_pvshim_smp2() {
     pvtest64_under_pvshim 256 --smp 2
+    expect_fast_path_used
     expect_log "smp: 2 CPUs (2 in the MADT)"
     expect_log "INFO vcpus: 2"
     local c

@@ -10,6 +10,7 @@
 #include <pvshim/log.h>
 #include <pvshim/status.h>
 #include "abi_trace.h"
+#include "domain.h"
 #include <pvshim/xen_abi.h>
 #include <pvshim/console.h>
 #include "../../xen/tools/jsonparse.h"
@@ -186,6 +187,31 @@ START_TEST(abi_report_json_round_trip)
 }
 END_TEST
 
+/* The SYSCALL fast path counts its irets in each vCPU: the report adds
+ * them to the iret row, once however often it is printed. */
+START_TEST(abi_report_adds_fast_path_irets)
+{
+    char err[200];
+    struct abi_trace t = { .name = "unit" };
+    dom.nr_vcpus = 2;
+    dom.vcpu[0].fast_irets = 5;
+    dom.vcpu[1].fast_irets = 2;
+    fake_log_reset();
+    log_json = true;
+    some_calls();                       /* one iret through the C path */
+    abi_trace_report();
+    dom.vcpu[0].fast_irets = 6;
+    fake_log_reset();
+    abi_trace_report();
+    log_exit(EXIT_POWEROFF);
+    const char *text = fake_log_text();
+    ck_assert_msg(abi_trace_read(text, strlen(text), &t, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(t.rows[1].op, __HYPERVISOR_iret);
+    ck_assert_uint_eq(t.rows[1].calls, 1 + 6 + 2);
+    abi_trace_free(&t);
+}
+END_TEST
+
 START_TEST(abi_report_text_lists_errors)
 {
     fake_log_reset();
@@ -355,6 +381,7 @@ static Suite *json_suite(void)
     tcase_add_test(tc, log_lines_as_records);
     tcase_add_test(tc, abi_report_json_round_trip);
     tcase_add_test(tc, abi_report_text_lists_errors);
+    tcase_add_test(tc, abi_report_adds_fast_path_irets);
     suite_add_tcase(s, tc);
     tc = tcase_create("abi_report_tool");
     tcase_add_test(tc, tables_from_two_traces);

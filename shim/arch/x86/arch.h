@@ -103,6 +103,8 @@ void arch_set_ldt_descriptor(uint64_t base, uint32_t limit);
 /* Translate a guest virtual address through the live page tables. */
 bool arch_guest_walk(vaddr_t va, paddr_t *pa);
 extern bool smap_active;
+/* The 64-bit SYSCALL entry's assembly fast path is used (traps.c). */
+extern bool entry_fast_enabled;
 /* compat_cpu.c: a 32-bit guest's reserved GDT entries (no-op for 64-bit
  * guests), and CR4's SMEP/SMAP on entry to pvshim and off on return
  * (inline: on every entry; nothing to do for a 64-bit guest). */

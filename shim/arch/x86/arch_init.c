@@ -133,6 +133,9 @@ void arch_selftest(const char *name)
         machine_exit(EXIT_POWEROFF);
     } else if (!strcmp(name, "reboot")) {
         machine_exit(EXIT_REBOOT);
+    } else if (!strcmp(name, "c-entry")) {
+        entry_fast_enabled = false;
+        log_info("selftest c-entry: the SYSCALL fast path is off");
     } else if (!strcmp(name, "smp")) {
         smp_selftest();
     } else if (!strcmp(name, "timer")) {

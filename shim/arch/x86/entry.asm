@@ -1,6 +1,6 @@
 ; Every way into pvshim once it runs in long mode: exception and interrupt
 ; stubs for all 256 vectors, and SYSCALL from the guest (64-bit and compat
-; mode). Each builds a struct cpu_regs (include/pvshim/cpu_regs.h) and calls
+; mode; the 64-bit one's fast path is entry_fast.asm). Each builds a struct cpu_regs (include/pvshim/cpu_regs.h) and calls
 ; C; returning from it resumes whatever the frame now describes, through
 ; one iretq (return_via_frame).
 
@@ -9,6 +9,7 @@ section .text
 
 extern trap_entry
 extern guest_syscall_entry
+extern syscall64_fast
 extern pcpus
 
 ; struct pcpu (include/pvshim/percpu.h; percpu.c checks these): its size,
@@ -40,12 +41,22 @@ trap_stub_ %+ v:
 %assign v v + 1
 %endrep
 
+; struct cpu_regs' general registers, in two parts: the SYSCALL fast path
+; (entry_fast.asm) saves only the first.
 %macro PUSH_GPRS 0
+    PUSH_GPRS_SCRATCH
+    PUSH_GPRS_REST
+%endmacro
+
+%macro PUSH_GPRS_SCRATCH 0
     push rdi
     push rsi
     push rdx
     push rcx
     push rax
+%endmacro
+
+%macro PUSH_GPRS_REST 0
     push r8
     push r9
     push r10
@@ -95,11 +106,22 @@ trap_stub_ %+ v:
 %assign c c + 1
 %endrep
 
+; A 64-bit SYSCALL tries the fast path first (entry_fast.asm), which
+; comes back to syscall64_slow for everything it does not do itself.
 syscall64_common:
     push r11                    ; rflags
     push SEL_RING3_CS64         ; cs
     push rcx                    ; rip
-    GUEST_SYSCALL_TO_C ENTRY_SYSCALL, 0
+    push 0                      ; error code
+    push ENTRY_SYSCALL          ; vector
+    PUSH_GPRS_SCRATCH
+    jmp syscall64_fast
+global syscall64_slow
+syscall64_slow:
+    PUSH_GPRS_REST
+    mov rdi, rsp
+    call guest_syscall_entry
+    jmp return_via_frame
 
 syscall32_common:
     push r11

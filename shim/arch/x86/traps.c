@@ -175,6 +175,9 @@ void trap_entry(struct cpu_regs *r)
     pv_trap_unlock(r, lazy);
 }
 
+/* entry_fast.asm runs only while this is set (selftest=c-entry clears it). */
+bool entry_fast_enabled = true;
+
 void guest_syscall_entry(struct cpu_regs *r);
 void guest_syscall_entry(struct cpu_regs *r)
 {

@@ -2,7 +2,8 @@
  * User mode: a user L4 of its own (NEW_USER_BASEPTR), the iret hypercall
  * to ring 3 user mode, SYSCALL reaching the syscall callback on the
  * kernel stack (stack_switch), the return with VGCF_in_syscall, the user
- * GS base, a software interrupt refused in user mode, and a user-mode #PF.
+ * GS base, every register across a system call and a plain iret back, a
+ * software interrupt refused in user mode, and a user-mode #PF.
  */
 #include "pvtest.h"
 #include "hypercall.h"
@@ -11,9 +12,17 @@
 #define USER_CODE_VA 0x400000UL
 #define USER_DATA_VA 0x401000UL
 #define USER_MAGIC   0x0badc0ffee0ddf00UL
+/* user_mode.asm's: where its registers are stored after syscall 3, and
+ * the value it gives register n (1-12) before it. */
+#define USER_REGS_OFFSET 0x100
+#define REG_PATTERN(n) (0xc0de000000000000UL + (n) * 0x0101010101UL)
+/* What syscall 3 returns in RAX, RCX and R11 (a plain iret: no VGCF_in_syscall). */
+#define RAX_BACK 0x3333333333333333UL
+#define RCX_BACK 0x0123456789abcdefUL
+#define R11_BACK 0xfedcba9876543210UL
 
 extern char user_code_start[], user_after_syscall1[], user_after_syscall2[],
-    user_int84[], user_kernel_touch[], _user_text_start[], kernel_stack_top[];
+    user_after_syscall3[], user_int84[], user_kernel_touch[], _user_text_start[], kernel_stack_top[];
 void enter_user(unsigned long rip, unsigned long rsp) __attribute__((noreturn));
 
 #define USER_VA(sym) (USER_CODE_VA + ((unsigned long)(sym) - (unsigned long)user_code_start))
@@ -24,6 +33,8 @@ static struct trap_frame sc_frame[2];
 static uint64_t sc_frame_top[2];
 static unsigned n_syscalls;
 static uint64_t reported_rdi, reported_rsi;
+static struct trap_frame regs_frame;
+static uint8_t regs_mask;
 static struct trap_frame pf_frame, gp_frame;
 static uint64_t pf_cr2, pf_frame_top;
 
@@ -40,8 +51,56 @@ static void user_syscall(struct trap_frame *f)
         reported_rdi = f->rdi;
         reported_rsi = f->rsi;
         f->rax = 0;
+    } else if (f->rax == 3) {
+        regs_frame = *f;
+        regs_mask = vcpu0()->evtchn_upcall_mask;
+        f->rax = RAX_BACK;
+        f->rcx = RCX_BACK;
+        f->r11 = R11_BACK;
+        f->rflags |= 1;                 /* CF */
+        f->error_code = 0;              /* a plain iret: RCX and R11 from the frame */
+        return;
     }
     f->error_code = VGCF_in_syscall;    /* back like SYSRET */
+}
+
+/*
+ * Syscall 3: the guest kernel got every register user mode had and the
+ * bounce frame exactly (CS and SS with nothing above the selector: the
+ * event mask saved in CS bits 32-39 was 0), events masked by the callback;
+ * user mode got back every register, with RAX, RCX, R11 and RFLAGS from the
+ * iret frame.
+ */
+static void expect_registers(unsigned long data)
+{
+    const struct trap_frame *f = &regs_frame;
+    const uint64_t sent[12] = { f->rbx, f->rdx, f->rsi, f->rdi, f->rbp, f->r8, f->r9,
+                                f->r10, f->r12, f->r13, f->r14, f->r15 };
+    for (unsigned n = 1; n <= 12; n++)
+        expect_fmt(sent[n - 1] == REG_PATTERN(n), "syscall: register %u is %#lx in the kernel",
+                   n, (unsigned long)sent[n - 1]);
+    expect_eq(f->rax, 3);
+    expect_eq(f->rip, USER_VA(user_after_syscall3));
+    expect_eq(f->rcx, f->rip);
+    expect_eq(f->cs, FLAT_USER_CS64);
+    expect_eq(f->ss, FLAT_USER_SS64);
+    expect_eq(f->rflags, f->r11);
+    expect_eq(f->rflags & 0x3200, 0x200);   /* IF (events were on), IOPL 0 */
+    expect_eq(regs_mask, 1);                /* CALLBACKF_mask_events */
+
+    const uint64_t *d = map_pfn(data, false);
+    const uint64_t *back = d + USER_REGS_OFFSET / 8;
+    /* stored: RAX RBX RCX RDX RSI RDI RBP R8-R15 RFLAGS */
+    const uint64_t want[15] = { RAX_BACK, REG_PATTERN(1), RCX_BACK, REG_PATTERN(2),
+                                REG_PATTERN(3), REG_PATTERN(4), REG_PATTERN(5),
+                                REG_PATTERN(6), REG_PATTERN(7), REG_PATTERN(8), R11_BACK,
+                                REG_PATTERN(9), REG_PATTERN(10), REG_PATTERN(11),
+                                REG_PATTERN(12) };
+    for (unsigned i = 0; i < 15; i++)
+        expect_fmt(back[i] == want[i], "iret: user register slot %u is %#lx, want %#lx", i,
+                   (unsigned long)back[i], (unsigned long)want[i]);
+    expect_eq(back[15] & 0x201, 0x201);     /* CF from the frame, IF */
+    unmap_va((void *)d);
 }
 
 static bool user_fault(struct trap_frame *f)
@@ -110,7 +169,7 @@ static void check_user_mode(void)
     trap_hook = NULL;
 
     expect_eq(back, 1);
-    expect_eq(n_syscalls, 2);
+    expect_eq(n_syscalls, 3);
     /* the syscall frame: on the kernel stack, user RIP/RSP, RCX = RIP
      * and R11 = RFLAGS as SYSCALL left them */
     struct trap_frame *f = &sc_frame[0];
@@ -125,6 +184,7 @@ static void check_user_mode(void)
     /* the SYSRET-style return gave user mode our RAX; GS was the user's */
     expect_eq(reported_rdi, 0x1235);
     expect_eq(reported_rsi, USER_MAGIC);
+    expect_registers(data);
     /* int $0x84 has DPL 1: refused in user mode, #GP(0x84 << 3 | 2) at the
      * int (QEMU TCG's n << 4 | 2 under Xen, which cannot read the vector) */
     expect_eq(gp_frame.rip, USER_VA(user_int84));
