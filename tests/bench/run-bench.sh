@@ -42,6 +42,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 export BUILD=${BUILD:-build}
+# Before this run rewrites its own result files, which would make every tree "dirty".
+version=$(git describe --always --dirty 2> /dev/null || echo unknown)
 
 quick=0 configs="native xen pvshim" modes="icount realtime parallel" reps= icount_reps=
 jobs=2 out=bench/results profile=
@@ -211,7 +213,7 @@ elapsed=$(( $(date +%s) - started ))
         "${GUEST_CACHE:-cache/guests}/VERSIONS" 2> /dev/null)"
     printf 'xen\t%s\n' "$(sed -n 's/^version //p' cache/xen/xen-4.17.source 2> /dev/null)"
     printf 'xen_args\t%s\n' "$XEN_ARGS"
-    printf 'pvshim\t%s\n' "$(git describe --always --dirty 2> /dev/null || echo unknown)"
+    printf 'pvshim\t%s\n' "$version"
 } > "$out/meta.tsv"
 
 say "measured in $elapsed s; writing the report"

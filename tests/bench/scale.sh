@@ -14,6 +14,8 @@
 #   Environment: BENCH_KERNEL, BENCH_CPU, BUILD; see boot-one.sh.
 set -u
 cd "$(dirname "$0")/../.."
+# Before this run rewrites its own result files, which would make every tree "dirty".
+version=$(git describe --always --dirty 2> /dev/null || echo unknown)
 export BUILD=${BUILD:-build}
 out=bench/results sizes="256 1024 4096 16384" configs="native pvshim" jobs=2
 while [ $# -gt 0 ]; do
@@ -75,7 +77,7 @@ wait
     printf 'qemu_cpu\t%s\n' "$BENCH_CPU"
     printf 'kernel\t%s\n' "$(awk -v n="vmlinuz-$BENCH_KERNEL" '$1 == n { print $2 " " $3 }' \
         "${GUEST_CACHE:-cache/guests}/VERSIONS" 2> /dev/null)"
-    printf 'pvshim\t%s\n' "$(git describe --always --dirty 2> /dev/null || echo unknown)"
+    printf 'pvshim\t%s\n' "$version"
 } > "$out/scale-meta.tsv"
 awk -v md="$out/scale.md" -v svg="$out/scale.svg" -f tests/bench/scale-report.awk \
     "$out/scale-meta.tsv" "$out/scale.tsv" || exit 1
