@@ -44,7 +44,7 @@ void pv_vcpu_init(struct pv_vcpu *v, unsigned id)
  * marks own) run without it, and take it at the first step that needs it
  * (entry.c says why that is safe). Never held while a guest vCPU runs, and
  * dropped while a vCPU idles (SCHEDOP_block/poll, VCPUOP_down, an AP
- * waiting for its vCPU). A ticket lock: its waiters are served in turn.
+ * waiting for its vCPU). Taken by a try-and-retry loop, not in turn (pv_lock.h says why).
  * Recursive: an interrupt taken in an idle wait of code that holds it
  * (a backend waiting for its disk) takes it again.
  * order: outermost; the smp_call, timer and console locks are taken inside.

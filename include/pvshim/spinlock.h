@@ -55,21 +55,6 @@ static inline void spin_lock(spinlock_t *l)
     l->owner = spin_me();
 }
 
-/*
- * spin_lock for the CPU whose spin_me() is me, running fn (it must not
- * take l) while it waits: the PV lock's waiters keep serving cross-CPU
- * calls this way. FIFO like spin_lock.
- */
-static inline void spin_lock_as_serving(spinlock_t *l, unsigned me, void (*fn)(void))
-{
-    uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
-        fn();
-        spin_relax();
-    }
-    l->owner = me;
-}
-
 /* Take l if it is free now; true when taken. me: spin_me(). */
 static inline bool spin_trylock_as(spinlock_t *l, unsigned me)
 {
