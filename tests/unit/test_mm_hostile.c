@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include <pvshim/compiler.h>
+#include "test_rng.h"
 #include "unit.h"
 #include "mm_sim.h"
 
@@ -15,10 +16,7 @@
 static uint64_t rng;
 static uint64_t rnd(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return xorshift64(&rng);
 }
 
 START_TEST(absurd_frames_everywhere)

@@ -7,6 +7,7 @@
  * linear counts too) after every step, and back to the baseline at the end.
  */
 #include <string.h>
+#include "test_rng.h"
 #include "unit.h"
 #include "mm_sim.h"
 #include "mm/mm_private.h"
@@ -368,7 +369,7 @@ START_TEST(count_table_random)
         key[k] = _i == 0 ? k : (mfn_t)k * LINEAR_SLOTS * 4099 + (k % 7);
     unsigned used = 0;
     for (unsigned step = 0; step < 40000; step++) {
-        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        xorshift64(&rng);
         unsigned k = (unsigned)(rng % KEYS);
         int16_t v = (rng >> 32) % 3 == 0 ? 0 : (int16_t)((int)((rng >> 40) % 200) - 100);
         used += (ref[k] == 0 && v != 0) - (ref[k] != 0 && v == 0);
@@ -398,7 +399,7 @@ START_TEST(random_linear_mix)
         pool[i] = pinned(2 + i % 3);
     unsigned linear_made = 0;
     for (unsigned step = 0; step < 800; step++) {
-        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        xorshift64(&rng);
         mfn_t t = pool[rng % 12], target = pool[(rng >> 8) % 12];
         pte_t flags = (rng >> 16) & 3 ? RO : RWF;
         pte_t val = (rng >> 20) % 5 ? mm_sim_pte(target, flags) : 0;

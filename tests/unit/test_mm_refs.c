@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pvshim/compiler.h>
+#include "test_rng.h"
 #include "unit.h"
 #include "mm_sim.h"
 
@@ -398,10 +399,7 @@ END_TEST
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return xorshift64(&rng);
 }
 
 START_TEST(random_sequences_balance)

@@ -8,6 +8,7 @@
  * count right and never leave a table mapped writable.
  */
 #include <string.h>
+#include "test_rng.h"
 #include "unit.h"
 #include "mm_sim.h"
 
@@ -162,10 +163,7 @@ END_TEST
 static uint64_t rng;
 static uint64_t rnd(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return xorshift64(&rng);
 }
 
 START_TEST(interleaved_vcpus_keep_invariants)

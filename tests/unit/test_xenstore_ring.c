@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pvshim/heap.h>
+#include "test_rng.h"
 #include "unit.h"
 #include "xenstore_sim.h"
 
@@ -249,10 +250,7 @@ END_TEST
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)rng;
+    return (uint32_t)xorshift64(&rng);
 }
 
 START_TEST(random_requests_never_hurt)
