@@ -32,7 +32,12 @@ long do_iret(void)
     r->rflags = (ctx.rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
     r->rsp = ctx.rsp;
     r->ss = ctx.ss | 3;
-    if (!(ctx.flags & VGCF_in_syscall)) {
+    if (ctx.flags & VGCF_in_syscall) {
+        /* Xen completes this return with SYSRET, which leaves the guest
+         * RCX = RIP and R11 = RFLAGS; the frame's RCX and R11 are unused. */
+        r->rcx = r->rip;
+        r->r11 = r->rflags;
+    } else {
         r->r11 = ctx.r11;
         r->rcx = ctx.rcx;
     }

@@ -381,8 +381,11 @@ START_TEST(iret_in_syscall_and_forced_rpl)
     ck_assert_uint_eq(regs.cs, 0xe033);
     ck_assert_uint_eq(regs.ss, 0xe02b);
     ck_assert(current->kernel_mode);
-    /* in_syscall: RCX and R11 are not restored from the frame. */
-    ck_assert_uint_ne(regs.rcx, 3);
+    /* in_syscall: not from the frame, but as Xen's SYSRET leaves them:
+     * RCX = RIP, R11 = RFLAGS. */
+    ck_assert_uint_eq(regs.rcx, 0xffffffff80002000ull);
+    ck_assert_uint_eq(regs.r11, regs.rflags);
+    ck_assert_uint_eq(regs.r11, 0x046 | X86_EFLAGS_IF);
     /* IF clear in the frame: events masked. */
     ck_assert_int_eq(shinfo->vcpu_info[0].evtchn_upcall_mask, 1);
 }

@@ -263,11 +263,17 @@ iret_fast:
     or rax, 3
     mov [rsp + G + F_SS], rax
     test qword [rsp + IRET_FLAGS], VGCF_IN_SYSCALL
-    jnz .rcx_r11_kept
+    jnz .as_sysret
     mov r11, [rsp + IRET_R11]
     mov rax, [rsp + IRET_RCX]
     mov [rsp + G + F_RCX], rax
-.rcx_r11_kept:
+    jmp .rcx_r11_set
+.as_sysret:
+    ; As Xen's SYSRET leaves them (iret.c): RCX = RIP, R11 = RFLAGS.
+    mov r11, [rsp + G + F_RFLAGS]
+    mov rax, [rsp + G + F_RIP]
+    mov [rsp + G + F_RCX], rax
+.rcx_r11_set:
     mov eax, [rsp + IRET_RFLAGS]
     not eax
     shr eax, 9                          ; EFLAGS_IF

@@ -15,6 +15,8 @@
 /* user_mode.asm's: where its registers are stored after syscall 3, and
  * the value it gives register n (1-12) before it. */
 #define USER_REGS_OFFSET 0x100
+/* ... and where it stores RCX and R11 as the return from syscall 1 left them. */
+#define USER_SYSRET_REGS_OFFSET 0x200
 #define REG_PATTERN(n) (0xc0de000000000000UL + (n) * 0x0101010101UL)
 /* What syscall 3 returns in RAX, RCX and R11 (a plain iret: no VGCF_in_syscall). */
 #define RAX_BACK 0x3333333333333333UL
@@ -100,6 +102,16 @@ static void expect_registers(unsigned long data)
         expect_fmt(back[i] == want[i], "iret: user register slot %u is %#lx, want %#lx", i,
                    (unsigned long)back[i], (unsigned long)want[i]);
     expect_eq(back[15] & 0x201, 0x201);     /* CF from the frame, IF */
+
+    /* Syscall 1 came back with VGCF_in_syscall: as after Xen's SYSRET,
+     * RCX is the RIP and R11 the RFLAGS user mode resumed with. */
+    const uint64_t *sysret = d + USER_SYSRET_REGS_OFFSET / 8;
+    expect_fmt(sysret[0] == USER_VA(user_after_syscall1),
+               "in_syscall return: RCX %#lx, want the RIP %#lx", (unsigned long)sysret[0],
+               (unsigned long)USER_VA(user_after_syscall1));
+    expect_fmt(sysret[1] == sc_frame[0].rflags,
+               "in_syscall return: R11 %#lx, want the RFLAGS %#lx", (unsigned long)sysret[1],
+               (unsigned long)sc_frame[0].rflags);
     unmap_va((void *)d);
 }
 

@@ -6,8 +6,9 @@ default rel
 
 extern hypercall_page
 
-; user.c's USER_DATA_VA + 0x100, and its REG_PATTERN.
+; user.c's USER_DATA_VA + 0x100 and + 0x200, and its REG_PATTERN.
 %define USER_REGS 0x401100
+%define USER_SYSRET_REGS 0x401200
 %define REG_PATTERN(n) (0xc0de000000000000 + (n) * 0x0101010101)
 
 section .user_text progbits alloc exec nowrite align=4096
@@ -18,6 +19,10 @@ user_code_start:
     mov edi, 0x1234
     syscall
 user_after_syscall1:
+    ; Back with VGCF_in_syscall, which Xen completes with SYSRET: RCX and
+    ; R11 are the RIP and RFLAGS user mode resumed with (user.c checks).
+    mov [abs USER_SYSRET_REGS + 0 * 8], rcx
+    mov [abs USER_SYSRET_REGS + 1 * 8], r11
     mov rdi, rax
     mov rsi, [gs:0]             ; the user GS base (SEGBASE_GS_USER)
     mov eax, 2                  ; "report rdi, rsi"
