@@ -29,36 +29,19 @@ mkdir -p "$(dirname "$out")"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pvshim-profile-boot.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# pvshim's text: [lo, hi) for QEMU's -dfilter.
-read -r lo hi < <(nm -n "$PVSHIM" | awk '$2 ~ /^[tT]$/ && $1 ~ /^ffff/ {
-    if (!lo) lo = $1; hi = $1 } END { print lo, hi }')
-[ -n "$lo" ] || { echo "profile-boot: no pvshim text symbols" >&2; exit 1; }
-hi=$(printf '%x' $((0x$hi + 0x10000)))
+. tests/bench/profile-lib.sh
+read -r lo hi < <(pvshim_text_range "$PVSHIM")
+[ -n "${lo:-}" ] || { echo "profile-boot: no pvshim text symbols" >&2; exit 1; }
 entry=$(nm "$PVSHIM" | awk '$3 == "arch_enter_guest" { print $1 }')
 [ -n "$entry" ] || { echo "profile-boot: no arch_enter_guest in $PVSHIM" >&2; exit 1; }
 
-# Aggregates the log: "PHASE PC executions instructions-per-block", PHASE 0
-# before the first execution of arch_enter_guest, 1 from there on.
-mkfifo "$work/log"
-awk -v entry="$entry" '
-    BEGIN { phase = 0 }
-    /^IN:/ { inblk = 1; first = ""; cnt = 0; next }
-    inblk && /^0x[0-9a-f]+:/ { if (first == "") first = substr($1, 3, length($1) - 3); cnt++; next }
-    inblk && !/^0x/ { if (first != "" && cnt > insns[first]) insns[first] = cnt; inblk = 0 }
-    /^Trace / {
-        split($0, f, "/"); pc = f[2]; sub(/^0+/, "", pc)
-        if (pc == entry) phase = 1
-        runs[phase, pc]++
-    }
-    END { for (k in runs) { split(k, p, SUBSEP); print p[1], p[2], runs[k], insns[p[2]] + 0 } }
-' < "$work/log" > "$work/agg" &
-agg=$!
-BENCH_QEMU_EXTRA="-d in_asm,exec,nochain -dfilter 0x$lo..0x$hi -D $work/log" \
-    tests/bench/boot-one.sh pvshim icount boot "$work/run.log" 3600 ||
+# Phase 0: pvshim's boot, before the first execution of arch_enter_guest;
+# phase 1: from there on.
+profiled_boot "$work" boot "$entry" "-d in_asm,exec,nochain -dfilter 0x$lo..0x$hi" "" \
+    pvshim icount boot "$work/run.log" 3600 ||
     { echo "profile-boot: the boot failed; see $out.log" >&2; cp "$work/run.log" "$out.log"; exit 1; }
-wait "$agg"
 
-nm -n "$PVSHIM" | awk '$2 ~ /^[tT]$/ { print $1, $3 }' > "$work/syms"
+pvshim_symbols "$PVSHIM" > "$work/syms"
 awk -f tests/bench/parse-log.awk "$work/run.log" > "$work/measured"
 {
     echo "pvshim's instructions in one boot of the benchmark kernel to userspace"
@@ -68,20 +51,7 @@ awk -f tests/bench/parse-log.awk "$work/run.log" > "$work/measured"
          END { printf "Boot to userspace: %.3f s of virtual time; first guest instruction at %.4f s.\n", u, g }' \
         "$work/measured"
     echo
-    awk '
-        function hexval(s,    i, v) {
-            if (length(s) > 10) s = substr(s, length(s) - 9)
-            v = 0
-            for (i = 1; i <= length(s); i++)
-                v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
-            return v
-        }
-        function sym(a,    l, h, m) {
-            l = 1; h = ns
-            if (a < sa[1]) return "?"
-            while (l < h) { m = int((l + h + 1) / 2); if (sa[m] <= a) l = m; else h = m - 1 }
-            return sn[l]
-        }
+    awk "$PROFILE_AWK_SYM"'
         FILENAME ~ /syms$/ { ns++; sa[ns] = hexval($1); sn[ns] = $2; next }
         {
             f = sym(hexval($2)); n = $3 * $4
@@ -102,7 +72,7 @@ awk -f tests/bench/parse-log.awk "$work/run.log" > "$work/measured"
                 close(cmd)
                 print ""
             }
-        }' "$work/syms" "$work/agg"
+        }' "$work/syms" "$work/agg.boot"
     echo "== trace=abi: hypercalls and trapped or emulated instructions"
     sed -n 's/^[0-9]*\t(pvshim)   //p' "$work/run.log" | sed -n '/^guest ABI/,$p' | grep -v '^exit:'
 } > "$out"
