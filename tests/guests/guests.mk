@@ -32,7 +32,7 @@ $(BUILD)/g/%.o: %.c | $(SYSINC)/xen
 $(BUILD)/g/%.o: %.asm | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	@echo "  NASM    $<"
-	$(Q)$(NASM) -f elf64 -g -MD $(@:.o=.d) -MP $< -o $@
+	$(Q)$(NASM) -f elf64 -g -Itests/guests/common/ -MD $(@:.o=.d) -MP $< -o $@
 
 $(PVTEST64): $(PVTEST64_OBJS) $(PVTEST64_DIR)/pvtest64.ld
 	@mkdir -p $(@D)
@@ -67,7 +67,7 @@ $(BUILD)/g32/%.o: %.c | $(SYSINC)/xen
 $(BUILD)/g32/%.o: %.asm | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	@echo "  NASM32  $<"
-	$(Q)$(NASM) -f elf32 -g -MD $(@:.o=.d) -MP $< -o $@
+	$(Q)$(NASM) -f elf32 -g -Itests/guests/common/ -MD $(@:.o=.d) -MP $< -o $@
 
 $(PVTEST32): $(PVTEST32_OBJS) $(PVTEST32_DIR)/pvtest32.ld
 	@mkdir -p $(@D)

@@ -4,49 +4,13 @@
 
 bits 32
 
-%define XEN_ELFNOTE_ENTRY           1
-%define XEN_ELFNOTE_HYPERCALL_PAGE  2
-%define XEN_ELFNOTE_VIRT_BASE       3
-%define XEN_ELFNOTE_XEN_VERSION     5
-%define XEN_ELFNOTE_GUEST_OS        6
-%define XEN_ELFNOTE_LOADER          8
-%define XEN_ELFNOTE_PAE_MODE        9
-%define XEN_ELFNOTE_FEATURES        10
+%include "xen_guest_head.inc"
 
 %define VIRT_BASE   0xc0000000
 %define STACK_SIZE  (32 * 1024)
-%define HC_IRET     23
 %define RING1_DS    0xe021
 
-%macro XEN_NOTE_STR 2
-    dd 4, %%end - %%start, %1
-    db "Xen", 0
-%%start:
-    db %2, 0
-%%end:
-    align 4, db 0
-%endmacro
-
-%macro XEN_NOTE_LONG 2
-    dd 4, 4, %1
-    db "Xen", 0
-    dd %2
-%endmacro
-
-section .note.Xen note alloc noexec nowrite align=4
-    XEN_NOTE_STR  XEN_ELFNOTE_GUEST_OS, "pvhostile32"
-    XEN_NOTE_STR  XEN_ELFNOTE_XEN_VERSION, "xen-3.0"
-    XEN_NOTE_LONG XEN_ELFNOTE_VIRT_BASE, VIRT_BASE
-    XEN_NOTE_LONG XEN_ELFNOTE_ENTRY, _start
-    XEN_NOTE_LONG XEN_ELFNOTE_HYPERCALL_PAGE, hypercall_page
-    XEN_NOTE_STR  XEN_ELFNOTE_FEATURES, "!writable_page_tables"
-    XEN_NOTE_STR  XEN_ELFNOTE_PAE_MODE, "yes"
-    XEN_NOTE_STR  XEN_ELFNOTE_LOADER, "generic"
-
-section .hypercall_page progbits alloc exec nowrite align=4096
-global hypercall_page
-hypercall_page:
-    times 4096 db 0xcc
+XEN_GUEST_HEAD "pvhostile32", VIRT_BASE, _start
 
 section .text.entry progbits alloc exec nowrite align=16
 global _start
@@ -109,7 +73,7 @@ hypervisor_callback:
     add esp, 4
     popad
     add esp, 8
-    jmp hypercall_page + HC_IRET * 32
+    jmp hypercall_page + HYPERCALL_IRET * 32
 
 ; The failsafe callback: DS, ES, FS, GS below EIP, CS, EFLAGS (ESP, SS).
 ; Only reached by an attack: hostile_failsafe() recovers.
@@ -183,7 +147,7 @@ forge_iret:
     push dword [esp + 24]       ; cs
     push dword [esp + 24]       ; eip
     mov eax, [esp + 24]
-    jmp hypercall_page + HC_IRET * 32
+    jmp hypercall_page + HYPERCALL_IRET * 32
 
 ; Where a forged frame that pvshim accepted lands (ring 1 or 3).
 global iret_landing

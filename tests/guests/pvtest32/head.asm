@@ -7,50 +7,12 @@
 
 bits 32
 
-%define XEN_ELFNOTE_ENTRY           1
-%define XEN_ELFNOTE_HYPERCALL_PAGE  2
-%define XEN_ELFNOTE_VIRT_BASE       3
-%define XEN_ELFNOTE_XEN_VERSION     5
-%define XEN_ELFNOTE_GUEST_OS        6
-%define XEN_ELFNOTE_GUEST_VERSION   7
-%define XEN_ELFNOTE_LOADER          8
-%define XEN_ELFNOTE_PAE_MODE        9
-%define XEN_ELFNOTE_FEATURES        10
+%include "xen_guest_head.inc"
 
 %define VIRT_BASE   0xc0000000
 %define STACK_SIZE  (32 * 1024)
-%define HC_IRET     23
 
-%macro XEN_NOTE_STR 2
-    dd 4, %%end - %%start, %1
-    db "Xen", 0
-%%start:
-    db %2, 0
-%%end:
-    align 4, db 0
-%endmacro
-
-%macro XEN_NOTE_LONG 2
-    dd 4, 4, %1
-    db "Xen", 0
-    dd %2
-%endmacro
-
-section .note.Xen note alloc noexec nowrite align=4
-    XEN_NOTE_STR  XEN_ELFNOTE_GUEST_OS, "pvtest32"
-    XEN_NOTE_STR  XEN_ELFNOTE_GUEST_VERSION, "1"
-    XEN_NOTE_STR  XEN_ELFNOTE_XEN_VERSION, "xen-3.0"
-    XEN_NOTE_LONG XEN_ELFNOTE_VIRT_BASE, VIRT_BASE
-    XEN_NOTE_LONG XEN_ELFNOTE_ENTRY, _start
-    XEN_NOTE_LONG XEN_ELFNOTE_HYPERCALL_PAGE, hypercall_page
-    XEN_NOTE_STR  XEN_ELFNOTE_FEATURES, "!writable_page_tables"
-    XEN_NOTE_STR  XEN_ELFNOTE_PAE_MODE, "yes"
-    XEN_NOTE_STR  XEN_ELFNOTE_LOADER, "generic"
-
-section .hypercall_page progbits alloc exec nowrite align=4096
-global hypercall_page
-hypercall_page:
-    times 4096 db 0xcc
+XEN_GUEST_HEAD "pvtest32", VIRT_BASE, _start
 
 section .text.entry progbits alloc exec nowrite align=16
 global _start
@@ -136,7 +98,7 @@ hypervisor_callback:
     add esp, 4
     popad
     add esp, 8
-    jmp hypercall_page + HC_IRET * 32
+    jmp hypercall_page + HYPERCALL_IRET * 32
 
 ; The failsafe callback: DS, ES, FS, GS of the frame that failed to load
 ; lie below EIP, CS, EFLAGS (and ESP, SS).
@@ -325,7 +287,7 @@ probe_bad_iret:
     push dword 0x0ffb           ; cs: nothing there
     push dword failsafe_resume  ; eip (never reached this way)
     xor eax, eax
-    jmp hypercall_page + HC_IRET * 32
+    jmp hypercall_page + HYPERCALL_IRET * 32
 failsafe_resume:
     mov esp, [failsafe_saved_esp]
     mov ax, 0xe021

@@ -12,7 +12,8 @@
 bits 64
 default rel
 
-%define HYPERCALL_IRET 23
+%include "xen_guest_head.inc"   ; HYPERCALL_IRET
+
 %define FRAME_HAS_ERROR 0x10000     ; in trap_frame.kind
 
 extern hypercall_page

@@ -7,51 +7,12 @@
 bits 64
 default rel
 
-%define XEN_ELFNOTE_ENTRY           1
-%define XEN_ELFNOTE_HYPERCALL_PAGE  2
-%define XEN_ELFNOTE_VIRT_BASE       3
-%define XEN_ELFNOTE_XEN_VERSION     5
-%define XEN_ELFNOTE_GUEST_OS        6
-%define XEN_ELFNOTE_GUEST_VERSION   7
-%define XEN_ELFNOTE_LOADER          8
-%define XEN_ELFNOTE_PAE_MODE        9
-%define XEN_ELFNOTE_FEATURES        10
+%include "xen_guest_head.inc"
 
 %define VIRT_BASE 0xffffffff80000000
 %define STACK_SIZE (64 * 1024)
 
-; A note whose descriptor is a NUL-terminated string.
-%macro XEN_NOTE_STR 2
-    dd 4, %%end - %%start, %1
-    db "Xen", 0
-%%start:
-    db %2, 0
-%%end:
-    align 4, db 0
-%endmacro
-
-; A note whose descriptor is one 64-bit value.
-%macro XEN_NOTE_QUAD 2
-    dd 4, 8, %1
-    db "Xen", 0
-    dq %2
-%endmacro
-
-section .note.Xen note alloc noexec nowrite align=4
-    XEN_NOTE_STR  XEN_ELFNOTE_GUEST_OS, "pvtest64"
-    XEN_NOTE_STR  XEN_ELFNOTE_GUEST_VERSION, "1"
-    XEN_NOTE_STR  XEN_ELFNOTE_XEN_VERSION, "xen-3.0"
-    XEN_NOTE_QUAD XEN_ELFNOTE_VIRT_BASE, VIRT_BASE
-    XEN_NOTE_QUAD XEN_ELFNOTE_ENTRY, _start
-    XEN_NOTE_QUAD XEN_ELFNOTE_HYPERCALL_PAGE, hypercall_page
-    XEN_NOTE_STR  XEN_ELFNOTE_FEATURES, "!writable_page_tables"
-    XEN_NOTE_STR  XEN_ELFNOTE_PAE_MODE, "yes"
-    XEN_NOTE_STR  XEN_ELFNOTE_LOADER, "generic"
-
-section .hypercall_page progbits alloc exec nowrite align=4096
-global hypercall_page
-hypercall_page:
-    times 4096 db 0xcc          ; Xen overwrites the whole page
+XEN_GUEST_HEAD "pvtest64", VIRT_BASE, _start
 
 section .text.entry progbits alloc exec nowrite align=16
 global _start

@@ -4,6 +4,8 @@
 bits 64
 default rel
 
+%include "xen_guest_head.inc"   ; HYPERCALL_IRET
+
 extern hypercall_page
 
 ; user.c's USER_DATA_VA + 0x100 and + 0x200, and its REG_PATTERN.
@@ -81,4 +83,4 @@ enter_user:
     push qword 0xe033           ; FLAT_USER_CS
     push rdi
     push qword 0                ; iret flags
-    jmp hypercall_page + 23 * 32
+    jmp hypercall_page + HYPERCALL_IRET * 32
