@@ -30,6 +30,8 @@ typedef uint64_t pte_t;
 #define L4_SHIFT    39
 #define PT_ENTRIES  512
 #define pt_index(va, shift) (((va) >> (shift)) & (PT_ENTRIES - 1))
+/* The shift of a level-n table's entries (n = 1 for an L1, up to 4). */
+#define pt_level_shift(n)   (L1_SHIFT + 9 * ((n) - 1))
 
 /* Build pvshim's page tables over a sanitized map and switch to them. */
 void paging_init(const struct memmap *m);

@@ -261,13 +261,48 @@ static bool is_page_table_pfn(const struct pv_layout *l, pfn_t pfn)
     return pfn >= l->pt_pfn && pfn < l->pt_pfn + l->pt_pages;
 }
 
+/* Page-table frames handed out in order as pv_layout reserved them. */
+struct table_supply {
+    pfn_t next[4];              /* [n]: the next free level-n table (n = 1..3) */
+    uint64_t entry_flags[5];    /* [n]: flags of a level-n entry naming a table */
+    uint64_t leaf_flags;
+};
+
+/* Maps every page of the layout's ranges below root (a level-root_level
+ * table), taking each missing table from t. Page-table frames are mapped
+ * read-only, as a PV guest must keep them. */
+static void map_layout_ranges(struct pv_build_state *s, pte_t *root, unsigned root_level,
+                              struct table_supply *t)
+{
+    const struct pv_layout *l = &s->layout;
+    for (unsigned r = 0; r < l->nr_ranges; r++) {
+        const struct pv_va_range *range = &l->ranges[r];
+        for (uint64_t va = range->start; va < range->end; va += PAGE_SIZE) {
+            pte_t *table = root;
+            for (unsigned level = root_level; level > 1; level--) {
+                pte_t *e = &table[pt_index(va, pt_level_shift(level))];
+                if (!(*e & PTE_P))
+                    *e = mfn_to_paddr(s->p2m[t->next[level - 1]++]) | t->entry_flags[level];
+                table = frame(paddr_to_mfn(*e & PTE_ADDR_MASK));
+            }
+            pfn_t pfn = range->first_pfn + ((va - range->start) >> PAGE_SHIFT);
+            uint64_t flags = is_page_table_pfn(l, pfn) ? t->leaf_flags & ~PTE_RW : t->leaf_flags;
+            table[pt_index(va, L1_SHIFT)] = mfn_to_paddr(s->p2m[pfn]) | flags;
+        }
+    }
+}
+
 static void build_page_tables(const struct pv_build_params *p, struct pv_build_state *s)
 {
     const struct pv_layout *l = &s->layout;
     s->pae_l3_mfn = INVALID_MFN;
-    pfn_t next_l3 = l->pt_pfn + 1;
-    pfn_t next_l2 = next_l3 + l->nr_l3;
-    pfn_t next_l1 = next_l2 + l->nr_l2;
+    struct table_supply t = {
+        .entry_flags = { [2] = TABLE_FLAGS, [3] = TABLE_FLAGS, [4] = TABLE_FLAGS },
+        .leaf_flags = L1_FLAGS,
+    };
+    t.next[3] = l->pt_pfn + 1;
+    t.next[2] = t.next[3] + l->nr_l3;
+    t.next[1] = t.next[2] + l->nr_l2;
 
     for (uint64_t i = 0; i < l->pt_pages; i++)
         memset(frame(s->p2m[l->pt_pfn + i]), 0, PAGE_SIZE);
@@ -275,60 +310,28 @@ static void build_page_tables(const struct pv_build_params *p, struct pv_build_s
     s->l4_mfn = s->p2m[l->pt_pfn];
     for (unsigned i = 0; i < HYP_SLOTS; i++)
         l4[HYP_FIRST_SLOT + i] = p->hypervisor_l4_slots[i];
-
-    for (unsigned r = 0; r < l->nr_ranges; r++) {
-        const struct pv_va_range *range = &l->ranges[r];
-        for (uint64_t va = range->start; va < range->end; va += PAGE_SIZE) {
-            pte_t *e = &l4[pt_index(va, L4_SHIFT)];
-            if (!(*e & PTE_P))
-                *e = mfn_to_paddr(s->p2m[next_l3++]) | TABLE_FLAGS;
-            pte_t *l3 = frame(paddr_to_mfn(*e & PTE_ADDR_MASK));
-            e = &l3[pt_index(va, L3_SHIFT)];
-            if (!(*e & PTE_P))
-                *e = mfn_to_paddr(s->p2m[next_l2++]) | TABLE_FLAGS;
-            pte_t *l2 = frame(paddr_to_mfn(*e & PTE_ADDR_MASK));
-            e = &l2[pt_index(va, L2_SHIFT)];
-            if (!(*e & PTE_P))
-                *e = mfn_to_paddr(s->p2m[next_l1++]) | TABLE_FLAGS;
-            pte_t *l1 = frame(paddr_to_mfn(*e & PTE_ADDR_MASK));
-            pfn_t pfn = range->first_pfn + ((va - range->start) >> PAGE_SHIFT);
-            uint64_t flags = is_page_table_pfn(l, pfn) ? L1_FLAGS & ~PTE_RW : L1_FLAGS;
-            l1[pt_index(va, L1_SHIFT)] = mfn_to_paddr(s->p2m[pfn]) | flags;
-        }
-    }
+    map_layout_ranges(s, l4, 4, &t);
 }
 
 /* PAE: the L3 (root), the L2s (the top one always), the L1s. */
 static void build_pae_tables(const struct pv_build_params *p, struct pv_build_state *s)
 {
     const struct pv_layout *l = &s->layout;
-    pfn_t next_l2 = l->pt_pfn + 1;
-    pfn_t next_l1 = next_l2 + l->nr_l2;
+    struct table_supply t = {
+        .entry_flags = { [2] = PAE_L2_FLAGS, [3] = PAE_L3_FLAGS },
+        .leaf_flags = PAE_L1_FLAGS,
+    };
+    t.next[2] = l->pt_pfn + 1;
+    t.next[1] = t.next[2] + l->nr_l2;
 
     for (uint64_t i = 0; i < l->pt_pages; i++)
         memset(frame(s->p2m[l->pt_pfn + i]), 0, PAGE_SIZE);
     pte_t *l3 = frame(s->p2m[l->pt_pfn]);
     s->pae_l3_mfn = s->p2m[l->pt_pfn];
     s->l4_mfn = INVALID_MFN;
-
-    for (unsigned r = 0; r < l->nr_ranges; r++) {
-        const struct pv_va_range *range = &l->ranges[r];
-        for (uint64_t va = range->start; va < range->end; va += PAGE_SIZE) {
-            pte_t *e = &l3[pt_index(va, L3_SHIFT)];
-            if (!(*e & PTE_P))
-                *e = mfn_to_paddr(s->p2m[next_l2++]) | PAE_L3_FLAGS;
-            pte_t *l2 = frame(paddr_to_mfn(*e & PTE_ADDR_MASK));
-            e = &l2[pt_index(va, L2_SHIFT)];
-            if (!(*e & PTE_P))
-                *e = mfn_to_paddr(s->p2m[next_l1++]) | PAE_L2_FLAGS;
-            pte_t *l1 = frame(paddr_to_mfn(*e & PTE_ADDR_MASK));
-            pfn_t pfn = range->first_pfn + ((va - range->start) >> PAGE_SHIFT);
-            uint64_t flags = is_page_table_pfn(l, pfn) ? PAE_L1_FLAGS & ~PTE_RW : PAE_L1_FLAGS;
-            l1[pt_index(va, L1_SHIFT)] = mfn_to_paddr(s->p2m[pfn]) | flags;
-        }
-    }
+    map_layout_ranges(s, l3, 3, &t);
     if (!(l3[COMPAT_L3_XEN_SLOT] & PTE_P))
-        l3[COMPAT_L3_XEN_SLOT] = mfn_to_paddr(s->p2m[next_l2++]) | PAE_L3_FLAGS;
+        l3[COMPAT_L3_XEN_SLOT] = mfn_to_paddr(s->p2m[t.next[2]++]) | PAE_L3_FLAGS;
     pte_t *top = frame(paddr_to_mfn(l3[COMPAT_L3_XEN_SLOT] & PTE_ADDR_MASK));
     for (unsigned i = 0; i < COMPAT_L2_XEN_SLOTS; i++)
         top[COMPAT_L2_FIRST_XEN_SLOT + i] = p->compat_l2_xen_slots[i];
