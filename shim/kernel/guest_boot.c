@@ -60,6 +60,9 @@ extern char __text_start[], __rodata_start[], __data_start[], __bss_start[];
 extern uint64_t boot_pool_frames;
 void arch_enter_guest(const struct cpu_regs *r) __attribute__((noreturn));
 
+/* The heap's frames above 1 MiB when guest_boot() began (report_footprint). */
+static uint64_t heap_high_at_start;
+
 /* What pvshim takes for the guest's sake, by name, for the boot log. */
 #define KEPT_ITEMS 10
 static struct { const char *what; uint64_t frames; } kept[KEPT_ITEMS];
@@ -415,15 +418,14 @@ static void report_footprint(const struct memmap *m, uint64_t nr_pages,
     listed += low - low_used;   /* the used part is listed below, by what holds it */
 
     uint64_t tables = paging_table_frames();
-    uint64_t heap_high = heap_in_low_memory() ? 0 : heap_frames();
-    uint64_t early = boot_pool_frames - pool_at_start - tables_at_start - heap_high;
+    uint64_t early = boot_pool_frames - pool_at_start - tables_at_start - heap_high_at_start;
     log_info("memory:   pvshim's page tables %llu KiB (direct map in 2 MiB pages, image, M2P "
              "window, GDT), GDT reserved pages and stacks %llu KiB, heap %llu KiB (xenstore, "
-             "each disk's backend state; %llu KiB in use now)%s",
+             "each disk's backend state; %llu KiB in use now, %llu KiB of it below 1 MiB)",
              (unsigned long long)kib(tables), (unsigned long long)kib(early),
              (unsigned long long)kib(heap_frames()),
              (unsigned long long)(heap_bytes_in_use() >> 10),
-             heap_in_low_memory() ? " below 1 MiB" : "");
+             (unsigned long long)kib(heap_low_frames()));
     listed += (tables + early + heap_frames()) * PAGE_SIZE;
 
     for (unsigned i = 0; i < KEPT_ITEMS && kept[i].what; i++) {
@@ -530,6 +532,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
 
     uint64_t pool_at_start = machine_frames.free_frames;
     uint64_t tables_at_start = paging_table_frames();
+    heap_high_at_start = heap_frames() - heap_low_frames();
     load_image(&bi->modules[0], &img, &scratch, &scratch_n);
     boot_phase("unpacked");
 
