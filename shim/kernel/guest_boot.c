@@ -398,7 +398,7 @@ static void report_footprint(const struct memmap *m, uint64_t nr_pages,
     uint64_t bss = (uint64_t)(__image_end - __bss_start);
     uint64_t image = (uint64_t)(__image_end - __image_start);
     log_info("memory:   image %llu KiB: code %llu, read-only data %llu, data %llu, "
-             "bss %llu (32 vCPUs' state, xenstore, ABI counters, restore and suspend buffers, "
+             "bss %llu (32 vCPUs' state, xenstore, restore and suspend buffers, "
              "event channels, backends' grant counts, stacks, log)",
              (unsigned long long)(image >> 10), (unsigned long long)(text >> 10),
              (unsigned long long)(rodata >> 10), (unsigned long long)(data >> 10),
@@ -518,6 +518,14 @@ void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_m
     *max_mfn_out = max_mfn;
 }
 
+void guest_traces_setup(const struct pvshim_options *o)
+{
+    if (o->trace_abi)
+        abi_trace_enable(maddr_to_virt(mfn_to_paddr(
+            take(DIV_ROUND_UP(ABI_TRACE_COUNTER_BYTES, PAGE_SIZE), 1, "ABI counters (trace=abi)"))));
+    pv_lock_stats_enabled = o->trace_boot;
+}
+
 void guest_boot(const struct boot_info *bi, const struct memmap *m,
                 const struct pvshim_options *o)
 {
@@ -547,6 +555,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     /* On a Xen host L0's upcalls reach pvshim's CPU 0, which makes each
      * port pending for the guest vCPU it is bound to here. */
     guest_domain_setup(m, PV_MAX_VCPUS, &max_mfn, &console_port, &xenstore_port);
+    guest_traces_setup(o);
 
     /* Everything left, with the scratch and the modules, goes to the guest. */
     uint64_t module_frames = 0;
@@ -644,8 +653,6 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     };
     services->store_attach(bs.xenstore_mfn, &xsp);
     guest_devices_attach(&devs);
-    abi_trace_enabled = o->trace_abi;
-    pv_lock_stats_enabled = o->trace_boot;
 
     const struct pv_layout *l = &bs.layout;
     log_info("guest: %llu MiB, start_info %#llx, page tables %#llx (%llu frames), "

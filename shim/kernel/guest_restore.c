@@ -245,6 +245,7 @@ void guest_restore(const struct boot_info *bi, const struct memmap *m,
     mfn_t max_mfn;
     evtchn_port_t console_port, xenstore_port;
     guest_domain_setup(m, nr_vcpus, &max_mfn, &console_port, &xenstore_port);
+    guest_traces_setup(o);
 
     struct restore_params rp = {
         .file = file,
@@ -317,8 +318,6 @@ void guest_restore(const struct boot_info *bi, const struct memmap *m,
     };
     services->store_attach(rs.xenstore_mfn, &xsp);
     guest_devices_attach(&devs);
-    abi_trace_enabled = o->trace_abi;
-    pv_lock_stats_enabled = o->trace_boot;
     const struct cpu_regs *entry = &dom.vcpu[0].start_regs;
     log_info("restore: %llu pages in, resuming at %#llx (suspend returns %llu)",
              (unsigned long long)rs.nr_pages, (unsigned long long)entry->rip,
