@@ -48,6 +48,7 @@
 #include <pvshim/l0.h>
 #include <pvshim/console.h>
 #include <pvshim/pv_features.h>
+#include <pvshim/image_reclaim.h>
 
 #define RESERVE_FRAMES      64      /* grant-table frames and run-time slack */
 #define SCRATCH_MAX_FRAMES  (MiB(512) >> PAGE_SHIFT)
@@ -397,13 +398,15 @@ static void report_footprint(const struct memmap *m, uint64_t nr_pages,
     uint64_t data = (uint64_t)(__bss_start - __data_start);
     uint64_t bss = (uint64_t)(__image_end - __bss_start);
     uint64_t image = (uint64_t)(__image_end - __image_start);
+    uint64_t given = image_reclaimed_frames() * PAGE_SIZE;
     log_info("memory:   image %llu KiB: code %llu, read-only data %llu, data %llu, "
-             "bss %llu (32 vCPUs' state, xenstore, restore and suspend buffers, "
-             "event channels, backends' grant counts, stacks, log)",
-             (unsigned long long)(image >> 10), (unsigned long long)(text >> 10),
+             "bss %llu (vCPUs' state, xenstore, restore and suspend buffers, event channels, backends' "
+             "grant counts, stacks, log), less %llu KiB given back (the vCPUs the VM lacks, "
+             "what only a restore or only unpacking a kernel needs)",
+             (unsigned long long)((image - given) >> 10), (unsigned long long)(text >> 10),
              (unsigned long long)(rodata >> 10), (unsigned long long)(data >> 10),
-             (unsigned long long)(bss >> 10));
-    listed += image;
+             (unsigned long long)(bss >> 10), (unsigned long long)(given >> 10));
+    listed += image - given;
 
     uint64_t low = 0;       /* RAM below 1 MiB: I/O to the guest, as in Xen */
     for (unsigned i = 0; i < m->nr; i++)
@@ -503,6 +506,7 @@ void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_m
         dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
     /* vCPU n for physical CPU n, as many as the VM has (and shared_info has slots). */
     dom.nr_vcpus = MIN(MIN(nr_pcpus, (unsigned)PV_MAX_VCPUS), max_vcpus);
+    image_reclaim_vcpus(dom.nr_vcpus);
     for (unsigned i = 0; i < dom.nr_vcpus; i++)
         pv_vcpu_init(&dom.vcpu[i], i);
     /* A 32-bit guest's vCPUs each walk their own L4 (slot 0: their L3). */
@@ -542,6 +546,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     uint64_t tables_at_start = paging_table_frames();
     heap_high_at_start = heap_frames() - heap_low_frames();
     load_image(&bi->modules[0], &img, &scratch, &scratch_n);
+    image_reclaim_build_only();
+    image_reclaim_restore_only();
     boot_phase("unpacked");
 
     static struct guest_devices devs;
