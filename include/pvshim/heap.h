@@ -16,5 +16,7 @@ void heap_free(void *p);                /* NULL is fine */
 size_t heap_bytes_in_use(void);
 uint64_t heap_frames(void);             /* frames the heap holds now (0 before heap_init) */
 uint64_t heap_low_frames(void);         /* how many of them are below 1 MiB (frame_alloc.h) */
+/* selftest=heap (kernel only): fill it to its bound, check, free; logs the outcome. */
+void heap_selftest(void);
 
 #endif
