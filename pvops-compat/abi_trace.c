@@ -25,8 +25,13 @@ static spinlock_t abi_trace_lock;
 struct counter {
     uint32_t calls, refused, unimplemented;
 };
+STATIC_ASSERT(sizeof(struct counter[OPS][SUBS]) == ABI_TRACE_COUNTER_BYTES, "abi_trace.h");
 
-static struct counter table[OPS][SUBS];
+/* The counters, only with trace=abi (abi_trace_enable); NULL without. */
+static struct counter (*table)[SUBS];
+/* Rows whose -ENOSYS was warned about (bit row of op), with or without the table. */
+static uint64_t warned_enosys[OPS];
+STATIC_ASSERT(SUBS <= 64, "one bit per row");
 
 /* Refusals by error code, for the rows that had any; a row's refusals
  * beyond these slots are reported as "other". */
@@ -236,9 +241,14 @@ static NOINLINE void call_refused(struct counter *c, unsigned op, unsigned row, 
                                   long rc)
 {
     spin_lock(&abi_trace_lock);
-    c->refused++;
-    count_refusal(op, row, rc);
-    bool first = rc == -XEN_ENOSYS && c->unimplemented++ == 0;
+    bool first = rc == -XEN_ENOSYS && !(warned_enosys[op] & (1ull << row));
+    if (rc == -XEN_ENOSYS)
+        warned_enosys[op] |= 1ull << row;
+    if (c) {
+        c->refused++;
+        c->unimplemented += rc == -XEN_ENOSYS;
+        count_refusal(op, row, rc);
+    }
     spin_unlock(&abi_trace_lock);
     if (first) {
         const char *name = abi_trace_op_name(op);
@@ -255,10 +265,17 @@ void abi_trace_call(unsigned op, unsigned sub, long rc)
 {
     unsigned row = sub == ABI_SUB_NONE ? SUB_NONE_ROW : MIN(sub, SUBS - 2);
     op = MIN(op, OPS - 1);
-    struct counter *c = &table[op][row];
-    __atomic_fetch_add(&c->calls, 1, __ATOMIC_RELAXED);
+    struct counter *c = table ? &table[op][row] : NULL;
+    if (c)
+        __atomic_fetch_add(&c->calls, 1, __ATOMIC_RELAXED);
     if (unlikely(rc < 0))
         call_refused(c, op, row, sub, rc);
+}
+
+void abi_trace_enable(void *counters)
+{
+    table = counters;
+    abi_trace_enabled = true;
 }
 
 /* Callers pass literals: the pointer finds the slot; text only joins the

@@ -1,8 +1,9 @@
 /*
  * What the guest used of the PV ABI: every hypercall and sub-operation,
- * how often, and how often it was refused. Counted always (it is cheap);
- * printed at shutdown with `trace=abi`. Something pvshim does not implement
- * is also warned about once, when first seen.
+ * how often, and how often it was refused. Counted with `trace=abi` only,
+ * in a table its caller gives (abi_trace_enable), and printed at shutdown.
+ * Something pvshim does not implement is warned about once, when first
+ * seen, with or without it.
  */
 #ifndef PVSHIM_ABI_TRACE_H
 #define PVSHIM_ABI_TRACE_H
@@ -11,7 +12,13 @@
 
 #define ABI_SUB_NONE    0xffffu     /* a hypercall without sub-operations */
 
-extern bool abi_trace_enabled;
+extern bool abi_trace_enabled;     /* set by abi_trace_enable only */
+
+/* 64 hypercalls x 64 sub-operation rows x 3 counts of 4 bytes. */
+#define ABI_TRACE_COUNTER_BYTES (64 * 64 * 12)
+
+/* Count and report from now on, in counters (ABI_TRACE_COUNTER_BYTES, zeroed). */
+void abi_trace_enable(void *counters);
 
 /* Count one use of hypercall op (sub-operation sub) that returned rc. */
 void abi_trace_call(unsigned op, unsigned sub, long rc);

@@ -152,6 +152,7 @@ struct pv_domain {
     evtchn_port_t console_port, xenstore_port;
 
     unsigned nr_vcpus;              /* vCPUs 0 .. nr_vcpus-1 exist */
+    /* Last: past nr_vcpus its frames are the guest's (RECLAIM_TAIL); never touch them. */
     struct pv_vcpu vcpu[PV_MAX_VCPUS];
 };
 

@@ -177,6 +177,8 @@ void boot_main(uint32_t kind, uint32_t info_pa, uint32_t mb_magic)
      * L0's, and the heap comes only if L0 gives none (l0.c, store_bind). */
     if (!l0_active())
         heap_init();
+    if (!strcmp(options.selftest, "heap") && !l0_active())
+        heap_selftest();
     soft_timer_init();
     guest_boot(bi, m, &options);
 }

@@ -26,6 +26,19 @@
 
 #define STATIC_ASSERT(c, msg) _Static_assert(c, msg)
 
+/*
+ * Zero-initialised static data whose frames pvshim gives back once it knows
+ * it will not need them (pvshim.ld, shim/kernel/image_reclaim.c):
+ *  BUILD_ONLY    used only to build a guest from a kernel image (before the
+ *                guest gets its memory); freed then, and at once on a restore
+ *  RESTORE_ONLY  used only to restore a saved guest; freed when one is built
+ *  RECLAIM_TAIL  the image's last object, `dom`: its vCPU array past the
+ *                VM's vCPUs is freed once their number is known
+ */
+#define BUILD_ONLY      SECTION(".bss.reclaim_build")
+#define RESTORE_ONLY    SECTION(".bss.reclaim_restore")
+#define RECLAIM_TAIL    SECTION(".bss.reclaim_tail")
+
 #define container_of(ptr, type, member) \
     ((type *)((char *)(ptr) - offsetof(type, member)))
 

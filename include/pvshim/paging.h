@@ -46,6 +46,11 @@ void paging_set_page(vaddr_t va, paddr_t pa, uint64_t flags);
 void paging_clear_page(vaddr_t va);
 
 /* pvshim's master L4 and its machine address. */
+/*
+ * Unmap the 4 KiB pages of [va, va + size) on this CPU (others never used
+ * them); pages inside a superpage stay. Returns how many were unmapped.
+ */
+uint64_t paging_unmap_small(vaddr_t va, uint64_t size);
 pte_t *paging_master_l4(void);
 paddr_t paging_master_l4_maddr(void);
 

@@ -15,6 +15,7 @@ static const char *const selftests[] = {
     "poweroff", /* end with a clean power-off (ACPI S5) */
     "reboot",   /* end with the reboot status */
     "c-entry",  /* every 64-bit SYSCALL through the C path: the fast path's reference */
+    "heap",     /* fill the heap to its bound through its chunks, check, free */
 };
 
 bool parse_size(const char *s, size_t len, uint64_t *out)

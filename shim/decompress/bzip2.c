@@ -77,7 +77,7 @@ size_t bzip2_workspace_size(void)
  * by eight like crc32.c: at boot every output byte goes through it.
  * bz_crc_tables[k][b] is the CRC of byte b followed by k zero bytes.
  */
-static uint32_t bz_crc_tables[8][256];
+static uint32_t bz_crc_tables[8][256] BUILD_ONLY;
 static bool bz_crc_ready;
 
 /* Idempotent, so a racing second caller only redoes the same work. */

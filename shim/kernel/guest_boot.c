@@ -48,6 +48,7 @@
 #include <pvshim/l0.h>
 #include <pvshim/console.h>
 #include <pvshim/pv_features.h>
+#include <pvshim/image_reclaim.h>
 
 #define RESERVE_FRAMES      64      /* grant-table frames and run-time slack */
 #define SCRATCH_MAX_FRAMES  (MiB(512) >> PAGE_SHIFT)
@@ -59,6 +60,9 @@ extern char __image_start[], __image_end[];
 extern char __text_start[], __rodata_start[], __data_start[], __bss_start[];
 extern uint64_t boot_pool_frames;
 void arch_enter_guest(const struct cpu_regs *r) __attribute__((noreturn));
+
+/* The heap's frames above 1 MiB when guest_boot() began (report_footprint). */
+static uint64_t heap_high_at_start;
 
 /* What pvshim takes for the guest's sake, by name, for the boot log. */
 #define KEPT_ITEMS 10
@@ -394,13 +398,15 @@ static void report_footprint(const struct memmap *m, uint64_t nr_pages,
     uint64_t data = (uint64_t)(__bss_start - __data_start);
     uint64_t bss = (uint64_t)(__image_end - __bss_start);
     uint64_t image = (uint64_t)(__image_end - __image_start);
+    uint64_t given = image_reclaimed_frames() * PAGE_SIZE;
     log_info("memory:   image %llu KiB: code %llu, read-only data %llu, data %llu, "
-             "bss %llu (32 vCPUs' state, xenstore, ABI counters, restore and suspend buffers, "
-             "event channels, backends' grant counts, stacks, log)",
-             (unsigned long long)(image >> 10), (unsigned long long)(text >> 10),
+             "bss %llu (vCPUs' state, xenstore, restore and suspend buffers, event channels, backends' "
+             "grant counts, stacks, log), less %llu KiB given back (the vCPUs the VM lacks, "
+             "what only a restore or only unpacking a kernel needs)",
+             (unsigned long long)((image - given) >> 10), (unsigned long long)(text >> 10),
              (unsigned long long)(rodata >> 10), (unsigned long long)(data >> 10),
-             (unsigned long long)(bss >> 10));
-    listed += image;
+             (unsigned long long)(bss >> 10), (unsigned long long)(given >> 10));
+    listed += image - given;
 
     uint64_t low = 0;       /* RAM below 1 MiB: I/O to the guest, as in Xen */
     for (unsigned i = 0; i < m->nr; i++)
@@ -415,15 +421,14 @@ static void report_footprint(const struct memmap *m, uint64_t nr_pages,
     listed += low - low_used;   /* the used part is listed below, by what holds it */
 
     uint64_t tables = paging_table_frames();
-    uint64_t heap_high = heap_in_low_memory() ? 0 : heap_frames();
-    uint64_t early = boot_pool_frames - pool_at_start - tables_at_start - heap_high;
+    uint64_t early = boot_pool_frames - pool_at_start - tables_at_start - heap_high_at_start;
     log_info("memory:   pvshim's page tables %llu KiB (direct map in 2 MiB pages, image, M2P "
              "window, GDT), GDT reserved pages and stacks %llu KiB, heap %llu KiB (xenstore, "
-             "each disk's backend state; %llu KiB in use now)%s",
+             "each disk's backend state; %llu KiB in use now, %llu KiB of it below 1 MiB)",
              (unsigned long long)kib(tables), (unsigned long long)kib(early),
              (unsigned long long)kib(heap_frames()),
              (unsigned long long)(heap_bytes_in_use() >> 10),
-             heap_in_low_memory() ? " below 1 MiB" : "");
+             (unsigned long long)kib(heap_low_frames()));
     listed += (tables + early + heap_frames()) * PAGE_SIZE;
 
     for (unsigned i = 0; i < KEPT_ITEMS && kept[i].what; i++) {
@@ -501,6 +506,7 @@ void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_m
         dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
     /* vCPU n for physical CPU n, as many as the VM has (and shared_info has slots). */
     dom.nr_vcpus = MIN(MIN(nr_pcpus, (unsigned)PV_MAX_VCPUS), max_vcpus);
+    image_reclaim_vcpus(dom.nr_vcpus);
     for (unsigned i = 0; i < dom.nr_vcpus; i++)
         pv_vcpu_init(&dom.vcpu[i], i);
     /* A 32-bit guest's vCPUs each walk their own L4 (slot 0: their L3). */
@@ -514,6 +520,14 @@ void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_m
     *console_port_out = console_backend_bind(l0_console_port());
     *xenstore_port_out = services->store_bind();
     *max_mfn_out = max_mfn;
+}
+
+void guest_traces_setup(const struct pvshim_options *o)
+{
+    if (o->trace_abi)
+        abi_trace_enable(maddr_to_virt(mfn_to_paddr(
+            take(DIV_ROUND_UP(ABI_TRACE_COUNTER_BYTES, PAGE_SIZE), 1, "ABI counters (trace=abi)"))));
+    pv_lock_stats_enabled = o->trace_boot;
 }
 
 void guest_boot(const struct boot_info *bi, const struct memmap *m,
@@ -530,7 +544,10 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
 
     uint64_t pool_at_start = machine_frames.free_frames;
     uint64_t tables_at_start = paging_table_frames();
+    heap_high_at_start = heap_frames() - heap_low_frames();
     load_image(&bi->modules[0], &img, &scratch, &scratch_n);
+    image_reclaim_build_only();
+    image_reclaim_restore_only();
     boot_phase("unpacked");
 
     static struct guest_devices devs;
@@ -544,6 +561,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     /* On a Xen host L0's upcalls reach pvshim's CPU 0, which makes each
      * port pending for the guest vCPU it is bound to here. */
     guest_domain_setup(m, PV_MAX_VCPUS, &max_mfn, &console_port, &xenstore_port);
+    guest_traces_setup(o);
 
     /* Everything left, with the scratch and the modules, goes to the guest. */
     uint64_t module_frames = 0;
@@ -641,8 +659,6 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     };
     services->store_attach(bs.xenstore_mfn, &xsp);
     guest_devices_attach(&devs);
-    abi_trace_enabled = o->trace_abi;
-    pv_lock_stats_enabled = o->trace_boot;
 
     const struct pv_layout *l = &bs.layout;
     log_info("guest: %llu MiB, start_info %#llx, page tables %#llx (%llu frames), "

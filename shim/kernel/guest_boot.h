@@ -42,6 +42,9 @@ void guest_devices_attach(const struct guest_devices *d);
  */
 void guest_domain_setup(const struct memmap *m, unsigned max_vcpus, mfn_t *max_mfn,
                         evtchn_port_t *console_port, evtchn_port_t *xenstore_port);
+/* trace=abi's counters (taken before the guest gets the rest) and trace=boot's lock counts. */
+void guest_traces_setup(const struct pvshim_options *o);
+
 /*
  * CPU policy, time, then enter the guest on tables l4 with registers entry.
  * fsgsbase: offer RD/WR{FS,GS}BASE (the hardware's, if it has them).

@@ -31,6 +31,7 @@
 #include <pvshim/l0.h>
 #include <pvshim/percpu.h>
 #include <pvshim/time.h>
+#include <pvshim/image_reclaim.h>
 #include "guest_boot.h"
 #include "domain.h"
 #include "mm.h"
@@ -49,8 +50,9 @@
 #define MXCSR_OFF           24
 #define SYSTEM_TIME_MAX     (1ull << 60)    /* 36 years of uptime: past it, a hostile file */
 
-static struct save_image img;
-static struct restore_state rs;
+/* Used only here: a booted guest's pvshim gives their frames back (RESTORE_ONLY). */
+static struct save_image img RESTORE_ONLY;
+static struct restore_state rs RESTORE_ONLY;
 static const uint8_t *file;
 
 /*
@@ -58,14 +60,14 @@ static const uint8_t *file;
  * the CPUID policy and each vCPU's FPU state, checked so that FXRSTOR/XRSTOR
  * cannot fault.
  */
-static uint8_t cpuid_policy[SAVE_CPUID_POLICY_MAX];
+static uint8_t cpuid_policy[SAVE_CPUID_POLICY_MAX] RESTORE_ONLY;
 static uint32_t cpuid_policy_len;
 static struct saved_fpu {
     uint8_t area[XSAVE_AREA_MAX];   /* XSAVE (standard format) or FXSAVE image */
     uint32_t len;                   /* 0: none (the vCPU's FPU starts clean) */
     uint64_t xcr0;                  /* 0: an FXSAVE image */
-} fpu[SAVE_MAX_VCPUS];
-static uint8_t msrs[SAVE_MAX_VCPUS][SAVE_VCPU_MSRS_MAX];       /* X86_PV_VCPU_MSRS records */
+} fpu[SAVE_MAX_VCPUS] RESTORE_ONLY;
+static uint8_t msrs[SAVE_MAX_VCPUS][SAVE_VCPU_MSRS_MAX] RESTORE_ONLY;       /* X86_PV_VCPU_MSRS records */
 static uint32_t msrs_len[SAVE_MAX_VCPUS];
 
 static void check_fpu(unsigned id)
@@ -221,6 +223,7 @@ void guest_restore(const struct boot_info *bi, const struct memmap *m,
 {
     char err[300];
     const struct boot_module *mod = &bi->modules[0];
+    image_reclaim_build_only();
     file = phys_access(mod->start, mod->size);
     if (!file || save_stream_parse(file, mod->size, &img, err, sizeof(err)))
         fail_bad_input("%s", file ? err : "save file (module 0) is out of reach");
@@ -245,6 +248,7 @@ void guest_restore(const struct boot_info *bi, const struct memmap *m,
     mfn_t max_mfn;
     evtchn_port_t console_port, xenstore_port;
     guest_domain_setup(m, nr_vcpus, &max_mfn, &console_port, &xenstore_port);
+    guest_traces_setup(o);
 
     struct restore_params rp = {
         .file = file,
@@ -317,8 +321,6 @@ void guest_restore(const struct boot_info *bi, const struct memmap *m,
     };
     services->store_attach(rs.xenstore_mfn, &xsp);
     guest_devices_attach(&devs);
-    abi_trace_enabled = o->trace_abi;
-    pv_lock_stats_enabled = o->trace_boot;
     const struct cpu_regs *entry = &dom.vcpu[0].start_regs;
     log_info("restore: %llu pages in, resuming at %#llx (suspend returns %llu)",
              (unsigned long long)rs.nr_pages, (unsigned long long)entry->rip,

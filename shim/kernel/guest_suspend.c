@@ -172,8 +172,21 @@ static mfn_t translate(mfn_t l4, vaddr_t va)
     return save_frame_type(table) == SAVE_PF_XTAB ? INVALID_MFN : table;
 }
 
-static mfn_t p2m_mfns[P2M_FRAMES_MAX];
-static uint64_t p2m_pfns[P2M_FRAMES_MAX];
+/*
+ * The list of the p2m list's frames (mfn and pfn of each), in frames taken
+ * for the suspend from memory free then, as many as the guest's p2m needs
+ * (1 GiB of guest: one frame); given back when the save is done or
+ * cancelled. None free: the suspend is cancelled, as when the disk fails.
+ */
+static mfn_t list_mfn = INVALID_MFN;
+static uint64_t list_frames;
+
+static void put_p2m_list(void)
+{
+    if (list_mfn != INVALID_MFN)
+        frame_pool_free(&machine_frames, list_mfn, list_frames);
+    list_mfn = INVALID_MFN;
+}
 
 /* The guest's published p2m list: its frames. 0 or -1 with the reason. */
 static int find_p2m(struct save_source *src, char *err, size_t errlen)
@@ -188,6 +201,14 @@ static int find_p2m(struct save_source *src, char *err, size_t errlen)
         return error_set(err, errlen, -1, "a p2m of %lu pages is more than pvshim saves",
                          (unsigned long)a->max_pfn);
     src->max_pfn = (uint32_t)(a->max_pfn - 1);
+    uint32_t nr = src->max_pfn / 512 + 1;
+    list_frames = DIV_ROUND_UP(nr * (sizeof(mfn_t) + sizeof(uint64_t)), PAGE_SIZE);
+    list_mfn = frame_pool_alloc(&machine_frames, list_frames, 1, ~(mfn_t)0);
+    if (list_mfn == INVALID_MFN)
+        return error_set(err, errlen, -1, "no memory left for the list of the p2m's frames "
+                         "(%llu KiB)", (unsigned long long)(list_frames * PAGE_SIZE >> 10));
+    mfn_t *p2m_mfns = phys_access(mfn_to_paddr(list_mfn), list_frames * PAGE_SIZE);
+    uint64_t *p2m_pfns = (uint64_t *)(p2m_mfns + nr);
     mfn_t l4 = a->p2m_cr3 >> PAGE_SHIFT;
     for (uint32_t f = 0; f <= src->max_pfn / 512; f++) {
         mfn_t m = translate(l4, a->p2m_vaddr + (uint64_t)f * PAGE_SIZE);
@@ -329,8 +350,11 @@ int guest_suspend(void)
         return cancelled(why);
     static struct save_source src;
     memset(&src, 0, sizeof(src));
-    if (find_p2m(&src, err, sizeof(err)))
+    int rc = find_p2m(&src, err, sizeof(err));
+    if (rc) {
+        put_p2m_list();
         return cancelled(err);
+    }
     src.m2p = dom.m2p;
     src.max_mfn = dom.max_mfn;
     src.shared_info = dom.shared_info;
@@ -343,8 +367,10 @@ int guest_suspend(void)
     mfn_t stage;
     while ((stage = frame_pool_alloc(&machine_frames, n, 1, dom.max_mfn)) == INVALID_MFN && n > 1)
         n /= 2;
-    if (stage == INVALID_MFN)
+    if (stage == INVALID_MFN) {
+        put_p2m_list();
         return cancelled("no memory left for the disk writes");
+    }
     static struct disk_sink ds;
     memset(&ds, 0, sizeof(ds));
     ds.bd = save_disk;
@@ -359,7 +385,7 @@ int guest_suspend(void)
      * driver must not take that for interrupts that do not arrive. */
     bool interrupts = save_disk->interrupts;
     save_disk->interrupts = false;
-    int rc = save_write(&src, &sink, &written, err, sizeof(err));
+    rc = save_write(&src, &sink, &written, err, sizeof(err));
     if (!rc)
         rc = disk_flush_stage(&ds);
     if (!rc && save_disk->has_flush)
@@ -370,6 +396,7 @@ int guest_suspend(void)
     bool stuck = ds.failed == -XEN_ETIMEDOUT || rc == -XEN_ETIMEDOUT;
     if (!stuck)
         frame_pool_free(&machine_frames, stage, n);
+    put_p2m_list();
     if (rc) {
         if (ds.failed == -XEN_ENOSPC)
             error_set(err, sizeof(err), -1, "the save disk %s (%llu bytes) is too small",

@@ -111,6 +111,16 @@ test_lapic_timer_interrupts() {
     expect_log "selftest timer: 100 ticks of 1 ms"
 }
 
+# pvshim's heap starts with one 64 KiB chunk and grows as allocations need
+# room: 3000-byte blocks fill 8 chunks to its 512 KiB bound, none overlaps
+# another, then it refuses; all freed, nothing stays in use.
+test_heap_grows_to_its_bound() {
+    m=$(mod_text a)
+    boot --append "selftest=heap" --initrd "$m"
+    expect_status 7
+    expect_log "selftest heap: 168 blocks of 3000 bytes in 8 chunks (512 KiB, bound 512 KiB), 0 bytes wrong, 0 bytes in use after freeing them all"
+}
+
 # The other CPUs are started and parked; cross-calls reach each exactly
 # once, and a remote TLB flush drops a translation another CPU cached.
 test_smp_cross_calls_and_tlb_flush() {

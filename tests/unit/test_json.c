@@ -134,7 +134,8 @@ END_TEST
 /* trace=abi in both forms, the JSON one read back by pvshim-abi-report's reader. */
 static void some_calls(void)
 {
-    abi_trace_enabled = true;
+    static uint8_t counters[ABI_TRACE_COUNTER_BYTES];
+    abi_trace_enable(counters);
     for (int i = 0; i < 3; i++)
         abi_trace_call(__HYPERVISOR_mmu_update, MMU_NORMAL_PT_UPDATE, 0);
     abi_trace_call(__HYPERVISOR_mmu_update, MMU_NORMAL_PT_UPDATE, -XEN_EINVAL);

@@ -117,6 +117,33 @@ void paging_clear_page(vaddr_t va)
     invlpg(va);
 }
 
+/* The 4 KiB entry for va, or NULL if none (not mapped, or inside a superpage). */
+static pte_t *walk_small(vaddr_t va)
+{
+    pte_t *t = master_l4;
+    for (int shift = L4_SHIFT; shift > L1_SHIFT; shift -= 9) {
+        pte_t e = t[pt_index(va, shift)];
+        if (!(e & PTE_P) || (e & PTE_PS))
+            return NULL;
+        t = table_of(e);
+    }
+    return &t[pt_index(va, L1_SHIFT)];
+}
+
+uint64_t paging_unmap_small(vaddr_t va, uint64_t size)
+{
+    uint64_t n = 0;
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        pte_t *e = walk_small(va + off);
+        if (!e)
+            continue;
+        *e = 0;
+        invlpg(va + off);
+        n++;
+    }
+    return n;
+}
+
 pte_t *paging_master_l4(void)
 {
     return master_l4;
