@@ -531,6 +531,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     uint64_t pool_at_start = machine_frames.free_frames;
     uint64_t tables_at_start = paging_table_frames();
     load_image(&bi->modules[0], &img, &scratch, &scratch_n);
+    time_calibrate_finish();        /* over the decompression */
     boot_phase("unpacked");
 
     static struct guest_devices devs;
