@@ -32,9 +32,13 @@
 
 static struct time_scale ns_to_ticks;
 static uint64_t lapic_hz;
-/* The rate measurement: counted in tsc_span TSC ticks, from tsc_start; open while the count runs. */
+/*
+ * The rate measurement, on the boot CPU's timer: counted in tsc_span TSC
+ * ticks, from tsc_start; open while the count runs.
+ */
 static struct {
     uint64_t tsc_start, tsc_span, counted;
+    struct pcpu *cpu;
     bool open;
 } cal;
 static void (*timer_callback)(uint64_t now);
@@ -101,7 +105,7 @@ void timer_set_callback(void (*fn)(uint64_t now))
 
 void timer_set_deadline(uint64_t deadline_ns)
 {
-    if (cal.open)       /* the write below ends the measurement's count */
+    if (cal.open && this_pcpu() == cal.cpu)     /* the write below ends the count */
         lapic_calibrate_finish();
     /* Already counting down to it (or to a step of it): a write would be a trap for nothing. */
     if (deadline_ns && deadline_ns == this_pcpu()->timer_deadline)
@@ -208,7 +212,7 @@ uint64_t lapic_timer_hz(void)
 
 void lapic_calibrate_finish(void)
 {
-    if (cal.open) {
+    if (cal.open && this_pcpu() == cal.cpu) {
         measure_count();
         lapic_write(LAPIC_TIMER_INIT, 0);
         cal.open = false;
@@ -226,6 +230,7 @@ void lapic_init(void)
 
     lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
     cal.tsc_start = rdtsc();
+    cal.cpu = this_pcpu();
     cal.open = true;
     udelay(200);
     measure_count();
