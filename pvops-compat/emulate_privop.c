@@ -462,8 +462,10 @@ bool pv_emulate_privileged_op(struct cpu_regs *regs)
     if (regs->error_code != 0 || !cpuid_policy_ready())
         return false;
 
-    struct code_seg cs;
-    if (!read_code_segment((uint16_t)regs->cs, &cs))
+    /* The flat 64-bit selector is pvshim's own GDT entry, which no guest
+     * can change: no need to read it (the common case, all of a 64-bit guest). */
+    struct code_seg cs = { X86_MODE_64, 0, ~0ull };
+    if ((uint16_t)regs->cs != FLAT_RING3_CS64 && !read_code_segment((uint16_t)regs->cs, &cs))
         return false;
 
     uint64_t rip = cs.mode == X86_MODE_64 ? regs->rip : (uint32_t)regs->rip;

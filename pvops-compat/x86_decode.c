@@ -417,6 +417,44 @@ int x86_decode(struct x86_insn *insn, const uint8_t *buf, size_t avail,
     return X86_DECODE_OK;
 }
 
+bool x86_decode_short(struct x86_insn *insn, const uint8_t *buf, size_t avail,
+                      enum x86_mode mode)
+{
+    if (avail < 1 || (mode != X86_MODE_32 && mode != X86_MODE_64))
+        return false;
+    uint8_t op = buf[0];
+    unsigned len;
+    switch (op) {
+    case 0xe4: case 0xe5: case 0xe6: case 0xe7:         /* IN/OUT imm8 */
+        len = 2;
+        break;
+    case 0xec: case 0xed: case 0xee: case 0xef:         /* IN/OUT DX */
+    case 0xfa: case 0xfb:                               /* CLI, STI */
+        len = 1;
+        break;
+    default:
+        return false;
+    }
+    if (avail < len)
+        return false;
+    /* Inline stores, not calls: this runs for every trapped IN. */
+    __builtin_memset(insn, 0, sizeof(*insn));
+    insn->mode = mode;
+    insn->seg = X86_SEG_NONE;
+    insn->map = X86_MAP_1BYTE;
+    insn->opcode = op;
+    insn->addr_size = mode == X86_MODE_64 ? 8 : 4;
+    insn->op_size = (onebyte[op] & F_BYTE) ? 1 : 4;
+    insn->bytes[0] = op;
+    if (len == 2) {
+        insn->bytes[1] = buf[1];
+        insn->imm = buf[1];
+        insn->imm_size = 1;
+    }
+    insn->len = (uint8_t)len;
+    return true;
+}
+
 int x86_fetch_decode(struct x86_insn *insn, vaddr_t addr, size_t max_len,
                      enum x86_mode mode)
 {
@@ -430,6 +468,11 @@ int x86_fetch_decode(struct x86_insn *insn, vaddr_t addr, size_t max_len,
         if (addr + want > 0x100000000ull)
             want = 0x100000000ull - addr;
     }
+
+    /* The instructions trapped most, from two bytes (x86_decode_short). */
+    if (want >= 2 && copy_from_guest(buf, addr, 2) == 0 &&
+        x86_decode_short(insn, buf, 2, mode))
+        return X86_DECODE_OK;
 
     /* The whole run in one copy when it is readable (the common case)... */
     if (want && copy_from_guest(buf, addr, want) == 0) {

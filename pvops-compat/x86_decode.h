@@ -102,6 +102,15 @@ int x86_decode(struct x86_insn *insn, const uint8_t *buf, size_t avail,
                enum x86_mode mode);
 
 /*
+ * The instructions a PV kernel traps on most, IN/OUT with an 8-bit port or
+ * DX and CLI/STI (one opcode byte, no prefix, no ModRM), decoded without
+ * the tables: true and the same result as x86_decode (the unit tests
+ * compare the two on every two-byte input), or false for anything else.
+ */
+bool x86_decode_short(struct x86_insn *insn, const uint8_t *buf, size_t avail,
+                      enum x86_mode mode);
+
+/*
  * Fetch up to 15 bytes at guest address addr with copy_from_guest (as
  * many as are readable, stopping at the first unreadable page, and at
  * most max_len: a segment limit) and decode them. X86_DECODE_FAULT if not

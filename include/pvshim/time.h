@@ -39,6 +39,14 @@ void timer_set_callback(void (*fn)(uint64_t now));
 /* Wait for the next interrupt with interrupts enabled (idle). */
 void cpu_idle_wait(void);
 
+/*
+ * Ends the TSC's (and the local APIC timer's) rate measurement that began at
+ * boot, where it was provisional: before the guest sees a rate (its time
+ * info, CPUID), as late as possible (the interval is the precision). now_ns()
+ * stays continuous. Once; later calls do nothing.
+ */
+void time_calibrate_finish(void);
+
 /* Busy-wait; for short device delays only. */
 void udelay(uint64_t us);
 

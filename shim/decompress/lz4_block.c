@@ -30,6 +30,57 @@ static inline bool read_count_ext(const uint8_t *src, size_t src_len, size_t *ip
     return true;
 }
 
+/*
+ * The fast loop: sequences without extra count bytes while so much input
+ * and output are left that no count can run past either end (the slow
+ * path's checks then all pass, the offset's excepted). Literals go as 16
+ * bytes, a match of distance 8 or more as three words (18 bytes at most).
+ * Stops at the first sequence it does not take, with *ip_io at its token;
+ * an error, or 0.
+ */
+static int fast_sequences(const uint8_t *src, size_t src_len, uint8_t *out, size_t window,
+                          size_t *ip_io, size_t *op_io, size_t limit, size_t cap)
+{
+    if (src_len <= FAST_IN || limit < FAST_OUT || cap < FAST_ROOM)
+        return DECOMP_OK;
+    const uint8_t *s = src + *ip_io;
+    const uint8_t *s_end = src + src_len - FAST_IN;     /* a token below it: FAST_IN after it */
+    uint8_t *d = out + *op_io;
+    const uint8_t *d_end = out + MIN(limit - FAST_OUT, cap - FAST_ROOM);
+    const uint8_t *lowest = out + window;               /* a match's source, at the lowest */
+    int rc = DECOMP_OK;
+
+    while (s < s_end && d <= d_end) {
+        unsigned token = *s;
+        if (token >= 0xf0 || (token & 15) == 15)
+            break;
+        size_t lit = token >> 4;
+        __builtin_memcpy(d, s + 1, 8);
+        __builtin_memcpy(d + 8, s + 9, 8);
+        s += 1 + lit;
+        d += lit;
+        size_t dist = load_le16(s);
+        if (dist - 1 >= (size_t)(d - lowest)) {         /* 0, or before the window */
+            rc = DECOMP_ERR_CORRUPT;
+            break;
+        }
+        const uint8_t *from = d - dist;
+        s += 2;
+        size_t len = (token & 15) + MIN_MATCH;
+        if (likely(dist >= 8)) {
+            __builtin_memcpy(d, from, 8);
+            __builtin_memcpy(d + 8, from + 8, 8);
+            __builtin_memcpy(d + 16, from + 16, 8);
+        } else {
+            lz_copy_match(d, dist, len, (size_t)(out + cap - d));
+        }
+        d += len;
+    }
+    *ip_io = (size_t)(s - src);
+    *op_io = (size_t)(d - out);
+    return rc;
+}
+
 int lz4_decode_block(const uint8_t *src, size_t src_len, uint8_t *out,
                      size_t window, size_t *op_io, size_t limit, size_t cap)
 {
@@ -37,38 +88,13 @@ int lz4_decode_block(const uint8_t *src, size_t src_len, uint8_t *out,
 
     /* Every pass consumes at least the token. */
     for (;;) {
+        int rc = fast_sequences(src, src_len, out, window, &ip, &op, limit, cap);
+        if (rc)
+            return rc;
         if (ip >= src_len)
             return DECOMP_ERR_CORRUPT;
         unsigned token = src[ip++];
-
-        /*
-         * Fast path, most sequences: no extra count bytes, and so much input
-         * and output left that no count can run past either end (the slow
-         * path's checks then all pass, the offset's excepted). Literals go
-         * as 16 bytes, a match of 8 or more back as three words (18 at most).
-         */
         size_t lit = token >> 4, len = token & 15;
-        if (lit < 15 && len < 15 && src_len - ip >= FAST_IN &&
-            limit - op >= FAST_OUT && cap - op >= FAST_ROOM) {
-            lz_copy_literals(out + op, src + ip, lit, 16);
-            ip += lit;
-            op += lit;
-            size_t dist = load_le16(src + ip);
-            ip += 2;
-            if (dist == 0 || dist > op - window)
-                return DECOMP_ERR_CORRUPT;
-            len += MIN_MATCH;
-            uint8_t *d = out + op;
-            if (dist >= 8) {
-                __builtin_memcpy(d, d - dist, 8);
-                __builtin_memcpy(d + 8, d - dist + 8, 8);
-                __builtin_memcpy(d + 16, d - dist + 16, 8);
-            } else {
-                lz_copy_match(d, dist, len, cap - op);
-            }
-            op += len;
-            continue;
-        }
 
         if (lit == 15 && !read_count_ext(src, src_len, &ip, &lit))
             return DECOMP_ERR_CORRUPT;

@@ -546,6 +546,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
     uint64_t tables_at_start = paging_table_frames();
     heap_high_at_start = heap_frames() - heap_low_frames();
     load_image(&bi->modules[0], &img, &scratch, &scratch_n);
+    time_calibrate_finish();        /* over the decompression */
     image_reclaim_build_only();
     image_reclaim_restore_only();
     boot_phase("unpacked");

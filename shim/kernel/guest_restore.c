@@ -227,6 +227,7 @@ void guest_restore(const struct boot_info *bi, const struct memmap *m,
     file = phys_access(mod->start, mod->size);
     if (!file || save_stream_parse(file, mod->size, &img, err, sizeof(err)))
         fail_bad_input("%s", file ? err : "save file (module 0) is out of reach");
+    time_calibrate_finish();        /* before the guest's time is set up */
     unsigned nr_vcpus = save_vcpus_had(&img);
     unsigned online = 0;
     for (unsigned i = 0; i < img.nr_vcpus; i++)

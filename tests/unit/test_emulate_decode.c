@@ -341,6 +341,39 @@ START_TEST(fetch_from_guest)
 }
 END_TEST
 
+/* The short decoder agrees with the full one wherever it answers, and answers for its ten opcodes. */
+START_TEST(decode_short_matches)
+{
+    static const enum x86_mode modes[] = { M32, M64 };
+    unsigned hits = 0;
+    for (unsigned m = 0; m < 2; m++)
+        for (unsigned avail = 1; avail <= 2; avail++)
+            for (unsigned b = 0; b < 0x10000; b++) {
+                uint8_t buf[2] = { (uint8_t)b, (uint8_t)(b >> 8) };
+                struct x86_insn fast, full;
+                memset(&fast, 0xa5, sizeof(fast));
+                if (!x86_decode_short(&fast, buf, avail, modes[m]))
+                    continue;
+                hits++;
+                ck_assert_int_eq(x86_decode(&full, buf, avail, modes[m]), OK);
+                ck_assert_mem_eq(&fast, &full, sizeof(full));
+            }
+    /* 4 imm8 forms with 2 bytes; 6 one-byte forms with 1 or 2; in both modes. */
+    ck_assert_uint_eq(hits, 2 * 256 * (4 + 6 + 6));
+    /* An IN DX as the last readable byte: the two-byte fetch fails, the full path decodes it. */
+    static uint8_t page[16];
+    fake_guest_reset();
+    memset(page, 0x90, sizeof(page));
+    page[15] = 0xec;
+    fake_guest_map(0x400000, page, sizeof(page));
+    struct x86_insn i;
+    ck_assert_int_eq(x86_fetch_decode(&i, 0x400000 + 15, 15, M64), OK);
+    ck_assert_int_eq(i.len, 1);
+    ck_assert_int_eq(i.opcode, 0xec);
+    ck_assert_int_eq(i.op_size, 1);
+}
+END_TEST
+
 static Suite *emulate_decode_suite(void)
 {
     Suite *s = suite_create("emulate_decode");
@@ -351,6 +384,7 @@ static Suite *emulate_decode_suite(void)
     tcase_add_test(tc, gpr_access);
     tcase_add_test(tc, effective_address);
     tcase_add_test(tc, fetch_from_guest);
+    tcase_add_test(tc, decode_short_matches);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -33,6 +33,9 @@ void descriptors_init(void);
 void arch_map_devices(void);
 void lapic_init(void);
 void tsc_calibrate(void);
+/* The timer's final rate, against the TSC's final one (time_calibrate_finish). */
+void lapic_calibrate_finish(void);
+uint64_t lapic_timer_hz(void);
 void acpi_init(paddr_t rsdp_hint);
 void ioapic_init(void);
 /* Map what power-off needs (the hardware-reduced sleep control register). */

@@ -1,7 +1,8 @@
 /*
  * The local APIC: pvshim's one-shot timer. Its count rate is measured
- * against the TSC once; deadlines further than one count can reach are
- * chained.
+ * against the TSC, from lapic_init to time_calibrate_finish (the count runs
+ * down from 2^32 - 1 meanwhile; a provisional rate after 200 us serves
+ * until then); deadlines further than one count can reach are chained.
  */
 #include <pvshim/time.h>
 #include <pvshim/time_scale.h>
@@ -31,6 +32,15 @@
 
 static struct time_scale ns_to_ticks;
 static uint64_t lapic_hz;
+/*
+ * The rate measurement, on the boot CPU's timer: counted in tsc_span TSC
+ * ticks, from tsc_start; open while the count runs.
+ */
+static struct {
+    uint64_t tsc_start, tsc_span, counted;
+    struct pcpu *cpu;
+    bool open;
+} cal;
 static void (*timer_callback)(uint64_t now);
 
 static inline uint32_t lapic_read(uint32_t reg)
@@ -95,6 +105,8 @@ void timer_set_callback(void (*fn)(uint64_t now))
 
 void timer_set_deadline(uint64_t deadline_ns)
 {
+    if (cal.open && this_pcpu() == cal.cpu)     /* the write below ends the count */
+        lapic_calibrate_finish();
     /* Already counting down to it (or to a step of it): a write would be a trap for nothing. */
     if (deadline_ns && deadline_ns == this_pcpu()->timer_deadline)
         return;
@@ -171,6 +183,43 @@ void lapic_init_secondary(void)
     lapic_write(LAPIC_LVT_TIMER, VECTOR_LAPIC_TIMER);   /* one-shot, unmasked */
 }
 
+/* The count so far, against the TSC: the reads bracket it to within an MMIO access. */
+static void measure_count(void)
+{
+    uint64_t a = rdtsc();
+    uint32_t left = lapic_read(LAPIC_TIMER_CUR);
+    uint64_t b = rdtsc();
+    if (left == 0)          /* ran out (68 s at 1 GHz / 16): keep the last one */
+        return;
+    cal.counted = 0xffffffffu - left;
+    cal.tsc_span = a + (b - a) / 2 - cal.tsc_start;
+}
+
+/* The rate from the measurement and the TSC's rate now. */
+static void set_rate(void)
+{
+    uint64_t ns = tsc_to_ns(cal.tsc_span);
+    lapic_hz = ns ? cal.counted * 1000000000ull / ns : 0;   /* counted < 2^32 */
+    if (!lapic_hz)
+        lapic_hz = 1000000;     /* a broken APIC timer still gets a sane scale */
+    time_scale_init(&ns_to_ticks, 1000000000, lapic_hz);
+}
+
+uint64_t lapic_timer_hz(void)
+{
+    return lapic_hz;
+}
+
+void lapic_calibrate_finish(void)
+{
+    if (cal.open && this_pcpu() == cal.cpu) {
+        measure_count();
+        lapic_write(LAPIC_TIMER_INIT, 0);
+        cal.open = false;
+    }
+    set_rate();
+}
+
 void lapic_init(void)
 {
     /* The legacy PICs stay silent; everything comes through the local APIC. */
@@ -179,22 +228,13 @@ void lapic_init(void)
 
     lapic_setup_this_cpu();
 
-    /*
-     * Measure the count rate against the TSC over 2 ms: the TSC reads
-     * bracket the count to within an MMIO access or two (well under 0.1%),
-     * and a timer that fires early is re-armed for the rest (timer_interrupt).
-     */
     lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
-    uint64_t t0 = rdtsc();
-    udelay(2000);
-    uint32_t left = lapic_read(LAPIC_TIMER_CUR);
-    uint64_t t1 = rdtsc();
-    lapic_write(LAPIC_TIMER_INIT, 0);
-    uint64_t counted = 0xffffffffu - left;
-    lapic_hz = counted * tsc_khz * 1000 / (t1 - t0);
-    if (!lapic_hz)
-        lapic_hz = 1000000;     /* a broken APIC timer still gets a sane scale */
-    time_scale_init(&ns_to_ticks, 1000000000, lapic_hz);
+    cal.tsc_start = rdtsc();
+    cal.cpu = this_pcpu();
+    cal.open = true;
+    udelay(200);
+    measure_count();
+    set_rate();
 
     irq_register(VECTOR_LAPIC_TIMER, timer_interrupt);
     irq_register(VECTOR_SPURIOUS, spurious_interrupt);

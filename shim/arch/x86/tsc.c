@@ -2,6 +2,16 @@
  * The TSC is pvshim's clock. Its rate comes from CPUID when the CPU or the
  * hypervisor states it, otherwise from measuring it against the ACPI PM
  * timer (3.579545 MHz) or, lacking that, the PIT (1.193182 MHz).
+ *
+ * Against the PM timer the measurement costs no waiting: a provisional
+ * rate over CALIBRATE_EARLY_US at boot, and the final one over everything
+ * pvshim does until tsc_calibrate_finish (the kernel's decompression, tens
+ * to hundreds of ms), at least CALIBRATE_MIN_MS (spinning only for what is
+ * missing). Each end is a PM timer tick edge bracketed by two TSC reads, the
+ * narrowest of PM_EDGES edges (a vCPU preempted in between widens the
+ * bracket, not the result): the error is at most the two brackets over the
+ * interval, logged in ppm (a few ppm under TCG at the 20 ms minimum, where
+ * the two 10 ms runs it replaces were within ~30 ppm each).
  */
 #include <pvshim/time.h>
 #include <pvshim/time_scale.h>
@@ -16,8 +26,13 @@
 #define CALIBRATE_MS    10
 #define CALIBRATE_RUNS  3   /* median of these rejects a preempted run */
 #define CALIBRATE_AGREE 100000  /* two runs within 1/this (10 ppm) agree */
+#define CALIBRATE_EARLY_US 500  /* the provisional PM timer rate */
+#define CALIBRATE_MIN_MS 20     /* the final PM timer interval, at least */
+#define CALIBRATE_MAX_S  60     /* longer: the wrap count is not certain; measure anew */
+#define PM_EDGES        3
 
 uint64_t tsc_khz;
+static uint64_t tsc_hz;
 uint64_t tsc_at_boot;
 uint64_t wallclock_at_boot_ns;
 static struct time_scale tsc_to_ns_scale;
@@ -82,28 +97,78 @@ static uint64_t from_cpuid(const char **how)
     return 0;
 }
 
-static uint64_t from_pm_timer(void)
-{
-    uint32_t mask = acpi.pm_tmr_32bit ? 0xffffffffu : 0xffffffu;
-    uint32_t target = (uint32_t)(PM_TIMER_HZ * CALIBRATE_MS / 1000);
-    uint32_t p0 = inl(acpi.pm_tmr) & mask, p;
-    unsigned long spins = 0;
+/* A PM timer count and the TSC at the tick edge it began; width brackets it. */
+struct pm_mark {
+    uint32_t count;
+    uint64_t tsc, width;
+};
 
-    /* Start on a tick edge so the read latency cancels out. */
-    while (((p = inl(acpi.pm_tmr) & mask)) == p0)
-        if (++spins > 10000000)
-            return 0;
-    uint64_t t0 = rdtsc();
-    p0 = p;
-    uint32_t elapsed;
-    spins = 0;
-    do {
-        elapsed = ((inl(acpi.pm_tmr) & mask) - p0) & mask;
+static uint32_t pm_mask(void)
+{
+    return acpi.pm_tmr_32bit ? 0xffffffffu : 0xffffffu;
+}
+
+/*
+ * The narrowest of PM_EDGES tick edges: the read before the edge began at
+ * a, the read that saw the new count ended at c, so the edge lies in
+ * [a, c]; m->tsc is its middle. False when the timer does not tick.
+ */
+static bool pm_edge(struct pm_mark *m)
+{
+    uint32_t mask = pm_mask();
+    m->width = ~0ull;
+    for (int e = 0; e < PM_EDGES; e++) {
+        uint64_t a = rdtsc();
+        uint32_t p0 = inl(acpi.pm_tmr) & mask, p;
+        uint64_t b = rdtsc(), c;
+        unsigned long spins = 0;
+        for (;;) {
+            p = inl(acpi.pm_tmr) & mask;
+            c = rdtsc();
+            if (p != p0)
+                break;
+            if (++spins > 10000000)
+                return false;
+            a = b;
+            b = c;
+        }
+        if (c - a < m->width) {
+            m->count = p;
+            m->tsc = a + (c - a) / 2;
+            m->width = c - a;
+        }
+    }
+    return true;
+}
+
+/* PM timer ticks from m0 to m1, the wraps counted by the rate expected. */
+static uint64_t pm_ticks(const struct pm_mark *m0, const struct pm_mark *m1, uint64_t expect_hz)
+{
+    uint64_t period = (uint64_t)pm_mask() + 1;
+    uint64_t low = (m1->count - m0->count) & pm_mask();
+    uint64_t expect = (m1->tsc - m0->tsc) * PM_TIMER_HZ / expect_hz;   /* < 2^64 within CALIBRATE_MAX_S */
+    uint64_t wraps = expect > low ? (expect - low + period / 2) / period : 0;
+    return low + wraps * period;
+}
+
+static struct pm_mark pm_start;     /* the final interval's start */
+static bool pm_open;                /* tsc_calibrate_finish has an interval to end */
+
+/* Provisional: over CALIBRATE_EARLY_US from pm_start (the TSC's rate, 0 on failure). */
+static uint64_t from_pm_timer_early(void)
+{
+    if (!pm_edge(&pm_start))
+        return 0;
+    uint32_t target = (uint32_t)(PM_TIMER_HZ * CALIBRATE_EARLY_US / 1000000);
+    unsigned long spins = 0;
+    while (((inl(acpi.pm_tmr) - pm_start.count) & pm_mask()) < target)
         if (++spins > 100000000)
             return 0;
-    } while (elapsed < target);
-    uint64_t t1 = rdtsc();
-    return (t1 - t0) * PM_TIMER_HZ / elapsed;
+    struct pm_mark m1;
+    if (!pm_edge(&m1) || m1.count == pm_start.count)
+        return 0;
+    uint64_t ticks = (m1.count - pm_start.count) & pm_mask();
+    return (m1.tsc - pm_start.tsc) * PM_TIMER_HZ / ticks;
 }
 
 /*
@@ -221,13 +286,21 @@ static uint64_t median_of_runs(uint64_t (*measure)(void))
     return v[CALIBRATE_RUNS / 2];
 }
 
+static void set_rate(uint64_t hz)
+{
+    tsc_hz = hz;
+    tsc_khz = hz / 1000;
+    time_scale_init(&tsc_to_ns_scale, hz, 1000000000);
+}
+
 void tsc_calibrate(void)
 {
     const char *how = NULL;
     uint64_t hz = from_cpuid(&how);
     if (!hz && acpi.pm_tmr) {
-        hz = median_of_runs(from_pm_timer);
-        how = "ACPI PM timer";
+        hz = from_pm_timer_early();
+        pm_open = hz != 0;
+        how = "ACPI PM timer, provisional";
     }
     if (!hz) {
         hz = median_of_runs(from_pit);
@@ -237,11 +310,62 @@ void tsc_calibrate(void)
         hz = 1000000000;
         how = "nothing (assumed 1 GHz)";
     }
-    tsc_khz = hz / 1000;
-    time_scale_init(&tsc_to_ns_scale, hz, 1000000000);
+    set_rate(hz);
     tsc_at_boot = rdtsc();
     wallclock_at_boot_ns = rtc_read_epoch_seconds() * 1000000000ull;
     log_info("tsc: %llu.%03llu MHz, from %s%s", (unsigned long long)(tsc_khz / 1000),
              (unsigned long long)(tsc_khz % 1000), how,
              cpu.invariant_tsc ? "" : " (not invariant)");
+}
+
+static void tsc_calibrate_finish(void)
+{
+    if (!pm_open)
+        return;
+    pm_open = false;
+    uint64_t min = tsc_hz / 1000 * CALIBRATE_MIN_MS;
+    while (rdtsc() - pm_start.tsc < min)
+        cpu_relax();
+    struct pm_mark m1;
+    if (!pm_edge(&m1))
+        return;
+    uint64_t span = m1.tsc - pm_start.tsc;
+    if (span / tsc_hz >= CALIBRATE_MAX_S) {     /* practically never: start anew */
+        if (!pm_edge(&pm_start))
+            return;
+        while (rdtsc() - pm_start.tsc < min)
+            cpu_relax();
+        if (!pm_edge(&m1))
+            return;
+        span = m1.tsc - pm_start.tsc;
+    }
+    uint64_t ticks = pm_ticks(&pm_start, &m1, tsc_hz);
+    if (!ticks)
+        return;
+    uint64_t hz = span * PM_TIMER_HZ / ticks;
+    uint64_t ppm = (pm_start.width + m1.width) * 500000 / span + 1;  /* half of each bracket */
+
+    /* now_ns() goes on from where the provisional rate had it, never back. */
+    uint64_t tsc = rdtsc();
+    uint64_t ns = tsc_to_ns(tsc - tsc_at_boot);
+    struct time_scale ns_to_tsc;
+    set_rate(hz);
+    time_scale_init(&ns_to_tsc, 1000000000ull, hz);
+    tsc_at_boot = tsc - time_scale_apply(&ns_to_tsc, ns);
+    while (tsc_to_ns(tsc - tsc_at_boot) < ns)
+        tsc_at_boot--;
+    log_info("tsc: %llu.%03llu MHz, from ACPI PM timer over %llu ms (within %llu ppm)",
+             (unsigned long long)(tsc_khz / 1000), (unsigned long long)(tsc_khz % 1000),
+             (unsigned long long)(span / (hz / 1000)), (unsigned long long)ppm);
+}
+
+void time_calibrate_finish(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    tsc_calibrate_finish();
+    lapic_calibrate_finish();
+    log_info("lapic: timer %llu kHz", (unsigned long long)(lapic_timer_hz() / 1000));
 }
