@@ -35,13 +35,15 @@ void pv_vcpu_init(struct pv_vcpu *v, unsigned id)
 /*
  * pv_big_lock protects: every piece of PV-layer state that more than one
  * vCPU can reach: struct pv_domain and the vCPUs' structs (a vCPU's own
- * fields are changed by others only under it), event channels, the grant
+ * fields are changed by others only under it), event channel bindings
+ * (sending on a port needs only that port's lock: event_channel.c), the grant
  * table, the frame table (page types and reference counts, so no type
  * change races another), the backends and services.
  * Held: from an entry into pvshim (a guest trap, hypercall or interrupt)
  * until the return to the guest, and by every interrupt handler; but the
  * entries that touch only their own vCPU (a 64-bit guest's user system
- * calls, exceptions only bounced to it, the hypercalls hypercall_defs.h
+ * calls, exceptions only bounced to it, the timer, kick and cross-call
+ * interrupts that arrive while it runs, the hypercalls hypercall_defs.h
  * marks own) run without it, and take it at the first step that needs it
  * (entry.c says why that is safe). Never held while a guest vCPU runs, and
  * dropped while a vCPU idles (SCHEDOP_block/poll, VCPUOP_down, an AP

@@ -16,6 +16,7 @@
 #include "mm.h"
 #include "compat.h"
 #include "pv_lock.h"
+#include <pvshim/irq.h>
 
 #define PFEC_user   (1u << 2)
 
@@ -302,10 +303,12 @@ void guest_resume(struct cpu_regs *r)
 /*
  * Entries without the PV lock (domain.c): a 64-bit guest's system call
  * from user space (bounced to its kernel), the hypercalls the table marks
- * own (hypercall_defs.h), and exceptions that are only bounced to the
- * guest (guest_exception). Why that is safe:
+ * own (hypercall_defs.h), exceptions that are only bounced to the guest
+ * (guest_exception), and the timer, kick and cross-call interrupts taken
+ * while it ran (self_locking_irq). Why that is safe:
  *  - they read and write only this vCPU's own state, this CPU's registers
- *    and timers, and guest memory through this vCPU's page tables; other
+ *    and timers, and guest memory through this vCPU's page tables, or an
+ *    event channel port under that port's own lock (event_channel.c); other
  *    CPUs change a running vCPU's state only under the lock, and a change
  *    that must stop it (VCPUOP_down) kicks it and is seen in resume_on;
  *  - a remote TLB flush is an IPI this CPU takes only once it re-enables
@@ -351,16 +354,42 @@ void guest_syscall_enter(struct cpu_regs *r)
     pv_entry_unlock(pc, site);
 }
 
-/* A 64-bit guest's exception: it takes the lock itself if it needs it. */
+/*
+ * Interrupts whose handlers take the lock themselves where they need it:
+ * the timer (soft timers that are not own_cpu take it, pv_timer_lock),
+ * kicks (timers, then the event check of resume_on) and cross-calls (TLB
+ * flushes). The timer's VIRQ and the event upcall need only a port's lock
+ * (event_channel.c). Device interrupts and L0's upcall reach backends:
+ * locked from the start.
+ */
+static bool self_locking_irq(uint64_t vector)
+{
+    return vector == VECTOR_LAPIC_TIMER || vector == VECTOR_KICK_IPI ||
+           vector == VECTOR_CALL_IPI;
+}
+
+/* A 64-bit guest's exception, or one of those interrupts taken while it
+ * ran (so not in an idle wait: see pv_flush_vcpus_tlb): it takes the lock
+ * itself if it needs it. */
 static bool lock_free_entry(const struct cpu_regs *r)
 {
-    return (r->cs & 3) && r->vector < 32 && !dom.compat;
+    return (r->cs & 3) && !dom.compat && (r->vector < 32 || self_locking_irq(r->vector));
 }
+
+static enum pv_lock_site trap_site(const struct cpu_regs *r)
+{
+    return r->vector < 32 ? PV_SITE_EXCEPTION + (unsigned)r->vector : PV_SITE_INTERRUPT;
+}
+
+/* CPU n is in an interrupt entry that started without the lock. */
+static bool in_lazy_irq[MAX_PCPUS];
 
 bool pv_trap_lock(const struct cpu_regs *r)
 {
-    if (lock_free_entry(r))
+    if (lock_free_entry(r)) {
+        in_lazy_irq[this_pcpu()->id] = r->vector >= 32;
         return true;
+    }
     pv_lock_on_at(this_pcpu(), r->vector >= 32 ? PV_SITE_INTERRUPT : PV_SITE_OTHER);
     return false;
 }
@@ -368,10 +397,19 @@ bool pv_trap_lock(const struct cpu_regs *r)
 void pv_trap_unlock(const struct cpu_regs *r, bool lazy)
 {
     struct pcpu *pc = this_pcpu();
-    if (lazy)
-        pv_entry_unlock(pc, PV_SITE_EXCEPTION + (unsigned)(r->vector & 31));
-    else
+    if (lazy) {
+        in_lazy_irq[pc->id] = false;
+        pv_entry_unlock(pc, trap_site(r));
+    } else {
         pv_unlock_on(pc);
+    }
+}
+
+/* Elsewhere the interrupt's entry holds the lock already. */
+void pv_timer_lock(void)
+{
+    if (in_lazy_irq[this_pcpu()->id])
+        pv_entry_lock(PV_SITE_INTERRUPT);
 }
 
 /*

@@ -5,9 +5,17 @@
  * the one its VIRQ or IPI was bound for, vCPU 0 for the rest until
  * EVTCHNOP_bind_vcpu moves it; the event raises that vCPU's upcall and
  * kicks its CPU. Per-vCPU VIRQs (timer, debug, ...) bind on any vCPU,
- * global ones on vCPU 0 only (-EINVAL), as on Xen. All under the PV lock.
- * Delivery goes through port_ops: the 2-level ABI here until the guest
- * switches to FIFO (event_fifo.c) with EVTCHNOP_init_control.
+ * global ones on vCPU 0 only (-EINVAL), as on Xen. Delivery goes through
+ * port_ops: the 2-level ABI here until the guest switches to FIFO
+ * (event_fifo.c) with EVTCHNOP_init_control.
+ *
+ * Locking: binding, closing and the other per-port state changes run under
+ * the PV lock; sending does not need it. EVTCHNOP_send on an IPI or
+ * unbound port, EVTCHNOP_unmask and VIRQs (the timer's, from the timer
+ * interrupt) run without it, under the port's own lock (port_lock below),
+ * as Xen's senders hold only their channel's lock. The delivery itself
+ * (pending bit, mask test, selector bit, upcall flag, kick) is atomic
+ * operations on memory the guest shares.
  */
 #include "event_channel.h"
 #include "evtchn_port.h"
@@ -17,6 +25,9 @@
 #include "services.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/string.h>
+#include <pvshim/spinlock.h>
+#include <pvshim/percpu.h>
+#include "pv_lock.h"
 
 enum chan_state {
     ECS_FREE = 0,
@@ -41,9 +52,84 @@ struct channel {
 static struct channel chans[EVTCHN_PORTS];
 static evtchn_port_t virq_port[PV_MAX_VCPUS][NR_VIRQS];    /* per vCPU, as on Xen */
 
+/*
+ * port_locks[p] protects: chans[p] against a sender that runs without the
+ * PV lock, and the ABI's state and delivery of port p (event_fifo.c: its
+ * priority and queue links). A binding of p (chans[p]) is changed with
+ * both the PV lock and p's lock held, so it is stable under either; every
+ * delivery on p (set_pending, unmask, clear_pending) holds p's lock.
+ * Invariant: a port's binding cannot change while a sender holds its
+ * lock, and a sender that reaches a port without the PV lock (a VIRQ's
+ * port read from virq_port, an IPI port) checks the binding again under
+ * it; closing takes the lock, so it waits for senders in flight, and no
+ * sender delivers on a port after its close.
+ * port_ops changes (the 2-level / FIFO switch) with every port's lock held.
+ * order: inside pv_big_lock, outside the FIFO queue locks (event_fifo.c);
+ * one port's lock at a time, or all in ascending order (lock_all_ports).
+ */
+static spinlock_t port_locks[EVTCHN_PORTS];
+
+/* Waiters serve cross-calls, as the PV lock's do (a holder may flush). */
+static void port_lock(evtchn_port_t p)
+{
+    while (!spin_trylock(&port_locks[p]))
+        smp_serve_calls();
+}
+
+static void port_unlock(evtchn_port_t p)
+{
+    spin_unlock(&port_locks[p]);
+}
+
+static void lock_all_ports(void)
+{
+    for (evtchn_port_t p = 0; p < EVTCHN_PORTS; p++)
+        port_lock(p);
+}
+
+static void unlock_all_ports(void)
+{
+    for (evtchn_port_t p = EVTCHN_PORTS; p-- > 0;)
+        port_unlock(p);
+}
+
+/* A new binding of port p (PV lock held). */
+static void set_channel(evtchn_port_t p, struct channel c)
+{
+    port_lock(p);
+    chans[p] = c;
+    port_unlock(p);
+}
+
 struct pv_vcpu *evtchn_notify_vcpu(evtchn_port_t port)
 {
     return &dom.vcpu[port < EVTCHN_PORTS ? chans[port].notify_vcpu : 0];
+}
+
+/*
+ * Set v's selector bit sel (-1: none) and, if that was clear, its upcall
+ * flag. A vcpu_info that moves meanwhile (VCPUOP_register_vcpu_info,
+ * under the PV lock, which a sender need not hold) starts with everything
+ * marked pending; a sender that may have written the old one after that
+ * copy raises both again on the new one.
+ */
+void evtchn_raise_upcall(struct pv_vcpu *v, int sel)
+{
+    struct vcpu_info *vi = __atomic_load_n(&v->vcpu_info, __ATOMIC_SEQ_CST);
+    bool raise = sel < 0;
+    for (;;) {
+        if (sel >= 0) {
+            xen_ulong_t m = (xen_ulong_t)1 << sel;
+            raise |= !(__atomic_fetch_or(&vi->evtchn_pending_sel, m, __ATOMIC_SEQ_CST) & m);
+        }
+        if (raise)
+            __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+        struct vcpu_info *now = __atomic_load_n(&v->vcpu_info, __ATOMIC_SEQ_CST);
+        if (now == vi)
+            return;
+        vi = now;
+        raise = true;
+    }
 }
 
 /* Global VIRQs go to the port bound on vCPU 0; the others are per vCPU. */
@@ -91,16 +177,15 @@ static void l2_bound(evtchn_port_t port)
 {
 }
 
-/* Pending bit, then selector bit, then the upcall flag. */
+/* Pending bit, then selector bit, then the upcall flag (the port's lock held). */
 static bool l2_set_pending(evtchn_port_t port)
 {
     struct shared_info *s = dom.shared_info;
-    struct vcpu_info *vi = evtchn_notify_vcpu(port)->vcpu_info;
+    struct pv_vcpu *v = evtchn_notify_vcpu(port);
     if (test_and_set_bit(s->evtchn_pending, port))
         return false;
-    if (!test_bit(s->evtchn_mask, port) &&
-        !test_and_set_bit(&vi->evtchn_pending_sel, port / BITS_PER_WORD))
-        __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+    if (!test_bit(s->evtchn_mask, port))
+        evtchn_raise_upcall(v, (int)(port / BITS_PER_WORD));
     return true;
 }
 
@@ -113,10 +198,8 @@ static void l2_clear_pending(evtchn_port_t port)
 static void l2_unmask(evtchn_port_t port)
 {
     struct shared_info *s = dom.shared_info;
-    struct vcpu_info *vi = evtchn_notify_vcpu(port)->vcpu_info;
-    if (test_and_clear_bit(s->evtchn_mask, port) && test_bit(s->evtchn_pending, port) &&
-        !test_and_set_bit(&vi->evtchn_pending_sel, port / BITS_PER_WORD))
-        __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+    if (test_and_clear_bit(s->evtchn_mask, port) && test_bit(s->evtchn_pending, port))
+        evtchn_raise_upcall(evtchn_notify_vcpu(port), (int)(port / BITS_PER_WORD));
 }
 
 static bool l2_is_pending(evtchn_port_t port)
@@ -186,7 +269,7 @@ static void release_closed(void)
 {
     for (evtchn_port_t p = 1; p < EVTCHN_PORTS; p++)
         if (chans[p].state == ECS_CLOSING && !port_ops->is_busy(p)) {
-            chans[p].state = ECS_FREE;
+            set_channel(p, (struct channel){ .state = ECS_FREE });
             fwd()->close(p);
         }
 }
@@ -217,35 +300,61 @@ static evtchn_port_t alloc_port(void)
 /* A channel in state `c` on port p, with the ABI's per-port defaults. */
 static void bind_port(evtchn_port_t p, struct channel c)
 {
+    port_lock(p);
     chans[p] = c;
     port_ops->bound(p);
+    port_unlock(p);
 }
 
-static unsigned newly_pending;
+static unsigned newly_pending;      /* atomic: senders need not hold the PV lock */
 
 unsigned evtchn_newly_pending_count(void)
 {
-    return newly_pending;
+    return __atomic_load_n(&newly_pending, __ATOMIC_ACQUIRE);
+}
+
+/* Deliver on port, its lock held; the vCPU to kick once it is released. */
+static struct pv_vcpu *deliver_locked(evtchn_port_t port)
+{
+    /* Masked or not: pollers watch masked ports. */
+    if (port_ops->set_pending(port))
+        __atomic_fetch_add(&newly_pending, 1, __ATOMIC_SEQ_CST);
+    return evtchn_notify_vcpu(port);
+}
+
+/* It may be polling or blocked on a port, or running: it looks again. */
+static void kick(struct pv_vcpu *v)
+{
+    pv_vcpu_kick(v);
 }
 
 void evtchn_set_pending(evtchn_port_t port)
 {
-    /* Masked or not: pollers watch masked ports. */
     if (!evtchn_port_valid(port))
         return;
-    if (port_ops->set_pending(port))
-        newly_pending++;
-    /* It may be polling or blocked on this port, or running: it looks again. */
-    pv_vcpu_kick(evtchn_notify_vcpu(port));
+    port_lock(port);
+    struct pv_vcpu *v = deliver_locked(port);
+    port_unlock(port);
+    kick(v);
 }
 
+/* With or without the PV lock (the timer's VIRQ comes from the timer
+ * interrupt): the port read from virq_port is checked again under its lock. */
 void evtchn_send_virq(unsigned virq)
 {
     if (virq >= NR_VIRQS)
         return;
     unsigned v = virq_is_global(virq) ? 0 : current->vcpu_id;
-    if (virq_port[v][virq])
-        evtchn_set_pending(virq_port[v][virq]);
+    evtchn_port_t p = __atomic_load_n(&virq_port[v][virq], __ATOMIC_ACQUIRE);
+    if (!p)
+        return;
+    port_lock(p);
+    struct pv_vcpu *target = NULL;
+    if (__atomic_load_n(&virq_port[v][virq], __ATOMIC_RELAXED) == p)
+        target = deliver_locked(p);
+    port_unlock(p);
+    if (target)
+        kick(target);
 }
 
 void evtchn_from_l0(evtchn_port_t port)
@@ -285,8 +394,8 @@ int evtchn_backend_connect(evtchn_port_t port, evtchn_backend_fn fn)
     if (!evtchn_port_valid(port) || chans[port].state != ECS_UNBOUND ||
         chans[port].remote_dom != BACKEND_DOMID)
         return -XEN_EINVAL;
-    chans[port] = (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = BACKEND_DOMID,
-                                    .backend = fn, .notify_vcpu = chans[port].notify_vcpu };
+    set_channel(port, (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = BACKEND_DOMID,
+                                        .backend = fn, .notify_vcpu = chans[port].notify_vcpu });
     return 0;
 }
 
@@ -300,8 +409,8 @@ void evtchn_backend_disconnect(evtchn_port_t port, evtchn_backend_fn fn)
 {
     /* As when a remote domain closes its end: the guest's end waits unbound. */
     if (backend_owns(port, fn))
-        chans[port] = (struct channel){ .state = ECS_UNBOUND, .remote_dom = BACKEND_DOMID,
-                                        .notify_vcpu = chans[port].notify_vcpu };
+        set_channel(port, (struct channel){ .state = ECS_UNBOUND, .remote_dom = BACKEND_DOMID,
+                                            .notify_vcpu = chans[port].notify_vcpu });
 }
 
 void evtchn_backend_notify(evtchn_port_t port, evtchn_backend_fn fn)
@@ -361,7 +470,7 @@ static long op_bind_virq(struct evtchn_bind_virq *b)
         return -XEN_ENOSPC;
     bind_port(p, (struct channel){ .state = ECS_VIRQ, .virq = (uint8_t)b->virq,
                                    .notify_vcpu = (uint8_t)b->vcpu });
-    virq_port[b->vcpu][b->virq] = p;
+    __atomic_store_n(&virq_port[b->vcpu][b->virq], p, __ATOMIC_RELEASE);
     b->port = p;
     return 0;
 }
@@ -402,8 +511,8 @@ static long op_bind_interdomain(struct evtchn_bind_interdomain *b)
         /* A loopback pair: each end notifies the other. */
         bind_port(p, (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = dom.domid,
                                        .remote_port = rp });
-        chans[rp] = (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = dom.domid,
-                                      .remote_port = p, .notify_vcpu = chans[rp].notify_vcpu };
+        set_channel(rp, (struct channel){ .state = ECS_INTERDOMAIN, .remote_dom = dom.domid,
+                                          .remote_port = p, .notify_vcpu = chans[rp].notify_vcpu });
         /* The peer may have sent before we bound: the new port starts pending. */
         evtchn_set_pending(p);
         b->local_port = p;
@@ -418,34 +527,65 @@ static long close_port(evtchn_port_t p)
         return -XEN_EINVAL;
     if (chans[p].state == ECS_RESERVED)
         return -XEN_EINVAL;
-    if (chans[p].state == ECS_VIRQ)
-        virq_port[chans[p].notify_vcpu][chans[p].virq] = 0;
     /* The other end of a loopback pair is left unbound, waiting for a new peer. */
     if (chans[p].state == ECS_INTERDOMAIN && !chans[p].backend) {
         evtchn_port_t rp = chans[p].remote_port;
         if (evtchn_port_valid(rp) && chans[rp].state == ECS_INTERDOMAIN &&
             chans[rp].remote_port == p)
-            chans[rp] = (struct channel){ .state = ECS_UNBOUND, .remote_dom = dom.domid,
-                                          .notify_vcpu = chans[rp].notify_vcpu };
+            set_channel(rp, (struct channel){ .state = ECS_UNBOUND, .remote_dom = dom.domid,
+                                              .notify_vcpu = chans[rp].notify_vcpu });
     }
+    /* Senders in flight on p finish first; later ones find it closed. */
+    port_lock(p);
+    if (chans[p].state == ECS_VIRQ)
+        __atomic_store_n(&virq_port[chans[p].notify_vcpu][chans[p].virq], 0, __ATOMIC_RELAXED);
     memset(&chans[p], 0, sizeof(chans[p]));
     port_ops->clear_pending(p);
     /* L0's end (or the number it reserved) goes too; a port still on a
      * FIFO queue keeps it (L0 events on it are dropped) until it leaves the
      * queue, so L0 cannot hand the number out meanwhile. */
-    if (fwd()) {
-        if (port_ops->is_busy(p))
-            chans[p].state = ECS_CLOSING;
-        else
-            fwd()->close(p);
-    }
+    bool closing = fwd() && port_ops->is_busy(p);
+    if (closing)
+        chans[p].state = ECS_CLOSING;
+    port_unlock(p);
+    if (fwd() && !closing)
+        fwd()->close(p);
     return 0;
 }
 
+static long send_locked(evtchn_port_t p);
+
+/*
+ * EVTCHNOP_send runs without the PV lock (hypercall_defs.h): an IPI is
+ * delivered and an unbound port drops the event under the port's lock;
+ * the other kinds reach backends or L0 and take the PV lock.
+ */
 static long op_send(evtchn_port_t p)
 {
     if (!evtchn_port_valid(p))
         return -XEN_EINVAL;
+    port_lock(p);
+    uint8_t state = chans[p].state;
+    struct pv_vcpu *target = state == ECS_IPI ? deliver_locked(p) : NULL;
+    port_unlock(p);
+    switch (state) {
+    case ECS_IPI:
+        kick(target);
+        return 0;
+    case ECS_UNBOUND:
+        return 0;   /* nobody listens yet: dropped, as on Xen */
+    case ECS_INTERDOMAIN:
+    case ECS_REMOTE:
+        pv_entry_lock(PV_SITE_HYPERCALL + __HYPERVISOR_event_channel_op);
+        return send_locked(p);
+    default:
+        return -XEN_EINVAL;
+    }
+}
+
+/* The same with the PV lock held: the binding may have changed since. */
+static long send_locked(evtchn_port_t p)
+{
     switch (chans[p].state) {
     case ECS_INTERDOMAIN:
         if (chans[p].backend)
@@ -505,11 +645,16 @@ static long op_status(struct evtchn_status *st)
     return 0;
 }
 
+/* Runs without the PV lock (hypercall_defs.h), under the port's. */
 static long op_unmask(evtchn_port_t p)
 {
     if (!evtchn_port_valid(p))
         return -XEN_EINVAL;
+    port_lock(p);
     port_ops->unmask(p);
+    struct pv_vcpu *v = evtchn_notify_vcpu(p);
+    port_unlock(p);
+    kick(v);
     return 0;
 }
 
@@ -519,20 +664,30 @@ static long op_set_priority(struct evtchn_set_priority *sp)
         return -XEN_EINVAL;
     if (!port_ops->set_priority)
         return -XEN_ENOSYS;
-    return port_ops->set_priority(sp->port, sp->priority);
-}
-
-static long op_init_control(struct evtchn_init_control *ic)
-{
-    long rc = evtchn_fifo_init_control(ic);
-    if (rc == 0)
-        port_ops = &evtchn_fifo_ops;   /* every port, from now on */
+    port_lock(sp->port);
+    long rc = port_ops->set_priority(sp->port, sp->priority);
+    port_unlock(sp->port);
     return rc;
 }
 
+/* The switch to FIFO carries what is pending over: no sender meanwhile. */
+static long op_init_control(struct evtchn_init_control *ic)
+{
+    lock_all_ports();
+    long rc = evtchn_fifo_init_control(ic);
+    if (rc == 0)
+        port_ops = &evtchn_fifo_ops;   /* every port, from now on */
+    unlock_all_ports();
+    return rc;
+}
+
+/* New event words, and events raised while they were missing: no sender meanwhile. */
 static long op_expand_array(struct evtchn_expand_array *ea)
 {
-    return evtchn_fifo_expand_array(ea);
+    lock_all_ports();
+    long rc = evtchn_fifo_expand_array(ea);
+    unlock_all_ports();
+    return rc;
 }
 
 /* As on Xen: unbound, interdomain and global-VIRQ ports move; IPIs and
@@ -552,7 +707,9 @@ static long op_bind_vcpu(struct evtchn_bind_vcpu *b)
     case ECS_UNBOUND:
     case ECS_INTERDOMAIN:
     case ECS_REMOTE:
+        port_lock(b->port);
         c->notify_vcpu = (uint8_t)b->vcpu;
+        port_unlock(b->port);
         return 0;
     default:
         return -XEN_EINVAL;
@@ -568,8 +725,10 @@ static long op_reset(struct evtchn_reset *r)
             close_port(p);
     /* Back to the 2-level ABI, as Xen does once the ports are closed. */
     if (port_ops != &l2_ops) {
+        lock_all_ports();
         evtchn_fifo_destroy();
         port_ops = l2_ops_for_guest();
+        unlock_all_ports();
     }
     if (fwd())
         release_closed();

@@ -23,6 +23,7 @@
 #include "mm_glue.h"
 #include <pvshim/phys.h>
 #include <pvshim/string.h>
+#include <pvshim/spinlock.h>
 
 #define WORDS_PER_PAGE      (PAGE_SIZE / sizeof(event_word_t))
 #define MAX_ARRAY_PAGES     (EVTCHN_FIFO_NR_CHANNELS / WORDS_PER_PAGE)
@@ -34,11 +35,22 @@ struct fifo_vcpu {
     struct evtchn_fifo_control_block *control;      /* in a guest frame; NULL: none yet */
     mfn_t control_mfn;
     evtchn_port_t tail[EVTCHN_FIFO_MAX_QUEUES];     /* 0: nothing linked last */
+    /*
+     * lock protects: tail[], and last_queue / last_vcpu of the ports whose
+     * last link was on these queues, against senders of other ports
+     * linking on the same queues (each sender holds only its own port's
+     * lock). order: inside the port locks (event_channel.c); two vCPUs'
+     * locks in ascending vCPU order.
+     */
+    spinlock_t lock;
 };
 
 /*
- * The domain's FIFO state. Under the PV lock (domain.c); the guest's side
- * of the words is raced with atomics as described above.
+ * The domain's FIFO state. Per port (priority, last_*, saved_pending, its
+ * event word) under that port's lock (evtchn_port.h), the queues' tails
+ * also under their vCPU's lock; the rest (active, control blocks, the
+ * array) changes only with every port's lock held. The guest's side of
+ * the words is raced with atomics as described above.
  */
 static struct {
     bool active;                                    /* the domain uses FIFO */
@@ -108,7 +120,27 @@ static bool link_after(event_word_t *tail, evtchn_port_t next)
 
 static void raise_upcall(struct pv_vcpu *v)
 {
-    __atomic_store_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+    evtchn_raise_upcall(v, -1);
+}
+
+/* The queues of a and b (perhaps the same vCPU's), in ascending order. */
+static void lock_queues(struct fifo_vcpu *a, struct fifo_vcpu *b)
+{
+    if (a > b) {
+        struct fifo_vcpu *t = a;
+        a = b;
+        b = t;
+    }
+    spin_lock(&a->lock);
+    if (b != a)
+        spin_lock(&b->lock);
+}
+
+static void unlock_queues(struct fifo_vcpu *a, struct fifo_vcpu *b)
+{
+    if (b != a)
+        spin_unlock(&b->lock);
+    spin_unlock(&a->lock);
 }
 
 static bool fifo_set_pending(evtchn_port_t port)
@@ -122,32 +154,41 @@ static bool fifo_set_pending(evtchn_port_t port)
     }
     struct pv_vcpu *v = evtchn_notify_vcpu(port);
     struct fifo_vcpu *fv = &fifo.vcpu[v->vcpu_id];
-    bool newly = !word_test_and_set(w, EVTCHN_FIFO_PENDING);
-    if (!fv->control)
-        return newly;       /* no queues to link it on: stays pending */
-    if (word_test(w, EVTCHN_FIFO_MASKED) || word_test_and_set(w, EVTCHN_FIFO_LINKED))
-        return newly;
-
-    unsigned q = fifo.priority[port];
-    /* Linked again, perhaps on another queue: the old one must not append after it. */
+    /* last_* change only here, under this port's lock: stable meanwhile. */
+    unsigned last_q = fifo.last_queue[port];
     struct fifo_vcpu *old = &fifo.vcpu[fifo.last_vcpu[port]];
-    if (old->tail[fifo.last_queue[port]] == port)
-        old->tail[fifo.last_queue[port]] = 0;
-    fifo.last_queue[port] = (uint8_t)q;
-    fifo.last_vcpu[port] = (uint8_t)v->vcpu_id;
-
-    bool linked = false;
-    if (fv->tail[q]) {
-        event_word_t *tw = word_of(fv->tail[q]);
-        linked = tw && link_after(tw, port);
+    /*
+     * Both queues are locked before PENDING and LINKED change, as on Xen:
+     * a sender of another port that finds this one as its queue's tail
+     * must not see it LINKED again before it is back on a queue.
+     */
+    lock_queues(fv, old);
+    bool newly = !word_test_and_set(w, EVTCHN_FIFO_PENDING);
+    unsigned q = fifo.priority[port];
+    bool new_head = false;
+    /* No control block: no queues to link it on, it stays pending. */
+    if (fv->control && !word_test(w, EVTCHN_FIFO_MASKED) &&
+        !word_test_and_set(w, EVTCHN_FIFO_LINKED)) {
+        /* Linked again, perhaps on another queue: the old one must not append after it. */
+        if (old->tail[last_q] == port)
+            old->tail[last_q] = 0;
+        fifo.last_queue[port] = (uint8_t)q;
+        fifo.last_vcpu[port] = (uint8_t)v->vcpu_id;
+        bool linked = false;
+        if (fv->tail[q]) {
+            event_word_t *tw = word_of(fv->tail[q]);
+            linked = tw && link_after(tw, port);
+        }
+        if (!linked)
+            __atomic_store_n(&fv->control->head[q], port, __ATOMIC_SEQ_CST);
+        fv->tail[q] = port;
+        new_head = !linked;
     }
-    if (!linked)
-        __atomic_store_n(&fv->control->head[q], port, __ATOMIC_SEQ_CST);
-    fv->tail[q] = port;
+    unlock_queues(fv, old);
 
     /* A queue that was empty becomes ready; the first ready queue raises the upcall. */
-    if (!linked && !(__atomic_fetch_or(&fv->control->ready, 1u << q, __ATOMIC_SEQ_CST) &
-                     (1u << q)))
+    if (new_head && !(__atomic_fetch_or(&fv->control->ready, 1u << q, __ATOMIC_SEQ_CST) &
+                      (1u << q)))
         raise_upcall(v);
     return newly;
 }

@@ -10,6 +10,12 @@
 
 #include <pvshim/xen_abi.h>
 
+/*
+ * Every operation on a port runs with that port's lock held (event_channel.c,
+ * port_locks), the PV lock not always: set_pending and unmask run without
+ * it on a sender's path. Domain-wide ABI changes (init_control,
+ * expand_array, the switch back) run with every port's lock held.
+ */
 struct evtchn_port_ops {
     /* A port was (re)bound: per-port ABI state back to its defaults. */
     void (*bound)(evtchn_port_t port);
@@ -30,6 +36,9 @@ extern const struct evtchn_port_ops evtchn_fifo_ops;
 struct pv_vcpu;
 /* The vCPU whose upcall an event on port raises. */
 struct pv_vcpu *evtchn_notify_vcpu(evtchn_port_t port);
+/* Set v's selector bit sel (-1: none) and, if it was clear, its upcall
+ * flag, wherever its vcpu_info is (event_channel.c). */
+void evtchn_raise_upcall(struct pv_vcpu *v, int sel);
 
 /*
  * EVTCHNOP_init_control with Xen's checks. The first success switches the

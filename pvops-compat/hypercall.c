@@ -78,10 +78,21 @@ bool hc_own(const uint64_t a[6])
 bool own_vcpu_op(const uint64_t a[6])
 {
     int cmd = (int)a[0];
+    /* Any vCPU's up flag: one word, read once, as Xen reads it (no lock). */
+    if (cmd == VCPUOP_is_up)
+        return true;
     if ((unsigned)a[1] != current->vcpu_id)
         return false;
     return cmd == VCPUOP_set_singleshot_timer || cmd == VCPUOP_stop_singleshot_timer ||
            cmd == VCPUOP_set_periodic_timer || cmd == VCPUOP_stop_periodic_timer;
+}
+
+/* Sending on a port and unmasking one run under that port's own lock
+ * (event_channel.c says why that is enough); the rest bind and close. */
+bool own_event_channel_op(const uint64_t a[6])
+{
+    int cmd = (int)a[0];
+    return cmd == EVTCHNOP_send || cmd == EVTCHNOP_unmask;
 }
 
 /* A yield returns at once (each vCPU has its own CPU). */

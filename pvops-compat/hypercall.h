@@ -40,6 +40,7 @@ typedef bool (*hypercall_own_fn)(const uint64_t a[6]);
 bool hc_own(const uint64_t a[6]);
 bool own_vcpu_op(const uint64_t a[6]);
 bool own_sched_op(const uint64_t a[6]);
+bool own_event_channel_op(const uint64_t a[6]);
 
 /* Whether the 64-bit guest's hypercall in r may run without the PV lock. */
 bool hypercall_is_own(const struct cpu_regs *r);

@@ -7,9 +7,13 @@
  * own:   HC_OWN when the call reads and changes only the calling vCPU's
  *        own state (its struct pv_vcpu fields, its CPU's registers and
  *        timers, its vcpu_info) and guest memory through its own page
- *        tables: it runs without the PV lock (domain.c; why that is safe:
- *        entry.c). A predicate on the arguments when that depends on the
- *        sub-operation; HC_LOCKED otherwise. A 32-bit guest's entries take
+ *        tables, or only reads what never changes or is one word read
+ *        once (xen_version, VCPUOP_is_up), or is an event channel
+ *        operation that needs only its port's lock (EVTCHNOP_send,
+ *        EVTCHNOP_unmask: event_channel.c): it runs without the PV lock
+ *        (domain.c; why that is safe: entry.c). A predicate on the
+ *        arguments when that depends on the sub-operation; HC_LOCKED
+ *        otherwise. A 32-bit guest's entries take
  *        the lock before they get here (their translation is not audited
  *        for concurrency), so the column matters to the 64-bit ABI only;
  * pv64:  the 64-bit guest's argument adapter (hypercall.c);
@@ -39,7 +43,7 @@
     HC(set_timer_op,                   0, HC_OWN,        hc_set_timer_op,      c_set_timer_op)        \
     HC(event_channel_op_compat,        0, HC_LOCKED,     hc_event_channel_op_compat,                  \
                                                                      c_event_channel_op_compat)       \
-    HC(xen_version,                    1, HC_LOCKED,     hc_xen_version,       c_xen_version)         \
+    HC(xen_version,                    1, HC_OWN,        hc_xen_version,       c_xen_version)         \
     HC(console_io,                     1, HC_LOCKED,     hc_console_io,        c_console_io)          \
     HC(physdev_op_compat,              0, HC_LOCKED,     hc_physdev_op_compat, c_physdev_op_compat)   \
     HC(grant_table_op,                 1, HC_LOCKED,     hc_grant_table_op,    c_grant_table_op)      \
@@ -53,7 +57,8 @@
     HC(nmi_op,                         1, HC_LOCKED,     hc_nmi_op,            c_nmi_op)              \
     HC(sched_op,                       1, own_sched_op,  hc_sched_op,          c_sched_op)            \
     HC(callback_op,                    1, HC_LOCKED,     hc_callback_op,       c_callback_op)         \
-    HC(event_channel_op,               1, HC_LOCKED,     hc_event_channel_op,  c_event_channel_op)    \
+    HC(event_channel_op,               1, own_event_channel_op,                                       \
+                                                         hc_event_channel_op,  c_event_channel_op)    \
     HC(physdev_op,                     1, HC_LOCKED,     hc_physdev_op,        c_physdev_op)
 
 #define HC_NONE NULL

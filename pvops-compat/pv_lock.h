@@ -104,6 +104,11 @@ static inline void pv_entry_lock(enum pv_lock_site site)
         pv_lock_on_at(pc, site);
 }
 
+/* soft_timer_set_lock's take(): the timers that are not own_cpu run under
+ * the lock, taken for the rest of an interrupt that started without it
+ * (entry.c); other entries hold it already. */
+void pv_timer_lock(void);
+
 static inline void pv_entry_unlock(struct pcpu *pc, enum pv_lock_site site)
 {
     if (!spin_is_mine_as(&pv_big_lock, pc->id + 1)) {

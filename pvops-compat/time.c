@@ -9,6 +9,7 @@
 #include "event_channel.h"
 #include "hypercalls.h"
 #include "compat.h"
+#include "pv_lock.h"
 #include <pvshim/time.h>
 #include <pvshim/soft_timer.h>
 #include <pvshim/guest_access.h>
@@ -123,6 +124,9 @@ void pv_time_vcpu_init(struct pv_vcpu *v)
 {
     v->singleshot_timer.fire = singleshot_fired;
     v->periodic_timer.fire = periodic_fired;
+    /* They touch only v, its CPU's timers and VIRQ_TIMER's port (under its
+     * own lock): they run without the PV lock when the interrupt has none. */
+    v->singleshot_timer.own_cpu = v->periodic_timer.own_cpu = v->poll_timer.own_cpu = true;
     soft_timer_bind(&v->singleshot_timer, v->vcpu_id);
     soft_timer_bind(&v->periodic_timer, v->vcpu_id);
     soft_timer_bind(&v->poll_timer, v->vcpu_id);
@@ -140,8 +144,16 @@ void pv_time_vcpu_start(struct pv_vcpu *v)
     pv_set_periodic(v, v->periodic_period);
 }
 
+/* Static: the kernel is linked at an address a GOT-relative load of an
+ * external function's address cannot be relaxed to. */
+static void timer_lock(void)
+{
+    pv_timer_lock();
+}
+
 void pv_time_init(void)
 {
+    soft_timer_set_lock(timer_lock);
     pv_time_vcpu_init(current);
     publish_wallclock();
     current->loaded = true;

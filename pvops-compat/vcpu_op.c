@@ -11,7 +11,6 @@
 #include "time.h"
 #include "event_channel.h"
 #include "mm_glue.h"
-#include "pv_lock.h"
 #include <pvshim/guest_access.h>
 #include <pvshim/phys.h>
 #include <pvshim/string.h>
@@ -43,7 +42,8 @@ static long register_vcpu_info(struct pv_vcpu *v, vaddr_t arg)
     /* Mark everything pending so nothing raised meanwhile is lost. */
     nvi->evtchn_upcall_pending = 1;
     nvi->evtchn_pending_sel = ~(xen_ulong_t)0;
-    v->vcpu_info = nvi;
+    /* Senders without the PV lock read it once (evtchn_raise_upcall). */
+    __atomic_store_n(&v->vcpu_info, nvi, __ATOMIC_SEQ_CST);
     v->vcpu_info_mfn = info.mfn;
     pv_time_update(v);
     return 0;
@@ -111,8 +111,7 @@ long do_vcpu_op(int cmd, unsigned int vcpuid, vaddr_t arg)
          */
         if (set.timeout_abs_ns < pv_system_time()) {
             pv_set_singleshot(0);
-            /* Runs without the PV lock (hypercall_defs.h) up to here: an event is shared state. */
-            pv_entry_lock(PV_SITE_HYPERCALL + __HYPERVISOR_vcpu_op);
+            /* Without the PV lock (hypercall_defs.h): a VIRQ needs only its port's. */
             evtchn_send_virq(VIRQ_TIMER);
             return 0;
         }

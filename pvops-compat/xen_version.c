@@ -1,6 +1,10 @@
 /*
  * xen_version: pvshim answers as Xen 4.17 would answer an unprivileged PV
  * domU (public/version.h). Build details are denied to a domU there too.
+ * Only constants, copied through the caller's own page tables: it runs
+ * without the PV lock (hypercall_defs.h). Linux calls XENVER_version often:
+ * its xen_force_evtchn_callback makes any hypercall so that the return
+ * delivers a pending event, and picks this one.
  */
 #include "domain.h"
 #include "hypercalls.h"

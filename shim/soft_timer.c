@@ -27,6 +27,13 @@ struct timer_list {
 static spinlock_t timer_lock;
 static struct timer_list lists[MAX_PCPUS];
 
+static void (*take_lock)(void);     /* soft_timer_set_lock */
+
+void soft_timer_set_lock(void (*take)(void))
+{
+    take_lock = take;
+}
+
 static void program_hardware(struct timer_list *l)
 {
     ASSERT_LOCKED(&timer_lock);
@@ -101,6 +108,8 @@ void soft_timer_run(uint64_t now)
         if (!t)
             break;
         spin_unlock(&timer_lock);
+        if (!t->own_cpu && take_lock)
+            take_lock();
         t->fire(t, now);
         spin_lock(&timer_lock);
     }

@@ -16,10 +16,12 @@
  *
  * Nesting order, outermost first:
  *   1. pv_big_lock (pvops-compat/domain.c; recursive, see pv_lock)
- *   2. abi_trace_lock (pvops-compat/abi_trace.c)
- *   3. call_lock (shim/arch/x86/smp.c)
- *   4. timer_lock (shim/soft_timer.c)
- *   5. console_lock (shim/console.c)
+ *   2. event channel port locks (pvops-compat/event_channel.c, port_locks)
+ *   3. FIFO event queue locks (pvops-compat/event_fifo.c, fifo_vcpu.lock)
+ *   4. abi_trace_lock (pvops-compat/abi_trace.c)
+ *   5. call_lock (shim/arch/x86/smp.c)
+ *   6. timer_lock (shim/soft_timer.c)
+ *   7. console_lock (shim/console.c)
  */
 #ifndef PVSHIM_SPINLOCK_H
 #define PVSHIM_SPINLOCK_H

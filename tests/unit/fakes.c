@@ -133,14 +133,15 @@ void fake_run_vcpu(unsigned id)
     fake_pcpu.id = id;
 }
 
-/* One CPU: no other CPU to call or kick. */
+/* One CPU: no other CPU to call; kicks of others are recorded. */
 void smp_serve_calls(void)
 {
 }
 
 void smp_kick(unsigned n)
 {
-    (void)n;
+    if (n != fake_pcpu.id && n < 64)
+        fake_hw.kick_mask |= 1ull << n;
 }
 
 /* Other CPUs' flushes are recorded: their vCPUs' TLBs are not simulated. */

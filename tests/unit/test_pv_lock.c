@@ -12,11 +12,15 @@
 #include "domain.h"
 #include "pv.h"
 #include "hypercall.h"
+#include "hypercalls.h"
 #include "pv_lock.h"
 #include "event_channel.h"
 #include "mm/mm_private.h"
 #include <pvshim/guest_entry.h>
 #include <pvshim/guest_access.h>
+#include <pvshim/irq.h>
+#include <pvshim/soft_timer.h>
+#include "time.h"
 
 #define STACK_VA    0x100000ull     /* guest kernel stack page */
 #define USTACK_VA   0x200000ull
@@ -78,6 +82,29 @@ static void other_cpu_holds_lock(void)
     ck_assert(spin_trylock_as(&pv_big_lock, OTHER_CPU));
 }
 
+static evtchn_port_t bind_virq(unsigned virq, unsigned vcpu)
+{
+    struct evtchn_bind_virq b = { .virq = virq, .vcpu = vcpu };
+    ck_assert_int_eq(copy_to_guest(STACK_VA + 0x100, &b, sizeof(b)), 0);
+    ck_assert_int_eq(do_event_channel_op(EVTCHNOP_bind_virq, STACK_VA + 0x100), 0);
+    ck_assert_int_eq(copy_from_guest(&b, STACK_VA + 0x100, sizeof(b)), 0);
+    return b.port;
+}
+
+static evtchn_port_t bind_ipi(unsigned vcpu)
+{
+    struct evtchn_bind_ipi b = { .vcpu = vcpu };
+    ck_assert_int_eq(copy_to_guest(STACK_VA + 0x100, &b, sizeof(b)), 0);
+    ck_assert_int_eq(do_event_channel_op(EVTCHNOP_bind_ipi, STACK_VA + 0x100), 0);
+    ck_assert_int_eq(copy_from_guest(&b, STACK_VA + 0x100, sizeof(b)), 0);
+    return b.port;
+}
+
+static bool pending(evtchn_port_t p)
+{
+    return (shinfo->evtchn_pending[p / 64] >> (p % 64)) & 1;
+}
+
 static bool own(uint64_t op, uint64_t a0, uint64_t a1)
 {
     struct cpu_regs r = { .rax = op, .rdi = a0, .rsi = a1 };
@@ -98,12 +125,21 @@ START_TEST(own_column)
     ck_assert(own(__HYPERVISOR_vcpu_op, VCPUOP_stop_singleshot_timer, 0));
     ck_assert(own(__HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 0));
     ck_assert(own(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0));
+    /* Read-only, or one port's lock. */
+    ck_assert(own(__HYPERVISOR_xen_version, XENVER_version, 0));
+    ck_assert(own(__HYPERVISOR_xen_version, XENVER_get_features, 0));
+    ck_assert(own(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1));
+    ck_assert(own(__HYPERVISOR_event_channel_op, EVTCHNOP_send, 0));
+    ck_assert(own(__HYPERVISOR_event_channel_op, EVTCHNOP_unmask, 0));
     /* Shared state, another vCPU, or a sub-op that can send an event. */
     ck_assert(!own(__HYPERVISOR_mmu_update, 0, 0));
     ck_assert(!own(__HYPERVISOR_mmuext_op, 0, 0));
     ck_assert(!own(__HYPERVISOR_multicall, 0, 0));
     ck_assert(!own(__HYPERVISOR_update_va_mapping, 0, 0));
-    ck_assert(!own(__HYPERVISOR_event_channel_op, EVTCHNOP_send, 0));
+    ck_assert(!own(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_ipi, 0));
+    ck_assert(!own(__HYPERVISOR_event_channel_op, EVTCHNOP_close, 0));
+    ck_assert(!own(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_vcpu, 0));
+    ck_assert(!own(__HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 1));
     ck_assert(!own(__HYPERVISOR_sched_op, SCHEDOP_block, 0));
     ck_assert(!own(__HYPERVISOR_vcpu_op, VCPUOP_stop_singleshot_timer, 1));
     ck_assert(!own(__HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 1));
@@ -190,10 +226,12 @@ START_TEST(locked_entries_take_and_release_lock)
 }
 END_TEST
 
-/* The singleshot timer: lock-free, but a deadline already past sends an event: locked then. */
-START_TEST(singleshot_takes_lock_only_to_send_event)
+/* The singleshot timer: lock-free, a deadline already past sending VIRQ_TIMER too. */
+START_TEST(singleshot_in_the_past_sends_virq_without_lock)
 {
     evtchn_init();
+    evtchn_port_t p = bind_virq(VIRQ_TIMER, 0);
+    other_cpu_holds_lock();
     fake_clock.now = 5000;
     dom.vcpu[0].kernel_mode = true;
     regs.cs = FLAT_KERNEL_CS64;
@@ -213,8 +251,156 @@ START_TEST(singleshot_takes_lock_only_to_send_event)
     regs.rax = __HYPERVISOR_vcpu_op;
     guest_syscall_enter(&regs);
     ck_assert_int_eq((long)regs.rax, 0);
-    ck_assert_uint_eq(pv_lock_counts[0][PV_SITE_HYPERCALL + __HYPERVISOR_vcpu_op].taken, 1);
+    ck_assert_uint_eq(pv_lock_counts[0][PV_SITE_HYPERCALL + __HYPERVISOR_vcpu_op].taken, 0);
+    ck_assert_uint_eq(pv_lock_counts[0][PV_SITE_HYPERCALL + __HYPERVISOR_vcpu_op].lock_free, 2);
+    ck_assert(pending(p));
+    ck_assert(shinfo->vcpu_info[0].evtchn_upcall_pending);
+    ck_assert(spin_is_mine_as(&pv_big_lock, OTHER_CPU));
+}
+END_TEST
+
+/* A kernel-mode hypercall entry with up to two arguments (STACK_VA: a buffer). */
+static void hypercall2(uint64_t op, uint64_t a0, uint64_t a1)
+{
+    dom.vcpu[0].kernel_mode = true;
+    regs.cs = FLAT_KERNEL_CS64;
+    regs.vector = ENTRY_SYSCALL;
+    regs.rax = op;
+    regs.rdi = a0;
+    regs.rsi = a1;
+    guest_syscall_enter(&regs);
+}
+
+/* EVTCHNOP_send on an IPI port for vCPU 1 while another CPU holds the PV
+ * lock: pending, selector and upcall set for vCPU 1, its CPU kicked. */
+START_TEST(ipi_send_runs_while_another_cpu_holds_lock)
+{
+    evtchn_init();
+    evtchn_port_t p = bind_ipi(1);
+    other_cpu_holds_lock();
+    struct evtchn_send s = { .port = p };
+    ck_assert_int_eq(copy_to_guest(STACK_VA, &s, sizeof(s)), 0);
+    hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_send, STACK_VA);
+    ck_assert_int_eq((long)regs.rax, 0);
+    ck_assert(pending(p));
+    ck_assert_uint_eq(shinfo->vcpu_info[1].evtchn_pending_sel, 1ull << (p / 64));
+    ck_assert(shinfo->vcpu_info[1].evtchn_upcall_pending);
+    ck_assert(!shinfo->vcpu_info[0].evtchn_upcall_pending);
+    ck_assert_uint_eq(fake_hw.kick_mask, 1u << 1);
+    ck_assert_uint_eq(pv_lock_counts[0][PV_SITE_HYPERCALL + __HYPERVISOR_event_channel_op]
+                          .lock_free, 1);
+    ck_assert(spin_is_mine_as(&pv_big_lock, OTHER_CPU));
+    /* Masked: pending only; the unmask (lock-free too) raises the upcall. */
+    shinfo->vcpu_info[1].evtchn_upcall_pending = 0;
+    shinfo->vcpu_info[1].evtchn_pending_sel = 0;
+    shinfo->evtchn_pending[0] = 0;
+    shinfo->evtchn_mask[0] = 1ull << p;
+    hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_send, STACK_VA);
+    ck_assert(pending(p));
+    ck_assert(!shinfo->vcpu_info[1].evtchn_upcall_pending);
+    struct evtchn_unmask u = { .port = p };
+    ck_assert_int_eq(copy_to_guest(STACK_VA, &u, sizeof(u)), 0);
+    hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_unmask, STACK_VA);
+    ck_assert(shinfo->vcpu_info[1].evtchn_upcall_pending);
+    ck_assert(spin_is_mine_as(&pv_big_lock, OTHER_CPU));
+}
+END_TEST
+
+/* A send to a backend's port needs the PV lock: taken for the rest of the
+ * entry, released on the way out. */
+static unsigned backend_calls;
+static void backend(evtchn_port_t port)
+{
+    (void)port;
+    ck_assert(spin_is_mine(&pv_big_lock));
+    backend_calls++;
+}
+
+START_TEST(send_to_backend_takes_lock)
+{
+    evtchn_init();
+    backend_calls = 0;
+    evtchn_port_t p = evtchn_bind_backend(backend);
+    struct evtchn_send s = { .port = p };
+    ck_assert_int_eq(copy_to_guest(STACK_VA, &s, sizeof(s)), 0);
+    hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_send, STACK_VA);
+    ck_assert_int_eq((long)regs.rax, 0);
+    ck_assert_uint_eq(backend_calls, 1);
+    ck_assert_uint_eq(pv_lock_counts[0][PV_SITE_HYPERCALL + __HYPERVISOR_event_channel_op]
+                          .taken, 1);
     ck_assert(!spin_is_mine(&pv_big_lock));
+}
+END_TEST
+
+/* A VIRQ port closed and its number bound again as an IPI: the VIRQ no
+ * longer reaches it (the binding is checked again under the port's lock). */
+START_TEST(virq_does_not_reach_a_rebound_port)
+{
+    evtchn_init();
+    evtchn_port_t p = bind_virq(VIRQ_TIMER, 0);
+    struct evtchn_close c = { .port = p };
+    ck_assert_int_eq(copy_to_guest(STACK_VA, &c, sizeof(c)), 0);
+    ck_assert_int_eq(do_event_channel_op(EVTCHNOP_close, STACK_VA), 0);
+    ck_assert_uint_eq(bind_ipi(1), p);
+    evtchn_send_virq(VIRQ_TIMER);
+    ck_assert(!pending(p));
+    ck_assert_uint_eq(fake_hw.kick_mask, 0);
+}
+END_TEST
+
+/* xen_version: constants only, no lock. */
+START_TEST(xen_version_runs_while_another_cpu_holds_lock)
+{
+    other_cpu_holds_lock();
+    hypercall2(__HYPERVISOR_xen_version, XENVER_version, 0);
+    ck_assert_uint_eq(regs.rax, (4 << 16) | 17);
+    ck_assert_uint_eq(pv_lock_counts[0][PV_SITE_HYPERCALL + __HYPERVISOR_xen_version].lock_free, 1);
+    ck_assert(spin_is_mine_as(&pv_big_lock, OTHER_CPU));
+}
+END_TEST
+
+/* The timer interrupt while the guest ran: the vCPU's own timers fire
+ * without the PV lock (VIRQ_TIMER delivered); any other timer takes it. */
+static unsigned shared_fired;
+static void shared_timer_fired(struct soft_timer *t, uint64_t now)
+{
+    (void)t;
+    (void)now;
+    ck_assert(spin_is_mine(&pv_big_lock));
+    shared_fired++;
+}
+
+START_TEST(timer_interrupt_from_guest_is_lock_free)
+{
+    evtchn_init();
+    pv_time_vcpu_init(&dom.vcpu[0]);
+    soft_timer_set_lock(pv_timer_lock);
+    evtchn_port_t p = bind_virq(VIRQ_TIMER, 0);
+    fake_clock.now = 1000;
+    pv_set_singleshot(2000);
+    other_cpu_holds_lock();
+    regs.vector = VECTOR_LAPIC_TIMER;
+    ck_assert(pv_trap_lock(&regs));
+    soft_timer_run(3000);
+    guest_resume(&regs);
+    pv_trap_unlock(&regs, true);
+    ck_assert(pending(p));
+    ck_assert_uint_eq(pv_lock_counts[0][PV_SITE_INTERRUPT].lock_free, 1);
+    ck_assert_uint_eq(pv_lock_counts[0][PV_SITE_INTERRUPT].taken, 0);
+    spin_unlock_as(&pv_big_lock, OTHER_CPU);
+
+    /* A shared timer (a backend's) on this CPU: under the lock. */
+    static struct soft_timer shared;
+    shared_fired = 0;
+    shared.fire = shared_timer_fired;
+    soft_timer_arm(&shared, 4000);
+    ck_assert(pv_trap_lock(&regs));
+    soft_timer_run(5000);
+    pv_trap_unlock(&regs, true);
+    ck_assert_uint_eq(shared_fired, 1);
+    ck_assert_uint_eq(pv_lock_counts[0][PV_SITE_INTERRUPT].taken, 1);
+    ck_assert(!spin_is_mine(&pv_big_lock));
+    soft_timer_set_lock(NULL);
 }
 END_TEST
 
@@ -252,7 +438,12 @@ static Suite *pv_lock_suite(void)
     tcase_add_test(tc, plain_page_fault_bounces_while_another_cpu_holds_lock);
     tcase_add_test(tc, locked_entries_take_and_release_lock);
     tcase_add_test(tc, mode_switch_keeps_a_stale_mark_made_before_its_load);
-    tcase_add_test(tc, singleshot_takes_lock_only_to_send_event);
+    tcase_add_test(tc, singleshot_in_the_past_sends_virq_without_lock);
+    tcase_add_test(tc, ipi_send_runs_while_another_cpu_holds_lock);
+    tcase_add_test(tc, send_to_backend_takes_lock);
+    tcase_add_test(tc, virq_does_not_reach_a_rebound_port);
+    tcase_add_test(tc, xen_version_runs_while_another_cpu_holds_lock);
+    tcase_add_test(tc, timer_interrupt_from_guest_is_lock_free);
     suite_add_tcase(s, tc);
     return s;
 }
