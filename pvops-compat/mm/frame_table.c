@@ -69,13 +69,6 @@ void pv_mm_init_prepared(void *frame_table, mfn_t nr_frames, uint64_t *m2p,
     pv_mm.ready = true;
 }
 
-struct pv_frame *frame_of(mfn_t mfn)
-{
-    if (!pv_mm.ready || mfn >= pv_mm.nr_frames)
-        return NULL;
-    return &pv_mm.frames[mfn];
-}
-
 pte_t *frame_map(mfn_t mfn)
 {
     if (mfn >= pv_mm.nr_frames)

@@ -162,7 +162,14 @@ bool linear_room(unsigned new_frames);
 void linear_set(mfn_t mfn, int16_t count);
 
 /* ---- frame table (frame_table.c) */
-struct pv_frame *frame_of(mfn_t mfn);
+/* A frame's state; NULL before set-up or past the last frame. Inline: every
+ * reference and type change looks its frame up (several per PTE). */
+static inline struct pv_frame *frame_of(mfn_t mfn)
+{
+    if (!pv_mm.ready || mfn >= pv_mm.nr_frames)
+        return NULL;
+    return &pv_mm.frames[mfn];
+}
 static inline unsigned frame_owner(const struct pv_frame *f)
 {
     return (f->info & FI_OWNER_MASK) >> FI_OWNER_SHIFT;
@@ -232,6 +239,7 @@ pte_t *frame_map(mfn_t mfn);
 
 /* ---- page tables (page_tables.c) */
 int validate_table(mfn_t mfn, unsigned level);
+/* Drops what the entries hold; the caller then marks the TLBs stale (once). */
 void devalidate_table(mfn_t mfn, unsigned level);
 int get_page_from_l1e(pte_t e, enum pg_owner owner);
 void put_page_from_l1e(pte_t e);

@@ -159,7 +159,13 @@ int get_page_from_l1e(pte_t e, enum pg_owner owner)
     return 0;
 }
 
-void put_page_from_l1e(pte_t e)
+/*
+ * The references a present L1 entry holds, dropped; true if there were any.
+ * The caller marks the TLBs stale (mm_mark_stale) before it lets go of the
+ * PV lock or anything relies on the mask: put_page_from_l1e at once, a
+ * table's devalidation once for the whole table (put_page_type).
+ */
+static bool put_l1e_refs(pte_t e)
 {
     /*
      * A grant PTE (grant_map.c) holds nothing: the grant table's mapping
@@ -168,16 +174,22 @@ void put_page_from_l1e(pte_t e)
      * #GP and drops the references anyway; pvshim leaves them held).
      */
     if (!(e & PTE_P) || (e & PTE_GNTTAB))
-        return;
+        return false;
     mfn_t mfn = pte_mfn(e);
     struct pv_frame *f = frame_of(mfn);
     if (!f || frame_owner(f) != PV_OWNER_GUEST)
-        return;
+        return false;
     if (e & PTE_RW)
         put_page_and_type(mfn);
     else
         put_page(mfn);
-    mm_mark_stale();
+    return true;
+}
+
+void put_page_from_l1e(pte_t e)
+{
+    if (put_l1e_refs(e))
+        mm_mark_stale();
 }
 
 /*
@@ -322,6 +334,89 @@ static void install_hyp_slots(pte_t *l4)
         l4[L4_RO_M2P_SLOT] = 0;
 }
 
+/*
+ * The slots of a table that are not the guest's (is_guest_slot, worked out
+ * once per table): [*lo, *hi), lo == hi == PT_ENTRIES when every slot is.
+ */
+static void hyp_slot_range(mfn_t table, unsigned level, unsigned *lo, unsigned *hi)
+{
+    *lo = *hi = PT_ENTRIES;
+    if (!pv_mm.pae) {
+        if (level == 4) {
+            *lo = HYPERVISOR_FIRST_L4_SLOT;
+            *hi = HYPERVISOR_LAST_L4_SLOT + 1;
+        }
+    } else if (level == 3) {
+        *lo = PAE_L3_ENTRIES;
+    } else if (level == 2 && is_pae_xen_l2(table)) {
+        *lo = PAE_FIRST_XEN_L2_SLOT;
+    }
+}
+
+/*
+ * The first present entry of t[i..end), or end. Most entries of a table are
+ * empty: sixteen at a time are ORed and tested once (through a pointer, so
+ * each entry is one OR from memory). Only the P bit is read, which nothing
+ * but pvshim changes in a table (the CPUs' walkers set A/D).
+ */
+#define SCAN_GROUP 16
+
+static unsigned next_present(const pte_t *t, unsigned i, unsigned end)
+{
+    for (; i < end && (i & (SCAN_GROUP - 1)); i++)
+        if (t[i] & PTE_P)
+            return i;
+    for (; i + SCAN_GROUP <= end; i += SCAN_GROUP) {
+        const pte_t *p = &t[i];
+        pte_t any = 0;
+#pragma GCC unroll 16
+        for (unsigned k = 0; k < SCAN_GROUP; k++)
+            any |= p[k];
+        if (any & PTE_P)
+            break;
+    }
+    for (; i < end; i++)
+        if (t[i] & PTE_P)
+            return i;
+    return end;
+}
+
+/* The next present guest slot after i (i = -1u: the first), or PT_ENTRIES. */
+static unsigned next_guest_entry(const pte_t *t, unsigned i, unsigned lo, unsigned hi)
+{
+    i++;
+    if (i < lo) {
+        i = next_present(t, i, lo);
+        if (i < lo)
+            return i;
+    }
+    return next_present(t, MAX(i, hi), PT_ENTRIES);
+}
+
+/*
+ * An L1 of a 64-bit or PAE guest: every slot is the guest's. On failure,
+ * the entries before the failing one are released again.
+ */
+static int validate_l1(mfn_t mfn, pte_t *t)
+{
+    for (unsigned i = next_present(t, 0, PT_ENTRIES); i < PT_ENTRIES;
+         i = next_present(t, i + 1, PT_ENTRIES)) {
+        pte_t e = t[i];
+        int rc = get_page_from_l1e(e, PG_OWNER_SELF);
+        if (rc) {
+            log_debug("pv-mm: L1 %#llx slot %u: %d\n", (unsigned long long)mfn, i, rc);
+            bool dropped = false;
+            while (i-- > 0)
+                dropped |= put_l1e_refs(t[i]);
+            if (dropped)
+                mm_mark_stale();
+            return rc;
+        }
+        t[i] = adjust_guest_l1e(e);
+    }
+    return 0;
+}
+
 int validate_table(mfn_t mfn, unsigned level)
 {
     pte_t *t = frame_map(mfn);
@@ -330,27 +425,31 @@ int validate_table(mfn_t mfn, unsigned level)
     const bool pae_l3 = pv_mm.pae && level == 3;
     if (level > rules()->root_level)
         return -XEN_EINVAL;
+    if (level == 1)
+        return validate_l1(mfn, t);
     if (pae_l3) {
         int rc = pae_l3_precheck(mfn, t);
         if (rc)
             return rc;
     }
-    for (unsigned i = 0; i < PT_ENTRIES; i++) {
-        /* Most entries are empty: the cheaper test first. */
-        if (!(t[i] & PTE_P) || !is_guest_slot(mfn, level, i))
-            continue;
+    unsigned lo, hi;
+    hyp_slot_range(mfn, level, &lo, &hi);
+    for (unsigned i = next_guest_entry(t, -1u, lo, hi); i < PT_ENTRIES;
+         i = next_guest_entry(t, i, lo, hi)) {
+        /* Invariant: i is a guest slot (outside [lo, hi)) and t[i] is present. */
+        pte_t e = t[i];
         int rc = pae_l3 && i == COMPAT_L3_XEN_SLOT
-                     ? get_pae_xen_l2(t[i])
-                     : get_page_from_entry(t[i], mfn, level, PG_OWNER_SELF);
+                     ? get_pae_xen_l2(e)
+                     : get_page_from_pde(e, mfn, level);
         if (rc) {
             log_debug("pv-mm: L%u %#llx slot %u: %d\n", level,
                       (unsigned long long)mfn, i, rc);
             while (i-- > 0)
-                if (is_guest_slot(mfn, level, i))
-                    put_page_from_entry(t[i], mfn, level);
+                if (i < lo || i >= hi)
+                    put_page_from_pde(t[i], mfn, level);
             return rc;
         }
-        t[i] = adjust_guest_entry(t[i], level);
+        t[i] = adjust_guest_entry(e, level);
     }
     if (level == 4)
         install_hyp_slots(t);
@@ -359,15 +458,27 @@ int validate_table(mfn_t mfn, unsigned level)
     return 0;
 }
 
+/*
+ * Every reference the table's entries hold, dropped. The TLBs are marked
+ * stale by the caller (put_page_type, right after), once for the table.
+ */
 void devalidate_table(mfn_t mfn, unsigned level)
 {
     pte_t *t = frame_map(mfn);
     if (!t)
         return;
-    /* An empty entry holds nothing (put_page_from_entry would do nothing). */
-    for (unsigned i = 0; i < PT_ENTRIES; i++)
-        if ((t[i] & PTE_P) && is_guest_slot(mfn, level, i))
-            put_page_from_entry(t[i], mfn, level);
+    if (level == 1) {
+        /* An empty entry holds nothing (put_l1e_refs would do nothing). */
+        for (unsigned i = next_present(t, 0, PT_ENTRIES); i < PT_ENTRIES;
+             i = next_present(t, i + 1, PT_ENTRIES))
+            put_l1e_refs(t[i]);
+        return;
+    }
+    unsigned lo, hi;
+    hyp_slot_range(mfn, level, &lo, &hi);
+    for (unsigned i = next_guest_entry(t, -1u, lo, hi); i < PT_ENTRIES;
+         i = next_guest_entry(t, i, lo, hi))
+        put_page_from_pde(t[i], mfn, level);
 }
 
 void l4_fill_ro_m2p(mfn_t l4)

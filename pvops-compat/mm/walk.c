@@ -52,10 +52,24 @@ bool pv_mm_walk(vaddr_t va, bool kernel_tables, struct pv_walk *w)
  */
 bool mm_find_l1(vaddr_t va, mfn_t *l1)
 {
-    struct pv_walk w;
-    pv_mm_walk(va, current->kernel_mode, &w);
-    if (w.stop_level > 1)
+    /* pv_mm_walk's steps down to the L2 entry, without recording them. */
+    mfn_t t = current->kernel_mode || pv_mm.pae ? current->guest_table
+                                                : current->guest_table_user;
+    bool addr_ok = pv_mm.pae ? va < COMPAT_HV_VIRT_START : guest_addr_ok(va);
+    if (!pv_mm.ready || !addr_ok || t == INVALID_MFN)
         return false;
-    *l1 = w.table[1];
-    return *l1 != INVALID_MFN;
+    for (unsigned level = pv_mm.pae ? 3 : 4; level >= 2; level--) {
+        const pte_t *p = frame_map(t);
+        if (!p)
+            return false;
+        pte_t e = p[pt_index(va, L1_SHIFT + 9 * (level - 1))];
+        if (!(e & PTE_P) || (e & PTE_PS))
+            return false;
+        t = pte_mfn(e);
+    }
+    /* As the walk: an L1 out of pvshim's reach is no L1. */
+    if (!frame_map(t))
+        return false;
+    *l1 = t;
+    return true;
 }

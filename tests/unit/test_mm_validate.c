@@ -279,6 +279,106 @@ START_TEST(fast_path_keeps_references)
 }
 END_TEST
 
+/*
+ * Whole-table validation skips empty entries eight at a time: entries at
+ * the edges of those groups and of the hypervisor slots each take their
+ * references, a refused one releases every entry before it, and unpinning
+ * drops them all.
+ */
+static const unsigned edge_slots[] = { 0, 1, 7, 8, 9, 15, 16, 247, 255, 256, 263,
+                                       264, 271, 272, 273, 504, 510, 511 };
+#define EDGES (sizeof(edge_slots) / sizeof(edge_slots[0]))
+
+START_TEST(scan_edges_l1)
+{
+    mfn_t l1 = mm_sim_alloc(), data[EDGES];
+    pte_t *t = mm_sim_table(l1);
+    for (unsigned k = 0; k < EDGES; k++) {
+        data[k] = mm_sim_alloc();
+        t[edge_slots[k]] = mm_sim_pte(data[k], k & 1 ? RWF : RO);
+    }
+    /* Refused in the middle (slot 300): nothing stays held. */
+    t[300] = mm_sim_pte(SIM_IO_FIRST, RO);
+    ck_assert_int_eq(pv_mm_pin(l1, 1), -XEN_EPERM);
+    for (unsigned k = 0; k < EDGES; k++)
+        ck_assert_uint_eq(mm_sim_info(data[k]).refs, 1);
+    ck_mm_invariants();
+    /* Refused in the last slot. */
+    t[300] = 0;
+    pte_t last = t[511];
+    t[511] = mm_sim_pte(SIM_SHIM_FIRST + 3, RO);
+    ck_assert_int_eq(pv_mm_pin(l1, 1), -XEN_EBUSY);
+    for (unsigned k = 0; k < EDGES; k++)
+        ck_assert_uint_eq(mm_sim_info(data[k]).refs, 1);
+    ck_mm_invariants();
+    t[511] = last;
+    ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
+    for (unsigned k = 0; k < EDGES; k++) {
+        ck_assert_uint_eq(mm_sim_info(data[k]).refs, 2);
+        ck_assert_uint_eq(mm_sim_info(data[k]).type_count, k & 1);
+    }
+    ck_mm_invariants();
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_UNPIN_TABLE, l1, 0), 0);
+    for (unsigned k = 0; k < EDGES; k++) {
+        ck_assert_uint_eq(mm_sim_info(data[k]).refs, 1);
+        ck_assert_uint_eq(mm_sim_info(data[k]).type_count, 0);
+    }
+    ck_mm_invariants();
+}
+END_TEST
+
+START_TEST(scan_edges_l4)
+{
+    mfn_t l4 = mm_sim_alloc(), l3[EDGES];
+    pte_t *t = mm_sim_table(l4);
+    for (unsigned k = 0; k < EDGES; k++) {
+        l3[k] = mm_sim_alloc();
+        t[edge_slots[k]] = mm_sim_pte(l3[k], RWF);
+    }
+    ck_assert_int_eq(pv_mm_pin(l4, 4), 0);
+    for (unsigned k = 0; k < EDGES; k++) {
+        unsigned slot = edge_slots[k];
+        bool hyp = slot >= 256 && slot <= 271;
+        /* The guest's own slots hold their L3s; the hypervisor's are replaced. */
+        ck_assert_uint_eq(mm_sim_info(l3[k]).refs, hyp ? 1 : 2);
+        ck_assert_uint_eq(mm_sim_info(l3[k]).type_count, hyp ? 0 : 1);
+        if (hyp && slot > 256)
+            ck_assert_uint_eq(t[slot], mm_sim_hyp_slots[slot - 256]);
+    }
+    ck_mm_invariants();
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_UNPIN_TABLE, l4, 0), 0);
+    for (unsigned k = 0; k < EDGES; k++) {
+        ck_assert_uint_eq(mm_sim_info(l3[k]).refs, 1);
+        ck_assert_uint_eq(mm_sim_info(l3[k]).type_count, 0);
+    }
+    ck_mm_invariants();
+}
+END_TEST
+
+/* Each slot alone, at every level's scan: found, held, and dropped again. */
+START_TEST(scan_each_slot)
+{
+    mfn_t l1 = mm_sim_alloc(), l4 = mm_sim_alloc(), data = mm_sim_alloc(), l3 = mm_sim_alloc();
+    for (unsigned s = 0; s < PT_ENTRIES; s++) {
+        mm_sim_table(l1)[s] = mm_sim_pte(data, s & 1 ? RWF : RO);
+        ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
+        ck_assert_uint_eq(mm_sim_info(data).refs, 2);
+        ck_assert_int_eq(mm_sim_mmuext(MMUEXT_UNPIN_TABLE, l1, 0), 0);
+        ck_assert_uint_eq(mm_sim_info(data).refs, 1);
+        mm_sim_table(l1)[s] = 0;
+
+        bool hyp = s >= 256 && s <= 271;
+        mm_sim_table(l4)[s] = mm_sim_pte(l3, RWF);
+        ck_assert_int_eq(pv_mm_pin(l4, 4), 0);
+        ck_assert_uint_eq(mm_sim_info(l3).refs, hyp ? 1 : 2);
+        ck_assert_int_eq(mm_sim_mmuext(MMUEXT_UNPIN_TABLE, l4, 0), 0);
+        ck_assert_uint_eq(mm_sim_info(l3).refs, 1);
+        mm_sim_table(l4)[s] = 0;
+    }
+    ck_mm_invariants();
+}
+END_TEST
+
 static Suite *mm_validate_suite(void)
 {
     Suite *s = suite_create("mm_validate");
@@ -297,6 +397,9 @@ static Suite *mm_validate_suite(void)
     tcase_add_test(tc, hypervisor_slots_m2p_strict);
     tcase_add_test(tc, update_upper_levels);
     tcase_add_test(tc, fast_path_keeps_references);
+    tcase_add_test(tc, scan_edges_l1);
+    tcase_add_test(tc, scan_edges_l4);
+    tcase_add_test(tc, scan_each_slot);
     suite_add_tcase(s, tc);
     return s;
 }
