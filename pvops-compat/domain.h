@@ -52,6 +52,7 @@ struct pv_vcpu {
     /* --- uses of the entry fast path (shim/arch/x86/entry_fast.asm), for the log */
     uint64_t fast_syscalls;         /* system calls bounced to the guest kernel */
     uint64_t fast_irets;            /* HYPERVISOR_iret done there */
+    uint64_t fast_page_faults;      /* page faults bounced to the guest (trap_fast.asm) */
 
     /* --- the guest entry being handled now (set by the entry path) */
     struct cpu_regs *regs;

@@ -413,16 +413,18 @@ void pv_timer_lock(void)
 }
 
 /*
- * The SYSCALL fast path (shim/arch/x86/entry_fast.asm) counts its uses in
+ * The entry fast paths (shim/arch/x86/entry_fast.asm, trap_fast.asm) count their uses in
  * each vCPU; said once at the end, so a test can see that it was taken.
  */
 void pv_fast_path_report(void)
 {
-    uint64_t syscalls = 0, irets = 0;
+    uint64_t syscalls = 0, irets = 0, faults = 0;
     for (unsigned i = 0; i < dom.nr_vcpus; i++) {
         syscalls += dom.vcpu[i].fast_syscalls;
         irets += dom.vcpu[i].fast_irets;
+        faults += dom.vcpu[i].fast_page_faults;
     }
-    log_info("entry fast path: %llu system calls, %llu irets",
-             (unsigned long long)syscalls, (unsigned long long)irets);
+    log_info("entry fast path: %llu system calls, %llu irets, %llu page faults",
+             (unsigned long long)syscalls, (unsigned long long)irets,
+             (unsigned long long)faults);
 }

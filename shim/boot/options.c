@@ -14,7 +14,7 @@ static const char *const selftests[] = {
     "panic",    /* call panic() */
     "poweroff", /* end with a clean power-off (ACPI S5) */
     "reboot",   /* end with the reboot status */
-    "c-entry",  /* every 64-bit SYSCALL through the C path: the fast path's reference */
+    "c-entry",  /* every 64-bit SYSCALL and #PF through the C path: the fast paths' reference */
     "heap",     /* fill the heap to its bound through its chunks, check, free */
 };
 

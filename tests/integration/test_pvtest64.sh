@@ -60,7 +60,7 @@ pvtest64_under_pvshim() {
 # The checks of system calls and irets (user.iret_syscall_sysret_pf) ran
 # through the SYSCALL entry's assembly fast path.
 expect_fast_path_used() {
-    expect_log_re "entry fast path: [1-9][0-9]* system calls, [1-9][0-9]* irets"
+    expect_log_re "entry fast path: [1-9][0-9]* system calls, [1-9][0-9]* irets, [1-9][0-9]* page faults"
 }
 
 test_pvtest64_under_pvshim() {
@@ -72,8 +72,8 @@ test_pvtest64_under_pvshim() {
 # must give the guest what Xen 4.17 does.
 test_pvtest64_under_pvshim_c_entry() {
     pvtest64_under_pvshim 256 --append "trace=abi selftest=c-entry"
-    expect_log "selftest c-entry: the SYSCALL fast path is off"
-    expect_log "entry fast path: 0 system calls, 0 irets"
+    expect_log "selftest c-entry: the entry fast paths are off"
+    expect_log "entry fast path: 0 system calls, 0 irets, 0 page faults"
 }
 
 test_pvtest64_under_pvshim_1g() {

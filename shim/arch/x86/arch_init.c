@@ -135,7 +135,7 @@ void arch_selftest(const char *name)
         machine_exit(EXIT_REBOOT);
     } else if (!strcmp(name, "c-entry")) {
         entry_fast_enabled = false;
-        log_info("selftest c-entry: the SYSCALL fast path is off");
+        log_info("selftest c-entry: the entry fast paths are off");
     } else if (!strcmp(name, "smp")) {
         smp_selftest();
     } else if (!strcmp(name, "timer")) {

@@ -1,6 +1,6 @@
 /*
  * The C layouts and constants the assembly entry fast path reads
- * (entry_fast.asm), one home each: compiled to assembly only, never
+ * (entry_fast.asm, trap_fast.asm), one home each: compiled to assembly only, never
  * linked; the Makefile turns each "->NAME value" line into a NASM %define
  * in build/gen/asm_offsets.inc.
  */
@@ -32,6 +32,9 @@ void asm_offsets(void)
     OFFSET(V_VCPU_INFO, struct pv_vcpu, vcpu_info);
     OFFSET(V_FAST_SYSCALLS, struct pv_vcpu, fast_syscalls);
     OFFSET(V_FAST_IRETS, struct pv_vcpu, fast_irets);
+    OFFSET(V_FAST_PAGE_FAULTS, struct pv_vcpu, fast_page_faults);
+    OFFSET(V_PF_HANDLER, struct pv_vcpu, trap_ctxt[TRAP_page_fault].address);
+    OFFSET(V_PF_FLAGS, struct pv_vcpu, trap_ctxt[TRAP_page_fault].flags);
 
     OFFSET(DOM_COMPAT, struct pv_domain, compat);
     OFFSET(DOM_VM_ASSIST, struct pv_domain, vm_assist);
@@ -39,6 +42,7 @@ void asm_offsets(void)
 
     OFFSET(VI_PENDING, struct vcpu_info, evtchn_upcall_pending);
     OFFSET(VI_MASK, struct vcpu_info, evtchn_upcall_mask);
+    OFFSET(VI_CR2, struct vcpu_info, arch.cr2);
 
     OFFSET(IRET_RAX, struct iret_context, rax);
     OFFSET(IRET_R11, struct iret_context, r11);
@@ -60,4 +64,8 @@ void asm_offsets(void)
     DEFINE(EFLAGS_IOPL, X86_EFLAGS_IOPL);
     DEFINE(EFLAGS_VM, X86_EFLAGS_VM);
     DEFINE(PV_HANDLER_CLEARS, PV_HANDLER_CLEARS);
+    DEFINE(PFEC_PRESENT, PFEC_PRESENT);
+    DEFINE(PFEC_WRITE, PFEC_WRITE);
+    DEFINE(PFEC_USER, PFEC_USER);
+    DEFINE(PFEC_INSN, PFEC_INSN);
 }

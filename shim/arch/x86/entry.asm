@@ -1,6 +1,7 @@
 ; Every way into pvshim once it runs in long mode: exception and interrupt
 ; stubs for all 256 vectors, and SYSCALL from the guest (64-bit and compat
-; mode; the 64-bit one's fast path is entry_fast.asm). Each builds a struct cpu_regs (include/pvshim/cpu_regs.h) and calls
+; mode; the 64-bit one's fast path is entry_fast.asm, a page fault's
+; trap_fast.asm). Each builds a struct cpu_regs (include/pvshim/cpu_regs.h) and calls
 ; C; returning from it resumes whatever the frame now describes, through
 ; one iretq (return_via_frame).
 
@@ -10,6 +11,7 @@ section .text
 extern trap_entry
 extern guest_syscall_entry
 extern syscall64_fast
+extern page_fault_fast
 extern pcpus
 
 ; struct pcpu (include/pvshim/percpu.h; percpu.c checks these): its size,
@@ -37,7 +39,11 @@ trap_stub_ %+ v:
     push 0
 %endif
     push v
+%if v == 14
+    jmp page_fault_fast
+%else
     jmp trap_common
+%endif
 %assign v v + 1
 %endrep
 
@@ -155,9 +161,14 @@ arch_enter_guest_on:
     rep movsq
     jmp return_via_frame
 
+; A page fault tries its fast path first (trap_fast.asm), which comes
+; back to trap_slow for everything it does not do itself.
 global trap_common
 trap_common:
-    PUSH_GPRS
+    PUSH_GPRS_SCRATCH
+global trap_slow
+trap_slow:
+    PUSH_GPRS_REST
     ; A clean RFLAGS for pvshim: interrupts off, DF and AC clear (SMAP on).
     push 2
     popfq

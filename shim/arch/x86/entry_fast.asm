@@ -40,81 +40,12 @@
 
 BITS 64
 %include "asm_offsets.inc"
+%include "entry_fast.inc"
 
 section .text
 
 extern dom, pv_mm, smap_active, pv_progress_count, entry_fast_enabled
 extern syscall64_slow, return_iretq
-
-; struct cpu_regs (include/pvshim/cpu_regs.h) from RAX's slot up.
-%define F_RAX       0
-%define F_RCX       8
-%define F_RDX       16
-%define F_RSI       24
-%define F_RDI       32
-%define F_RIP       56
-%define F_CS        64
-%define F_RFLAGS    72
-%define F_RSP       80
-%define F_SS        88
-
-; The bounce frame of a system call (bounce.c): RCX, R11, RIP, CS with the
-; saved event mask in bits 32-39, RFLAGS, RSP, SS.
-%define BOUNCE_BYTES (7 * 8)
-
-; One instruction that touches guest memory: a fault goes to the fixup.
-%macro GUEST 2+
-%%insn:
-    %2
-section .extable
-    dq %%insn, %1
-section .text
-%endmacro
-
-%macro SMAP_OPEN 0
-    cmp byte [rel smap_active], 0
-    je %%no
-    stac
-%%no:
-%endmacro
-
-%macro SMAP_CLOSE 0
-    cmp byte [rel smap_active], 0
-    je %%no
-    clac
-%%no:
-%endmacro
-
-; guest_range_ok (guest_access.h) for [reg, reg + len), else jump to fail.
-; Uses RAX. Kernel stacks lie above pvshim's slots: that case first.
-%macro GUEST_RANGE 3
-    mov rax, 0xffff880000000000
-    cmp %1, rax
-    jae %%high
-    lea rax, [%1 + %2 - 1]      ; below pvshim's slots: cannot wrap
-    shr rax, 47
-    jnz %3                      ; ends above 2^47: the hole
-    jmp %%ok
-%%high:
-    mov rax, %1
-    add rax, %2
-    jc %3                       ; wraps
-%%ok:
-%endmacro
-
-; What both halves require (RDI: the vCPU).
-%macro COMMON_CHECKS 0
-    cmp byte [rel entry_fast_enabled], 0
-    je syscall64_slow
-    cmp byte [rel dom + DOM_COMPAT], 0
-    jne syscall64_slow
-    test qword [rel dom + DOM_VM_ASSIST], VMASST_ARCH_IOPL
-    jnz syscall64_slow
-    cmp byte [rdi + V_TLB_FLUSH_DUE], 0
-    jne syscall64_slow
-    cmp byte [rdi + V_UP], 0
-    je syscall64_slow
-%endmacro
 
 global syscall64_fast
 syscall64_fast:
@@ -131,7 +62,7 @@ syscall64_fast:
 
 .user:
     ; A system call from guest user mode, to the syscall callback.
-    COMMON_CHECKS
+    COMMON_CHECKS syscall64_slow
     cmp qword [rdi + V_SYSCALL_CALLBACK], 0
     je syscall64_slow
     mov ecx, [rdi + V_VCPU_ID]
@@ -208,7 +139,7 @@ syscall64_fast:
 ; copied below the frame first, so that nothing changes before all of it
 ; has been read.
 iret_fast:
-    COMMON_CHECKS
+    COMMON_CHECKS syscall64_slow
     mov rsi, [rsp + F_RSP]
     GUEST_RANGE rsi, IRET_SIZE, syscall64_slow
     sub rsp, IRET_SIZE
@@ -293,6 +224,7 @@ iret_fast:
     add rsp, IRET_SIZE
     jmp syscall64_slow
 
+global fast_exit
 fast_exit:
     pop rax
     pop rcx

@@ -175,7 +175,7 @@ void trap_entry(struct cpu_regs *r)
     pv_trap_unlock(r, lazy);
 }
 
-/* entry_fast.asm runs only while this is set (selftest=c-entry clears it). */
+/* entry_fast.asm and trap_fast.asm run only while this is set (selftest=c-entry clears it). */
 bool entry_fast_enabled = true;
 
 void guest_syscall_entry(struct cpu_regs *r);

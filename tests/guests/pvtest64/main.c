@@ -49,6 +49,7 @@ void pvtest_main(start_info_t *start)
     pagetable_checks();
     p2m_checks();
     trap_checks();
+    pf_bounce_checks();
     segment_checks();
     mmu_checks();
     multicall_checks();

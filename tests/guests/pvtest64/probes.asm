@@ -32,6 +32,19 @@ probe_int3_after:
     pop rbx
     ret
 
+; probe_write_regs(addr, rcx_value, r11_value): *addr = 0 with known RCX
+; and R11, to check that a page fault's bounce frame carries them.
+global probe_write_regs
+PROBE_LABELS probe_write_regs
+probe_write_regs:
+    mov rcx, rsi
+    mov r11, rdx
+    xor eax, eax
+probe_write_regs_insn:
+    mov [rdi], rax
+probe_write_regs_after:
+    ret
+
 ; probe_ud2(rcx_value, r11_value)
 global probe_ud2
 PROBE_LABELS probe_ud2

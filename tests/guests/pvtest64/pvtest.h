@@ -92,6 +92,7 @@ void pagetable_checks(void);
 void p2m_checks(void);
 void trap_setup(void);
 void trap_checks(void);
+void pf_bounce_checks(void);
 void mmu_checks(void);
 void segment_checks(void);
 void multicall_checks(void);

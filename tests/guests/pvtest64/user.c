@@ -39,6 +39,7 @@ static struct trap_frame regs_frame;
 static uint8_t regs_mask;
 static struct trap_frame pf_frame, gp_frame;
 static uint64_t pf_cr2, pf_frame_top;
+static uint8_t pf_mask;
 
 static void user_syscall(struct trap_frame *f)
 {
@@ -125,6 +126,7 @@ static bool user_fault(struct trap_frame *f)
         return true;
     }
     pf_frame = *f;
+    pf_mask = vcpu0()->evtchn_upcall_mask;
     pf_cr2 = last_trap.cr2;
     pf_frame_top = (uint64_t)(&f->ss + 1);
     check_longjmp(&user_ctx);
@@ -208,7 +210,14 @@ static void check_user_mode(void)
     expect_eq(pf_frame.rip, USER_VA(user_kernel_touch));
     expect_eq(pf_frame.error_code, 4);              /* not present, read, user */
     expect_eq(pf_cr2, VIRT_BASE);
-    expect_eq(pf_frame.cs & 0xffff, FLAT_USER_CS64);
+    expect_eq(pf_frame.cs, FLAT_USER_CS64);         /* saved mask 0: events were on */
+    expect_eq(pf_frame.ss, FLAT_USER_SS64);
+    expect_eq(pf_frame.rsp, USER_DATA_VA + PG_SIZE - 64);
+    expect_eq(pf_frame.rflags & 0x3201, 0x201);     /* IF, IOPL 0, CF from syscall 3 */
+    expect_eq(pf_frame.rcx, VIRT_BASE);             /* the address it read through */
+    expect_eq(pf_frame.r11, R11_BACK);              /* from syscall 3's iret */
+    expect_eq(pf_frame.rbx, REG_PATTERN(1));
+    expect_eq(pf_mask, 0);                          /* a trap gate: events still on */
     expect_eq(pf_frame_top, (uint64_t)kernel_stack_top);
 
     /* back in kernel mode with the kernel L4 */
