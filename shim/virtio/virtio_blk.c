@@ -56,7 +56,8 @@ struct vblk {
     bool in_interrupt;
     bool plugged;               /* kicks held back (blkdev.plug) */
     bool kick_due;              /* requests went in while plugged */
-    unsigned unsignalled;       /* completions the fallback poll found since the last interrupt */
+    unsigned unsignalled;       /* completions polls found before any interrupt came */
+    bool interrupt_seen;        /* the device's interrupt has arrived at least once */
 };
 
 /* Beyond this many, interrupts that should come do not: say so once. */
@@ -239,7 +240,7 @@ static void vblk_poll(struct blkdev *d)
                     b->bd.name, head);
             continue;
         }
-        if (b->bd.interrupts && !b->in_interrupt &&
+        if (b->bd.interrupts && !b->in_interrupt && !b->interrupt_seen &&
             ++b->unsignalled == UNSIGNALLED_WARN)
             log_warn("%s: %u completions found only by polling: interrupts do not arrive",
                      b->bd.name, UNSIGNALLED_WARN);
@@ -263,10 +264,10 @@ static void vblk_poll(struct blkdev *d)
 static void vblk_interrupt(void *arg)
 {
     struct vblk *b = arg;
-    /* Interrupts do arrive: completions a poll took first under load do
-     * not count against them. Past the warning the count stays (once). */
-    if (b->unsignalled < UNSIGNALLED_WARN)
-        b->unsignalled = 0;
+    /* Interrupts do arrive: completions a poll takes first (a kick's poll
+     * on a fast host, or under load; INTx raised once for several) do not
+     * count against them from now on. */
+    b->interrupt_seen = true;
     b->in_interrupt = true;
     vblk_poll(&b->bd);
     b->in_interrupt = false;
