@@ -169,15 +169,7 @@ page_fault_fast:
     jz .mask_kept
     mov byte [rdx + VI_MASK], 1
 .mask_kept:
-    mov rax, [rdi + V_PF_HANDLER]
-    mov [rsp + F_RIP], rax
-    mov qword [rsp + F_CS], PV_KERNEL_CS
-    mov qword [rsp + F_SS], PV_KERNEL_SS
-    mov [rsp + F_RSP], rsi
-    mov rax, [rsp + F_RFLAGS]
-    and rax, ~(PV_HANDLER_CLEARS | EFLAGS_IOPL)
-    or rax, EFLAGS_IF
-    mov [rsp + F_RFLAGS], rax
+    ENTER_GUEST_HANDLER V_PF_HANDLER
     inc qword [rdi + V_FAST_PAGE_FAULTS]
     jmp fast_exit
 .bounce_fault:
