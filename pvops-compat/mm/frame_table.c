@@ -4,6 +4,7 @@
  * put_page_type without preemption: validation runs to completion).
  */
 #include <pvshim/string.h>
+#include <pvshim/fill.h>
 #include <pvshim/compiler.h>
 #include <pvshim/phys.h>
 #include <pvshim/hw.h>
@@ -157,9 +158,7 @@ static void fill_owner(struct pv_frame *f, uint64_t n, enum pv_owner owner)
                                 .refs = owner == PV_OWNER_GUEST ? 1 : 0 };
     uint64_t word;
     __builtin_memcpy(&word, &v, sizeof(word));
-#pragma GCC unroll 8
-    for (uint64_t i = 0; i < n; i++)
-        __builtin_memcpy(&f[i], &word, sizeof(word));
+    fill_words((uint64_t *)f, word, n);
 }
 
 int pv_mm_assign(mfn_t first, uint64_t n, enum pv_owner owner)

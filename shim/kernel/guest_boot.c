@@ -16,6 +16,7 @@
 #include <pvshim/log.h>
 #include <pvshim/status.h>
 #include <pvshim/string.h>
+#include <pvshim/fill.h>
 #include <pvshim/hw.h>
 #include <pvshim/platform.h>
 #include <pvshim/soft_timer.h>
@@ -287,7 +288,8 @@ static void *setup_frame_table(const struct memmap *m, mfn_t max_mfn)
         for (uint64_t o = b; o < b + len && all && !checked; o += PAGE_SIZE)
             all = tracked_in(m, o / sizeof(uint64_t), o / sizeof(uint64_t) + per_page);
         if (all) {
-            mfn_t f = take_from(block >> PAGE_SHIFT, block >> PAGE_SHIFT, "frame table", true, true);
+            mfn_t f = take_from(block >> PAGE_SHIFT, block >> PAGE_SHIFT, "frame table", false, true);
+            fill_words(maddr_to_virt(mfn_to_paddr(f)), 0, block / sizeof(uint64_t));
             paging_map(FRAME_TABLE_VIRT_START + b, mfn_to_paddr(f), block, PTE_RW | PTE_NX);
             continue;
         }
@@ -679,6 +681,7 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
 void guest_start(mfn_t l4, const struct cpu_regs *entry, mfn_t max_mfn,
                  const struct pvshim_options *o, bool fsgsbase, void (*before_entry)(void))
 {
+    fill_vectors_given_to_guest();
     struct arch_guest_cpu gc = arch_guest_cpu();
     struct cpuid_policy_params cp = {
         .xcr0_max = gc.xcr0_max,

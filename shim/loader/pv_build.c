@@ -3,6 +3,7 @@
 #include <pvshim/phys.h>
 #include <pvshim/paging.h>
 #include <pvshim/string.h>
+#include <pvshim/fill.h>
 #include <pvshim/error.h>
 #include <pvshim/compiler.h>
 #include <pvshim/xen_abi.h>
@@ -69,13 +70,7 @@ static void m2p_invalid_in_pool(const struct pv_build_params *p)
 static void record_run(const struct pv_build_params *p, struct pv_build_state *s,
                        pfn_t pfn, mfn_t m, uint64_t n)
 {
-    mfn_t *p2m = s->p2m + pfn;
-    uint64_t *m2p = p->m2p + m;
-#pragma GCC unroll 8
-    for (uint64_t i = 0; i < n; i++) {
-        p2m[i] = m + i;
-        m2p[i] = pfn + i;
-    }
+    fill_counts2(s->p2m + pfn, m, p->m2p + m, pfn, n);
     if (p->compat_m2p) {
         uint32_t *compat = p->compat_m2p + m;
         for (uint64_t i = 0; i < n; i++)

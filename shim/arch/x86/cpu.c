@@ -82,8 +82,10 @@ int arch_rdmsr_safe(uint32_t msr, uint64_t *val);
 int arch_xsetbv_safe(uint64_t xcr0);
 
 /*
- * The FPU and vector state belongs to the guest alone (pvshim never uses
- * it), so pvshim only switches the features on: FXSR/SSE, XSAVE with the
+ * The FPU and vector state belongs to the guest alone (pvshim's C never
+ * uses it; the domain build's table fills do, before the guest's first
+ * instruction, and leave the registers zero: shim/lib/fill.c), so pvshim
+ * only switches the features on: FXSR/SSE, XSAVE with the
  * components the CPU has, and CPUID faulting so guest user space sees the
  * PV CPUID policy too.
  */
