@@ -59,7 +59,8 @@
     HC(callback_op,                    1, HC_LOCKED,     hc_callback_op,       c_callback_op)         \
     HC(event_channel_op,               1, own_event_channel_op,                                       \
                                                          hc_event_channel_op,  c_event_channel_op)    \
-    HC(physdev_op,                     1, HC_LOCKED,     hc_physdev_op,        c_physdev_op)
+    HC(physdev_op,                     1, HC_LOCKED,     hc_physdev_op,        c_physdev_op)          \
+    HC(sysctl,                         0, HC_OWN,        hc_sysctl,            c_sysctl)
 
 #define HC_NONE NULL
 #define HC_LOCKED NULL

@@ -40,6 +40,8 @@ long do_nmi_op(unsigned int cmd, vaddr_t arg);
 long do_xen_version(int cmd, vaddr_t arg);
 long do_console_io(unsigned int cmd, unsigned int count, vaddr_t buffer);
 long do_vm_assist(unsigned int cmd, unsigned int type);
+/* sysctl.c: a domU gets none */
+long do_sysctl(vaddr_t u_sysctl);
 long do_multicall(vaddr_t call_list, uint32_t nr_calls);
 
 /* scheduling and time */

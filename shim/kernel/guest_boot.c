@@ -674,7 +674,8 @@ void guest_boot(const struct boot_info *bi, const struct memmap *m,
                                                    : l->initrd_pfn));
     report_footprint(m, nr_pages, pool_at_start, tables_at_start, l);
 
-    guest_start(pv_mm_base_maddr(true) >> PAGE_SHIFT, &bs.entry, max_mfn, o, false, NULL);
+    /* FSGSBASE as Xen 4.17 offers it to a PV guest: the CPU's, if it has it. */
+    guest_start(pv_mm_base_maddr(true) >> PAGE_SHIFT, &bs.entry, max_mfn, o, true, NULL);
 }
 
 /* The last steps of both paths: the CPU's policy, time, then the guest. */
@@ -686,7 +687,7 @@ void guest_start(mfn_t l4, const struct cpu_regs *entry, mfn_t max_mfn,
     struct cpuid_policy_params cp = {
         .xcr0_max = gc.xcr0_max,
         .cpuid_faulting = gc.cpuid_faulting,
-        /* Off for a booted guest for now; a restored one that saw it gets it back. */
+        /* A booted guest gets it; a restored one only if it saw it before. */
         .fsgsbase = fsgsbase,
         .tsc_khz = tsc_khz,
         .max_mfn = max_mfn,

@@ -117,7 +117,7 @@ static void check_fpu(unsigned id)
 
 /*
  * A guest that saw FSGSBASE may have patched RDFSBASE/WRGSBASE into its
- * code: it gets the instructions back (a booted guest does not, so far).
+ * code: it gets the instructions back; one that did not, does not get them.
  */
 static bool saw_fsgsbase(void)
 {

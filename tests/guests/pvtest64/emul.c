@@ -65,6 +65,64 @@ static void check_control_registers(void)
     expect_eq(cr4 & 0x20, 0x20);                    /* PAE */
 }
 
+#define CR4_FSGSBASE (1UL << 16)
+
+/* RDFSBASE #UD at the instruction (CR4.FSGSBASE clear). */
+static void expect_rdfsbase_ud(void)
+{
+    unsigned before = last_trap.count;
+    trap_resume_rip = (unsigned long)probe_rdfsbase_after;
+    probe_rdfsbase();
+    expect_trap(before, 6, probe_rdfsbase_insn);
+}
+
+/*
+ * FSGSBASE: Xen 4.17 offers the CPU's to a PV guest (CPUID 7.0 EBX bit 0
+ * in the forced-emulation CPUID exactly when the plain one, the CPU's
+ * without CPUID faulting, has it). CR4.FSGSBASE starts clear, so the
+ * instructions #UD; the kernel may set it (pv_fixup_guest_cr4 keeps it
+ * when offered, drops it otherwise), and then RD/WRFSBASE work on the
+ * FS base MSR_FS_BASE shows; clearing it makes them #UD again.
+ */
+static void check_fsgsbase(void)
+{
+    uint32_t cpu[4] = { 0 }, offer[4] = { 0 };
+    probe_cpuid(0, 0, cpu);
+    bool has = false;
+    if (cpu[0] >= 7) {
+        probe_cpuid(7, 0, cpu);
+        probe_xen_cpuid(7, 0, offer);
+        has = cpu[1] & 1;
+    }
+    expect_eq(offer[1] & 1, has);
+    uint64_t cr4 = probe_read_cr4();
+    expect_eq(cr4 & CR4_FSGSBASE, 0);
+    expect_rdfsbase_ud();
+
+    unsigned before = last_trap.count;
+    probe_write_cr4(cr4 | CR4_FSGSBASE);
+    expect_no_trap(before);
+    expect_eq(probe_read_cr4(), has ? cr4 | CR4_FSGSBASE : cr4);
+    if (has) {
+        static uint64_t data[2];
+        uint64_t saved = probe_rdmsr(MSR_FS_BASE);
+        before = last_trap.count;
+        probe_wrmsr(MSR_FS_BASE, (uint64_t)&data[0]);
+        expect_eq(probe_rdfsbase(), (uint64_t)&data[0]);
+        probe_wrfsbase((uint64_t)&data[1]);
+        expect_eq(probe_rdmsr(MSR_FS_BASE), (uint64_t)&data[1]);
+        probe_wrmsr(MSR_FS_BASE, saved);
+        expect_no_trap(before);
+    } else {
+        expect_rdfsbase_ud();
+    }
+    before = last_trap.count;
+    probe_write_cr4(cr4);
+    expect_no_trap(before);
+    expect_eq(probe_read_cr4(), cr4);
+    expect_rdfsbase_ud();
+}
+
 /* HLT is not emulated for a PV kernel: #GP(0) bounced at the hlt. */
 static void check_hlt(void)
 {
@@ -115,6 +173,7 @@ void emul_checks(void)
     run_check("emul.msr_gs_fs_base", check_msr_gs_base);
     run_check("emul.msr_unknown_gp", check_msr_unknown);
     run_check("emul.control_registers", check_control_registers);
+    run_check("emul.fsgsbase", check_fsgsbase);
     run_check("emul.hlt_gp", check_hlt);
     run_check("emul.port_io_iopl", check_port_io);
     run_check("emul.rdtsc", check_rdtsc);

@@ -58,6 +58,7 @@ void pvtest_main(start_info_t *start)
     memory_checks();
     grant_checks();
     emul_checks();
+    sysctl_checks();
     user_checks();
     smp_checks();
     fifo_checks();

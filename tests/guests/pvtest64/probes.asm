@@ -239,6 +239,36 @@ probe_read_cr3_insn:
 probe_read_cr3_after:
     ret
 
+; probe_write_cr4(value)
+global probe_write_cr4
+PROBE_LABELS probe_write_cr4
+probe_write_cr4:
+    xor eax, eax
+probe_write_cr4_insn:
+    mov cr4, rdi
+probe_write_cr4_after:
+    ret
+
+; probe_rdfsbase(): rax = the FS base, read with RDFSBASE (0 if skipped)
+global probe_rdfsbase
+PROBE_LABELS probe_rdfsbase
+probe_rdfsbase:
+    xor eax, eax
+probe_rdfsbase_insn:
+    rdfsbase rax
+probe_rdfsbase_after:
+    ret
+
+; probe_wrfsbase(value): FS base = value, written with WRFSBASE
+global probe_wrfsbase
+PROBE_LABELS probe_wrfsbase
+probe_wrfsbase:
+    xor eax, eax
+probe_wrfsbase_insn:
+    wrfsbase rdi
+probe_wrfsbase_after:
+    ret
+
 ; probe_inb(port)
 global probe_inb
 PROBE_LABELS probe_inb

@@ -59,6 +59,7 @@ PROBE(probe_load_fs); PROBE(probe_int80); PROBE(probe_int81); PROBE(probe_int83)
 PROBE(probe_write_regs); PROBE(probe_hlt); PROBE(probe_rdmsr); PROBE(probe_wrmsr);
 PROBE(probe_read_cr0); PROBE(probe_read_cr4); PROBE(probe_read_cr3);
 PROBE(probe_inb); PROBE(probe_cli);
+PROBE(probe_write_cr4); PROBE(probe_rdfsbase); PROBE(probe_wrfsbase);
 long probe_int3(uint64_t rcx, uint64_t r11);
 long probe_ud2(uint64_t rcx, uint64_t r11);
 long probe_div0(void);
@@ -83,6 +84,9 @@ long probe_wrmsr(uint32_t msr, uint64_t value);
 uint64_t probe_read_cr0(void);
 uint64_t probe_read_cr4(void);
 uint64_t probe_read_cr3(void);
+long probe_write_cr4(uint64_t value);
+uint64_t probe_rdfsbase(void);
+long probe_wrfsbase(uint64_t value);
 uint64_t probe_inb(unsigned port);
 uint64_t probe_cli(void);
 void probe_xen_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4]);
