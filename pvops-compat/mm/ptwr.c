@@ -8,7 +8,6 @@
  */
 #include <pvshim/guest_access.h>
 #include <pvshim/hw.h>
-#include <pvshim/string.h>
 #include "mm_private.h"
 #include "ptwr_insn.h"
 
@@ -115,9 +114,7 @@ static void compute(const struct ptwr_insn *in, struct cpu_regs *r, uint64_t old
     uint64_t src = in->reg != PTWR_NO_REG ? read_reg(r, in->reg, in->high_byte, size)
                                           : in->imm & m;
 
-    memset(e, 0, sizeof(*e));
-    e->reg = PTWR_NO_REG;
-    e->write = true;
+    *e = (struct ptwr_effect){ .write = true, .reg = PTWR_NO_REG };
     switch (in->op) {
     case PTWR_MOV:
         e->new_val = src;
