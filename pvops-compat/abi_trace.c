@@ -291,23 +291,31 @@ static int event_slot(const char *what)
     return -1;
 }
 
+/*
+ * Events come in runs of one kind: the slot of the last one is tried first,
+ * without the lock. A slot's text never changes once set (its pointer may
+ * become another copy of the same text, under the lock), so a slot whose
+ * pointer matches counts the right event; the counts are atomic.
+ */
 void abi_trace_event(const char *what)
 {
-    static unsigned last;       /* events come in runs of one kind */
+    static unsigned last;
     if (!abi_trace_enabled)
         return;
-    spin_lock(&abi_trace_lock);
-    if (events[last].what != what) {
-        int i = event_slot(what);
-        if (i < 0) {
-            spin_unlock(&abi_trace_lock);
-            return;
+    unsigned i = __atomic_load_n(&last, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&events[i].what, __ATOMIC_ACQUIRE) != what) {
+        spin_lock(&abi_trace_lock);
+        int slot = event_slot(what);
+        if (slot >= 0) {
+            i = (unsigned)slot;
+            __atomic_store_n(&events[i].what, what, __ATOMIC_RELEASE);
+            __atomic_store_n(&last, i, __ATOMIC_RELAXED);
         }
-        last = (unsigned)i;
-        events[last].what = what;
+        spin_unlock(&abi_trace_lock);
+        if (slot < 0)
+            return;
     }
-    events[last].n++;
-    spin_unlock(&abi_trace_lock);
+    __atomic_fetch_add(&events[i].n, 1, __ATOMIC_RELAXED);
 }
 
 /* Xen's name for an error code ("ENOENT"), or "" for one it does not have. */

@@ -119,11 +119,11 @@ static bool software_interrupt(struct cpu_regs *r)
 /*
  * The CPU touched a page of the LDT window for the first time: map the
  * guest's frame once the MMU accepts it as a descriptor page, or hand the
- * guest a page fault at its own LDT address, as Xen does.
+ * guest a page fault at its own LDT address, as Xen does. window: this
+ * CPU's LDT window (hw_ldt_window).
  */
-static bool ldt_fault(struct cpu_regs *r, vaddr_t cr2)
+static bool ldt_fault(struct cpu_regs *r, vaddr_t cr2, vaddr_t window)
 {
-    vaddr_t window = hw_ldt_window();
     if (cr2 < window || cr2 >= window + LDT_WINDOW_PAGES * PAGE_SIZE)
         return false;
     unsigned offset = (unsigned)(cr2 - window);
@@ -182,7 +182,7 @@ static void page_fault(struct cpu_regs *r, vaddr_t cr2)
     if (ptwr || smap_quirk || (cr2 >= ldt && cr2 < ldt + LDT_WINDOW_PAGES * PAGE_SIZE)) {
         /* The LDT window and writable page tables reach the MMU: locked. */
         pv_entry_lock(PV_SITE_EXCEPTION + TRAP_page_fault);
-        if (ldt_fault(r, cr2) || tcg_smap_iretq(r))
+        if (ldt_fault(r, cr2, ldt) || tcg_smap_iretq(r))
             return;
         if (ptwr && pv_ptwr_fault(r, cr2, r->error_code)) {
             abi_trace_event("writable page-table write emulated");

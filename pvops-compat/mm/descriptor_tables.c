@@ -185,6 +185,10 @@ bool mm_drop_ldt_frames(void)
 {
     bool dropped = false;
     mfn_t *frames = own_ldt_frames();
+    /* None held: the common case of every base-pointer switch. */
+    if (!pv_mm.ldt_held[current->vcpu_id])
+        return false;
+    pv_mm.ldt_held[current->vcpu_id] = 0;
     for (unsigned i = 0; i < LDT_PAGES; i++) {
         if (frames[i] == INVALID_MFN)
             continue;
@@ -259,6 +263,7 @@ int pv_mm_map_ldt_page(unsigned offset, mfn_t *mfn)
         return -XEN_EINVAL;
     }
     frames[i] = w.mfn;
+    pv_mm.ldt_held[current->vcpu_id]++;
     *mfn = w.mfn;
     return 0;
 }

@@ -89,6 +89,16 @@ static uint64_t self_vcpu(void)
  */
 void mm_mark_stale(void)
 {
+    /*
+     * Every vCPU's bit already set (a run of drops): nothing to add. The
+     * fence orders the dropped entry's write before the read, as the
+     * read-modify-write would: a CPU clearing its bit after the read loads
+     * CR3 after the write is visible.
+     */
+    uint64_t all = mm_all_vcpus();
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if ((__atomic_load_n(&pv_mm.stale_tlb, __ATOMIC_RELAXED) & all) == all)
+        return;
     __atomic_fetch_or(&pv_mm.stale_tlb, pv_vcpus_loaded() | self_vcpu(), __ATOMIC_SEQ_CST);
 }
 

@@ -132,6 +132,8 @@ struct pv_mm_state {
      * another vCPU changing its own LDT or tables never drops them.
      */
     mfn_t ldt_frames[PV_MAX_VCPUS][LDT_PAGES];
+    /* Invariant: ldt_held[v] is the number of ldt_frames[v] not INVALID_MFN. */
+    uint8_t ldt_held[PV_MAX_VCPUS];
     bool ready;
     /*
      * The guest's paging mode (pv_mm_set_pae): 4-level for a 64-bit
@@ -261,6 +263,12 @@ static inline mfn_t pte_mfn(pte_t e)
 /* ---- base pointers, walks (base_tables.c, walk.c) */
 int mm_new_baseptr(mfn_t mfn, bool load_cr3);
 bool mm_find_l1(vaddr_t va, mfn_t *l1);
+/*
+ * The present L1 entry that maps va in the tables the CPU uses now: what
+ * pv_mm_walk(va, current->kernel_mode, ...) reads as entry[1] when it
+ * succeeds, without recording the walk. false if the walk stops earlier.
+ */
+bool mm_find_l1e(vaddr_t va, pte_t *l1e);
 
 /* A guest vCPU bitmap (bit n: vCPU n; bits past the last vCPU ignored).
  * 0 or -XEN_EFAULT. */

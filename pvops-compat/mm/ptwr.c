@@ -8,7 +8,6 @@
  */
 #include <pvshim/guest_access.h>
 #include <pvshim/hw.h>
-#include <pvshim/string.h>
 #include "mm_private.h"
 #include "ptwr_insn.h"
 
@@ -115,9 +114,7 @@ static void compute(const struct ptwr_insn *in, struct cpu_regs *r, uint64_t old
     uint64_t src = in->reg != PTWR_NO_REG ? read_reg(r, in->reg, in->high_byte, size)
                                           : in->imm & m;
 
-    memset(e, 0, sizeof(*e));
-    e->reg = PTWR_NO_REG;
-    e->write = true;
+    *e = (struct ptwr_effect){ .write = true, .reg = PTWR_NO_REG };
     switch (in->op) {
     case PTWR_MOV:
         e->new_val = src;
@@ -188,11 +185,10 @@ static void apply(struct cpu_regs *r, const struct ptwr_insn *in, const struct p
     r->rip += in->len;
 }
 
-/* Install a new value in entry idx of the live L1 at l1 (Xen's ptwr_emulated_update). */
-static bool update_l1_entry(mfn_t l1, unsigned idx, pte_t val)
+/* Install a new value in entry idx of the live L1 mapped at t (Xen's ptwr_emulated_update). */
+static bool update_l1_entry(pte_t *t, unsigned idx, pte_t val)
 {
-    pte_t *t = frame_map(l1);
-    if (!t || get_page_from_l1e(val, PG_OWNER_SELF))
+    if (get_page_from_l1e(val, PG_OWNER_SELF))
         return false;
     pte_t old = t[idx];
     t[idx] = adjust_guest_l1e(val);
@@ -220,13 +216,16 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
             (PFEC_PRESENT | PFEC_WRITE))
         return false;
 
-    /* Mapped read-only, onto a live L1 table of the guest. */
-    struct pv_walk w;
-    if (!pv_mm_walk(cr2, true, &w) || (w.entry[1] & PTE_RW))
+    /* Mapped read-only in the kernel tables (kernel mode), onto a live L1 table of the guest. */
+    pte_t leaf;
+    if (!mm_find_l1e(cr2, &leaf) || (leaf & PTE_RW))
         return false;
-    mfn_t l1 = w.mfn;
+    mfn_t l1 = pte_mfn(leaf);
     struct pv_frame *f = frame_of(l1);
     if (!f || frame_owner(f) != PV_OWNER_GUEST || !frame_in_use_as(f, PV_TYPE_L1))
+        return false;
+    pte_t *t = frame_map(l1);
+    if (!t)
         return false;
 
     uint8_t code[PTWR_MAX_INSN];
@@ -234,9 +233,12 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
     if (!ptwr_decode(code, fetch(regs->rip, code), &in))
         return false;
 
+    /* The registers the address uses, in ModRM order (the others are not read). */
     uint64_t gpr[16];
-    for (int n = 0; n < 16; n++)
-        gpr[n] = *gpr_slot(regs, n);
+    if (in.base != PTWR_NO_REG)
+        gpr[in.base] = *gpr_slot(regs, in.base);
+    if (in.index != PTWR_NO_REG)
+        gpr[in.index] = *gpr_slot(regs, in.index);
     /* The live bases: set_segment_base and swapgs change the MSRs, not
      * the vCPU's saved copy. ptwr runs for guest kernel mode only, so the
      * active GS base is the kernel's. */
@@ -254,7 +256,7 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
     if (in.op == PTWR_BTS || in.op == PTWR_BTR || in.op == PTWR_BTC) {
         if (in.reg != PTWR_NO_REG) {
             unsigned shift = 64 - bits;
-            int64_t off = (int64_t)(gpr[in.reg] << shift) >> shift;
+            int64_t off = (int64_t)(*gpr_slot(regs, in.reg) << shift) >> shift;
             ea += (uint64_t)((off >> __builtin_ctz(bits)) * (int64_t)in.size);
             bit = (unsigned)off & (bits - 1);
         } else {
@@ -266,9 +268,6 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
     if ((ea & (in.size - 1)) || ((ea ^ cr2) & PAGE_MASK))
         return false;
 
-    pte_t *t = frame_map(l1);
-    if (!t)
-        return false;
     unsigned idx = (ea & ~PAGE_MASK) / sizeof(pte_t);
     unsigned shift = (ea & (sizeof(pte_t) - 1)) * 8;
     uint64_t m = size_mask(in.size);
@@ -286,8 +285,8 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
          */
         bool upper_half_first = pv_mm.pae && in.size == 4 && shift == 32 &&
                                 in.op != PTWR_CMPXCHG && in.op != PTWR_CMPXCHG8B;
-        if (!update_l1_entry(l1, idx, val) &&
-            (!upper_half_first || !(val & PTE_P) || !update_l1_entry(l1, idx, val & ~PTE_P)))
+        if (!update_l1_entry(t, idx, val) &&
+            (!upper_half_first || !(val & PTE_P) || !update_l1_entry(t, idx, val & ~PTE_P)))
             return false;
     }
     apply(regs, &in, &e, old);

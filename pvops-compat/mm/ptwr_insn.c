@@ -72,8 +72,48 @@ static bool lockable(enum ptwr_op op)
     return op != PTWR_MOV;
 }
 
+/*
+ * The form a 64-bit kernel writes its entries with, decoded straight: REX.W
+ * (no other prefix), MOV or XCHG (89 /r, 87 /r) of a register to [base],
+ * [base + disp8] or [base + disp32], base neither RSP/R12 (a SIB follows)
+ * nor, with mod 00, RBP/R13 (RIP-relative). Gives exactly what the general
+ * decoder below gives for those bytes (the unit tests compare the two);
+ * false for anything else, which the general decoder then takes.
+ */
+static bool decode_common(const uint8_t *code, unsigned avail, struct ptwr_insn *in)
+{
+    if (avail < 3 || (code[0] & 0xf8) != (0x40 | REX_W) || (code[1] != 0x89 && code[1] != 0x87))
+        return false;
+    uint8_t rex = code[0], modrm = code[2];
+    unsigned mod = modrm >> 6, rm = modrm & 7;
+    unsigned disp_bytes = mod == 1 ? 1 : mod == 2 ? 4 : 0;
+    if (mod == 3 || rm == 4 || (mod == 0 && rm == 5) || avail < 3 + disp_bytes)
+        return false;
+    int64_t disp = 0;
+    if (disp_bytes == 1)
+        disp = (int8_t)code[3];
+    else if (disp_bytes == 4)
+        disp = (int32_t)((uint32_t)code[3] | (uint32_t)code[4] << 8 |
+                         (uint32_t)code[5] << 16 | (uint32_t)code[6] << 24);
+    *in = (struct ptwr_insn){
+        .op = code[1] == 0x89 ? PTWR_MOV : PTWR_XCHG,
+        .len = 3 + disp_bytes,
+        .size = 8,
+        .reg = (int)(((modrm >> 3) & 7) | (rex & REX_R ? 8 : 0)),
+        .seg = PTWR_SEG_DEFAULT,
+        .base = (int)(rm | (rex & REX_B ? 8 : 0)),
+        .index = PTWR_NO_REG,
+        .scale = 1,
+        .disp = disp,
+    };
+    return true;
+}
+
 bool ptwr_decode(const uint8_t *code, unsigned avail, struct ptwr_insn *in)
 {
+    if (decode_common(code, avail, in))
+        return true;
+
     struct cursor c = { code, avail, 0 };
     uint8_t b, rex = 0, modrm;
     bool opsize16 = false, byte_op = false, imm_operand = false;

@@ -48,28 +48,46 @@ bool pv_mm_walk(vaddr_t va, bool kernel_tables, struct pv_walk *w)
 
 /*
  * The L1 table that maps va in the tables the CPU uses now (Xen's
- * map_guest_l1e): an L2 entry must be present and not a superpage.
+ * map_guest_l1e), as a frame and mapped: an L2 entry must be present and
+ * not a superpage. NULL if there is none.
  */
-bool mm_find_l1(vaddr_t va, mfn_t *l1)
+static const pte_t *current_l1(vaddr_t va, mfn_t *l1)
 {
     /* pv_mm_walk's steps down to the L2 entry, without recording them. */
     mfn_t t = current->kernel_mode || pv_mm.pae ? current->guest_table
                                                 : current->guest_table_user;
     bool addr_ok = pv_mm.pae ? va < COMPAT_HV_VIRT_START : guest_addr_ok(va);
     if (!pv_mm.ready || !addr_ok || t == INVALID_MFN)
-        return false;
+        return NULL;
     for (unsigned level = pv_mm.pae ? 3 : 4; level >= 2; level--) {
         const pte_t *p = frame_map(t);
         if (!p)
-            return false;
+            return NULL;
         pte_t e = p[pt_index(va, L1_SHIFT + 9 * (level - 1))];
         if (!(e & PTE_P) || (e & PTE_PS))
-            return false;
+            return NULL;
         t = pte_mfn(e);
     }
     /* As the walk: an L1 out of pvshim's reach is no L1. */
-    if (!frame_map(t))
+    *l1 = t;
+    return frame_map(t);
+}
+
+bool mm_find_l1(vaddr_t va, mfn_t *l1)
+{
+    mfn_t t;
+    if (!current_l1(va, &t))
         return false;
     *l1 = t;
     return true;
+}
+
+bool mm_find_l1e(vaddr_t va, pte_t *l1e)
+{
+    mfn_t t;
+    const pte_t *p = current_l1(va, &t);
+    if (!p)
+        return false;
+    *l1e = p[pt_index(va, L1_SHIFT)];
+    return *l1e & PTE_P;
 }

@@ -98,6 +98,43 @@ START_TEST(decode_forms)
 }
 END_TEST
 
+/*
+ * The common form (REX.W MOV/XCHG to [base + disp]) has a decoder of its
+ * own: for every such encoding it must agree with the general decoder,
+ * which a DS prefix (no effect in 64-bit mode) forces.
+ */
+START_TEST(decode_common_form_as_general)
+{
+    static const uint8_t ops[] = { 0x89, 0x87 };
+    unsigned seen = 0;
+    for (unsigned rex = 0x48; rex <= 0x4f; rex++)
+        for (unsigned o = 0; o < 2; o++)
+            for (unsigned modrm = 0; modrm < 0xc0; modrm++)
+                for (unsigned avail = 3; avail <= 8; avail++) {
+                    uint8_t fast[8] = { (uint8_t)rex, ops[o], (uint8_t)modrm, 0x81, 0x92, 0xa3, 0xb4, 0x5 };
+                    uint8_t slow[9] = { 0x3e };
+                    memcpy(&slow[1], fast, sizeof(fast));
+                    struct ptwr_insn a, b;
+                    memset(&a, 0x5a, sizeof(a));
+                    memset(&b, 0x5a, sizeof(b));
+                    bool ok_a = ptwr_decode(fast, avail, &a);
+                    bool ok_b = ptwr_decode(slow, avail + 1, &b);
+                    ck_assert_msg(ok_a == ok_b, "%02x %02x %02x avail %u", rex, ops[o], modrm, avail);
+                    if (!ok_a)
+                        continue;
+                    seen++;
+                    b.len--;
+                    ck_assert_msg(a.op == b.op && a.len == b.len && a.size == b.size &&
+                                  a.lock == b.lock && a.reg == b.reg && a.high_byte == b.high_byte &&
+                                  a.imm == b.imm && a.seg == b.seg && a.addr32 == b.addr32 &&
+                                  a.rip_relative == b.rip_relative && a.base == b.base &&
+                                  a.index == b.index && a.scale == b.scale && a.disp == b.disp,
+                                  "%02x %02x %02x avail %u", rex, ops[o], modrm, avail);
+                }
+    ck_assert_uint_gt(seen, 0);
+}
+END_TEST
+
 START_TEST(decode_addresses)
 {
     uint64_t gpr[16];
@@ -528,6 +565,7 @@ static Suite *mm_ptwr_suite(void)
     TCase *dec = tcase_create("decode");
     tcase_add_test(dec, decode_forms);
     tcase_add_test(dec, decode_addresses);
+    tcase_add_test(dec, decode_common_form_as_general);
     tcase_add_test(dec, decode_refusals);
     suite_add_tcase(s, dec);
     TCase *tc = tcase_create("emulate");
