@@ -4,7 +4,8 @@
 # started (microseconds). The run's end is the guest's final marker
 # ("PVSHIM-BENCH: stamp done"); QEMU is stopped there under Xen, which with
 # noreboot idles forever after its dom0 powers off. Native Linux and pvshim
-# power off by themselves (pvshim prints its trace=abi table on the way).
+# power off by themselves (pvshim prints its trace=abi table on the way,
+# when asked for one).
 #
 #   tests/bench/boot-one.sh CONFIG MODE SIZE LOG [TIMEOUT]
 #     CONFIG   native   QEMU boots the kernel itself (console ttyS0)
@@ -20,7 +21,9 @@
 #   (QEMU -cpu, the same for all configurations), BENCH_MEM (MiB),
 #   BENCH_SMP (vCPUs, default 1: the VM's CPUs, Xen's dom0_max_vcpus;
 #   more than one runs under multi-threaded TCG, so never with icount),
-#   PVSHIM_ARGS (extra pvshim options), BENCH_QEMU_EXTRA (more QEMU
+#   PVSHIM_ARGS (extra pvshim options), BENCH_PVSHIM_TRACE (pvshim's
+#   trace=, default boot: the timed runs count nothing users do not;
+#   boot,abi where a table needs the trace=abi counters), BENCH_QEMU_EXTRA (more QEMU
 #   arguments, split on spaces), BENCH_HMP_AT_ENV (a QEMU monitor command
 #   run when the guest's "PVSHIM-TEST: env" marker arrives, just before the
 #   benchmarks: profile-pvshim.sh turns QEMU's execution log on there).
@@ -40,6 +43,7 @@ BUILD=${BUILD:-build}
 : "${BENCH_CPU:=max}"
 : "${BENCH_MEM:=1024}"
 : "${PVSHIM_ARGS:=}"
+: "${BENCH_PVSHIM_TRACE:=boot}"
 : "${BENCH_SMP:=1}"
 : "${XEN_ARGS:=}"
 
@@ -88,7 +92,7 @@ xen)
     ;;
 pvshim)
     [ -s "$PVSHIM" ] || { echo "boot-one: no $PVSHIM (make build/pvshim)" >&2; exit 2; }
-    qemu_args+=(-kernel "$PVSHIM" -append "trace=boot,abi $PVSHIM_ARGS"
+    qemu_args+=(-kernel "$PVSHIM" -append "trace=$BENCH_PVSHIM_TRACE $PVSHIM_ARGS"
                 -initrd "$(mb_modules "$KERNEL" "console=hvc0 earlyprintk=xen $guest_args" "$INITRD")")
     ;;
 *) echo "boot-one: unknown configuration $config" >&2; exit 2 ;;

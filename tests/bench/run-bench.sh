@@ -17,7 +17,9 @@
 #
 # and a profile of pvshim: each benchmark alone under icount with N and 2N
 # iterations; the difference in pvshim's trace=abi counters is what one
-# operation costs in hypercalls and trapped instructions.
+# operation costs in hypercalls and trapped instructions. The timed runs
+# have pvshim count nothing (trace=boot); the profile runs, and one more
+# untimed icount run for the whole-run table ("counts"), use trace=boot,abi.
 #
 # Then tests/bench/report.sh writes the tables and the chart. Never a
 # pass/fail test on timings: a configuration that does not reach its final
@@ -122,10 +124,12 @@ run_one() {
     local mode=$1 config=$2 rep=$3 sz=${4:-$size} log t0 t1 qmode
     log=$logs/$mode-$config-${rep/:/-}.log
     qmode=$mode
-    [ "$mode" = profile ] && qmode=icount
+    local trace=boot
+    [ "$mode" = profile ] && qmode=icount trace=boot,abi
+    [ "$mode" = counts ] && qmode=icount trace=boot,abi
     [ "$mode" = parallel ] && qmode=realtime
     t0=$(date +%s)
-    tests/bench/boot-one.sh "$config" "$qmode" "$sz" "$log" "$limit"
+    BENCH_PVSHIM_TRACE=$trace tests/bench/boot-one.sh "$config" "$qmode" "$sz" "$log" "$limit"
     t1=$(date +%s)
     awk -f tests/bench/parse-log.awk "$log" |
         awk -v m="$mode" -v c="$config" -v r="$rep" '{ printf "%s\t%s\t%s\t%s\t%s\n", m, c, r, $1, $2 }' \
@@ -156,6 +160,10 @@ for mode in $modes; do
                 in_background run_one icount "$config" "$rep"
             done
         done
+        # The whole-run trace=abi table's run (not timed).
+        case " $configs " in
+        *" pvshim "*) in_background run_one counts pvshim 1 ;;
+        esac
         wait
         running=0
         ;;
