@@ -186,13 +186,20 @@ static bool tcg_smap_iretq(struct cpu_regs *r)
  * bounced: an atomic OR of 0 on that byte (which changes nothing) makes
  * QEMU drop every translation of it, and the vCPU runs the instruction
  * now there. Linux does the same itself for an int3 removed after it was
- * hit (kprobe_int3_handler). Returns false for any other #BP.
+ * hit (kprobe_int3_handler). Returns false for any other #BP (user mode,
+ * `int $3`, an unreadable address): those are bounced as Xen bounces them.
  */
 static bool stale_int3(struct cpu_regs *r)
 {
-    uint8_t byte;
+    uint8_t byte, before;
     vaddr_t at = r->rip - 1;
-    if (dom.compat || copy_from_guest(&byte, at, 1) || byte == 0xcc)
+    /* Only the guest kernel's own text is patched this way; user mode keeps
+     * Xen's behaviour exactly. */
+    if (dom.compat || !current->kernel_mode || copy_from_guest(&byte, at, 1) || byte == 0xcc)
+        return false;
+    /* `int $3` (CD 03) raises the same #BP, from an instruction that is
+     * still there: bounced, as by Xen. */
+    if (byte == 0x03 && (copy_from_guest(&before, at - 1, 1) || before == 0xcd))
         return false;
     /* The walk reads the MMU's view of the tables: locked. */
     pv_entry_lock(PV_SITE_EXCEPTION + TRAP_int3);

@@ -35,6 +35,7 @@ static void setup(void)
     fake_guest_map(STACK_VA, stack, sizeof(stack));
     memset(&vi, 0, sizeof(vi));
     current->vcpu_info = &vi;
+    current->kernel_mode = true;
     current->trap_ctxt[TRAP_int3] = (struct trap_info){ .vector = TRAP_int3, .flags = 4 | 3,
                                                         .address = HANDLER };
     memset(&regs, 0, sizeof(regs));
@@ -79,6 +80,34 @@ START_TEST(int3_unreadable_is_bounced)
 }
 END_TEST
 
+START_TEST(int_3_instruction_is_bounced)
+{
+    /* `int $3` (CD 03) is still in memory: its #BP goes to the guest. */
+    text[SITE - 1] = 0xcd;
+    text[SITE] = 0x03;
+    guest_exception(&regs);
+    ck_assert_uint_eq(regs.rip, HANDLER);
+    ck_assert_uint_eq(text[SITE], 0x03);
+}
+END_TEST
+
+START_TEST(user_mode_int3_gone_is_bounced)
+{
+    /* User mode keeps Xen's behaviour: the #BP is bounced whatever memory holds. */
+    text[SITE] = 0x66;
+    current->kernel_mode = false;
+    current->guest_table_user = current->guest_table;
+    current->kernel_sp = STACK_VA + 0x800;
+    regs.cs = FLAT_USER_CS64;
+    regs.ss = FLAT_USER_SS64;
+    regs.rsp = 0x7ff000;
+    guest_exception(&regs);
+    ck_assert_uint_eq(regs.rip, HANDLER);
+    ck_assert(current->kernel_mode);
+    ck_assert_uint_eq(text[SITE], 0x66);
+}
+END_TEST
+
 static Suite *stale_int3_suite(void)
 {
     Suite *s = suite_create("stale_int3");
@@ -87,6 +116,8 @@ static Suite *stale_int3_suite(void)
     tcase_add_test(tc, int3_in_memory_is_bounced);
     tcase_add_test(tc, int3_gone_from_memory_runs_again);
     tcase_add_test(tc, int3_unreadable_is_bounced);
+    tcase_add_test(tc, int_3_instruction_is_bounced);
+    tcase_add_test(tc, user_mode_int3_gone_is_bounced);
     suite_add_tcase(s, tc);
     return s;
 }
