@@ -13,6 +13,7 @@
 #include <pvshim/hw.h>
 #include <pvshim/log.h>
 #include <pvshim/layout.h>
+#include <pvshim/phys.h>
 #include "mm.h"
 #include "compat.h"
 #include "pv_lock.h"
@@ -171,6 +172,49 @@ static bool tcg_smap_iretq(struct cpu_regs *r)
     return true;
 }
 
+/*
+ * QEMU's multi-threaded TCG can keep a translation of guest code that
+ * another vCPU rewrote while it was being translated: it reads the bytes,
+ * the other vCPU's store drops the page's translations, then the new one
+ * is added, stale, and stays until the page is written again. Linux's
+ * text_poke_bp (int3 over the first byte, the rest, then the new first
+ * byte, syncing every CPU in between) then leaves an int3 that every vCPU
+ * keeps executing after the patcher has forgotten it: the guest's handler
+ * finds no patch in progress and oopses ("Oops: int3"). On hardware a
+ * vCPU executes the int3 only while it is in memory.
+ * So a 64-bit guest's #BP whose int3 is no longer in memory is not
+ * bounced: an atomic OR of 0 on that byte (which changes nothing) makes
+ * QEMU drop every translation of it, and the vCPU runs the instruction
+ * now there. Linux does the same itself for an int3 removed after it was
+ * hit (kprobe_int3_handler). Returns false for any other #BP (user mode,
+ * `int $3`, an unreadable address): those are bounced as Xen bounces them.
+ */
+static bool stale_int3(struct cpu_regs *r)
+{
+    uint8_t byte, before;
+    vaddr_t at = r->rip - 1;
+    /* Only the guest kernel's own text is patched this way; user mode keeps
+     * Xen's behaviour exactly. */
+    if (dom.compat || !current->kernel_mode || copy_from_guest(&byte, at, 1) || byte == 0xcc)
+        return false;
+    /* `int $3` (CD 03) raises the same #BP, from an instruction that is
+     * still there: bounced, as by Xen. */
+    if (byte == 0x03 && (copy_from_guest(&before, at - 1, 1) || before == 0xcd))
+        return false;
+    /* The walk reads the MMU's view of the tables: locked. */
+    pv_entry_lock(PV_SITE_EXCEPTION + TRAP_int3);
+    struct pv_walk w;
+    if (!pv_mm_walk(at, current->kernel_mode, &w))
+        return false;
+    uint8_t *p = phys_access(mfn_to_paddr(w.mfn) + (at & (PAGE_SIZE - 1)), 1);
+    if (!p)
+        return false;
+    __atomic_fetch_or(p, 0, __ATOMIC_SEQ_CST);
+    r->rip = at;
+    abi_trace_event("int3 no longer in memory: run again (QEMU TCG stale code)");
+    return true;
+}
+
 static void page_fault(struct cpu_regs *r, vaddr_t cr2)
 {
     struct pv_vcpu *v = current;
@@ -223,6 +267,11 @@ void guest_exception(struct cpu_regs *r)
         if (pv_emulate_invalid_op(r))
             return;
         pv_inject_exception(r, TRAP_invalid_op, false, 0);
+        return;
+    case TRAP_int3:
+        if (stale_int3(r))
+            return;
+        pv_inject_exception(r, TRAP_int3, false, 0);
         return;
     case TRAP_no_device:
         /* pvshim never uses the FPU, so TS is set only when the guest asked. */

@@ -18,6 +18,9 @@
 #include <pvshim/assert.h>
 
 #define MILLISECS(ms) ((uint64_t)(ms) * 1000000ull)
+/* The longest period Xen takes (its STIME_DELTA_MAX, 2^62 - 1 ns): now plus
+ * any longer one could wrap, to a deadline always past. */
+#define PERIOD_MAX_NS ((1ull << 62) - 1)
 
 static long register_vcpu_info(struct pv_vcpu *v, vaddr_t arg)
 {
@@ -91,7 +94,7 @@ long do_vcpu_op(int cmd, unsigned int vcpuid, vaddr_t arg)
         struct vcpu_set_periodic_timer set;
         if (copy_from_guest(&set, arg, sizeof(set)))
             return -XEN_EFAULT;
-        if (set.period_ns < MILLISECS(1))
+        if (set.period_ns < MILLISECS(1) || set.period_ns > PERIOD_MAX_NS)
             return -XEN_EINVAL;
         pv_set_periodic(v, set.period_ns);
         return 0;

@@ -84,34 +84,35 @@ void soft_timer_cancel(struct soft_timer *t)
     soft_timer_arm(t, 0);
 }
 
-/* An expired timer of l, its deadline cleared; NULL when none. */
-static struct soft_timer *take_expired(struct timer_list *l, uint64_t now)
-{
-    for (unsigned i = 0; i < l->nr; i++) {
-        struct soft_timer *t = l->timers[i];
-        if (t->deadline && t->deadline <= now) {
-            t->deadline = 0;
-            return t;
-        }
-    }
-    return NULL;
-}
-
+/*
+ * Fire the calling CPU's expired timers in passes over its list: each pass
+ * fires every timer expired when the scan reaches it, once, so a callback
+ * that re-arms its own timer in the past (a deadline it computed already
+ * behind now) cannot starve the timers listed after it; passes repeat
+ * while one fired, a bounded number of times (such a timer would go on
+ * forever: the hardware timer, set in the past, brings the next run).
+ */
 void soft_timer_run(uint64_t now)
 {
     struct timer_list *l = &lists[this_pcpu()->id];
     spin_lock(&timer_lock);
     l->running = true;
-    /* A callback may re-arm itself (even in the past): a bounded number of rounds. */
-    for (unsigned fired = 0; fired < 8 * MAX_TIMERS; fired++) {
-        struct soft_timer *t = take_expired(l, now);
-        if (!t)
-            break;
-        spin_unlock(&timer_lock);
-        if (!t->own_cpu && take_lock)
-            take_lock();
-        t->fire(t, now);
-        spin_lock(&timer_lock);
+    bool fired = true;
+    for (unsigned pass = 0; fired && pass < 8; pass++) {
+        fired = false;
+        /* l->nr is read again each step: a callback may list a new timer. */
+        for (unsigned i = 0; i < l->nr; i++) {
+            struct soft_timer *t = l->timers[i];
+            if (!t->deadline || t->deadline > now)
+                continue;
+            t->deadline = 0;
+            fired = true;
+            spin_unlock(&timer_lock);
+            if (!t->own_cpu && take_lock)
+                take_lock();
+            t->fire(t, now);
+            spin_lock(&timer_lock);
+        }
     }
     l->running = false;
     program_hardware(l);

@@ -701,6 +701,51 @@ START_TEST(poll_times_out_and_sees_ports)
 }
 END_TEST
 
+/* Xen refuses a period past STIME_DELTA_MAX (2^62 - 1 ns); pvshim took one,
+ * and now plus ~0 wrapped to a deadline always past (pvhostile32 seed 7
+ * read such a period from its M2P window). */
+START_TEST(periodic_period_past_xen_limit_refused)
+{
+    fake_clock.now = 1000;
+    pv_time_init();
+    struct vcpu_set_periodic_timer *p = (void *)args;
+    p->period_ns = ~0ull;
+    ck_assert_int_eq(hc(__HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 0, ARG_VA), -XEN_EINVAL);
+    p->period_ns = 1ull << 62;
+    ck_assert_int_eq(hc(__HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 0, ARG_VA), -XEN_EINVAL);
+    ck_assert_uint_eq(current->periodic_period, PV_DEFAULT_PERIOD_NS);
+    p->period_ns = (1ull << 62) - 1;
+    ck_assert_int_eq(hc(__HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 0, ARG_VA), 0);
+    ck_assert_uint_eq(current->periodic_period, (1ull << 62) - 1);
+}
+END_TEST
+
+/* A timer whose callback re-arms it in the past (here a periodic timer
+ * whose next tick wraps) fires on every run, but the timers listed after
+ * it still fire: SCHEDOP_poll's timeout ends the poll. (The fake clock
+ * moves only to a deadline ahead, so the timeout here is already past.) */
+START_TEST(poll_times_out_beside_a_timer_always_due)
+{
+    fake_clock.now = 1000;
+    pv_time_init();
+    /* Listed before the poll timeout, which is armed first by the poll. */
+    pv_set_periodic(current, ~0ull);
+    struct evtchn_bind_ipi *b = (void *)args;
+    b->vcpu = 0;
+    ck_assert_int_eq(hc(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_ipi, ARG_VA, 0), 0);
+    evtchn_port_t *ports = (void *)(args + 0x100);
+    ports[0] = b->port;
+    struct sched_poll *sp = (void *)args;
+    memset(sp, 0, sizeof(*sp));
+    sp->ports.p = (void *)(uintptr_t)(ARG_VA + 0x100);
+    sp->nr_ports = 1;
+    sp->timeout = 2;                    /* long past, as pvhostile32 asks */
+    ck_assert_int_eq(hc(__HYPERVISOR_sched_op, SCHEDOP_poll, ARG_VA, 0), 0);
+    ck_assert(current->periodic_timer.deadline != 0);  /* still due */
+    pv_set_periodic(current, 0);
+}
+END_TEST
+
 START_TEST(shutdown_poweroff_exits)
 {
     struct sched_shutdown *sd = (void *)args;
@@ -804,6 +849,8 @@ static Suite *pv_core_suite(void)
     tcase_add_test(tc, singleshot_timer_fires_virq);
     tcase_add_test(tc, block_waits_for_timer_event);
     tcase_add_test(tc, poll_times_out_and_sees_ports);
+    tcase_add_test(tc, periodic_period_past_xen_limit_refused);
+    tcase_add_test(tc, poll_times_out_beside_a_timer_always_due);
     tcase_add_exit_test(tc, shutdown_poweroff_exits, FAKE_EXIT_BASE + 0);
     tcase_add_exit_test(tc, shutdown_crash_exits, FAKE_EXIT_BASE + 2);
     tcase_add_exit_test(tc, shutdown_reboot_exits, FAKE_EXIT_BASE + 1);

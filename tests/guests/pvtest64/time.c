@@ -216,6 +216,23 @@ static void check_vcpu_op(void)
     expect_rc(hc_vcpu_op(99, 0, NULL), -XEN_ENOSYS);
 }
 
+/* VCPUOP_set_periodic_timer takes 1 ms to 2^62 - 1 ns, as Xen 4.17 does
+ * (STIME_DELTA_MAX); a longer period (~0 wrapped now + period into the
+ * past in pvshim: a timer always due) is -EINVAL and keeps the old one. */
+static void check_periodic_limits(void)
+{
+    struct vcpu_set_periodic_timer t = { .period_ns = 999999 };
+    expect_rc(hc_vcpu_op(VCPUOP_set_periodic_timer, 0, &t), -XEN_EINVAL);
+    t.period_ns = ~0ull;
+    expect_rc(hc_vcpu_op(VCPUOP_set_periodic_timer, 0, &t), -XEN_EINVAL);
+    t.period_ns = 1ull << 62;
+    expect_rc(hc_vcpu_op(VCPUOP_set_periodic_timer, 0, &t), -XEN_EINVAL);
+    t.period_ns = (1ull << 62) - 1;
+    expect_rc(hc_vcpu_op(VCPUOP_set_periodic_timer, 0, &t), 0);
+    /* Stopped, as the checks before left it (later ones want no ticks). */
+    expect_rc(hc_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL), 0);
+}
+
 /* System time follows the TSC at the advertised rate: Xen's own later
  * update agrees with what we extrapolated (1 ms + 1%). */
 static void check_time_vs_tsc(void)
@@ -252,4 +269,5 @@ void time_checks(void)
     run_check("sched.poll_any_event", check_sched_poll_any_event);
     run_check("sched.yield_block", check_sched_misc);
     run_check("vcpu_op.basics", check_vcpu_op);
+    run_check("time.periodic_limits", check_periodic_limits);
 }
