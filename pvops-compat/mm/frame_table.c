@@ -102,8 +102,15 @@ void mm_mark_stale(void)
     __atomic_fetch_or(&pv_mm.stale_tlb, pv_vcpus_loaded() | self_vcpu(), __ATOMIC_SEQ_CST);
 }
 
+/* Read before a full flush, or under the PV lock (no stamp can come between). */
+static uint64_t clock_now(void)
+{
+    return __atomic_load_n(&pv_mm.flush_clock, __ATOMIC_SEQ_CST);
+}
+
 void mm_tlb_flushed(void)
 {
+    __atomic_store_n(&pv_mm.flushed_at[current->vcpu_id], clock_now(), __ATOMIC_RELAXED);
     __atomic_fetch_and(&pv_mm.stale_tlb, ~self_vcpu(), __ATOMIC_SEQ_CST);
 }
 
@@ -117,33 +124,69 @@ uint64_t mm_stale_tlb(void)
  * CPU in between sets the bit again, so it is never lost; one dropped
  * before is covered by the load. Between the two this CPU touches no guest
  * memory, so a type change another CPU makes there (seeing the bit clear)
- * reaches no stale translation of this one.
+ * reaches no stale translation of this one. The same holds for the clock
+ * recorded with it (flushed_at): a stamp it covers was taken before it was
+ * read, after the entries it follows were written.
  */
 void pv_mm_cr3_loading(void)
 {
     mm_tlb_flushed();
 }
 
-void mm_flush_tlb(void)
-{
-    hw_flush_tlb();
-    mm_tlb_flushed();
-    uint64_t stale = __atomic_exchange_n(&pv_mm.stale_tlb, 0, __ATOMIC_SEQ_CST);
-    if (stale)
-        pv_flush_vcpus_tlb(stale);
-}
-
-void mm_flush_tlb_vcpus(uint64_t vcpus)
+/* Flush the vCPUs in the mask (this one too if named), and clear their bits. */
+static void flush_vcpus(uint64_t vcpus)
 {
     if (vcpus & self_vcpu()) {
         hw_flush_tlb();
         mm_tlb_flushed();
     }
     uint64_t others = vcpus & pv_vcpus_loaded() & ~self_vcpu();
-    if (others) {
-        pv_flush_vcpus_tlb(others);
-        __atomic_fetch_and(&pv_mm.stale_tlb, ~others, __ATOMIC_SEQ_CST);
-    }
+    if (!others)
+        return;
+    uint64_t now = clock_now();
+    pv_flush_vcpus_tlb(others);
+    for (unsigned v = 0; v < PV_MAX_VCPUS; v++)
+        if (others >> v & 1)
+            __atomic_store_n(&pv_mm.flushed_at[v], now, __ATOMIC_RELAXED);
+    __atomic_fetch_and(&pv_mm.stale_tlb, ~others, __ATOMIC_SEQ_CST);
+}
+
+void mm_flush_tlb(void)
+{
+    flush_vcpus(self_vcpu() | mm_stale_tlb());
+    /* Bits of vCPUs not loaded go too: a vCPU loads its CR3 before it runs. */
+    __atomic_store_n(&pv_mm.stale_tlb, 0, __ATOMIC_SEQ_CST);
+}
+
+void mm_flush_tlb_vcpus(uint64_t vcpus)
+{
+    flush_vcpus(vcpus);
+}
+
+void mm_stamp_type_drop(mfn_t mfn)
+{
+    uint64_t t = __atomic_add_fetch(&pv_mm.flush_clock, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&pv_mm.drop_stamp[mfn & (DROP_STAMP_SLOTS - 1)], t, __ATOMIC_RELAXED);
+}
+
+/*
+ * Xen's tlbflush_filter: of the stale vCPUs, those whose last full flush
+ * came after the frame's last type drop cache nothing of it (pv_mm's
+ * invariant), and are left alone; a vCPU switching address spaces often
+ * is then seldom interrupted by another's type changes.
+ */
+void mm_flush_before_retype(mfn_t mfn)
+{
+    uint64_t stale = mm_stale_tlb();
+    if (!stale)
+        return;
+    uint64_t stamp = pv_mm.drop_stamp[mfn & (DROP_STAMP_SLOTS - 1)];
+    uint64_t need = 0;
+    for (unsigned v = 0; v < PV_MAX_VCPUS; v++)
+        if ((stale >> v & 1) && __atomic_load_n(&pv_mm.flushed_at[v], __ATOMIC_RELAXED) < stamp)
+            need |= 1ull << v;
+    if (need)
+        flush_vcpus(need);
 }
 
 void mm_invlpg_vcpus(uint64_t vcpus, vaddr_t va)
@@ -151,11 +194,7 @@ void mm_invlpg_vcpus(uint64_t vcpus, vaddr_t va)
     if (vcpus & self_vcpu())
         hw_invlpg(va);
     /* The other CPUs flush in full: a superset of one page. */
-    uint64_t others = vcpus & pv_vcpus_loaded() & ~self_vcpu();
-    if (others) {
-        pv_flush_vcpus_tlb(others);
-        __atomic_fetch_and(&pv_mm.stale_tlb, ~others, __ATOMIC_SEQ_CST);
-    }
+    flush_vcpus(vcpus & ~self_vcpu());
 }
 
 /* ---------------------------------------------------------- ownership */
@@ -444,11 +483,12 @@ int get_page_type(mfn_t mfn, unsigned type)
          * left that CPU's bit in stale_tlb (mm_mark_stale: every vCPU that
          * has run), and mm_flush_tlb() flushes them all and returns only
          * when they are done (an idle CPU flushes before it takes the PV
-         * lock again, pv_lock). We hold the PV lock, so no vCPU sees the new
+         * lock again, pv_lock); mm_flush_before_retype leaves out those
+         * flushed since the frame's type last fell to 0, which cache none
+         * of its dropped uses. We hold the PV lock, so no vCPU sees the new
          * type until we return.
          */
-        if (mm_stale_tlb())
-            mm_flush_tlb();
+        mm_flush_before_retype(mfn);
         f->info = (f->info & ~(FI_TYPE_MASK | FI_VALIDATED)) |
                   ((uint32_t)type << FI_TYPE_SHIFT);
     }
@@ -490,8 +530,11 @@ void put_page_type(mfn_t mfn)
         mm_mark_stale();
     }
     f->info--;
-    if (!frame_type_count(f))
+    if (!frame_type_count(f)) {
         f->info &= ~FI_PAE_XEN_L2;
+        /* After the entries that held it (and its own, if a table) were dropped. */
+        mm_stamp_type_drop(mfn);
+    }
 }
 
 int get_page_type_pae_xen_l2(mfn_t mfn)
@@ -501,8 +544,7 @@ int get_page_type_pae_xen_l2(mfn_t mfn)
     if (!f || !pv_mm.pae || frame_type_count(f))
         return -XEN_EINVAL;
     if (frame_type(f) != PV_TYPE_L2 || (f->info & FI_VALIDATED)) {
-        if (mm_stale_tlb())
-            mm_flush_tlb();
+        mm_flush_before_retype(mfn);
         f->info = (f->info & ~(FI_TYPE_MASK | FI_VALIDATED)) |
                   ((uint32_t)PV_TYPE_L2 << FI_TYPE_SHIFT);
     }

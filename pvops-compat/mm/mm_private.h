@@ -108,6 +108,7 @@ struct pv_frame {
  */
 #define LINEAR_SLOTS        1024
 #define LINEAR_MAX_FRAMES   768     /* 3/4 of the slots: short probe runs */
+#define DROP_STAMP_SLOTS    2048    /* pv_mm.drop_stamp: a power of two */
 
 struct pv_mm_state {
     struct pv_frame *frames;
@@ -124,6 +125,22 @@ struct pv_mm_state {
      * leaving the guest while any is set forces mm_flush_tlb() first.
      */
     uint64_t stale_tlb;
+    /*
+     * Type-drop stamps (Xen's TLB-flush clock, per slot rather than per
+     * frame): flush_clock counts the falls of a frame's type count to 0;
+     * drop_stamp[mfn % DROP_STAMP_SLOTS] is the clock after the latest fall
+     * of any frame of that slot (so never older than the frame's own);
+     * flushed_at[v] is the clock read before vCPU v's last full flush.
+     * Stamps are taken under the PV lock, after the entries the fall
+     * follows were written, so a clock read by a lock holder is current.
+     * Invariant: a vCPU with flushed_at >= a frame's slot stamp caches no
+     * translation through a writable mapping of it, or through it as a
+     * table, that the MMU has dropped: its type may change without
+     * flushing that vCPU (mm_flush_before_retype).
+     */
+    uint64_t flush_clock;
+    uint64_t flushed_at[PV_MAX_VCPUS];
+    uint64_t drop_stamp[DROP_STAMP_SLOTS];
     /*
      * Per vCPU (index: vcpu_id): the LDT frames that vCPU's CPU maps in its
      * LDT window, each holding a seg-desc type reference. Only that vCPU
@@ -226,6 +243,13 @@ void mm_mark_stale(void);
 uint64_t mm_stale_tlb(void);
 void mm_flush_tlb(void);
 void mm_tlb_flushed(void);
+/*
+ * mm_stamp_type_drop: mfn's type count just fell to 0 (put_page_type).
+ * mm_flush_before_retype: mfn is about to change type: the stale vCPUs not
+ * flushed since its stamp are flushed (and only those), done on return.
+ */
+void mm_stamp_type_drop(mfn_t mfn);
+void mm_flush_before_retype(mfn_t mfn);
 
 /* Every vCPU of the domain, as a mask. */
 static inline uint64_t mm_all_vcpus(void)

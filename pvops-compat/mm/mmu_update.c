@@ -182,9 +182,7 @@ static long update_va_mapping(vaddr_t va, uint64_t val, uint64_t flags)
 
     switch (flags & UVMF_FLUSHTYPE_MASK) {
     case UVMF_TLB_FLUSH:
-        if (vcpus & self)
-            mm_flush_tlb();
-        mm_flush_tlb_vcpus(vcpus & ~self);
+        mm_flush_tlb_vcpus(vcpus);
         break;
     case UVMF_INVLPG:
         mm_invlpg_vcpus(vcpus, va);

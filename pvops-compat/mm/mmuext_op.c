@@ -85,7 +85,8 @@ static int one_op(const struct mmuext_op *op)
         return pv_mm_set_user_base(op->arg1.mfn);
 
     case MMUEXT_TLB_FLUSH_LOCAL:
-        mm_flush_tlb();
+        /* This vCPU only, as Xen: the others' stale bits wait for a type change. */
+        mm_flush_tlb_vcpus(1ull << current->vcpu_id);
         return 0;
 
     case MMUEXT_TLB_FLUSH_ALL:

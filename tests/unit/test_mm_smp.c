@@ -11,6 +11,7 @@
 #include "test_rng.h"
 #include "unit.h"
 #include "mm_sim.h"
+#include "mm/mm_private.h"
 
 #define RO (PTE_P | PTE_US | PTE_A)
 #define RWF (PTE_P | PTE_RW | PTE_US | PTE_A)
@@ -108,6 +109,52 @@ START_TEST(flush_skips_vcpus_never_run)
     fake_hw.remote_flush_mask = 0;
     ck_assert_int_eq(pv_mm_pin(data, 1), 0);
     ck_assert_uint_eq(fake_hw.remote_flush_mask, 2);
+}
+END_TEST
+
+/*
+ * A vCPU whose CPU loaded CR3 after a frame's type last fell to 0 caches
+ * nothing of its dropped mappings: the frame becoming a table leaves that
+ * CPU alone (Xen's flush filter), while one dropped after the load still
+ * has it flushed.
+ */
+START_TEST(retype_skips_vcpus_flushed_since_the_drop)
+{
+    mfn_t l1 = mm_sim_alloc(), data = mm_sim_alloc(), data2 = mm_sim_alloc();
+    ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
+    fake_run_vcpu(1);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), mm_sim_pte(data, RWF)), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), 0), 0);
+    pv_mm_cr3_loading();                                    /* then a CR3 load */
+    fake_run_vcpu(0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 1), mm_sim_pte(data2, RWF)), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 1), 0), 0);
+    ck_assert_uint_eq(pv_mm.stale_tlb & 2, 2);             /* vCPU 1 is stale again */
+    fake_hw.remote_flush_mask = 0;
+    ck_assert_int_eq(pv_mm_pin(data, 1), 0);
+    ck_assert_uint_eq(fake_hw.remote_flush_mask, 0);
+    ck_assert_int_eq(pv_mm_pin(data2, 1), 0);
+    ck_assert_uint_eq(fake_hw.remote_flush_mask, 2);
+    ck_mm_invariants();
+}
+END_TEST
+
+/* MMUEXT_TLB_FLUSH_LOCAL flushes this CPU only; another's stale bit stays for a type change. */
+START_TEST(flush_local_leaves_other_vcpus)
+{
+    mfn_t l1 = mm_sim_alloc(), data = mm_sim_alloc();
+    ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), mm_sim_pte(data, RWF)), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), 0), 0);
+    fake_hw.remote_flush_mask = 0;
+    unsigned own = fake_hw.tlb_flushes;
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 0), 0);
+    ck_assert_uint_eq(fake_hw.tlb_flushes, own + 1);
+    ck_assert_uint_eq(fake_hw.remote_flush_mask, 0);
+    ck_assert_uint_eq(pv_mm.stale_tlb, 2);
+    ck_assert_int_eq(pv_mm_pin(data, 1), 0);
+    ck_assert_uint_eq(fake_hw.remote_flush_mask, 2);
+    ck_assert_uint_eq(fake_hw.tlb_flushes, own + 1);
 }
 END_TEST
 
@@ -223,6 +270,8 @@ static Suite *mm_smp_suite(void)
     tcase_add_test(tc, other_vcpus_base_keeps_its_type);
     tcase_add_test(tc, type_change_flushes_other_vcpus);
     tcase_add_test(tc, ldt_frames_per_vcpu);
+    tcase_add_test(tc, retype_skips_vcpus_flushed_since_the_drop);
+    tcase_add_test(tc, flush_local_leaves_other_vcpus);
     suite_add_tcase(s, tc);
     tc = tcase_create("four");
     tcase_add_checked_fixture(tc, setup4, teardown);
