@@ -191,6 +191,8 @@ static bool update_l1_entry(pte_t *t, unsigned idx, pte_t val)
     if (get_page_from_l1e(val, PG_OWNER_SELF))
         return false;
     pte_t old = t[idx];
+    if (val & PTE_P)
+        table_entry_present(l1, idx);
     t[idx] = adjust_guest_l1e(val);
     put_page_from_l1e(old);
     return true;
