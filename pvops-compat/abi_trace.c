@@ -261,7 +261,7 @@ static NOINLINE void call_refused(struct counter *c, unsigned op, unsigned row, 
     }
 }
 
-void abi_trace_call(unsigned op, unsigned sub, long rc)
+void abi_trace_count(unsigned op, unsigned sub, long rc)
 {
     unsigned row = sub == ABI_SUB_NONE ? SUB_NONE_ROW : MIN(sub, SUBS - 2);
     op = MIN(op, OPS - 1);

@@ -9,6 +9,7 @@
 #define PVSHIM_ABI_TRACE_H
 
 #include <pvshim/types.h>
+#include <pvshim/compiler.h>
 
 #define ABI_SUB_NONE    0xffffu     /* a hypercall without sub-operations */
 
@@ -20,8 +21,18 @@ extern bool abi_trace_enabled;     /* set by abi_trace_enable only */
 /* Count and report from now on, in counters (ABI_TRACE_COUNTER_BYTES, zeroed). */
 void abi_trace_enable(void *counters);
 
-/* Count one use of hypercall op (sub-operation sub) that returned rc. */
-void abi_trace_call(unsigned op, unsigned sub, long rc);
+/* abi_trace_call's work: counting, and the warning about a refusal. */
+void abi_trace_count(unsigned op, unsigned sub, long rc);
+
+/*
+ * Count one use of hypercall op (sub-operation sub) that returned rc.
+ * Inline: without trace=abi only a refusal has anything to do (its warning).
+ */
+static inline void abi_trace_call(unsigned op, unsigned sub, long rc)
+{
+    if (abi_trace_enabled || unlikely(rc < 0))
+        abi_trace_count(op, sub, rc);
+}
 
 /* Count one use of something that is not a hypercall (emulated instruction, trap). */
 void abi_trace_event(const char *what);

@@ -214,6 +214,9 @@ void pv_mm_drop_base_pointers(void);
 
 /* false if mfn is outside the frame table. */
 bool pv_mm_frame_info(mfn_t mfn, struct pv_frame_info *out);
+/* Table mfn's summary (mm_private.h, struct table_summary): true and its
+ * groups if it has one. For the unit tests' invariant check. */
+bool pv_mm_table_summary(mfn_t mfn, uint32_t *groups);
 enum pv_page_type pv_mm_frame_type(mfn_t mfn);
 bool pv_mm_guest_owns(mfn_t mfn);
 /* The guest's, and held by nothing but its allocation (no mapping, pin,

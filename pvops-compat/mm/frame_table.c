@@ -404,18 +404,7 @@ bool pv_mm_frame_stealable(mfn_t mfn)
 
 /* ---------------------------------------------------------- references */
 
-bool get_page(mfn_t mfn)
-{
-    struct pv_frame *f = frame_of(mfn);
-    /* refs == 0: not allocated; near the top: would wrap. */
-    if (!f || frame_owner(f) != PV_OWNER_GUEST || f->refs == 0 ||
-        f->refs >= UINT32_MAX - 1)
-        return false;
-    f->refs++;
-    return true;
-}
-
-void put_page(mfn_t mfn)
+void put_page_slow(mfn_t mfn)
 {
     struct pv_frame *f = frame_of(mfn);
     bool released = f && (f->info & FI_RELEASED);

@@ -110,11 +110,31 @@ struct pv_frame {
 #define LINEAR_MAX_FRAMES   768     /* 3/4 of the slots: short probe runs */
 #define DROP_STAMP_SLOTS    2048    /* pv_mm.drop_stamp: a power of two */
 
+/*
+ * Table summaries (page_tables.c): for a few live tables, which groups of
+ * SUMMARY_GROUP entries may hold a present guest entry, so that the table's
+ * devalidation reads only those groups. A slot (the frame number modulo
+ * SUMMARY_SLOTS) is written by a 64-bit guest's table's validation and
+ * cleared by its devalidation; a table whose slot another table took is
+ * devalidated by reading every entry. Invariant (under the PV lock): a slot
+ * names a frame only while that frame is validated as a table, and every
+ * present guest entry of it has its group's bit set: every write that makes
+ * an entry of a live table present calls table_entry_present.
+ */
+#define SUMMARY_SLOTS       256
+#define SUMMARY_GROUP       16
+
+struct table_summary {
+    mfn_t key;              /* the table's frame + 1; 0: empty */
+    uint32_t groups;        /* bit g: entries g * SUMMARY_GROUP .. + SUMMARY_GROUP - 1 */
+};
+
 struct pv_mm_state {
     struct pv_frame *frames;
     uint64_t nr_frames;
     uint64_t linear[LINEAR_SLOTS];  /* linear_count.c */
     unsigned linear_frames;         /* slots in use */
+    struct table_summary summary[SUMMARY_SLOTS];   /* page_tables.c */
     uint64_t *m2p;
     pte_t hyp_slots[HYP_L4_SLOTS];
     /*
@@ -210,9 +230,31 @@ static inline bool frame_in_use_as(const struct pv_frame *f, unsigned type)
 
 /* An M2P entry, in the compat M2P too for a PAE guest (~0: invalid). */
 void mm_write_m2p(mfn_t mfn, uint64_t pfn);
-/* A general reference on a guest frame; false if not the guest's or full. */
-bool get_page(mfn_t mfn);
-void put_page(mfn_t mfn);
+/*
+ * A general reference on a guest frame; false if not the guest's, not
+ * allocated (refs 0) or full. Inline: several per PTE validated or dropped.
+ */
+static inline bool get_page(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    if (!f || frame_owner(f) != PV_OWNER_GUEST || f->refs == 0 ||
+        f->refs >= UINT32_MAX - 1)
+        return false;
+    f->refs++;
+    return true;
+}
+/* put_page's rare cases: an underflow, or the last reference of a released frame. */
+void put_page_slow(mfn_t mfn);
+static inline void put_page(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    /* Not the last reference, nor the ownership one: nothing else happens. */
+    if (f && f->refs > 1 && !(f->info & FI_RELEASED)) {
+        f->refs--;
+        return;
+    }
+    put_page_slow(mfn);
+}
 /* A type reference (validating on a 0 -> 1 change of type); 0 or -XEN_E*. */
 int get_page_type(mfn_t mfn, unsigned type);
 void put_page_type(mfn_t mfn);
@@ -267,6 +309,13 @@ pte_t *frame_map(mfn_t mfn);
 int validate_table(mfn_t mfn, unsigned level);
 /* Drops what the entries hold; the caller then marks the TLBs stale (once). */
 void devalidate_table(mfn_t mfn, unsigned level);
+/* Entry idx of live table mfn is becoming present (see struct table_summary). */
+static inline void table_entry_present(mfn_t mfn, unsigned idx)
+{
+    struct table_summary *s = &pv_mm.summary[mfn % SUMMARY_SLOTS];
+    if (s->key == mfn + 1)
+        s->groups |= 1u << (idx / SUMMARY_GROUP);
+}
 int get_page_from_l1e(pte_t e, enum pg_owner owner);
 void put_page_from_l1e(pte_t e);
 pte_t adjust_guest_l1e(pte_t e);

@@ -10,6 +10,7 @@
 #include <pvshim/log.h>
 #include "mm_private.h"
 #include <pvshim/assert.h>
+#include <pvshim/compiler.h>
 
 /*
  * Flags a guest may use: P, RW, US, A, D, the available bits 9-11 and
@@ -381,6 +382,43 @@ static unsigned next_present(const pte_t *t, unsigned i, unsigned end)
     return end;
 }
 
+/* ---------------------------------------------------------- summaries */
+
+#define SUMMARY_GROUPS  (PT_ENTRIES / SUMMARY_GROUP)
+#define ALL_GROUPS      ((uint32_t)((1ull << SUMMARY_GROUPS) - 1))
+STATIC_ASSERT(SUMMARY_GROUPS <= 32, "a summary's groups fit its word");
+
+static inline uint32_t group_bit(unsigned idx)
+{
+    return 1u << (idx / SUMMARY_GROUP);
+}
+
+/* Table mfn has just been validated, its present guest entries in `groups`. */
+static void summary_set(mfn_t mfn, uint32_t groups)
+{
+    pv_mm.summary[mfn % SUMMARY_SLOTS] = (struct table_summary){ mfn + 1, groups };
+}
+
+/* Table mfn is being devalidated: the groups that may hold present guest
+ * entries (every group without a summary); its slot is freed. */
+static uint32_t summary_take(mfn_t mfn)
+{
+    struct table_summary *s = &pv_mm.summary[mfn % SUMMARY_SLOTS];
+    if (s->key != mfn + 1)
+        return ALL_GROUPS;
+    s->key = 0;
+    return s->groups;
+}
+
+bool pv_mm_table_summary(mfn_t mfn, uint32_t *groups)
+{
+    const struct table_summary *s = &pv_mm.summary[mfn % SUMMARY_SLOTS];
+    if (s->key != mfn + 1)
+        return false;
+    *groups = s->groups;
+    return true;
+}
+
 /* The next present guest slot after i (i = -1u: the first), or PT_ENTRIES. */
 static unsigned next_guest_entry(const pte_t *t, unsigned i, unsigned lo, unsigned hi)
 {
@@ -399,6 +437,7 @@ static unsigned next_guest_entry(const pte_t *t, unsigned i, unsigned lo, unsign
  */
 static int validate_l1(mfn_t mfn, pte_t *t)
 {
+    uint32_t groups = 0;
     for (unsigned i = next_present(t, 0, PT_ENTRIES); i < PT_ENTRIES;
          i = next_present(t, i + 1, PT_ENTRIES)) {
         pte_t e = t[i];
@@ -413,7 +452,9 @@ static int validate_l1(mfn_t mfn, pte_t *t)
             return rc;
         }
         t[i] = adjust_guest_l1e(e);
+        groups |= group_bit(i);
     }
+    summary_set(mfn, groups);
     return 0;
 }
 
@@ -433,6 +474,7 @@ int validate_table(mfn_t mfn, unsigned level)
             return rc;
     }
     unsigned lo, hi;
+    uint32_t groups = 0;
     hyp_slot_range(mfn, level, &lo, &hi);
     for (unsigned i = next_guest_entry(t, -1u, lo, hi); i < PT_ENTRIES;
          i = next_guest_entry(t, i, lo, hi)) {
@@ -450,35 +492,54 @@ int validate_table(mfn_t mfn, unsigned level)
             return rc;
         }
         t[i] = adjust_guest_entry(e, level);
+        groups |= group_bit(i);
     }
     if (level == 4)
         install_hyp_slots(t);
     if (pv_mm.pae && level == 2 && is_pae_xen_l2(mfn))
         install_pae_xen_slots(t);
+    summary_set(mfn, groups);
     return 0;
+}
+
+/* The references entry i of table mfn (level) holds, dropped. */
+static void put_entry_refs(pte_t e, mfn_t mfn, unsigned level)
+{
+    if (level == 1)
+        put_l1e_refs(e);
+    else
+        put_page_from_pde(e, mfn, level);
 }
 
 /*
  * Every reference the table's entries hold, dropped. The TLBs are marked
  * stale by the caller (put_page_type, right after), once for the table.
+ * With a summary only its groups are read (an empty entry holds nothing).
  */
 void devalidate_table(mfn_t mfn, unsigned level)
 {
+    uint32_t groups = summary_take(mfn);
     pte_t *t = frame_map(mfn);
     if (!t)
         return;
-    if (level == 1) {
-        /* An empty entry holds nothing (put_l1e_refs would do nothing). */
-        for (unsigned i = next_present(t, 0, PT_ENTRIES); i < PT_ENTRIES;
-             i = next_present(t, i + 1, PT_ENTRIES))
-            put_l1e_refs(t[i]);
+    unsigned lo = PT_ENTRIES, hi = PT_ENTRIES;
+    if (level != 1)
+        hyp_slot_range(mfn, level, &lo, &hi);
+    if (groups == ALL_GROUPS) {
+        for (unsigned i = next_guest_entry(t, -1u, lo, hi); i < PT_ENTRIES;
+             i = next_guest_entry(t, i, lo, hi))
+            put_entry_refs(t[i], mfn, level);
         return;
     }
-    unsigned lo, hi;
-    hyp_slot_range(mfn, level, &lo, &hi);
-    for (unsigned i = next_guest_entry(t, -1u, lo, hi); i < PT_ENTRIES;
-         i = next_guest_entry(t, i, lo, hi))
-        put_page_from_pde(t[i], mfn, level);
+    while (groups) {
+        unsigned g = (unsigned)__builtin_ctz(groups);
+        groups &= groups - 1;
+        unsigned end = (g + 1) * SUMMARY_GROUP;
+        for (unsigned i = next_present(t, g * SUMMARY_GROUP, end); i < end;
+             i = next_present(t, i + 1, end))
+            if (i < lo || i >= hi)
+                put_entry_refs(t[i], mfn, level);
+    }
 }
 
 void l4_fill_ro_m2p(mfn_t l4)
@@ -540,6 +601,7 @@ int mod_entry(mfn_t table, unsigned level, unsigned idx, pte_t val,
         int rc = get_page_from_entry(val, table, level, owner);
         if (rc)
             return rc;
+        table_entry_present(table, idx);
     }
     write_entry(&t[idx], old, val, preserve_ad);
     put_page_from_entry(old, table, level);

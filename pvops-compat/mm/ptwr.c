@@ -185,12 +185,14 @@ static void apply(struct cpu_regs *r, const struct ptwr_insn *in, const struct p
     r->rip += in->len;
 }
 
-/* Install a new value in entry idx of the live L1 mapped at t (Xen's ptwr_emulated_update). */
-static bool update_l1_entry(pte_t *t, unsigned idx, pte_t val)
+/* Install a new value in entry idx of the live L1 l1, mapped at t (Xen's ptwr_emulated_update). */
+static bool update_l1_entry(mfn_t l1, pte_t *t, unsigned idx, pte_t val)
 {
     if (get_page_from_l1e(val, PG_OWNER_SELF))
         return false;
     pte_t old = t[idx];
+    if (val & PTE_P)
+        table_entry_present(l1, idx);
     t[idx] = adjust_guest_l1e(val);
     put_page_from_l1e(old);
     return true;
@@ -285,8 +287,9 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
          */
         bool upper_half_first = pv_mm.pae && in.size == 4 && shift == 32 &&
                                 in.op != PTWR_CMPXCHG && in.op != PTWR_CMPXCHG8B;
-        if (!update_l1_entry(t, idx, val) &&
-            (!upper_half_first || !(val & PTE_P) || !update_l1_entry(t, idx, val & ~PTE_P)))
+        if (!update_l1_entry(l1, t, idx, val) &&
+            (!upper_half_first || !(val & PTE_P) ||
+             !update_l1_entry(l1, t, idx, val & ~PTE_P)))
             return false;
     }
     apply(regs, &in, &e, old);

@@ -326,6 +326,9 @@ const char *mm_sim_check(void)
             FAIL("L4 %#lx in use by a PAE guest", (unsigned long)t);
         if (mm_sim_pae && level == 2 && fi[t].pae_xen_l2 && fi[t].type_count != 1)
             FAIL("PAE slot-3 L2 %#lx has type count %u", (unsigned long)t, fi[t].type_count);
+        /* Without a summary every entry is read at devalidation; with one, only its groups. */
+        uint32_t groups = ~0u;
+        (void)pv_mm_table_summary(t, &groups);
         for (unsigned i = 0; i < 512; i++) {
             pte_t e = p[i];
             if (mm_sim_pae && level == 3 && i >= 4) {
@@ -354,6 +357,9 @@ const char *mm_sim_check(void)
             }
             if (!(e & PTE_P))
                 continue;
+            if (!(groups & (1u << (i / 16))))
+                FAIL("L%u %#lx[%u] = %#llx present outside its summary %#x", level,
+                     (unsigned long)t, i, (unsigned long long)e, groups);
             mfn_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
             if (target >= SIM_FRAMES || fi[target].owner != PV_OWNER_GUEST)
                 FAIL("L%u %#lx[%u] = %#llx names a frame the guest does not own", level,
@@ -418,6 +424,11 @@ const char *mm_sim_check(void)
     }
 
     for (mfn_t m = 0; m < SIM_FRAMES; m++) {
+        uint32_t groups;
+        if (pv_mm_table_summary(m, &groups) &&
+            (fi[m].owner != PV_OWNER_GUEST || fi[m].type < PV_TYPE_L1 ||
+             fi[m].type > PV_TYPE_L4 || !fi[m].type_count || !fi[m].validated))
+            FAIL("mfn %#lx has a table summary but is no live table", (unsigned long)m);
         if (fi[m].refs != exp_refs[m])
             FAIL("mfn %#lx: refs %u, expected %llu (type %u count %u)", (unsigned long)m,
                  fi[m].refs, (unsigned long long)exp_refs[m], fi[m].type, fi[m].type_count);

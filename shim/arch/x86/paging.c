@@ -24,6 +24,8 @@ extern char __rodata_start[], __rodata_end[], __data_start[], __image_end[];
 static bool directmap_ready;
 static struct { paddr_t start, end; } mapped[DIRECTMAP_RANGES];
 static unsigned nr_mapped;
+/* The largest range (most of RAM: the guest's frames), tried first. */
+static unsigned largest;
 static pte_t *master_l4;
 static paddr_t master_l4_pa;
 static uint64_t table_frames;       /* frames alloc_table() took */
@@ -35,6 +37,9 @@ void *phys_access(paddr_t pa, size_t len)
     if (!directmap_ready)
         return pa + len <= BOOT_WINDOW_LIMIT
                ? (void *)(uintptr_t)(IMAGE_VIRT_OFFSET + pa) : NULL;
+    if (largest < nr_mapped &&
+        mapped[largest].start <= pa && pa + len <= mapped[largest].end)
+        return maddr_to_virt(pa);
     for (unsigned i = 0; i < nr_mapped; i++)
         if (mapped[i].start <= pa && pa + len <= mapped[i].end)
             return maddr_to_virt(pa);
@@ -188,6 +193,9 @@ void paging_init(const struct memmap *m)
         else
             mapped[nr_mapped++] = (typeof(mapped[0])){ s, t };
     }
+    for (unsigned i = 0; i < nr_mapped; i++)
+        if (mapped[i].end - mapped[i].start > mapped[largest].end - mapped[largest].start)
+            largest = i;
 
     /* The image, W^X: text RX, rodata R, data and bss RW. */
     map_image_section(__text_start, __text_end, 0);
