@@ -57,7 +57,7 @@ int pv_mm_create_grant_mapping(uint64_t addr, mfn_t frame, unsigned flags)
     if (!p)
         return GNTST_general_error;
     pte_t old = *p;
-    table_entry_present(l1, (unsigned)(((uintptr_t)p & ~PAGE_MASK) / sizeof(pte_t)));
+    table_entry_present_at(l1, p);
     *p = adjust_guest_l1e(mfn_to_paddr(frame) | grant_pte_flags(flags));
     put_page_from_l1e(old);
     return GNTST_okay;
@@ -100,7 +100,7 @@ int pv_mm_replace_grant_mapping(uint64_t addr, mfn_t frame, uint64_t new_addr, u
         ((old ^ grant_pte_flags(flags)) & (PTE_P | PTE_RW)))
         goto out;
     if (repl & PTE_P)
-        table_entry_present(l1, (unsigned)(((uintptr_t)p & ~PAGE_MASK) / sizeof(pte_t)));
+        table_entry_present_at(l1, p);
     *p = repl;
     rc = GNTST_okay;
 out:

@@ -114,7 +114,7 @@ struct pv_frame {
  * Table summaries (page_tables.c): for a few live tables, which groups of
  * SUMMARY_GROUP entries may hold a present guest entry, so that the table's
  * devalidation reads only those groups. A slot (the frame number modulo
- * SUMMARY_SLOTS) is written by a 64-bit guest's table's validation and
+ * SUMMARY_SLOTS) is written by a table's validation (either width) and
  * cleared by its devalidation; a table whose slot another table took is
  * devalidated by reading every entry. Invariant (under the PV lock): a slot
  * names a frame only while that frame is validated as a table, and every
@@ -315,6 +315,11 @@ static inline void table_entry_present(mfn_t mfn, unsigned idx)
     struct table_summary *s = &pv_mm.summary[mfn % SUMMARY_SLOTS];
     if (s->key == mfn + 1)
         s->groups |= 1u << (idx / SUMMARY_GROUP);
+}
+/* The same, for the entry at p in live table mfn (mapped). */
+static inline void table_entry_present_at(mfn_t mfn, const pte_t *p)
+{
+    table_entry_present(mfn, (unsigned)(((uintptr_t)p & ~PAGE_MASK) / sizeof(pte_t)));
 }
 int get_page_from_l1e(pte_t e, enum pg_owner owner);
 void put_page_from_l1e(pte_t e);
