@@ -2,6 +2,7 @@
 #include "domain.h"
 #include "time.h"
 #include "pv_lock.h"
+#include "flush_stats.h"
 #include <pvshim/assert.h>
 #include <pvshim/string.h>
 #include <pvshim/spinlock.h>
@@ -100,9 +101,10 @@ uint64_t pv_vcpus_loaded(void)
 /*
  * A CPU idling in pv_idle_wait runs no guest code and touches no guest
  * memory before it takes the PV lock again, and pv_lock() flushes its TLB
- * first: its flush is deferred to then rather than waking it now.
+ * first: its flush (a full one, whatever was asked) is deferred to then
+ * rather than waking it now. Returns the loaded vCPUs left to interrupt.
  */
-void pv_flush_vcpus_tlb(uint64_t vcpus)
+static uint64_t defer_idle(uint64_t vcpus, struct pv_flush_count *c)
 {
     /* vCPU n runs on CPU n: the masks coincide. */
     vcpus &= pv_vcpus_loaded();
@@ -110,7 +112,42 @@ void pv_flush_vcpus_tlb(uint64_t vcpus)
         if ((vcpus >> i & 1) && dom.vcpu[i].idle && &dom.vcpu[i] != current) {
             dom.vcpu[i].tlb_flush_due = true;
             vcpus &= ~(1ull << i);
+            c->deferred++;
         }
-    if (vcpus)
-        smp_flush_tlb(vcpus);
+    return vcpus;
+}
+
+/* How many CPUs of the mask are not the caller's. */
+static unsigned others(uint64_t cpus)
+{
+    unsigned n = 0;
+    for (cpus &= ~(1ull << this_pcpu()->id); cpus; cpus &= cpus - 1)
+        n++;
+    return n;
+}
+
+void pv_flush_vcpus_tlb(uint64_t vcpus)
+{
+    struct pv_flush_count *c = &pv_flush_counts[this_pcpu()->id];
+    vcpus = defer_idle(vcpus, c);
+    if (!vcpus)
+        return;
+    uint64_t t0 = now_ns();
+    smp_flush_tlb(vcpus);
+    c->wait_ns += now_ns() - t0;
+    c->calls++;
+    c->full += others(vcpus);
+}
+
+void pv_invlpg_vcpus(uint64_t vcpus, vaddr_t va)
+{
+    struct pv_flush_count *c = &pv_flush_counts[this_pcpu()->id];
+    vcpus = defer_idle(vcpus, c);
+    if (!vcpus)
+        return;
+    uint64_t t0 = now_ns();
+    smp_invlpg(vcpus, va);
+    c->wait_ns += now_ns() - t0;
+    c->calls++;
+    c->page += others(vcpus);
 }

@@ -198,5 +198,8 @@ uint64_t pv_vcpus_loaded(void);
 /* Flush the TLBs of the CPUs of the vCPUs in the mask (bit n: vCPU n; the
  * caller's own included if set) that have run; done when it returns. */
 void pv_flush_vcpus_tlb(uint64_t vcpus);
+/* The same for one page, va: only its translation goes (an idle CPU's
+ * whole TLB when it wakes); done when it returns. */
+void pv_invlpg_vcpus(uint64_t vcpus, vaddr_t va);
 
 #endif

@@ -15,6 +15,7 @@
 #include <pvshim/spinlock.h>
 #include <pvshim/percpu.h>
 #include <pvshim/hw.h>
+#include <pvshim/time.h>
 #include "domain.h"
 
 extern spinlock_t pv_big_lock;
@@ -31,9 +32,11 @@ enum pv_lock_site {
     PV_SITES
 };
 
-/* One CPU's counts for one site; only that CPU writes them. */
+/* One CPU's counts for one site; only that CPU writes them. wait_ns:
+ * the time its waits took (host time: a descheduled holder shows here). */
 struct pv_lock_count {
     uint32_t taken, waited, lock_free;
+    uint64_t wait_ns;
 };
 extern struct pv_lock_count pv_lock_counts[MAX_PCPUS][PV_SITES];
 
@@ -52,6 +55,7 @@ static inline void pv_lock_on_at(struct pcpu *pc, enum pv_lock_site site)
     struct pv_lock_count *c = &pv_lock_counts[pc->id][site];
     if (unlikely(!spin_trylock_as(&pv_big_lock, me))) {
         c->waited++;
+        uint64_t t0 = now_ns();
         /*
          * Not FIFO: the VM's CPUs are host threads that may be descheduled,
          * and a FIFO lock handed to a waiter that is not running stalls
@@ -60,6 +64,7 @@ static inline void pv_lock_on_at(struct pcpu *pc, enum pv_lock_site site)
          */
         while (!spin_trylock_as(&pv_big_lock, me))
             smp_serve_calls();
+        c->wait_ns += now_ns() - t0;
     }
     c->taken++;
     pv_lock_depth = 1;

@@ -21,6 +21,7 @@
 #include "watchdog.h"
 #include "services.h"
 #include "pv_lock.h"
+#include "flush_stats.h"
 #include <pvshim/guest_entry.h>
 
 #define POLL_MAX_PORTS 128
@@ -205,6 +206,7 @@ void pv_shutdown(unsigned int reason)
               reason, shutdown_code);
     abi_trace_report();
     pv_lock_stats_report();
+    pv_flush_stats_report();
     machine_exit(exit_for(reason));
 }
 
@@ -223,5 +225,6 @@ void pv_crash(const char *fmt, ...)
     log_event(LOG_ERR, &r, "guest crashed: %s", msg);
     abi_trace_report();
     pv_lock_stats_report();
+    pv_flush_stats_report();
     machine_exit(EXIT_GUEST_CRASH);
 }

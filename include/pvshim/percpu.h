@@ -79,4 +79,8 @@ void smp_serve_calls(void);
 /* Flush the TLBs (global pages too) of the CPUs in cpumask; done on return. */
 void smp_flush_tlb(uint64_t cpumask);
 
+/* Invalidate va's translation (a global one too) in the TLBs of the CPUs
+ * in cpumask, and nothing else; done on return. */
+void smp_invlpg(uint64_t cpumask, vaddr_t va);
+
 #endif

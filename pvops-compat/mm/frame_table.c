@@ -189,12 +189,12 @@ void mm_flush_before_retype(mfn_t mfn)
         flush_vcpus(need);
 }
 
+/* One page on each CPU named: no full flush, so the stale bits stay. */
 void mm_invlpg_vcpus(uint64_t vcpus, vaddr_t va)
 {
     if (vcpus & self_vcpu())
         hw_invlpg(va);
-    /* The other CPUs flush in full: a superset of one page. */
-    flush_vcpus(vcpus & ~self_vcpu());
+    pv_invlpg_vcpus(vcpus & ~self_vcpu(), va);
 }
 
 /* ---------------------------------------------------------- ownership */

@@ -130,6 +130,7 @@ test_smp_cross_calls_and_tlb_flush() {
     expect_log "smp: 4 CPUs (4 in the MADT)"
     expect_log "selftest smp: 4 CPUs, 200 cross-calls to all, 0 wrong"
     expect_log "selftest smp: remote TLB flush seen by 3 of 3 other CPUs"
+    expect_log "selftest smp: remote invlpg seen by 3 of 3 other CPUs"
     expect_no_log "stale"
 }
 

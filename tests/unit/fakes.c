@@ -150,3 +150,10 @@ void smp_flush_tlb(uint64_t cpumask)
     fake_hw.remote_flush_mask |= cpumask;
     fake_hw.remote_flushes++;
 }
+
+void smp_invlpg(uint64_t cpumask, vaddr_t va)
+{
+    fake_hw.remote_invlpg_mask |= cpumask;
+    fake_hw.remote_invlpgs++;
+    fake_hw.last_remote_invlpg = va;
+}

@@ -56,6 +56,9 @@ struct fake_hw {
     vaddr_t cr2;
     uint64_t remote_flush_mask;     /* CPUs named by smp_flush_tlb, accumulated */
     unsigned remote_flushes;
+    uint64_t remote_invlpg_mask;    /* CPUs named by smp_invlpg, accumulated */
+    unsigned remote_invlpgs;
+    vaddr_t last_remote_invlpg;
     uint64_t kick_mask;             /* CPUs named by smp_kick, accumulated */
     void (*cr3_load_hook)(void);    /* called by hw_load_cr3 before the load, if set */
 };

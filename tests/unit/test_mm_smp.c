@@ -12,6 +12,7 @@
 #include "unit.h"
 #include "mm_sim.h"
 #include "mm/mm_private.h"
+#include "flush_stats.h"
 
 #define RO (PTE_P | PTE_US | PTE_A)
 #define RWF (PTE_P | PTE_RW | PTE_US | PTE_A)
@@ -158,6 +159,103 @@ START_TEST(flush_local_leaves_other_vcpus)
 }
 END_TEST
 
+/* The guest's vCPU mask for the *_MULTI ops and UVMF, in the argument buffer. */
+#define MASK_VA (SIM_ARGS_VA + 0x400)
+static void set_guest_mask(uint64_t mask)
+{
+    memcpy(mm_sim_args + (MASK_VA - SIM_ARGS_VA), &mask, sizeof(mask));
+}
+
+/*
+ * MMUEXT_INVLPG_MULTI: this CPU invalidates the page, the other CPUs named
+ * invalidate that page and nothing else (no full flush), so their stale
+ * bits stay for the next type change; an idle CPU is not woken but flushes
+ * in full when it does; a vCPU that never ran is left alone.
+ */
+START_TEST(invlpg_multi_is_one_page_remotely)
+{
+    const vaddr_t va = 0x7f0000123000ull;
+    mfn_t l1 = mm_sim_alloc(), data = mm_sim_alloc();
+    ck_assert_int_eq(pv_mm_pin(l1, 1), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), mm_sim_pte(data, RWF)), 0);
+    ck_assert_int_eq(mm_sim_mmu_update1(mm_sim_slot_maddr(l1, 0), 0), 0);
+    ck_assert_uint_eq(pv_mm.stale_tlb & 0xf, 0xf);
+    dom.vcpu[3].loaded = false;
+    dom.vcpu[2].idle = true;
+    struct pv_flush_count before = pv_flush_stats_sum();
+    unsigned flushes = fake_hw.tlb_flushes, invlpgs = fake_hw.invlpgs;
+    fake_hw.remote_flush_mask = 0;
+
+    set_guest_mask(0xf);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_INVLPG_MULTI, va, MASK_VA), 0);
+    ck_assert_uint_eq(fake_hw.invlpgs, invlpgs + 1);                /* this CPU: the page */
+    ck_assert_uint_eq(fake_hw.last_invlpg, va);
+    ck_assert_uint_eq(fake_hw.tlb_flushes, flushes);
+    ck_assert_uint_eq(fake_hw.remote_invlpg_mask, 2);               /* vCPU 1: the page */
+    ck_assert_uint_eq(fake_hw.last_remote_invlpg, va);
+    ck_assert_uint_eq(fake_hw.remote_flush_mask, 0);                /* no one in full */
+    ck_assert(dom.vcpu[2].tlb_flush_due);                           /* idle: when it wakes */
+    ck_assert(!dom.vcpu[3].tlb_flush_due);
+    ck_assert_uint_eq(pv_mm.stale_tlb & 0x7, 0x7);                  /* nothing flushed in full */
+    struct pv_flush_count after = pv_flush_stats_sum();
+    ck_assert_uint_eq(after.page - before.page, 1);
+    ck_assert_uint_eq(after.full - before.full, 0);
+    ck_assert_uint_eq(after.deferred - before.deferred, 1);
+
+    /* So the frame becoming a table still flushes vCPU 1 in full. */
+    dom.vcpu[2].idle = false;
+    ck_assert_int_eq(pv_mm_pin(data, 1), 0);
+    ck_assert_uint_eq(fake_hw.remote_flush_mask & 2, 2);
+    ck_assert_uint_eq(pv_flush_stats_sum().full - before.full,
+                      (unsigned)__builtin_popcountll(fake_hw.remote_flush_mask));
+    ck_mm_invariants();
+}
+END_TEST
+
+/* MMUEXT_INVLPG_ALL and TLB_FLUSH_MULTI from vCPU 1: the one page on
+ * every other CPU, and a full flush of those named, counted as such. */
+START_TEST(invlpg_all_and_flush_multi_remotely)
+{
+    const vaddr_t va = 0xffff880000045000ull;
+    fake_run_vcpu(1);
+    struct pv_flush_count before = pv_flush_stats_sum();
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_INVLPG_ALL, va, 0), 0);
+    ck_assert_uint_eq(fake_hw.last_invlpg, va);
+    ck_assert_uint_eq(fake_hw.remote_invlpg_mask, 0xd);
+    ck_assert_uint_eq(fake_hw.last_remote_invlpg, va);
+    ck_assert_uint_eq(fake_hw.remote_flush_mask, 0);
+    set_guest_mask(0x6);
+    ck_assert_int_eq(mm_sim_mmuext(MMUEXT_TLB_FLUSH_MULTI, 0, MASK_VA), 0);
+    ck_assert_uint_eq(fake_hw.remote_flush_mask, 0x4);
+    struct pv_flush_count after = pv_flush_stats_sum();
+    ck_assert_uint_eq(after.page - before.page, 3);
+    ck_assert_uint_eq(after.full - before.full, 1);
+    ck_assert_uint_eq(after.calls - before.calls, 2);
+}
+END_TEST
+
+/* update_va_mapping with UVMF_INVLPG and a vCPU mask: the same one page remotely. */
+START_TEST(uvmf_invlpg_mask_is_one_page_remotely)
+{
+    const vaddr_t va = 0x400000ull;
+    mfn_t l4 = mm_sim_alloc(), data = mm_sim_alloc(), data2 = mm_sim_alloc();
+    mm_sim_map_raw(l4, va, data, RWF);
+    ck_assert_int_eq(pv_mm_pin(l4, 4), 0);
+    ck_assert_int_eq(pv_mm_set_kernel_base(l4), 0);
+    fake_hw.remote_flush_mask = 0;
+    set_guest_mask(0x3);
+    ck_assert_int_eq(do_update_va_mapping(va, mm_sim_pte(data2, RWF), UVMF_INVLPG | MASK_VA), 0);
+    ck_assert_uint_eq(fake_hw.last_invlpg, va);
+    ck_assert_uint_eq(fake_hw.remote_invlpg_mask, 2);
+    ck_assert_uint_eq(fake_hw.last_remote_invlpg, va);
+    ck_assert_uint_eq(fake_hw.remote_flush_mask, 0);
+    /* UVMF_TLB_FLUSH with the same mask: vCPU 1 in full. */
+    ck_assert_int_eq(do_update_va_mapping(va, mm_sim_pte(data, RWF), UVMF_TLB_FLUSH | MASK_VA), 0);
+    ck_assert_uint_eq(fake_hw.remote_flush_mask, 2);
+    ck_mm_invariants();
+}
+END_TEST
+
 /*
  * Each vCPU's LDT frames are its own: vCPU 1 loading another LDT (or
  * switching tables) leaves vCPU 0's descriptor page typed, so it can't
@@ -277,6 +375,9 @@ static Suite *mm_smp_suite(void)
     tcase_add_checked_fixture(tc, setup4, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, flush_skips_vcpus_never_run);
+    tcase_add_test(tc, invlpg_multi_is_one_page_remotely);
+    tcase_add_test(tc, invlpg_all_and_flush_multi_remotely);
+    tcase_add_test(tc, uvmf_invlpg_mask_is_one_page_remotely);
     tcase_add_loop_test(tc, interleaved_vcpus_keep_invariants, 0, 4);
     suite_add_tcase(s, tc);
     return s;

@@ -252,6 +252,17 @@ void smp_flush_tlb(uint64_t cpumask)
     smp_call(cpumask, local_flush_tlb, NULL);
 }
 
+/* arg: the address, on the caller's stack (smp_call waits for every CPU). */
+static void local_invlpg(void *arg)
+{
+    invlpg(*(const vaddr_t *)arg);
+}
+
+void smp_invlpg(uint64_t cpumask, vaddr_t va)
+{
+    smp_call(cpumask, local_invlpg, &va);
+}
+
 void smp_init_calls(void);
 void smp_init_calls(void)
 {
@@ -266,9 +277,10 @@ static void count_me(void *arg)
     __atomic_fetch_add((unsigned *)arg, 1u << (this_pcpu()->id * 4 % 32), __ATOMIC_RELAXED);
 }
 
-/* Every CPU is reached exactly once per call, and a remote flush really
- * drops a stale translation: CPU n reads a page through a mapping the boot
- * CPU then changes (without a local invlpg there) and flushes remotely. */
+/* Every CPU is reached exactly once per call, and a remote flush or invlpg
+ * really drops a stale translation: CPU n reads a page through a mapping
+ * the boot CPU then changes (without a local invlpg there) and flushes
+ * (or invalidates that page) remotely. */
 static volatile uint64_t probe_value;
 static vaddr_t probe_va;
 
@@ -303,22 +315,28 @@ void smp_selftest(void)
     *(uint64_t *)maddr_to_virt(mfn_to_paddr(f)) = 0x1111;
     *(uint64_t *)maddr_to_virt(mfn_to_paddr(f + 1)) = 0x2222;
     probe_va = MMIO_VIRT_START + 0x7fe00000;
-    unsigned stale = 0, fresh = 0;
-    for (unsigned i = 1; i < nr_pcpus; i++) {
-        paging_set_page(probe_va, mfn_to_paddr(f), PTE_RW | PTE_NX);
-        smp_flush_tlb(all);
-        smp_call(1ull << i, read_probe, NULL);      /* CPU i caches frame f */
-        /* Remap without telling CPU i (paging_set_page flushes only here). */
-        paging_set_page(probe_va, mfn_to_paddr(f + 1), PTE_RW | PTE_NX);
-        smp_flush_tlb(1ull << i);
-        smp_call(1ull << i, read_probe, NULL);
-        if (probe_value == 0x2222)
-            fresh++;
-        else
-            stale++;
+    for (unsigned by_page = 0; by_page < 2; by_page++) {
+        unsigned stale = 0, fresh = 0;
+        for (unsigned i = 1; i < nr_pcpus; i++) {
+            paging_set_page(probe_va, mfn_to_paddr(f), PTE_RW | PTE_NX);
+            smp_flush_tlb(all);
+            smp_call(1ull << i, read_probe, NULL);      /* CPU i caches frame f */
+            /* Remap without telling CPU i (paging_set_page flushes only here). */
+            paging_set_page(probe_va, mfn_to_paddr(f + 1), PTE_RW | PTE_NX);
+            if (by_page)
+                smp_invlpg(1ull << i, probe_va);
+            else
+                smp_flush_tlb(1ull << i);
+            smp_call(1ull << i, read_probe, NULL);
+            if (probe_value == 0x2222)
+                fresh++;
+            else
+                stale++;
+        }
+        log_info("selftest smp: remote %s seen by %u of %u other CPUs%s",
+                 by_page ? "invlpg" : "TLB flush", fresh, nr_pcpus - 1,
+                 stale ? " (stale translations left!)" : "");
     }
     paging_clear_page(probe_va);
     smp_flush_tlb(all);
-    log_info("selftest smp: remote TLB flush seen by %u of %u other CPUs%s", fresh,
-             nr_pcpus - 1, stale ? " (stale translations left!)" : "");
 }
