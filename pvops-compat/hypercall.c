@@ -147,12 +147,6 @@ long hypercall_invoke(const struct pv_abi *abi, uint64_t op, const uint64_t args
     return rc;
 }
 
-/* The result as the ABI's word (a 32-bit guest's EAX, zero-extended). */
-uint64_t hypercall_result_word(const struct pv_abi *abi, long rc)
-{
-    return abi->word == sizeof(uint32_t) ? (uint32_t)rc : (uint64_t)rc;
-}
-
 void hypercall_dispatch_abi(const struct pv_abi *abi, struct cpu_regs *r)
 {
     pv_progress();

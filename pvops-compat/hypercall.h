@@ -25,8 +25,11 @@ extern const struct pv_abi pv64_abi;   /* hypercall.c; pv32_abi: compat.h */
 
 /* Hypercall op of the ABI with its six argument words; counted by trace=abi. */
 long hypercall_invoke(const struct pv_abi *abi, uint64_t op, const uint64_t args[6]);
-/* rc as the ABI's result word. */
-uint64_t hypercall_result_word(const struct pv_abi *abi, long rc);
+/* rc as the ABI's result word (a 32-bit guest's EAX, zero-extended). */
+static inline uint64_t hypercall_result_word(const struct pv_abi *abi, long rc)
+{
+    return abi->word == sizeof(uint32_t) ? (uint32_t)rc : (uint64_t)rc;
+}
 /* The hypercall in r (number in RAX), its result to RAX. */
 void hypercall_dispatch_abi(const struct pv_abi *abi, struct cpu_regs *r);
 /* multicall for the ABI: nr entries at list (multicall.c). */
