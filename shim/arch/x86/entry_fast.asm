@@ -203,11 +203,8 @@ iret_fast:
     mov rax, [rsp + G + F_RIP]
     mov [rsp + G + F_RCX], rax
 .rcx_r11_set:
-    mov eax, [rsp + IRET_RFLAGS]
-    not eax
-    shr eax, 9                          ; EFLAGS_IF
-    and eax, 1
-    mov [rdx + VI_MASK], al             ; masked unless IF
+    test qword [rsp + IRET_RFLAGS], EFLAGS_IF
+    setz byte [rdx + VI_MASK]           ; masked unless IF
     mov rax, [rsp + IRET_RAX]
     mov [rsp + G + F_RAX], rax
     ; As guest_hypercall: progress for the watchdog (a lost count
