@@ -25,51 +25,52 @@ static uint64_t u64_of(uint64_t lo, uint64_t hi)
 }
 
 /* Each argument word is a zero-extended 32-bit value (pv32_read_args, multicall). */
-static long c_set_trap_table(const uint64_t a[6]) { return compat_set_trap_table(a[0]); }
-static long c_mmu_update(const uint64_t a[6]) { return do_mmu_update(a[0], a[1], a[2], a[3]); }
-static long c_set_gdt(const uint64_t a[6]) { return compat_set_gdt(a[0], a[1]); }
-static long c_stack_switch(const uint64_t a[6]) { return compat_stack_switch(a[0], a[1]); }
-static long c_set_callbacks(const uint64_t a[6])
+static long c_set_trap_table(HC_ARGS) { return compat_set_trap_table(a0); }
+static long c_mmu_update(HC_ARGS) { return do_mmu_update(a0, a1, a2, a3); }
+static long c_set_gdt(HC_ARGS) { return compat_set_gdt(a0, a1); }
+static long c_stack_switch(HC_ARGS) { return compat_stack_switch(a0, a1); }
+static long c_set_callbacks(HC_ARGS)
 {
-    return compat_set_callbacks(a[0], a[1], a[2], a[3]);
+    return compat_set_callbacks(a0, a1, a2, a3);
 }
-static long c_fpu_taskswitch(const uint64_t a[6]) { return do_fpu_taskswitch((int)a[0]); }
-static long c_sched_op_compat(const uint64_t a[6]) { return do_sched_op_compat((int)a[0], a[1]); }
-static long c_set_debugreg(const uint64_t a[6]) { return do_set_debugreg((int)a[0], a[1]); }
-static long c_get_debugreg(const uint64_t a[6]) { return do_get_debugreg((int)a[0]); }
-static long c_update_descriptor(const uint64_t a[6])
+static long c_fpu_taskswitch(HC_ARGS) { return do_fpu_taskswitch((int)a0); }
+static long c_sched_op_compat(HC_ARGS) { return do_sched_op_compat((int)a0, a1); }
+static long c_set_debugreg(HC_ARGS) { return do_set_debugreg((int)a0, a1); }
+static long c_get_debugreg(HC_ARGS) { return do_get_debugreg((int)a0); }
+static long c_update_descriptor(HC_ARGS)
 {
-    return do_update_descriptor(u64_of(a[0], a[1]), u64_of(a[2], a[3]));
+    return do_update_descriptor(u64_of(a0, a1), u64_of(a2, a3));
 }
-static long c_memory_op(const uint64_t a[6]) { return compat_memory_op(a[0], a[1]); }
-static long c_multicall(const uint64_t a[6]) { return multicall_run(&pv32_abi, a[0], a[1]); }
-static long c_update_va_mapping(const uint64_t a[6])
+static long c_memory_op(HC_ARGS) { return compat_memory_op(a0, a1); }
+static long c_multicall(HC_ARGS) { return multicall_run(&pv32_abi, a0, a1); }
+static long c_update_va_mapping(HC_ARGS)
 {
-    return compat_update_va_mapping(a[0], a[1], a[2], a[3]);
+    return compat_update_va_mapping(a0, a1, a2, a3);
 }
-static long c_set_timer_op(const uint64_t a[6]) { return do_set_timer_op(u64_of(a[0], a[1])); }
-static long c_event_channel_op_compat(const uint64_t a[6]) { return do_event_channel_op_compat(a[0]); }
-static long c_xen_version(const uint64_t a[6]) { return compat_xen_version((int)a[0], a[1]); }
-static long c_console_io(const uint64_t a[6]) { return do_console_io(a[0], a[1], a[2]); }
-static long c_physdev_op_compat(const uint64_t a[6]) { return compat_physdev_op_compat(a[0]); }
-static long c_grant_table_op(const uint64_t a[6]) { return compat_grant_table_op(a[0], a[1], a[2]); }
-static long c_vm_assist(const uint64_t a[6]) { return compat_vm_assist(a[0], a[1]); }
-static long c_sysctl(const uint64_t a[6]) { return do_sysctl(a[0]); }
-static long c_update_va_mapping_otherdomain(const uint64_t a[6])
+static long c_set_timer_op(HC_ARGS) { return do_set_timer_op(u64_of(a0, a1)); }
+static long c_event_channel_op_compat(HC_ARGS) { return do_event_channel_op_compat(a0); }
+static long c_xen_version(HC_ARGS) { return compat_xen_version((int)a0, a1); }
+static long c_console_io(HC_ARGS) { return do_console_io(a0, a1, a2); }
+static long c_physdev_op_compat(HC_ARGS) { return compat_physdev_op_compat(a0); }
+static long c_grant_table_op(HC_ARGS) { return compat_grant_table_op(a0, a1, a2); }
+static long c_vm_assist(HC_ARGS) { return compat_vm_assist(a0, a1); }
+static long c_sysctl(HC_ARGS) { return do_sysctl(a0); }
+static long c_update_va_mapping_otherdomain(HC_ARGS)
 {
-    return compat_update_va_mapping_otherdomain(a[0], a[1], a[2], a[3], a[4]);
+    return compat_update_va_mapping_otherdomain(a0, a1, a2, a3, a4);
 }
-static long c_iret(const uint64_t a[6]) { (void)a; return compat_iret(); }
-static long c_vcpu_op(const uint64_t a[6]) { return compat_vcpu_op((int)a[0], a[1], a[2]); }
-static long c_mmuext_op(const uint64_t a[6]) { return compat_mmuext_op(a[0], a[1], a[2], a[3]); }
-static long c_nmi_op(const uint64_t a[6]) { return compat_nmi_op(a[0], a[1]); }
-static long c_sched_op(const uint64_t a[6]) { return compat_sched_op((int)a[0], a[1]); }
-static long c_callback_op(const uint64_t a[6]) { return compat_callback_op((int)a[0], a[1]); }
-static long c_event_channel_op(const uint64_t a[6]) { return do_event_channel_op((int)a[0], a[1]); }
-static long c_physdev_op(const uint64_t a[6]) { return compat_physdev_op((int)a[0], a[1]); }
+static long c_iret(HC_ARGS) { return compat_iret(); }
+static long c_vcpu_op(HC_ARGS) { return compat_vcpu_op((int)a0, a1, a2); }
+static long c_mmuext_op(HC_ARGS) { return compat_mmuext_op(a0, a1, a2, a3); }
+static long c_nmi_op(HC_ARGS) { return compat_nmi_op(a0, a1); }
+static long c_sched_op(HC_ARGS) { return compat_sched_op((int)a0, a1); }
+static long c_callback_op(HC_ARGS) { return compat_callback_op((int)a0, a1); }
+static long c_event_channel_op(HC_ARGS) { return do_event_channel_op((int)a0, a1); }
+static long c_physdev_op(HC_ARGS) { return compat_physdev_op((int)a0, a1); }
 
-#define PV32_COLUMN(name, subop, own, pv64, pv32) [__HYPERVISOR_##name] = pv32,
-static const hypercall_fn pv32_table[NR_HYPERCALLS] = { PV_HYPERCALLS(PV32_COLUMN) };
+/* The own column is the 64-bit ABI's only: a 32-bit guest's entries take the lock. */
+#define PV32_ROW(name, subop, own, pv64, pv32) [__HYPERVISOR_##name] = { pv32, HC_LOCKED, subop },
+static const struct hypercall_row pv32_rows[NR_HYPERCALLS] = { PV_HYPERCALLS(PV32_ROW) };
 
 /* Only the low 32 bits of each register count: the upper halves are noise. */
 static void pv32_read_args(const struct cpu_regs *r, uint64_t a[6])
@@ -83,7 +84,7 @@ static void pv32_read_args(const struct cpu_regs *r, uint64_t a[6])
 }
 
 const struct pv_abi pv32_abi = {
-    .table = pv32_table, .read_args = pv32_read_args, .word = sizeof(uint32_t),
+    .rows = pv32_rows, .read_args = pv32_read_args, .word = sizeof(uint32_t),
 };
 
 long compat_hypercall_call(uint32_t op, const uint32_t args[6])

@@ -18,6 +18,7 @@
 #include "compat.h"
 #include "pv_lock.h"
 #include <pvshim/irq.h>
+#include "watchdog.h"
 
 #define PFEC_user   (1u << 2)
 
@@ -386,6 +387,32 @@ static enum pv_lock_site syscall_site(const struct pv_vcpu *v, const struct cpu_
 }
 
 /*
+ * A 64-bit guest's hypercall, whole, on pc (the calling CPU): the row of
+ * the table is looked up once, the call runs under the PV lock unless its
+ * own column says it needs none (lock_free_syscall), then resume_on, as
+ * for every system call. From guest_syscall_enter, or straight from the
+ * SYSCALL entry (entry_fast.asm). A number past the table is row 63's,
+ * which has no handler: -ENOSYS, counted and warned about as 63.
+ */
+void guest_hypercall(struct cpu_regs *r, struct pcpu *pc)
+{
+    struct pv_vcpu *v = pc->curr;
+    v->regs = r;
+    unsigned op = (unsigned)MIN(r->rax, (uint64_t)NR_HYPERCALLS - 1);
+    const struct hypercall_row *h = &pv64_rows[op];
+    enum pv_lock_site site = PV_SITE_HYPERCALL + op;
+    uint64_t a0 = r->rdi;
+    if (!hypercall_row_is_own(h, a0, r->rsi))
+        pv_lock_on_at(pc, site);
+    pv_progress();
+    long rc = h->fn ? h->fn(a0, r->rsi, r->rdx, r->r10, r->r8, 0) : -XEN_ENOSYS;
+    hypercall_counted(op, h, a0, rc);
+    r->rax = (uint64_t)rc;
+    resume_on(v, r);
+    pv_entry_unlock(pc, site);
+}
+
+/*
  * The path of every guest system call, its bounce to the guest kernel and
  * the kernel's HYPERVISOR_iret back, as one function: the calling CPU and
  * its vCPU are looked up once and kept (the vCPU a CPU runs never changes
@@ -394,6 +421,10 @@ static enum pv_lock_site syscall_site(const struct pv_vcpu *v, const struct cpu_
 void guest_syscall_enter(struct cpu_regs *r)
 {
     struct pcpu *pc = this_pcpu();
+    if (!dom.compat && pc->curr->kernel_mode && r->vector != ENTRY_SYSENTER) {
+        guest_hypercall(r, pc);
+        return;
+    }
     struct pv_vcpu *v = entered_on(pc->curr, r);
     enum pv_lock_site site = syscall_site(v, r);
     if (!lock_free_syscall(v, r))

@@ -14,59 +14,46 @@
 #include "pv.h"
 #include "watchdog.h"
 
-#define A0 a[0]
-#define A1 a[1]
-#define A2 a[2]
-#define A3 a[3]
-#define A4 a[4]
-
-static long hc_set_trap_table(const uint64_t a[6]) { return do_set_trap_table(A0); }
-static long hc_mmu_update(const uint64_t a[6]) { return do_mmu_update(A0, (unsigned)A1, A2, (unsigned)A3); }
-static long hc_set_gdt(const uint64_t a[6]) { return do_set_gdt(A0, (unsigned)A1); }
-static long hc_stack_switch(const uint64_t a[6]) { return do_stack_switch(A0, A1); }
-static long hc_set_callbacks(const uint64_t a[6]) { return do_set_callbacks(A0, A1, A2); }
-static long hc_fpu_taskswitch(const uint64_t a[6]) { return do_fpu_taskswitch((int)A0); }
-static long hc_sched_op_compat(const uint64_t a[6]) { return do_sched_op_compat((int)A0, A1); }
-static long hc_set_debugreg(const uint64_t a[6]) { return do_set_debugreg((int)A0, A1); }
-static long hc_get_debugreg(const uint64_t a[6]) { return do_get_debugreg((int)A0); }
-static long hc_update_descriptor(const uint64_t a[6]) { return do_update_descriptor(A0, A1); }
-static long hc_memory_op(const uint64_t a[6]) { return do_memory_op(A0, A1); }
-static long hc_multicall(const uint64_t a[6]) { return do_multicall(A0, (uint32_t)A1); }
-static long hc_update_va_mapping(const uint64_t a[6]) { return do_update_va_mapping(A0, A1, A2); }
-static long hc_set_timer_op(const uint64_t a[6]) { return do_set_timer_op(A0); }
-static long hc_event_channel_op_compat(const uint64_t a[6]) { return do_event_channel_op_compat(A0); }
-static long hc_xen_version(const uint64_t a[6]) { return do_xen_version((int)A0, A1); }
-static long hc_console_io(const uint64_t a[6]) { return do_console_io((unsigned)A0, (unsigned)A1, A2); }
-static long hc_physdev_op_compat(const uint64_t a[6]) { return do_physdev_op_compat(A0); }
-static long hc_grant_table_op(const uint64_t a[6]) { return do_grant_table_op((unsigned)A0, A1, (unsigned)A2); }
-static long hc_vm_assist(const uint64_t a[6]) { return do_vm_assist((unsigned)A0, (unsigned)A1); }
-static long hc_sysctl(const uint64_t a[6]) { return do_sysctl(A0); }
-static long hc_update_va_mapping_otherdomain(const uint64_t a[6])
+static long hc_set_trap_table(HC_ARGS) { return do_set_trap_table(a0); }
+static long hc_mmu_update(HC_ARGS) { return do_mmu_update(a0, (unsigned)a1, a2, (unsigned)a3); }
+static long hc_set_gdt(HC_ARGS) { return do_set_gdt(a0, (unsigned)a1); }
+static long hc_stack_switch(HC_ARGS) { return do_stack_switch(a0, a1); }
+static long hc_set_callbacks(HC_ARGS) { return do_set_callbacks(a0, a1, a2); }
+static long hc_fpu_taskswitch(HC_ARGS) { return do_fpu_taskswitch((int)a0); }
+static long hc_sched_op_compat(HC_ARGS) { return do_sched_op_compat((int)a0, a1); }
+static long hc_set_debugreg(HC_ARGS) { return do_set_debugreg((int)a0, a1); }
+static long hc_get_debugreg(HC_ARGS) { return do_get_debugreg((int)a0); }
+static long hc_update_descriptor(HC_ARGS) { return do_update_descriptor(a0, a1); }
+static long hc_memory_op(HC_ARGS) { return do_memory_op(a0, a1); }
+static long hc_multicall(HC_ARGS) { return do_multicall(a0, (uint32_t)a1); }
+static long hc_update_va_mapping(HC_ARGS) { return do_update_va_mapping(a0, a1, a2); }
+static long hc_set_timer_op(HC_ARGS) { return do_set_timer_op(a0); }
+static long hc_event_channel_op_compat(HC_ARGS) { return do_event_channel_op_compat(a0); }
+static long hc_xen_version(HC_ARGS) { return do_xen_version((int)a0, a1); }
+static long hc_console_io(HC_ARGS) { return do_console_io((unsigned)a0, (unsigned)a1, a2); }
+static long hc_physdev_op_compat(HC_ARGS) { return do_physdev_op_compat(a0); }
+static long hc_grant_table_op(HC_ARGS) { return do_grant_table_op((unsigned)a0, a1, (unsigned)a2); }
+static long hc_vm_assist(HC_ARGS) { return do_vm_assist((unsigned)a0, (unsigned)a1); }
+static long hc_sysctl(HC_ARGS) { return do_sysctl(a0); }
+static long hc_update_va_mapping_otherdomain(HC_ARGS)
 {
-    return do_update_va_mapping_otherdomain(A0, A1, A2, (unsigned)A3);
+    return do_update_va_mapping_otherdomain(a0, a1, a2, (unsigned)a3);
 }
-static long hc_iret(const uint64_t a[6]) { (void)a; return do_iret(); }
-static long hc_vcpu_op(const uint64_t a[6]) { return do_vcpu_op((int)A0, (unsigned)A1, A2); }
-static long hc_set_segment_base(const uint64_t a[6]) { return do_set_segment_base((unsigned)A0, A1); }
-static long hc_mmuext_op(const uint64_t a[6]) { return do_mmuext_op(A0, (unsigned)A1, A2, (unsigned)A3); }
-static long hc_nmi_op(const uint64_t a[6]) { return do_nmi_op((unsigned)A0, A1); }
-static long hc_sched_op(const uint64_t a[6]) { return do_sched_op((int)A0, A1); }
-static long hc_callback_op(const uint64_t a[6]) { return do_callback_op((int)A0, A1); }
-static long hc_event_channel_op(const uint64_t a[6]) { return do_event_channel_op((int)A0, A1); }
-static long hc_physdev_op(const uint64_t a[6]) { return do_physdev_op((int)A0, A1); }
+static long hc_iret(HC_ARGS) { return do_iret(); }
+static long hc_vcpu_op(HC_ARGS) { return do_vcpu_op((int)a0, (unsigned)a1, a2); }
+static long hc_set_segment_base(HC_ARGS) { return do_set_segment_base((unsigned)a0, a1); }
+static long hc_mmuext_op(HC_ARGS) { return do_mmuext_op(a0, (unsigned)a1, a2, (unsigned)a3); }
+static long hc_nmi_op(HC_ARGS) { return do_nmi_op((unsigned)a0, a1); }
+static long hc_sched_op(HC_ARGS) { return do_sched_op((int)a0, a1); }
+static long hc_callback_op(HC_ARGS) { return do_callback_op((int)a0, a1); }
+static long hc_event_channel_op(HC_ARGS) { return do_event_channel_op((int)a0, a1); }
+static long hc_physdev_op(HC_ARGS) { return do_physdev_op((int)a0, a1); }
 
-#define PV64_COLUMN(name, subop, own, pv64, pv32) [__HYPERVISOR_##name] = pv64,
-static const hypercall_fn pv64_table[NR_HYPERCALLS] = { PV_HYPERCALLS(PV64_COLUMN) };
+#define PV64_ROW(name, subop, own, pv64, pv32) [__HYPERVISOR_##name] = { pv64, own, subop },
+const struct hypercall_row pv64_rows[NR_HYPERCALLS] = { PV_HYPERCALLS(PV64_ROW) };
 
-#define SUBOP_COLUMN(name, subop, own, pv64, pv32) [__HYPERVISOR_##name] = subop,
-static const bool first_arg_is_subop[NR_HYPERCALLS] = { PV_HYPERCALLS(SUBOP_COLUMN) };
-
-#define OWN_COLUMN(name, subop, own, pv64, pv32) [__HYPERVISOR_##name] = own,
-static const hypercall_own_fn own_table[NR_HYPERCALLS] = { PV_HYPERCALLS(OWN_COLUMN) };
-
-bool hc_own(const uint64_t a[6])
+bool hc_own(uint64_t a0, uint64_t a1)
 {
-    (void)a;
     return true;
 }
 
@@ -76,13 +63,13 @@ bool hc_own(const uint64_t a[6])
  * deadline already past raises VIRQ_TIMER at once: that step takes the
  * lock itself (vcpu_op.c, pv_entry_lock).
  */
-bool own_vcpu_op(const uint64_t a[6])
+bool own_vcpu_op(uint64_t a0, uint64_t a1)
 {
-    int cmd = (int)a[0];
+    int cmd = (int)a0;
     /* Any vCPU's up flag: one word, read once, as Xen reads it (no lock). */
     if (cmd == VCPUOP_is_up)
         return true;
-    if ((unsigned)a[1] != current->vcpu_id)
+    if ((unsigned)a1 != current->vcpu_id)
         return false;
     return cmd == VCPUOP_set_singleshot_timer || cmd == VCPUOP_stop_singleshot_timer ||
            cmd == VCPUOP_set_periodic_timer || cmd == VCPUOP_stop_periodic_timer;
@@ -90,16 +77,16 @@ bool own_vcpu_op(const uint64_t a[6])
 
 /* Sending on a port and unmasking one run under that port's own lock
  * (event_channel.c says why that is enough); the rest bind and close. */
-bool own_event_channel_op(const uint64_t a[6])
+bool own_event_channel_op(uint64_t a0, uint64_t a1)
 {
-    int cmd = (int)a[0];
+    int cmd = (int)a0;
     return cmd == EVTCHNOP_send || cmd == EVTCHNOP_unmask;
 }
 
 /* A yield returns at once (each vCPU has its own CPU). */
-bool own_sched_op(const uint64_t a[6])
+bool own_sched_op(uint64_t a0, uint64_t a1)
 {
-    return (int)a[0] == SCHEDOP_yield;
+    return (int)a0 == SCHEDOP_yield;
 }
 
 static void pv64_read_args(const struct cpu_regs *r, uint64_t a[6])
@@ -113,44 +100,37 @@ static void pv64_read_args(const struct cpu_regs *r, uint64_t a[6])
 }
 
 const struct pv_abi pv64_abi = {
-    .table = pv64_table, .read_args = pv64_read_args, .word = sizeof(uint64_t),
+    .rows = pv64_rows, .read_args = pv64_read_args, .word = sizeof(uint64_t),
 };
 
 bool hypercall_is_own(const struct cpu_regs *r)
 {
-    uint64_t op = r->rax;
-    if (op >= NR_HYPERCALLS || !own_table[op])
-        return false;
-    if (own_table[op] == hc_own)
-        return true;                /* whatever the arguments */
-    uint64_t a[6];
-    pv64_read_args(r, a);
-    return own_table[op](a);
+    return r->rax < NR_HYPERCALLS && hypercall_row_is_own(&pv64_rows[r->rax], r->rdi, r->rsi);
 }
 
-/* mmu_update, mmuext_op and multicall count their own elements. */
+/* mmu_update and mmuext_op count their own elements (mm/). */
 static bool counts_itself(uint64_t op)
 {
     return op == __HYPERVISOR_mmu_update || op == __HYPERVISOR_mmuext_op;
 }
 
-long hypercall_invoke(const struct pv_abi *abi, uint64_t op, const uint64_t args[6])
+void hypercall_count(uint64_t op, const struct hypercall_row *h, uint64_t a0, long rc)
 {
-    hypercall_fn fn = op < NR_HYPERCALLS ? abi->table[op] : NULL;
-    long rc = fn ? fn(args) : -XEN_ENOSYS;
+    if (counts_itself(op))
+        return;
     /* iret hands back the guest's own RAX: not a result to judge. */
-    if (!counts_itself(op))
-        abi_trace_call(op < 64 ? (unsigned)op : 63,
-                       fn && first_arg_is_subop[op] ? (unsigned)(args[0] & 0xffff)
-                                                    : ABI_SUB_NONE,
-                       op == __HYPERVISOR_iret ? 0 : rc);
-    return rc;
+    abi_trace_call(op < 64 ? (unsigned)op : 63,
+                   h && h->fn && h->subop ? (unsigned)(a0 & 0xffff) : ABI_SUB_NONE,
+                   op == __HYPERVISOR_iret ? 0 : rc);
 }
 
-/* The result as the ABI's word (a 32-bit guest's EAX, zero-extended). */
-uint64_t hypercall_result_word(const struct pv_abi *abi, long rc)
+long hypercall_invoke(const struct pv_abi *abi, uint64_t op, const uint64_t args[6])
 {
-    return abi->word == sizeof(uint32_t) ? (uint32_t)rc : (uint64_t)rc;
+    const struct hypercall_row *h = op < NR_HYPERCALLS ? &abi->rows[op] : NULL;
+    long rc = h && h->fn ? h->fn(args[0], args[1], args[2], args[3], args[4], args[5])
+                         : -XEN_ENOSYS;
+    hypercall_counted(op, h, args[0], rc);
+    return rc;
 }
 
 void hypercall_dispatch_abi(const struct pv_abi *abi, struct cpu_regs *r)
@@ -169,13 +149,5 @@ long hypercall_call(uint64_t op, const uint64_t args[5])
 
 void hypercall_dispatch(struct cpu_regs *r)
 {
-    /* The one every guest system call ends with: straight to do_iret,
-     * counted and traced as hypercall_invoke would. */
-    if (r->rax == __HYPERVISOR_iret) {
-        pv_progress();
-        r->rax = (uint64_t)do_iret();
-        abi_trace_call(__HYPERVISOR_iret, ABI_SUB_NONE, 0);
-        return;
-    }
     hypercall_dispatch_abi(&pv64_abi, r);
 }

@@ -12,16 +12,16 @@
  *        operation that needs only its port's lock (EVTCHNOP_send,
  *        EVTCHNOP_unmask: event_channel.c): it runs without the PV lock
  *        (domain.c; why that is safe: entry.c). A predicate on the
- *        arguments when that depends on the sub-operation; HC_LOCKED
- *        otherwise. A 32-bit guest's entries take
+ *        first two argument words when that depends on the
+ *        sub-operation; HC_LOCKED otherwise. A 32-bit guest's entries take
  *        the lock before they get here (their translation is not audited
  *        for concurrency), so the column matters to the 64-bit ABI only;
  * pv64:  the 64-bit guest's argument adapter (hypercall.c);
  * pv32:  the 32-bit guest's (compat_hypercall.c), HC_NONE where Xen gives
  *        a 32-bit domU nothing (-ENOSYS).
  * An adapter takes the six argument words as the ABI (struct pv_abi)
- * read them and calls the handler with its prototype's widths. Numbers
- * not listed answer -ENOSYS for both widths.
+ * read them, in registers, and calls the handler with its prototype's
+ * widths. Numbers not listed answer -ENOSYS for both widths.
  */
 #ifndef PVSHIM_HYPERCALL_DEFS_H
 #define PVSHIM_HYPERCALL_DEFS_H

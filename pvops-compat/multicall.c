@@ -15,24 +15,24 @@
 #include "hypercalls.h"
 #include "domain.h"
 #include <pvshim/guest_access.h>
-#include <pvshim/string.h>
+#include <pvshim/compiler.h>
 
 #define MC_WORDS 8      /* op, result, args[6] */
 
 STATIC_ASSERT(sizeof(struct multicall_entry) == MC_WORDS * sizeof(xen_ulong_t),
               "multicall entry: eight words");
 
-/* Word i of an entry of the ABI's width, zero-extended. */
-static uint64_t entry_word(const struct pv_abi *abi, const uint8_t *e, unsigned i)
+/* The entry at `at` as words of the ABI's width, zero-extended; false if it cannot be read. */
+static bool read_entry(const struct pv_abi *abi, uint64_t w[MC_WORDS], vaddr_t at)
 {
-    if (abi->word == sizeof(uint32_t)) {
-        uint32_t w;
-        memcpy(&w, e + i * sizeof(w), sizeof(w));
-        return w;
-    }
-    uint64_t w;
-    memcpy(&w, e + i * sizeof(w), sizeof(w));
-    return w;
+    if (abi->word == sizeof(uint64_t))
+        return copy_from_guest(w, at, MC_WORDS * sizeof(uint64_t)) == 0;
+    uint32_t n[MC_WORDS];
+    if (copy_from_guest(n, at, sizeof(n)))
+        return false;
+    for (unsigned i = 0; i < MC_WORDS; i++)
+        w[i] = n[i];
+    return true;
 }
 
 long multicall_run(const struct pv_abi *abi, vaddr_t call_list, uint32_t nr_calls)
@@ -44,16 +44,14 @@ long multicall_run(const struct pv_abi *abi, vaddr_t call_list, uint32_t nr_call
     const size_t entry_size = MC_WORDS * abi->word;
     long rc = 0;
     for (uint32_t i = 0; i < nr_calls; i++) {
-        uint8_t e[MC_WORDS * sizeof(uint64_t)];
+        uint64_t e[MC_WORDS];       /* op, result, args[6] */
         vaddr_t at = call_list + (vaddr_t)i * entry_size;
-        if (copy_from_guest(e, at, entry_size)) {
+        if (!read_entry(abi, e, at)) {
             rc = -XEN_EFAULT;
             break;
         }
-        uint64_t op = entry_word(abi, e, 0), args[6];
-        for (unsigned a = 0; a < 6; a++)
-            args[a] = entry_word(abi, e, 2 + a);
-        long result = hypercall_invoke(abi, op, args);
+        uint64_t op = e[0];
+        long result = hypercall_invoke(abi, op, &e[2]);
         uint64_t word = hypercall_result_word(abi, result);
         vaddr_t result_at = at + abi->word;
         if (op == __HYPERVISOR_iret) {

@@ -120,8 +120,10 @@ static inline void pv_entry_unlock(struct pcpu *pc, enum pv_lock_site site)
         pv_lock_count_free(pc, site);
         return;
     }
+    /* Taken by this entry, not nested: released outright. */
     ASSERT(pv_lock_depth == 1);
-    pv_unlock_on(pc);
+    pv_lock_depth = 0;
+    spin_unlock_as(&pv_big_lock, pc->id + 1);
 }
 
 #endif

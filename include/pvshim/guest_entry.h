@@ -45,6 +45,13 @@ void guest_syscall(struct cpu_regs *r);
  */
 void guest_syscall_enter(struct cpu_regs *r);
 
+/*
+ * Its part for a 64-bit guest's hypercall (SYSCALL from its kernel), on
+ * pc, the calling CPU; the SYSCALL entry calls it straight for those.
+ */
+struct pcpu;
+void guest_hypercall(struct cpu_regs *r, struct pcpu *pc);
+
 /* `int $0x80` from the guest (a DPL-3 gate, Xen's direct path). */
 void guest_int80(struct cpu_regs *r);
 

@@ -10,6 +10,7 @@ section .text
 
 extern trap_entry
 extern guest_syscall_entry
+extern guest_hypercall
 extern syscall64_fast
 extern page_fault_fast
 extern pcpus
@@ -127,6 +128,15 @@ syscall64_slow:
     PUSH_GPRS_REST
     mov rdi, rsp
     call guest_syscall_entry
+    jmp return_via_frame
+
+; A 64-bit guest's hypercall other than iret, from syscall64_fast with
+; this CPU's struct pcpu in RSI: the C path without guest_syscall_enter.
+global syscall64_hypercall
+syscall64_hypercall:
+    PUSH_GPRS_REST
+    mov rdi, rsp
+    call guest_hypercall
     jmp return_via_frame
 
 syscall32_common:

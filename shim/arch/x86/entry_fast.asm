@@ -4,7 +4,7 @@
 ;  - a system call from guest user mode, bounced to the registered syscall
 ;    callback (entry.c syscall_on -> bounce.c pv_bounce);
 ;  - HYPERVISOR_iret from the guest kernel, to user or kernel mode
-;    (hypercall.c hypercall_dispatch -> iret.c do_iret).
+;    (entry.c guest_hypercall -> iret.c do_iret).
 ;
 ; The C path is the reference: what the guest sees (its registers, the
 ; bounce frame, RFLAGS, CS/SS, its event mask, kernel/user mode with the GS
@@ -13,7 +13,8 @@
 ; (syscall64_slow, entry.asm): selftest=c-entry, a 32-bit guest,
 ; architectural IOPL, no syscall callback, events the return would deliver, a TLB flush
 ; owed (the vCPU's tlb_flush_due or its pv_mm.stale_tlb bit, which a CR3
-; load clears in C), a vCPU taken down, no user L4, any other hypercall,
+; load clears in C), a vCPU taken down, no user L4, any other hypercall
+; (a 64-bit guest's past guest_syscall_enter, to syscall64_hypercall),
 ; an iret frame or bounce frame outside the guest's range or faulting
 ; (the C path then crashes the guest as it always did). A bad RIP, CS or
 ; SS the guest iret to faults at the shared iretq (return_iretq), which
@@ -45,7 +46,7 @@ BITS 64
 section .text
 
 extern dom, pv_mm, smap_active, pv_progress_count, entry_fast_enabled
-extern syscall64_slow, return_iretq
+extern syscall64_slow, syscall64_hypercall, return_iretq
 
 global syscall64_fast
 syscall64_fast:
@@ -55,10 +56,15 @@ syscall64_fast:
     mov rdi, [rsi + PCPU_CURR]          ; its vCPU, for the whole path
     cmp byte [rdi + V_KERNEL_MODE], 0
     je .user
-    ; Any hypercall but iret leaves here, first.
+    ; Any hypercall but iret leaves here, first: a 64-bit guest's straight
+    ; to its C handler (entry.c guest_hypercall), with this CPU in RSI.
     cmp rax, HYPERVISOR_IRET
     je iret_fast
-    jmp syscall64_slow
+    cmp byte [rel entry_fast_enabled], 0
+    je syscall64_slow
+    cmp byte [rel dom + DOM_COMPAT], 0
+    jne syscall64_slow
+    jmp syscall64_hypercall
 
 .user:
     ; A system call from guest user mode, to the syscall callback.
@@ -197,14 +203,11 @@ iret_fast:
     mov rax, [rsp + G + F_RIP]
     mov [rsp + G + F_RCX], rax
 .rcx_r11_set:
-    mov eax, [rsp + IRET_RFLAGS]
-    not eax
-    shr eax, 9                          ; EFLAGS_IF
-    and eax, 1
-    mov [rdx + VI_MASK], al             ; masked unless IF
+    test qword [rsp + IRET_RFLAGS], EFLAGS_IF
+    setz byte [rdx + VI_MASK]           ; masked unless IF
     mov rax, [rsp + IRET_RAX]
     mov [rsp + G + F_RAX], rax
-    ; As hypercall_dispatch: progress for the watchdog (a lost count
+    ; As guest_hypercall: progress for the watchdog (a lost count
     ; against another CPU's is harmless: it only looks for a change).
     inc qword [rel pv_progress_count]
     inc qword [rdi + V_FAST_IRETS]      ; trace=abi's iret row too (abi_trace.c)
