@@ -139,7 +139,7 @@ static pte_t adjust_guest_entry(pte_t e, unsigned level)
 /* ---------------------------------------------------------- references */
 
 /* Inline in a whole L1's validation (an entry at a time), a call elsewhere. */
-static inline int l1e_get_refs(pte_t e, enum pg_owner owner)
+static inline ALWAYS_INLINE int l1e_get_refs(pte_t e, enum pg_owner owner)
 {
     if (!(e & PTE_P))
         return 0;
@@ -172,7 +172,7 @@ int get_page_from_l1e(pte_t e, enum pg_owner owner)
  * PV lock or anything relies on the mask: put_page_from_l1e at once, a
  * table's devalidation once for the whole table (put_page_type).
  */
-static bool put_l1e_refs(pte_t e)
+static inline ALWAYS_INLINE bool put_l1e_refs(pte_t e)
 {
     /*
      * A grant PTE (grant_map.c) holds nothing: the grant table's mapping
@@ -235,7 +235,7 @@ static bool get_linear_table(pte_t e, mfn_t ptpg, unsigned level)
 }
 
 /* An L2/L3/L4 entry of table ptpg names a table of the level below, or a linear one. */
-static int get_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
+static inline ALWAYS_INLINE int get_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
 {
     if (e & pde_disallow_mask(level))
         return -XEN_EINVAL;
@@ -246,7 +246,7 @@ static int get_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
     return rc;
 }
 
-static void put_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
+static inline ALWAYS_INLINE void put_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
 {
     if (!(e & PTE_P))
         return;
