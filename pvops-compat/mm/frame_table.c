@@ -82,6 +82,13 @@ static uint64_t self_vcpu(void)
     return 1ull << current->vcpu_id;
 }
 
+/* Every bit that can name a vCPU (bit n: vCPU n < PV_MAX_VCPUS). */
+STATIC_ASSERT(PV_MAX_VCPUS <= 64, "a vCPU mask is one word");
+static inline uint64_t vcpu_bits(void)
+{
+    return PV_MAX_VCPUS == 64 ? ~0ull : (1ull << (PV_MAX_VCPUS % 64)) - 1;
+}
+
 /*
  * stale_tlb is read and changed under the PV lock, except that a CPU
  * switching its vCPU's base pointer without the lock clears its own bit
@@ -145,9 +152,8 @@ static void flush_vcpus(uint64_t vcpus)
         return;
     uint64_t now = clock_now();
     pv_flush_vcpus_tlb(others);
-    for (unsigned v = 0; v < PV_MAX_VCPUS; v++)
-        if (others >> v & 1)
-            __atomic_store_n(&pv_mm.flushed_at[v], now, __ATOMIC_RELAXED);
+    for (uint64_t rest = others & vcpu_bits(); rest; rest &= rest - 1)
+        __atomic_store_n(&pv_mm.flushed_at[__builtin_ctzll(rest)], now, __ATOMIC_RELAXED);
     __atomic_fetch_and(&pv_mm.stale_tlb, ~others, __ATOMIC_SEQ_CST);
 }
 
@@ -182,9 +188,12 @@ void mm_flush_before_retype(mfn_t mfn)
         return;
     uint64_t stamp = pv_mm.drop_stamp[mfn & (DROP_STAMP_SLOTS - 1)];
     uint64_t need = 0;
-    for (unsigned v = 0; v < PV_MAX_VCPUS; v++)
-        if ((stale >> v & 1) && __atomic_load_n(&pv_mm.flushed_at[v], __ATOMIC_RELAXED) < stamp)
+    /* Only the stale vCPUs' clocks are read: one step per bit set. */
+    for (uint64_t rest = stale & vcpu_bits(); rest; rest &= rest - 1) {
+        unsigned v = (unsigned)__builtin_ctzll(rest);
+        if (__atomic_load_n(&pv_mm.flushed_at[v], __ATOMIC_RELAXED) < stamp)
             need |= 1ull << v;
+    }
     if (need)
         flush_vcpus(need);
 }
@@ -442,7 +451,7 @@ static int validate(mfn_t mfn, unsigned type)
     }
 }
 
-int get_page_type(mfn_t mfn, unsigned type)
+int get_page_type_slow(mfn_t mfn, unsigned type)
 {
     struct pv_frame *f = frame_of(mfn);
     if (!f || type == PV_TYPE_NONE || type > PV_TYPE_WRITABLE)
@@ -503,7 +512,7 @@ int get_page_type(mfn_t mfn, unsigned type)
     return 0;
 }
 
-void put_page_type(mfn_t mfn)
+void put_page_type_slow(mfn_t mfn)
 {
     struct pv_frame *f = frame_of(mfn);
     if (!f || !frame_type_count(f)) {
@@ -559,22 +568,6 @@ void put_linear_page_type(mfn_t mfn, mfn_t ptpg)
         linear_set(ptpg, (int16_t)(entries - 1));
     }
     put_page_type(mfn);
-}
-
-int get_page_and_type(mfn_t mfn, unsigned type)
-{
-    if (!get_page(mfn))
-        return -XEN_EINVAL;
-    int rc = get_page_type(mfn, type);
-    if (rc)
-        put_page(mfn);
-    return rc;
-}
-
-void put_page_and_type(mfn_t mfn)
-{
-    put_page_type(mfn);
-    put_page(mfn);
 }
 
 int pv_mm_get_writable_frame(mfn_t mfn)

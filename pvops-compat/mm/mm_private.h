@@ -256,15 +256,56 @@ static inline void put_page(mfn_t mfn)
     put_page_slow(mfn);
 }
 /* A type reference (validating on a 0 -> 1 change of type); 0 or -XEN_E*. */
-int get_page_type(mfn_t mfn, unsigned type);
-void put_page_type(mfn_t mfn);
+int get_page_type_slow(mfn_t mfn, unsigned type);
+/*
+ * Inline: the frame already has this type, validated (a live table, or a
+ * writable or seg-desc frame, which stay validated at count 0), and room in
+ * its count: only the count changes. A table at count 0 is never validated
+ * and a PAE Xen L2 takes no second reference, so everything else (a type
+ * change, a validation, a refusal) is the slow path's.
+ */
+static inline int get_page_type(mfn_t mfn, unsigned type)
+{
+    struct pv_frame *f = frame_of(mfn);
+    const uint32_t want = ((uint32_t)type << FI_TYPE_SHIFT) | FI_VALIDATED;
+    if (f && type > PV_TYPE_NONE && type <= PV_TYPE_WRITABLE &&
+        (f->info & (FI_TYPE_MASK | FI_VALIDATED | FI_PAE_XEN_L2)) == want &&
+        frame_type_count(f) != FI_COUNT_MASK) {
+        f->info++;
+        return 0;
+    }
+    return get_page_type_slow(mfn, type);
+}
+void put_page_type_slow(mfn_t mfn);
+/* Inline: not the last type reference, so nothing but the count changes. */
+static inline void put_page_type(mfn_t mfn)
+{
+    struct pv_frame *f = frame_of(mfn);
+    if (f && frame_type_count(f) > 1) {
+        f->info--;
+        return;
+    }
+    put_page_type_slow(mfn);
+}
 /* Drop a type reference that is a linear entry of table ptpg (counts too). */
 void put_linear_page_type(mfn_t mfn, mfn_t ptpg);
 /* PAE: the type reference an L3's slot 3 takes on its L2 (count 0 -> 1 only). */
 int get_page_type_pae_xen_l2(mfn_t mfn);
 /* Both; -XEN_EINVAL if the frame is not the guest's. */
-int get_page_and_type(mfn_t mfn, unsigned type);
-void put_page_and_type(mfn_t mfn);
+static inline int get_page_and_type(mfn_t mfn, unsigned type)
+{
+    if (!get_page(mfn))
+        return -XEN_EINVAL;
+    int rc = get_page_type(mfn, type);
+    if (rc)
+        put_page(mfn);
+    return rc;
+}
+static inline void put_page_and_type(mfn_t mfn)
+{
+    put_page_type(mfn);
+    put_page(mfn);
+}
 
 /* Flush the guest TLB now / record that a flush happened. */
 /*

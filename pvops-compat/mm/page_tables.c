@@ -138,7 +138,8 @@ static pte_t adjust_guest_entry(pte_t e, unsigned level)
 
 /* ---------------------------------------------------------- references */
 
-int get_page_from_l1e(pte_t e, enum pg_owner owner)
+/* Inline in a whole L1's validation (an entry at a time), a call elsewhere. */
+static inline ALWAYS_INLINE int l1e_get_refs(pte_t e, enum pg_owner owner)
 {
     if (!(e & PTE_P))
         return 0;
@@ -160,13 +161,18 @@ int get_page_from_l1e(pte_t e, enum pg_owner owner)
     return 0;
 }
 
+int get_page_from_l1e(pte_t e, enum pg_owner owner)
+{
+    return l1e_get_refs(e, owner);
+}
+
 /*
  * The references a present L1 entry holds, dropped; true if there were any.
  * The caller marks the TLBs stale (mm_mark_stale) before it lets go of the
  * PV lock or anything relies on the mask: put_page_from_l1e at once, a
  * table's devalidation once for the whole table (put_page_type).
  */
-static bool put_l1e_refs(pte_t e)
+static inline ALWAYS_INLINE bool put_l1e_refs(pte_t e)
 {
     /*
      * A grant PTE (grant_map.c) holds nothing: the grant table's mapping
@@ -229,7 +235,7 @@ static bool get_linear_table(pte_t e, mfn_t ptpg, unsigned level)
 }
 
 /* An L2/L3/L4 entry of table ptpg names a table of the level below, or a linear one. */
-static int get_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
+static inline ALWAYS_INLINE int get_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
 {
     if (e & pde_disallow_mask(level))
         return -XEN_EINVAL;
@@ -240,7 +246,7 @@ static int get_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
     return rc;
 }
 
-static void put_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
+static inline ALWAYS_INLINE void put_page_from_pde(pte_t e, mfn_t ptpg, unsigned level)
 {
     if (!(e & PTE_P))
         return;
@@ -355,31 +361,20 @@ static void hyp_slot_range(mfn_t table, unsigned level, unsigned *lo, unsigned *
 }
 
 /*
- * The first present entry of t[i..end), or end. Most entries of a table are
- * empty: sixteen at a time are ORed and tested once (through a pointer, so
- * each entry is one OR from memory). Only the P bit is read, which nothing
- * but pvshim changes in a table (the CPUs' walkers set A/D).
+ * Most entries of a table are empty, and the present ones come in runs: a
+ * group of SUMMARY_GROUP entries is ORed and tested once (through a
+ * pointer, so each entry is one OR from memory), and only a group with a
+ * present entry is read entry by entry, in the caller's own loop. Only the
+ * P bit is read, which nothing but pvshim changes in a table (the CPUs'
+ * walkers set A/D).
  */
-#define SCAN_GROUP 16
-
-static unsigned next_present(const pte_t *t, unsigned i, unsigned end)
+static inline bool group_has_present(const pte_t *p)
 {
-    for (; i < end && (i & (SCAN_GROUP - 1)); i++)
-        if (t[i] & PTE_P)
-            return i;
-    for (; i + SCAN_GROUP <= end; i += SCAN_GROUP) {
-        const pte_t *p = &t[i];
-        pte_t any = 0;
+    pte_t any = 0;
 #pragma GCC unroll 16
-        for (unsigned k = 0; k < SCAN_GROUP; k++)
-            any |= p[k];
-        if (any & PTE_P)
-            break;
-    }
-    for (; i < end; i++)
-        if (t[i] & PTE_P)
-            return i;
-    return end;
+    for (unsigned k = 0; k < SUMMARY_GROUP; k++)
+        any |= p[k];
+    return any & PTE_P;
 }
 
 /* ---------------------------------------------------------- summaries */
@@ -387,11 +382,6 @@ static unsigned next_present(const pte_t *t, unsigned i, unsigned end)
 #define SUMMARY_GROUPS  (PT_ENTRIES / SUMMARY_GROUP)
 #define ALL_GROUPS      ((uint32_t)((1ull << SUMMARY_GROUPS) - 1))
 STATIC_ASSERT(SUMMARY_GROUPS <= 32, "a summary's groups fit its word");
-
-static inline uint32_t group_bit(unsigned idx)
-{
-    return 1u << (idx / SUMMARY_GROUP);
-}
 
 /* Table mfn has just been validated, its present guest entries in `groups`. */
 static void summary_set(mfn_t mfn, uint32_t groups)
@@ -419,18 +409,6 @@ bool pv_mm_table_summary(mfn_t mfn, uint32_t *groups)
     return true;
 }
 
-/* The next present guest slot after i (i = -1u: the first), or PT_ENTRIES. */
-static unsigned next_guest_entry(const pte_t *t, unsigned i, unsigned lo, unsigned hi)
-{
-    i++;
-    if (i < lo) {
-        i = next_present(t, i, lo);
-        if (i < lo)
-            return i;
-    }
-    return next_present(t, MAX(i, hi), PT_ENTRIES);
-}
-
 /*
  * An L1 of a 64-bit or PAE guest: every slot is the guest's. On failure,
  * the entries before the failing one are released again.
@@ -438,21 +416,26 @@ static unsigned next_guest_entry(const pte_t *t, unsigned i, unsigned lo, unsign
 static int validate_l1(mfn_t mfn, pte_t *t)
 {
     uint32_t groups = 0;
-    for (unsigned i = next_present(t, 0, PT_ENTRIES); i < PT_ENTRIES;
-         i = next_present(t, i + 1, PT_ENTRIES)) {
-        pte_t e = t[i];
-        int rc = get_page_from_l1e(e, PG_OWNER_SELF);
-        if (rc) {
-            log_debug("pv-mm: L1 %#llx slot %u: %d\n", (unsigned long long)mfn, i, rc);
-            bool dropped = false;
-            while (i-- > 0)
-                dropped |= put_l1e_refs(t[i]);
-            if (dropped)
-                mm_mark_stale();
-            return rc;
+    for (unsigned g = 0; g < SUMMARY_GROUPS; g++) {
+        if (!group_has_present(&t[g * SUMMARY_GROUP]))
+            continue;
+        groups |= 1u << g;
+        for (unsigned i = g * SUMMARY_GROUP; i < (g + 1) * SUMMARY_GROUP; i++) {
+            pte_t e = t[i];
+            if (!(e & PTE_P))
+                continue;
+            int rc = l1e_get_refs(e, PG_OWNER_SELF);
+            if (rc) {
+                log_debug("pv-mm: L1 %#llx slot %u: %d\n", (unsigned long long)mfn, i, rc);
+                bool dropped = false;
+                while (i-- > 0)
+                    dropped |= put_l1e_refs(t[i]);
+                if (dropped)
+                    mm_mark_stale();
+                return rc;
+            }
+            t[i] = adjust_guest_l1e(e);
         }
-        t[i] = adjust_guest_l1e(e);
-        groups |= group_bit(i);
     }
     summary_set(mfn, groups);
     return 0;
@@ -476,23 +459,30 @@ int validate_table(mfn_t mfn, unsigned level)
     unsigned lo, hi;
     uint32_t groups = 0;
     hyp_slot_range(mfn, level, &lo, &hi);
-    for (unsigned i = next_guest_entry(t, -1u, lo, hi); i < PT_ENTRIES;
-         i = next_guest_entry(t, i, lo, hi)) {
-        /* Invariant: i is a guest slot (outside [lo, hi)) and t[i] is present. */
-        pte_t e = t[i];
-        int rc = pae_l3 && i == COMPAT_L3_XEN_SLOT
-                     ? get_pae_xen_l2(e)
-                     : get_page_from_pde(e, mfn, level);
-        if (rc) {
-            log_debug("pv-mm: L%u %#llx slot %u: %d\n", level,
-                      (unsigned long long)mfn, i, rc);
-            while (i-- > 0)
-                if (i < lo || i >= hi)
-                    put_page_from_pde(t[i], mfn, level);
-            return rc;
+    for (unsigned g = 0; g < SUMMARY_GROUPS; g++) {
+        const unsigned first = g * SUMMARY_GROUP, end = first + SUMMARY_GROUP;
+        /* A group wholly of hypervisor slots, or with nothing present. */
+        if ((first >= lo && end <= hi) || !group_has_present(&t[first]))
+            continue;
+        for (unsigned i = first; i < end; i++) {
+            pte_t e = t[i];
+            if (!(e & PTE_P) || (i >= lo && i < hi))
+                continue;
+            /* Invariant: i is a guest slot (outside [lo, hi)) and e is present. */
+            int rc = pae_l3 && i == COMPAT_L3_XEN_SLOT
+                         ? get_pae_xen_l2(e)
+                         : get_page_from_pde(e, mfn, level);
+            if (rc) {
+                log_debug("pv-mm: L%u %#llx slot %u: %d\n", level,
+                          (unsigned long long)mfn, i, rc);
+                while (i-- > 0)
+                    if (i < lo || i >= hi)
+                        put_page_from_pde(t[i], mfn, level);
+                return rc;
+            }
+            t[i] = adjust_guest_entry(e, level);
+            groups |= 1u << g;
         }
-        t[i] = adjust_guest_entry(e, level);
-        groups |= group_bit(i);
     }
     if (level == 4)
         install_hyp_slots(t);
@@ -502,43 +492,37 @@ int validate_table(mfn_t mfn, unsigned level)
     return 0;
 }
 
-/* The references entry i of table mfn (level) holds, dropped. */
-static void put_entry_refs(pte_t e, mfn_t mfn, unsigned level)
-{
-    if (level == 1)
-        put_l1e_refs(e);
-    else
-        put_page_from_pde(e, mfn, level);
-}
-
 /*
  * Every reference the table's entries hold, dropped. The TLBs are marked
  * stale by the caller (put_page_type, right after), once for the table.
- * With a summary only its groups are read (an empty entry holds nothing).
+ * With a summary only its groups are read (an empty entry holds nothing);
+ * without one, every group is tested first.
  */
 void devalidate_table(mfn_t mfn, unsigned level)
 {
     uint32_t groups = summary_take(mfn);
+    const bool tested = groups != ALL_GROUPS;
     pte_t *t = frame_map(mfn);
     if (!t)
         return;
     unsigned lo = PT_ENTRIES, hi = PT_ENTRIES;
     if (level != 1)
         hyp_slot_range(mfn, level, &lo, &hi);
-    if (groups == ALL_GROUPS) {
-        for (unsigned i = next_guest_entry(t, -1u, lo, hi); i < PT_ENTRIES;
-             i = next_guest_entry(t, i, lo, hi))
-            put_entry_refs(t[i], mfn, level);
-        return;
-    }
     while (groups) {
         unsigned g = (unsigned)__builtin_ctz(groups);
         groups &= groups - 1;
-        unsigned end = (g + 1) * SUMMARY_GROUP;
-        for (unsigned i = next_present(t, g * SUMMARY_GROUP, end); i < end;
-             i = next_present(t, i + 1, end))
-            if (i < lo || i >= hi)
-                put_entry_refs(t[i], mfn, level);
+        const unsigned first = g * SUMMARY_GROUP, end = first + SUMMARY_GROUP;
+        if ((first >= lo && end <= hi) || (!tested && !group_has_present(&t[first])))
+            continue;
+        for (unsigned i = first; i < end; i++) {
+            pte_t e = t[i];
+            if (!(e & PTE_P) || (i >= lo && i < hi))
+                continue;
+            if (level == 1)
+                put_l1e_refs(e);
+            else
+                put_page_from_pde(e, mfn, level);
+        }
     }
 }
 
