@@ -209,6 +209,14 @@ static unsigned fetch(vaddr_t rip, uint8_t *buf)
     return n;
 }
 
+/* The store at rip, decoded; most are 3 to 7 bytes long, so one 8-byte read first. */
+static bool fetch_decode(vaddr_t rip, uint8_t *code, struct ptwr_insn *in)
+{
+    if (!copy_from_guest(code, rip, 8) && ptwr_decode(code, 8, in))
+        return true;
+    return ptwr_decode(code, fetch(rip, code), in);
+}
+
 bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
 {
     /* Guest-kernel write to a present page: the only faults emulated. */
@@ -232,7 +240,7 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
 
     uint8_t code[PTWR_MAX_INSN];
     struct ptwr_insn in;
-    if (!ptwr_decode(code, fetch(regs->rip, code), &in))
+    if (!fetch_decode(regs->rip, code, &in))
         return false;
 
     /* The registers the address uses, in ModRM order (the others are not read). */
