@@ -282,6 +282,18 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
     unsigned shift = (ea & (sizeof(pte_t) - 1)) * 8;
     uint64_t m = size_mask(in.size);
     pte_t full = t[idx];
+
+    /* A whole entry by MOV or XCHG, as compute and apply below would do it: no flags. */
+    if (in.size == 8 && (in.op == PTWR_MOV || (in.op == PTWR_XCHG && in.reg != PTWR_NO_REG))) {
+        pte_t val = in.reg != PTWR_NO_REG ? *gpr_slot(regs, in.reg) : in.imm;
+        if (!update_l1_entry(l1, t, idx, val))
+            return false;
+        if (in.op == PTWR_XCHG)
+            *gpr_slot(regs, in.reg) = full;
+        regs->rip += in.len;
+        return true;
+    }
+
     uint64_t old = (full >> shift) & m;
 
     struct ptwr_effect e;
