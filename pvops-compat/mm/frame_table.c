@@ -70,13 +70,6 @@ void pv_mm_init_prepared(void *frame_table, mfn_t nr_frames, uint64_t *m2p,
     pv_mm.ready = true;
 }
 
-pte_t *frame_map(mfn_t mfn)
-{
-    if (mfn >= pv_mm.nr_frames)
-        return NULL;
-    return phys_access(mfn_to_paddr(mfn), PAGE_SIZE);
-}
-
 static uint64_t self_vcpu(void)
 {
     return 1ull << current->vcpu_id;

@@ -8,6 +8,7 @@
 
 #include <pvshim/types.h>
 #include <pvshim/paging.h>
+#include <pvshim/phys.h>
 #include <pvshim/layout.h>
 #include <pvshim/xen_abi.h>
 #include <pvshim/xen_abi32.h>
@@ -344,7 +345,12 @@ void mm_flush_tlb_vcpus(uint64_t vcpus);
 void mm_invlpg_vcpus(uint64_t vcpus, vaddr_t va);
 
 /* The frame's contents (a table), or NULL if machine memory is out of reach. */
-pte_t *frame_map(mfn_t mfn);
+static inline pte_t *frame_map(mfn_t mfn)
+{
+    if (mfn >= pv_mm.nr_frames)
+        return NULL;
+    return phys_access_frame(mfn);
+}
 
 /* ---- page tables (page_tables.c) */
 int validate_table(mfn_t mfn, unsigned level);

@@ -209,6 +209,14 @@ static unsigned fetch(vaddr_t rip, uint8_t *buf)
     return n;
 }
 
+/* The store at rip, decoded; most are 3 to 7 bytes long, so one 8-byte read first. */
+static bool fetch_decode(vaddr_t rip, uint8_t *code, struct ptwr_insn *in)
+{
+    if (!copy_from_guest(code, rip, 8) && ptwr_decode(code, 8, in))
+        return true;
+    return ptwr_decode(code, fetch(rip, code), in);
+}
+
 bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
 {
     /* Guest-kernel write to a present page: the only faults emulated. */
@@ -232,7 +240,7 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
 
     uint8_t code[PTWR_MAX_INSN];
     struct ptwr_insn in;
-    if (!ptwr_decode(code, fetch(regs->rip, code), &in))
+    if (!fetch_decode(regs->rip, code, &in))
         return false;
 
     /* The registers the address uses, in ModRM order (the others are not read). */
@@ -274,6 +282,18 @@ bool pv_ptwr_fault(struct cpu_regs *regs, vaddr_t cr2, uint64_t error_code)
     unsigned shift = (ea & (sizeof(pte_t) - 1)) * 8;
     uint64_t m = size_mask(in.size);
     pte_t full = t[idx];
+
+    /* A whole entry by MOV or XCHG, as compute and apply below would do it: no flags. */
+    if (in.size == 8 && (in.op == PTWR_MOV || (in.op == PTWR_XCHG && in.reg != PTWR_NO_REG))) {
+        pte_t val = in.reg != PTWR_NO_REG ? *gpr_slot(regs, in.reg) : in.imm;
+        if (!update_l1_entry(l1, t, idx, val))
+            return false;
+        if (in.op == PTWR_XCHG)
+            *gpr_slot(regs, in.reg) = full;
+        regs->rip += in.len;
+        return true;
+    }
+
     uint64_t old = (full >> shift) & m;
 
     struct ptwr_effect e;

@@ -95,17 +95,21 @@ static bool decode_common(const uint8_t *code, unsigned avail, struct ptwr_insn 
     else if (disp_bytes == 4)
         disp = (int32_t)((uint32_t)code[3] | (uint32_t)code[4] << 8 |
                          (uint32_t)code[5] << 16 | (uint32_t)code[6] << 24);
-    *in = (struct ptwr_insn){
-        .op = code[1] == 0x89 ? PTWR_MOV : PTWR_XCHG,
-        .len = 3 + disp_bytes,
-        .size = 8,
-        .reg = (int)(((modrm >> 3) & 7) | (rex & REX_R ? 8 : 0)),
-        .seg = PTWR_SEG_DEFAULT,
-        .base = (int)(rm | (rex & REX_B ? 8 : 0)),
-        .index = PTWR_NO_REG,
-        .scale = 1,
-        .disp = disp,
-    };
+    /* Every field by name: a compound literal zeroes the whole struct first. */
+    in->op = code[1] == 0x89 ? PTWR_MOV : PTWR_XCHG;
+    in->len = 3 + disp_bytes;
+    in->size = 8;
+    in->lock = false;
+    in->reg = (int)(((modrm >> 3) & 7) | (rex & REX_R ? 8 : 0));
+    in->high_byte = false;
+    in->imm = 0;
+    in->seg = PTWR_SEG_DEFAULT;
+    in->addr32 = false;
+    in->rip_relative = false;
+    in->base = (int)(rm | (rex & REX_B ? 8 : 0));
+    in->index = PTWR_NO_REG;
+    in->scale = 1;
+    in->disp = disp;
     return true;
 }
 

@@ -54,8 +54,8 @@ bool pv_mm_walk(vaddr_t va, bool kernel_tables, struct pv_walk *w)
 static const pte_t *current_l1(vaddr_t va, mfn_t *l1)
 {
     /* pv_mm_walk's steps down to the L2 entry, without recording them. */
-    mfn_t t = current->kernel_mode || pv_mm.pae ? current->guest_table
-                                                : current->guest_table_user;
+    const struct pv_vcpu *v = current;
+    mfn_t t = v->kernel_mode || pv_mm.pae ? v->guest_table : v->guest_table_user;
     bool addr_ok = pv_mm.pae ? va < COMPAT_HV_VIRT_START : guest_addr_ok(va);
     if (!pv_mm.ready || !addr_ok || t == INVALID_MFN)
         return NULL;

@@ -30,6 +30,9 @@ static pte_t *master_l4;
 static paddr_t master_l4_pa;
 static uint64_t table_frames;       /* frames alloc_table() took */
 
+/* mapped[largest] once the direct map is in use (phys.h). */
+struct phys_window phys_window;
+
 void *phys_access(paddr_t pa, size_t len)
 {
     if (pa + len < pa)
@@ -206,6 +209,12 @@ void paging_init(const struct memmap *m)
 
     write_cr3(master_l4_pa);
     directmap_ready = true;
+    if (largest < nr_mapped)
+        phys_window = (struct phys_window){
+            .lo = paddr_to_mfn(mapped[largest].start),
+            .hi = paddr_to_mfn(mapped[largest].end),
+            .offset = (uintptr_t)maddr_to_virt(0),
+        };
     /* master_l4 was reached through the boot window; use the direct map now. */
     master_l4 = maddr_to_virt(master_l4_pa);
 }
