@@ -55,6 +55,8 @@ static long c_physdev_op_compat(const uint64_t a[6]) { return compat_physdev_op_
 static long c_grant_table_op(const uint64_t a[6]) { return compat_grant_table_op(a[0], a[1], a[2]); }
 static long c_vm_assist(const uint64_t a[6]) { return compat_vm_assist(a[0], a[1]); }
 static long c_sysctl(const uint64_t a[6]) { return do_sysctl(a[0]); }
+static long c_domctl(const uint64_t a[6]) { return do_domctl(a[0]); }
+static long c_platform_op(const uint64_t a[6]) { return do_platform_op(a[0]); }
 static long c_update_va_mapping_otherdomain(const uint64_t a[6])
 {
     return compat_update_va_mapping_otherdomain(a[0], a[1], a[2], a[3], a[4]);

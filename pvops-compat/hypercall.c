@@ -41,6 +41,8 @@ static long hc_physdev_op_compat(const uint64_t a[6]) { return do_physdev_op_com
 static long hc_grant_table_op(const uint64_t a[6]) { return do_grant_table_op((unsigned)A0, A1, (unsigned)A2); }
 static long hc_vm_assist(const uint64_t a[6]) { return do_vm_assist((unsigned)A0, (unsigned)A1); }
 static long hc_sysctl(const uint64_t a[6]) { return do_sysctl(A0); }
+static long hc_domctl(const uint64_t a[6]) { return do_domctl(A0); }
+static long hc_platform_op(const uint64_t a[6]) { return do_platform_op(A0); }
 static long hc_update_va_mapping_otherdomain(const uint64_t a[6])
 {
     return do_update_va_mapping_otherdomain(A0, A1, A2, (unsigned)A3);
