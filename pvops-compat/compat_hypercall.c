@@ -55,6 +55,8 @@ static long c_physdev_op_compat(HC_ARGS) { return compat_physdev_op_compat(a0); 
 static long c_grant_table_op(HC_ARGS) { return compat_grant_table_op(a0, a1, a2); }
 static long c_vm_assist(HC_ARGS) { return compat_vm_assist(a0, a1); }
 static long c_sysctl(HC_ARGS) { return do_sysctl(a0); }
+static long c_domctl(HC_ARGS) { return do_domctl(a0); }
+static long c_platform_op(HC_ARGS) { return do_platform_op(a0); }
 static long c_update_va_mapping_otherdomain(HC_ARGS)
 {
     return compat_update_va_mapping_otherdomain(a0, a1, a2, a3, a4);

@@ -118,10 +118,6 @@ struct pv_vcpu {
     /* --- FPU: the guest's view of CR0.TS */
     bool fpu_ts;
 
-    /* --- NMI */
-    bool nmi_pending;
-    bool nmi_masked;
-
     /* --- what emulated privileged instructions keep (emulate.h) */
     struct pv_emul_vcpu emul;
 };

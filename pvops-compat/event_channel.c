@@ -723,8 +723,8 @@ static long op_reset(struct evtchn_reset *r)
     for (evtchn_port_t p = 1; p < EVTCHN_PORTS; p++)
         if (chans[p].state != ECS_INTERDOMAIN && chans[p].state != ECS_FREE)
             close_port(p);
-    /* Back to the 2-level ABI, as Xen does once the ports are closed. */
-    if (port_ops != &l2_ops) {
+    /* Back to the 2-level ABI of the guest's width, as Xen does once the ports are closed. */
+    if (port_ops == &evtchn_fifo_ops) {
         lock_all_ports();
         evtchn_fifo_destroy();
         port_ops = l2_ops_for_guest();

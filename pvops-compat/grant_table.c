@@ -278,6 +278,35 @@ static struct active_grant *free_active(void)
     return NULL;
 }
 
+#define CLAIM_TRIES 5       /* compare-exchanges before the entry counts as unstable */
+
+enum gnttab_claim gnttab_claim_v1(grant_entry_v1_t *e, domid_t to, bool readonly, bool map,
+                                  bool pinned)
+{
+    /* flags in the low half, domid in the high half, as the entry lays them out */
+    uint32_t *word = (uint32_t *)(void *)e;
+    uint16_t mask = GTF_type_mask | (map ? GTF_sub_page : 0);
+    uint16_t in_use = GTF_reading | (readonly ? 0 : GTF_writing);
+    uint32_t seen = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < CLAIM_TRIES; i++) {
+        uint16_t flags = (uint16_t)seen;
+        domid_t domid = (domid_t)(seen >> 16);
+        if (!pinned && ((flags & mask) != GTF_permit_access || domid != to))
+            return GNTTAB_REFUSED;
+        if (!readonly && (flags & GTF_readonly))
+            return GNTTAB_REFUSED;
+        if (__atomic_compare_exchange_n(word, &seen, seen | in_use, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_ACQUIRE))
+            return GNTTAB_CLAIMED;
+    }
+    return GNTTAB_UNSTABLE;
+}
+
+void gnttab_clear_in_use(uint16_t *status, uint16_t bits)
+{
+    __atomic_fetch_and(status, (uint16_t)~bits, __ATOMIC_SEQ_CST);
+}
+
 /*
  * Xen's _set_status_v1/_v2: check the entry grants what is asked (to us,
  * of the right type, writable if !readonly) unless already pinned, and
@@ -286,14 +315,19 @@ static struct active_grant *free_active(void)
  */
 static int16_t set_status(grant_ref_t ref, bool pinned, bool readonly, bool map)
 {
+    if (gt.version == 1) {
+        grant_entry_v1_t *e = entry_v1(ref);
+        if (!e || gnttab_claim_v1(e, dom.domid, readonly, map, pinned) != GNTTAB_CLAIMED)
+            return GNTST_general_error;
+        return GNTST_okay;
+    }
     grant_entry_header_t *h = entry_header(ref);
     uint16_t *st = entry_status(ref);
     if (!h || !st)
         return GNTST_general_error;
     uint16_t mask = GTF_type_mask | (map ? GTF_sub_page : 0);
     uint16_t type = h->flags & mask;
-    bool ok_type = type == GTF_permit_access ||
-                   (gt.version == 2 && !map && type == GTF_transitive);
+    bool ok_type = type == GTF_permit_access || (!map && type == GTF_transitive);
     if (!pinned && (!ok_type || h->domid != dom.domid))
         return GNTST_general_error;
     if (!readonly && (h->flags & GTF_readonly))
@@ -312,7 +346,7 @@ static void reduce_status(grant_ref_t ref, uint32_t pin, bool readonly)
     if (!readonly && !(pin & PIN_WRITERS))
         clear |= GTF_writing;
     if (st)
-        *st &= ~clear;
+        gnttab_clear_in_use(st, clear);
 }
 
 /* The guest frame the entry names (v1 or v2 full page). */

@@ -12,6 +12,24 @@
 /* The entry for ref, or NULL if the guest's table (version 1) does not reach it. */
 const grant_entry_v1_t *gnttab_entry(grant_ref_t ref);
 
+/*
+ * The one check of a version-1 grant entry the guest shares with us (Xen's
+ * _set_status_v1), for grant_table_op's maps and copies of the guest's own
+ * grants and for pvshim's backends (xen/local/grant_access.c): the entry
+ * is read once; unless pinned (an access of this kind holds it already) it
+ * must grant access (GTF_permit_access, and for a map no GTF_sub_page) to
+ * domain `to`; unless readonly it must not be GTF_readonly; then
+ * GTF_reading (and GTF_writing unless readonly) are set with a
+ * compare-exchange on what was read, so what was checked is what was
+ * claimed. The guest may change the entry meanwhile: a few retries, as
+ * Xen's, then GNTTAB_UNSTABLE.
+ */
+enum gnttab_claim { GNTTAB_CLAIMED, GNTTAB_REFUSED, GNTTAB_UNSTABLE };
+enum gnttab_claim gnttab_claim_v1(grant_entry_v1_t *e, domid_t to, bool readonly, bool map,
+                                  bool pinned);
+/* Clear in-use bits (GTF_reading, GTF_writing) of an entry's status, atomically. */
+void gnttab_clear_in_use(uint16_t *status, uint16_t bits);
+
 /* Forget the table (unit tests and fuzzers, with a fresh MMU): version 1, no frames. */
 void gnttab_reset(void);
 

@@ -35,6 +35,8 @@ static long hc_physdev_op_compat(HC_ARGS) { return do_physdev_op_compat(a0); }
 static long hc_grant_table_op(HC_ARGS) { return do_grant_table_op((unsigned)a0, a1, (unsigned)a2); }
 static long hc_vm_assist(HC_ARGS) { return do_vm_assist((unsigned)a0, (unsigned)a1); }
 static long hc_sysctl(HC_ARGS) { return do_sysctl(a0); }
+static long hc_domctl(HC_ARGS) { return do_domctl(a0); }
+static long hc_platform_op(HC_ARGS) { return do_platform_op(a0); }
 static long hc_update_va_mapping_otherdomain(HC_ARGS)
 {
     return do_update_va_mapping_otherdomain(a0, a1, a2, (unsigned)a3);

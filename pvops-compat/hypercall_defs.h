@@ -33,6 +33,7 @@
     HC(stack_switch,                   0, HC_OWN,        hc_stack_switch,      c_stack_switch)        \
     HC(set_callbacks,                  0, HC_OWN,        hc_set_callbacks,     c_set_callbacks)       \
     HC(fpu_taskswitch,                 0, HC_OWN,        hc_fpu_taskswitch,    c_fpu_taskswitch)      \
+    HC(platform_op,                    0, HC_OWN,        hc_platform_op,       c_platform_op)         \
     HC(sched_op_compat,                1, HC_LOCKED,     hc_sched_op_compat,   c_sched_op_compat)     \
     HC(set_debugreg,                   1, HC_LOCKED,     hc_set_debugreg,      c_set_debugreg)        \
     HC(get_debugreg,                   1, HC_LOCKED,     hc_get_debugreg,      c_get_debugreg)        \
@@ -60,7 +61,8 @@
     HC(event_channel_op,               1, own_event_channel_op,                                       \
                                                          hc_event_channel_op,  c_event_channel_op)    \
     HC(physdev_op,                     1, HC_LOCKED,     hc_physdev_op,        c_physdev_op)          \
-    HC(sysctl,                         0, HC_OWN,        hc_sysctl,            c_sysctl)
+    HC(sysctl,                         0, HC_OWN,        hc_sysctl,            c_sysctl)              \
+    HC(domctl,                         0, HC_OWN,        hc_domctl,            c_domctl)
 
 #define HC_NONE NULL
 #define HC_LOCKED NULL

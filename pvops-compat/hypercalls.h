@@ -42,6 +42,9 @@ long do_console_io(unsigned int cmd, unsigned int count, vaddr_t buffer);
 long do_vm_assist(unsigned int cmd, unsigned int type);
 /* sysctl.c: a domU gets none */
 long do_sysctl(vaddr_t u_sysctl);
+/* domctl.c, platform_op.c: a domU gets none either */
+long do_domctl(vaddr_t u_domctl);
+long do_platform_op(vaddr_t u_op);
 long do_multicall(vaddr_t call_list, uint32_t nr_calls);
 
 /* scheduling and time */

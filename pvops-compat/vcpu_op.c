@@ -129,10 +129,15 @@ long do_vcpu_op(int cmd, unsigned int vcpuid, vaddr_t arg)
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(v, arg);
     case VCPUOP_send_nmi:
-        if (!v->nmi_pending) {
-            v->nmi_pending = true;
-            pv_vcpu_kick(v);
-        }
+        /*
+         * Xen takes no argument (-EINVAL otherwise) and answers 0. pvshim
+         * then drops the NMI: it delivers no virtual NMIs (Xen bounces one
+         * through trap table vector 2, masked until HYPERVISOR_iret). Linux
+         * sends them only for backtraces and to stop CPUs that ignored the
+         * stop IPI.
+         */
+        if (arg)
+            return -XEN_EINVAL;
         return 0;
     case VCPUOP_get_physid:
         return -XEN_EINVAL;     /* only the hardware domain may ask */

@@ -30,9 +30,10 @@ static pte_t grant_pte_flags(unsigned gnt_flags)
 /*
  * The L1 entry addr names: a machine address of an entry
  * (GNTMAP_contains_pte) or a linear address in the current tables. The
- * table must be a live L1 of the guest's. NULL otherwise.
+ * table must be a live L1 of the guest's: the table mapped, its frame in
+ * *l1 and the entry's index in *idx. NULL otherwise.
  */
-static pte_t *grant_l1e(uint64_t addr, bool contains_pte, mfn_t *l1)
+static pte_t *grant_l1e(uint64_t addr, bool contains_pte, mfn_t *l1, unsigned *idx)
 {
     if (contains_pte) {
         if (addr & (sizeof(pte_t) - 1))
@@ -47,18 +48,20 @@ static pte_t *grant_l1e(uint64_t addr, bool contains_pte, mfn_t *l1)
     pte_t *t = frame_map(*l1);
     if (!t)
         return NULL;
-    return &t[contains_pte ? (addr & ~PAGE_MASK) / sizeof(pte_t) : pt_index(addr, L1_SHIFT)];
+    *idx = contains_pte ? (addr & ~PAGE_MASK) / sizeof(pte_t) : pt_index(addr, L1_SHIFT);
+    return t;
 }
 
 int pv_mm_create_grant_mapping(uint64_t addr, mfn_t frame, unsigned flags)
 {
     mfn_t l1;
-    pte_t *p = grant_l1e(addr, flags & GNTMAP_contains_pte, &l1);
-    if (!p)
+    unsigned idx;
+    pte_t *t = grant_l1e(addr, flags & GNTMAP_contains_pte, &l1, &idx);
+    if (!t)
         return GNTST_general_error;
-    pte_t old = *p;
-    table_entry_present_at(l1, p);
-    *p = adjust_guest_l1e(mfn_to_paddr(frame) | grant_pte_flags(flags));
+    pte_t old = t[idx];
+    live_entry_write(l1, t, idx, old,
+                     adjust_guest_l1e(mfn_to_paddr(frame) | grant_pte_flags(flags)), false);
     put_page_from_l1e(old);
     return GNTST_okay;
 }
@@ -67,11 +70,12 @@ int pv_mm_create_grant_mapping(uint64_t addr, mfn_t frame, unsigned flags)
 static bool steal_linear(uint64_t linear, pte_t *out)
 {
     mfn_t l1;
-    pte_t *p = grant_l1e(linear, false, &l1);
-    if (!p)
+    unsigned idx;
+    pte_t *t = grant_l1e(linear, false, &l1, &idx);
+    if (!t)
         return false;
-    *out = *p;
-    *p = 0;
+    *out = t[idx];
+    live_entry_write(l1, t, idx, *out, 0, false);
     return true;
 }
 
@@ -85,10 +89,11 @@ int pv_mm_replace_grant_mapping(uint64_t addr, mfn_t frame, uint64_t new_addr, u
         goto out;
 
     mfn_t l1;
-    pte_t *p = grant_l1e(addr, contains_pte, &l1);
-    if (!p)
+    unsigned idx;
+    pte_t *t = grant_l1e(addr, contains_pte, &l1, &idx);
+    if (!t)
         goto out;
-    pte_t old = *p;
+    pte_t old = t[idx];
     /*
      * Xen checks the frame and the P and RW bits against the grant. pvshim
      * also wants a grant PTE there: zapping an ordinary entry of the
@@ -99,9 +104,7 @@ int pv_mm_replace_grant_mapping(uint64_t addr, mfn_t frame, uint64_t new_addr, u
     if (pte_mfn(old) != frame || !(old & PTE_GNTTAB) ||
         ((old ^ grant_pte_flags(flags)) & (PTE_P | PTE_RW)))
         goto out;
-    if (repl & PTE_P)
-        table_entry_present_at(l1, p);
-    *p = repl;
+    live_entry_write(l1, t, idx, old, repl, false);
     rc = GNTST_okay;
 out:
     /* The stolen entry went nowhere: release what it held. */

@@ -26,7 +26,7 @@
  * writable, because a frame becomes a table only at type count 0 (no
  * writable mapping left) and after every CPU that could cache one has been
  * flushed (get_page_type). Their page walkers' A/D updates are the only
- * concurrent writes to table entries (write_entry in page_tables.c).
+ * concurrent writes to table entries (live_entry_write in page_tables.c).
  */
 /* One frame's state in 8 bytes. */
 struct pv_frame {
@@ -119,8 +119,8 @@ struct pv_frame {
  * cleared by its devalidation; a table whose slot another table took is
  * devalidated by reading every entry. Invariant (under the PV lock): a slot
  * names a frame only while that frame is validated as a table, and every
- * present guest entry of it has its group's bit set: every write that makes
- * an entry of a live table present calls table_entry_present.
+ * present guest entry of it has its group's bit set: every write of an
+ * entry of a live table goes through live_entry_write.
  */
 #define SUMMARY_SLOTS       256
 #define SUMMARY_GROUP       16
@@ -363,11 +363,12 @@ static inline void table_entry_present(mfn_t mfn, unsigned idx)
     if (s->key == mfn + 1)
         s->groups |= 1u << (idx / SUMMARY_GROUP);
 }
-/* The same, for the entry at p in live table mfn (mapped). */
-static inline void table_entry_present_at(mfn_t mfn, const pte_t *p)
-{
-    table_entry_present(mfn, (unsigned)(((uintptr_t)p & ~PAGE_MASK) / sizeof(pte_t)));
-}
+/*
+ * The one store of entry idx of live table mfn (mapped at t; it held old):
+ * a present val marks the table's summary first, then is written;
+ * preserve_ad keeps the A/D bits the page walkers set since old was read.
+ */
+void live_entry_write(mfn_t mfn, pte_t *t, unsigned idx, pte_t old, pte_t val, bool preserve_ad);
 int get_page_from_l1e(pte_t e, enum pg_owner owner);
 void put_page_from_l1e(pte_t e);
 pte_t adjust_guest_l1e(pte_t e);

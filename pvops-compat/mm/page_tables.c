@@ -548,8 +548,11 @@ void l4_zap_ro_m2p(mfn_t l4)
  * (every other write comes through here). With preserve_ad the bits set
  * since `old` was read are kept too: a compare-exchange, retried with them.
  */
-static void write_entry(pte_t *p, pte_t old, pte_t val, bool preserve_ad)
+void live_entry_write(mfn_t mfn, pte_t *t, unsigned idx, pte_t old, pte_t val, bool preserve_ad)
 {
+    pte_t *p = &t[idx];
+    if (val & PTE_P)
+        table_entry_present(mfn, idx);
     if (!preserve_ad) {
         __atomic_store_n(p, val, __ATOMIC_RELAXED);
         return;
@@ -579,15 +582,14 @@ int mod_entry(mfn_t table, unsigned level, unsigned idx, pte_t val,
         val = adjust_guest_entry(val, level);
         /* Same frame, same rights: the references already held still fit. */
         if (!((old ^ val) & (level == 1 ? L1_RECHECK : PDE_RECHECK))) {
-            write_entry(&t[idx], old, val, preserve_ad);
+            live_entry_write(table, t, idx, old, val, preserve_ad);
             return 0;
         }
         int rc = get_page_from_entry(val, table, level, owner);
         if (rc)
             return rc;
-        table_entry_present(table, idx);
     }
-    write_entry(&t[idx], old, val, preserve_ad);
+    live_entry_write(table, t, idx, old, val, preserve_ad);
     put_page_from_entry(old, table, level);
     return 0;
 }

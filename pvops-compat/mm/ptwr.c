@@ -191,9 +191,7 @@ static bool update_l1_entry(mfn_t l1, pte_t *t, unsigned idx, pte_t val)
     if (get_page_from_l1e(val, PG_OWNER_SELF))
         return false;
     pte_t old = t[idx];
-    if (val & PTE_P)
-        table_entry_present(l1, idx);
-    t[idx] = adjust_guest_l1e(val);
+    live_entry_write(l1, t, idx, old, adjust_guest_l1e(val), false);
     put_page_from_l1e(old);
     return true;
 }

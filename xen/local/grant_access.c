@@ -1,45 +1,30 @@
 /*
- * Grant checks for pvshim's backends (see grant_access.h). The entry is
- * shared with the guest, which may change it at any moment: it is read
- * once into a snapshot, checked, and claimed with a compare-and-exchange
- * on the snapshot, so what was checked is what was claimed.
+ * Grant checks for pvshim's backends (see grant_access.h). The entry's
+ * flags, domid and in-use bits are checked and claimed by the grant
+ * table's one check (gnttab_claim_v1), as for the guest's own maps and
+ * copies; the frame is checked here, when the backend takes it.
  */
 #include "grant_access.h"
 #include "grant_table.h"
 #include "mm_glue.h"
 #include <pvshim/log.h>
 
-#define CLAIM_TRIES 5       /* as Xen: a guest flipping its entry gets an error */
-
-/* flags in the low half, domid in the high half, as the entry lays them out. */
-static uint32_t *entry_word(grant_entry_v1_t *e)
-{
-    return (uint32_t *)(void *)e;
-}
-
 int grant_claim_entry(grant_entry_v1_t *e, domid_t be, bool write)
 {
-    uint32_t *w = entry_word(e);
-    uint16_t must_clear = GTF_type_mask | GTF_sub_page | (write ? GTF_readonly : 0);
-    uint16_t in_use = GTF_reading | (write ? GTF_writing : 0);
-    uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
-    for (unsigned i = 0; i < CLAIM_TRIES; i++) {
-        uint16_t flags = (uint16_t)old;
-        domid_t domid = (domid_t)(old >> 16);
-        if ((flags & must_clear) != GTF_permit_access || domid != be)
-            return -XEN_EINVAL;
-        uint32_t claimed = old | in_use;
-        if (__atomic_compare_exchange_n(w, &old, claimed, false, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_ACQUIRE))
-            return 0;
+    /* Every access claims the entry anew: no pinned shortcut. */
+    switch (gnttab_claim_v1(e, be, !write, true, false)) {
+    case GNTTAB_CLAIMED:
+        return 0;
+    case GNTTAB_REFUSED:
+        return -XEN_EINVAL;
+    default:
+        return -XEN_EBUSY;
     }
-    return -XEN_EBUSY;
 }
 
 void grant_unclaim_entry(grant_entry_v1_t *e, bool write)
 {
-    uint16_t in_use = GTF_reading | (write ? GTF_writing : 0);
-    __atomic_fetch_and(entry_word(e), ~(uint32_t)in_use, __ATOMIC_SEQ_CST);
+    gnttab_clear_in_use(&e->flags, GTF_reading | (write ? GTF_writing : 0));
 }
 
 /*
@@ -71,7 +56,7 @@ int grant_acquire(grant_ref_t ref, domid_t be, bool write, mfn_t *frame)
         if (!readers[ref] && !writers[ref])
             grant_unclaim_entry(e, write);
         else if (write && !writers[ref])
-            __atomic_fetch_and((uint32_t *)(void *)e, ~(uint32_t)GTF_writing, __ATOMIC_SEQ_CST);
+            gnttab_clear_in_use(&e->flags, GTF_writing);
         return -XEN_EPERM;
     }
     if (write)
@@ -105,7 +90,7 @@ void grant_release(grant_ref_t ref, bool write, mfn_t frame)
     if (!writers[ref] && !readers[ref])
         clear |= GTF_reading;
     if (clear)
-        __atomic_fetch_and((uint32_t *)(void *)e, ~(uint32_t)clear, __ATOMIC_SEQ_CST);
+        gnttab_clear_in_use(&e->flags, clear);
 }
 
 /* How many accesses to ref are held (tests). */

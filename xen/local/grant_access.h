@@ -12,11 +12,10 @@
 #include <pvshim/xen_abi.h>
 
 /*
- * The flag half of the check, on one entry's flags and domid: claim it for
- * domain be (setting GTF_reading, and GTF_writing if write) with an atomic
- * compare-and-exchange, retrying a few times when the guest changes the
- * entry under us. 0, or -XEN_EINVAL (not a usable grant for this access),
- * -XEN_EBUSY (the guest kept changing it).
+ * The flag half of the check, on one entry's flags and domid: the grant
+ * table's check (gnttab_claim_v1) claiming it for domain be (GTF_reading,
+ * and GTF_writing if write). 0, or -XEN_EINVAL (not a usable grant for
+ * this access), -XEN_EBUSY (the guest kept changing it).
  */
 int grant_claim_entry(grant_entry_v1_t *e, domid_t be, bool write);
 /* Clear the in-use bits a claim set. */

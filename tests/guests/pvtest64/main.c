@@ -59,6 +59,7 @@ void pvtest_main(start_info_t *start)
     grant_checks();
     emul_checks();
     sysctl_checks();
+    domctl_checks();
     user_checks();
     smp_checks();
     fifo_checks();

@@ -96,6 +96,7 @@ void pf_bounce_checks(void);
 void mmu_checks(void);
 void segment_checks(void);
 void sysctl_checks(void);
+void domctl_checks(void);
 void multicall_checks(void);
 void event_checks(void);
 void time_checks(void);

@@ -214,6 +214,8 @@ static void check_vcpu_op(void)
     expect_rc(hc_vcpu_op(VCPUOP_is_up, 0, NULL), 1);
     expect_rc(hc_vcpu_op(VCPUOP_is_up, 99, NULL), -XEN_ENOENT);
     expect_rc(hc_vcpu_op(99, 0, NULL), -XEN_ENOSYS);
+    /* send_nmi takes no argument: refused before any NMI is sent. */
+    expect_rc(hc_vcpu_op(VCPUOP_send_nmi, 0, &(int){ 0 }), -XEN_EINVAL);
 }
 
 /* VCPUOP_set_periodic_timer takes 1 ms to 2^62 - 1 ns, as Xen 4.17 does
