@@ -432,6 +432,12 @@ bool x86_decode_short(struct x86_insn *insn, const uint8_t *buf, size_t avail,
     case 0xfa: case 0xfb:                               /* CLI, STI */
         len = 1;
         break;
+    case 0x0f:
+        /* WRMSR, RDTSC, RDMSR: Linux reads MSR_KERNEL_GS_BASE at each context switch. */
+        if (avail < 2 || buf[1] < 0x30 || buf[1] > 0x32)
+            return false;
+        len = 2;
+        break;
     default:
         return false;
     }
@@ -441,17 +447,24 @@ bool x86_decode_short(struct x86_insn *insn, const uint8_t *buf, size_t avail,
     __builtin_memset(insn, 0, sizeof(*insn));
     insn->mode = mode;
     insn->seg = X86_SEG_NONE;
+    insn->addr_size = mode == X86_MODE_64 ? 8 : 4;
+    insn->bytes[0] = op;
+    insn->len = (uint8_t)len;
+    if (op == 0x0f) {
+        insn->map = X86_MAP_0F;
+        insn->opcode = buf[1];
+        insn->op_size = 4;
+        insn->bytes[1] = buf[1];
+        return true;
+    }
     insn->map = X86_MAP_1BYTE;
     insn->opcode = op;
-    insn->addr_size = mode == X86_MODE_64 ? 8 : 4;
     insn->op_size = (onebyte[op] & F_BYTE) ? 1 : 4;
-    insn->bytes[0] = op;
     if (len == 2) {
         insn->bytes[1] = buf[1];
         insn->imm = buf[1];
         insn->imm_size = 1;
     }
-    insn->len = (uint8_t)len;
     return true;
 }
 

@@ -103,7 +103,7 @@ int x86_decode(struct x86_insn *insn, const uint8_t *buf, size_t avail,
 
 /*
  * The instructions a PV kernel traps on most, IN/OUT with an 8-bit port or
- * DX and CLI/STI (one opcode byte, no prefix, no ModRM), decoded without
+ * DX, CLI/STI, WRMSR, RDTSC and RDMSR (no prefix, no ModRM), decoded without
  * the tables: true and the same result as x86_decode (the unit tests
  * compare the two on every two-byte input), or false for anything else.
  */
