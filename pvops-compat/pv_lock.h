@@ -32,11 +32,14 @@ enum pv_lock_site {
     PV_SITES
 };
 
-/* One CPU's counts for one site; only that CPU writes them. wait_ns:
- * the time its waits took (host time: a descheduled holder shows here). */
+/*
+ * One CPU's counts for one site; only that CPU writes them. wait_us: the
+ * time its waits took (host time: a descheduled holder shows here), in
+ * microseconds and saturating, so that a slot stays 16 bytes (the table
+ * is MAX_PCPUS x PV_SITES slots of pvshim's bss).
+ */
 struct pv_lock_count {
-    uint32_t taken, waited, lock_free;
-    uint64_t wait_ns;
+    uint32_t taken, waited, lock_free, wait_us;
 };
 extern struct pv_lock_count pv_lock_counts[MAX_PCPUS][PV_SITES];
 
@@ -64,7 +67,8 @@ static inline void pv_lock_on_at(struct pcpu *pc, enum pv_lock_site site)
          */
         while (!spin_trylock_as(&pv_big_lock, me))
             smp_serve_calls();
-        c->wait_ns += now_ns() - t0;
+        uint64_t us = (now_ns() - t0) / 1000;
+        c->wait_us = us >= UINT32_MAX - c->wait_us ? UINT32_MAX : c->wait_us + (uint32_t)us;
     }
     c->taken++;
     pv_lock_depth = 1;

@@ -36,28 +36,30 @@ void pv_lock_stats_report(void)
 {
     if (!pv_lock_stats_enabled)
         return;
-    struct pv_lock_count sum = { 0, 0, 0, 0 };
+    uint32_t all_taken = 0, all_waited = 0, all_free = 0;
+    uint64_t all_wait_us = 0;
     for (unsigned site = 0; site < PV_SITES; site++) {
-        struct pv_lock_count c = { 0, 0, 0, 0 };
+        uint32_t taken = 0, waited = 0, lock_free = 0;
+        uint64_t wait_us = 0;
         for (unsigned cpu = 0; cpu < MAX_PCPUS; cpu++) {
-            c.taken += pv_lock_counts[cpu][site].taken;
-            c.waited += pv_lock_counts[cpu][site].waited;
-            c.lock_free += pv_lock_counts[cpu][site].lock_free;
-            c.wait_ns += pv_lock_counts[cpu][site].wait_ns;
+            taken += pv_lock_counts[cpu][site].taken;
+            waited += pv_lock_counts[cpu][site].waited;
+            lock_free += pv_lock_counts[cpu][site].lock_free;
+            wait_us += pv_lock_counts[cpu][site].wait_us;
         }
-        if (!c.taken && !c.lock_free)
+        if (!taken && !lock_free)
             continue;
-        sum.taken += c.taken;
-        sum.waited += c.waited;
-        sum.lock_free += c.lock_free;
-        sum.wait_ns += c.wait_ns;
+        all_taken += taken;
+        all_waited += waited;
+        all_free += lock_free;
+        all_wait_us += wait_us;
         char name[48];
         site_name(site, name, sizeof(name));
         log_info("pv-lock: %-32s taken %10u waited %8u (%3u%%) lock-free %10u wait %8llu us",
-                 name, c.taken, c.waited, c.taken ? (unsigned)(100ull * c.waited / c.taken) : 0,
-                 c.lock_free, (unsigned long long)(c.wait_ns / 1000));
+                 name, taken, waited, taken ? (unsigned)(100ull * waited / taken) : 0,
+                 lock_free, (unsigned long long)wait_us);
     }
     log_info("pv-lock: %-32s taken %10u waited %8u (%3u%%) lock-free %10u wait %8llu us", "all",
-             sum.taken, sum.waited, sum.taken ? (unsigned)(100ull * sum.waited / sum.taken) : 0,
-             sum.lock_free, (unsigned long long)(sum.wait_ns / 1000));
+             all_taken, all_waited, all_taken ? (unsigned)(100ull * all_waited / all_taken) : 0,
+             all_free, (unsigned long long)all_wait_us);
 }
